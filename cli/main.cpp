@@ -1,0 +1,2 @@
+#include <cstdio>
+int main() { std::puts("quotaguard " QG_VERSION); return 0; }
