@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
+#include <type_traits>
 
 namespace qg {
 
@@ -267,6 +268,45 @@ std::string admission_refusal(const AccountState& state, const Usage& estimate, 
              std::to_string(w.window_s) + "s";
   }
   return {};
+}
+
+namespace {
+Validation reject(std::string why) { return {Verdict::reject, std::move(why)}; }
+Validation noop(std::string why) { return {Verdict::noop, std::move(why)}; }
+Validation resolution(const AccountState& s, const std::string& id) {
+  if (s.reservations.count(id)) return {};
+  return reject("reservation " + id + " is not open (unknown or already resolved)");
+}
+}  // namespace
+
+Validation validate(const AccountState& s, const EventPayload& proposed, TimeMs now) {
+  return std::visit(
+      [&](const auto& p) -> Validation {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, ReservationCreated>) {
+          if (s.reservations.count(p.id)) return reject("reservation " + p.id + " already exists");
+          if (auto why = admission_refusal(s, p.estimate, now); !why.empty()) return reject(why);
+        } else if constexpr (std::is_same_v<T, ReservationCommitted> ||
+                             std::is_same_v<T, ReservationReleased> ||
+                             std::is_same_v<T, ReservationExpired>) {
+          return resolution(s, p.id);
+        } else if constexpr (std::is_same_v<T, AccountDrained>) {
+          if (s.drained) return noop("already draining");
+        } else if constexpr (std::is_same_v<T, AccountResumed>) {
+          if (!s.drained) return noop("not draining");
+        } else if constexpr (std::is_same_v<T, CooldownEnded>) {
+          if (s.cooldown_until == 0) return noop("not in cooldown");
+        } else if constexpr (std::is_same_v<T, AccountRemoved>) {
+          if (s.removed) return noop("already removed");
+        } else if constexpr (std::is_same_v<T, AccountRegistered> ||
+                             std::is_same_v<T, AccountUpdated>) {
+          if (!s.removed && !s.spec.provider.empty() && s.spec == p.spec) return noop("unchanged");
+        } else if constexpr (std::is_same_v<T, UnknownEvent>) {
+          return reject("unknown event type " + p.type);
+        }
+        return {};
+      },
+      proposed);
 }
 
 TimeMs earliest_reset(const AccountState& s, TimeMs now) {

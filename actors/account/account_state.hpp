@@ -106,6 +106,17 @@ Usage estimate_usage(std::int64_t prompt_bytes, std::int64_t max_tokens);
 // used + reserved + estimate <= limit (after rolling windows to `now`).
 std::string admission_refusal(const AccountState& s, const Usage& estimate, TimeMs now);
 
+// Command validation for any proposed event: accept (write it), noop (already so: write
+// nothing, report success) or reject (write nothing, report `reason`). Reservation
+// resolutions must name an open reservation, so a second resolution is rejected and can
+// never be counted twice; ReservationCreated must pass admission_refusal.
+enum class Verdict { accept, noop, reject };
+struct Validation {
+  Verdict verdict = Verdict::accept;
+  std::string reason;
+};
+Validation validate(const AccountState& s, const EventPayload& proposed, TimeMs now);
+
 // Earliest time at which some full window resets (for Retry-After), 0 if unknown.
 TimeMs earliest_reset(const AccountState& s, TimeMs now);
 

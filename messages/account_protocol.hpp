@@ -1,0 +1,67 @@
+// messages/account_protocol.hpp — the message interface of an account actor.
+//
+// One actor per provider account holds that account's AccountState and is the single point
+// of admission for its quota: every change is proposed to it as an event payload, validated
+// against its state (qg::validate), applied, appended to the journal, and answered only once
+// the journal has committed it.
+#pragma once
+
+#include "messages/event.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <string>
+
+namespace qg {
+
+struct AccountState;
+
+struct ReserveCommand {
+  Usage estimate;
+  std::string model;
+  TimeMs ttl_ms = 600'000;
+};
+
+// Exactly one of: reservation_id set (admitted), refusal set (quota/state said no), error set
+// (the journal could not persist; the request must fail closed unless on_error: allow).
+struct ReserveReply {
+  std::string reservation_id;
+  std::string refusal;
+  std::string error;
+  bool ok() const { return !reservation_id.empty(); }
+};
+
+// Answer to a proposed event: `ok` with the seq written (0 when nothing needed writing), or
+// the rejection reason / journal error.
+struct CommandReply {
+  bool ok = false;
+  std::uint64_t seq = 0;
+  std::string error;
+};
+
+using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
+using propose_atom = caf::atom_constant<caf::atom("propose")>;
+using state_atom = caf::atom_constant<caf::atom("state")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+// reserve: admit and record a reservation (ReservationCreated).
+// propose: validate + persist + apply any other event concerning this account
+//          (commit/release/expire, QuotaObserved, cooldowns, drain/resume, spec changes).
+// state:   the full current state (admin API, /qg_status).
+// tick:    expire reservations whose TTL passed; the actor schedules it itself.
+using account_actor = caf::typed_actor<
+    caf::replies_to<reserve_atom, ReserveCommand>::with<ReserveReply>,
+    caf::replies_to<propose_atom, EventPayload>::with<CommandReply>,
+    caf::replies_to<state_atom>::with<AccountState>,
+    caf::reacts_to<tick_atom>>;
+
+}  // namespace qg
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::ReserveCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::ReserveReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::EventPayload)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AccountState)
