@@ -1,0 +1,136 @@
+// metrics/quotaguard_metrics.cpp — see quotaguard_metrics.hpp.
+#include "metrics/quotaguard_metrics.hpp"
+
+#include "metrics/process_metrics.hpp"
+
+#include <mutex>
+
+#ifndef QG_VERSION
+#define QG_VERSION "dev"
+#endif
+
+namespace qg::metrics {
+
+CounterFamily& requests_total() {
+  static auto& f = registry().counter("quotaguard_requests_total",
+      "Proxied requests by account, model asked for and HTTP status returned.",
+      {"account", "model", "status"});
+  return f;
+}
+
+HistogramFamily& request_duration_seconds() {
+  static auto& f = registry().histogram("quotaguard_request_duration_seconds",
+      "Client request latency through the proxy, arrival to last byte.", latency_buckets(),
+      {"endpoint"});
+  return f;
+}
+
+HistogramFamily& upstream_duration_seconds() {
+  static auto& f = registry().histogram("quotaguard_upstream_duration_seconds",
+      "Latency of one upstream call attempt.", latency_buckets(), {"account"});
+  return f;
+}
+
+HistogramFamily& stream_ttfb_seconds() {
+  static auto& f = registry().histogram("quotaguard_stream_ttfb_seconds",
+      "Streaming calls: request sent upstream to first byte relayed.", latency_buckets(),
+      {"account"});
+  return f;
+}
+
+CounterFamily& route_switches_total() {
+  static auto& f = registry().counter("quotaguard_route_switches_total",
+      "Sticky route changes by reason.", {"reason"});
+  return f;
+}
+
+HistogramFamily& journal_append_seconds() {
+  static auto& f = registry().histogram("quotaguard_journal_append_seconds",
+      "Time to append one batch of events to the log (begin to commit).", latency_buckets());
+  return f;
+}
+
+HistogramFamily& journal_batch_size() {
+  static auto& f = registry().histogram("quotaguard_journal_batch_size",
+      "Events per committed journal batch.", size_buckets());
+  return f;
+}
+
+CounterFamily& events_total() {
+  static auto& f = registry().counter("quotaguard_events_total",
+      "Events committed to the event log, by type.", {"type"});
+  return f;
+}
+
+SnapshotFamily& quota_used_ratio() {
+  static auto& f = registry().snapshot("quotaguard_quota_used_ratio",
+      "Quota window use: (used + reserved) / limit; windows with an unknown limit are omitted.",
+      MetricType::gauge, {"account", "metric", "window"});
+  return f;
+}
+
+SnapshotFamily& open_reservations() {
+  static auto& f = registry().snapshot("quotaguard_open_reservations",
+      "Reservations created and not yet committed, released or expired.", MetricType::gauge);
+  return f;
+}
+
+SnapshotFamily& cooldowns_active() {
+  static auto& f = registry().snapshot("quotaguard_cooldowns_active",
+      "Accounts currently in cooldown.", MetricType::gauge);
+  return f;
+}
+
+SnapshotFamily& accounts_by_state() {
+  static auto& f = registry().snapshot("quotaguard_accounts",
+      "Accounts by state.", MetricType::gauge, {"state"});
+  return f;
+}
+
+CounterFamily& api_requests_total() {
+  static auto& f = registry().counter("quotaguard_api_requests_total",
+      "Admin and advisory API requests by route template and HTTP status.",
+      {"route", "status"});
+  return f;
+}
+
+void register_quotaguard_metrics() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    requests_total();
+    request_duration_seconds();
+    upstream_duration_seconds();
+    stream_ttfb_seconds();
+    route_switches_total();
+    journal_append_seconds();
+    journal_batch_size();
+    events_total();
+    quota_used_ratio();
+    open_reservations();
+    cooldowns_active();
+    accounts_by_state();
+    api_requests_total();
+    auto& r = registry();
+    auto& rss = r.snapshot("quotaguard_process_resident_memory_bytes",
+                           "Resident memory size in bytes.", MetricType::gauge);
+    auto& cpu = r.snapshot("quotaguard_process_cpu_seconds_total",
+                           "User and system CPU time spent, in seconds.", MetricType::counter);
+    auto& fds = r.snapshot("quotaguard_process_open_fds", "Open file descriptors.",
+                           MetricType::gauge);
+    auto& start = r.snapshot("quotaguard_process_start_time_seconds",
+                             "Start time of the process since the unix epoch, in seconds.",
+                             MetricType::gauge);
+    auto& build = r.snapshot("quotaguard_build_info", "Build version (value is always 1).",
+                             MetricType::gauge, {"version"});
+    build.replace({{{QG_VERSION}, 1.0}});
+    r.add_collector([&rss, &cpu, &fds, &start] {
+      const ProcessSample s = read_process_sample();
+      rss.replace({{{}, s.resident_memory_bytes}});
+      cpu.replace({{{}, s.cpu_seconds}});
+      fds.replace({{{}, s.open_fds}});
+      start.replace({{{}, s.start_time_seconds}});
+    });
+  });
+}
+
+}  // namespace qg::metrics

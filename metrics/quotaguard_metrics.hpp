@@ -1,0 +1,58 @@
+// metrics/quotaguard_metrics.hpp — the catalogue of QuotaGuard's metric families.
+//
+// Each accessor registers its family in the process-wide registry on first use and returns
+// it; resolve a child once (`auto& c = requests_total().with({acc, model, "200"})`) and keep
+// the reference where the label set is fixed. `register_quotaguard_metrics()` registers every
+// family up front (so /metrics lists them all, even before their first sample) and the
+// process collector. Families marked [scrape] are refreshed by GET /metrics from the
+// Operations interface (http/metrics_routes); nothing else should write them.
+// docs/ADMIN_API.md lists the families with their labels.
+#pragma once
+
+#include "metrics/registry.hpp"
+
+namespace qg::metrics {
+
+// --- Proxy (http/proxy_*) ---------------------------------------------------------------
+// quotaguard_requests_total{account,model,status}: proxied requests by account ("" when none
+// was chosen), model asked for, and HTTP status returned to the client.
+CounterFamily& requests_total();
+// quotaguard_request_duration_seconds{endpoint}: client request latency, arrival to last byte.
+HistogramFamily& request_duration_seconds();
+// quotaguard_upstream_duration_seconds{account}: upstream call latency (one attempt).
+HistogramFamily& upstream_duration_seconds();
+// quotaguard_stream_ttfb_seconds{account}: streaming calls, request sent to first byte relayed.
+HistogramFamily& stream_ttfb_seconds();
+// quotaguard_route_switches_total{reason}: sticky route changes (RouteSwitched reasons).
+CounterFamily& route_switches_total();
+
+// --- Journal (persistence/, journal actor) ----------------------------------------------
+// quotaguard_journal_append_seconds: one batch append, transaction begin to commit.
+HistogramFamily& journal_append_seconds();
+// quotaguard_journal_batch_size: events per committed batch.
+HistogramFamily& journal_batch_size();
+// quotaguard_events_total{type}: events committed to the log, by type.
+CounterFamily& events_total();
+
+// --- State [scrape] ----------------------------------------------------------------------
+// quotaguard_quota_used_ratio{account,metric,window}: (used + reserved) / limit, 0..1+.
+SnapshotFamily& quota_used_ratio();
+// quotaguard_open_reservations: reservations created and not yet resolved.
+SnapshotFamily& open_reservations();
+// quotaguard_cooldowns_active: accounts in cooldown.
+SnapshotFamily& cooldowns_active();
+// quotaguard_accounts{state}: accounts by state (active|draining|cooldown|disabled|exhausted).
+SnapshotFamily& accounts_by_state();
+
+// --- Admin and advisory API (http/admin_routes, http/advisory_routes) ---------------------
+// quotaguard_api_requests_total{route,status}: by route template ("/api/v1/accounts/{id}").
+CounterFamily& api_requests_total();
+
+// --- Process (read from /proc at scrape) --------------------------------------------------
+// quotaguard_process_resident_memory_bytes, quotaguard_process_cpu_seconds_total,
+// quotaguard_process_open_fds, quotaguard_process_start_time_seconds, quotaguard_build_info.
+
+// Registers every family above and the process collector. Idempotent, thread-safe.
+void register_quotaguard_metrics();
+
+}  // namespace qg::metrics
