@@ -1,0 +1,169 @@
+// config/config.hpp — the typed configuration of QuotaGuard (INTERFACE §3 plus extensions).
+//
+// Every key of config.yaml has a field here with its built-in default, so a default-constructed
+// Config is exactly "quotaguard serve with no config file". Loading, environment overrides and
+// validation live in config/config_loader.hpp; YAML export in config/config_yaml.hpp.
+// Depends on the standard library and messages/event.hpp (LimitSpec) only.
+#pragma once
+
+#include "messages/event.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qg {
+
+enum class Synchronous { normal, full };
+enum class OnJournalError { reject, allow };
+enum class RoutePolicy { balanced, max_remaining, fill_first, earliest_reset, round_robin };
+enum class AllCritical { drain, reject };
+enum class LogLevel { trace, debug, info, warn, error };
+enum class LogFormat { text, json };
+
+// Names as written in YAML, and back. from_string returns nullopt for unknown names.
+const char* to_string(Synchronous v);
+const char* to_string(OnJournalError v);
+const char* to_string(RoutePolicy v);
+const char* to_string(AllCritical v);
+const char* to_string(LogLevel v);
+const char* to_string(LogFormat v);
+std::optional<Synchronous> synchronous_from_string(std::string_view s);
+std::optional<OnJournalError> on_error_from_string(std::string_view s);
+std::optional<RoutePolicy> policy_from_string(std::string_view s);
+std::optional<AllCritical> all_critical_from_string(std::string_view s);
+std::optional<LogLevel> log_level_from_string(std::string_view s);
+std::optional<LogFormat> log_format_from_string(std::string_view s);
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8318";          // HOST:PORT; port 0 = any free port
+  std::vector<std::string> api_keys;              // client keys for /v1/*; empty = open  [secret]
+  std::string admin_token;                        // Bearer for /api/v1/*                 [secret]
+  int max_connections = 512;                      // HTTP worker threads (one per connection)
+  std::int64_t max_body_bytes = 10'485'760;
+  int threads = 0;                                // actor scheduler threads; 0 = hardware
+  // Drain time on SIGTERM (env SHUTDOWN_TIMEOUT).
+  std::chrono::milliseconds shutdown_timeout = std::chrono::seconds{30};
+  bool operator==(const ServerConfig&) const = default;
+};
+
+struct StorageConfig {
+  std::string db_path = "./quotaguard.db";
+  Synchronous synchronous = Synchronous::normal;
+  std::int64_t snapshot_every = 10'000;           // events between snapshots; 0 = never
+  OnJournalError on_error = OnJournalError::reject;
+  bool operator==(const StorageConfig&) const = default;
+};
+
+struct CliproxyConfig {
+  std::string auth_dir = "~/.cli-proxy-api";      // as written; see expand_user_path()
+  std::string base_url = "http://127.0.0.1:8317";
+  std::string api_key;                            // [secret]
+  std::string management_key;                     // [secret]
+  std::chrono::milliseconds rescan_interval = std::chrono::minutes{5};
+  std::chrono::milliseconds poll_interval = std::chrono::seconds{60};
+  bool operator==(const CliproxyConfig&) const = default;
+};
+
+// One statically configured upstream account (accounts[]).
+struct AccountConfig {
+  std::string id;
+  std::string provider;                           // openai | anthropic | cliproxy
+  std::string type;                               // defaults to provider
+  std::string base_url;                           // defaults per provider (see loader)
+  std::string api_key;                            // [secret]
+  std::vector<std::string> models;                // empty = any model
+  std::int64_t priority = 0;
+  bool enabled = true;
+  std::vector<LimitSpec> limits;                  // static windows; window_s in seconds
+  std::string prefix;                             // CLIProxyAPI model prefix; "" = none
+  bool operator==(const AccountConfig&) const = default;
+};
+
+// Percent USED of a quota window; warning < switch < critical.
+struct ThresholdsConfig {
+  double warning = 85;
+  double switch_at = 90;                          // YAML key `switch`
+  double critical = 95;
+  bool operator==(const ThresholdsConfig&) const = default;
+};
+
+struct AntiFlappingConfig {
+  std::chrono::milliseconds min_dwell = std::chrono::minutes{5};
+  std::chrono::milliseconds cooldown_after_switch = std::chrono::minutes{3};
+  double hysteresis = 5;                          // percentage points
+  bool operator==(const AntiFlappingConfig&) const = default;
+};
+
+struct CircuitBreakerConfig {
+  int failures = 5;                               // consecutive failures before a cooldown
+  std::chrono::milliseconds base = std::chrono::seconds{10};  // first cooldown, doubled per repeat
+  std::chrono::milliseconds cap = std::chrono::minutes{10};
+  std::chrono::milliseconds auth_cooldown = std::chrono::hours{6};  // after 401/403
+  bool operator==(const CircuitBreakerConfig&) const = default;
+};
+
+struct RouterConfig {
+  RoutePolicy policy = RoutePolicy::balanced;
+  ThresholdsConfig thresholds;
+  AntiFlappingConfig anti_flapping;
+  std::map<std::string, std::vector<std::string>> fallback_chains;  // model -> models
+  AllCritical all_critical = AllCritical::drain;
+  bool route_by_client_key = false;               // sticky choice per (model, client key)
+  CircuitBreakerConfig circuit_breaker;
+  bool operator==(const RouterConfig&) const = default;
+};
+
+struct ReservationsConfig {
+  std::chrono::milliseconds ttl = std::chrono::minutes{10};
+  std::int64_t default_max_tokens = 1024;
+  bool operator==(const ReservationsConfig&) const = default;
+};
+
+struct ProxyConfig {
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds{5};
+  std::chrono::milliseconds first_byte_timeout = std::chrono::seconds{120};
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds{120};  // between streamed chunks
+  int max_attempts = 3;                           // accounts tried per request
+  bool operator==(const ProxyConfig&) const = default;
+};
+
+struct TelegramConfig {
+  bool enabled = false;
+  std::string token;                              // [secret]
+  std::string api_base = "https://api.telegram.org";
+  std::vector<std::int64_t> admins;               // user ids obeyed
+  std::int64_t alert_chat = 0;
+  bool operator==(const TelegramConfig&) const = default;
+};
+
+struct LogConfig {
+  LogLevel level = LogLevel::info;
+  LogFormat format = LogFormat::text;
+  bool operator==(const LogConfig&) const = default;
+};
+
+struct Config {
+  ServerConfig server;
+  StorageConfig storage;
+  CliproxyConfig cliproxy;
+  std::vector<AccountConfig> accounts;
+  RouterConfig router;
+  ReservationsConfig reservations;
+  ProxyConfig proxy;
+  TelegramConfig telegram;
+  LogConfig log;
+  bool operator==(const Config&) const = default;
+};
+
+// Every secret value the config holds (non-empty only): api keys, tokens, management key.
+std::vector<std::string> config_secrets(const Config& cfg);
+
+// `~` or `~/...` expanded with $HOME; anything else unchanged.
+std::string expand_user_path(std::string_view path);
+
+}  // namespace qg

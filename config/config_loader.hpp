@@ -1,0 +1,50 @@
+// config/config_loader.hpp — finds, reads, overrides and validates the configuration.
+//
+// Precedence: command-line flags > environment > config file > built-in defaults.
+// The file is --config PATH, else $QUOTAGUARD_CONFIG_PATH, else ./config.yaml when it exists,
+// else none (built-in defaults). Environment overrides (INTERFACE §2): QUOTAGUARD_DB_PATH,
+// QUOTAGUARD_CLIPROXY_AUTH_PATH, QUOTAGUARD_ADMIN_TOKEN, QUOTAGUARD_TELEGRAM_TOKEN,
+// SHUTDOWN_TIMEOUT. Any problem yields one line naming file, key path and bad value, e.g.
+// `config.yaml: router.thresholds.switch: 120 is not a percentage (0..100)`.
+#pragma once
+
+#include "config/config.hpp"
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qg {
+
+struct LoadOptions {
+  std::optional<std::string> config_path;  // --config
+  std::optional<std::string> listen;       // --listen HOST:PORT
+  std::optional<std::string> db_path;      // --db
+  std::optional<std::string> auth_dir;     // e.g. `setup AUTH_DIR`
+  // Environment lookup; unset = the process environment. Tests inject env_from_map(...).
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+  // Directory searched for config.yaml when no path is given; "" = current directory.
+  std::string search_dir;
+};
+
+struct LoadResult {
+  Config config;                  // defaults when !ok()
+  std::string error;              // one line; empty when ok
+  std::string path;               // file read; "" = built-in defaults
+  std::vector<std::string> overrides;  // "storage.db_path from QUOTAGUARD_DB_PATH", "... from --db"
+  bool ok() const { return error.empty(); }
+};
+
+LoadResult load_config(const LoadOptions& options = {});
+// Same as load_config, from YAML text; `file_label` names it in messages.
+LoadResult load_config_text(std::string_view yaml, std::string_view file_label,
+                            const LoadOptions& options = {});
+
+// An environment lookup answering from `vars` only (for tests).
+std::function<std::optional<std::string>(const std::string&)> env_from_map(
+    std::map<std::string, std::string> vars);
+
+}  // namespace qg

@@ -1,0 +1,154 @@
+// config/logging.cpp — see logging.hpp.
+#include "config/logging.hpp"
+
+#include <spdlog/details/log_msg.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+#include <mutex>
+
+namespace qg {
+namespace {
+
+spdlog::level::level_enum to_spdlog(LogLevel level) {
+  switch (level) {
+    case LogLevel::trace: return spdlog::level::trace;
+    case LogLevel::debug: return spdlog::level::debug;
+    case LogLevel::info: return spdlog::level::info;
+    case LogLevel::warn: return spdlog::level::warn;
+    case LogLevel::error: return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+// One JSON object per line: {"ts":"...Z","level":"info","logger":"quotaguard","msg":"..."}.
+class JsonFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    auto since_epoch = msg.time.time_since_epoch();
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - secs).count();
+    std::time_t t = secs.count();
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char ts[64];
+    std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms));
+    std::string line = "{\"ts\":\"";
+    line += ts;
+    line += "\",\"level\":";
+    auto level = spdlog::level::to_string_view(msg.level);
+    append_json_string(line, std::string_view(level.data(), level.size()));
+    line += ",\"logger\":";
+    append_json_string(line, std::string_view(msg.logger_name.data(), msg.logger_name.size()));
+    line += ",\"msg\":";
+    append_json_string(line, std::string_view(msg.payload.data(), msg.payload.size()));
+    line += "}\n";
+    dest.append(line.data(), line.data() + line.size());
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonFormatter>();
+  }
+};
+
+// Writes formatted lines to a FILE*, after replacing every registered secret in the message.
+class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit RedactingSink(std::FILE* out) : out_(out) {}
+  void set_output(std::FILE* out) {
+    std::lock_guard lock(mutex_);
+    out_ = out;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    std::string clean = redact(std::string_view(msg.payload.data(), msg.payload.size()));
+    spdlog::details::log_msg copy(msg);
+    copy.payload = spdlog::string_view_t(clean.data(), clean.size());
+    spdlog::memory_buf_t buf;
+    formatter_->format(copy, buf);
+    std::fwrite(buf.data(), 1, buf.size(), out_);
+    std::fflush(out_);
+  }
+  void flush_() override { std::fflush(out_); }
+
+ private:
+  std::FILE* out_;
+};
+
+std::shared_ptr<RedactingSink>& shared_sink() {
+  static std::shared_ptr<RedactingSink> sink;
+  return sink;
+}
+
+spdlog::level::level_enum& current_level() {
+  static spdlog::level::level_enum level = spdlog::level::info;
+  return level;
+}
+
+}  // namespace
+
+void setup_logging(const LogConfig& log, std::FILE* out) {
+  auto& sink = shared_sink();
+  if (!sink) sink = std::make_shared<RedactingSink>(out);
+  sink->set_output(out);
+  if (log.format == LogFormat::json) {
+    sink->set_formatter(std::make_unique<JsonFormatter>());
+  } else {
+    sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+        "%Y-%m-%dT%H:%M:%S.%eZ %-5l %n: %v", spdlog::pattern_time_type::utc));
+  }
+  current_level() = to_spdlog(log.level);
+  auto logger = spdlog::default_logger();
+  if (!logger || logger->name() != "quotaguard" || logger->sinks().size() != 1 ||
+      logger->sinks()[0] != sink) {
+    logger = std::make_shared<spdlog::logger>("quotaguard", sink);
+    spdlog::set_default_logger(logger);
+  }
+  spdlog::set_level(current_level());  // every registered logger, this one included
+  logger->flush_on(spdlog::level::info);
+}
+
+void register_config_secrets(const Config& cfg) {
+  for (auto& secret : config_secrets(cfg)) register_secret(std::move(secret));
+}
+
+std::shared_ptr<spdlog::logger> make_logger(const std::string& name) {
+  if (!shared_sink()) setup_logging(LogConfig{});
+  if (auto existing = spdlog::get(name)) return existing;
+  auto logger = std::make_shared<spdlog::logger>(name, shared_sink());
+  logger->set_level(current_level());
+  spdlog::register_logger(logger);
+  return logger;
+}
+
+bool log_enabled(LogLevel level) { return spdlog::default_logger()->should_log(to_spdlog(level)); }
+
+}  // namespace qg
