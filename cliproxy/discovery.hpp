@@ -1,0 +1,79 @@
+// cliproxy/discovery.hpp — scan a CLIProxyAPI auth folder and reconcile it with known accounts.
+//
+// `scan_auth_dir` reads the top-level entries of the auth folder (like CLIProxyAPI's own
+// watcher: top-level `*.json` only, case-insensitive suffix) and compares what it finds with
+// the accounts QuotaGuard already knows (id -> AccountSpec). It returns one result per file
+// considered (status added|updated|unchanged|disabled|skipped, with a reason for skipped and
+// disabled) and the events to write: AccountRegistered for a new id, AccountUpdated for a
+// changed spec (a renamed file keeps its id, so it is an update, not remove+add), and
+// AccountRemoved for a known CLIProxyAPI account whose file is gone.
+//
+// Robustness: a bad file (empty, truncated mid-write, non-JSON, no type, ...) is skipped with
+// a reason and never stops the rest; accounts that came from a file that is unreadable this
+// time are kept (retried next scan), not removed. A missing or unreadable folder is an error
+// and removes nothing. `reconcile` is the pure core (entries already read), used by tests.
+#pragma once
+
+#include "messages/event.hpp"
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace qg::cliproxy {
+
+enum class DiscoveryStatus { added, updated, unchanged, disabled, skipped };
+const char* to_string(DiscoveryStatus s);
+
+// One line of `setup` output. No secrets: only identity fields.
+struct DiscoveryResult {
+  std::string id;        // "" for a skipped file
+  std::string provider;  // "cliproxy" ("" for a skipped file)
+  std::string type;      // auth type from the file (codex, claude, gemini, kimi, ...)
+  std::string email;
+  std::string file;      // file name inside the auth folder
+  DiscoveryStatus status = DiscoveryStatus::skipped;
+  std::string reason;    // set for skipped and disabled
+  bool operator==(const DiscoveryResult&) const = default;
+};
+
+struct DiscoveryOutcome {
+  std::string dir;                        // the folder scanned
+  std::string error;                      // non-empty: folder missing/unreadable; nothing done
+  std::vector<DiscoveryResult> results;   // one per file considered (per project for Gemini)
+  std::vector<Event> events;              // to append, in order (seq 0, ts = now)
+  std::vector<std::string> removed;       // ids whose file is gone (AccountRemoved written)
+  std::map<std::string, AccountSpec> accounts;  // every account found in the folder, by id
+  std::size_t count(DiscoveryStatus s) const;
+};
+
+// A top-level entry of the auth folder, already read.
+struct DirEntry {
+  enum class Kind { file, directory, other };
+  std::string name;
+  Kind kind = Kind::file;
+  std::string bytes;        // contents (files whose name ends in .json, case-insensitively)
+  std::string read_error;   // non-empty when the file could not be read
+  bool oversized = false;   // larger than kMaxAuthFileBytes (not read)
+};
+
+struct ScanOptions {
+  std::string base_url;     // written into every AccountSpec (cliproxy.base_url); may be ""
+};
+
+// Pure reconciliation of `entries` against `known` (id -> spec; only specs with origin
+// "cliproxy" can be removed). Results follow the entries' name order.
+DiscoveryOutcome reconcile(std::vector<DirEntry> entries,
+                           const std::map<std::string, AccountSpec>& known, TimeMs now,
+                           const ScanOptions& options = {});
+
+// Reads the folder and reconciles it. Never throws.
+DiscoveryOutcome scan_auth_dir(const std::filesystem::path& dir,
+                               const std::map<std::string, AccountSpec>& known, TimeMs now,
+                               const ScanOptions& options = {});
+
+// `setup --json` shape: [{"id","provider","type","email","file","status","reason"}, ...]
+std::string results_to_json(const std::vector<DiscoveryResult>& results);
+
+}  // namespace qg::cliproxy
