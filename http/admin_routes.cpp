@@ -1,0 +1,112 @@
+// http/admin_routes.cpp — see admin_routes.hpp.
+#include "http/admin_routes.hpp"
+
+#include "http/api_support.hpp"
+
+#include <httplib.h>
+
+#include <charconv>
+#include <limits>
+
+namespace qg {
+
+namespace {
+
+constexpr const char* kActor = "admin";
+constexpr std::size_t kDefaultEventLimit = 100;
+constexpr std::size_t kMaxEventLimit = 10000;
+
+// A non-negative integer query parameter, `fallback` when absent; BadField otherwise.
+std::uint64_t query_uint(const httplib::Request& req, const char* name, std::uint64_t fallback) {
+  if (!req.has_param(name)) return fallback;
+  const std::string text = req.get_param_value(name);
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+    throw BadField(std::string(name) + ": must be a non-negative integer");
+  return value;
+}
+
+void register_setting(ApiRoutes& routes, Operations& ops, const std::string& key) {
+  const std::string path = "/api/v1/" + key;
+  routes.get(path, path, [&ops, key](const httplib::Request&, httplib::Response& res) {
+    send_result(res, ops.get_setting(key));
+  });
+  routes.put(path, path, [&ops, key](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_json_object(req, res, false);
+    if (!body) return;
+    send_result(res, ops.put_setting(key, *body, kActor));
+  });
+}
+
+using AccountVerb = OpResult (Operations::*)(const std::string&, const Actor&);
+
+void register_account_verb(ApiRoutes& routes, Operations& ops, const std::string& name,
+                           AccountVerb verb) {
+  routes.post(R"(/api/v1/accounts/([^/]+)/)" + name, "/api/v1/accounts/{id}/" + name,
+              [&ops, verb](const httplib::Request& req, httplib::Response& res) {
+                send_result(res, (ops.*verb)(req.matches[1].str(), kActor));
+              });
+}
+
+}  // namespace
+
+void register_admin_routes(httplib::Server& server, Operations& ops,
+                           const AdminRouteOptions& options) {
+  ApiRoutes routes(server, ApiAuth{options.admin_token, false});
+
+  routes.get("/api/v1/status", "/api/v1/status",
+             [&ops](const httplib::Request&, httplib::Response& res) {
+               send_json(res, 200, ops.status());
+             });
+  routes.get("/api/v1/accounts", "/api/v1/accounts",
+             [&ops](const httplib::Request&, httplib::Response& res) {
+               send_json(res, 200, ops.accounts());
+             });
+  routes.get(R"(/api/v1/accounts/([^/]+))", "/api/v1/accounts/{id}",
+             [&ops](const httplib::Request& req, httplib::Response& res) {
+               send_result(res, ops.account(req.matches[1].str()));
+             });
+  register_account_verb(routes, ops, "drain", &Operations::drain);
+  register_account_verb(routes, ops, "resume", &Operations::resume);
+  register_account_verb(routes, ops, "reset-cooldown", &Operations::reset_cooldown);
+
+  routes.get("/api/v1/reservations", "/api/v1/reservations",
+             [&ops](const httplib::Request&, httplib::Response& res) {
+               send_json(res, 200, ops.reservations());
+             });
+
+  for (const char* key : {"thresholds", "policy", "fallbacks"}) register_setting(routes, ops, key);
+
+  routes.post("/api/v1/reload", "/api/v1/reload",
+              [&ops](const httplib::Request&, httplib::Response& res) {
+                send_result(res, ops.reload(kActor));
+              });
+  routes.post("/api/v1/import", "/api/v1/import",
+              [&ops](const httplib::Request& req, httplib::Response& res) {
+                auto body = parse_json_object(req, res, true);
+                if (!body) return;
+                send_result(res, ops.import_accounts(opt_string(*body, "path").value_or(""), kActor));
+              });
+  routes.get("/api/v1/export", "/api/v1/export",
+             [&ops](const httplib::Request&, httplib::Response& res) {
+               res.status = 200;
+               res.set_content(ops.export_yaml(), "text/yaml; charset=utf-8");
+             });
+  routes.get("/api/v1/events", "/api/v1/events",
+             [&ops](const httplib::Request& req, httplib::Response& res) {
+               const std::uint64_t after = query_uint(req, "after", 0);
+               const std::uint64_t limit = query_uint(req, "limit", kDefaultEventLimit);
+               if (limit == 0 || limit > kMaxEventLimit)
+                 throw BadField("limit: must be between 1 and " + std::to_string(kMaxEventLimit));
+               send_result(res, ops.events(after, static_cast<std::size_t>(limit)));
+             });
+  routes.get("/api/v1/route", "/api/v1/route",
+             [&ops](const httplib::Request& req, httplib::Response& res) {
+               const std::string model = req.get_param_value("model");
+               if (model.empty()) throw BadField("model: required (GET /api/v1/route?model=M)");
+               send_result(res, ops.explain_route(model, req.get_param_value("client_key")));
+             });
+}
+
+}  // namespace qg

@@ -1,0 +1,29 @@
+// http/admin_routes.hpp — the admin API (INTERFACE §4 "Admin"), /api/v1/*.
+//
+// Every route parses and validates its HTTP input, calls one qg::Operations verb and renders
+// the OpResult; no operator logic lives here (the Telegram bot runs the same verbs).
+// Auth: `Authorization: Bearer <admin_token>` when a token is set (constant-time compare),
+// else 401. Errors are OpenAI-shaped. docs/ADMIN_API.md documents each route.
+#pragma once
+
+#include "actors/control/operations.hpp"
+
+#include <string>
+
+namespace httplib {
+class Server;
+}
+
+namespace qg {
+
+struct AdminRouteOptions {
+  std::string admin_token;  // "" = open (config refuses that unless listen is loopback)
+};
+
+// Registers GET /api/v1/status, /accounts, /accounts/{id}, POST /accounts/{id}/drain|resume|
+// reset-cooldown, GET /reservations, GET|PUT /thresholds|/policy|/fallbacks, POST /reload,
+// POST /import, GET /export, GET /events, GET /route. `ops` must outlive the server.
+void register_admin_routes(httplib::Server& server, Operations& ops,
+                           const AdminRouteOptions& options);
+
+}  // namespace qg

@@ -1,0 +1,276 @@
+// http/advisory_routes.cpp — see advisory_routes.hpp.
+#include "http/advisory_routes.hpp"
+
+#include "http/advisory_mapping.hpp"
+#include "http/api_support.hpp"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace qg {
+
+namespace {
+
+constexpr const char* kActor = "advisory";
+
+TimeMs system_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+// Go's `provider` / `exclude_providers` filters, matched on our provider or type
+// ("openai", "anthropic", "cliproxy", "codex", "claude", "gemini", ...).
+std::vector<std::string> provider_exclusions(Operations& ops, const std::string& provider,
+                                             const std::vector<std::string>& excluded) {
+  std::vector<std::string> out;
+  if (provider.empty() && excluded.empty()) return out;
+  const auto all = ops.accounts();
+  for (const auto& a : all.value("accounts", nlohmann::json::array())) {
+    const std::string p = a.value("provider", std::string());
+    const std::string t = a.value("type", std::string());
+    const bool wrong = !provider.empty() && p != provider && t != provider;
+    if (wrong || contains(excluded, p) || (!t.empty() && contains(excluded, t)))
+      out.push_back(a.value("id", std::string()));
+  }
+  return out;
+}
+
+// Kind of failure from the Go feedback fields (and the optional status_code extension).
+FeedbackKind feedback_kind(bool success, const std::string& error, int status_code) {
+  if (success) return FeedbackKind::success;
+  if (status_code == 429) return FeedbackKind::rate_limited;
+  if (status_code == 401 || status_code == 403) return FeedbackKind::auth_error;
+  std::string e = error;
+  for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto has = [&](const char* s) { return e.find(s) != std::string::npos; };
+  if (has("rate limit") || has("429") || has("too many requests")) return FeedbackKind::rate_limited;
+  if (has("timeout") || has("deadline exceeded") || has("timed out")) return FeedbackKind::timeout;
+  if (has("connection refused") || has("connection reset") || has("no such host") ||
+      has("unreachable"))
+    return FeedbackKind::connect_error;
+  if (has("401") || has("403") || has("unauthorized") || has("forbidden"))
+    return FeedbackKind::auth_error;
+  return FeedbackKind::server_error;
+}
+
+// A reservation (Operations::reservation body) and its account's JSON, for percent mapping.
+struct ReservationContext {
+  OpResult reservation;
+  OpResult account;
+  const OpResult* failure() const {
+    if (!reservation.ok()) return &reservation;
+    return account.ok() ? nullptr : &account;
+  }
+};
+
+ReservationContext reservation_context(Operations& ops, const std::string& id) {
+  ReservationContext c;
+  c.reservation = ops.reservation(id);
+  if (c.reservation.ok())
+    c.account = ops.account(c.reservation.body.value(
+        "account", c.reservation.body.value("account_id", std::string())));
+  return c;
+}
+
+// Usage from `<units_field>` (units) or `<percent_field>` (percent of the account's windows).
+std::optional<Usage> usage_from(const nlohmann::json& body, const nlohmann::json& account,
+                                const std::string& units_field, const std::string& percent_field) {
+  if (auto u = opt_usage(body, units_field)) return u;
+  if (auto p = opt_number(body, percent_field)) return percent_to_usage(account, *p, percent_field);
+  return std::nullopt;
+}
+
+// Go Reservation JSON from Operations::reservation's body.
+nlohmann::json go_reservation(const nlohmann::json& r, const nlohmann::json& account) {
+  nlohmann::json out = r;
+  const std::string id = r.value("id", r.value("reservation_id", std::string()));
+  out["id"] = id;
+  out["account_id"] = r.value("account_id", r.value("account", std::string()));
+  out["status"] = r.value("status", std::string("active"));
+  if (r.contains("estimate"))
+    out["estimated_cost_percent"] = usage_to_percent(account, usage_of(r["estimate"]));
+  if (r.contains("usage"))
+    out["actual_cost_percent"] = usage_to_percent(account, usage_of(r["usage"]));
+  return out;
+}
+
+void select_route(Operations& ops, const httplib::Request& req, httplib::Response& res) {
+  auto body = parse_json_object(req, res, true);
+  if (!body) return;
+  const std::string model = opt_string(*body, "model").value_or("");
+  auto exclude = opt_string_list(*body, "exclude_accounts");
+  for (auto& id : provider_exclusions(ops, opt_string(*body, "provider").value_or(""),
+                                      opt_string_list(*body, "exclude_providers")))
+    exclude.push_back(id);
+  opt_string(*body, "policy");              // accepted, global policy applies (COMPAT.md)
+  opt_string_list(*body, "required_dimensions");
+  opt_number(*body, "estimated_cost_percent");
+  Usage estimate{1, 0, 0};
+  if (auto tokens = opt_number(*body, "estimated_tokens")) {
+    if (*tokens < 0) throw BadField("estimated_tokens: must be >= 0");
+    estimate.input_tokens = static_cast<std::int64_t>(std::llround(*tokens));
+  }
+  if (auto units = opt_usage(*body, "estimate")) estimate = *units;
+  const bool reserve = opt_bool(*body, "reserve").value_or(false);
+  OpResult r = ops.select(model, exclude, reserve, estimate);
+  if (!r.ok()) {
+    // Go answered 503 when nothing qualified; kept so Go clients branch the same way.
+    if (r.status == 429) r.status = 503;
+    send_result(res, r);
+    return;
+  }
+  auto alt = r.body.find("alternative_ids");
+  if (alt != r.body.end() && (alt->is_null() || (alt->is_array() && alt->empty())))
+    r.body.erase("alternative_ids");
+  send_result(res, r);
+}
+
+void feedback_route(Operations& ops, const httplib::Request& req, httplib::Response& res) {
+  auto body = parse_json_object(req, res, false);
+  if (!body) return;
+  const std::string account = required_string(*body, "account_id");
+  const std::string error = opt_string(*body, "error").value_or("");
+  const bool success = opt_bool(*body, "success").value_or(error.empty());
+  const int status_code = static_cast<int>(opt_number(*body, "status_code").value_or(0));
+  const double retry_s = opt_number(*body, "retry_after_s").value_or(0);
+  const auto reservation_id = opt_string(*body, "reservation_id");
+
+  // Validate the whole body before changing anything.
+  const bool resolving = reservation_id && !reservation_id->empty();
+  ReservationContext ctx;
+  std::optional<Usage> actual;
+  if (resolving) {
+    ctx = reservation_context(ops, *reservation_id);
+    if (const OpResult* f = ctx.failure()) return send_result(res, *f);
+    actual = usage_from(*body, ctx.account.body, "actual", "actual_cost_percent");
+  }
+  OpResult fed = ops.feedback(account, feedback_kind(success, error, status_code),
+                              static_cast<TimeMs>(std::max(0.0, retry_s) * 1000));
+  if (!fed.ok()) return send_result(res, fed);
+  nlohmann::json reply = {{"status", "feedback recorded"}};
+  if (resolving) {
+    // A reported cost is committed; a success without one counts the estimate; a failure
+    // without one releases the hold (COMPAT.md).
+    const bool commit = actual.has_value() || success;
+    if (commit && !actual) actual = usage_of(ctx.reservation.body.value("estimate", nlohmann::json()));
+    OpResult done = commit ? ops.resolve(*reservation_id, "commit", *actual)
+                           : ops.resolve(*reservation_id, "release", Usage{});
+    if (!done.ok()) return send_result(res, done);
+    reply["reservation_status"] = commit ? "committed" : "released";
+  }
+  send_json(res, 200, reply);
+}
+
+}  // namespace
+
+void register_advisory_routes(httplib::Server& server, Operations& ops,
+                              const AdvisoryRouteOptions& options) {
+  ApiRoutes routes(server, ApiAuth{options.admin_token, true});
+  const auto now = options.now ? options.now : std::function<TimeMs()>(system_now);
+
+  routes.post("/router/select", "/router/select",
+              [&ops](const httplib::Request& req, httplib::Response& res) {
+                select_route(ops, req, res);
+              });
+  routes.post("/router/feedback", "/router/feedback",
+              [&ops](const httplib::Request& req, httplib::Response& res) {
+                feedback_route(ops, req, res);
+              });
+  routes.get("/router/distribution", "/router/distribution",
+             [&ops](const httplib::Request&, httplib::Response& res) {
+               auto d = ops.distribution();
+               send_json(res, 200, d.is_object() ? d : nlohmann::json::object());
+             });
+  routes.get("/quotas", "/quotas", [&ops, now](const httplib::Request&, httplib::Response& res) {
+    auto all = ops.accounts().value("accounts", nlohmann::json::array());
+    nlohmann::json out = nlohmann::json::array();
+    const TimeMs t = now();
+    for (const auto& a : all) out.push_back(quota_info(a, t));
+    std::sort(out.begin(), out.end(), [](const nlohmann::json& x, const nlohmann::json& y) {
+      return x["account_id"].get<std::string>() < y["account_id"].get<std::string>();
+    });
+    send_json(res, 200, out);
+  });
+  routes.get(R"(/quotas/([^/]+))", "/quotas/{id}",
+             [&ops, now](const httplib::Request& req, httplib::Response& res) {
+               OpResult a = ops.account(req.matches[1].str());
+               if (!a.ok()) return send_result(res, a);
+               send_json(res, 200, quota_info(a.body, now()));
+             });
+  routes.post("/ingest", "/ingest", [&ops](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_json_object(req, res, false);
+    if (!body) return;
+    const std::string id = required_string(*body, "account_id");
+    opt_string(*body, "provider");
+    const bool throttled = opt_bool(*body, "is_throttled").value_or(false);
+    OpResult a = ops.account(id);
+    if (!a.ok()) return send_result(res, a);
+    const QuotaObserved q = observation_from_ingest(*body, a.body);
+    OpResult r = ops.observe(id, q, kActor);
+    if (!r.ok()) return send_result(res, r);
+    if (throttled) {
+      OpResult t = ops.feedback(id, FeedbackKind::rate_limited, 0);
+      if (!t.ok()) return send_result(res, t);
+    }
+    send_json(res, 200, {{"status", "ingested"}});
+  });
+  routes.post("/reservations", "/reservations",
+              [&ops](const httplib::Request& req, httplib::Response& res) {
+                auto body = parse_json_object(req, res, false);
+                if (!body) return;
+                const std::string id = required_string(*body, "account_id");
+                const std::string model = opt_string(*body, "model").value_or("");
+                const std::string correlation = opt_string(*body, "correlation_id").value_or("");
+                const double ttl_s = opt_number(*body, "ttl_s").value_or(0);
+                if (ttl_s < 0) throw BadField("ttl_s: must be >= 0");
+                OpResult a = ops.account(id);
+                if (!a.ok()) return send_result(res, a);
+                const auto estimate =
+                    usage_from(*body, a.body, "estimate", "estimated_cost_percent");
+                if (!estimate) throw BadField("estimated_cost_percent: required (0 to 100)");
+                OpResult r = ops.reserve(id, model, *estimate, static_cast<TimeMs>(ttl_s * 1000));
+                if (r.ok()) {
+                  r.status = 201;
+                  if (!correlation.empty()) r.body["correlation_id"] = correlation;
+                }
+                send_result(res, r);
+              });
+  routes.get(R"(/reservations/([^/]+))", "/reservations/{id}",
+             [&ops](const httplib::Request& req, httplib::Response& res) {
+               const ReservationContext ctx = reservation_context(ops, req.matches[1].str());
+               if (!ctx.reservation.ok()) return send_result(res, ctx.reservation);
+               send_json(res, 200,
+                         go_reservation(ctx.reservation.body,
+                                        ctx.account.ok() ? ctx.account.body : nlohmann::json::object()));
+             });
+  routes.post(R"(/reservations/([^/]+)/release)", "/reservations/{id}/release",
+              [&ops](const httplib::Request& req, httplib::Response& res) {
+                auto body = parse_json_object(req, res, false);
+                if (!body) return;
+                const std::string id = req.matches[1].str();
+                const ReservationContext ctx = reservation_context(ops, id);
+                if (const OpResult* f = ctx.failure()) return send_result(res, *f);
+                const auto actual =
+                    usage_from(*body, ctx.account.body, "actual", "actual_cost_percent");
+                if (!actual) throw BadField("actual_cost_percent: required (0 to 100)");
+                OpResult r = ops.resolve(id, "commit", *actual);
+                if (!r.ok()) return send_result(res, r);
+                send_json(res, 200, {{"status", "released"}});
+              });
+  routes.post(R"(/reservations/([^/]+)/cancel)", "/reservations/{id}/cancel",
+              [&ops](const httplib::Request& req, httplib::Response& res) {
+                OpResult r = ops.resolve(req.matches[1].str(), "cancel", Usage{});
+                if (!r.ok()) return send_result(res, r);
+                send_json(res, 200, {{"status", "cancelled"}});
+              });
+}
+
+}  // namespace qg

@@ -1,0 +1,222 @@
+// http/api_support.cpp — see api_support.hpp.
+#include "http/api_support.hpp"
+
+#include "metrics/quotaguard_metrics.hpp"
+
+#include <httplib.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <array>
+#include <cmath>
+
+namespace qg {
+
+namespace {
+
+std::array<unsigned char, 32> sha256(std::string_view text) {
+  std::array<unsigned char, 32> digest{};
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr);
+  return digest;
+}
+
+std::string bearer_token(const httplib::Request& req) {
+  const std::string header = req.get_header_value("Authorization");
+  constexpr std::string_view prefix = "Bearer ";
+  if (header.size() < prefix.size()) return {};
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(header[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i])))
+      return {};
+  return header.substr(prefix.size());
+}
+
+// Empty when authorised, else the 401 message.
+std::string auth_refusal(const ApiAuth& auth, const httplib::Request& req) {
+  if (auth.token.empty()) return {};
+  std::string given = bearer_token(req);
+  if (given.empty() && auth.accept_x_api_key) given = req.get_header_value("X-API-Key");
+  if (given.empty())
+    return auth.accept_x_api_key
+               ? "missing admin token: send Authorization: Bearer <admin_token> or X-API-Key"
+               : "missing admin token: send Authorization: Bearer <admin_token>";
+  if (!token_matches(auth.token, given)) return "invalid admin token";
+  return {};
+}
+
+const char* kind_of(const nlohmann::json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::object: return "an object";
+    case nlohmann::json::value_t::array: return "an array";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::null: return "null";
+    default: return "a number";
+  }
+}
+
+}  // namespace
+
+bool token_matches(std::string_view expected, std::string_view given) {
+  const auto a = sha256(expected);
+  const auto b = sha256(given);
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+const char* error_type_for(int status) {
+  switch (status) {
+    case 400: case 409: case 413: case 422: return "invalid_request_error";
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 429: return "rate_limit_error";
+    default: return status >= 500 ? "server_error" : "invalid_request_error";
+  }
+}
+
+void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
+}
+
+void send_error(httplib::Response& res, int status, std::string_view code,
+                std::string_view message, const nlohmann::json& extra) {
+  nlohmann::json body = nlohmann::json::object();
+  if (extra.is_object()) body = extra;
+  body["error"] = {{"message", message}, {"type", error_type_for(status)}, {"code", code}};
+  if (body.contains("retry_after_s") && body["retry_after_s"].is_number()) {
+    const double s = body["retry_after_s"].get<double>();
+    res.set_header("Retry-After", std::to_string(static_cast<long long>(std::ceil(std::max(s, 0.0)))));
+  }
+  send_json(res, status, body);
+}
+
+void send_result(httplib::Response& res, const OpResult& r) {
+  if (r.ok()) {
+    send_json(res, r.status, r.body);
+    return;
+  }
+  const std::string code = r.code.empty() ? "error" : r.code;
+  const std::string message = r.error.empty() ? code : r.error;
+  send_error(res, r.status, code, message, r.body);
+}
+
+std::optional<nlohmann::json> parse_json_object(const httplib::Request& req,
+                                                httplib::Response& res, bool empty_ok) {
+  const bool blank = req.body.find_first_not_of(" \t\r\n") == std::string::npos;
+  if (blank) {
+    if (empty_ok) return nlohmann::json::object();
+    send_error(res, 400, "invalid_request", "request body: a JSON object is required");
+    return std::nullopt;
+  }
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) {
+    send_error(res, 400, "invalid_json", "request body: not valid JSON");
+    return std::nullopt;
+  }
+  if (!body.is_object()) {
+    send_error(res, 400, "invalid_request",
+               std::string("request body: must be a JSON object, not ") + kind_of(body));
+    return std::nullopt;
+  }
+  return body;
+}
+
+std::optional<std::string> opt_string(const nlohmann::json& o, const std::string& field) {
+  auto it = o.find(field);
+  if (it == o.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) throw BadField(field + ": must be a string, not " + kind_of(*it));
+  return it->get<std::string>();
+}
+
+std::optional<double> opt_number(const nlohmann::json& o, const std::string& field) {
+  auto it = o.find(field);
+  if (it == o.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number()) throw BadField(field + ": must be a number, not " + kind_of(*it));
+  const double v = it->get<double>();
+  if (!std::isfinite(v)) throw BadField(field + ": must be a finite number");
+  return v;
+}
+
+std::optional<bool> opt_bool(const nlohmann::json& o, const std::string& field) {
+  auto it = o.find(field);
+  if (it == o.end() || it->is_null()) return std::nullopt;
+  if (!it->is_boolean()) throw BadField(field + ": must be a boolean, not " + kind_of(*it));
+  return it->get<bool>();
+}
+
+std::vector<std::string> opt_string_list(const nlohmann::json& o, const std::string& field) {
+  auto it = o.find(field);
+  if (it == o.end() || it->is_null()) return {};
+  if (!it->is_array()) throw BadField(field + ": must be an array of strings, not " + kind_of(*it));
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const auto& v = (*it)[i];
+    if (!v.is_string())
+      throw BadField(field + "[" + std::to_string(i) + "]: must be a string, not " + kind_of(v));
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::optional<Usage> opt_usage(const nlohmann::json& o, const std::string& field) {
+  auto it = o.find(field);
+  if (it == o.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) throw BadField(field + ": must be an object, not " + kind_of(*it));
+  Usage u;
+  auto read = [&](const char* key, std::int64_t& out) {
+    auto m = it->find(key);
+    if (m == it->end() || m->is_null()) return;
+    if (!m->is_number_integer() || m->get<std::int64_t>() < 0)
+      throw BadField(field + "." + key + ": must be a non-negative integer");
+    out = m->get<std::int64_t>();
+  };
+  read("requests", u.requests);
+  read("input_tokens", u.input_tokens);
+  read("output_tokens", u.output_tokens);
+  for (auto m = it->begin(); m != it->end(); ++m)
+    if (m.key() != "requests" && m.key() != "input_tokens" && m.key() != "output_tokens")
+      throw BadField(field + "." + m.key() + ": unknown field (requests, input_tokens, output_tokens)");
+  return u;
+}
+
+std::string required_string(const nlohmann::json& o, const std::string& field) {
+  auto v = opt_string(o, field);
+  if (!v || v->empty()) throw BadField(field + ": required");
+  return *v;
+}
+
+ApiRoutes::Handler ApiRoutes::wrap(const std::string& route, Handler h) const {
+  return [auth = auth_, route, h = std::move(h)](const httplib::Request& req,
+                                                   httplib::Response& res) {
+    if (const std::string refusal = auth_refusal(auth, req); !refusal.empty()) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      send_error(res, 401, "unauthorized", refusal);
+    } else {
+      try {
+        h(req, res);
+      } catch (const BadField& e) {
+        send_error(res, 400, "invalid_request", e.what());
+      } catch (const std::exception&) {
+        send_error(res, 500, "internal_error", "internal error while handling " + route);
+      }
+    }
+    metrics::api_requests_total().with({route, std::to_string(res.status)}).inc();
+  };
+}
+
+void ApiRoutes::get(const std::string& pattern, const std::string& route, Handler h) {
+  server_.Get(pattern, wrap(route, std::move(h)));
+}
+
+void ApiRoutes::post(const std::string& pattern, const std::string& route, Handler h) {
+  server_.Post(pattern, wrap(route, std::move(h)));
+}
+
+void ApiRoutes::put(const std::string& pattern, const std::string& route, Handler h) {
+  server_.Put(pattern, wrap(route, std::move(h)));
+}
+
+}  // namespace qg

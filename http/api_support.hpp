@@ -1,0 +1,83 @@
+// http/api_support.hpp — what the admin, advisory and metrics routes share.
+//
+// Authorisation (Bearer admin token, constant-time compare; X-API-Key accepted where the Go
+// QuotaGuard used it), OpenAI-shaped error replies, OpResult rendering, JSON body parsing
+// with a one-line 400 naming what is wrong, and `ApiRoutes`, which registers a handler
+// behind auth, exception safety and the quotaguard_api_requests_total counter. httplib is
+// only forward-declared here; the routes' .cpp files include it.
+#pragma once
+
+#include "actors/control/operations.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace qg {
+
+// True when `given` equals `expected`. Compares SHA-256 digests with CRYPTO_memcmp, so the
+// time taken depends on neither the token's content nor its length.
+bool token_matches(std::string_view expected, std::string_view given);
+
+struct ApiAuth {
+  std::string token;            // "" = no auth required
+  bool accept_x_api_key = false;  // also accept `X-API-Key: <token>` (Go QuotaGuard clients)
+};
+
+// The OpenAI error `type` for an HTTP status.
+const char* error_type_for(int status);
+
+void send_json(httplib::Response& res, int status, const nlohmann::json& body);
+// {"error":{"message","type","code"}} plus `extra` members at top level (e.g. retry_after_s).
+void send_error(httplib::Response& res, int status, std::string_view code,
+                std::string_view message, const nlohmann::json& extra = nullptr);
+// A successful OpResult's body, or its error (a 429/503 with retry_after_s gets Retry-After).
+void send_result(httplib::Response& res, const OpResult& r);
+
+// The body as a JSON object. An empty body counts as {} when `empty_ok`. On failure sends a
+// 400 ("request body: ...") and answers nullopt.
+std::optional<nlohmann::json> parse_json_object(const httplib::Request& req,
+                                                httplib::Response& res, bool empty_ok);
+
+// Reads optional typed members of a request object; a present member of the wrong type
+// becomes the 400 message "<field>: must be <kind>". Throw BadField; ApiRoutes answers 400.
+struct BadField : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+std::optional<std::string> opt_string(const nlohmann::json& o, const std::string& field);
+std::optional<double> opt_number(const nlohmann::json& o, const std::string& field);
+std::optional<bool> opt_bool(const nlohmann::json& o, const std::string& field);
+std::vector<std::string> opt_string_list(const nlohmann::json& o, const std::string& field);
+// {"requests","input_tokens","output_tokens"} non-negative integers; nullopt when absent.
+std::optional<Usage> opt_usage(const nlohmann::json& o, const std::string& field);
+std::string required_string(const nlohmann::json& o, const std::string& field);
+
+// Registers routes behind one auth policy. `route` is the template counted in metrics
+// ("/api/v1/accounts/{id}"); `pattern` the httplib regex.
+class ApiRoutes {
+ public:
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  ApiRoutes(httplib::Server& server, ApiAuth auth) : server_(server), auth_(std::move(auth)) {}
+
+  void get(const std::string& pattern, const std::string& route, Handler h);
+  void post(const std::string& pattern, const std::string& route, Handler h);
+  void put(const std::string& pattern, const std::string& route, Handler h);
+
+ private:
+  Handler wrap(const std::string& route, Handler h) const;
+  httplib::Server& server_;
+  ApiAuth auth_;
+};
+
+}  // namespace qg

@@ -1,0 +1,50 @@
+// http/metrics_routes.cpp — see metrics_routes.hpp.
+#include "http/metrics_routes.hpp"
+
+#include "http/advisory_mapping.hpp"
+#include "metrics/quotaguard_metrics.hpp"
+
+#include <httplib.h>
+
+#include <map>
+
+namespace qg {
+
+void refresh_state_metrics(const nlohmann::json& accounts, const nlohmann::json& status) {
+  using metrics::LabelValues;
+  std::vector<std::pair<LabelValues, double>> ratios;
+  std::map<std::string, double> by_state = {
+      {"active", 0}, {"draining", 0}, {"cooldown", 0}, {"disabled", 0}, {"exhausted", 0}};
+  for (const auto& a : accounts.value("accounts", nlohmann::json::array())) {
+    const std::string id = a.value("id", std::string());
+    by_state[a.value("state", std::string("active"))] += 1;
+    for (const auto& w : windows_of(a)) {
+      if (w.limit <= 0) continue;
+      ratios.push_back({{id, to_string(w.metric), window_text(w.window_s)},
+                        static_cast<double>(w.used + w.reserved) / static_cast<double>(w.limit)});
+    }
+  }
+  metrics::quota_used_ratio().replace(std::move(ratios));
+  std::vector<std::pair<LabelValues, double>> states;
+  for (const auto& [state, n] : by_state) states.push_back({{state}, n});
+  metrics::accounts_by_state().replace(std::move(states));
+  metrics::cooldowns_active().replace({{{}, by_state["cooldown"]}});
+  const auto open = status.find("open_reservations");
+  metrics::open_reservations().replace(
+      {{{}, open != status.end() && open->is_number() ? open->get<double>() : 0.0}});
+}
+
+void register_metrics_routes(httplib::Server& server, Operations& ops) {
+  metrics::register_quotaguard_metrics();
+  server.Get("/metrics", [&ops](const httplib::Request&, httplib::Response& res) {
+    try {
+      refresh_state_metrics(ops.accounts(), ops.status());
+    } catch (const std::exception&) {
+      // State families keep their previous values; the rest still renders.
+    }
+    res.status = 200;
+    res.set_content(metrics::registry().render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+}  // namespace qg

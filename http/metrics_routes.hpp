@@ -1,0 +1,25 @@
+// http/metrics_routes.hpp — GET /metrics, Prometheus text format, no auth.
+//
+// Before rendering, the [scrape] families of metrics/quotaguard_metrics.hpp (quota used
+// ratio per window, open reservations, active cooldowns, accounts by state) are refreshed
+// from Operations::accounts() and status(). Label values are account ids, model names,
+// metrics, windows, states and statuses: never a credential.
+#pragma once
+
+#include "actors/control/operations.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace httplib {
+class Server;
+}
+
+namespace qg {
+
+// Sets the [scrape] families from an accounts() answer and a status() answer.
+void refresh_state_metrics(const nlohmann::json& accounts, const nlohmann::json& status);
+
+// Registers GET /metrics (and every QuotaGuard metric family). `ops` must outlive the server.
+void register_metrics_routes(httplib::Server& server, Operations& ops);
+
+}  // namespace qg
