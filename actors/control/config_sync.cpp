@@ -1,0 +1,82 @@
+// actors/control/config_sync.cpp
+#include "actors/control/config_sync.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace qg {
+
+AccountSpec spec_from_config(const AccountConfig& a) {
+  AccountSpec s;
+  s.provider = a.provider;
+  s.type = a.type.empty() ? a.provider : a.type;
+  s.base_url = a.base_url;
+  s.prefix = a.prefix;
+  s.models = a.models;
+  s.priority = a.priority;
+  s.enabled = a.enabled;
+  s.limits = a.limits;
+  s.origin = "config";
+  return s;
+}
+
+RouterSettings router_settings_from_config(const RouterConfig& r) {
+  RouterSettings s;
+  s.policy = r.policy;
+  s.thresholds = RouteThresholds{r.thresholds.warning, r.thresholds.switch_at, r.thresholds.critical};
+  s.anti_flapping.min_dwell_ms = r.anti_flapping.min_dwell.count();
+  s.anti_flapping.cooldown_after_switch_ms = r.anti_flapping.cooldown_after_switch.count();
+  s.anti_flapping.hysteresis = r.anti_flapping.hysteresis;
+  s.fallback_chains = r.fallback_chains;
+  s.all_critical = r.all_critical;
+  s.route_by_client_key = r.route_by_client_key;
+  s.breaker.failures = r.circuit_breaker.failures;
+  s.breaker.base_ms = r.circuit_breaker.base.count();
+  s.breaker.cap_ms = r.circuit_breaker.cap.count();
+  s.breaker.auth_cooldown_ms = r.circuit_breaker.auth_cooldown.count();
+  return s;
+}
+
+namespace {
+const std::string_view kSettingKeys[] = {kSettingPolicy, kSettingThresholds, kSettingAntiFlapping,
+                                         kSettingFallbackChains, kSettingAllCritical,
+                                         kSettingRouteByClientKey, kSettingCircuitBreaker};
+}  // namespace
+
+std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now) {
+  std::vector<Event> out;
+  for (const auto& a : config.accounts) {
+    AccountSpec spec = spec_from_config(a);
+    auto it = state.accounts.find(a.id);
+    const bool known = it != state.accounts.end() && !it->second.spec.provider.empty();
+    if (!known || it->second.removed) out.push_back(Event{0, now, a.id, AccountRegistered{spec}});
+    else if (!(it->second.spec == spec)) out.push_back(Event{0, now, a.id, AccountUpdated{spec}});
+  }
+  for (const auto& [id, acc] : state.accounts) {
+    if (acc.removed || acc.spec.origin != "config") continue;
+    bool listed = false;
+    for (const auto& a : config.accounts) listed = listed || a.id == id;
+    if (!listed) out.push_back(Event{0, now, id, AccountRemoved{"no longer in config"}});
+  }
+  const RouterSettings file = router_settings_from_config(config.router);
+  for (auto key : kSettingKeys) {
+    const std::string value = setting_json(file, key).dump();
+    // A key the log never recorded a file value for had the built-in default in the file.
+    auto seen = state.router.file_values.find(std::string(key));
+    const std::string recorded = seen != state.router.file_values.end()
+                                     ? seen->second
+                                     : setting_json(RouterSettings{}, key).dump();
+    if (value != recorded)
+      out.push_back(Event{0, now, "", SettingChanged{std::string(key), value, "config"}});
+  }
+  return out;
+}
+
+std::vector<Event> expiry_events(const SystemState& state, TimeMs now) {
+  std::vector<Event> out;
+  for (const auto& [id, acc] : state.accounts)
+    for (const auto& [rid, r] : acc.reservations)
+      if (r.expires_at <= now) out.push_back(Event{0, now, id, ReservationExpired{rid}});
+  return out;
+}
+
+}  // namespace qg
