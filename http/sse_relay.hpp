@@ -1,0 +1,61 @@
+// http/sse_relay.hpp — relaying an upstream Server-Sent-Events stream to the client.
+//
+// Upstream bytes arrive in arbitrary pieces; the relay cuts them into events (blank-line
+// separated), passes each event through byte for byte, and watches the `data:` payloads for
+// the usage report. When QuotaGuard itself asked for `stream_options.include_usage` (the client
+// did not), the extra usage-only chunk (`"choices":[]` with a `usage` object) is dropped.
+// It also counts the generated text bytes so that a stream that never reports usage (cut
+// upstream, client gone) can be committed as an estimate. Not thread-safe; one per stream.
+#pragma once
+
+#include "messages/event.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace qg {
+
+class SseRelay {
+ public:
+  explicit SseRelay(bool drop_usage_chunk) : drop_usage_chunk_(drop_usage_chunk) {}
+
+  // Feed upstream bytes; complete events to forward are appended to `out`.
+  void feed(std::string_view bytes, std::string& out);
+  // End of upstream: a trailing event without its blank line is forwarded as is.
+  void finish(std::string& out);
+
+  const std::optional<Usage>& usage() const { return usage_; }  // last usage reported
+  bool saw_done() const { return saw_done_; }                    // `data: [DONE]` seen
+  std::int64_t content_bytes() const { return content_bytes_; }  // generated text bytes
+  std::int64_t bytes_in() const { return bytes_in_; }
+  std::int64_t bytes_out() const { return bytes_out_; }
+  std::int64_t events() const { return events_; }
+
+ private:
+  void handle_event(std::string_view event, std::string& out);
+
+  bool drop_usage_chunk_;
+  std::string pending_;
+  std::size_t scan_from_ = 0;
+  std::optional<Usage> usage_;
+  bool saw_done_ = false;
+  std::int64_t content_bytes_ = 0, bytes_in_ = 0, bytes_out_ = 0, events_ = 0;
+};
+
+// What one JSON response or chunk says: its usage (OpenAI shape: prompt_tokens,
+// completion_tokens) if any, whether it is a usage-only chunk (choices empty), and the
+// bytes of generated text (choices[].message.content / delta.content / text).
+struct ChunkInfo {
+  std::optional<Usage> usage;
+  bool usage_only = false;
+  std::int64_t content_bytes = 0;
+  bool valid_json = false;
+};
+ChunkInfo inspect_completion_json(std::string_view json);
+
+// The SSE event that ends a stream after an upstream failure: an OpenAI-shaped error.
+std::string sse_error_event(std::string_view message, std::string_view code);
+
+}  // namespace qg

@@ -1,0 +1,150 @@
+// http/time_text.cpp — see time_text.hpp.
+#include "http/time_text.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace qg {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool read_int(std::string_view s, std::size_t pos, std::size_t len, int& out) {
+  if (pos + len > s.size()) return false;
+  out = 0;
+  for (std::size_t i = pos; i < pos + len; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+bool valid_civil(int y, int mo, int d, int h, int mi, int sec) {
+  return y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 &&
+         mi <= 59 && sec >= 0 && sec <= 60;
+}
+
+TimeMs to_ms(int y, int mo, int d, int h, int mi, int sec) {
+  return (days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
+          h * 3600 + mi * 60 + sec) * 1000;
+}
+
+}  // namespace
+
+std::optional<double> parse_number(std::string_view text) {
+  text = trim(text);
+  if (text.empty()) return std::nullopt;
+  bool digit = false, dot = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (std::isdigit(static_cast<unsigned char>(c))) digit = true;
+    else if (c == '.' && !dot) dot = true;
+    else if (c == '-' && i == 0) continue;
+    else return std::nullopt;
+  }
+  if (!digit) return std::nullopt;
+  return std::stod(std::string(text));
+}
+
+std::optional<std::int64_t> parse_go_duration_ms(std::string_view text) {
+  text = trim(text);
+  if (text.empty()) return std::nullopt;
+  if (auto plain = parse_number(text)) {
+    if (*plain < 0) return std::nullopt;
+    return static_cast<std::int64_t>(std::ceil(*plain * 1000.0));
+  }
+  double total_ms = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (i == start) return std::nullopt;
+    auto number = parse_number(text.substr(start, i - start));
+    if (!number) return std::nullopt;
+    std::size_t unit_start = i;
+    while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i])) && text[i] != '.') ++i;
+    std::string_view unit = text.substr(unit_start, i - unit_start);
+    double scale;
+    if (unit == "h") scale = 3600e3;
+    else if (unit == "m") scale = 60e3;
+    else if (unit == "s") scale = 1e3;
+    else if (unit == "ms") scale = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s") scale = 1e-3;
+    else if (unit == "ns") scale = 1e-6;
+    else return std::nullopt;
+    total_ms += *number * scale;
+  }
+  return static_cast<std::int64_t>(std::ceil(total_ms - 1e-9));
+}
+
+std::optional<TimeMs> parse_rfc3339_ms(std::string_view s) {
+  s = trim(s);
+  int y, mo, d, h, mi, sec;
+  if (s.size() < 19 || !read_int(s, 0, 4, y) || s[4] != '-' || !read_int(s, 5, 2, mo) ||
+      s[7] != '-' || !read_int(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      !read_int(s, 11, 2, h) || s[13] != ':' || !read_int(s, 14, 2, mi) || s[16] != ':' ||
+      !read_int(s, 17, 2, sec) || !valid_civil(y, mo, d, h, mi, sec))
+    return std::nullopt;
+  std::size_t i = 19;
+  double fraction_ms = 0;
+  if (i < s.size() && s[i] == '.') {
+    std::size_t start = ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    if (i == start) return std::nullopt;
+    fraction_ms = std::stod("0." + std::string(s.substr(start, i - start))) * 1000.0;
+  }
+  std::int64_t offset_s = 0;
+  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+    ++i;
+  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    int oh, om;
+    if (!read_int(s, i + 1, 2, oh) || s.size() < i + 6 || s[i + 3] != ':' || !read_int(s, i + 4, 2, om))
+      return std::nullopt;
+    offset_s = (oh * 3600 + om * 60) * (s[i] == '+' ? 1 : -1);
+    i += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (i != s.size()) return std::nullopt;
+  return to_ms(y, mo, d, h, mi, sec) + static_cast<TimeMs>(fraction_ms) - offset_s * 1000;
+}
+
+std::optional<TimeMs> parse_http_date_ms(std::string_view s) {
+  // "Sun, 06 Nov 1994 08:49:37 GMT"
+  s = trim(s);
+  static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (s.size() != 29 || s[3] != ',' || s.substr(26) != "GMT") return std::nullopt;
+  int d, y, h, mi, sec, mo = 0;
+  for (int k = 0; k < 12; ++k)
+    if (s.substr(8, 3) == months[k]) mo = k + 1;
+  if (mo == 0 || !read_int(s, 5, 2, d) || !read_int(s, 12, 4, y) || !read_int(s, 17, 2, h) ||
+      !read_int(s, 20, 2, mi) || !read_int(s, 23, 2, sec) || !valid_civil(y, mo, d, h, mi, sec))
+    return std::nullopt;
+  return to_ms(y, mo, d, h, mi, sec);
+}
+
+std::optional<TimeMs> parse_unix_time_ms(std::string_view text) {
+  auto n = parse_number(text);
+  if (!n || *n <= 0) return std::nullopt;
+  if (*n > 1e12) return static_cast<TimeMs>(*n);
+  return static_cast<TimeMs>(*n * 1000.0);
+}
+
+}  // namespace qg
