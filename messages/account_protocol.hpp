@@ -18,6 +18,8 @@
 namespace qg {
 
 struct AccountState;
+struct Outcome;
+struct RouterSettings;
 
 struct ReserveCommand {
   Usage estimate;
@@ -46,16 +48,22 @@ using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
 using propose_atom = caf::atom_constant<caf::atom("propose")>;
 using state_atom = caf::atom_constant<caf::atom("state")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using outcome_atom = caf::atom_constant<caf::atom("outcome")>;
+using settings_atom = caf::atom_constant<caf::atom("settings")>;
 
 // reserve: admit and record a reservation (ReservationCreated).
 // propose: validate + persist + apply any other event concerning this account
 //          (commit/release/expire, QuotaObserved, cooldowns, drain/resume, spec changes).
 // state:   the full current state (admin API, /qg_status).
+// outcome: the result of an upstream call (circuit breaker; may start/end a cooldown).
+// settings: the router's current settings (thresholds, breaker) the account acts on.
 // tick:    expire reservations whose TTL passed; the actor schedules it itself.
 using account_actor = caf::typed_actor<
     caf::replies_to<reserve_atom, ReserveCommand>::with<ReserveReply>,
     caf::replies_to<propose_atom, EventPayload>::with<CommandReply>,
+    caf::replies_to<outcome_atom, Outcome>::with<CommandReply>,
     caf::replies_to<state_atom>::with<AccountState>,
+    caf::reacts_to<settings_atom, RouterSettings>,
     caf::reacts_to<tick_atom>>;
 
 }  // namespace qg
@@ -65,3 +73,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::ReserveReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::EventPayload)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AccountState)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::Outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouterSettings)

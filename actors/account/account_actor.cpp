@@ -3,6 +3,10 @@
 
 #include "actors/account/account_state.hpp"
 #include "actors/account/reservation_ids.hpp"
+#include "actors/router/account_summary.hpp"
+#include "actors/router/circuit_breaker.hpp"
+#include "actors/router/threshold_alerts.hpp"
+#include "messages/router_protocol.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -16,45 +20,54 @@ TimeMs system_clock_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-AccountState without_ledger(const AccountState& s) {
-  AccountState v;
-  v.id = s.id;
-  v.spec = s.spec;
-  v.removed = s.removed;
-  v.drained = s.drained;
-  v.cooldown_until = s.cooldown_until;
-  v.cooldown_reason = s.cooldown_reason;
-  v.cooldown_detail = s.cooldown_detail;
-  v.windows = s.windows;
-  v.counters = s.counters;
-  v.last_event_at = s.last_event_at;
-  return v;
-}
-
 namespace {
 
 struct AccountActorState {
   AccountState account;
+  BreakerState breaker;
   AccountActorOptions opts;
   static inline const char* name = "account";
 };
 
 using self_ptr = account_actor::stateful_pointer<AccountActorState>;
 
-void push_view(self_ptr self) {
-  if (self->state.opts.listener)
-    caf::anon_send(self->state.opts.listener, view_atom::value,
-                   without_ledger(self->state.account), caf::actor_cast<account_actor>(self));
+void push_summary(self_ptr self) {
+  if (!self->state.opts.listener) return;
+  caf::anon_send(self->state.opts.listener, summary_atom::value,
+                 summarize(self->state.account, self->state.opts.clock(), &self->state.breaker),
+                 caf::actor_cast<account_actor>(self));
 }
 
-// Applies `events` (already validated) and persists them; `done(error)` runs after commit.
-template <class Done>
+using Done = std::function<void(const std::string& error, std::uint64_t seq)>;
+
+void persist(self_ptr self, EventBatch events, Done done);
+
+// Threshold crossings caused by the events just applied: recorded as events of their own.
+void record_threshold_crossings(self_ptr self) {
+  const auto& t = self->state.opts.settings;
+  auto crossings = threshold_crossings(self->state.account, t.thresholds, t.anti_flapping.hysteresis);
+  if (crossings.empty()) return;
+  EventBatch batch;
+  const TimeMs now = self->state.opts.clock();
+  for (auto& c : crossings) batch.push_back(Event{0, now, self->state.account.id, std::move(c)});
+  persist(self, std::move(batch), [](const std::string& err, std::uint64_t) {
+    if (!err.empty()) spdlog::error("journal: could not record a threshold crossing: {}", err);
+  });
+}
+
+// Applies `events` (already validated), persists them; `done` runs after the commit.
 void persist(self_ptr self, EventBatch events, Done done) {
-  for (auto& e : events) apply(self->state.account, e);
-  push_view(self);
+  bool usage_changed = false;
+  for (auto& e : events) {
+    apply(self->state.account, e);
+    apply(self->state.breaker, e);
+    usage_changed = usage_changed || !std::holds_alternative<ThresholdCrossed>(e.payload);
+  }
   self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events))
-      .then([done](const AppendResult& r) mutable { done(r.error, r.last_seq); },
-            [done](const caf::error& err) mutable { done(caf::to_string(err), 0); });
+      .then([done](const AppendResult& r) { done(r.error, r.last_seq); },
+            [done](const caf::error& err) { done(caf::to_string(err), 0); });
+  if (usage_changed) record_threshold_crossings(self);
+  push_summary(self);
 }
 
 void expire_due(self_ptr self) {
@@ -70,57 +83,80 @@ void expire_due(self_ptr self) {
   });
 }
 
+caf::result<CommandReply> propose(self_ptr self, EventPayload payload) {
+  const TimeMs now = self->state.opts.clock();
+  const auto check = validate(self->state.account, payload, now);
+  if (check.verdict == Verdict::noop) return CommandReply{true, 0, check.reason};
+  if (check.verdict == Verdict::reject) {
+    spdlog::warn("account {}: rejected {}: {}", self->state.account.id, event_type(payload), check.reason);
+    return CommandReply{false, 0, check.reason};
+  }
+  auto rp = self->make_response_promise<CommandReply>();
+  persist(self, {Event{0, now, self->state.account.id, std::move(payload)}},
+          [rp](const std::string& err, std::uint64_t seq) mutable {
+            rp.deliver(err.empty() ? CommandReply{true, seq, ""}
+                                   : CommandReply{false, 0, "event log unavailable: " + err});
+          });
+  return rp;
+}
+
+caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
+  auto& st = self->state;
+  const TimeMs now = st.opts.clock();
+  if (auto why = probe_refusal(st.breaker, st.account, now, st.opts.settings.breaker); !why.empty())
+    return ReserveReply{"", why, ""};
+  ReservationCreated created{new_reservation_id(), cmd.model, cmd.estimate, now + cmd.ttl_ms};
+  const auto check = validate(st.account, created, now);
+  if (check.verdict != Verdict::accept) return ReserveReply{"", check.reason, ""};
+  if (half_open(st.account.cooldown_until, now)) begin_probe(st.breaker, now);
+  auto rp = self->make_response_promise<ReserveReply>();
+  const std::string id = created.id;
+  persist(self, {Event{0, now, st.account.id, std::move(created)}},
+          [self, rp, id](const std::string& err, std::uint64_t) mutable {
+            if (err.empty() || self->state.opts.allow_unpersisted) {
+              if (!err.empty()) spdlog::warn("journal failed, admitting anyway (on_error: allow): {}", err);
+              rp.deliver(ReserveReply{id, "", ""});
+              return;
+            }
+            // Not durable: take it back out of memory so the state matches the log again.
+            auto& acc = self->state.account;
+            apply(acc, Event{0, self->state.opts.clock(), acc.id, ReservationReleased{id, "journal error"}});
+            --acc.counters.released;
+            --acc.counters.created;
+            push_summary(self);
+            rp.deliver(ReserveReply{"", "", "event log unavailable: " + err});
+          });
+  return rp;
+}
+
 account_actor::behavior_type account_behavior(self_ptr self, AccountState initial,
                                               AccountActorOptions opts) {
   self->state.account = std::move(initial);
+  self->state.breaker.open_until = self->state.account.cooldown_until;
   self->state.opts = std::move(opts);
-  push_view(self);
+  push_summary(self);
   self->delayed_send(self, std::chrono::milliseconds(self->state.opts.tick_interval_ms),
                      tick_atom::value);
   return {
-      [=](reserve_atom, const ReserveCommand& cmd) -> caf::result<ReserveReply> {
-        const TimeMs now = self->state.opts.clock();
-        ReservationCreated created{new_reservation_id(), cmd.model, cmd.estimate, now + cmd.ttl_ms};
-        const auto check = validate(self->state.account, created, now);
-        if (check.verdict != Verdict::accept) return ReserveReply{"", check.reason, ""};
-        auto rp = self->make_response_promise<ReserveReply>();
-        const std::string id = created.id;
-        persist(self, {Event{0, now, self->state.account.id, std::move(created)}},
-                [self, rp, id](const std::string& err, std::uint64_t) mutable {
-                  if (err.empty() || self->state.opts.allow_unpersisted) {
-                    if (!err.empty()) spdlog::warn("journal failed, admitting anyway (on_error: allow): {}", err);
-                    rp.deliver(ReserveReply{id, "", ""});
-                    return;
-                  }
-                  // Not durable: undo in memory so the state matches the log again.
-                  apply(self->state.account,
-                        Event{0, self->state.opts.clock(), self->state.account.id, ReservationReleased{id, "journal error"}});
-                  --self->state.account.counters.released;
-                  --self->state.account.counters.created;
-                  push_view(self);
-                  rp.deliver(ReserveReply{"", "", "event log unavailable: " + err});
-                });
-        return rp;
-      },
-      [=](propose_atom, EventPayload& payload) -> caf::result<CommandReply> {
-        const TimeMs now = self->state.opts.clock();
-        const auto check = validate(self->state.account, payload, now);
-        if (check.verdict == Verdict::noop) return CommandReply{true, 0, check.reason};
-        if (check.verdict == Verdict::reject) {
-          spdlog::warn("account {}: rejected {}: {}", self->state.account.id, event_type(payload), check.reason);
-          return CommandReply{false, 0, check.reason};
+      [=](reserve_atom, const ReserveCommand& cmd) { return reserve(self, cmd); },
+      [=](propose_atom, EventPayload& payload) { return propose(self, std::move(payload)); },
+      [=](outcome_atom, const Outcome& o) -> caf::result<CommandReply> {
+        auto event = on_outcome(self->state.breaker, o, self->state.opts.clock(),
+                                self->state.opts.settings.breaker);
+        if (!event) {
+          push_summary(self);  // error rate / probe slot changed
+          return CommandReply{true, 0, ""};
         }
-        auto rp = self->make_response_promise<CommandReply>();
-        persist(self, {Event{0, now, self->state.account.id, std::move(payload)}},
-                [rp](const std::string& err, std::uint64_t seq) mutable {
-                  rp.deliver(err.empty() ? CommandReply{true, seq, ""}
-                                         : CommandReply{false, 0, "event log unavailable: " + err});
-                });
-        return rp;
+        return propose(self, std::move(*event));
       },
       [=](state_atom) -> AccountState { return self->state.account; },
+      [=](settings_atom, const RouterSettings& s) {
+        self->state.opts.settings = s;
+        record_threshold_crossings(self);
+      },
       [=](tick_atom) {
         expire_due(self);
+        push_summary(self);  // windows roll over with time, so the view must follow
         self->delayed_send(self, std::chrono::milliseconds(self->state.opts.tick_interval_ms),
                            tick_atom::value);
       },

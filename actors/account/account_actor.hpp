@@ -2,8 +2,10 @@
 //
 // The actor is a thin shell around the pure AccountState: it validates each proposal with
 // qg::validate, applies the event, appends it to the journal and answers after the commit.
-// After every change it pushes a copy of its state (without the reservation ledger) to the
-// `listener` (the router) as (view_atom, AccountState, account_actor).
+// It also owns the account's circuit breaker (actors/router/circuit_breaker.hpp): upstream
+// outcomes arrive as outcome_atom and may start or end a cooldown. After every change it
+// pushes a compact AccountSummary to the `listener` (the router) as
+// (summary_atom, AccountSummary, account_actor).
 #pragma once
 
 #include "messages/account_protocol.hpp"
@@ -12,26 +14,26 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/router/router_settings.hpp"
+
 #include <functional>
 
 namespace qg {
 
-using view_atom = caf::atom_constant<caf::atom("view")>;
 using Clock = std::function<TimeMs()>;
 
 TimeMs system_clock_ms();
 
 struct AccountActorOptions {
   journal_actor journal;
-  caf::actor listener;                  // receives (view_atom, AccountState, account_actor)
+  caf::actor listener;                  // receives (summary_atom, AccountSummary, account_actor)
   Clock clock = system_clock_ms;
   bool allow_unpersisted = false;       // storage.on_error: allow
   TimeMs tick_interval_ms = 1000;       // how often TTLs are checked
+  RouterSettings settings;              // thresholds and breaker settings in force
 };
 
 account_actor spawn_account(caf::actor_system& sys, AccountState initial, AccountActorOptions opts);
 
-// A copy of the state without the reservation ledger: what the router's view needs.
-AccountState without_ledger(const AccountState& s);
 
 }  // namespace qg

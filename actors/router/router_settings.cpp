@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 namespace qg {
@@ -42,8 +43,9 @@ RouterSettings router_settings_from(const RouterConfig& c) {
 namespace {
 
 std::string fmt_num(double v) {
-  json j = v;
-  return j.dump();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
 }
 
 void check_percent(std::vector<std::string>& errs, const char* field, double v) {

@@ -1,0 +1,155 @@
+// actors/router/route_scoring.cpp — admissibility, policy scores and exclusion texts.
+#include "actors/router/route_scoring.hpp"
+
+#include "actors/router/circuit_breaker.hpp"
+#include "config/duration.hpp"
+#include "messages/event_codec.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace qg {
+
+namespace {
+
+constexpr double kMinutesPerMs = 1.0 / 60'000.0;
+
+double after_percent(const WindowSummary& w, std::int64_t need, TimeMs now) {
+  return 100.0 * static_cast<double>(w.used_at(now) + w.reserved + need) / static_cast<double>(w.limit);
+}
+
+std::string window_name(const WindowSummary& w) {
+  return std::string(to_string(w.metric)) + "/" +
+         (w.window_s > 0 ? format_duration(std::chrono::seconds{w.window_s}) : std::string("unknown"));
+}
+
+std::string percent_text(double p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", p);
+  return buf;
+}
+
+std::string reset_text(TimeMs reset_at) {
+  return reset_at > 0 ? ", resets " + format_iso8601_ms(reset_at) : std::string(", reset unknown");
+}
+
+}  // namespace
+
+AccountEval evaluate(const AccountSummary& a, std::uint32_t index, const Usage& estimate,
+                     TimeMs now, const BreakerSettings& breaker, bool excluded_by_request) {
+  AccountEval e;
+  e.index = index;
+  if (excluded_by_request) { e.reason = reason::excluded_by_request; return e; }
+  if (a.disabled) { e.reason = reason::disabled; return e; }
+  if (a.drained) { e.reason = reason::draining; return e; }
+  if (a.cooldown_until > now) { e.reason = reason::cooldown; return e; }
+  if (half_open(a.cooldown_until, now)) {
+    if (probe_blocking(a.probe_in_flight, a.probe_started_at, now, breaker)) {
+      e.reason = reason::probe_in_flight;
+      return e;
+    }
+    e.probe = true;
+  }
+  bool exhausted = false, full = false;
+  for (std::size_t i = 0; i < a.windows.size(); ++i) {
+    const WindowSummary& w = a.windows[i];
+    if (w.limit <= 0) break;  // windows with a limit come first
+    const std::int64_t used = w.used_at(now);
+    const std::int64_t need = estimate.amount(w.metric);
+    exhausted = exhausted || used >= w.limit;
+    full = full || used + w.reserved + need > w.limit;
+    const double p = after_percent(w, need, now);
+    if (e.binding < 0 || p > e.after) { e.after = p; e.binding = static_cast<int>(i); }
+  }
+  if (exhausted) e.reason = reason::exhausted;
+  else if (full) e.reason = reason::window_full;
+  return e;
+}
+
+double policy_score(RoutePolicy policy, const AccountSummary& a, const AccountEval& e, TimeMs now) {
+  const double headroom = std::clamp(1.0 - e.after / 100.0, 0.0, 1.0);
+  switch (policy) {
+    case RoutePolicy::max_remaining:
+      return 100.0 * headroom;
+    case RoutePolicy::fill_first:
+      return static_cast<double>(a.priority);
+    case RoutePolicy::round_robin:
+      return 0.0;
+    case RoutePolicy::earliest_reset: {
+      // The soonest reset of a window that still has headroom: its quota is lost if unused.
+      TimeMs soonest = 0;
+      for (const auto& w : a.windows) {
+        if (w.limit <= 0) break;
+        if (w.reset_at <= now || w.remaining_at(now) <= 0) continue;
+        if (soonest == 0 || w.reset_at < soonest) soonest = w.reset_at;
+      }
+      if (soonest == 0) return 0.0;
+      const double minutes = static_cast<double>(soonest - now) * kMinutesPerMs;
+      return 100.0 * 60.0 / (60.0 + minutes);
+    }
+    case RoutePolicy::balanced: {
+      double reset_soon = 0.0;
+      if (e.binding >= 0) {
+        const WindowSummary& w = a.windows[static_cast<std::size_t>(e.binding)];
+        if (w.window_s > 0 && w.reset_at > now) {
+          const double frac = static_cast<double>(w.reset_at - now) / (static_cast<double>(w.window_s) * 1000.0);
+          reset_soon = 1.0 - std::clamp(frac, 0.0, 1.0);
+        }
+      }
+      const double health = 1.0 - std::clamp(a.error_rate, 0.0, 1.0);
+      const double prio = std::clamp(static_cast<double>(a.priority), 0.0, 100.0) / 100.0;
+      return 55.0 * headroom + 20.0 * reset_soon + 15.0 * health + 10.0 * prio;
+    }
+  }
+  return 0.0;
+}
+
+TimeMs ready_at(const AccountSummary& a, const Usage& estimate, TimeMs now, double cap_percent) {
+  if (a.disabled || a.drained) return 0;
+  TimeMs at = a.cooldown_until > now ? a.cooldown_until : 0;
+  for (const auto& w : a.windows) {
+    if (w.limit <= 0) break;
+    if (after_percent(w, estimate.amount(w.metric), now) <= cap_percent) continue;
+    if (w.reset_at <= now) return 0;  // blocked by reservations alone, or no known reset
+    at = std::max(at, w.reset_at);
+  }
+  return at;
+}
+
+std::string exclusion_detail(const AccountSummary& a, const AccountEval& e, const Usage& estimate,
+                             const RouterSettings& settings, TimeMs now) {
+  const std::string_view r = !e.reason.empty() ? e.reason : e.zone_reason;
+  if (r.empty()) return {};
+  if (r == reason::not_serving_model) return "its model list does not include this model";
+  if (r == reason::excluded_by_request) return "excluded by the request (already tried)";
+  if (r == reason::disabled) return "account is disabled";
+  if (r == reason::draining) return "drained by an operator";
+  if (r == reason::cooldown)
+    return "cooldown until " + format_iso8601_ms(a.cooldown_until) + " (" + a.cooldown_reason +
+           (a.cooldown_detail.empty() ? "" : ": " + a.cooldown_detail) + ")";
+  if (r == reason::probe_in_flight)
+    return "half-open: probe sent at " + format_iso8601_ms(a.probe_started_at) + ", awaiting its outcome";
+  if (r == reason::exhausted || r == reason::window_full) {
+    for (const auto& w : a.windows) {
+      if (w.limit <= 0) break;
+      const std::int64_t used = w.used_at(now), need = estimate.amount(w.metric);
+      if (r == reason::exhausted ? used >= w.limit : used + w.reserved + need > w.limit)
+        return window_name(w) + ": " + std::to_string(used) + " used + " + std::to_string(w.reserved) +
+               " reserved + " + std::to_string(need) + " needed > limit " + std::to_string(w.limit) +
+               reset_text(w.reset_at);
+    }
+    return std::string(r);
+  }
+  const WindowSummary* w = e.binding >= 0 ? &a.windows[static_cast<std::size_t>(e.binding)] : nullptr;
+  const std::string where = w ? " of " + window_name(*w) + reset_text(w->reset_at) : std::string();
+  if (r == reason::above_critical)
+    return "would reach " + percent_text(e.after) + where + " (critical " +
+           percent_text(settings.thresholds.critical) + ")";
+  if (r == reason::above_switch)
+    return "would reach " + percent_text(e.after) + where + " (switch " +
+           percent_text(settings.thresholds.switch_at) + ") while another account is below " +
+           percent_text(settings.thresholds.switch_at - settings.anti_flapping.hysteresis);
+  return std::string(r);
+}
+
+}  // namespace qg

@@ -1,0 +1,209 @@
+// actors/router/router_actor.cpp — decide, reserve on the chosen account, fall through on refusal.
+#include "actors/router/router_actor.hpp"
+
+#include "actors/router/account_summary.hpp"
+#include "actors/router/circuit_breaker.hpp"
+#include "actors/router/route_decision.hpp"
+#include "actors/router/route_explain.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace qg {
+
+namespace {
+
+struct RouterActorState {
+  RouterActorOptions opts;
+  RouterSettings settings;           // effective: base + overrides in opts.state
+  RouterView view;
+  RouterRuntime runtime;
+  std::map<std::string, account_actor> accounts;
+  static inline const char* name = "router";
+};
+
+using self_ptr = router_actor::stateful_pointer<RouterActorState>;
+using Deliver = std::function<void(RouteGrant)>;
+
+RouteGrant refusal(int status, std::string code, std::string message, std::int64_t retry_after_s = 0) {
+  RouteGrant g;
+  g.http_status = status;
+  g.error_code = std::move(code);
+  g.message = std::move(message);
+  g.retry_after_s = retry_after_s;
+  return g;
+}
+
+// Persists an event that belongs to the router (RouteSwitched, SettingChanged).
+void persist(self_ptr self, Event e, std::function<void(const std::string&)> done) {
+  apply(self->state.opts.state, e);
+  self->request(self->state.opts.journal, caf::infinite, append_atom::value, EventBatch{std::move(e)})
+      .then([done](const AppendResult& r) { done(r.error); },
+            [done](const caf::error& err) { done(caf::to_string(err)); });
+}
+
+void broadcast_settings(self_ptr self) {
+  for (auto& [id, handle] : self->state.accounts) self->send(handle, settings_atom::value, self->state.settings);
+}
+
+void admitted(self_ptr self, const Decision& d, const std::string& account, const ReserveReply& r,
+              TimeMs expires_at, const Deliver& deliver) {
+  if (auto sw = switch_for_admitted(d, account)) {
+    spdlog::info("route {}: {} -> {} ({})", sw->route_key, sw->from.empty() ? "-" : sw->from, sw->to, sw->reason);
+    persist(self, Event{0, self->state.opts.clock(), "", std::move(*sw)}, [](const std::string& err) {
+      if (!err.empty()) spdlog::error("journal: could not record a route switch: {}", err);
+    });
+  }
+  note_admitted(self->state.runtime, d, account);
+  RouteGrant g;
+  g.ok = true;
+  g.account = account;
+  g.reservation_id = r.reservation_id;
+  g.model_used = d.model_used;
+  g.expires_at = expires_at;
+  for (const auto& c : d.candidates) {
+    if (c.account == account) { g.score = c.score; g.reason = c.zone; }
+    else if (g.alternatives.size() < 3) g.alternatives.push_back(c.account);
+  }
+  if (d.fallback) g.reason += g.reason.empty() ? "fallback" : "; fallback";
+  if (d.drain) g.reason += "; all accounts past critical: draining the least used";
+  deliver(std::move(g));
+}
+
+void try_target(self_ptr self, std::shared_ptr<const Decision> d, std::size_t i, const RouteAsk& ask,
+                Deliver deliver) {
+  if (i >= d->targets.size()) {
+    deliver(refusal(429, "quota_exhausted", "every candidate account refused the reservation", 1));
+    return;
+  }
+  const std::string& account = d->targets[i];
+  auto it = self->state.accounts.find(account);
+  if (it == self->state.accounts.end()) { try_target(self, d, i + 1, ask, std::move(deliver)); return; }
+  const TimeMs expires_at = self->state.opts.clock() + ask.ttl_ms;
+  self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{ask.estimate, d->model_used, ask.ttl_ms})
+      .then(
+          [=](const ReserveReply& r) {
+            if (r.ok()) admitted(self, *d, account, r, expires_at, deliver);
+            else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error));
+            else try_target(self, d, i + 1, ask, deliver);  // raced: the next candidate
+          },
+          [=](const caf::error&) { try_target(self, d, i + 1, ask, deliver); });
+}
+
+RouteRequest to_request(const RouteAsk& ask) {
+  return RouteRequest{ask.model, ask.client_key, ask.estimate, ask.exclude};
+}
+
+void route(self_ptr self, const RouteAsk& ask, Deliver deliver) {
+  const TimeMs now = self->state.opts.clock();
+  if (!ask.account.empty()) {  // pinned by the caller (advisory reserve)
+    auto it = self->state.accounts.find(ask.account);
+    if (it == self->state.accounts.end()) { deliver(refusal(404, "not_found", "unknown account " + ask.account)); return; }
+    auto d = std::make_shared<Decision>();
+    d->model_asked = d->model_used = ask.model;
+    d->targets = {ask.account};
+    d->policy = RoutePolicy::fill_first;  // no sticky bookkeeping for pinned requests
+    self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{ask.estimate, ask.model, ask.ttl_ms})
+        .then([=](const ReserveReply& r) {
+                if (r.ok()) { RouteGrant g; g.ok = true; g.account = ask.account; g.reservation_id = r.reservation_id;
+                              g.model_used = ask.model; g.expires_at = now + ask.ttl_ms; deliver(g); }
+                else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error));
+                else deliver(refusal(429, "quota_exhausted", "account " + ask.account + ": " + r.refusal, 1));
+              },
+              [=](const caf::error& e) { deliver(refusal(503, "unavailable", caf::to_string(e))); });
+    return;
+  }
+  auto d = std::make_shared<Decision>(decide(self->state.view, self->state.opts.state, to_request(ask),
+                                             self->state.settings, now, self->state.runtime));
+  if (!d->ok()) {
+    if (d->error == RouteError::no_account_for_model)
+      deliver(refusal(404, "model_not_found", d->message));
+    else
+      deliver(refusal(429, "quota_exhausted", d->message, retry_after_seconds(*d, now)));
+    return;
+  }
+  if (!ask.reserve) {
+    RouteGrant g;
+    g.ok = true;
+    g.account = d->chosen();
+    g.model_used = d->model_used;
+    for (const auto& c : d->candidates) {
+      if (c.account == g.account) { g.score = c.score; g.reason = c.zone; }
+      else if (g.alternatives.size() < 3) g.alternatives.push_back(c.account);
+    }
+    deliver(std::move(g));
+    return;
+  }
+  try_target(self, d, 0, ask, std::move(deliver));
+}
+
+router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions opts) {
+  self->state.opts = std::move(opts);
+  self->state.settings = effective_settings(self->state.opts.base, self->state.opts.state);
+  return {
+      [=](summary_atom, AccountSummary& s, const account_actor& handle) {
+        const bool known = self->state.accounts.count(s.id) > 0;
+        self->state.accounts[s.id] = handle;
+        self->state.view.upsert(std::move(s));
+        if (!known) self->send(handle, settings_atom::value, self->state.settings);
+      },
+      [=](route_atom, const RouteAsk& ask, const GrantPromise& promise) {
+        route(self, ask, [promise](RouteGrant g) { promise->set_value(std::move(g)); });
+      },
+      [=](route_atom, const RouteAsk& ask) -> caf::result<RouteGrant> {
+        auto rp = self->make_response_promise<RouteGrant>();
+        route(self, ask, [rp](RouteGrant g) mutable { rp.deliver(std::move(g)); });
+        return rp;
+      },
+      [=](outcome_atom, const std::string& account, const Outcome& o) {
+        auto it = self->state.accounts.find(account);
+        if (it != self->state.accounts.end()) caf::anon_send(it->second, outcome_atom::value, o);
+      },
+      [=](explain_atom, const RouteAsk& ask) -> std::string {
+        const TimeMs now = self->state.opts.clock();
+        DecideOptions options;
+        options.explain = true;
+        Decision d = decide(self->state.view, self->state.opts.state, to_request(ask),
+                            self->state.settings, now, self->state.runtime, options);
+        return explain_json(d, self->state.view, self->state.settings, now).dump();
+      },
+      [=](setting_atom, const std::string& key, const std::string& value,
+          const std::string& source) -> caf::result<CommandReply> {
+        RouterSettings next = self->state.settings;
+        auto errors = apply_setting_text(next, key, value);
+        if (errors.empty()) errors = validate(next);
+        if (!errors.empty()) return CommandReply{false, 0, errors.front()};
+        // Store the normalised value so the log reads the same whatever the input spelling.
+        const std::string normalised = setting_json(next, key).dump();
+        self->state.settings = next;
+        broadcast_settings(self);
+        auto rp = self->make_response_promise<CommandReply>();
+        persist(self, Event{0, self->state.opts.clock(), "", SettingChanged{key, normalised, source}},
+                [rp](const std::string& err) mutable {
+                  rp.deliver(err.empty() ? CommandReply{true, 0, ""} : CommandReply{false, 0, "event log unavailable: " + err});
+                });
+        return rp;
+      },
+      [=](summary_atom) -> RouterSnapshot {
+        RouterSnapshot snap;
+        snap.settings_json = to_json(self->state.settings).dump();
+        for (const auto& [key, s] : self->state.opts.state.sticky) snap.sticky[key] = s.account;
+        for (const auto& a : self->state.view.accounts()) snap.accounts.push_back(a.id);
+        return snap;
+      },
+      [=](accounts_atom) { return self->state.accounts; },
+      [=](add_account_atom, const std::string& id, const account_actor& handle) {
+        self->state.accounts[id] = handle;
+        self->send(handle, settings_atom::value, self->state.settings);
+      },
+  };
+}
+
+}  // namespace
+
+router_actor spawn_router(caf::actor_system& sys, RouterActorOptions opts) {
+  return sys.spawn(router_behavior, std::move(opts));
+}
+
+}  // namespace qg

@@ -1,0 +1,322 @@
+// actors/telegram/telegram_bot.cpp — poller and alerter threads.
+#include "actors/telegram/telegram_bot.hpp"
+
+#include "actors/control/operations.hpp"
+#include "actors/telegram/alert_policy.hpp"
+#include "actors/telegram/bot_settings.hpp"
+#include "actors/telegram/chat_text.hpp"
+#include "actors/telegram/telegram_update.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <random>
+
+namespace qg::telegram {
+
+namespace {
+
+TimeMs system_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+double jitter() {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+constexpr std::size_t kEventBatch = 200;
+
+}  // namespace
+
+TelegramBot::TelegramBot(BotOptions options, Operations& ops, BotStore& store, BotApiFactory factory,
+                         Clock clock)
+    : options_(std::move(options)),
+      ops_(ops),
+      store_(store),
+      factory_(std::move(factory)),
+      clock_(clock ? std::move(clock) : Clock(system_now)),
+      commands_(ops, options_.commands, clock_) {}
+
+TelegramBot::~TelegramBot() { stop(); }
+
+void TelegramBot::start() {
+  if (poller_.joinable()) return;
+  stopping_ = false;
+  {
+    std::lock_guard lock(mu_);
+    health_.running = true;
+  }
+  if (options_.alert_chat == 0)
+    spdlog::info("telegram: telegram.alert_chat is not set; alerts are off");
+  poller_ = std::thread([this] { poll_loop(); });
+  alerter_ = std::thread([this] { alert_loop(); });
+}
+
+void TelegramBot::stop() {
+  stopping_ = true;
+  std::shared_ptr<BotApi> current;
+  {
+    std::lock_guard lock(mu_);
+    poll_wake_ = alert_wake_ = true;
+    current = api_;
+  }
+  cv_.notify_all();
+  if (current) current->interrupt();
+  if (poller_.joinable()) poller_.join();
+  if (alerter_.joinable()) alerter_.join();
+  std::lock_guard lock(mu_);
+  health_.running = false;
+  health_.polling = false;
+}
+
+void TelegramBot::token_changed() {
+  std::shared_ptr<BotApi> current;
+  {
+    std::lock_guard lock(mu_);
+    poll_wake_ = true;
+    current = api_;
+  }
+  cv_.notify_all();
+  if (current) current->interrupt();
+}
+
+BotHealth TelegramBot::health() const {
+  std::lock_guard lock(mu_);
+  return health_;
+}
+
+std::shared_ptr<BotApi> TelegramBot::api() const {
+  std::lock_guard lock(mu_);
+  return health_.polling ? api_ : nullptr;
+}
+
+void TelegramBot::set_error(std::string error) {
+  std::lock_guard lock(mu_);
+  health_.error = std::move(error);
+}
+
+void TelegramBot::sleep_for(TimeMs ms, bool& wake) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return wake || stopping_.load(); });
+  wake = false;
+}
+
+bool TelegramBot::ensure_client(std::string& failure) {
+  std::optional<StoredToken> stored;
+  try {
+    stored = load_bot_token(store_);
+  } catch (const std::exception& ex) {
+    failure = std::string("cannot read the stored token: ") + ex.what();
+    return false;
+  }
+  const TokenChoice choice = choose_token(options_.env_token, stored, options_.config_token);
+  std::shared_ptr<BotApi> current;
+  {
+    std::lock_guard lock(mu_);
+    health_.token_source = choice.source;
+    if (choice.token.empty()) {
+      health_.polling = false;
+      api_.reset();
+      token_.clear();
+      failure = "no bot token (set telegram.token, QUOTAGUARD_TELEGRAM_TOKEN or /settoken)";
+      return false;
+    }
+    if (choice.token == rejected_token_) {
+      failure = "the bot token was rejected by Telegram (401)";
+      return false;
+    }
+    if (api_ && token_ == choice.token && health_.polling) return true;
+    if (!api_ || token_ != choice.token) {
+      api_ = std::shared_ptr<BotApi>(factory_(choice.token));
+      token_ = choice.token;
+      health_.polling = false;
+    }
+    current = api_;
+  }
+  const BotApiResult me = current->get_me();
+  if (me.unauthorized()) {
+    spdlog::error("telegram: the bot token (from {}) was rejected by Telegram (401 Unauthorized); "
+                  "polling stopped until a new token is set", choice.source);
+    std::lock_guard lock(mu_);
+    rejected_token_ = choice.token;
+    failure = "the bot token was rejected by Telegram (401)";
+    return false;
+  }
+  if (!me.ok) {
+    failure = "getMe failed: " + me.description;
+    return false;
+  }
+  std::string username = me.result.is_object() ? me.result.value("username", std::string()) : "";
+  commands_.set_bot_username(username);
+  const BotApiResult cmds = current->set_my_commands(command_menu());
+  if (!cmds.ok) spdlog::warn("telegram: setMyCommands failed: {}", cmds.description);
+  spdlog::info("telegram: polling as @{} (token from {})", username, choice.source);
+  std::lock_guard lock(mu_);
+  health_.polling = true;
+  health_.bot_username = username;
+  health_.error.clear();
+  return true;
+}
+
+void TelegramBot::poll_loop() {
+  int failures = 0;
+  while (!stopping_) {
+    std::string failure;
+    if (!ensure_client(failure)) {
+      set_error(failure);
+      if (!failure.empty() && failure.rfind("getMe failed", 0) == 0) {
+        spdlog::warn("telegram: {}", failure);
+        sleep_for(backoff_delay(failures++, jitter(), options_.backoff), poll_wake_);
+      } else {
+        sleep_for(options_.idle_recheck_ms, poll_wake_);
+      }
+      continue;
+    }
+    std::shared_ptr<BotApi> current = api();
+    if (!current) continue;
+    if (!next_offset_) {
+      const auto stored = store_.get(kKeyNextOffset);
+      std::int64_t offset = 0;
+      if (stored) try { offset = std::stoll(*stored); } catch (const std::exception&) { offset = 0; }
+      next_offset_ = offset;
+    }
+    const BotApiResult r = current->get_updates(*next_offset_, options_.poll_timeout_s);
+    if (stopping_) break;
+    bool woken = false;
+    {
+      std::lock_guard lock(mu_);
+      woken = poll_wake_;
+      poll_wake_ = false;
+      if (woken) health_.polling = false;  // re-resolve the token on the next round
+    }
+    if (woken) continue;
+    if (r.unauthorized()) {
+      spdlog::error("telegram: Telegram answered 401 Unauthorized to getUpdates; polling stopped "
+                    "until a new token is set");
+      std::lock_guard lock(mu_);
+      rejected_token_ = token_;
+      health_.polling = false;
+      health_.error = "the bot token was rejected by Telegram (401)";
+      continue;
+    }
+    if (!r.ok || !r.result.is_array()) {
+      const std::string why = r.description.empty() ? "unexpected getUpdates answer" : r.description;
+      set_error("getUpdates failed: " + why);
+      const TimeMs delay = r.retry_after_s > 0 ? r.retry_after_s * 1000
+                                               : backoff_delay(failures++, jitter(), options_.backoff);
+      spdlog::warn("telegram: getUpdates failed ({}); retrying in {} ms", why, delay);
+      sleep_for(delay, poll_wake_);
+      continue;
+    }
+    failures = 0;
+    set_error("");
+    handle_updates(*current, r.result);
+  }
+}
+
+void TelegramBot::handle_updates(BotApi& api, const nlohmann::json& updates) {
+  for (const auto& u : updates) {
+    if (stopping_) return;
+    const auto id = u.is_object() ? u.find("update_id") : u.end();
+    if (!u.is_object() || id == u.end() || !id->is_number_integer()) {
+      spdlog::warn("telegram: skipped an update without an integer update_id");
+      continue;
+    }
+    const std::int64_t update_id = id->get<std::int64_t>();
+    if (update_id < *next_offset_) continue;  // already handled (a confused server resent it)
+    next_offset_ = update_id + 1;
+    try {
+      store_.set(kKeyNextOffset, std::to_string(*next_offset_));  // before running: at most once
+    } catch (const std::exception& ex) {
+      spdlog::error("telegram: cannot store the update offset ({}); skipping update {}", ex.what(), update_id);
+      continue;
+    }
+    const UpdateParse parsed = parse_update(u);
+    if (!parsed.update) {
+      spdlog::warn("telegram: skipped malformed update {}: {}", update_id, parsed.error);
+      continue;
+    }
+    if (!parsed.update->message) continue;
+    try {
+      if (auto reply = commands_.handle(*parsed.update->message)) deliver(api, *reply);
+    } catch (const std::exception& ex) {
+      spdlog::error("telegram: update {} failed: {}", update_id, ex.what());
+    }
+  }
+}
+
+void TelegramBot::deliver(BotApi& api, const Reply& reply) {
+  for (const auto& part : split_message(reply.html)) {
+    const BotApiResult r = api.send_message(reply.chat_id, part);
+    if (!r.ok) spdlog::warn("telegram: sendMessage to chat {} failed: {}", reply.chat_id, r.description);
+  }
+  if (reply.document) {
+    const auto& d = *reply.document;
+    const BotApiResult r = api.send_document(reply.chat_id, d.filename, d.content, d.caption);
+    if (!r.ok) spdlog::warn("telegram: sendDocument to chat {} failed: {}", reply.chat_id, r.description);
+  }
+  if (reply.delete_message_id != 0) {
+    const BotApiResult r = api.delete_message(reply.chat_id, reply.delete_message_id);
+    if (!r.ok) spdlog::info("telegram: could not delete the /settoken message: {}", r.description);
+  }
+}
+
+void TelegramBot::alert_loop() {
+  while (!stopping_) {
+    sleep_for(options_.alert_interval_ms, alert_wake_);
+    if (stopping_) break;
+    if (options_.alert_chat == 0) continue;
+    try {
+      alert_pass();
+    } catch (const std::exception& ex) {
+      spdlog::error("telegram: alert pass failed: {}", ex.what());
+    }
+  }
+}
+
+void TelegramBot::alert_pass() {
+  std::shared_ptr<BotApi> current = api();
+  if (!current) return;  // no working token: leave the events for later
+  if (!alert_state_) {
+    alert_state_ = std::make_unique<AlertState>();
+    const auto saved = store_.get(kKeyAlertState);
+    std::optional<AlertState> loaded = saved ? alert_state_from_json_text(*saved) : std::nullopt;
+    if (loaded) {
+      *alert_state_ = *loaded;
+    } else {
+      const auto status = ops_.status();  // first run: alert from now on, not on history
+      if (status.is_object() && status.contains("journal_seq") && status["journal_seq"].is_number_integer())
+        alert_state_->last_seq = status["journal_seq"].get<std::uint64_t>();
+      store_.set(kKeyAlertState, to_json_text(*alert_state_));
+    }
+    throttle_ = std::make_unique<AlertThrottle>(options_.alert_rate, clock_());
+  }
+  const AlertState before = *alert_state_;
+  std::vector<Alert> alerts;
+  for (;;) {
+    const OpResult r = ops_.events(alert_state_->last_seq, kEventBatch);
+    if (!r.ok() || !r.body.contains("events") || !r.body["events"].is_array()) break;
+    const auto& list = r.body["events"];
+    for (const auto& line : list) {
+      auto ev = event_from_json(line);
+      if (!ev || ev->seq <= alert_state_->last_seq) continue;
+      for (auto& a : alerts_for_event(*alert_state_, *ev)) alerts.push_back(std::move(a));
+    }
+    if (list.size() < kEventBatch) break;
+  }
+  if (auto a = capacity_transition(*alert_state_, ops_.accounts())) alerts.push_back(std::move(*a));
+  if (!(*alert_state_ == before)) store_.set(kKeyAlertState, to_json_text(*alert_state_));  // before sending
+  for (const auto& a : throttle_->admit(std::move(alerts), clock_())) {
+    BotApiResult r = current->send_message(options_.alert_chat, a.html);
+    for (int attempt = 0; !r.ok && r.transport_error() && attempt < 3 && !stopping_; ++attempt) {
+      sleep_for(backoff_delay(attempt, jitter(), options_.backoff), alert_wake_);
+      r = current->send_message(options_.alert_chat, a.html);
+    }
+    if (!r.ok) spdlog::warn("telegram: alert {} not delivered: {}", a.key, r.description);
+    else spdlog::info("telegram: alert sent: {}", a.key);
+  }
+}
+
+}  // namespace qg::telegram

@@ -1,0 +1,99 @@
+// messages/router_protocol.hpp — the message interface of the router actor.
+//
+// The router holds a compact view of every account (pushed by the account actors after each
+// change), the event-sourced RouterState (sticky routes, setting overrides) and the effective
+// RouterSettings. It decides with the pure qg::decide and asks the chosen account actor to
+// reserve; if that account refuses (raced), it tries the next target.
+//
+// HTTP worker threads are not actors: they send (route_atom, RouteAsk, GrantPromise) with
+// anon_send and wait on the promise (TOOLCHAIN.md: a promise bridge costs ~2 µs, and unlike a
+// reused scoped_actor with a finite timeout it does not degrade).
+#pragma once
+
+#include "messages/account_protocol.hpp"
+#include "messages/event.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qg {
+
+struct AccountSummary;
+struct Outcome;
+
+struct RouteAsk {
+  std::string model;
+  std::string client_key;            // fingerprint/name of the client key, never the key
+  Usage estimate;
+  std::vector<std::string> exclude;  // accounts already tried for this request
+  std::string account;               // pin: only this account (advisory reserve), "" = router picks
+  TimeMs ttl_ms = 600'000;
+  bool reserve = true;               // false: decide only (advisory select without reserve)
+};
+
+// The router's answer: a reservation on an account, or why none could be made.
+struct RouteGrant {
+  bool ok = false;
+  std::string account;
+  std::string reservation_id;
+  std::string model_used;            // differs from the asked model after a fallback
+  double score = 0;
+  std::string reason;                // why this account (policy, sticky, fallback, drain)
+  std::vector<std::string> alternatives;
+  TimeMs expires_at = 0;
+  // When !ok:
+  int http_status = 0;               // 429 quota exhausted / no account, 503 journal down, 404 unknown model
+  std::string error_code;            // quota_exhausted | model_not_found | unavailable
+  std::string message;
+  std::int64_t retry_after_s = 0;    // seconds to the earliest known reset (429)
+};
+
+using GrantPromise = std::shared_ptr<std::promise<RouteGrant>>;
+
+// What the router knows, for status pages: JSON text so it stays CAF-trivial.
+struct RouterSnapshot {
+  std::string settings_json;         // effective settings
+  std::map<std::string, std::string> sticky;  // route key -> account
+  std::vector<std::string> accounts; // ids in the view
+};
+
+using route_atom = caf::atom_constant<caf::atom("route")>;
+using explain_atom = caf::atom_constant<caf::atom("explain")>;
+using setting_atom = caf::atom_constant<caf::atom("setting")>;
+using summary_atom = caf::atom_constant<caf::atom("summary")>;
+using accounts_atom = caf::atom_constant<caf::atom("accounts")>;
+using add_account_atom = caf::atom_constant<caf::atom("addacc")>;
+
+// summary: an account's latest summary (sent by account actors after each change).
+// route (+promise): decide and reserve; the promise is fulfilled exactly once.
+// outcome: an upstream result for an account (forwarded to its actor with current settings).
+// explain: the decision the router would take now, as JSON text (reserves nothing).
+// setting: validate + persist + apply one runtime setting (key, JSON value text, source).
+// summary_atom (no args): the router's snapshot. accounts: the account actors it knows.
+// add_account: a new account actor (spawned after start-up, e.g. by discovery).
+using router_actor = caf::typed_actor<
+    caf::reacts_to<summary_atom, AccountSummary, account_actor>,
+    caf::reacts_to<route_atom, RouteAsk, GrantPromise>,
+    caf::replies_to<route_atom, RouteAsk>::with<RouteGrant>,
+    caf::reacts_to<outcome_atom, std::string, Outcome>,
+    caf::replies_to<explain_atom, RouteAsk>::with<std::string>,
+    caf::replies_to<setting_atom, std::string, std::string, std::string>::with<CommandReply>,
+    caf::replies_to<summary_atom>::with<RouterSnapshot>,
+    caf::replies_to<accounts_atom>::with<std::map<std::string, account_actor>>,
+    caf::reacts_to<add_account_atom, std::string, account_actor>>;
+
+}  // namespace qg
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteAsk)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteGrant)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::GrantPromise)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouterSnapshot)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AccountSummary)
