@@ -1,0 +1,69 @@
+// Explain: the JSON for a fixed scenario matches the expected decision and reasons exactly.
+#include "actors/router/route_explain.hpp"
+#include "router_world.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace qg;
+using namespace qg::test;
+using nlohmann::json;
+
+namespace {
+json read_fixture(const std::string& name) {
+  std::ifstream in(std::string(QG_SOURCE_DIR) + "/tests/fixtures/router/" + name);
+  REQUIRE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return json::parse(ss.str());
+}
+
+// alpha: healthy; bravo: in a 429 cooldown; charlie: would pass critical; delta: other models.
+RouterWorld fixed_scenario(TimeMs now) {
+  RouterWorld w;
+  w.add_account("alpha", 10, 0, {}, kT0);
+  w.add_account("bravo", 5, 0, {}, kT0);
+  w.add_account("charlie", 0, 0, {}, kT0);
+  w.add_account("delta", 0, 0, {"claude-*"}, kT0);
+  w.observe("alpha", Metric::requests, 86'400, 1000, 499, kT0 + kDayMs, now);
+  w.observe("bravo", Metric::requests, 86'400, 1000, 100, kT0 + kDayMs, now);
+  w.observe("charlie", Metric::requests, 86'400, 1000, 960, kT0 + kDayMs, now);
+  w.outcome("bravo", Outcome{OutcomeKind::rate_limited, now + 30'000, 429}, now);
+  return w;
+}
+}  // namespace
+
+TEST_CASE("explain JSON for a fixed scenario matches the expected decision and reasons") {
+  const TimeMs now = kT0 + 12 * 3'600'000;
+  RouterWorld w = fixed_scenario(now);
+  const Decision d = decide(w.view, w.router, RouteRequest{"gpt-4o", "", {1, 0, 0}, {}}, w.settings, now,
+                            w.runtime, DecideOptions{true, 4});
+  const json actual = explain_json(d, w.view, w.settings, now);
+  INFO(actual.dump(2));
+  CHECK(actual == read_fixture("explain_fixed_scenario.json"));
+
+  const std::string text = explain_text(d, w.view, w.settings, now);
+  CHECK(text.find("chosen: alpha\n") != std::string::npos);
+  CHECK(text.find("charlie  [gpt-4o] above_critical: would reach 96.1%") != std::string::npos);
+}
+
+TEST_CASE("explain JSON when nothing qualifies carries the error kind and Retry-After") {
+  const TimeMs now = kT0 + 12 * 3'600'000;
+  RouterWorld w = fixed_scenario(now);
+  w.apply_event("alpha", AccountDrained{"admin"}, now);
+  w.settings.all_critical = AllCritical::reject;
+  const Decision d = decide(w.view, w.router, RouteRequest{"gpt-4o", "", {1, 0, 0}, {}}, w.settings, now,
+                            w.runtime, DecideOptions{true, 4});
+  const json j = explain_json(d, w.view, w.settings, now);
+  INFO(j.dump(2));
+  CHECK(j.at("chosen").is_null());
+  CHECK(j.at("error").at("kind") == "quota_exhausted");
+  CHECK(j.at("error").at("retry_at") == "2026-12-01T12:00:30.000Z");
+  CHECK(j.at("error").at("retry_after_s") == 30);
+  CHECK(j.at("error").at("message") ==
+        "no account can take this request for model gpt-4o: 1 above_critical, 1 cooldown, 1 draining");
+  CHECK(j.at("excluded").size() == 4);
+}

@@ -1,0 +1,247 @@
+// Policies, threshold zones, fallback chains, ties and stickiness of decide().
+#include "actors/router/route_decision.hpp"
+#include "router_world.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace qg;
+using namespace qg::test;
+
+namespace {
+Decision decide_now(const RouterWorld& w, const std::string& model, TimeMs now, bool explain = false) {
+  return decide(w.view, w.router, RouteRequest{model, "", {1, 0, 0}, {}}, w.settings, now, w.runtime,
+                DecideOptions{explain, 4});
+}
+// Sets account `id`'s daily request window (limit 100) to `used` requests.
+void set_used(RouterWorld& w, const std::string& id, std::int64_t used, TimeMs now) {
+  w.observe(id, Metric::requests, 86'400, 100, used, kT0 + kDayMs, now);
+}
+const ExcludedAccount* excluded(const Decision& d, const std::string& id) {
+  for (const auto& e : d.excluded) if (e.account == id) return &e;
+  return nullptr;
+}
+}  // namespace
+
+TEST_CASE("fill_first drains accounts in priority order") {
+  RouterWorld w;
+  w.settings.policy = RoutePolicy::fill_first;
+  w.add_account("low", 10, 100, {}, kT0);
+  w.add_account("high", 30, 100, {}, kT0);
+  w.add_account("mid", 20, 100, {}, kT0);
+  std::vector<std::string> order;
+  for (int i = 0; i < 270; ++i) {
+    auto r = w.route("m", kT0 + i * 1000);
+    REQUIRE(!r.account.empty());
+    if (order.empty() || order.back() != r.account) order.push_back(r.account);
+    w.commit(r, kT0 + i * 1000);
+  }
+  // Each account is used until `switch` (90 %) before the next one is touched.
+  REQUIRE(order.size() >= 3);
+  CHECK(order[0] == "high");
+  CHECK(order[1] == "mid");
+  CHECK(order[2] == "low");
+  CHECK(w.admitted["high"] >= 89);
+  CHECK(w.used("high") <= 95);
+  CHECK(w.used("mid") <= 95);
+}
+
+TEST_CASE("earliest_reset prefers the account whose window resets soonest while it has headroom") {
+  RouterWorld w;
+  w.settings.policy = RoutePolicy::earliest_reset;
+  w.add_account("late", 0, 0, {}, kT0);
+  w.add_account("soon", 0, 0, {}, kT0);
+  w.add_account("unknown", 50, 0, {}, kT0);
+  const TimeMs now = kT0 + 3'600'000;
+  w.observe("late", Metric::requests, 86'400, 100, 10, now + 20 * 3'600'000, now);
+  w.observe("soon", Metric::requests, 86'400, 100, 60, now + 2 * 3'600'000, now);
+  w.observe("unknown", Metric::requests, 0, 100, 0, 0, now);
+  auto d = decide_now(w, "m", now, true);
+  REQUIRE(d.ok());
+  CHECK(d.targets == std::vector<std::string>{"soon", "late", "unknown"});
+  // Once "soon" has no headroom the next-soonest reset wins.
+  w.observe("soon", Metric::requests, 86'400, 100, 100, now + 2 * 3'600'000, now);
+  CHECK(decide_now(w, "m", now).chosen() == "late");
+}
+
+TEST_CASE("round_robin spreads evenly (within one) and keeps no sticky choice") {
+  RouterWorld w;
+  w.settings.policy = RoutePolicy::round_robin;
+  for (auto id : {"c", "a", "b", "d"}) w.add_account(id, 0, 0, {}, kT0);
+  for (int i = 0; i < 401; ++i) w.commit(w.route("m", kT0 + i), kT0 + i);
+  std::int64_t lo = 1 << 30, hi = 0;
+  for (auto& [id, n] : w.admitted) { lo = std::min(lo, n); hi = std::max(hi, n); }
+  CHECK(w.admitted.size() == 4);
+  CHECK(hi - lo <= 1);
+  CHECK(w.switches.empty());
+}
+
+TEST_CASE("zones: a switch-zone account is preferred over a past-critical one (Go inversion fixed)") {
+  RouterWorld w;
+  w.add_account("crit", 100, 0, {}, kT0);  // high priority must not rescue it
+  w.add_account("warm", 0, 0, {}, kT0);
+  set_used(w, "crit", 97, kT0);
+  set_used(w, "warm", 91, kT0);
+  auto d = decide_now(w, "m", kT0, true);
+  REQUIRE(d.ok());
+  CHECK(d.chosen() == "warm");
+  CHECK_FALSE(d.drain);
+  REQUIRE(excluded(d, "crit"));
+  CHECK(excluded(d, "crit")->reason == "above_critical");
+
+  // A healthy account beats the switch-zone one, which is then excluded.
+  w.add_account("fresh", 0, 0, {}, kT0);
+  set_used(w, "fresh", 40, kT0);
+  d = decide_now(w, "m", kT0, true);
+  CHECK(d.chosen() == "fresh");
+  REQUIRE(excluded(d, "warm"));
+  CHECK(excluded(d, "warm")->reason == "above_switch");
+  CHECK(d.targets == std::vector<std::string>{"fresh"});
+}
+
+TEST_CASE("zones: every account past critical -> drain the least used, or reject") {
+  RouterWorld w;
+  w.add_account("a", 0, 0, {}, kT0);
+  w.add_account("b", 0, 0, {}, kT0);
+  set_used(w, "a", 97, kT0);
+  set_used(w, "b", 96, kT0);
+  auto d = decide_now(w, "m", kT0);
+  REQUIRE(d.ok());
+  CHECK(d.drain);
+  CHECK(d.chosen() == "b");
+  CHECK(d.targets == std::vector<std::string>{"b", "a"});
+
+  w.settings.all_critical = AllCritical::reject;
+  d = decide_now(w, "m", kT0);
+  CHECK_FALSE(d.ok());
+  CHECK(d.error == RouteError::quota_exhausted);
+  CHECK(d.retry_at == kT0 + kDayMs);
+  CHECK(d.message == "no account can take this request for model m: 2 above_critical");
+}
+
+TEST_CASE("exhausted everywhere -> quota_exhausted with the earliest reset; unknown model -> no_account_for_model") {
+  RouterWorld w;
+  w.add_account("a", 0, 0, {"gpt-*"}, kT0);
+  w.add_account("b", 0, 0, {"gpt-*"}, kT0);
+  w.observe("a", Metric::requests, 3600, 10, 10, kT0 + 1'800'000, kT0);
+  w.observe("b", Metric::requests, 3600, 10, 10, kT0 + 900'000, kT0);
+  auto d = decide_now(w, "gpt-4o", kT0);
+  CHECK(d.error == RouteError::quota_exhausted);
+  CHECK(d.retry_at == kT0 + 900'000);
+  d = decide_now(w, "claude-3", kT0);
+  CHECK(d.error == RouteError::no_account_for_model);
+  CHECK(d.message == "no enabled account serves model claude-3");
+  // After b's window resets it is routable again.
+  CHECK(decide_now(w, "gpt-4o", kT0 + 900'000).chosen() == "b");
+}
+
+TEST_CASE("fallback chain is used only when the asked model has no qualifying account") {
+  RouterWorld w;
+  w.settings.fallback_chains["gpt-4o"] = {"gpt-4o-mini"};
+  w.add_account("big", 0, 0, {"gpt-4o"}, kT0);
+  w.add_account("small", 0, 0, {"gpt-4o-mini"}, kT0);
+  auto d = decide_now(w, "gpt-4o", kT0);
+  CHECK(d.chosen() == "big");
+  CHECK(d.model_used == "gpt-4o");
+  CHECK_FALSE(d.fallback);
+
+  // Past critical: a healthy account of the fallback model wins over draining "big".
+  set_used(w, "big", 97, kT0);
+  d = decide_now(w, "gpt-4o", kT0);
+  CHECK(d.chosen() == "small");
+  CHECK(d.model_used == "gpt-4o-mini");
+  CHECK(d.fallback);
+  CHECK_FALSE(d.drain);
+
+  // Both past critical: drain the asked model's account first.
+  set_used(w, "small", 99, kT0);
+  d = decide_now(w, "gpt-4o", kT0);
+  CHECK(d.chosen() == "big");
+  CHECK(d.drain);
+  CHECK_FALSE(d.fallback);
+
+  // Cooldown on the asked model's only account -> fallback.
+  set_used(w, "big", 10, kT0);
+  set_used(w, "small", 10, kT0);
+  w.apply_event("big", CooldownStarted{kT0 + 60'000, "rate_limited", "429", 0}, kT0);
+  d = decide_now(w, "gpt-4o", kT0);
+  CHECK(d.chosen() == "small");
+  CHECK(d.fallback);
+  // The chain lookup also finds normalised names.
+  CHECK(models_to_try(" models/GPT-4o", w.settings) == std::vector<std::string>{" models/GPT-4o", "gpt-4o-mini"});
+  CHECK(models_to_try("o1", w.settings) == std::vector<std::string>{"o1"});
+}
+
+TEST_CASE("ties are broken by priority, then id; scores are deterministic") {
+  RouterWorld w;
+  w.add_account("b", 0, 0, {}, kT0);
+  w.add_account("a", 0, 0, {}, kT0);
+  w.add_account("c", 0, 0, {}, kT0);
+  auto d = decide_now(w, "m", kT0);
+  CHECK(d.targets == std::vector<std::string>{"a", "b", "c"});
+  w.settings.policy = RoutePolicy::max_remaining;
+  w.add_account("z", 5, 0, {}, kT0);
+  d = decide_now(w, "m", kT0);
+  CHECK(d.targets == std::vector<std::string>{"z", "a", "b", "c"});
+}
+
+TEST_CASE("stickiness: voluntary switch only after dwell, cooldown and a clear score gap; forced at once") {
+  RouterWorld w;
+  w.settings.policy = RoutePolicy::max_remaining;
+  w.add_account("a", 0, 0, {}, kT0);
+  w.add_account("b", 0, 0, {}, kT0);
+  set_used(w, "a", 50, kT0);
+  set_used(w, "b", 52, kT0);
+  auto r = w.route("m", kT0);
+  CHECK(r.account == "a");
+  REQUIRE(w.switches.size() == 1);
+  CHECK(w.switches[0].reason == "initial");
+
+  // b becomes much better, but min_dwell (5 m) has not passed: stay on a.
+  set_used(w, "b", 10, kT0 + 60'000);
+  CHECK(w.route("m", kT0 + 60'000).account == "a");
+  // Gap within hysteresis after dwell: stay.
+  set_used(w, "b", 48, kT0 + 400'000);
+  CHECK(w.route("m", kT0 + 400'000).account == "a");
+  // Clear gap after dwell: voluntary switch.
+  set_used(w, "b", 10, kT0 + 400'000);
+  r = w.route("m", kT0 + 400'000);
+  CHECK(r.account == "b");
+  REQUIRE(w.switches.size() == 2);
+  CHECK(w.switches[1].reason == "better");
+  CHECK(w.switches[1].from == "a");
+  CHECK(w.switches[1].scores.at("b") > w.switches[1].scores.at("a") + 5);
+
+  // Forced: the sticky account is drained by an operator -> switch immediately, reason drain.
+  w.apply_event("b", AccountDrained{"admin"}, kT0 + 401'000);
+  r = w.route("m", kT0 + 401'000);
+  CHECK(r.account == "a");
+  REQUIRE(w.switches.size() == 3);
+  CHECK(w.switches[2].reason == "draining");
+  CHECK(r.decision.forced);
+}
+
+TEST_CASE("route keys: per model by default, per model and client key when configured") {
+  RouterSettings s;
+  CHECK(route_key_for(RouteRequest{"m", "team-a", {}, {}}, s) == "m");
+  s.route_by_client_key = true;
+  CHECK(route_key_for(RouteRequest{"m", "team-a", {}, {}}, s) == "m|team-a");
+  CHECK(route_key_for(RouteRequest{"m", "", {}, {}}, s) == "m");
+}
+
+TEST_CASE("request exclusions and refusals: the next target is used and the switch says why") {
+  RouterWorld w;
+  w.add_account("a", 0, 0, {}, kT0);
+  w.add_account("b", 0, 0, {}, kT0);
+  auto d = decide(w.view, w.router, RouteRequest{"m", "", {1, 0, 0}, {"a"}}, w.settings, kT0, w.runtime,
+                  DecideOptions{true, 4});
+  CHECK(d.chosen() == "b");
+  REQUIRE(excluded(d, "a"));
+  CHECK(excluded(d, "a")->reason == "excluded_by_request");
+
+  d = decide_now(w, "m", kT0);
+  REQUIRE(d.targets.size() == 2);
+  auto sw = switch_for_admitted(d, "b");  // "a" refused the reservation (raced)
+  REQUIRE(sw);
+  CHECK(sw->to == "b");
+  CHECK(sw->reason == "refused");
+}
