@@ -1,1 +1,296 @@
-// filled in by the codec work
+// messages/event_codec.cpp — JSON encode (nlohmann) / decode (simdjson) of event payloads.
+#include "messages/event_codec.hpp"
+
+#include "messages/json_fields.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <functional>
+#include <type_traits>
+
+namespace qg {
+
+using namespace json_fields;
+using nlohmann::json;
+
+namespace {
+
+// ---- encoding ----------------------------------------------------------------------------
+
+json encode(const AccountRegistered& v) { return spec_to_json(v.spec); }
+json encode(const AccountUpdated& v) { return spec_to_json(v.spec); }
+json encode(const AccountRemoved& v) { return {{"reason", v.reason}}; }
+json encode(const QuotaObserved& v) {
+  json windows = json::array();
+  for (const auto& w : v.windows)
+    windows.push_back({{"metric", to_string(w.metric)}, {"window_s", w.window_s},
+                       {"limit", w.limit}, {"used", w.used}, {"reset_at", w.reset_at}});
+  return {{"source", to_string(v.source)}, {"windows", std::move(windows)}};
+}
+json encode(const ReservationCreated& v) {
+  return {{"id", v.id}, {"model", v.model}, {"estimate", usage_to_json(v.estimate)},
+          {"expires_at", v.expires_at}};
+}
+json encode(const ReservationCommitted& v) {
+  return {{"id", v.id}, {"usage", usage_to_json(v.usage)}, {"estimated", v.estimated}};
+}
+json encode(const ReservationReleased& v) { return {{"id", v.id}, {"reason", v.reason}}; }
+json encode(const ReservationExpired& v) { return {{"id", v.id}}; }
+json encode(const RouteSwitched& v) {
+  return {{"route_key", v.route_key}, {"from", v.from}, {"to", v.to}, {"reason", v.reason},
+          {"scores", v.scores}};
+}
+json encode(const CooldownStarted& v) {
+  return {{"until", v.until}, {"reason", v.reason}, {"detail", v.detail}, {"failures", v.failures}};
+}
+json encode(const CooldownEnded& v) { return {{"reason", v.reason}}; }
+json encode(const SettingChanged& v) {
+  return {{"key", v.key}, {"value", v.value}, {"source", v.source}};
+}
+json encode(const AccountDrained& v) { return {{"by", v.by}}; }
+json encode(const AccountResumed& v) { return {{"by", v.by}}; }
+json encode(const ThresholdCrossed& v) {
+  return {{"level", v.level}, {"metric", to_string(v.metric)}, {"window_s", v.window_s},
+          {"used_percent", v.used_percent}};
+}
+
+// ---- decoding ----------------------------------------------------------------------------
+
+template <class T> T decode(object o);
+
+template <> AccountRegistered decode(object o) { return {spec_from(o)}; }
+template <> AccountUpdated decode(object o) { return {spec_from(o)}; }
+template <> AccountRemoved decode(object o) { return {get_string(o, "reason")}; }
+template <> QuotaObserved decode(object o) {
+  QuotaObserved q;
+  q.source = get_source(o, "source");
+  array windows;
+  if (get_array(o, "windows", windows)) {
+    for (element e : windows) {
+      object w = as_object(e, "windows[]");
+      q.windows.push_back(ObservedWindow{get_metric(w, "metric"), get_int(w, "window_s"),
+                                         get_int(w, "limit"), get_int(w, "used"),
+                                         get_int(w, "reset_at")});
+    }
+  }
+  return q;
+}
+template <> ReservationCreated decode(object o) {
+  return {get_string(o, "id"), get_string(o, "model"), get_usage(o, "estimate"),
+          get_int(o, "expires_at")};
+}
+template <> ReservationCommitted decode(object o) {
+  return {get_string(o, "id"), get_usage(o, "usage"), get_bool(o, "estimated")};
+}
+template <> ReservationReleased decode(object o) {
+  return {get_string(o, "id"), get_string(o, "reason")};
+}
+template <> ReservationExpired decode(object o) { return {get_string(o, "id")}; }
+template <> RouteSwitched decode(object o) {
+  RouteSwitched r{get_string(o, "route_key"), get_string(o, "from"), get_string(o, "to"),
+                  get_string(o, "reason"), {}};
+  object scores;
+  if (get_object(o, "scores", scores)) {
+    for (auto [key, value] : scores) {
+      double d = 0;
+      if (value.get(d)) throw JsonFieldError("field \"scores\" holds a non-number");
+      r.scores.emplace(std::string(key), d);
+    }
+  }
+  return r;
+}
+template <> CooldownStarted decode(object o) {
+  return {get_int(o, "until"), get_string(o, "reason"), get_string(o, "detail"),
+          get_int(o, "failures")};
+}
+template <> CooldownEnded decode(object o) { return {get_string(o, "reason")}; }
+template <> SettingChanged decode(object o) {
+  return {get_string(o, "key"), get_string(o, "value"), get_string(o, "source")};
+}
+template <> AccountDrained decode(object o) { return {get_string(o, "by")}; }
+template <> AccountResumed decode(object o) { return {get_string(o, "by")}; }
+template <> ThresholdCrossed decode(object o) {
+  return {get_string(o, "level"), get_metric(o, "metric"), get_int(o, "window_s"),
+          get_double(o, "used_percent")};
+}
+
+using Decoder = EventPayload (*)(object);
+template <class T> EventPayload decode_as(object o) { return decode<T>(o); }
+
+// Type name -> decoder, for every alternative of EventPayload except UnknownEvent.
+template <std::size_t... I>
+std::array<std::pair<std::string_view, Decoder>, sizeof...(I)> make_decoders(
+    std::index_sequence<I...>) {
+  return {std::pair<std::string_view, Decoder>{
+      event_type(EventPayload{std::in_place_index<I>}),
+      &decode_as<std::variant_alternative_t<I, EventPayload>>}...};
+}
+const auto& decoders() {
+  static const auto table =
+      make_decoders(std::make_index_sequence<std::variant_size_v<EventPayload> - 1>{});
+  return table;
+}
+
+// Compact JSON; invalid UTF-8 in strings is replaced rather than throwing.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+void set(std::string* out, std::string text) {
+  if (out) *out = std::move(text);
+}
+
+}  // namespace
+
+bool is_known_event_type(std::string_view type) {
+  for (const auto& entry : decoders())
+    if (entry.first == type) return true;
+  return false;
+}
+
+std::string encode_payload(const EventPayload& payload) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, UnknownEvent>) return v.raw;
+        else return dump(encode(v));
+      },
+      payload);
+}
+
+EventPayload decode_payload(std::string_view type, std::string_view json_text, int version,
+                            std::string* warning) {
+  set(warning, {});
+  auto unknown = [&] { return UnknownEvent{std::string(type), std::string(json_text)}; };
+  Decoder decoder = nullptr;
+  for (const auto& [name, fn] : decoders())
+    if (name == type) decoder = fn;
+  if (!decoder) {
+    set(warning, "unknown event type \"" + std::string(type) + "\"; kept unparsed");
+    return unknown();
+  }
+  if (version > kEventSchemaVersion || version < 1) {
+    set(warning, "event type " + std::string(type) + " has schema version " +
+                     std::to_string(version) + ", this build reads up to " +
+                     std::to_string(kEventSchemaVersion) + "; kept unparsed");
+    return unknown();
+  }
+  try {
+    return decoder(as_object(parse_document(json_text), "payload"));
+  } catch (const JsonFieldError& e) {
+    set(warning, "malformed " + std::string(type) + " payload (" + e.what() + "); kept unparsed");
+    return unknown();
+  }
+}
+
+// ---- time ----------------------------------------------------------------------------------
+
+namespace {
+// Howard Hinnant's civil-date algorithms (days since 1970-01-01).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+
+constexpr std::int64_t kMsPerDay = 86'400'000;
+
+// Reads exactly `n` digits at `pos`.
+bool digits(std::string_view s, std::size_t& pos, int n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (int i = 0; i < n; ++i) {
+    const char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  pos += n;
+  return true;
+}
+}  // namespace
+
+std::string format_iso8601_ms(TimeMs t) {
+  std::int64_t days = t / kMsPerDay, rem = t % kMsPerDay;
+  if (rem < 0) { rem += kMsPerDay; --days; }
+  std::int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<long long>(y), m, d, static_cast<int>(rem / 3'600'000),
+                static_cast<int>(rem / 60'000 % 60), static_cast<int>(rem / 1000 % 60),
+                static_cast<int>(rem % 1000));
+  return buf;
+}
+
+std::optional<TimeMs> parse_iso8601(std::string_view s) {
+  std::size_t p = 0;
+  int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
+  if (!digits(s, p, 4, y) || p >= s.size() || s[p++] != '-' || !digits(s, p, 2, mo) ||
+      p >= s.size() || s[p++] != '-' || !digits(s, p, 2, d))
+    return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
+  if (p < s.size() && (s[p] == 'T' || s[p] == 't' || s[p] == ' ')) {
+    ++p;
+    if (!digits(s, p, 2, h) || p >= s.size() || s[p++] != ':' || !digits(s, p, 2, mi))
+      return std::nullopt;
+    if (p < s.size() && s[p] == ':') {
+      ++p;
+      if (!digits(s, p, 2, sec)) return std::nullopt;
+      if (p < s.size() && s[p] == '.') {
+        ++p;
+        int scale = 100, n = 0;
+        while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
+          ms += (s[p++] - '0') * scale;
+          scale /= 10;
+          ++n;
+        }
+        if (n == 0) return std::nullopt;
+      }
+    }
+    if (h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  }
+  std::int64_t offset_ms = 0;
+  if (p < s.size()) {
+    if (s[p] == 'Z' || s[p] == 'z') ++p;
+    else if (s[p] == '+' || s[p] == '-') {
+      const int sign = s[p++] == '+' ? 1 : -1;
+      int oh, om = 0;
+      if (!digits(s, p, 2, oh)) return std::nullopt;
+      if (p < s.size() && s[p] == ':') ++p;
+      if (p < s.size() && !digits(s, p, 2, om)) return std::nullopt;
+      offset_ms = sign * (oh * 3'600'000LL + om * 60'000LL);
+    }
+  }
+  if (p != s.size()) return std::nullopt;
+  return days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kMsPerDay +
+         h * 3'600'000LL + mi * 60'000LL + sec * 1000LL + ms - offset_ms;
+}
+
+std::string event_to_json_line(const Event& e) {
+  std::string data = encode_payload(e.payload);
+  if (std::holds_alternative<UnknownEvent>(e.payload) && !json::accept(data))
+    data = dump(json{{"raw", data}});
+  std::string line = "{\"seq\":" + std::to_string(e.seq) + ",\"ts\":\"" +
+                     format_iso8601_ms(e.ts) + "\",\"type\":" + dump(std::string(event_type(e))) +
+                     ",\"account\":" + dump(e.account) + ",\"data\":";
+  line += data;
+  line += '}';
+  return line;
+}
+
+}  // namespace qg

@@ -29,6 +29,8 @@ struct AppendResult {
 using append_atom = caf::atom_constant<caf::atom("append")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+// Internal: the journal's own "mailbox drained, commit now" tick.
+using journal_tick_atom = caf::atom_constant<caf::atom("jtick")>;
 
 // append: persist the batch in order, reply after commit.
 // flush: reply once everything appended before it has committed (returns last seq).
@@ -36,7 +38,8 @@ using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using journal_actor = caf::typed_actor<
     caf::replies_to<append_atom, EventBatch>::with<AppendResult>,
     caf::replies_to<flush_atom>::with<std::uint64_t>,
-    caf::replies_to<snapshot_atom>::with<std::uint64_t>>;
+    caf::replies_to<snapshot_atom>::with<std::uint64_t>,
+    caf::reacts_to<journal_tick_atom>>;
 
 }  // namespace qg
 

@@ -1,0 +1,137 @@
+// persistence/journal_actor.cpp — group commit, state in step, periodic snapshots.
+#include "persistence/journal_actor.hpp"
+
+#include "messages/event_codec.hpp"
+#include "persistence/event_store.hpp"
+#include "persistence/snapshot_store.hpp"
+#include "persistence/state_codec.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace qg {
+
+namespace {
+
+TimeMs system_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+struct PendingAppend {
+  EventBatch events;
+  caf::typed_response_promise<AppendResult> promise;
+};
+
+struct JournalState {
+  JournalOptions opts;
+  std::unique_ptr<EventStore> store;
+  std::unique_ptr<SnapshotStore> snapshots;
+  std::uint64_t last_snapshot_seq = 0;
+  std::vector<PendingAppend> pending;
+  std::size_t pending_events = 0;
+  bool tick_queued = false;
+
+  void init(JournalOptions o) {
+    opts = std::move(o);
+    if (!opts.clock) opts.clock = system_now;
+    store = std::make_unique<EventStore>(*opts.db);
+    snapshots = std::make_unique<SnapshotStore>(*opts.db);
+    const std::uint64_t log_last = store->last_seq();
+    if (opts.state.last_seq != log_last) {
+      spdlog::warn("journal: given state is at seq {} but the log ends at {}; tracking the log",
+                   opts.state.last_seq, log_last);
+      opts.state.last_seq = log_last;
+    }
+    last_snapshot_seq = opts.state.last_seq;
+  }
+
+  // Commits everything pending in one transaction and answers every waiting append.
+  void commit() {
+    if (pending.empty()) return;
+    std::uint64_t seq = opts.state.last_seq;
+    try {
+      Transaction tx(*opts.db);
+      for (auto& p : pending)
+        for (auto& e : p.events) {
+          e.seq = ++seq;
+          if (e.ts == 0) e.ts = opts.clock();
+          store->insert(e.seq, e.ts, event_type(e), e.account, kEventSchemaVersion,
+                        encode_payload(e.payload));
+        }
+      tx.commit();
+    } catch (const std::exception& ex) {
+      spdlog::error("journal: append of {} events failed: {}", pending_events, ex.what());
+      for (auto& p : pending) p.promise.deliver(AppendResult{0, ex.what()});
+      pending.clear();
+      pending_events = 0;
+      return;
+    }
+    for (auto& p : pending) {
+      for (const auto& e : p.events) apply(opts.state, e);
+      p.promise.deliver(AppendResult{opts.state.last_seq, {}});
+    }
+    pending.clear();
+    pending_events = 0;
+    if (opts.snapshot_every > 0 && opts.state.last_seq - last_snapshot_seq >= opts.snapshot_every)
+      write_snapshot();
+  }
+
+  void write_snapshot() {
+    if (last_snapshot_seq == opts.state.last_seq && opts.state.last_seq != 0) return;
+    try {
+      snapshots->write(opts.state.last_seq, opts.clock(), kStateSchemaVersion,
+                       encode_state(opts.state));
+      last_snapshot_seq = opts.state.last_seq;
+    } catch (const std::exception& ex) {
+      spdlog::warn("journal: snapshot at seq {} failed: {}", opts.state.last_seq, ex.what());
+    }
+  }
+};
+
+journal_actor::behavior_type journal_behavior(
+    journal_actor::stateful_pointer<JournalState> self, JournalOptions options) {
+  self->state.init(std::move(options));
+  return {
+      [=](append_atom, EventBatch& batch) -> caf::typed_response_promise<AppendResult> {
+        auto promise = self->make_response_promise<AppendResult>();
+        auto& st = self->state;
+        if (batch.empty()) {
+          promise.deliver(AppendResult{st.opts.state.last_seq, {}});
+          return promise;
+        }
+        st.pending_events += batch.size();
+        st.pending.push_back(PendingAppend{std::move(batch), promise});
+        if (st.pending_events >= st.opts.max_batch) {
+          st.commit();
+        } else if (!st.tick_queued) {
+          st.tick_queued = true;
+          self->send(self, journal_tick_atom::value);
+        }
+        return promise;
+      },
+      [=](journal_tick_atom) {
+        self->state.tick_queued = false;
+        self->state.commit();
+      },
+      [=](flush_atom) -> std::uint64_t {
+        self->state.commit();
+        return self->state.opts.state.last_seq;
+      },
+      [=](snapshot_atom) -> std::uint64_t {
+        self->state.commit();
+        self->state.write_snapshot();
+        return self->state.last_snapshot_seq;
+      },
+  };
+}
+
+}  // namespace
+
+journal_actor spawn_journal(caf::actor_system& sys, JournalOptions options) {
+  return sys.spawn<caf::detached>(journal_behavior, std::move(options));
+}
+
+}  // namespace qg

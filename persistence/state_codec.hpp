@@ -1,0 +1,36 @@
+// persistence/state_codec.hpp — JSON form of the folded state (snapshots, replay output).
+//
+// `encode_state`/`decode_state` are exact inverses over every field of SystemState: a
+// snapshot decodes to a state equal (operator==) to the one encoded. `state_summary_json` is
+// the human/audit view printed as the final `{"state":{...}}` line of `replay` and used by
+// offline `quotas`. Bump kStateSchemaVersion whenever the encoded shape changes; snapshots of
+// another version are ignored (startup then replays from an older snapshot or from seq 1).
+#pragma once
+
+#include "actors/system_state.hpp"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace qg {
+
+inline constexpr int kStateSchemaVersion = 1;
+
+std::string encode_state(const SystemState& s);
+// nullopt with `*err` set (may be null) when the text is not a valid encoded state.
+std::optional<SystemState> decode_state(std::string_view text, std::string* err);
+
+// "1m", "5h", "1d", "7d", "90s"; "unknown" for 0.
+std::string format_window(std::int64_t window_s);
+
+// {"last_seq":N,"at":"ISO","accounts":[{"id","provider","enabled","state","used_percent",
+//   "cooldown_until","windows":[{"metric","window","limit","used","reserved","remaining",
+//   "reset_at","source"}],"reservations":[...],"counters":{...}}],"router":{...}}
+// Windows are rolled forward to `now` first. `only_account` limits the accounts listed.
+nlohmann::json state_summary_json(const SystemState& s, TimeMs now,
+                                  std::string_view only_account = {});
+
+}  // namespace qg

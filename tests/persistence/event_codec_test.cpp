@@ -1,0 +1,99 @@
+// tests/persistence/event_codec_test.cpp — event payload JSON round trips, tolerant decoding,
+// ISO 8601 times and the replay/API event line.
+#include "messages/event_codec.hpp"
+#include "sample_events.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+using namespace qg;
+
+TEST_CASE("every event payload survives encode -> decode -> encode") {
+  const auto samples = test::sample_payloads();
+  REQUIRE(samples.size() == std::variant_size_v<EventPayload> - 1);
+  for (const auto& p : samples) {
+    const std::string type(event_type(p));
+    CAPTURE(type);
+    const std::string json = encode_payload(p);
+    std::string warning = "stale";
+    const EventPayload back = decode_payload(type, json, kEventSchemaVersion, &warning);
+    CHECK(warning.empty());
+    CHECK(back.index() == p.index());
+    CHECK(encode_payload(back) == json);
+    CHECK(is_known_event_type(type));
+  }
+}
+
+TEST_CASE("decoded fields equal the originals") {
+  ReservationCommitted c{"r-9", Usage{1, 20, 30}, true};
+  auto back = std::get<ReservationCommitted>(decode_payload("ReservationCommitted", encode_payload(c), 1, nullptr));
+  CHECK(back.id == "r-9");
+  CHECK(back.usage == Usage{1, 20, 30});
+  CHECK(back.estimated);
+  AccountRegistered r{test::sample_payloads().size() ? std::get<AccountRegistered>(test::sample_payloads()[0]).spec : AccountSpec{}};
+  CHECK(std::get<AccountRegistered>(decode_payload("AccountRegistered", encode_payload(r), 1, nullptr)).spec == r.spec);
+}
+
+TEST_CASE("missing fields take defaults so older payloads stay readable") {
+  std::string warning;
+  auto p = decode_payload("ReservationCreated", R"({"id":"r1"})", 1, &warning);
+  CHECK(warning.empty());
+  CHECK(std::get<ReservationCreated>(p).id == "r1");
+  CHECK(std::get<ReservationCreated>(p).estimate == Usage{});
+}
+
+TEST_CASE("unknown type, newer version and malformed JSON come back as UnknownEvent with a warning") {
+  std::string warning;
+  auto unknown = decode_payload("QuotaTeleported", R"({"x":1})", 1, &warning);
+  REQUIRE(std::holds_alternative<UnknownEvent>(unknown));
+  CHECK(std::get<UnknownEvent>(unknown).raw == R"({"x":1})");
+  CHECK(std::get<UnknownEvent>(unknown).type == "QuotaTeleported");
+  CHECK(warning.find("unknown event type") != std::string::npos);
+
+  auto newer = decode_payload("ReservationExpired", R"({"id":"r1"})", kEventSchemaVersion + 1, &warning);
+  REQUIRE(std::holds_alternative<UnknownEvent>(newer));
+  CHECK(warning.find("schema version 2") != std::string::npos);
+
+  for (const char* bad : {"{", "", "[1,2]", "null", R"({"id":5})", R"({"id":"r","estimate":"x"})",
+                          R"({"id":"r","estimate":{"requests":1.5}})", "\xff\xfe"}) {
+    CAPTURE(bad);
+    auto p = decode_payload("ReservationCreated", bad, 1, &warning);
+    CHECK(std::holds_alternative<UnknownEvent>(p));
+    CHECK(warning.find("malformed ReservationCreated") != std::string::npos);
+  }
+  auto metric = decode_payload("ThresholdCrossed", R"({"metric":"parsecs"})", 1, &warning);
+  CHECK(std::holds_alternative<UnknownEvent>(metric));
+  CHECK(warning.find("parsecs") != std::string::npos);
+}
+
+TEST_CASE("an UnknownEvent re-encodes as its raw text") {
+  EventPayload p = UnknownEvent{"Future", R"({"a":[1,2]})"};
+  CHECK(encode_payload(p) == R"({"a":[1,2]})");
+  CHECK(event_type(p) == "Future");
+}
+
+TEST_CASE("ISO 8601 format and parse") {
+  CHECK(format_iso8601_ms(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(format_iso8601_ms(1'795'964'645'123) == "2026-11-29T15:04:05.123Z");
+  CHECK(format_iso8601_ms(-1) == "1969-12-31T23:59:59.999Z");
+  for (TimeMs t : {TimeMs{0}, TimeMs{951'782'400'000}, TimeMs{1'795'964'645'123}, TimeMs{4'102'444'799'999}})
+    CHECK(parse_iso8601(format_iso8601_ms(t)) == t);
+  CHECK(parse_iso8601("2026-11-29T15:04:05Z") == 1'795'964'645'000);
+  CHECK(parse_iso8601("2026-11-29 15:04:05.1") == 1'795'964'645'100);
+  CHECK(parse_iso8601("2026-11-29T17:04:05+02:00") == 1'795'964'645'000);
+  CHECK(parse_iso8601("2026-11-28") == 1'795'824'000'000);
+  CHECK(parse_iso8601("2026-11-29T15:04") == 1'795'964'640'000);
+  for (const char* bad : {"", "2026", "2026-13-01", "2026-11-28T25:00", "yesterday", "2026-11-28T15:04:05Zjunk",
+                          "2026-11-28T15:04:05."})
+    CHECK_FALSE(parse_iso8601(bad).has_value());
+}
+
+TEST_CASE("event_to_json_line has the INTERFACE §5 shape") {
+  Event e{42, 1'795'964'645'123, "acct \"a\"", ReservationExpired{"r-7"}};
+  const auto line = event_to_json_line(e);
+  CHECK(line == R"({"seq":42,"ts":"2026-11-29T15:04:05.123Z","type":"ReservationExpired","account":"acct \"a\"","data":{"id":"r-7"}})");
+  Event broken{3, 0, "", UnknownEvent{"ReservationExpired", "{not json"}};
+  auto j = nlohmann::json::parse(event_to_json_line(broken));
+  CHECK(j["data"]["raw"] == "{not json");
+  CHECK(j["type"] == "ReservationExpired");
+}
