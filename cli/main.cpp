@@ -1,2 +1,88 @@
+// cli/main.cpp — `quotaguard`: builds the command tree from the registered commands
+// (cli/command_registry.hpp), parses, runs, and maps the outcome to the exit code:
+// 0 ok, 1 failed check, 2 usage or config error (any CLI11 parse error included).
+#include "cli/command_registry.hpp"
+#include "config/logging.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
 #include <cstdio>
-int main() { std::puts("quotaguard " QG_VERSION); return 0; }
+#include <exception>
+#include <string>
+
+namespace {
+
+struct KnownCommand {
+  const char* name;
+  const char* description;
+};
+
+// INTERFACE §1, in the order --help lists them; `route` (dry-run routing) is an extension.
+constexpr KnownCommand kKnownCommands[] = {
+    {"serve", "run the daemon (foreground; logs to stderr)"},
+    {"setup", "discover CLIProxyAPI accounts from AUTH_DIR and record them"},
+    {"quotas", "quota table per account and window from the running daemon"},
+    {"check", "check config, database, auth dir, upstreams and Telegram; exit 1 on a failure"},
+    {"replay", "audit the event log: print events and the state they rebuild"},
+    {"settoken", "store the Telegram bot token in the database"},
+    {"version", "print the version and the versions of linked libraries"},
+    {"route", "show which account a request would be routed to"},
+};
+
+bool has_command(CLI::App& root, const std::string& name) {
+  return !root.get_subcommands([&](CLI::App* sub) { return sub->get_name() == name; }).empty();
+}
+
+void add_stub(CLI::App& root, const KnownCommand& known) {
+  auto* cmd = root.add_subcommand(known.name, std::string(known.description) + " [not available yet]");
+  cmd->allow_extras();
+  std::string name = known.name;
+  cmd->callback([name] {
+    std::fprintf(stderr, "quotaguard %s: not available yet\n", name.c_str());
+    qg::cli::exit_with(2);
+  });
+}
+
+void build_commands(CLI::App& root) {
+  auto adders = qg::cli::registered_commands();
+  std::sort(adders.begin(), adders.end(),
+            [](const auto& a, const auto& b) { return a.adder_name < b.adder_name; });
+  std::vector<bool> used(adders.size(), false);
+  for (const auto& known : kKnownCommands) {
+    std::string conventional = std::string("add_") + known.name + "_command";
+    for (std::size_t i = 0; i < adders.size(); ++i)
+      if (!used[i] && adders[i].adder_name == conventional) {
+        adders[i].add(root);
+        used[i] = true;
+      }
+  }
+  for (std::size_t i = 0; i < adders.size(); ++i)
+    if (!used[i]) adders[i].add(root);
+  for (const auto& known : kKnownCommands)
+    if (!has_command(root, known.name)) add_stub(root, known);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  qg::setup_logging(qg::LogConfig{});
+  CLI::App app{"QuotaGuard: quota-aware router for LLM provider accounts", "quotaguard"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "quotaguard " QG_VERSION);
+  app.footer("Exit codes: 0 ok, 1 failed check, 2 usage or config error.\n"
+             "Run `quotaguard <command> --help` for a command's flags.");
+  build_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {  // qg::cli::exit_with
+    return e.get_exit_code();
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);  // prints help / version / the usage error
+    return code == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "quotaguard: %s\n", qg::redact(e.what()).c_str());
+    return 1;
+  }
+  return 0;
+}

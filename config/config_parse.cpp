@@ -85,18 +85,15 @@ LimitSpec parse_limit(ParseContext& ctx, const YAML::Node& node, const std::stri
                       const std::string& generic) {
   MapReader m(ctx, node, path, generic);
   LimitSpec limit;
-  YAML::Node metric = m.take("metric");
   constexpr std::string_view kMetrics = "requests|tokens|input_tokens|output_tokens";
-  if (!present(metric)) ctx.fail(m.path_of("metric"), "missing (" + std::string(kMetrics) + ")");
+  YAML::Node metric = m.require("metric", "(" + std::string(kMetrics) + ")");
   limit.metric = read_enum<Metric>(ctx, metric, m.path_of("metric"), metric_from_string, kMetrics);
-  YAML::Node window = m.take("window");
-  if (!present(window)) ctx.fail(m.path_of("window"), "missing (a duration such as 1m or 1d)");
+  YAML::Node window = m.require("window", "(a duration such as 1m or 1d)");
   auto ms = read_duration(ctx, window, m.path_of("window"));
   if (ms.count() % 1000 != 0)
     ctx.fail(m.path_of("window"), window.Scalar() + " is not a whole number of seconds");
   limit.window_s = ms.count() / 1000;
-  YAML::Node value = m.take("limit");
-  if (!present(value)) ctx.fail(m.path_of("limit"), "missing (a positive integer)");
+  YAML::Node value = m.require("limit", "(a positive integer)");
   limit.limit = read_int(ctx, value, m.path_of("limit"), 1, kMaxI64);
   m.finish();
   return limit;
@@ -113,14 +110,12 @@ AccountConfig parse_account(ParseContext& ctx, const YAML::Node& node, const std
   MapReader m(ctx, node, path, "accounts[]");
   AccountConfig a;
   auto str = [&](const YAML::Node& n, const std::string& p) { return read_string(ctx, n, p); };
-  YAML::Node id = m.take("id");
-  if (!present(id)) ctx.fail(m.path_of("id"), "missing");
+  YAML::Node id = m.require("id", "");
   a.id = read_string(ctx, id, m.path_of("id"));
   if (!valid_account_id(a.id))
     ctx.fail(m.path_of("id"), (a.id.empty() ? "\"\"" : a.id) +
                                   " is not an account id (no spaces, '/', '?', '#' or '%')");
-  YAML::Node provider = m.take("provider");
-  if (!present(provider)) ctx.fail(m.path_of("provider"), "missing (openai|anthropic|cliproxy)");
+  YAML::Node provider = m.require("provider", "(openai|anthropic|cliproxy)");
   a.provider = read_string(ctx, provider, m.path_of("provider"));
   if (a.provider != "openai" && a.provider != "anthropic" && a.provider != "cliproxy")
     ctx.fail(m.path_of("provider"), (a.provider.empty() ? "\"\"" : a.provider) +

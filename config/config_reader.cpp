@@ -164,6 +164,18 @@ YAML::Node MapReader::take(std::string_view key) {
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
+YAML::Node MapReader::require(std::string_view key, std::string_view hint) {
+  YAML::Node node = take(key);
+  if (present(node)) return node;
+  if (present(node_))
+    for (const auto& kv : node_) {
+      const std::string& other = kv.first.Scalar();
+      if (other != key && key_distance(other, key) <= max_hint_distance(key.size()))
+        ctx_.fail(path_of(other), "unknown key (did you mean " + path_of(key) + "?)");
+    }
+  ctx_.fail(path_of(key), hint.empty() ? std::string("missing") : "missing " + std::string(hint));
+}
+
 void MapReader::finish() {
   if (!present(node_)) return;
   for (const auto& kv : node_) {

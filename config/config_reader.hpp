@@ -58,6 +58,9 @@ class MapReader {
             std::string generic_path);
   // The value under `key` (an undefined node when absent); marks the key as known.
   YAML::Node take(std::string_view key);
+  // Like take, for a key that must be present: when absent, fails with `missing <hint>`, or
+  // with the unknown-key error of a present key that looks like a misspelling of it.
+  YAML::Node require(std::string_view key, std::string_view hint);
   std::string path_of(std::string_view key) const;
   std::string generic_path_of(std::string_view key) const;
   // Records every key of the mapping that was never taken (see ParseContext::report_unknown).

@@ -1,0 +1,22 @@
+// cli/config_check.cpp — the "config" check: the file loads and serve would accept it.
+#include "cli/checks.hpp"
+#include "config/listen_address.hpp"
+
+namespace {
+
+qg::cli::CheckResult check_config(const qg::cli::CheckContext& ctx) {
+  using qg::cli::CheckResult;
+  const auto& loaded = ctx.loaded;
+  if (!loaded.ok()) return CheckResult::fail(loaded.error);
+  const qg::Config& cfg = loaded.config;
+  if (!qg::is_loopback_listen(cfg.server.listen) && cfg.server.admin_token.empty())
+    return CheckResult::fail("server.listen: " + cfg.server.listen +
+                             " is not loopback and server.admin_token is not set");
+  std::string source = loaded.path.empty() ? "built-in defaults" : loaded.path;
+  return CheckResult::ok(source + ": valid (" + std::to_string(cfg.accounts.size()) +
+                         " configured accounts, listen " + cfg.server.listen + ")");
+}
+
+}  // namespace
+
+QG_REGISTER_CHECK(10, "config", check_config);

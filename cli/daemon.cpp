@@ -1,0 +1,176 @@
+// cli/daemon.cpp — see daemon.hpp.
+#include "cli/daemon.hpp"
+
+#include "cli/daemon_modules.hpp"
+#include "config/logging.hpp"
+#include "http/http_server.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <pthread.h>
+#include <thread>
+
+namespace qg {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string host_port(const std::string& host, int port) {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// Kills the process if shutdown hangs (an actor never terminating, a stuck handler).
+class ShutdownWatchdog {
+ public:
+  explicit ShutdownWatchdog(std::chrono::milliseconds limit)
+      : thread_([this, limit] {
+          std::unique_lock lock(mutex_);
+          if (!cv_.wait_for(lock, limit, [this] { return done_; })) {
+            spdlog::error("shutdown did not finish within {} s; exiting",
+                          std::chrono::duration_cast<std::chrono::seconds>(limit).count());
+            std::fflush(stderr);
+            std::_Exit(1);
+          }
+        }) {}
+  ~ShutdownWatchdog() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+struct Daemon::Impl {
+  Config config;
+  std::atomic<bool> ready{false};
+  std::atomic<bool> stop_requested{false};
+  Clock::time_point started = Clock::now();
+
+  void add_health_routes(HttpServer& http) {
+    http.with_server([this](httplib::Server& svr) {
+      svr.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+        auto uptime =
+            std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
+        res.set_content(std::string(R"({"status":"ok","version":")") + QG_VERSION +
+                            R"(","uptime_s":)" + std::to_string(uptime) + "}",
+                        "application/json");
+      });
+      svr.Get("/ready", [this](const httplib::Request&, httplib::Response& res) {
+        if (ready) {
+          res.set_content(R"({"status":"ready"})", "application/json");
+        } else {
+          res.status = 503;
+          res.set_content(stop_requested ? R"({"status":"stopping"})" : R"({"status":"starting"})",
+                          "application/json");
+        }
+      });
+    });
+  }
+
+  // Waits for SIGINT/SIGTERM (blocked in every thread) or request_stop().
+  int wait_for_stop(const sigset_t& signals) {
+    while (!stop_requested) {
+      timespec timeout{0, 100'000'000};
+      int sig = sigtimedwait(&signals, nullptr, &timeout);
+      if (sig > 0) return sig;
+    }
+    return 0;
+  }
+};
+
+Daemon::Daemon(Config config) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+}
+
+Daemon::~Daemon() = default;
+
+void Daemon::request_stop() { impl_->stop_requested = true; }
+
+int Daemon::run() {
+  const Config& cfg = impl_->config;
+  // Signals go to the waiting thread only: block them before any thread exists.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  caf::actor_system_config caf_cfg;
+  caf_cfg.set("scheduler.policy", caf::atom("sharing"));
+  if (cfg.server.threads > 0)
+    caf_cfg.set("scheduler.max-threads", static_cast<size_t>(cfg.server.threads));
+  auto system = std::make_unique<caf::actor_system>(caf_cfg);
+
+  HttpServer http(http_options_from_config(cfg.server));
+  impl_->add_health_routes(http);
+  std::string error;
+  if (!http.bind(error)) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  std::string address = host_port(http.host(), http.port());
+  if (log_enabled(LogLevel::info))
+    spdlog::info("listening on {}", address);
+  else
+    std::fprintf(stderr, "listening on %s\n", address.c_str());
+
+  DaemonServices services;
+  DaemonContext ctx{cfg, *system, http, services, [this] { request_stop(); }};
+  std::vector<std::pair<std::string, std::unique_ptr<DaemonModule>>> started;
+  int code = 0;
+  http.start();
+  for (auto& registered : registered_daemon_modules()) {
+    auto module = registered.make();
+    std::string failure = module->start(ctx);
+    if (!failure.empty()) {
+      spdlog::error("{}: {}", registered.name, failure);
+      code = 1;
+      break;
+    }
+    spdlog::debug("module {} started", registered.name);
+    started.emplace_back(registered.name, std::move(module));
+  }
+
+  if (code == 0) {
+    impl_->ready = true;
+    spdlog::info("ready (quotaguard {}, {} modules)", QG_VERSION, started.size());
+    int sig = impl_->wait_for_stop(signals);
+    spdlog::info("shutting down ({})", sig == SIGINT    ? "SIGINT"
+                                       : sig == SIGTERM ? "SIGTERM"
+                                                        : "requested");
+  }
+  impl_->ready = false;
+  impl_->stop_requested = true;
+  ShutdownWatchdog watchdog(cfg.server.shutdown_timeout + std::chrono::seconds{10});
+  http.stop();
+  for (auto it = started.rbegin(); it != started.rend(); ++it) it->second->stop(ctx);
+  started.clear();
+  system.reset();  // waits for every actor to terminate
+  spdlog::info("stopped");
+  return code;
+}
+
+}  // namespace qg

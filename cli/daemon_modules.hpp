@@ -1,0 +1,88 @@
+// cli/daemon_modules.hpp — how a subsystem plugs into `quotaguard serve` without editing
+// cli/daemon.cpp.
+//
+//   class JournalModule : public qg::DaemonModule {
+//     std::string start(qg::DaemonContext& ctx) override {   // may block (e.g. replay)
+//       auto journal = ...spawn in ctx.system...;
+//       ctx.services.put(std::make_shared<JournalHandle>(journal));  // for later modules
+//       return "";                                            // or a one-line error
+//     }
+//     void stop(qg::DaemonContext& ctx) override { ...send exit to the actors... }
+//   };
+//   QG_REGISTER_DAEMON_MODULE(10, JournalModule);
+//
+// Start order is ascending `order` (suggested: journal 10, accounts 20, router 30,
+// cliproxy 40, http routes 50, telegram 60); stop runs in reverse after the HTTP listener
+// has stopped accepting. Routes must be added in start() (ctx.http.with_server) — the
+// listener is bound before modules start but serves only what is registered; /ready turns
+// 200 after every module started. A module must terminate its actors in stop(): the actor
+// system waits for all actors when the daemon ends.
+#pragma once
+
+#include "config/config.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <typeindex>
+#include <vector>
+
+namespace caf {
+class actor_system;
+}
+
+namespace qg {
+
+class HttpServer;
+
+// Objects modules share with later modules, one per type.
+class DaemonServices {
+ public:
+  template <typename T>
+  void put(std::shared_ptr<T> value) {
+    items_[std::type_index(typeid(T))] = std::move(value);
+  }
+  // The object of type T, or nullptr when no module provided one.
+  template <typename T>
+  std::shared_ptr<T> get() const {
+    auto it = items_.find(std::type_index(typeid(T)));
+    return it == items_.end() ? nullptr : std::static_pointer_cast<T>(it->second);
+  }
+
+ private:
+  std::map<std::type_index, std::shared_ptr<void>> items_;
+};
+
+struct DaemonContext {
+  const Config& config;
+  caf::actor_system& system;
+  HttpServer& http;
+  DaemonServices& services;
+  std::function<void()> request_stop;  // ends the daemon as if SIGTERM arrived
+};
+
+class DaemonModule {
+ public:
+  virtual ~DaemonModule() = default;
+  // "" on success, else one line saying why the daemon cannot start.
+  virtual std::string start(DaemonContext& ctx) = 0;
+  virtual void stop(DaemonContext& ctx) { (void)ctx; }
+};
+
+struct RegisteredModule {
+  int order;
+  std::string name;
+  std::function<std::unique_ptr<DaemonModule>()> make;
+};
+
+bool register_daemon_module(RegisteredModule module);
+// Sorted by order, then name.
+std::vector<RegisteredModule> registered_daemon_modules();
+
+}  // namespace qg
+
+#define QG_REGISTER_DAEMON_MODULE(order, Type)                                       \
+  [[maybe_unused]] static const bool qg_registered_module_##Type =                  \
+      ::qg::register_daemon_module(::qg::RegisteredModule{                          \
+          order, #Type, [] { return std::unique_ptr<::qg::DaemonModule>(new Type()); }})

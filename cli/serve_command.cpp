@@ -1,0 +1,47 @@
+// cli/serve_command.cpp — `quotaguard serve [--config P] [--listen HOST:PORT] [--db P]`:
+// loads the config (a bad one: its one-line error, exit 2, nothing started), refuses a
+// non-loopback listen without an admin token (exit 2), then runs the daemon (cli/daemon.hpp).
+#include "cli/command_registry.hpp"
+#include "cli/config_options.hpp"
+#include "cli/daemon.hpp"
+#include "config/listen_address.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <memory>
+
+namespace {
+
+int serve(const qg::LoadOptions& options) {
+  qg::LoadResult loaded = qg::cli::load_config_or_exit(options);
+  const qg::Config& cfg = loaded.config;
+  if (!qg::is_loopback_listen(cfg.server.listen) && cfg.server.admin_token.empty()) {
+    std::fprintf(stderr,
+                 "server.listen: %s is not loopback and server.admin_token is not set "
+                 "(set it in the config or QUOTAGUARD_ADMIN_TOKEN)\n",
+                 cfg.server.listen.c_str());
+    return 2;
+  }
+  spdlog::info("quotaguard {} starting; config: {}", QG_VERSION,
+               loaded.path.empty() ? "built-in defaults" : loaded.path);
+  for (const auto& o : loaded.overrides) spdlog::info("override: {}", o);
+  qg::Daemon daemon(cfg);
+  return daemon.run();
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& root) {
+  auto options = std::make_shared<qg::LoadOptions>();
+  auto* cmd = root.add_subcommand("serve", "run the daemon (foreground; logs to stderr)");
+  qg::cli::add_config_flag(*cmd, *options);
+  qg::cli::add_listen_flag(*cmd, *options);
+  qg::cli::add_db_flag(*cmd, *options);
+  cmd->callback([options] {
+    int code = serve(*options);
+    if (code != 0) qg::cli::exit_with(code);
+  });
+}
+QG_REGISTER_COMMAND(add_serve_command);

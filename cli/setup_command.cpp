@@ -1,0 +1,250 @@
+// cli/setup_command.cpp — `quotaguard setup [AUTH_DIR] [--json] [--dry-run] [--assign-prefixes]`.
+//
+// Discovers CLIProxyAPI accounts in the auth folder (AUTH_DIR > $QUOTAGUARD_CLIPROXY_AUTH_PATH >
+// cliproxy.auth_dir > ~/.cli-proxy-api) and records them:
+//   1. --assign-prefixes: auth files without a `prefix` get one through the management API
+//      (PATCH /v0/management/auth-files/fields; needs cliproxy.management_key). A 401 stops at
+//      once (CLIProxyAPI bans an IP after 5 failures). Without a key the accounts are listed
+//      as unpinned.
+//   2. Unless --dry-run: hand the folder to a running daemon (POST /api/v1/import on
+//      server.listen, admin token if set); if none answers, write the events into the DB
+//      (`record_in_database`). A daemon that answers with an error is reported, not bypassed.
+//   3. Print one line per file (or, with --json, the INTERFACE §1 array). Secrets never appear:
+//      discovery keeps only identity fields and a fingerprint.
+// Exit: 0 ok; 1 the daemon refused or the management API rejected the key; 2 usage/config
+// error (bad config, auth folder missing or unreadable, --assign-prefixes without a key).
+#include "cli/command_registry.hpp"
+#include "cli/config_options.hpp"
+#include "cliproxy/discovery.hpp"
+#include "cliproxy/management_client.hpp"
+#include "cliproxy/prefix_assignment.hpp"
+#include "config/config.hpp"
+#include "config/listen_address.hpp"
+#include "config/redaction.hpp"
+#include "persistence/database.hpp"
+#include "persistence/event_store.hpp"
+#include "persistence/recovery.hpp"
+
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+namespace {
+
+using namespace qg::cliproxy;
+
+struct SetupFlags {
+  qg::LoadOptions load;
+  std::string auth_dir;
+  bool json = false;
+  bool dry_run = false;
+  bool assign_prefixes = false;
+};
+
+qg::TimeMs wall_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The CLIProxyAPI accounts the log knows (not removed), id -> spec; empty when no DB yet.
+std::map<std::string, qg::AccountSpec> known_accounts(qg::Database& db) {
+  std::map<std::string, qg::AccountSpec> known;
+  qg::RecoveredState recovered = qg::recover(db);
+  for (const auto& [id, account] : recovered.state.accounts)
+    if (!account.removed) known[id] = account.spec;
+  return known;
+}
+
+std::map<std::string, qg::AccountSpec> known_accounts_read_only(const std::string& db_path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(db_path, ec)) return {};
+  auto db = qg::Database::open({db_path, qg::OpenMode::read_only});
+  return known_accounts(*db);
+}
+
+// Writes the discovery of `dir` into the event log at `db_path`; returns the outcome.
+// Used when no daemon answers (the daemon owns the log while it runs).
+DiscoveryOutcome record_in_database(const qg::Config& cfg, const std::string& dir) {
+  qg::DatabaseOptions options;
+  options.path = cfg.storage.db_path;
+  options.synchronous = cfg.storage.synchronous;
+  auto db = qg::Database::open(options);
+  auto known = known_accounts(*db);
+  DiscoveryOutcome out = scan_auth_dir(dir, known, wall_now(), ScanOptions{cfg.cliproxy.base_url});
+  if (out.error.empty() && !out.events.empty()) qg::EventStore(*db).append(out.events);
+  return out;
+}
+
+enum class DaemonAnswer { none, ok, refused };
+
+// POST /api/v1/import on the configured listen address. `results` gets the per-file array
+// the daemon returns ("results", or "accounts" as older daemons name it).
+DaemonAnswer hand_to_daemon(const qg::Config& cfg, const std::string& dir, nlohmann::json& results,
+                            std::string& error) {
+  auto listen = qg::parse_listen(cfg.server.listen);
+  if (!listen || listen->port == 0) return DaemonAnswer::none;
+  std::string host = listen->host;
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  httplib::Client client(host, listen->port);
+  client.set_connection_timeout(1, 0);
+  client.set_read_timeout(30, 0);
+  httplib::Headers headers;
+  if (!cfg.server.admin_token.empty()) headers.emplace("Authorization", "Bearer " + cfg.server.admin_token);
+  auto res = client.Post("/api/v1/import", headers, nlohmann::json{{"path", dir}}.dump(), "application/json");
+  if (!res) return DaemonAnswer::none;
+  auto body = nlohmann::json::parse(res->body, nullptr, false);
+  if (res->status >= 300) {
+    std::string message = body.is_object() && body.contains("error") && body["error"].is_object()
+                              ? body["error"].value("message", "") : res->body.substr(0, 200);
+    error = "running daemon refused the import (" + std::to_string(res->status) + "): " + message;
+    return DaemonAnswer::refused;
+  }
+  for (const char* key : {"results", "accounts"})
+    if (body.is_object() && body.contains(key) && body[key].is_array()) {
+      results = body[key];
+      break;
+    }
+  return DaemonAnswer::ok;
+}
+
+void print_text(const std::vector<DiscoveryResult>& results, const DiscoveryOutcome& out,
+                const std::string& dir, bool dry_run) {
+  std::printf("CLIProxyAPI auth folder: %s\n", dir.c_str());
+  for (const auto& r : results) {
+    std::string who = r.id.empty() ? r.file : r.id + "  (" + r.file + ")";
+    std::printf("  %-9s %s%s%s\n", to_string(r.status), who.c_str(), r.reason.empty() ? "" : ": ",
+                r.reason.c_str());
+  }
+  for (const auto& id : out.removed) std::printf("  %-9s %s: auth file gone\n", "removed", id.c_str());
+  std::printf("%zu added, %zu updated, %zu unchanged, %zu disabled, %zu skipped, %zu removed%s\n",
+              out.count(DiscoveryStatus::added), out.count(DiscoveryStatus::updated),
+              out.count(DiscoveryStatus::unchanged), out.count(DiscoveryStatus::disabled),
+              out.count(DiscoveryStatus::skipped), out.removed.size(), dry_run ? " (dry run: nothing recorded)" : "");
+  auto unpinned = unpinned_accounts(out.accounts);
+  if (!unpinned.empty()) {
+    std::printf("unpinned (no prefix; routed as one pooled CLIProxyAPI account):");
+    for (const auto& id : unpinned) std::printf(" %s", id.c_str());
+    std::printf("\n  pin them with `quotaguard setup --assign-prefixes` (needs cliproxy.management_key)\n");
+  }
+}
+
+// Sets prefixes through the management API; returns false (after printing why) on failure.
+bool assign_prefixes(const qg::Config& cfg, const std::string& dir, bool dry_run, bool json) {
+  DiscoveryOutcome found = scan_auth_dir(dir, {}, wall_now());
+  if (!found.error.empty()) return true;  // reported by the main scan
+  auto plan = plan_prefixes(found.accounts);
+  FILE* info = json ? stderr : stdout;
+  if (plan.empty()) {
+    std::fprintf(info, "every account already has a prefix\n");
+    return true;
+  }
+  std::unique_ptr<ManagementClient> client;
+  if (!dry_run) client = std::make_unique<ManagementClient>(cfg.cliproxy.base_url, cfg.cliproxy.management_key);
+  for (const auto& a : plan) {
+    if (dry_run) {
+      std::fprintf(info, "would set prefix %s on %s\n", a.prefix.c_str(), a.file.c_str());
+      continue;
+    }
+    auto r = client->set_prefix(a.file, a.prefix);
+    if (!r.ok()) {
+      std::fprintf(stderr, "%s\n", qg::redact(r.error.message).c_str());
+      if (r.error.kind == ManagementErrorKind::unauthorized || r.error.kind == ManagementErrorKind::banned ||
+          r.error.kind == ManagementErrorKind::disabled || r.error.kind == ManagementErrorKind::unreachable)
+        return false;  // stop: no point (and, for 401, danger) in trying the next file
+      continue;
+    }
+    std::fprintf(info, "prefix %s set on %s (model \"%s/<model>\")\n", a.prefix.c_str(), a.file.c_str(), a.prefix.c_str());
+  }
+  return true;
+}
+
+void run_setup(const SetupFlags& flags) {
+  qg::LoadOptions load = flags.load;
+  if (!flags.auth_dir.empty()) load.auth_dir = flags.auth_dir;
+  qg::LoadResult loaded = qg::cli::load_config_or_exit(load);
+  const qg::Config& cfg = loaded.config;
+  const std::string dir = qg::expand_user_path(cfg.cliproxy.auth_dir);
+
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    std::fprintf(stderr, "cliproxy.auth_dir: %s does not exist or is not a folder\n", dir.c_str());
+    qg::cli::exit_with(2);
+  }
+  if (flags.assign_prefixes) {
+    if (cfg.cliproxy.management_key.empty()) {
+      std::fprintf(stderr, "--assign-prefixes: cliproxy.management_key is not set (needed for PATCH /v0/management/auth-files/fields)\n");
+      qg::cli::exit_with(2);
+    }
+    if (!assign_prefixes(cfg, dir, flags.dry_run, flags.json)) qg::cli::exit_with(1);
+  }
+
+  DiscoveryOutcome out;
+  std::vector<DiscoveryResult> results;
+  try {
+    if (flags.dry_run) {
+      out = scan_auth_dir(dir, known_accounts_read_only(cfg.storage.db_path), wall_now(),
+                          ScanOptions{cfg.cliproxy.base_url});
+    } else {
+      nlohmann::json daemon_results;
+      std::string daemon_error;
+      DaemonAnswer answer = hand_to_daemon(cfg, dir, daemon_results, daemon_error);
+      if (answer == DaemonAnswer::refused) {
+        std::fprintf(stderr, "%s\n", qg::redact(daemon_error).c_str());
+        qg::cli::exit_with(1);
+      }
+      if (answer == DaemonAnswer::ok) {
+        if (flags.json) {
+          std::printf("%s\n", daemon_results.dump().c_str());
+          return;
+        }
+        // Show our own reading of the folder; the daemon recorded its own scan.
+        out = scan_auth_dir(dir, {}, wall_now(), ScanOptions{cfg.cliproxy.base_url});
+        std::printf("handed to the running daemon at %s\n", cfg.server.listen.c_str());
+        for (const auto& r : daemon_results)
+          if (r.is_object())
+            std::printf("  %-9s %s  (%s)%s%s\n", r.value("status", "").c_str(), r.value("id", "").c_str(),
+                        r.value("file", "").c_str(), r.value("reason", "").empty() ? "" : ": ",
+                        r.value("reason", "").c_str());
+        return;
+      }
+      out = record_in_database(cfg, dir);
+    }
+  } catch (const qg::StorageError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    qg::cli::exit_with(2);
+  }
+  if (!out.error.empty()) {
+    std::fprintf(stderr, "%s\n", out.error.c_str());
+    qg::cli::exit_with(2);
+  }
+  results = out.results;
+  if (flags.json) {
+    std::printf("%s\n", results_to_json(results).c_str());
+    return;
+  }
+  print_text(results, out, dir, flags.dry_run);
+}
+
+}  // namespace
+
+void add_setup_command(CLI::App& root) {
+  auto flags = std::make_shared<SetupFlags>();
+  auto* cmd = root.add_subcommand("setup", "discover CLIProxyAPI accounts and record them");
+  cmd->add_option("AUTH_DIR", flags->auth_dir,
+                  "CLIProxyAPI auth folder (default: $QUOTAGUARD_CLIPROXY_AUTH_PATH, cliproxy.auth_dir, ~/.cli-proxy-api)");
+  cmd->add_flag("--json", flags->json, "print a JSON array, one object per file");
+  cmd->add_flag("--dry-run", flags->dry_run, "show what would be recorded; change nothing");
+  cmd->add_flag("--assign-prefixes", flags->assign_prefixes,
+                "give unpinned auth files a prefix via the management API (needs cliproxy.management_key)");
+  qg::cli::add_config_flag(*cmd, flags->load);
+  qg::cli::add_db_flag(*cmd, flags->load);
+  cmd->callback([flags] { run_setup(*flags); });
+}
+QG_REGISTER_COMMAND(add_setup_command);

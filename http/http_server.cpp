@@ -1,0 +1,106 @@
+// http/http_server.cpp — see http_server.hpp.
+#include "http/http_server.hpp"
+
+#include "config/listen_address.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+namespace qg {
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  httplib::Server server;
+  std::thread thread;
+  std::atomic<bool> finished{false};  // the accept loop returned
+  int port = 0;
+};
+
+HttpServerOptions http_options_from_config(const ServerConfig& server) {
+  HttpServerOptions o;
+  if (auto addr = parse_listen(server.listen)) {
+    o.host = addr->host;
+    o.port = addr->port;
+  }
+  o.threads = server.max_connections;
+  o.max_body_bytes = static_cast<std::size_t>(server.max_body_bytes);
+  return o;
+}
+
+HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  auto& svr = impl_->server;
+  svr.set_tcp_nodelay(true);  // else each keep-alive reply stalls ~40 ms (Nagle + delayed ACK)
+  svr.set_keep_alive_max_count(impl_->options.keep_alive_max_count);
+  svr.set_payload_max_length(impl_->options.max_body_bytes);
+  const int threads = impl_->options.threads > 0 ? impl_->options.threads : 1;
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                               std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    spdlog::error("http: {} {} failed: {}", req.method, req.path, what);
+    res.status = 500;
+    res.set_content(
+        R"({"error":{"message":"internal error","type":"server_error","code":"internal_error"}})",
+        "application/json");
+  });
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::with_server(const std::function<void(httplib::Server&)>& configure) {
+  configure(impl_->server);
+}
+
+bool HttpServer::bind(std::string& error) {
+  const auto& o = impl_->options;
+  errno = 0;
+  if (o.port == 0) {
+    int port = impl_->server.bind_to_any_port(o.host);
+    if (port > 0) {
+      impl_->port = port;
+      return true;
+    }
+  } else if (impl_->server.bind_to_port(o.host, o.port)) {
+    impl_->port = o.port;
+    return true;
+  }
+  error = "cannot listen on " + o.host + ":" + std::to_string(o.port) +
+          (errno != 0 ? std::string(" (") + std::strerror(errno) + ")" : std::string());
+  return false;
+}
+
+int HttpServer::port() const { return impl_->port; }
+const std::string& HttpServer::host() const { return impl_->options.host; }
+
+void HttpServer::start() {
+  if (impl_->thread.joinable()) return;
+  impl_->thread = std::thread([this] {
+    impl_->server.listen_after_bind();
+    impl_->finished = true;
+  });
+  // stop() only acts on a running server: wait until the accept loop is up.
+  while (!impl_->server.is_running() && !impl_->finished)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+void HttpServer::stop() {
+  if (impl_->server.is_running() || impl_->thread.joinable()) impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+bool HttpServer::running() const { return impl_->server.is_running(); }
+
+}  // namespace qg

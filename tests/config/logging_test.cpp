@@ -1,0 +1,105 @@
+// Logging: registered secrets never reach a log line (text or JSON), levels, JSON shape.
+#include "config/logging.hpp"
+
+#include <doctest/doctest.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <string>
+
+namespace {
+
+// Captures what the logging set-up writes, through a real FILE*.
+class CapturedLog {
+ public:
+  explicit CapturedLog(qg::LogConfig cfg) : file_(std::tmpfile()) {
+    REQUIRE(file_ != nullptr);
+    qg::setup_logging(cfg, file_);
+  }
+  ~CapturedLog() {
+    qg::setup_logging(qg::LogConfig{}, stderr);
+    std::fclose(file_);
+  }
+  std::string text() {
+    spdlog::default_logger()->flush();
+    std::fflush(file_);
+    std::rewind(file_);
+    std::string out;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, file_)) > 0) out.append(buf, n);
+    return out;
+  }
+
+ private:
+  std::FILE* file_;
+};
+
+}  // namespace
+
+TEST_CASE("redact: every registered secret is replaced, longest first") {
+  qg::clear_secrets_for_testing();
+  qg::register_secret("sk-abc123");
+  qg::register_secret("sk-abc123-longer");
+  qg::register_secret("abc");  // too short to be registered
+  CHECK(qg::redact("key=sk-abc123-longer and sk-abc123.") == "key=*** and ***.");
+  CHECK(qg::redact("abc stays") == "abc stays");
+  CHECK(qg::contains_secret("x sk-abc123 y"));
+  CHECK_FALSE(qg::contains_secret("nothing here"));
+  qg::clear_secrets_for_testing();
+}
+
+TEST_CASE("no registered secret passes through spdlog, at any level or in any format") {
+  qg::clear_secrets_for_testing();
+  qg::Config cfg;
+  cfg.server.admin_token = "admin-token-123456";
+  cfg.server.api_keys = {"client-key-abcdef"};
+  cfg.telegram.token = "999:telegram-token-xyz";
+  cfg.cliproxy.api_key = "cliproxy-key-1";
+  cfg.cliproxy.management_key = "mgmt-key-2";
+  cfg.accounts.push_back(qg::AccountConfig{});
+  cfg.accounts[0].api_key = "sk-upstream-key-3";
+  qg::register_config_secrets(cfg);
+  auto secrets = qg::config_secrets(cfg);
+  REQUIRE(secrets.size() == 6);
+
+  for (auto format : {qg::LogFormat::text, qg::LogFormat::json}) {
+    CapturedLog log(qg::LogConfig{qg::LogLevel::trace, format});
+    auto named = qg::make_logger("test.module");
+    for (const auto& s : secrets) {
+      spdlog::trace("trace {}", s);
+      spdlog::info("calling upstream with Authorization: Bearer {}", s);
+      spdlog::error("error {} end", s);
+      named->warn("named logger {}", s);
+    }
+    std::string out = log.text();
+    for (const auto& s : secrets) {
+      INFO(s);
+      CHECK(out.find(s) == std::string::npos);
+    }
+    CHECK(out.find("Authorization: Bearer ***") != std::string::npos);
+    CHECK(out.find("named logger ***") != std::string::npos);
+  }
+  qg::clear_secrets_for_testing();
+}
+
+TEST_CASE("JSON format writes one escaped object per line") {
+  CapturedLog log(qg::LogConfig{qg::LogLevel::info, qg::LogFormat::json});
+  spdlog::info("say \"hi\"\nnext");
+  std::string out = log.text();
+  CHECK(out.rfind("{\"ts\":\"", 0) == 0);
+  CHECK(out.find("\"level\":\"info\",\"logger\":\"quotaguard\",\"msg\":\"say \\\"hi\\\"\\nnext\"}\n") !=
+        std::string::npos);
+  CHECK(out.find('\n') == out.size() - 1);
+}
+
+TEST_CASE("the level from config filters lines") {
+  CapturedLog log(qg::LogConfig{qg::LogLevel::warn, qg::LogFormat::text});
+  spdlog::info("quiet-info-line");
+  spdlog::warn("loud-warn-line");
+  std::string out = log.text();
+  CHECK(out.find("quiet-info-line") == std::string::npos);
+  CHECK(out.find("loud-warn-line") != std::string::npos);
+  CHECK_FALSE(qg::log_enabled(qg::LogLevel::info));
+  CHECK(qg::log_enabled(qg::LogLevel::error));
+}
