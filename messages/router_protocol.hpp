@@ -5,7 +5,7 @@
 // RouterSettings. It decides with the pure qg::decide and asks the chosen account actor to
 // reserve; if that account refuses (raced), it tries the next target.
 //
-// HTTP worker threads are not actors: they send (route_atom, RouteAsk, GrantPromise) with
+// HTTP worker threads are not actors: they send (route_atom, RouteCommand, RouteReplyPromise) with
 // anon_send and wait on the promise (TOOLCHAIN.md: a promise bridge costs ~2 µs, and unlike a
 // reused scoped_actor with a finite timeout it does not degrade).
 #pragma once
@@ -29,7 +29,7 @@ namespace qg {
 struct AccountSummary;
 struct Outcome;
 
-struct RouteAsk {
+struct RouteCommand {
   std::string model;
   std::string client_key;            // fingerprint/name of the client key, never the key
   Usage estimate;
@@ -40,7 +40,7 @@ struct RouteAsk {
 };
 
 // The router's answer: a reservation on an account, or why none could be made.
-struct RouteGrant {
+struct RouteReply {
   bool ok = false;
   std::string account;
   std::string reservation_id;
@@ -56,7 +56,7 @@ struct RouteGrant {
   std::int64_t retry_after_s = 0;    // seconds to the earliest known reset (429)
 };
 
-using GrantPromise = std::shared_ptr<std::promise<RouteGrant>>;
+using RouteReplyPromise = std::shared_ptr<std::promise<RouteReply>>;
 
 // What the router knows, for status pages: JSON text so it stays CAF-trivial.
 struct RouterSnapshot {
@@ -81,10 +81,10 @@ using add_account_atom = caf::atom_constant<caf::atom("addacc")>;
 // add_account: a new account actor (spawned after start-up, e.g. by discovery).
 using router_actor = caf::typed_actor<
     caf::reacts_to<summary_atom, AccountSummary, account_actor>,
-    caf::reacts_to<route_atom, RouteAsk, GrantPromise>,
-    caf::replies_to<route_atom, RouteAsk>::with<RouteGrant>,
+    caf::reacts_to<route_atom, RouteCommand, RouteReplyPromise>,
+    caf::replies_to<route_atom, RouteCommand>::with<RouteReply>,
     caf::reacts_to<outcome_atom, std::string, Outcome>,
-    caf::replies_to<explain_atom, RouteAsk>::with<std::string>,
+    caf::replies_to<explain_atom, RouteCommand>::with<std::string>,
     caf::replies_to<setting_atom, std::string, std::string, std::string>::with<CommandReply>,
     caf::replies_to<summary_atom>::with<RouterSnapshot>,
     caf::replies_to<accounts_atom>::with<std::map<std::string, account_actor>>,
@@ -92,8 +92,8 @@ using router_actor = caf::typed_actor<
 
 }  // namespace qg
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteAsk)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteGrant)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::GrantPromise)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteReplyPromise)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouterSnapshot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AccountSummary)

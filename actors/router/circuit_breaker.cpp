@@ -7,18 +7,6 @@
 
 namespace qg {
 
-const char* to_string(OutcomeKind k) {
-  switch (k) {
-    case OutcomeKind::success: return "success";
-    case OutcomeKind::server_error: return "server_error";
-    case OutcomeKind::timeout: return "timeout";
-    case OutcomeKind::connect_error: return "connect_error";
-    case OutcomeKind::rate_limited: return "rate_limited";
-    case OutcomeKind::auth_error: return "auth_error";
-  }
-  return "success";
-}
-
 TimeMs error_backoff_ms(std::int64_t failures, const BreakerSettings& settings) {
   const std::int64_t k = std::clamp<std::int64_t>(failures - settings.failures, 0, 40);
   TimeMs d = settings.base_ms;
@@ -50,12 +38,19 @@ std::optional<EventPayload> open(BreakerState& b, TimeMs until, std::string reas
 
 std::optional<EventPayload> on_outcome(BreakerState& b, const Outcome& o, TimeMs now,
                                        const BreakerSettings& settings) {
-  const bool success = o.kind == OutcomeKind::success;
+  if (o.kind == OutcomeKind::cancelled) {  // the client left: says nothing about the account
+    b.probe_in_flight = false;
+    b.probe_started_at = 0;
+    return std::nullopt;
+  }
+  // A client error (400, 404, ...) still proves the account answers: a success for the breaker.
+  const OutcomeKind kind = o.kind == OutcomeKind::client_error ? OutcomeKind::success : o.kind;
+  const bool success = kind == OutcomeKind::success;
   b.error_rate = (1 - kErrorRateAlpha) * b.error_rate + kErrorRateAlpha * (success ? 0.0 : 1.0);
   const bool open_now = b.open_until > now;      // outcome of a request sent before the cooldown
   const bool probing = half_open(b.open_until, now);
 
-  switch (o.kind) {
+  switch (kind) {
     case OutcomeKind::success:
       b.consecutive_failures = 0;
       if (!probing) return std::nullopt;
@@ -85,6 +80,9 @@ std::optional<EventPayload> on_outcome(BreakerState& b, const Outcome& o, TimeMs
       }
       return open(b, now + error_backoff_ms(b.consecutive_failures, settings), "errors",
                   failure_detail(o, b.consecutive_failures), b.consecutive_failures);
+    case OutcomeKind::client_error:
+    case OutcomeKind::cancelled:
+      break;  // handled above
   }
   return std::nullopt;
 }

@@ -17,6 +17,7 @@
 
 #include "actors/router/router_settings.hpp"
 #include "messages/event.hpp"
+#include "messages/upstream_outcome.hpp"
 
 #include <optional>
 #include <string>
@@ -25,8 +26,6 @@ namespace qg {
 
 struct AccountState;
 
-enum class OutcomeKind { success, server_error, timeout, connect_error, rate_limited, auth_error };
-const char* to_string(OutcomeKind k);
 
 struct Outcome {
   OutcomeKind kind = OutcomeKind::success;

@@ -24,10 +24,10 @@ struct RouterActorState {
 };
 
 using self_ptr = router_actor::stateful_pointer<RouterActorState>;
-using Deliver = std::function<void(RouteGrant)>;
+using Deliver = std::function<void(RouteReply)>;
 
-RouteGrant refusal(int status, std::string code, std::string message, std::int64_t retry_after_s = 0) {
-  RouteGrant g;
+RouteReply refusal(int status, std::string code, std::string message, std::int64_t retry_after_s = 0) {
+  RouteReply g;
   g.http_status = status;
   g.error_code = std::move(code);
   g.message = std::move(message);
@@ -56,7 +56,7 @@ void admitted(self_ptr self, const Decision& d, const std::string& account, cons
     });
   }
   note_admitted(self->state.runtime, d, account);
-  RouteGrant g;
+  RouteReply g;
   g.ok = true;
   g.account = account;
   g.reservation_id = r.reservation_id;
@@ -71,7 +71,7 @@ void admitted(self_ptr self, const Decision& d, const std::string& account, cons
   deliver(std::move(g));
 }
 
-void try_target(self_ptr self, std::shared_ptr<const Decision> d, std::size_t i, const RouteAsk& ask,
+void try_target(self_ptr self, std::shared_ptr<const Decision> d, std::size_t i, const RouteCommand& ask,
                 Deliver deliver) {
   if (i >= d->targets.size()) {
     deliver(refusal(429, "quota_exhausted", "every candidate account refused the reservation", 1));
@@ -91,11 +91,11 @@ void try_target(self_ptr self, std::shared_ptr<const Decision> d, std::size_t i,
           [=](const caf::error&) { try_target(self, d, i + 1, ask, deliver); });
 }
 
-RouteRequest to_request(const RouteAsk& ask) {
+RouteRequest to_request(const RouteCommand& ask) {
   return RouteRequest{ask.model, ask.client_key, ask.estimate, ask.exclude};
 }
 
-void route(self_ptr self, const RouteAsk& ask, Deliver deliver) {
+void route(self_ptr self, const RouteCommand& ask, Deliver deliver) {
   const TimeMs now = self->state.opts.clock();
   if (!ask.account.empty()) {  // pinned by the caller (advisory reserve)
     auto it = self->state.accounts.find(ask.account);
@@ -106,7 +106,7 @@ void route(self_ptr self, const RouteAsk& ask, Deliver deliver) {
     d->policy = RoutePolicy::fill_first;  // no sticky bookkeeping for pinned requests
     self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{ask.estimate, ask.model, ask.ttl_ms})
         .then([=](const ReserveReply& r) {
-                if (r.ok()) { RouteGrant g; g.ok = true; g.account = ask.account; g.reservation_id = r.reservation_id;
+                if (r.ok()) { RouteReply g; g.ok = true; g.account = ask.account; g.reservation_id = r.reservation_id;
                               g.model_used = ask.model; g.expires_at = now + ask.ttl_ms; deliver(g); }
                 else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error));
                 else deliver(refusal(429, "quota_exhausted", "account " + ask.account + ": " + r.refusal, 1));
@@ -124,7 +124,7 @@ void route(self_ptr self, const RouteAsk& ask, Deliver deliver) {
     return;
   }
   if (!ask.reserve) {
-    RouteGrant g;
+    RouteReply g;
     g.ok = true;
     g.account = d->chosen();
     g.model_used = d->model_used;
@@ -148,19 +148,19 @@ router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions op
         self->state.view.upsert(std::move(s));
         if (!known) self->send(handle, settings_atom::value, self->state.settings);
       },
-      [=](route_atom, const RouteAsk& ask, const GrantPromise& promise) {
-        route(self, ask, [promise](RouteGrant g) { promise->set_value(std::move(g)); });
+      [=](route_atom, const RouteCommand& ask, const RouteReplyPromise& promise) {
+        route(self, ask, [promise](RouteReply g) { promise->set_value(std::move(g)); });
       },
-      [=](route_atom, const RouteAsk& ask) -> caf::result<RouteGrant> {
-        auto rp = self->make_response_promise<RouteGrant>();
-        route(self, ask, [rp](RouteGrant g) mutable { rp.deliver(std::move(g)); });
+      [=](route_atom, const RouteCommand& ask) -> caf::result<RouteReply> {
+        auto rp = self->make_response_promise<RouteReply>();
+        route(self, ask, [rp](RouteReply g) mutable { rp.deliver(std::move(g)); });
         return rp;
       },
       [=](outcome_atom, const std::string& account, const Outcome& o) {
         auto it = self->state.accounts.find(account);
         if (it != self->state.accounts.end()) caf::anon_send(it->second, outcome_atom::value, o);
       },
-      [=](explain_atom, const RouteAsk& ask) -> std::string {
+      [=](explain_atom, const RouteCommand& ask) -> std::string {
         const TimeMs now = self->state.opts.clock();
         DecideOptions options;
         options.explain = true;
