@@ -6,6 +6,7 @@
 #include "actors/telegram/bot_settings.hpp"
 #include "actors/telegram/chat_text.hpp"
 #include "actors/telegram/telegram_update.hpp"
+#include "config/redaction.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -112,6 +113,7 @@ bool TelegramBot::ensure_client(std::string& failure) {
     return false;
   }
   const TokenChoice choice = choose_token(options_.env_token, stored, options_.config_token);
+  register_secret(choice.token);  // whatever happens next, the token never reaches a log line
   std::shared_ptr<BotApi> current;
   {
     std::lock_guard lock(mu_);
