@@ -37,23 +37,24 @@ struct WindowSummary {
 };
 
 struct AccountSummary {
-  std::string id;
-  AccountStatus status = AccountStatus::active;  // as of `summarized_at` (for display)
+  // Fields decide() reads for every account come first (one cache line), display fields after.
   bool disabled = false;                         // spec.enabled false or removed
   bool drained = false;
+  bool probe_in_flight = false;                  // half-open probe sent, outcome unknown
+  AccountStatus status = AccountStatus::active;  // as of `summarized_at` (for display)
   std::int64_t priority = 0;
+  TimeMs cooldown_until = 0;                     // != 0 and <= now: half-open (probe allowed)
+  TimeMs probe_started_at = 0;
+  double error_rate = 0;                         // recent failure share in [0, 1] (breaker)
+  std::vector<WindowSummary> windows;            // windows with a known limit come first
+  std::string id;
   std::vector<std::string> models;               // empty = any model
   std::vector<std::string> excluded_models;
   std::string prefix;                            // CLIProxyAPI pin prefix ("" = unpinned)
-  std::vector<WindowSummary> windows;            // windows with a known limit come first
   double max_used_percent = 0;                   // including reservations
   TimeMs earliest_reset = 0;                     // soonest reset of a window with a limit
-  TimeMs cooldown_until = 0;                     // != 0 and <= now: half-open (probe allowed)
   std::string cooldown_reason;
   std::string cooldown_detail;
-  double error_rate = 0;                         // recent failure share in [0, 1] (breaker)
-  bool probe_in_flight = false;                  // half-open probe sent, outcome unknown
-  TimeMs probe_started_at = 0;
   TimeMs summarized_at = 0;
   bool operator==(const AccountSummary&) const = default;
 
