@@ -90,38 +90,63 @@ json explain_json(const Decision& d, const RouterView& view, const RouterSetting
           {"candidates", candidates}, {"excluded", excluded}, {"error", error}};
 }
 
-std::string explain_text(const Decision& d, const RouterView& view, const RouterSettings& settings, TimeMs now) {
-  std::string out = "model " + d.model_asked + " (policy " + to_string(d.policy) + ", thresholds " +
-                    fixed(settings.thresholds.warning, 0) + "/" + fixed(settings.thresholds.switch_at, 0) + "/" +
-                    fixed(settings.thresholds.critical, 0) + ")\n";
-  if (!d.ok()) {
-    out += "no account: " + std::string(to_string(d.error)) + " — " + d.message + "\n";
-    if (d.retry_at > 0) out += "earliest reset: " + format_iso8601_ms(d.retry_at) + "\n";
+namespace {
+
+std::string str_or(const json& j, const char* key, const char* fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+}
+
+std::string number_text(const json& j, const char* key, int decimals) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? fixed(it->get<double>(), decimals) : std::string("?");
+}
+
+}  // namespace
+
+std::string explain_text(const json& x) {
+  if (!x.is_object()) return "unexpected answer: " + x.dump() + "\n";
+  const json& t = x.contains("thresholds") ? x["thresholds"] : json::object();
+  std::string out = "model " + str_or(x, "model", "?") + "  (policy " + str_or(x, "policy", "?") +
+                    ", thresholds " + number_text(t, "warning", 0) + "/" + number_text(t, "switch", 0) + "/" +
+                    number_text(t, "critical", 0) + ", at " + str_or(x, "at", "?") + ")\n";
+  const json& error = x.contains("error") ? x["error"] : json();
+  if (error.is_object()) {
+    out += "no account: " + str_or(error, "kind", "?") + " - " + str_or(error, "message", "") + "\n";
+    if (error.contains("retry_at") && error["retry_at"].is_string())
+      out += "earliest reset: " + error["retry_at"].get<std::string>() + "\n";
   } else {
-    out += "chosen: " + d.chosen();
-    if (d.fallback) out += " (fallback model " + d.model_used + ")";
-    if (d.drain) out += " (drain: every account is past critical)";
+    out += "chosen: " + str_or(x, "chosen", "?");
+    if (x.value("fallback", false)) out += "  (fallback model " + str_or(x, "model_used", "?") + ")";
+    if (str_or(x, "mode", "") == "drain") out += "  (drain: every account is past critical)";
     out += "\n";
-    if (d.switched)
-      out += "switch: " + (d.switched->from.empty() ? std::string("(none)") : d.switched->from) + " -> " +
-             d.switched->to + " (" + d.switched->reason + ")\n";
-    else if (d.sticky)
-      out += "sticky: kept since " + format_iso8601_ms(d.sticky->since) + "\n";
+    const json& sw = x.contains("switch") ? x["switch"] : json();
+    const json& sticky = x.contains("sticky") ? x["sticky"] : json();
+    if (sw.is_object())
+      out += "switch: " + (str_or(sw, "from", "").empty() ? std::string("(none)") : str_or(sw, "from", "")) +
+             " -> " + str_or(sw, "to", "?") + " (" + str_or(sw, "reason", "?") + ")\n";
+    else if (sticky.is_object())
+      out += "sticky: kept on " + str_or(sticky, "account", "?") + " since " + str_or(sticky, "since", "?") + "\n";
   }
-  if (!d.candidates.empty()) out += "candidates:\n";
-  for (const auto& c : d.candidates) {
-    out += "  " + c.account + "  score " + fixed(c.score, 2) + "  after " + fixed(c.used_percent_after, 1) +
-           "%  zone " + c.zone + (c.probe ? "  (probe)" : "") + "\n";
-    if (const AccountSummary* a = view.find(c.account))
-      for (const auto& w : a->windows)
-        out += "      " + std::string(to_string(w.metric)) + "/" + window_text(w.window_s) + "  " +
-               std::to_string(w.used_at(now) + w.reserved) + "/" +
-               (w.limit > 0 ? std::to_string(w.limit) : std::string("?")) + "  resets " +
-               (w.reset_at > 0 ? format_iso8601_ms(w.reset_at) : std::string("unknown")) + "\n";
+  const json& candidates = x.contains("candidates") ? x["candidates"] : json::array();
+  if (!candidates.empty()) out += "candidates (best first):\n";
+  for (const auto& c : candidates) {
+    out += "  " + str_or(c, "account", "?") + "  score " + number_text(c, "score", 2) + "  after " +
+           number_text(c, "used_percent_after", 1) + "%  zone " + str_or(c, "zone", "?") +
+           (c.value("probe", false) ? "  (probe)" : "") + "\n";
+    for (const auto& w : c.contains("windows") ? c["windows"] : json::array()) {
+      const std::string limit = w.contains("limit") && w["limit"].is_number() && w["limit"].get<double>() > 0
+                                    ? number_text(w, "limit", 0) : std::string("?");
+      out += "      " + str_or(w, "metric", "?") + "/" + str_or(w, "window", "?") + "  " +
+             number_text(w, "used", 0) + " used + " + number_text(w, "reserved", 0) + " reserved of " + limit +
+             "  resets " + str_or(w, "reset_at", "unknown") + "\n";
+    }
   }
-  if (!d.excluded.empty()) out += "excluded:\n";
-  for (const auto& e : d.excluded)
-    out += "  " + e.account + "  [" + e.model + "] " + e.reason + ": " + e.detail + "\n";
+  const json& excluded = x.contains("excluded") ? x["excluded"] : json::array();
+  if (!excluded.empty()) out += "excluded:\n";
+  for (const auto& e : excluded)
+    out += "  " + str_or(e, "account", "?") + "  [" + str_or(e, "model", "?") + "] " + str_or(e, "reason", "?") +
+           ": " + str_or(e, "detail", "") + "\n";
   return out;
 }
 

@@ -26,9 +26,9 @@ namespace qg {
 nlohmann::json explain_json(const Decision& d, const RouterView& view, const RouterSettings& settings,
                             TimeMs now);
 
-// The same as a few human-readable lines (ends with a newline).
-std::string explain_text(const Decision& d, const RouterView& view, const RouterSettings& settings,
-                         TimeMs now);
+// An explain_json() object as a few human-readable lines (ends with a newline). Works on the
+// JSON so the CLI renders a running daemon's answer and its own offline decision alike.
+std::string explain_text(const nlohmann::json& explained);
 
 // Seconds to put in Retry-After for a decision that found nothing (at least 1).
 std::int64_t retry_after_seconds(const Decision& d, TimeMs now);

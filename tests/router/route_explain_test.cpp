@@ -45,9 +45,13 @@ TEST_CASE("explain JSON for a fixed scenario matches the expected decision and r
   INFO(actual.dump(2));
   CHECK(actual == read_fixture("explain_fixed_scenario.json"));
 
-  const std::string text = explain_text(d, w.view, w.settings, now);
-  CHECK(text.find("chosen: alpha\n") != std::string::npos);
-  CHECK(text.find("charlie  [gpt-4o] above_critical: would reach 96.1%") != std::string::npos);
+  const std::string text = explain_text(actual);
+  CHECK(text.find("chosen: alpha\nswitch: (none) -> alpha (initial)\n") != std::string::npos);
+  CHECK(text.find("  alpha  score 53.50  after 50.0%  zone normal\n"
+                  "      requests/1d  499 used + 0 reserved of 1000  resets 2026-12-02T00:00:00.000Z\n") !=
+        std::string::npos);
+  CHECK(text.find("  charlie  [gpt-4o] above_critical: would reach 96.1%") != std::string::npos);
+  CHECK(explain_text(json("garbage")) == "unexpected answer: \"garbage\"\n");
 }
 
 TEST_CASE("explain JSON when nothing qualifies carries the error kind and Retry-After") {
