@@ -1,0 +1,238 @@
+// http/proxy_routes.cpp — see proxy_routes.hpp.
+#include "http/proxy_routes.hpp"
+
+#include "actors/account/account_state.hpp"
+#include "http/client_auth.hpp"
+#include "http/openai_errors.hpp"
+#include "http/proxy_backend.hpp"
+#include "http/proxy_stream.hpp"
+#include "http/request_parser.hpp"
+#include "http/sse_relay.hpp"
+#include "http/upstream_call.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace qg {
+namespace {
+
+TimeMs now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+struct Service {
+  std::shared_ptr<ProxyBackend> backend;
+  ProxyOptions options;
+  ClientAuth auth;
+  std::shared_ptr<ProxyStats> stats = std::make_shared<ProxyStats>();
+  UpstreamTimeouts timeouts;
+};
+
+void send_error(httplib::Response& res, int status, std::string_view message, std::string_view code,
+                std::string_view param = {}, std::int64_t retry_after_s = 0) {
+  res.status = status;
+  if (retry_after_s > 0) res.set_header("Retry-After", std::to_string(retry_after_s));
+  res.set_content(openai_error_json(message, openai_error_type(status), code, param), "application/json");
+}
+
+void set_quotaguard_headers(httplib::Response& res, const RouteGrant& g) {
+  res.set_header("x-quotaguard-account", g.account_id);
+  res.set_header("x-quotaguard-model", g.model_upstream);
+  res.set_header("x-quotaguard-reservation", g.reservation_id);
+}
+
+// What went wrong over the attempts of one request, to choose the client's error.
+struct AttemptLog {
+  int failures = 0;
+  int rate_limited = 0;
+  bool last_was_timeout = false;
+  TimeMs earliest_cooldown = 0;
+  std::string last_detail;
+
+  void add(const UpstreamOutcome& o) {
+    ++failures;
+    last_was_timeout = o.kind == OutcomeKind::timeout;
+    last_detail = o.detail;
+    if (o.kind == OutcomeKind::rate_limited) {
+      ++rate_limited;
+      TimeMs until = o.signals.cooldown_until;
+      if (until > 0 && (earliest_cooldown == 0 || until < earliest_cooldown)) earliest_cooldown = until;
+    }
+  }
+};
+
+// No (further) account can serve: the router's refusal, or the upstream failures seen.
+void respond_unserved(httplib::Response& res, Service& svc, const AttemptLog& log, const RouteGrant* refusal,
+                      const std::string& model) {
+  svc.stats->errors++;
+  if (log.failures == 0 && refusal) {
+    send_error(res, refusal->http_status, refusal->error_message.empty() ? "No account can serve this request." : refusal->error_message,
+               refusal->error_code.empty() ? "quota_exhausted" : refusal->error_code, {}, refusal->retry_after_s);
+    return;
+  }
+  if (log.rate_limited == log.failures) {
+    std::int64_t retry = refusal ? refusal->retry_after_s : 0;
+    if (log.earliest_cooldown > 0) {
+      std::int64_t hint = std::max<std::int64_t>(1, (log.earliest_cooldown - now_ms() + 999) / 1000);
+      retry = retry > 0 ? std::min(retry, hint) : hint;
+    }
+    send_error(res, 429, "All accounts for model " + model + " are out of quota.", "quota_exhausted", {},
+               std::max<std::int64_t>(retry, 1));
+    return;
+  }
+  if (log.last_was_timeout)
+    send_error(res, 504, "Upstream timed out (" + log.last_detail + ").", "upstream_timeout");
+  else
+    send_error(res, 502, "Upstream failed (" + log.last_detail + ").", "upstream_error");
+}
+
+UpstreamOutcome outcome_of(const UpstreamReply& reply) {
+  UpstreamOutcome o;
+  o.http_status = reply.status;
+  o.latency_ms = reply.latency_ms;
+  if (reply.status == 0) {
+    o.kind = reply.failure;
+    o.detail = reply.detail;
+    return o;
+  }
+  o.signals = parse_rate_limit_signals(reply.status, reply.headers, reply.body, now_ms());
+  o.kind = classify_status(reply.status, o.signals);
+  o.detail = "HTTP " + std::to_string(reply.status);
+  return o;
+}
+
+bool retryable(OutcomeKind k) {
+  return k == OutcomeKind::rate_limited || k == OutcomeKind::server_error || k == OutcomeKind::timeout ||
+         k == OutcomeKind::connect_error || k == OutcomeKind::auth_error;
+}
+
+std::string content_type_of(const UpstreamReply& r) {
+  auto ct = find_header(r.headers, "content-type");
+  return ct ? std::string(*ct) : std::string("application/json");
+}
+
+void relay_plain_success(httplib::Response& res, Service& svc, const RouteGrant& g, UpstreamReply& reply,
+                         UpstreamOutcome& outcome, const Usage& estimate) {
+  ChunkInfo info = inspect_completion_json(reply.body);
+  bool estimated = !info.usage.has_value();
+  Usage usage = estimated ? Usage{1, estimate.input_tokens, (info.content_bytes + 3) / 4} : *info.usage;
+  if (estimated) svc.stats->estimated_commits++;
+  svc.backend->commit(g.account_id, g.reservation_id, usage, estimated);
+  svc.backend->report_outcome(g.account_id, outcome);
+  res.status = reply.status;
+  set_quotaguard_headers(res, g);
+  std::string ct = content_type_of(reply);
+  res.set_content(std::move(reply.body), ct);
+}
+
+void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& req, httplib::Response& res) {
+  auto key_id = svc.auth.check(req.get_header_value("Authorization"));
+  if (!key_id) {
+    svc.stats->errors++;
+    return send_error(res, 401, "Incorrect API key provided.", "invalid_api_key");
+  }
+  svc.stats->requests++;
+  if (req.body.size() > svc.options.max_body_bytes) {
+    svc.stats->errors++;
+    return send_error(res, 413, "Request body exceeds " + std::to_string(svc.options.max_body_bytes) + " bytes.",
+                      "request_too_large");
+  }
+  auto parsed = parse_request(endpoint, req.body);
+  if (!parsed.request) {
+    svc.stats->errors++;
+    return send_error(res, 400, parsed.error, "invalid_request_error", parsed.param);
+  }
+  const ParsedRequest& pr = *parsed.request;
+  RouteAsk ask;
+  ask.model = pr.model;
+  ask.endpoint = endpoint_path(endpoint);
+  ask.client_key_id = *key_id;
+  std::int64_t max_tokens = endpoint == ApiEndpoint::embeddings ? 0
+                            : pr.max_tokens > 0                 ? pr.max_tokens
+                                                                : svc.options.default_max_tokens;
+  ask.estimate = estimate_usage(pr.prompt_bytes, max_tokens);
+
+  AttemptLog log;
+  for (int attempt = 1; attempt <= std::max(1, svc.options.max_attempts); ++attempt) {
+    ask.attempt = attempt;
+    RouteGrant g = svc.backend->route_and_reserve(ask);
+    if (!g.ok) return respond_unserved(res, svc, log, &g, pr.model);
+    UpstreamTarget target = make_upstream_target(g.base_url, ask.endpoint, g.provider, g.api_key);
+    std::string body = rewrite_request_body(req.body, pr, g.model_upstream, pr.stream);
+    svc.stats->upstream_calls++;
+    UpstreamReply reply;
+    std::shared_ptr<UpstreamStream> stream;
+    if (target.scheme_host_port.empty()) {
+      reply.failure = OutcomeKind::connect_error;
+      reply.detail = "account base_url is not http(s)";
+    } else if (pr.stream) {
+      stream = std::make_shared<UpstreamStream>(target, std::move(body), svc.timeouts);
+      reply = stream->open();
+    } else {
+      reply = call_upstream_plain(target, body, svc.timeouts);
+    }
+    UpstreamOutcome outcome = outcome_of(reply);
+    spdlog::debug("proxy attempt={} model={} account={} upstream_model={} status={} outcome={} latency={}ms",
+                  attempt, pr.model, g.account_id, g.model_upstream, reply.status, to_string(outcome.kind),
+                  reply.latency_ms);
+    if (outcome.kind == OutcomeKind::success) {
+      if (!pr.stream) return relay_plain_success(res, svc, g, reply, outcome, ask.estimate);
+      res.status = reply.status;
+      set_quotaguard_headers(res, g);
+      StreamAccounting acc{g.account_id, g.reservation_id, ask.estimate, outcome, !pr.include_usage,
+                           svc.options.idle_timeout_ms};
+      return start_stream_response(res, svc.backend, svc.stats, std::move(stream), std::move(acc));
+    }
+    if (stream) stream->cancel();
+    svc.backend->release(g.account_id, g.reservation_id, std::string("upstream_") + to_string(outcome.kind));
+    svc.backend->report_outcome(g.account_id, outcome);
+    if (!retryable(outcome.kind)) {  // the request's own fault: the client sees the upstream answer
+      res.status = reply.status;
+      set_quotaguard_headers(res, g);
+      res.set_content(reply.body, content_type_of(reply));
+      return;
+    }
+    log.add(outcome);
+    ask.exclude_accounts.push_back(g.account_id);
+    if (attempt < svc.options.max_attempts) svc.stats->failovers++;
+  }
+  respond_unserved(res, svc, log, nullptr, pr.model);
+}
+
+void list_models(Service& svc, const httplib::Request& req, httplib::Response& res) {
+  if (!svc.auth.check(req.get_header_value("Authorization")))
+    return send_error(res, 401, "Incorrect API key provided.", "invalid_api_key");
+  auto models = svc.backend->models();
+  std::sort(models.begin(), models.end());
+  models.erase(std::unique(models.begin(), models.end()), models.end());
+  std::string out = "{\"object\":\"list\",\"data\":[";
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"id\":" + json_quote(models[i]) + ",\"object\":\"model\",\"created\":0,\"owned_by\":\"quotaguard\"}";
+  }
+  out += "]}";
+  res.set_content(out, "application/json");
+}
+
+}  // namespace
+
+std::shared_ptr<ProxyStats> register_proxy_routes(httplib::Server& server, std::shared_ptr<ProxyBackend> backend,
+                                                  ProxyOptions options) {
+  UpstreamTimeouts timeouts{options.connect_timeout_ms, options.first_byte_timeout_ms, options.idle_timeout_ms};
+  auto svc = std::make_shared<Service>(
+      Service{std::move(backend), options, ClientAuth(options.api_keys), std::make_shared<ProxyStats>(), timeouts});
+  auto route = [svc](ApiEndpoint e) {
+    return [svc, e](const httplib::Request& req, httplib::Response& res) { proxy_request(*svc, e, req, res); };
+  };
+  server.Post("/v1/chat/completions", route(ApiEndpoint::chat_completions));
+  server.Post("/v1/completions", route(ApiEndpoint::completions));
+  server.Post("/v1/embeddings", route(ApiEndpoint::embeddings));
+  server.Get("/v1/models", [svc](const httplib::Request& req, httplib::Response& res) { list_models(*svc, req, res); });
+  return svc->stats;
+}
+
+}  // namespace qg

@@ -1,0 +1,57 @@
+// http/proxy_routes.hpp — the OpenAI-compatible proxy endpoints.
+//
+// Registers on an httplib::Server (constructed and tuned by http/http_server):
+//   POST /v1/chat/completions (plain and "stream": true SSE), POST /v1/completions,
+//   POST /v1/embeddings, GET /v1/models.
+// Per request: client auth (server.api_keys) -> parse (http/request_parser) ->
+// ProxyBackend::route_and_reserve -> forward to the account's upstream (http/upstream_call)
+// -> relay -> commit real usage (or an estimate) -> x-quotaguard-{account,model,reservation}.
+// 429/5xx/connect errors/timeouts before any byte reached the client release the
+// reservation, report the outcome and retry on another account (proxy.max_attempts).
+// Every upstream response is parsed for rate-limit signals (http/ratelimit_parsers) and
+// reported to the backend. No httplib in this header.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace qg {
+
+class ProxyBackend;
+
+struct ProxyOptions {
+  std::vector<std::string> api_keys;       // server.api_keys; empty = open
+  std::size_t max_body_bytes = 10485760;   // server.max_body_bytes -> 413
+  int max_attempts = 3;                    // proxy.max_attempts: accounts tried per request
+  std::int64_t connect_timeout_ms = 5000;  // proxy.connect_timeout
+  std::int64_t first_byte_timeout_ms = 120000;  // proxy.first_byte_timeout: headers + first bytes
+  std::int64_t idle_timeout_ms = 60000;    // proxy.idle_timeout: between stream chunks
+  std::int64_t default_max_tokens = 1024;  // reservations.default_max_tokens
+};
+
+// Counters for /metrics (quotaguard_proxy_*).
+struct ProxyStats {
+  std::atomic<std::int64_t> requests{0};        // proxied requests received (after auth)
+  std::atomic<std::int64_t> streams{0};         // of which streamed responses started
+  std::atomic<std::int64_t> upstream_calls{0};  // attempts sent upstream
+  std::atomic<std::int64_t> failovers{0};       // attempts that failed over to another account
+  std::atomic<std::int64_t> errors{0};          // requests answered with a QuotaGuard error
+  std::atomic<std::int64_t> estimated_commits{0};  // commits without reported usage
+  std::atomic<std::int64_t> client_cancels{0};  // streams the client abandoned
+};
+
+// `backend` must be thread-safe; it is shared by all handler threads and kept alive by the
+// registered routes.
+std::shared_ptr<ProxyStats> register_proxy_routes(httplib::Server& server,
+                                                  std::shared_ptr<ProxyBackend> backend,
+                                                  ProxyOptions options);
+
+}  // namespace qg

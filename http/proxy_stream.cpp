@@ -1,0 +1,133 @@
+// http/proxy_stream.cpp — see proxy_stream.hpp.
+#include "http/proxy_stream.hpp"
+
+#include "http/proxy_routes.hpp"
+#include "http/sse_relay.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+namespace qg {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct StreamSession {
+  std::shared_ptr<ProxyBackend> backend;
+  std::shared_ptr<ProxyStats> stats;
+  std::shared_ptr<UpstreamStream> upstream;
+  StreamAccounting acc;
+  SseRelay relay;
+  std::once_flag finished;
+
+  StreamSession(std::shared_ptr<ProxyBackend> b, std::shared_ptr<ProxyStats> s,
+                std::shared_ptr<UpstreamStream> u, StreamAccounting a)
+      : backend(std::move(b)), stats(std::move(s)), upstream(std::move(u)), acc(std::move(a)),
+        relay(acc.drop_usage_chunk) {}
+
+  // Commit once: reported usage, else an estimate from what was relayed.
+  void finish(OutcomeKind kind, const std::string& detail) {
+    std::call_once(finished, [&] {
+      bool estimated = !relay.usage().has_value();
+      Usage usage;
+      if (estimated) {
+        usage.requests = 1;
+        usage.input_tokens = acc.estimate.input_tokens;
+        usage.output_tokens = (relay.content_bytes() + 3) / 4;
+        stats->estimated_commits++;
+      } else {
+        usage = *relay.usage();
+      }
+      if (kind == OutcomeKind::cancelled) stats->client_cancels++;
+      backend->commit(acc.account_id, acc.reservation_id, usage, estimated);
+      UpstreamOutcome outcome = acc.opened;
+      outcome.kind = kind;
+      outcome.detail = detail;
+      backend->report_outcome(acc.account_id, outcome);
+      spdlog::debug("proxy stream end account={} reservation={} outcome={} in={}B out={}B estimated={}",
+                    acc.account_id, acc.reservation_id, to_string(kind), relay.bytes_in(),
+                    relay.bytes_out(), estimated);
+    });
+  }
+
+  bool client_gone() {
+    upstream->cancel();
+    finish(OutcomeKind::cancelled, "client disconnected");
+    return false;
+  }
+
+  bool write(httplib::DataSink& sink, const std::string& out) {
+    return out.empty() || sink.write(out.data(), out.size());
+  }
+
+  // The whole relay, inside one call of the chunked content provider.
+  bool run(httplib::DataSink& sink) {
+    std::string in, out;
+    auto last_data = Clock::now();
+    const auto idle = std::chrono::milliseconds(acc.idle_timeout_ms);
+    while (true) {
+      in.clear();
+      auto next = upstream->next(in, std::chrono::milliseconds(100));
+      out.clear();
+      switch (next) {
+        case UpstreamStream::Next::data:
+          last_data = Clock::now();
+          relay.feed(in, out);
+          if (!write(sink, out)) return client_gone();
+          continue;
+        case UpstreamStream::Next::waiting:
+          if (!sink.is_writable()) return client_gone();
+          if (Clock::now() - last_data < idle) continue;
+          upstream->cancel();
+          write(sink, sse_error_event("upstream idle timeout", "upstream_timeout"));
+          finish(OutcomeKind::timeout, "idle timeout " + std::to_string(acc.idle_timeout_ms) + "ms");
+          sink.done();
+          return true;
+        case UpstreamStream::Next::end:
+          relay.finish(out);
+          if (!write(sink, out)) return client_gone();
+          if (!relay.saw_done() && !relay.usage()) {
+            // Ended without [DONE]: tell the client the stream is incomplete.
+            write(sink, sse_error_event("upstream stream ended early", "upstream_error"));
+            finish(OutcomeKind::connect_error, "stream ended without [DONE]");
+          } else {
+            finish(OutcomeKind::success, "");
+          }
+          sink.done();
+          return true;
+        case UpstreamStream::Next::failed: {
+          std::string detail = upstream->failure_detail();
+          write(sink, sse_error_event("upstream connection lost", "upstream_error"));
+          finish(upstream->failure_kind() == OutcomeKind::cancelled ? OutcomeKind::cancelled
+                                                                     : OutcomeKind::connect_error,
+                 detail);
+          sink.done();
+          return true;
+        }
+      }
+    }
+  }
+};
+
+}  // namespace
+
+void start_stream_response(httplib::Response& res, std::shared_ptr<ProxyBackend> backend,
+                           std::shared_ptr<ProxyStats> stats, std::shared_ptr<UpstreamStream> upstream,
+                           StreamAccounting accounting) {
+  stats->streams++;
+  auto session = std::make_shared<StreamSession>(std::move(backend), std::move(stats),
+                                                 std::move(upstream), std::move(accounting));
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [session](std::size_t, httplib::DataSink& sink) { return session->run(sink); },
+      [session](bool) {
+        // The provider may never run (client gone before the headers were written).
+        session->upstream->cancel();
+        session->finish(OutcomeKind::cancelled, "client disconnected");
+      });
+}
+
+}  // namespace qg

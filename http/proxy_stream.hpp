@@ -1,0 +1,38 @@
+// http/proxy_stream.hpp — relaying an opened upstream SSE stream to the client (internal to
+// the proxy; used by proxy_routes.cpp).
+//
+// Runs in httplib's chunked content provider after the handler returned: upstream bytes go
+// through SseRelay to the client; at the end (clean, upstream failure, idle timeout, or the
+// client gone) the reservation is committed exactly once — with the reported usage, or an
+// estimate from the relayed text — and the outcome reported. An upstream failure after the
+// first byte ends the stream with an SSE error event; a client that went away cancels the
+// upstream call.
+#pragma once
+
+#include "http/proxy_backend.hpp"
+#include "http/upstream_call.hpp"
+
+#include <memory>
+
+namespace httplib {
+class Response;
+}
+
+namespace qg {
+
+struct ProxyStats;
+
+struct StreamAccounting {
+  std::string account_id;
+  std::string reservation_id;
+  Usage estimate;                 // the reservation's estimate (input tokens reused if no usage)
+  UpstreamOutcome opened;         // status, latency and signals of the response headers
+  bool drop_usage_chunk = false;  // QuotaGuard injected include_usage: hide its chunk
+  std::int64_t idle_timeout_ms = 60000;
+};
+
+void start_stream_response(httplib::Response& res, std::shared_ptr<ProxyBackend> backend,
+                           std::shared_ptr<ProxyStats> stats, std::shared_ptr<UpstreamStream> upstream,
+                           StreamAccounting accounting);
+
+}  // namespace qg

@@ -1,0 +1,275 @@
+// http/upstream_call.cpp — see upstream_call.hpp.
+#include "http/upstream_call.hpp"
+
+#include <httplib.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace qg {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kMaxQueuedBytes = 1 << 20;     // stream backpressure
+constexpr std::size_t kMaxErrorBody = 1 << 20;
+
+std::int64_t ms_since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+void set_ms_timeout(httplib::Client& c, void (httplib::Client::*setter)(time_t, time_t), std::int64_t ms) {
+  (c.*setter)(static_cast<time_t>(ms / 1000), static_cast<time_t>((ms % 1000) * 1000));
+}
+
+void configure(httplib::Client& c, const UpstreamTimeouts& t, std::int64_t read_ms) {
+  c.set_keep_alive(true);
+  c.set_tcp_nodelay(true);
+  set_ms_timeout(c, &httplib::Client::set_connection_timeout, t.connect_ms);
+  set_ms_timeout(c, &httplib::Client::set_read_timeout, read_ms);
+  set_ms_timeout(c, &httplib::Client::set_write_timeout, std::max<std::int64_t>(t.connect_ms, 5000));
+}
+
+httplib::Headers upstream_headers(const UpstreamTarget& t, bool stream) {
+  httplib::Headers h;
+  if (!t.api_key.empty()) {
+    h.emplace("Authorization", "Bearer " + t.api_key);
+    if (t.provider == "anthropic") h.emplace("x-api-key", t.api_key);
+  }
+  if (stream) h.emplace("Accept", "text/event-stream");
+  return h;
+}
+
+HeaderList to_header_list(const httplib::Headers& h) {
+  HeaderList out;
+  out.reserve(h.size());
+  for (const auto& [k, v] : h) out.emplace_back(k, v);
+  return out;
+}
+
+// A failed call (no response): which kind, and a short description.
+void describe_failure(httplib::Error err, std::int64_t elapsed_ms, std::int64_t read_timeout_ms,
+                      const UpstreamTimeouts& t, UpstreamReply& r) {
+  if (err == httplib::Error::ConnectionTimeout) {
+    r.failure = OutcomeKind::timeout;
+    r.detail = "connect timeout " + std::to_string(t.connect_ms) + "ms";
+  } else if (err == httplib::Error::Read && elapsed_ms + 20 >= read_timeout_ms) {
+    r.failure = OutcomeKind::timeout;
+    r.detail = "first-byte timeout " + std::to_string(read_timeout_ms) + "ms";
+  } else {
+    r.failure = OutcomeKind::connect_error;
+    r.detail = "upstream " + httplib::to_string(err);
+  }
+}
+
+}  // namespace
+
+UpstreamTarget make_upstream_target(const std::string& base_url, const std::string& endpoint_path,
+                                    const std::string& provider, const std::string& api_key) {
+  UpstreamTarget t;
+  t.provider = provider;
+  t.api_key = api_key;
+  auto scheme_end = base_url.find("://");
+  if (scheme_end == std::string::npos || (base_url.compare(0, scheme_end, "http") != 0 &&
+                                          base_url.compare(0, scheme_end, "https") != 0))
+    return t;
+  auto path_start = base_url.find('/', scheme_end + 3);
+  std::string prefix = path_start == std::string::npos ? "/v1" : base_url.substr(path_start);
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  t.scheme_host_port = base_url.substr(0, path_start);
+  t.path = prefix + endpoint_path;
+  return t;
+}
+
+UpstreamReply call_upstream_plain(const UpstreamTarget& target, const std::string& body,
+                                  const UpstreamTimeouts& timeouts) {
+  thread_local std::unordered_map<std::string, std::unique_ptr<httplib::Client>> clients;
+  auto& client = clients[target.scheme_host_port];
+  if (!client) client = std::make_unique<httplib::Client>(target.scheme_host_port);
+  configure(*client, timeouts, timeouts.first_byte_ms);
+  UpstreamReply r;
+  auto start = Clock::now();
+  auto res = client->Post(target.path.c_str(), upstream_headers(target, false), body, "application/json");
+  r.latency_ms = ms_since(start);
+  if (!res) {
+    describe_failure(res.error(), r.latency_ms, timeouts.first_byte_ms, timeouts, r);
+    return r;
+  }
+  r.status = res->status;
+  r.headers = to_header_list(res->headers);
+  r.body = std::move(res->body);
+  return r;
+}
+
+// ---- streams ---------------------------------------------------------------------------
+
+struct UpstreamStream::State {
+  std::mutex m;
+  std::condition_variable cv;
+  bool headers_ready = false;
+  int status = 0;
+  HeaderList headers;
+  std::deque<std::string> chunks;
+  std::size_t queued = 0;
+  std::string error_body;
+  bool finished = false;
+  bool cancelled = false;
+  httplib::Error error = httplib::Error::Success;
+  httplib::Client* client = nullptr;  // valid while the helper runs the call
+  Clock::time_point started = Clock::now();
+  std::int64_t headers_ms = 0;
+  std::int64_t read_timeout_ms = 0;
+  UpstreamTimeouts timeouts;
+  OutcomeKind failure = OutcomeKind::success;
+  std::string detail;
+};
+
+namespace {
+
+void run_stream(std::shared_ptr<UpstreamStream::State> s, UpstreamTarget target, std::string body) {
+  httplib::Client client(target.scheme_host_port);
+  configure(client, s->timeouts, s->read_timeout_ms);
+  client.set_keep_alive(false);
+  {
+    std::lock_guard lock(s->m);
+    if (s->cancelled) {
+      s->finished = true;
+      s->error = httplib::Error::Canceled;
+      s->cv.notify_all();
+      return;
+    }
+    s->client = &client;
+  }
+  httplib::Request req;
+  req.method = "POST";
+  req.path = target.path;
+  req.headers = upstream_headers(target, true);
+  req.headers.emplace("Content-Type", "application/json");
+  req.body = std::move(body);
+  req.response_handler = [s](const httplib::Response& r) {
+    std::lock_guard lock(s->m);
+    s->status = r.status;
+    s->headers = to_header_list(r.headers);
+    s->headers_ready = true;
+    s->headers_ms = ms_since(s->started);
+    s->cv.notify_all();
+    return !s->cancelled;
+  };
+  req.content_receiver = [s](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
+    std::unique_lock lock(s->m);
+    if (s->status < 200 || s->status >= 300) {  // error body: keep for the parsers
+      if (s->error_body.size() < kMaxErrorBody) s->error_body.append(data, n);
+      return !s->cancelled;
+    }
+    s->cv.wait(lock, [&] { return s->cancelled || s->queued < kMaxQueuedBytes; });
+    if (s->cancelled) return false;
+    s->chunks.emplace_back(data, n);
+    s->queued += n;
+    s->cv.notify_all();
+    return true;
+  };
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  client.send(req, res, err);
+  std::lock_guard lock(s->m);
+  s->client = nullptr;
+  s->finished = true;
+  s->error = s->cancelled ? httplib::Error::Canceled : err;
+  s->cv.notify_all();
+}
+
+}  // namespace
+
+UpstreamStream::UpstreamStream(const UpstreamTarget& target, std::string body, const UpstreamTimeouts& timeouts)
+    : state_(std::make_shared<State>()) {
+  state_->timeouts = timeouts;
+  // The precise first-byte and idle deadlines are enforced by open()/next() and cancel();
+  // the socket read timeout is only a backstop.
+  state_->read_timeout_ms = std::max(timeouts.first_byte_ms, timeouts.idle_ms) + 1000;
+  std::thread(run_stream, state_, target, std::move(body)).detach();
+}
+
+UpstreamStream::~UpstreamStream() { cancel(); }
+
+void UpstreamStream::cancel() {
+  std::lock_guard lock(state_->m);
+  if (state_->finished) return;
+  state_->cancelled = true;
+  if (state_->client) state_->client->stop();
+  state_->cv.notify_all();
+}
+
+UpstreamReply UpstreamStream::open() {
+  State& s = *state_;
+  UpstreamReply r;
+  auto deadline = s.started + std::chrono::milliseconds(s.timeouts.first_byte_ms);
+  std::unique_lock lock(s.m);
+  bool ready = s.cv.wait_until(lock, deadline, [&] {
+    if (s.finished) return true;
+    if (!s.headers_ready) return false;
+    return (s.status >= 200 && s.status < 300) ? !s.chunks.empty() : false;
+  });
+  r.latency_ms = s.headers_ready ? s.headers_ms : ms_since(s.started);
+  if (!ready) {
+    r.failure = OutcomeKind::timeout;
+    r.detail = "first-byte timeout " + std::to_string(s.timeouts.first_byte_ms) + "ms";
+    s.cancelled = true;
+    if (s.client) s.client->stop();
+    s.cv.notify_all();
+    return r;
+  }
+  if (!s.headers_ready) {  // finished without a response
+    lock.unlock();
+    std::int64_t elapsed = ms_since(s.started);
+    lock.lock();
+    describe_failure(s.error, elapsed, s.read_timeout_ms, s.timeouts, r);
+    return r;
+  }
+  r.status = s.status;
+  r.headers = s.headers;
+  if (s.status < 200 || s.status >= 300) {
+    r.body = s.error_body;
+    return r;
+  }
+  if (s.chunks.empty()) {  // 2xx that ended (or broke) before any body byte
+    r.status = 0;
+    r.failure = OutcomeKind::connect_error;
+    r.detail = s.error == httplib::Error::Success ? "upstream sent an empty stream"
+                                                  : "upstream " + httplib::to_string(s.error) + " before first byte";
+  }
+  return r;
+}
+
+UpstreamStream::Next UpstreamStream::next(std::string& out, std::chrono::milliseconds slice) {
+  State& s = *state_;
+  std::unique_lock lock(s.m);
+  s.cv.wait_for(lock, slice, [&] { return !s.chunks.empty() || s.finished; });
+  if (!s.chunks.empty()) {
+    while (!s.chunks.empty()) {
+      out += s.chunks.front();
+      s.chunks.pop_front();
+    }
+    s.queued = 0;
+    s.cv.notify_all();
+    return Next::data;
+  }
+  if (!s.finished) return Next::waiting;
+  if (s.error == httplib::Error::Success) return Next::end;
+  return Next::failed;
+}
+
+std::string UpstreamStream::failure_detail() const {
+  std::lock_guard lock(state_->m);
+  if (state_->cancelled) return "cancelled";
+  return "upstream " + httplib::to_string(state_->error);
+}
+
+OutcomeKind UpstreamStream::failure_kind() const {
+  std::lock_guard lock(state_->m);
+  if (state_->cancelled) return OutcomeKind::cancelled;
+  return state_->error == httplib::Error::Success ? OutcomeKind::success : OutcomeKind::connect_error;
+}
+
+}  // namespace qg
