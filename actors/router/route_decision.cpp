@@ -79,18 +79,18 @@ std::size_t apply_zones(std::vector<AccountEval>& evals, const RouterSettings& s
   const double low = sw - s.anti_flapping.hysteresis;
   bool any_noncritical = false, any_low = false;
   for (auto& e : evals) {
-    e.zone_reason = {};
-    if (!e.reason.empty()) continue;
+    e.zone = Exclusion::none;
+    if (e.reason != Exclusion::none) continue;
     any_noncritical = any_noncritical || e.after <= critical;
     any_low = any_low || e.after < low;
   }
   std::size_t eligible = 0;
   for (auto& e : evals) {
-    if (!e.reason.empty()) continue;
+    if (e.reason != Exclusion::none) continue;
     if (e.after > critical) {
-      if (!drain || any_noncritical) { e.zone_reason = reason::above_critical; continue; }
+      if (!drain || any_noncritical) { e.zone = Exclusion::above_critical; continue; }
     } else if (any_low && e.after >= sw) {
-      e.zone_reason = reason::above_switch;
+      e.zone = Exclusion::above_switch;
       continue;
     }
     ++eligible;
@@ -132,18 +132,22 @@ struct Decider {
     return x.index < y.index;  // the view is sorted by id
   }
 
-  // The eligible accounts of `m`, scored; the best `keep` first in rank order.
-  std::vector<const AccountEval*> rank(ModelEvals& m, std::size_t keep) {
-    std::vector<const AccountEval*> ranked;
+  // The eligible accounts of `m`, scored, best first: all of them (explain) or the best `keep`
+  // (one pass keeping a small sorted top list: the hot path over 1,000 accounts).
+  std::vector<const AccountEval*> rank(ModelEvals& m, std::size_t keep, bool all) {
+    std::vector<const AccountEval*> top;
+    top.reserve(all ? m.evals.size() : keep + 1);
+    auto cmp = [this](const AccountEval* x, const AccountEval* y) { return ranks_before(*x, *y); };
     for (auto& e : m.evals) {
       if (!e.eligible()) continue;
       e.score = d.drain ? drain_score(e) : policy_score(settings.policy, account(e), e, now);
-      ranked.push_back(&e);
+      if (all) { top.push_back(&e); continue; }
+      if (top.size() == keep && !ranks_before(e, *top.back())) continue;
+      top.insert(std::upper_bound(top.begin(), top.end(), &e, cmp), &e);
+      if (top.size() > keep) top.pop_back();
     }
-    auto cmp = [this](const AccountEval* x, const AccountEval* y) { return ranks_before(*x, *y); };
-    keep = std::min(keep, ranked.size());
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(), cmp);
-    return ranked;
+    if (all) std::sort(top.begin(), top.end(), cmp);
+    return top;
   }
 
   // round_robin: eligible accounts in id order, starting after the route's last admitted one.
@@ -160,13 +164,13 @@ struct Decider {
   }
 
   // Why the sticky account is not a candidate now (the asked model's reason comes first).
-  std::string_view sticky_exclusion(std::int64_t sticky_index) const {
-    if (sticky_index < 0) return reason::removed;
+  Exclusion sticky_exclusion(std::int64_t sticky_index) const {
+    if (sticky_index < 0) return Exclusion::removed;
     for (const auto& m : models) {
       const AccountEval* e = find_eval(m.evals, sticky_index);
-      if (e && !e->eligible()) return !e->reason.empty() ? e->reason : e->zone_reason;
+      if (e && !e->eligible()) return e->why();
     }
-    return reason::not_serving_model;
+    return Exclusion::not_serving_model;
   }
 
   void choose(ModelEvals& m, std::size_t model_pos) {
@@ -174,7 +178,7 @@ struct Decider {
     d.fallback = model_pos > 0;
     const bool rr = settings.policy == RoutePolicy::round_robin;
     const std::size_t keep = opts.explain ? m.evals.size() : opts.max_targets + 1;
-    std::vector<const AccountEval*> ranked = rr ? rotation(m) : rank(m, keep);
+    std::vector<const AccountEval*> ranked = rr ? rotation(m) : rank(m, keep, opts.explain);
     if (!opts.explain && ranked.size() > keep) ranked.resize(keep);
     const AccountEval* chosen = ranked.front();
 
@@ -194,7 +198,7 @@ struct Decider {
         if (chosen == sticky || !calm || !clearly_better) chosen = sticky;
         else why = "better";
       } else {
-        why = sticky_exclusion(si);
+        why = to_string(sticky_exclusion(si));
         d.forced = true;
       }
     }
@@ -223,13 +227,13 @@ struct Decider {
       for (const auto& e : m.evals)
         if (!e.eligible())
           d.excluded.push_back(ExcludedAccount{account(e).id, m.model,
-                                               std::string(!e.reason.empty() ? e.reason : e.zone_reason),
+                                               std::string(to_string(e.why())),
                                                exclusion_detail(account(e), e, req.estimate, settings, now)});
     const auto& serving = view.serving(req.model);
     for (std::uint32_t i = 0; i < view.size(); ++i)
       if (!std::binary_search(serving.begin(), serving.end(), i))
         d.excluded.push_back(ExcludedAccount{view.accounts()[i].id, req.model,
-                                             std::string(reason::not_serving_model),
+                                             std::string(to_string(Exclusion::not_serving_model)),
                                              "its model list does not include this model"});
   }
 
@@ -241,7 +245,7 @@ struct Decider {
       for (const auto& e : m.evals) {
         const auto& a = account(e);
         any_enabled = any_enabled || !a.disabled;
-        ++counts[!e.reason.empty() ? e.reason : e.zone_reason];
+        ++counts[to_string(e.why())];
         const TimeMs t = ready_at(a, req.estimate, now, cap);
         if (t > 0 && (d.retry_at == 0 || t < d.retry_at)) d.retry_at = t;
       }

@@ -35,17 +35,35 @@ std::string reset_text(TimeMs reset_at) {
 
 }  // namespace
 
+std::string_view to_string(Exclusion e) {
+  switch (e) {
+    case Exclusion::none: return "";
+    case Exclusion::not_serving_model: return "not_serving_model";
+    case Exclusion::excluded_by_request: return "excluded_by_request";
+    case Exclusion::disabled: return "disabled";
+    case Exclusion::draining: return "draining";
+    case Exclusion::cooldown: return "cooldown";
+    case Exclusion::probe_in_flight: return "probe_in_flight";
+    case Exclusion::exhausted: return "exhausted";
+    case Exclusion::window_full: return "window_full";
+    case Exclusion::above_critical: return "above_critical";
+    case Exclusion::above_switch: return "above_switch";
+    case Exclusion::removed: return "removed";
+  }
+  return "";
+}
+
 AccountEval evaluate(const AccountSummary& a, std::uint32_t index, const Usage& estimate,
                      TimeMs now, const BreakerSettings& breaker, bool excluded_by_request) {
   AccountEval e;
   e.index = index;
-  if (excluded_by_request) { e.reason = reason::excluded_by_request; return e; }
-  if (a.disabled) { e.reason = reason::disabled; return e; }
-  if (a.drained) { e.reason = reason::draining; return e; }
-  if (a.cooldown_until > now) { e.reason = reason::cooldown; return e; }
+  if (excluded_by_request) { e.reason = Exclusion::excluded_by_request; return e; }
+  if (a.disabled) { e.reason = Exclusion::disabled; return e; }
+  if (a.drained) { e.reason = Exclusion::draining; return e; }
+  if (a.cooldown_until > now) { e.reason = Exclusion::cooldown; return e; }
   if (half_open(a.cooldown_until, now)) {
     if (probe_blocking(a.probe_in_flight, a.probe_started_at, now, breaker)) {
-      e.reason = reason::probe_in_flight;
+      e.reason = Exclusion::probe_in_flight;
       return e;
     }
     e.probe = true;
@@ -59,10 +77,10 @@ AccountEval evaluate(const AccountSummary& a, std::uint32_t index, const Usage& 
     exhausted = exhausted || used >= w.limit;
     full = full || used + w.reserved + need > w.limit;
     const double p = after_percent(w, need, now);
-    if (e.binding < 0 || p > e.after) { e.after = p; e.binding = static_cast<int>(i); }
+    if (e.binding < 0 || p > e.after) { e.after = p; e.binding = static_cast<std::int16_t>(i); }
   }
-  if (exhausted) e.reason = reason::exhausted;
-  else if (full) e.reason = reason::window_full;
+  if (exhausted) e.reason = Exclusion::exhausted;
+  else if (full) e.reason = Exclusion::window_full;
   return e;
 }
 
@@ -118,38 +136,38 @@ TimeMs ready_at(const AccountSummary& a, const Usage& estimate, TimeMs now, doub
 
 std::string exclusion_detail(const AccountSummary& a, const AccountEval& e, const Usage& estimate,
                              const RouterSettings& settings, TimeMs now) {
-  const std::string_view r = !e.reason.empty() ? e.reason : e.zone_reason;
-  if (r.empty()) return {};
-  if (r == reason::not_serving_model) return "its model list does not include this model";
-  if (r == reason::excluded_by_request) return "excluded by the request (already tried)";
-  if (r == reason::disabled) return "account is disabled";
-  if (r == reason::draining) return "drained by an operator";
-  if (r == reason::cooldown)
+  const Exclusion r = e.why();
+  if (r == Exclusion::none) return {};
+  if (r == Exclusion::not_serving_model) return "its model list does not include this model";
+  if (r == Exclusion::excluded_by_request) return "excluded by the request (already tried)";
+  if (r == Exclusion::disabled) return "account is disabled";
+  if (r == Exclusion::draining) return "drained by an operator";
+  if (r == Exclusion::cooldown)
     return "cooldown until " + format_iso8601_ms(a.cooldown_until) + " (" + a.cooldown_reason +
            (a.cooldown_detail.empty() ? "" : ": " + a.cooldown_detail) + ")";
-  if (r == reason::probe_in_flight)
+  if (r == Exclusion::probe_in_flight)
     return "half-open: probe sent at " + format_iso8601_ms(a.probe_started_at) + ", awaiting its outcome";
-  if (r == reason::exhausted || r == reason::window_full) {
+  if (r == Exclusion::exhausted || r == Exclusion::window_full) {
     for (const auto& w : a.windows) {
       if (w.limit <= 0) break;
       const std::int64_t used = w.used_at(now), need = estimate.amount(w.metric);
-      if (r == reason::exhausted ? used >= w.limit : used + w.reserved + need > w.limit)
+      if (r == Exclusion::exhausted ? used >= w.limit : used + w.reserved + need > w.limit)
         return window_name(w) + ": " + std::to_string(used) + " used + " + std::to_string(w.reserved) +
                " reserved + " + std::to_string(need) + " needed > limit " + std::to_string(w.limit) +
                reset_text(w.reset_at);
     }
-    return std::string(r);
+    return std::string(to_string(r));
   }
   const WindowSummary* w = e.binding >= 0 ? &a.windows[static_cast<std::size_t>(e.binding)] : nullptr;
   const std::string where = w ? " of " + window_name(*w) + reset_text(w->reset_at) : std::string();
-  if (r == reason::above_critical)
+  if (r == Exclusion::above_critical)
     return "would reach " + percent_text(e.after) + where + " (critical " +
            percent_text(settings.thresholds.critical) + ")";
-  if (r == reason::above_switch)
+  if (r == Exclusion::above_switch)
     return "would reach " + percent_text(e.after) + where + " (switch " +
            percent_text(settings.thresholds.switch_at) + ") while another account is below " +
            percent_text(settings.thresholds.switch_at - settings.anti_flapping.hysteresis);
-  return std::string(r);
+  return std::string(to_string(r));
 }
 
 }  // namespace qg

@@ -16,31 +16,36 @@
 
 namespace qg {
 
-// Exclusion reason codes (also the RouteSwitched reason of a forced switch away from it).
-namespace reason {
-inline constexpr std::string_view not_serving_model = "not_serving_model";
-inline constexpr std::string_view excluded_by_request = "excluded_by_request";
-inline constexpr std::string_view disabled = "disabled";
-inline constexpr std::string_view draining = "draining";
-inline constexpr std::string_view cooldown = "cooldown";
-inline constexpr std::string_view probe_in_flight = "probe_in_flight";
-inline constexpr std::string_view exhausted = "exhausted";        // a window has nothing left
-inline constexpr std::string_view window_full = "window_full";    // this estimate does not fit
-inline constexpr std::string_view above_critical = "above_critical";
-inline constexpr std::string_view above_switch = "above_switch";
-inline constexpr std::string_view removed = "removed";            // sticky account left the view
-}  // namespace reason
+// Why an account is not a candidate. The names (to_string) are the `reason` of explain's
+// exclusions and of a forced RouteSwitched.
+enum class Exclusion : std::uint8_t {
+  none,
+  not_serving_model,
+  excluded_by_request,
+  disabled,
+  draining,
+  cooldown,
+  probe_in_flight,
+  exhausted,       // a window has nothing left
+  window_full,     // this estimate does not fit a window
+  above_critical,
+  above_switch,
+  removed,         // a sticky account that left the view
+};
+std::string_view to_string(Exclusion e);
 
+// One account judged for one request (kept small: decide() fills one per account).
 struct AccountEval {
-  std::uint32_t index = 0;         // position in RouterView::accounts()
-  std::string_view reason;         // "" = admissible (before the threshold zones are applied)
-  std::string_view zone_reason;    // above_critical / above_switch, set by the zone filter
-  double after = 0;                // max used % over windows with a limit after this reservation
-  int binding = -1;                // index of that window in summary.windows, -1 = no limits
-  bool probe = false;              // half-open: this request would be the probe
+  std::uint32_t index = 0;             // position in RouterView::accounts()
+  Exclusion reason = Exclusion::none;  // admissibility (status, quota)
+  Exclusion zone = Exclusion::none;    // above_critical / above_switch, set by the zone filter
+  bool probe = false;                  // half-open: this request would be the probe
+  std::int16_t binding = -1;           // most used window in summary.windows, -1 = no limits
+  double after = 0;                    // that window's percent used after this reservation
   double score = 0;
 
-  bool eligible() const { return reason.empty() && zone_reason.empty(); }
+  bool eligible() const { return reason == Exclusion::none && zone == Exclusion::none; }
+  Exclusion why() const { return reason != Exclusion::none ? reason : zone; }
 };
 
 AccountEval evaluate(const AccountSummary& a, std::uint32_t index, const Usage& estimate,
