@@ -1,0 +1,155 @@
+// `quotaguard serve` as a process: free port, /health and /ready, clean exit on signals,
+// refusal of bad configs and of an unprotected non-loopback listen, log formats and secrets.
+#include "tests/support/daemon_process.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <sstream>
+
+using qg::test::DaemonOptions;
+using qg::test::DaemonProcess;
+using qg::test::run_quotaguard;
+using qg::test::TempDir;
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("serve on a free port: /health 200, /ready 200, SIGTERM exits 0") {
+  DaemonProcess d;
+  std::string why;
+  REQUIRE_MESSAGE(d.start(&why), why);
+  CHECK(d.port() > 0);
+  CHECK(d.stderr_text().find("listening on 127.0.0.1:" + std::to_string(d.port())) !=
+        std::string::npos);
+
+  auto health = d.get("/health");
+  REQUIRE(health.status == 200);
+  CHECK(health.header("Content-Type").rfind("application/json", 0) == 0);
+  auto body = nlohmann::json::parse(health.body);
+  CHECK(body["status"] == "ok");
+  CHECK(body["version"] == QG_VERSION);
+  CHECK(body["uptime_s"].is_number_integer());
+  CHECK(body["uptime_s"].get<int>() >= 0);
+
+  auto ready = d.get("/ready");
+  CHECK(ready.status == 200);
+  CHECK(d.get("/no-such-route").status == 404);
+
+  CHECK(d.stop(SIGTERM) == 0);
+  CHECK(d.get("/health").status == -1);  // nothing listens any more
+}
+
+TEST_CASE("SIGINT also exits 0") {
+  DaemonProcess d;
+  std::string why;
+  REQUIRE_MESSAGE(d.start(&why), why);
+  CHECK(d.stop(SIGINT) == 0);
+  CHECK(d.stderr_text().find("shutting down (SIGINT)") != std::string::npos);
+}
+
+TEST_CASE("a bad config: exit 2, exactly one line, nothing started") {
+  TempDir dir;
+  std::string bad = dir.write("bad.yaml", "router:\n  thresholds: {switch: 120}\n");
+  auto r = run_quotaguard({"serve", "--config", bad, "--listen", "127.0.0.1:0"},
+                          {.cwd = dir.str()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == bad + ": router.thresholds.switch: 120 is not a percentage (0..100)\n");
+  CHECK(r.out.empty());
+  CHECK_FALSE(std::filesystem::exists(dir.file("quotaguard.db")));
+
+  r = run_quotaguard({"serve", "--config", dir.file("missing.yaml")}, {.cwd = dir.str()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == dir.file("missing.yaml") + ": cannot read config file (no such file)\n");
+}
+
+TEST_CASE("./config.yaml and QUOTAGUARD_CONFIG_PATH are found") {
+  TempDir dir;
+  dir.write("config.yaml", "log: {level: verbose}\n");
+  auto r = run_quotaguard({"serve"}, {.cwd = dir.str()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "config.yaml: log.level: verbose is not one of trace|debug|info|warn|error\n");
+
+  std::string other = dir.write("other.yaml", "server: {listen: nowhere}\n");
+  r = run_quotaguard({"serve"}, {.env = {{"QUOTAGUARD_CONFIG_PATH", other}}, .cwd = dir.str()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == other + ": server.listen: nowhere is not HOST:PORT\n");
+}
+
+TEST_CASE("a non-loopback listen without admin_token is refused with exit 2") {
+  auto r = run_quotaguard({"serve", "--listen", "0.0.0.0:0"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err ==
+        "server.listen: 0.0.0.0:0 is not loopback and server.admin_token is not set (set it in "
+        "the config or QUOTAGUARD_ADMIN_TOKEN)\n");
+}
+
+TEST_CASE("JSON logs: every stderr line is one JSON object") {
+  DaemonProcess d({.config_yaml = "log: {level: debug, format: json}\n"});
+  std::string why;
+  REQUIRE_MESSAGE(d.start(&why), why);
+  REQUIRE(d.stop() == 0);
+  auto lines = lines_of(d.stderr_text());
+  REQUIRE(lines.size() >= 3);
+  bool saw_listening = false;
+  for (const auto& line : lines) {
+    INFO(line);
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    REQUIRE_FALSE(j.is_discarded());
+    CHECK(j.contains("ts"));
+    CHECK(j.contains("level"));
+    saw_listening = saw_listening || j["msg"].get<std::string>().rfind("listening on ", 0) == 0;
+  }
+  CHECK(saw_listening);
+}
+
+TEST_CASE("the listening line is printed even when the log level hides info") {
+  DaemonProcess d({.config_yaml = "log: {level: error}\n"});
+  std::string why;
+  REQUIRE_MESSAGE(d.start(&why), why);
+  CHECK(d.stop() == 0);
+  CHECK(d.stderr_text() == "listening on 127.0.0.1:" + std::to_string(d.port()) + "\n");
+}
+
+TEST_CASE("secrets from config and environment never reach the log") {
+  DaemonProcess d({.config_yaml =
+                       "server:\n  admin_token: \"admin-e2e-secret-1\"\n  api_keys: "
+                       "[\"client-e2e-secret-2\"]\n"
+                       "accounts:\n  - {id: a1, provider: openai, api_key: \"${UPSTREAM_KEY}\", "
+                       "base_url: \"http://127.0.0.1:9\"}\n"
+                       "log: {level: trace}\n",
+                   .env = {{"UPSTREAM_KEY", "sk-e2e-secret-3"},
+                           {"QUOTAGUARD_TELEGRAM_TOKEN", "777:tg-e2e-secret-4"}}});
+  std::string why;
+  REQUIRE_MESSAGE(d.start(&why), why);
+  d.get("/health", {{"Authorization", "Bearer admin-e2e-secret-1"}});
+  CHECK(d.stop() == 0);
+  std::string log = d.stderr_text() + d.stdout_text();
+  CHECK(log.find("override: telegram.token from QUOTAGUARD_TELEGRAM_TOKEN") != std::string::npos);
+  for (const char* secret :
+       {"admin-e2e-secret-1", "client-e2e-secret-2", "sk-e2e-secret-3", "tg-e2e-secret-4"}) {
+    INFO(secret);
+    CHECK(log.find(secret) == std::string::npos);
+  }
+}
+
+TEST_CASE("two daemons on port 0 get different ports") {
+  DaemonProcess a, b;
+  std::string why;
+  REQUIRE_MESSAGE(a.start(&why), why);
+  REQUIRE_MESSAGE(b.start(&why), why);
+  CHECK(a.port() != b.port());
+  CHECK(a.get("/health").status == 200);
+  CHECK(b.get("/health").status == 200);
+  CHECK(a.stop() == 0);
+  CHECK(b.stop() == 0);
+}
