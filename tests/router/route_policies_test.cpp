@@ -245,3 +245,28 @@ TEST_CASE("request exclusions and refusals: the next target is used and the swit
   CHECK(sw->to == "b");
   CHECK(sw->reason == "refused");
 }
+
+TEST_CASE("route_by_client_key keeps an independent sticky choice per client key") {
+  RouterWorld w;
+  w.settings.route_by_client_key = true;
+  w.settings.policy = RoutePolicy::max_remaining;
+  w.add_account("a", 0, 0, {}, kT0);
+  w.add_account("b", 0, 0, {}, kT0);
+  set_used(w, "a", 10, kT0);
+  set_used(w, "b", 12, kT0);
+  auto route_for = [&](const std::string& key, TimeMs now) {
+    auto d = decide(w.view, w.router, RouteRequest{"m", key, {1, 0, 0}, {}}, w.settings, now, w.runtime);
+    if (d.switched) w.apply_event("", *d.switched, now);
+    return d;
+  };
+  CHECK(route_for("team-x", kT0).chosen() == "a");
+  set_used(w, "a", 30, kT0 + 1000);  // now b is clearly better, but team-x is within min_dwell
+  CHECK(route_for("team-x", kT0 + 1000).chosen() == "a");
+  auto other = route_for("team-y", kT0 + 1000);  // a new key chooses on its own
+  CHECK(other.chosen() == "b");
+  REQUIRE(other.switched);
+  CHECK(other.switched->route_key == "m|team-y");
+  CHECK(other.switched->reason == "initial");
+  CHECK(w.router.sticky.at("m|team-x").account == "a");
+  CHECK(w.router.sticky.at("m|team-y").account == "b");
+}
