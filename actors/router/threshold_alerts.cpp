@@ -1,6 +1,10 @@
 // actors/router/threshold_alerts.cpp — threshold crossing detection per window.
 #include "actors/router/threshold_alerts.hpp"
 
+#include <algorithm>
+#include <map>
+#include <utility>
+
 namespace qg {
 
 namespace {
@@ -13,16 +17,26 @@ int level_rank(const std::string& level) {
 
 std::vector<ThresholdCrossed> threshold_crossings(const AccountState& s, const RouteThresholds& t,
                                                   double hysteresis) {
-  std::vector<ThresholdCrossed> out;
+  // ThresholdCrossed names a window by (metric, window_s) and apply() sets the level on every
+  // window with that key (a config and an observed window may share it), so judge each key
+  // once, by its fullest window.
+  std::map<std::pair<Metric, std::int64_t>, std::pair<double, int>> keys;  // -> (percent, level)
   for (const auto& w : s.windows) {
     if (w.limit <= 0) continue;
-    const double p = w.used_percent();
-    const int rank = level_rank(w.alert_level);
+    auto [it, fresh] = keys.try_emplace({w.metric, w.window_s}, w.used_percent(), level_rank(w.alert_level));
+    if (!fresh) {
+      it->second.first = std::max(it->second.first, w.used_percent());
+      it->second.second = std::max(it->second.second, level_rank(w.alert_level));
+    }
+  }
+  std::vector<ThresholdCrossed> out;
+  for (const auto& [key, value] : keys) {
+    const auto [p, rank] = value;
     const char* level = nullptr;
     if (p >= t.critical && rank < 2) level = "critical";
     else if (p >= t.warning && rank < 1) level = "warning";
     else if (rank > 0 && p < t.warning - hysteresis) level = "recovered";
-    if (level) out.push_back(ThresholdCrossed{level, w.metric, w.window_s, p});
+    if (level) out.push_back(ThresholdCrossed{level, key.first, key.second, p});
   }
   return out;
 }

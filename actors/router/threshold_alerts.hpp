@@ -7,6 +7,8 @@
 //   - downward: once the window is below `warning - hysteresis` it emits "recovered", which
 //     re-arms both alerts. (A window reset re-arms them too: roll-over clears alert_level.)
 // Critical does not re-alert on small dips and rises around it, so alerts cannot flap.
+// Windows are judged per (metric, window length) — the key ThresholdCrossed carries — by the
+// fullest window with that key.
 #pragma once
 
 #include "actors/account/account_state.hpp"

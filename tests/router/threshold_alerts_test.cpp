@@ -45,3 +45,20 @@ TEST_CASE("threshold crossings: windows without a limit never alert") {
   apply(s, Event{0, kT0, "a", QuotaObserved{QuotaSource::poll, {ObservedWindow{Metric::tokens, 60, 0, 5000, 0}}}});
   CHECK(threshold_crossings(s, RouteThresholds{}, 5).empty());
 }
+
+TEST_CASE("threshold crossings: a config and an observed window with the same key alert once, by the fuller one") {
+  AccountState s;
+  AccountSpec spec;
+  spec.limits = {LimitSpec{Metric::requests, 86'400, 1000}};  // config window: nearly empty
+  apply(s, Event{0, kT0, "a", AccountRegistered{spec}});
+  std::vector<std::string> levels;
+  for (int round = 0; round < 3; ++round) {
+    apply(s, Event{0, kT0 + round, "a", QuotaObserved{QuotaSource::headers,
+          {ObservedWindow{Metric::requests, 86'400, 100, 90, kT0 + kDayMs}}}});
+    for (const auto& c : threshold_crossings(s, RouteThresholds{}, 5)) {
+      levels.push_back(c.level);
+      apply(s, Event{0, kT0 + round, "a", c});
+    }
+  }
+  CHECK(levels == std::vector<std::string>{"warning"});  // no warning/recovered ping-pong
+}
