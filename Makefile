@@ -29,3 +29,6 @@ test-asan:
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan quotaguard
+
+demo: build
+	@BUILD_DIR=$(BUILD_DIR) scripts/demo.sh

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# bench/proxy/compare.sh — direct vs Portkey vs QuotaGuard, side by side in one run.
+#
+# Uses the peers harness in ../shared/bench/peers (PEERS_SRC): its nginx mock upstream
+# (:18080 JSON, :18081 SSE), Portkey, wrk with fixed-rate pacing. Starts two QuotaGuard
+# instances with `storage.synchronous: full`: :9000 forwarding to the JSON mock and :9001 to
+# the SSE mock (for the streamed scenarios), then runs the peers' compare.sh with QuotaGuard as
+# the third target. Env is passed through (ROUNDS, DURATION, SCENARIOS, QUIET_WAIT, ...).
+#   bench/proxy/compare.sh                      # ~5 min: max r500 r2000 sr200, 3 rounds
+#   ROUNDS=1 DURATION=5 bench/proxy/compare.sh  # quick look
+# Run ../shared/bench/peers/setup.sh once first (nginx, wrk, Portkey).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build="${BUILD_DIR:-$root/build}"
+qg="${QUOTAGUARD_BIN:-$build/cli/quotaguard}"
+peers="${PEERS_SRC:-$root/../shared/bench/peers}"
+[[ -x "$qg" ]] || { echo "bench: $qg not found (make build)" >&2; exit 2; }
+[[ -x "$peers/compare.sh" ]] || { echo "bench: peers harness not found at $peers" >&2; exit 2; }
+JSON_PORT=${JSON_PORT:-18080}; SSE_PORT=${SSE_PORT:-18081}
+QG_PORT=${QG_PORT:-9000}; QG_STREAM_PORT=${QG_STREAM_PORT:-9001}
+
+work="$(mktemp -d /tmp/qg-bench-proxy-XXXXXX)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [[ -n "${KEEP:-}" ]] && echo "bench: kept $work" || rm -rf "$work"
+}
+trap cleanup EXIT
+source "$(dirname "$0")/qg_instance.sh"
+
+start_qg json "$QG_PORT" "http://127.0.0.1:$JSON_PORT/v1"
+start_qg sse "$QG_STREAM_PORT" "http://127.0.0.1:$SSE_PORT/v1"
+
+THIRD_PID="$QG_PID_json" THIRD_STREAM_URL="http://127.0.0.1:$QG_STREAM_PORT/v1" \
+  "$peers/compare.sh" "http://127.0.0.1:$QG_PORT/v1" quotaguard
+echo "quotaguard journal: $(sqlite3 "$work/json.db" 'select count(*) from events' 2>/dev/null || echo '?') events written (synchronous: full)"

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# bench/proxy/slow_streams.sh — N concurrent slow streams held through QuotaGuard.
+#
+# qg-fake-provider streams CHUNKS chunks DELAY_MS apart (default 30 x 1000 ms = 30 s per
+# stream); wrk keeps STREAMS connections (default 1000) each running one stream after another
+# for DURATION seconds through QuotaGuard. Prints completed streams, errors and QuotaGuard's
+# max RSS. Targets: zero errors, RSS <= 256 MB.
+#   bench/proxy/slow_streams.sh
+#   STREAMS=200 DURATION=40 bench/proxy/slow_streams.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build="${BUILD_DIR:-$root/build}"
+qg="${QUOTAGUARD_BIN:-$build/cli/quotaguard}"
+fake="${FAKE_PROVIDER_BIN:-$build/tests/fakes/qg-fake-provider}"
+STREAMS=${STREAMS:-1000}; DURATION=${DURATION:-35}; CHUNKS=${CHUNKS:-30}; DELAY_MS=${DELAY_MS:-1000}
+QG_PORT=${QG_PORT:-9002}
+command -v wrk >/dev/null || { echo "bench: wrk not installed" >&2; exit 2; }
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+work="$(mktemp -d /tmp/qg-bench-streams-XXXXXX)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+source "$(dirname "$0")/qg_instance.sh"
+
+"$fake" --port 0 --chunks "$CHUNKS" --chunk-delay-ms "$DELAY_MS" --threads $((STREAMS + 64)) 2>"$work/fake.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q "listening on" "$work/fake.log" && break; sleep 0.05; done
+fport="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/fake.log")"
+QG_MAX_CONNECTIONS=$((STREAMS + 64)) start_qg streams "$QG_PORT" "http://127.0.0.1:$fport/v1" \
+  "proxy: {idle_timeout: 10s, first_byte_timeout: 10s}"
+
+rssf="$work/rss"; : >"$rssf"
+( while kill -0 "$QG_PID_streams" 2>/dev/null; do
+    awk '/VmRSS/ {print $2}' "/proc/$QG_PID_streams/status" >>"$rssf" 2>/dev/null || true; sleep 0.5; done ) &
+sampler=$!
+body='{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"slow stream please"}]}'
+cat >"$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+wrk -t2 -c"$STREAMS" -d"${DURATION}s" --timeout 60s -s "$work/post.lua" "http://127.0.0.1:$QG_PORT/v1/chat/completions" \
+  | tee "$work/wrk.txt"
+kill "$sampler" 2>/dev/null || true
+max_rss_kb=$(sort -n "$rssf" | tail -1)
+served=$(curl -s "http://127.0.0.1:$fport/_served")
+echo "streams=$STREAMS duration=${DURATION}s stream_length=$((CHUNKS * DELAY_MS / 1000))s quotaguard_max_rss_mb=$((max_rss_kb / 1024))"
+echo "fake provider served: $served"
+grep -E "Non-2xx|Socket errors" "$work/wrk.txt" || echo "errors: none reported by wrk"
