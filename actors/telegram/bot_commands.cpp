@@ -106,9 +106,11 @@ std::optional<Reply> BotCommands::handle(const ChatMessage& m) {
                    std::nullopt, 0};
     }
     if (!limiter_.try_take(m.chat_id, now)) {
-      auto& noticed = rate_noticed_[m.chat_id];
-      if (noticed != 0 && now - noticed < options_.rate_notice_quiet_ms) return std::nullopt;
-      noticed = now;
+      const auto noticed = rate_noticed_.find(m.chat_id);
+      if (noticed != rate_noticed_.end() && now - noticed->second < options_.rate_notice_quiet_ms)
+        return std::nullopt;
+      if (rate_noticed_.size() > 4096) rate_noticed_.clear();  // bound memory; worst case one extra notice
+      rate_noticed_[m.chat_id] = now;
       return Reply{m.chat_id,
                    "⏳ Too many commands; try again in " +
                        compact_duration(limiter_.wait_ms(m.chat_id, now)) + ".",

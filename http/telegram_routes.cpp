@@ -1,0 +1,31 @@
+// http/telegram_routes.cpp — the forwarded-update route.
+#include "http/telegram_routes.hpp"
+
+#include "actors/telegram/bot_commands.hpp"
+#include "actors/telegram/telegram_update.hpp"
+#include "actors/telegram/webhook_reply.hpp"
+#include "http/api_support.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+namespace qg {
+
+void register_telegram_routes(httplib::Server& server, telegram::BotCommands& commands,
+                              const std::string& admin_token) {
+  ApiRoutes routes(server, ApiAuth{admin_token, false});
+  routes.post("/api/v1/telegram/update", "/api/v1/telegram/update",
+              [&commands](const httplib::Request& req, httplib::Response& res) {
+                const telegram::UpdateParse parsed = telegram::parse_update_text(req.body);
+                if (!parsed.update) {
+                  spdlog::warn("telegram: rejected a forwarded update: {}", parsed.error);
+                  send_error(res, 400, "invalid_update", parsed.error);
+                  return;
+                }
+                std::optional<telegram::Reply> reply;
+                if (parsed.update->message) reply = commands.handle(*parsed.update->message);
+                send_json(res, 200, telegram::webhook_reply(reply));
+              });
+}
+
+}  // namespace qg

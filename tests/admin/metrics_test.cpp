@@ -1,0 +1,176 @@
+// tests/admin/metrics_test.cpp — the metrics registry, its Prometheus text, and the strict
+// parser the route tests rely on.
+#include "metrics/exposition.hpp"
+#include "metrics/process_metrics.hpp"
+#include "metrics/quotaguard_metrics.hpp"
+#include "metrics/registry.hpp"
+#include "tests/admin/prometheus_text.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+using namespace qg::metrics;
+using qg::test::parse_prometheus_text;
+using qg::test::PromParseError;
+using qg::test::sample_value;
+
+TEST_CASE("values are written as Prometheus reads them") {
+  CHECK(format_value(0) == "0");
+  CHECK(format_value(1) == "1");
+  CHECK(format_value(0.005) == "0.005");
+  CHECK(format_value(1e21) == "1e+21");
+  CHECK(format_value(INFINITY) == "+Inf");
+  CHECK(format_value(-INFINITY) == "-Inf");
+  CHECK(format_value(NAN) == "NaN");
+}
+
+TEST_CASE("label values and HELP text are escaped") {
+  CHECK(escape_label_value("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
+  CHECK(escape_help("x\\y\nz \"q\"") == "x\\\\y\\nz \"q\"");
+}
+
+TEST_CASE("a registry renders counters, gauges and histograms that parse back exactly") {
+  Registry r;
+  auto& c = r.counter("t_requests_total", "Requests.\nSecond line", {"account", "status"});
+  c.with({"acc \"x\"\\1\n", "200"}).inc(3);
+  c.with({"acc-b", "500"}).inc();
+  auto& g = r.gauge("t_temperature", "A gauge.");
+  g.with({}).set(-2.5);
+  auto& h = r.histogram("t_latency_seconds", "Latency.", {0.1, 1}, {"route"});
+  auto& child = h.with({"/x"});
+  child.observe(0.05);
+  child.observe(0.1);   // on the bound: counts in le="0.1"
+  child.observe(0.5);
+  child.observe(7);
+  const auto fams = parse_prometheus_text(r.render());
+
+  REQUIRE(fams.count("t_requests_total"));
+  CHECK(fams.at("t_requests_total").type == "counter");
+  CHECK(fams.at("t_requests_total").help == "Requests.\\nSecond line");
+  CHECK(sample_value(fams, "t_requests_total", {{"account", "acc \"x\"\\1\n"}, {"status", "200"}}) == 3);
+  CHECK(sample_value(fams, "t_requests_total", {{"account", "acc-b"}, {"status", "500"}}) == 1);
+  CHECK(sample_value(fams, "t_temperature", {}) == -2.5);
+  CHECK(fams.at("t_latency_seconds").type == "histogram");
+  CHECK(sample_value(fams, "t_latency_seconds_bucket", {{"route", "/x"}, {"le", "0.1"}}) == 2);
+  CHECK(sample_value(fams, "t_latency_seconds_bucket", {{"route", "/x"}, {"le", "1"}}) == 3);
+  CHECK(sample_value(fams, "t_latency_seconds_bucket", {{"route", "/x"}, {"le", "+Inf"}}) == 4);
+  CHECK(sample_value(fams, "t_latency_seconds_count", {{"route", "/x"}}) == 4);
+  CHECK(sample_value(fams, "t_latency_seconds_sum", {{"route", "/x"}}) == doctest::Approx(7.65));
+}
+
+TEST_CASE("a label set resolves to the same child, and registration is idempotent") {
+  Registry r;
+  auto& f = r.counter("t_total", "x", {"a"});
+  CHECK(&f.with({"1"}) == &f.with({"1"}));
+  CHECK(&r.counter("t_total", "x", {"a"}) == &f);
+  CHECK_THROWS_AS(r.gauge("t_total", "x", {"a"}), std::logic_error);
+  CHECK_THROWS_AS(r.counter("t_total", "x", {"b"}), std::logic_error);
+}
+
+TEST_CASE("label sets beyond the cap share one 'other' child") {
+  Registry r;
+  auto& f = r.counter("t_capped_total", "x", {"model"});
+  for (std::size_t i = 0; i < kMaxChildren; ++i) f.with({std::to_string(i)}).inc();
+  f.with({"one-too-many"}).inc();
+  f.with({"and-another"}).inc();
+  CHECK(&f.with({"x-new"}) == &f.with({"other"}));
+  CHECK(f.with({"0"}).value() == 1);
+  const auto fams = parse_prometheus_text(r.render());
+  CHECK(sample_value(fams, "t_capped_total", {{"model", "other"}}) == 2);
+}
+
+TEST_CASE("concurrent increments are all counted") {
+  Registry r;
+  auto& c = r.counter("t_concurrent_total", "x").with({});
+  auto& h = r.histogram("t_concurrent_seconds", "x", {1}).with({});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) {
+        c.inc();
+        h.observe(0.5);
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(c.value() == 40000);
+  CHECK(h.bucket_counts()[0] == 40000);
+  CHECK(h.sum() == doctest::Approx(20000));
+}
+
+TEST_CASE("snapshot families replace their whole sample set") {
+  Registry r;
+  auto& s = r.snapshot("t_ratio", "x", MetricType::gauge, {"account"});
+  s.replace({{{"a"}, 0.5}, {{"b"}, 1}});
+  auto fams = parse_prometheus_text(r.render());
+  CHECK(sample_value(fams, "t_ratio", {{"account", "a"}}) == 0.5);
+  s.replace({{{"b"}, 0.25}});
+  fams = parse_prometheus_text(r.render());
+  CHECK(sample_value(fams, "t_ratio", {{"account", "a"}}, -1) == -1);
+  CHECK(sample_value(fams, "t_ratio", {{"account", "b"}}) == 0.25);
+  CHECK_THROWS_AS(r.snapshot("t_hist", "x", MetricType::histogram), std::logic_error);
+}
+
+TEST_CASE("process metrics come from /proc") {
+  const ProcessSample s = read_process_sample();
+  CHECK(s.resident_memory_bytes > 1024 * 1024);
+  CHECK(s.open_fds >= 3);
+  const double now = std::chrono::duration<double>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  CHECK(s.start_time_seconds > now - 3600);
+  CHECK(s.start_time_seconds <= now + 1);
+  CHECK(s.cpu_seconds >= 0);
+}
+
+TEST_CASE("the QuotaGuard catalogue renders every family, parseable") {
+  register_quotaguard_metrics();
+  requests_total().with({"acc-a", "gpt-4o-mini", "200"}).inc();
+  journal_batch_size().with({}).observe(64);
+  const auto fams = parse_prometheus_text(registry().render());
+  for (const char* name :
+       {"quotaguard_requests_total", "quotaguard_request_duration_seconds",
+        "quotaguard_upstream_duration_seconds", "quotaguard_stream_ttfb_seconds",
+        "quotaguard_quota_used_ratio", "quotaguard_open_reservations",
+        "quotaguard_route_switches_total", "quotaguard_cooldowns_active",
+        "quotaguard_journal_append_seconds", "quotaguard_journal_batch_size",
+        "quotaguard_events_total", "quotaguard_accounts", "quotaguard_api_requests_total",
+        "quotaguard_process_resident_memory_bytes", "quotaguard_process_cpu_seconds_total",
+        "quotaguard_process_open_fds", "quotaguard_process_start_time_seconds",
+        "quotaguard_build_info"}) {
+    INFO(name);
+    REQUIRE(fams.count(name));
+    CHECK(fams.at(name).type != "untyped");
+    CHECK(!fams.at(name).help.empty());
+  }
+  CHECK(fams.at("quotaguard_process_cpu_seconds_total").type == "counter");
+  CHECK(sample_value(fams, "quotaguard_process_resident_memory_bytes", {}) > 0);
+  CHECK(sample_value(fams, "quotaguard_journal_batch_size_bucket", {{"le", "64"}}) >= 1);
+}
+
+TEST_CASE("the strict parser rejects malformed exposition text") {
+  const char* bad[] = {
+      "x 1",                                                  // no final newline
+      "1x 1\n",                                               // bad name
+      "x{a=\"1} 1\n",                                         // unterminated value
+      "x{a=\"\\t\"} 1\n",                                     // bad escape
+      "x{__a=\"1\"} 1\n",                                     // reserved label name
+      "x{a=\"1\",a=\"2\"} 1\n",                               // repeated label
+      "x one\n",                                              // bad value
+      "x 1\nx 2\n",                                           // duplicate series
+      "x{a=\"1\"} 1\ny 1\nx{a=\"2\"} 1\n",                    // not contiguous
+      "# TYPE x counter\nx -1\n",                             // negative counter
+      "# TYPE x counter\n# TYPE x gauge\n",                   // TYPE twice
+      "x 1\n# TYPE x gauge\n",                                // TYPE after samples
+      "# TYPE x widget\n",                                    // unknown type
+      "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n",
+      "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n",
+      "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 1\n",
+  };
+  for (const char* text : bad) {
+    INFO(text);
+    CHECK_THROWS_AS(parse_prometheus_text(text), PromParseError);
+  }
+  CHECK_NOTHROW(parse_prometheus_text("# HELP x y\n# TYPE x gauge\nx{a=\"b\\\"\"} 1.5e3 1700000000000\n"));
+}

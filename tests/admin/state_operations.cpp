@@ -1,0 +1,322 @@
+// tests/admin/state_operations.cpp — see state_operations.hpp.
+#include "tests/admin/state_operations.hpp"
+
+#include "config/duration.hpp"
+#include "messages/event_codec.hpp"
+
+#include <algorithm>
+
+namespace qg::test {
+
+namespace {
+
+nlohmann::json time_or_null(TimeMs t) {
+  return t > 0 ? nlohmann::json(format_iso8601_ms(t)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json usage_json(const Usage& u) {
+  return {{"requests", u.requests}, {"input_tokens", u.input_tokens},
+          {"output_tokens", u.output_tokens}};
+}
+
+}  // namespace
+
+void StateOperations::add_account(const std::string& id, AccountSpec spec) {
+  std::lock_guard lock(mutex_);
+  append(id, AccountRegistered{std::move(spec)});
+}
+
+std::vector<Event> StateOperations::log() const {
+  std::lock_guard lock(mutex_);
+  return log_;
+}
+
+std::vector<std::string> StateOperations::feedback_calls() const {
+  std::lock_guard lock(mutex_);
+  return feedback_;
+}
+
+std::string StateOperations::telegram_token() const {
+  std::lock_guard lock(mutex_);
+  return telegram_token_;
+}
+
+void StateOperations::append(const std::string& account, EventPayload payload) {
+  Event e{state_.last_seq + 1, now, account, std::move(payload)};
+  apply(state_, e);
+  log_.push_back(std::move(e));
+}
+
+OpResult StateOperations::propose(const std::string& account, EventPayload payload,
+                                  nlohmann::json ok_body) {
+  auto it = state_.accounts.find(account);
+  if (it == state_.accounts.end() || it->second.removed)
+    return OpResult::failure(404, "not_found", "unknown account: " + account);
+  const Validation v = validate(it->second, payload, now);
+  if (v.verdict == Verdict::reject) return OpResult::failure(409, "conflict", v.reason);
+  if (v.verdict == Verdict::accept) append(account, std::move(payload));
+  return OpResult::success(std::move(ok_body));
+}
+
+nlohmann::json StateOperations::account_json(const AccountState& s) const {
+  nlohmann::json windows = nlohmann::json::array();
+  for (const auto& w : s.windows) {
+    windows.push_back({{"metric", to_string(w.metric)},
+                       {"window", format_duration(std::chrono::seconds(w.window_s))},
+                       {"limit", w.limit},
+                       {"used", w.used},
+                       {"reserved", w.reserved},
+                       {"remaining", w.limit > 0 ? nlohmann::json(w.remaining()) : nlohmann::json()},
+                       {"reset_at", time_or_null(w.reset_at)},
+                       {"source", to_string(w.source)}});
+  }
+  return {{"id", s.id},
+          {"provider", s.spec.provider},
+          {"type", s.spec.type},
+          {"enabled", s.spec.enabled},
+          {"state", to_string(status_at(s, now))},
+          {"used_percent", max_used_percent(s)},
+          {"windows", windows},
+          {"cooldown_until", s.cooldown_until > now ? time_or_null(s.cooldown_until) : nullptr},
+          {"cooldown_reason", s.cooldown_reason},
+          {"in_flight", s.reservations.size()},
+          {"priority", s.spec.priority},
+          {"models", s.spec.models}};
+}
+
+nlohmann::json StateOperations::status() {
+  std::lock_guard lock(mutex_);
+  nlohmann::json by_state = nlohmann::json::object();
+  std::size_t open = 0;
+  for (const auto& [id, s] : state_.accounts) {
+    by_state[to_string(status_at(s, now))] = by_state.value(to_string(status_at(s, now)), 0) + 1;
+    open += s.reservations.size();
+  }
+  return {{"uptime_s", 1},
+          {"version", "test"},
+          {"journal_seq", state_.last_seq},
+          {"snapshot_seq", 0},
+          {"accounts_by_state", by_state},
+          {"open_reservations", open},
+          {"sticky_routes", nlohmann::json::object()},
+          {"collector", {{"enabled", false}, {"healthy", true}}},
+          {"telegram", {{"enabled", false}, {"healthy", true}}},
+          {"ready", true}};
+}
+
+nlohmann::json StateOperations::accounts() {
+  std::lock_guard lock(mutex_);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [id, s] : state_.accounts)
+    if (!s.removed) list.push_back(account_json(s));
+  return {{"accounts", list}};
+}
+
+OpResult StateOperations::account(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = state_.accounts.find(id);
+  if (it == state_.accounts.end() || it->second.removed)
+    return OpResult::failure(404, "not_found", "unknown account: " + id);
+  return OpResult::success(account_json(it->second));
+}
+
+OpResult StateOperations::drain(const std::string& id, const Actor& by) {
+  std::lock_guard lock(mutex_);
+  return propose(id, AccountDrained{by}, {{"id", id}, {"state", "draining"}});
+}
+
+OpResult StateOperations::resume(const std::string& id, const Actor& by) {
+  std::lock_guard lock(mutex_);
+  return propose(id, AccountResumed{by}, {{"id", id}, {"state", "active"}});
+}
+
+OpResult StateOperations::reset_cooldown(const std::string& id, const Actor&) {
+  std::lock_guard lock(mutex_);
+  return propose(id, CooldownEnded{"operator"}, {{"id", id}});
+}
+
+nlohmann::json StateOperations::reservations() {
+  std::lock_guard lock(mutex_);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [id, s] : state_.accounts)
+    for (const auto& [rid, r] : s.reservations)
+      list.push_back({{"id", rid}, {"account", id}, {"model", r.model},
+                      {"estimate", usage_json(r.estimate)},
+                      {"created_at", time_or_null(r.created_at)},
+                      {"expires_at", time_or_null(r.expires_at)}});
+  return {{"reservations", list}};
+}
+
+OpResult StateOperations::get_setting(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  if (key == "thresholds" && !settings_.count(key))
+    return OpResult::success({{"warning", 85}, {"switch", 90}, {"critical", 95}});
+  if (key == "policy" && !settings_.count(key)) return OpResult::success({{"policy", "balanced"}});
+  if (key == "fallbacks" && !settings_.count(key))
+    return OpResult::success({{"fallback_chains", nlohmann::json::object()}});
+  if (!settings_.count(key)) return OpResult::failure(404, "not_found", "unknown setting: " + key);
+  return OpResult::success(settings_[key]);
+}
+
+OpResult StateOperations::put_setting(const std::string& key, const nlohmann::json& value,
+                                      const Actor& by) {
+  std::lock_guard lock(mutex_);
+  if (key == "thresholds") {
+    for (const char* f : {"warning", "switch", "critical"})
+      if (!value.contains(f) || !value[f].is_number())
+        return OpResult::failure(400, "invalid_request", std::string(f) + ": must be a number");
+    if (!(value["warning"] < value["switch"] && value["switch"] < value["critical"]))
+      return OpResult::failure(400, "invalid_request",
+                               "switch: must lie between warning and critical");
+  } else if (key == "policy") {
+    if (!value.contains("policy") || !value["policy"].is_string())
+      return OpResult::failure(400, "invalid_request", "policy: must be a string");
+  } else if (key == "fallbacks") {
+    if (!value.contains("fallback_chains") || !value["fallback_chains"].is_object())
+      return OpResult::failure(400, "invalid_request", "fallback_chains: must be an object");
+  }
+  settings_[key] = value;
+  append("", SettingChanged{"router." + key, value.dump(), by});
+  return OpResult::success(value);
+}
+
+OpResult StateOperations::reload(const Actor&) { return OpResult::success({{"changes", 0}}); }
+
+OpResult StateOperations::import_accounts(const std::string& auth_dir, const Actor&) {
+  if (auth_dir == "/nonexistent")
+    return OpResult::failure(400, "invalid_request", "path: /nonexistent does not exist");
+  return OpResult::success({{"path", auth_dir}, {"accounts", nlohmann::json::array()}});
+}
+
+std::string StateOperations::export_yaml() {
+  return "server:\n  listen: \"127.0.0.1:8318\"\n  admin_token: \"<redacted>\"\n";
+}
+
+OpResult StateOperations::events(std::uint64_t after, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& e : log_)
+    if (e.seq > after && list.size() < limit) list.push_back(nlohmann::json::parse(event_to_json_line(e)));
+  return OpResult::success({{"events", list}});
+}
+
+OpResult StateOperations::explain_route(const std::string& model, const std::string&) {
+  std::lock_guard lock(mutex_);
+  nlohmann::json candidates = nlohmann::json::array();
+  for (const auto& [id, s] : state_.accounts)
+    if (serves_model(s.spec, model)) candidates.push_back({{"id", id}, {"used_percent", max_used_percent(s)}});
+  return OpResult::success({{"model", model}, {"candidates", candidates}});
+}
+
+OpResult StateOperations::observe(const std::string& account, const QuotaObserved& q, const Actor&) {
+  std::lock_guard lock(mutex_);
+  return propose(account, q, {{"status", "observed"}});
+}
+
+OpResult StateOperations::select(const std::string& model, const std::vector<std::string>& exclude,
+                                 bool reserve, const Usage& estimate) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<double, std::string>> ranked;
+  for (const auto& [id, s] : state_.accounts) {
+    if (std::find(exclude.begin(), exclude.end(), id) != exclude.end()) continue;
+    if (status_at(s, now) != AccountStatus::active || !serves_model(s.spec, model)) continue;
+    if (!admission_refusal(s, estimate, now).empty()) continue;
+    ranked.push_back({max_used_percent(s), id});
+  }
+  if (ranked.empty())
+    return {429, {{"retry_after_s", 30}}, "no account can serve " + model, "quota_exhausted"};
+  std::sort(ranked.begin(), ranked.end());
+  const auto& best = state_.accounts.at(ranked.front().second);
+  nlohmann::json body = {{"account_id", best.id}, {"provider", best.spec.provider},
+                         {"model", model}, {"score", 1.0 - ranked.front().first / 100.0},
+                         {"reason", "most remaining"}, {"alternative_ids", nlohmann::json::array()}};
+  for (std::size_t i = 1; i < ranked.size(); ++i) body["alternative_ids"].push_back(ranked[i].second);
+  if (reserve) {
+    OpResult r = reserve_locked(best.id, model, estimate, 0);
+    if (!r.ok()) return r;
+    body["reservation_id"] = r.body["reservation_id"];
+    body["expires_at"] = r.body["expires_at"];
+  }
+  return OpResult::success(body);
+}
+
+OpResult StateOperations::reserve_locked(const std::string& account, const std::string& model,
+                                         const Usage& estimate, TimeMs ttl_ms) {
+  const std::string id = "res_test_" + std::to_string(next_reservation_++);
+  const TimeMs expires = now + (ttl_ms > 0 ? ttl_ms : 600'000);
+  OpResult r = propose(account, ReservationCreated{id, model, estimate, expires},
+                       {{"reservation_id", id}, {"account_id", account}, {"status", "active"},
+                        {"expires_at", format_iso8601_ms(expires)}});
+  if (r.ok()) reservation_account_[id] = account;
+  return r;
+}
+
+OpResult StateOperations::reserve(const std::string& account, const std::string& model,
+                                  const Usage& estimate, TimeMs ttl_ms) {
+  std::lock_guard lock(mutex_);
+  return reserve_locked(account, model, estimate, ttl_ms);
+}
+
+OpResult StateOperations::resolve(const std::string& id, const std::string& kind,
+                                  const Usage& actual) {
+  std::lock_guard lock(mutex_);
+  auto it = reservation_account_.find(id);
+  if (it == reservation_account_.end())
+    return OpResult::failure(404, "not_found", "unknown reservation: " + id);
+  if (resolved_.count(id))
+    return OpResult::failure(409, "conflict", "reservation " + id + " is already " + resolved_[id]);
+  EventPayload p = kind == "commit" ? EventPayload(ReservationCommitted{id, actual, false})
+                                    : EventPayload(ReservationReleased{id, kind});
+  OpResult r = propose(it->second, std::move(p), {{"reservation_id", id}});
+  if (r.ok()) resolved_[id] = kind == "commit" ? "committed" : kind == "cancel" ? "cancelled" : "released";
+  return r;
+}
+
+OpResult StateOperations::reservation(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = reservation_account_.find(id);
+  if (it == reservation_account_.end())
+    return OpResult::failure(404, "not_found", "unknown reservation: " + id);
+  const auto& s = state_.accounts.at(it->second);
+  nlohmann::json body = {{"id", id}, {"account", it->second}};
+  if (auto r = s.reservations.find(id); r != s.reservations.end()) {
+    body["status"] = "active";
+    body["estimate"] = usage_json(r->second.estimate);
+    body["expires_at"] = format_iso8601_ms(r->second.expires_at);
+  } else {
+    body["status"] = resolved_.count(id) ? resolved_[id] : "expired";
+  }
+  return OpResult::success(body);
+}
+
+OpResult StateOperations::feedback(const std::string& account, FeedbackKind kind, TimeMs) {
+  std::lock_guard lock(mutex_);
+  if (!state_.accounts.count(account))
+    return OpResult::failure(404, "not_found", "unknown account: " + account);
+  static const char* names[] = {"success", "server_error", "timeout", "connect_error",
+                                "rate_limited", "auth_error"};
+  feedback_.push_back(account + ":" + names[static_cast<int>(kind)]);
+  if (kind == FeedbackKind::rate_limited)
+    append(account, CooldownStarted{now + 60'000, "rate_limited", "advisory feedback", 0});
+  return OpResult::success({{"status", "recorded"}});
+}
+
+nlohmann::json StateOperations::distribution() {
+  std::lock_guard lock(mutex_);
+  nlohmann::json out = nlohmann::json::object();
+  double total = 0;
+  for (const auto& [id, s] : state_.accounts)
+    if (status_at(s, now) == AccountStatus::active) total += 100.0 - max_used_percent(s);
+  for (const auto& [id, s] : state_.accounts)
+    if (status_at(s, now) == AccountStatus::active && total > 0)
+      out[id] = (100.0 - max_used_percent(s)) * 100.0 / total;
+  return out;
+}
+
+OpResult StateOperations::set_telegram_token(const std::string& token, const Actor&) {
+  std::lock_guard lock(mutex_);
+  telegram_token_ = token;
+  return OpResult::success({{"status", "stored"}});
+}
+
+}  // namespace qg::test

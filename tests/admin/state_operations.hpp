@@ -1,0 +1,77 @@
+// tests/admin/state_operations.hpp — an Operations implementation for route tests.
+//
+// Backed by the real pure state (qg::SystemState, validate, apply, event_to_json_line): each
+// verb validates a proposed event, appends it to an in-memory log with the next seq and
+// applies it, so the HTTP layer under test sees real account JSON and a real event tail.
+// Not the daemon's implementation (actors/control/core_operations): no actors, no SQLite,
+// a simple "most remaining" router. The clock is injected (`now`).
+#pragma once
+
+#include "actors/control/operations.hpp"
+#include "actors/system_state.hpp"
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace qg::test {
+
+class StateOperations : public Operations {
+ public:
+  TimeMs now = 1'780'000'000'000;  // 2026-05-28
+
+  // Registers an account (AccountRegistered event).
+  void add_account(const std::string& id, AccountSpec spec);
+  std::vector<Event> log() const;
+  // Feedback calls received, as "account:kind".
+  std::vector<std::string> feedback_calls() const;
+  std::string telegram_token() const;
+
+  nlohmann::json status() override;
+  nlohmann::json accounts() override;
+  OpResult account(const std::string& id) override;
+  OpResult drain(const std::string& id, const Actor& by) override;
+  OpResult resume(const std::string& id, const Actor& by) override;
+  OpResult reset_cooldown(const std::string& id, const Actor& by) override;
+  nlohmann::json reservations() override;
+  OpResult get_setting(const std::string& key) override;
+  OpResult put_setting(const std::string& key, const nlohmann::json& value,
+                       const Actor& by) override;
+  OpResult reload(const Actor& by) override;
+  OpResult import_accounts(const std::string& auth_dir, const Actor& by) override;
+  std::string export_yaml() override;
+  OpResult events(std::uint64_t after, std::size_t limit) override;
+  OpResult explain_route(const std::string& model, const std::string& client_key) override;
+  OpResult observe(const std::string& account, const QuotaObserved& q, const Actor& by) override;
+  OpResult select(const std::string& model, const std::vector<std::string>& exclude,
+                  bool reserve, const Usage& estimate) override;
+  OpResult reserve(const std::string& account, const std::string& model, const Usage& estimate,
+                   TimeMs ttl_ms) override;
+  OpResult resolve(const std::string& reservation_id, const std::string& kind,
+                   const Usage& actual) override;
+  OpResult reservation(const std::string& reservation_id) override;
+  OpResult feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) override;
+  nlohmann::json distribution() override;
+  OpResult set_telegram_token(const std::string& token, const Actor& by) override;
+
+ private:
+  // Validates and appends; answers the failure (404/409) or a success with `ok_body`.
+  OpResult propose(const std::string& account, EventPayload payload, nlohmann::json ok_body);
+  void append(const std::string& account, EventPayload payload);
+  nlohmann::json account_json(const AccountState& s) const;
+  OpResult reserve_locked(const std::string& account, const std::string& model,
+                          const Usage& estimate, TimeMs ttl_ms);
+
+  mutable std::mutex mutex_;
+  SystemState state_;
+  std::vector<Event> log_;
+  std::map<std::string, nlohmann::json> settings_;
+  std::map<std::string, std::string> reservation_account_;  // every id ever created
+  std::map<std::string, std::string> resolved_;             // id -> status
+  std::vector<std::string> feedback_;
+  std::string telegram_token_;
+  int next_reservation_ = 1;
+};
+
+}  // namespace qg::test

@@ -1,0 +1,196 @@
+// tests/telegram/test_operations.cpp — see test_operations.hpp.
+#include "tests/telegram/test_operations.hpp"
+
+#include "messages/event_codec.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace qg::test {
+
+using nlohmann::json;
+
+namespace {
+constexpr TimeMs kNow = 1'764'430'000'000;
+OpResult not_found(const std::string& id) { return OpResult::failure(404, "not_found", "account \"" + id + "\" not found"); }
+}  // namespace
+
+TestOperations::TestOperations() = default;
+
+void TestOperations::record(const std::string& call) { calls_.push_back(call); }
+
+std::vector<std::string> TestOperations::calls_snapshot() {
+  std::lock_guard lock(mu_);
+  return calls_;
+}
+
+std::uint64_t TestOperations::seq() {
+  std::lock_guard lock(mu_);
+  return events_.size();
+}
+
+void TestOperations::append_locked(const std::string& account, EventPayload payload, TimeMs ts) {
+  Event e{events_.size() + 1, ts, account, std::move(payload)};
+  for (auto& a : accounts_)
+    if (a.id == account) apply(a, e);
+  events_.push_back(std::move(e));
+}
+
+void TestOperations::append(const std::string& account, EventPayload payload, TimeMs ts) {
+  std::lock_guard lock(mu_);
+  append_locked(account, std::move(payload), ts);
+}
+
+void TestOperations::add_account(const std::string& id, std::int64_t limit) {
+  std::lock_guard lock(mu_);
+  AccountState s;
+  s.id = id;
+  accounts_.push_back(s);
+  AccountSpec spec;
+  spec.provider = "openai";
+  spec.type = "openai";
+  spec.limits = {LimitSpec{Metric::requests, 60, limit}};
+  append_locked(id, AccountRegistered{spec}, kNow);
+}
+
+json TestOperations::account_json(const AccountState& s) {
+  json windows = json::array();
+  for (const auto& w : s.windows)
+    windows.push_back({{"metric", to_string(w.metric)}, {"window", std::to_string(w.window_s / 60) + "m"},
+                       {"limit", w.limit}, {"used", w.used}, {"reserved", w.reserved},
+                       {"remaining", w.remaining()}, {"reset_at", format_iso8601_ms(w.reset_at)},
+                       {"source", to_string(w.source)}});
+  json a{{"id", s.id}, {"provider", s.spec.provider}, {"enabled", s.spec.enabled},
+         {"state", to_string(status_at(s, kNow))}, {"used_percent", max_used_percent(s)},
+         {"windows", windows}, {"in_flight", s.reservations.size()}};
+  a["cooldown_until"] = s.cooldown_until ? json(format_iso8601_ms(s.cooldown_until)) : json(nullptr);
+  if (!s.cooldown_reason.empty()) {
+    a["cooldown_reason"] = s.cooldown_reason;
+    a["cooldown_detail"] = s.cooldown_detail;
+  }
+  return a;
+}
+
+json TestOperations::status() {
+  std::lock_guard lock(mu_);
+  record("status");
+  return json{{"uptime_s", 3725}, {"version", "0.1.0"}, {"journal_seq", events_.size()},
+              {"open_reservations", 0}, {"sticky_routes", {{"gpt-4o-mini", accounts_.empty() ? "" : accounts_[0].id}}},
+              {"ready", true}};
+}
+
+json TestOperations::accounts() {
+  std::lock_guard lock(mu_);
+  record("accounts");
+  json list = json::array();
+  for (const auto& a : accounts_) list.push_back(account_json(a));
+  return json{{"accounts", list}};
+}
+
+OpResult TestOperations::account(const std::string& id) {
+  std::lock_guard lock(mu_);
+  for (const auto& a : accounts_)
+    if (a.id == id) return OpResult::success(account_json(a));
+  return not_found(id);
+}
+
+#define QG_ACCOUNT_VERB(name, payload)                                   \
+  OpResult TestOperations::name(const std::string& id, const Actor& by) { \
+    std::lock_guard lock(mu_);                                            \
+    record(#name " " + id + " by " + by);                                 \
+    for (const auto& a : accounts_)                                       \
+      if (a.id == id) {                                                   \
+        append_locked(id, payload, kNow);                                 \
+        return OpResult::success(json{{"id", id}});                       \
+      }                                                                   \
+    return not_found(id);                                                 \
+  }
+QG_ACCOUNT_VERB(drain, AccountDrained{by})
+QG_ACCOUNT_VERB(resume, AccountResumed{by})
+QG_ACCOUNT_VERB(reset_cooldown, CooldownEnded{"operator"})
+#undef QG_ACCOUNT_VERB
+
+json TestOperations::reservations() { return json{{"reservations", json::array()}}; }
+
+OpResult TestOperations::get_setting(const std::string& key) {
+  std::lock_guard lock(mu_);
+  record("get_setting " + key);
+  if (key == "thresholds") return OpResult::success(thresholds_);
+  if (key == "policy") return OpResult::success(json{{"policy", policy_}});
+  if (key == "fallbacks") return OpResult::success(json{{"fallback_chains", fallbacks_}});
+  return OpResult::failure(404, "not_found", "unknown setting " + key);
+}
+
+OpResult TestOperations::put_setting(const std::string& key, const json& value, const Actor& by) {
+  std::lock_guard lock(mu_);
+  record("put_setting " + key + " " + value.dump() + " by " + by);
+  if (key == "thresholds") {
+    thresholds_ = value;
+    append_locked("", SettingChanged{"router.thresholds", value.dump(), "telegram"}, kNow);
+    return OpResult::success(thresholds_);
+  }
+  if (key == "policy") {
+    const std::string p = value.value("policy", "");
+    if (p != "balanced" && p != "fill_first" && p != "max_remaining" && p != "earliest_reset" && p != "round_robin")
+      return OpResult::failure(400, "invalid_request", "policy: unknown policy \"" + p + "\"");
+    policy_ = p;
+    return OpResult::success(json{{"policy", policy_}});
+  }
+  if (key == "fallbacks") {
+    fallbacks_ = value["fallback_chains"];
+    return OpResult::success(json{{"fallback_chains", fallbacks_}});
+  }
+  return OpResult::failure(400, "invalid_request", "unknown setting");
+}
+
+OpResult TestOperations::reload(const Actor& by) {
+  std::lock_guard lock(mu_);
+  record("reload by " + by);
+  return OpResult::success(json{{"changed", 0}});
+}
+
+OpResult TestOperations::import_accounts(const std::string& auth_dir, const Actor& by) {
+  std::lock_guard lock(mu_);
+  record("import " + auth_dir + " by " + by);
+  return OpResult::success(json{{"added", 0}, {"updated", 0}});
+}
+
+std::string TestOperations::export_yaml() {
+  std::lock_guard lock(mu_);
+  record("export");
+  return "server:\n  listen: \"127.0.0.1:8318\"\n  admin_token: \"***\"\ntelegram:\n  token: \"***\"\n";
+}
+
+OpResult TestOperations::events(std::uint64_t after, std::size_t limit) {
+  std::lock_guard lock(mu_);
+  json list = json::array();
+  for (const auto& e : events_)
+    if (e.seq > after && list.size() < limit) list.push_back(json::parse(event_to_json_line(e)));
+  return OpResult::success(json{{"events", list}});
+}
+
+OpResult TestOperations::explain_route(const std::string&, const std::string&) { return OpResult::success(json::object()); }
+OpResult TestOperations::observe(const std::string&, const QuotaObserved&, const Actor&) { return OpResult::success(json::object()); }
+OpResult TestOperations::select(const std::string&, const std::vector<std::string>&, bool, const Usage&) {
+  return OpResult::success(json::object());
+}
+OpResult TestOperations::reserve(const std::string&, const std::string&, const Usage&, TimeMs) {
+  return OpResult::success(json::object());
+}
+OpResult TestOperations::resolve(const std::string&, const std::string&, const Usage&) { return OpResult::success(json::object()); }
+OpResult TestOperations::reservation(const std::string&) { return OpResult::success(json::object()); }
+OpResult TestOperations::feedback(const std::string&, FeedbackKind, TimeMs) { return OpResult::success(json::object()); }
+json TestOperations::distribution() { return json::object(); }
+
+OpResult TestOperations::set_telegram_token(const std::string& t, const Actor& by) {
+  std::function<void(const std::string&)> cb;
+  {
+    std::lock_guard lock(mu_);
+    record("set_telegram_token by " + by);
+    token = t;
+    cb = on_token;
+  }
+  if (cb) cb(t);
+  return OpResult::success(json::object());
+}
+
+}  // namespace qg::test

@@ -1,0 +1,69 @@
+// tests/telegram/test_operations.hpp — an in-test qg::Operations for the bot's unit tests.
+//
+// Holds real qg::AccountState objects (folded with the real `apply`) and an in-memory event
+// list in the replay --json shape, so the bot sees the same JSON the admin API would return.
+// Verbs that change state append events (AccountDrained, SettingChanged, ...) and apply them;
+// every call is recorded in `calls` so tests can assert "nothing changed".
+#pragma once
+
+#include "actors/account/account_state.hpp"
+#include "actors/control/operations.hpp"
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace qg::test {
+
+class TestOperations : public Operations {
+ public:
+  TestOperations();
+
+  // Registers an account with one config window (requests per 60 s, `limit`).
+  void add_account(const std::string& id, std::int64_t limit);
+  // Appends an event for `account` (seq assigned), applying it to the account's state.
+  void append(const std::string& account, EventPayload payload, TimeMs ts = 1'764'430'000'000);
+  std::vector<std::string> calls_snapshot();
+  std::uint64_t seq();
+  std::string token;                      // last set_telegram_token
+  std::function<void(const std::string&)> on_token;
+
+  nlohmann::json status() override;
+  nlohmann::json accounts() override;
+  OpResult account(const std::string& id) override;
+  OpResult drain(const std::string& id, const Actor& by) override;
+  OpResult resume(const std::string& id, const Actor& by) override;
+  OpResult reset_cooldown(const std::string& id, const Actor& by) override;
+  nlohmann::json reservations() override;
+  OpResult get_setting(const std::string& key) override;
+  OpResult put_setting(const std::string& key, const nlohmann::json& value, const Actor& by) override;
+  OpResult reload(const Actor& by) override;
+  OpResult import_accounts(const std::string& auth_dir, const Actor& by) override;
+  std::string export_yaml() override;
+  OpResult events(std::uint64_t after, std::size_t limit) override;
+  OpResult explain_route(const std::string& model, const std::string& client_key) override;
+  OpResult observe(const std::string& account, const QuotaObserved& q, const Actor& by) override;
+  OpResult select(const std::string& model, const std::vector<std::string>& exclude, bool reserve,
+                  const Usage& estimate) override;
+  OpResult reserve(const std::string& account, const std::string& model, const Usage& estimate,
+                   TimeMs ttl_ms) override;
+  OpResult resolve(const std::string& reservation_id, const std::string& kind, const Usage& actual) override;
+  OpResult reservation(const std::string& reservation_id) override;
+  OpResult feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) override;
+  nlohmann::json distribution() override;
+  OpResult set_telegram_token(const std::string& token, const Actor& by) override;
+
+ private:
+  void record(const std::string& call);
+  void append_locked(const std::string& account, EventPayload payload, TimeMs ts);
+  nlohmann::json account_json(const AccountState& s);
+  std::mutex mu_;
+  std::vector<AccountState> accounts_;
+  std::vector<Event> events_;
+  std::vector<std::string> calls_;
+  nlohmann::json thresholds_{{"warning", 85}, {"switch", 90}, {"critical", 95}};
+  std::string policy_ = "balanced";
+  nlohmann::json fallbacks_ = nlohmann::json::object();
+};
+
+}  // namespace qg::test
