@@ -170,9 +170,11 @@ void run_setup(const SetupFlags& flags) {
   if (!flags.auth_dir.empty()) load.auth_dir = flags.auth_dir;
   qg::LoadResult loaded = qg::cli::load_config_or_exit(load);
   const qg::Config& cfg = loaded.config;
-  const std::string dir = qg::expand_user_path(cfg.cliproxy.auth_dir);
-
   std::error_code ec;
+  // Absolute: the daemon resolves the path in its own working directory.
+  const std::string dir =
+      std::filesystem::absolute(qg::expand_user_path(cfg.cliproxy.auth_dir), ec).lexically_normal().string();
+
   if (!std::filesystem::is_directory(dir, ec)) {
     std::fprintf(stderr, "cliproxy.auth_dir: %s does not exist or is not a folder\n", dir.c_str());
     qg::cli::exit_with(2);

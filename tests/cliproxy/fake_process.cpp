@@ -14,7 +14,7 @@ extern char** environ;
 
 namespace qg::cliproxy::test {
 
-std::string fake_cliproxy_path() { return std::string(QG_BINARY_DIR) + "/tests/fakes/qg-fake-cliproxy"; }
+std::string fake_cliproxy_path() { return QG_FAKE_CLIPROXY_BIN; }
 
 namespace {
 std::vector<char*> c_args(std::vector<std::string>& v) {
