@@ -1,0 +1,190 @@
+// tests/cliproxy/setup_e2e_test.cpp — `quotaguard setup` as a process: real auth folders,
+// real SQLite files, qg-fake-cliproxy for --assign-prefixes, a stand-in daemon for hand-off.
+#include "tests/cliproxy/cliproxy_test_support.hpp"
+#include "tests/cliproxy/fake_process.hpp"
+
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <thread>
+
+using namespace qg::cliproxy::test;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct SetupEnv {
+  TempDir tmp;
+  fs::path auth = tmp.path() / "auth";
+  fs::path db = tmp.path() / "qg.db";
+  fs::path config = tmp.path() / "config.yaml";
+
+  SetupEnv() {
+    fs::create_directories(auth);
+    for (const auto& e : fs::directory_iterator(fixture_dir() / "auth-types"))
+      fs::copy_file(e.path(), auth / e.path().filename());
+    write_file(auth / "half.json", R"({"type":"claude","email":"zoe@example.com","access_token":"sk-ant-)");
+    write_config("");
+  }
+  void write_config(const std::string& extra) {
+    write_file(config, "server:\n  listen: \"127.0.0.1:0\"\nstorage:\n  db_path: \"" + db.string() + "\"\n" + extra);
+  }
+  RunResult setup(std::vector<std::string> args, std::vector<std::string> env = {}) {
+    std::vector<std::string> argv = {QG_QUOTAGUARD_BIN, "setup", "--config", config.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, env);
+  }
+};
+
+std::map<std::string, std::string> status_by_file(const std::string& out) {
+  std::map<std::string, std::string> m;
+  for (const auto& r : json::parse(out)) m[r["file"]] = r["status"];
+  return m;
+}
+
+std::string db_bytes(const fs::path& db) {
+  std::string all;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    fs::path p = db.string() + suffix;
+    if (fs::exists(p)) all += read_file(p);
+  }
+  return all;
+}
+
+json fake_stats(const ChildProcess& fake) {
+  httplib::Client c("127.0.0.1", fake.port());
+  auto r = c.Get("/_fake/stats");
+  REQUIRE(r);
+  return json::parse(r->body);
+}
+
+}  // namespace
+
+TEST_CASE("setup records every sample account; a second run is unchanged; no secret anywhere") {
+  SetupEnv env;
+  auto first = env.setup({env.auth.string(), "--json"});
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  auto results = json::parse(first.out);
+  CHECK(results.size() == 10);
+  for (const auto& r : results) {
+    CHECK(r.size() == 7);  // id provider type email file status reason
+    if (r["file"] == "half.json") {
+      CHECK(r["status"] == "skipped");
+      CHECK(r["reason"].get<std::string>().find("retried next scan") != std::string::npos);
+    } else {
+      CHECK(r["status"] == "added");
+      CHECK(r["provider"] == "cliproxy");
+    }
+  }
+  CHECK(leaked_secret(first.out + first.err) == "");
+  CHECK(leaked_secret(db_bytes(env.db)) == "");
+  CHECK(db_bytes(env.db).find("zoe@example.com") == std::string::npos);  // skipped file not recorded
+
+  auto second = env.setup({env.auth.string(), "--json"});
+  REQUIRE(second.exit_code == 0);
+  auto statuses = status_by_file(second.out);
+  CHECK(statuses["codex.json"] == "unchanged");
+  CHECK(statuses["kimi.json"] == "unchanged");
+
+  fs::remove(env.auth / "qwen.json");
+  fs::rename(env.auth / "claude.json", env.auth / "renamed.json");
+  auto third = env.setup({env.auth.string()});
+  REQUIRE(third.exit_code == 0);
+  CHECK(third.out.find("removed   qwen-eve-alias") != std::string::npos);
+  CHECK(third.out.find("updated   claude-dave@example.com  (renamed.json)") != std::string::npos);
+  CHECK(third.out.find("unpinned") != std::string::npos);
+  CHECK(leaked_secret(third.out + third.err) == "");
+}
+
+TEST_CASE("setup --dry-run writes nothing; AUTH_DIR from the environment") {
+  SetupEnv env;
+  auto r = env.setup({"--dry-run"}, {"QUOTAGUARD_CLIPROXY_AUTH_PATH=" + env.auth.string()});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("9 added") != std::string::npos);
+  CHECK(r.out.find("dry run: nothing recorded") != std::string::npos);
+  CHECK_FALSE(fs::exists(env.db));
+}
+
+TEST_CASE("setup with a missing folder: one line naming it, exit 2") {
+  SetupEnv env;
+  auto r = env.setup({(env.tmp.path() / "nope").string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("nope") != std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK_FALSE(fs::exists(env.db));
+}
+
+TEST_CASE("setup --assign-prefixes pins every file through the management API") {
+  SetupEnv env;
+  ChildProcess fake({fake_cliproxy_path(), "--auth-dir", env.auth.string(), "--management-key", "mgmt-secret-1"});
+  env.write_config("cliproxy:\n  base_url: \"" + fake.base_url() + "\"\n  management_key: \"mgmt-secret-1\"\n");
+
+  auto dry = env.setup({env.auth.string(), "--assign-prefixes", "--dry-run"});
+  CHECK(dry.exit_code == 0);
+  CHECK(dry.out.find("would set prefix codex-alice on codex.json") != std::string::npos);
+  CHECK(fake_stats(fake).value("prefix_patches", 0) == 0);
+
+  auto r = env.setup({env.auth.string(), "--assign-prefixes", "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(fake_stats(fake).value("prefix_patches", 0) == 9);
+  CHECK(json::parse(read_file(env.auth / "claude.json"))["prefix"] == "claude-dave");
+  CHECK(json::parse(read_file(env.auth / "kimi.json"))["prefix"] == "kimi-b95791af");
+  CHECK(status_by_file(r.out)["codex.json"] == "added");
+  CHECK(r.out.find("mgmt-secret-1") == std::string::npos);
+  CHECK(r.err.find("mgmt-secret-1") == std::string::npos);
+
+  auto again = env.setup({env.auth.string()});
+  CHECK(again.out.find("every account already has a prefix") == std::string::npos);
+  CHECK(again.out.find("unpinned") == std::string::npos);
+}
+
+TEST_CASE("setup --assign-prefixes with a wrong key: exit 1 after exactly one request") {
+  SetupEnv env;
+  ChildProcess fake({fake_cliproxy_path(), "--auth-dir", env.auth.string(), "--management-key", "right"});
+  env.write_config("cliproxy:\n  base_url: \"" + fake.base_url() + "\"\n  management_key: \"WRONG-KEY-777\"\n");
+  auto r = env.setup({env.auth.string(), "--assign-prefixes"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("401") != std::string::npos);
+  CHECK(r.err.find("WRONG-KEY-777") == std::string::npos);
+  auto stats = fake_stats(fake);
+  CHECK(stats.value("management_requests", 0) == 1);
+  CHECK(stats.value("unauthorized", 0) == 1);
+  CHECK_FALSE(fs::exists(env.db));  // stopped before recording anything
+
+  env.write_config("");
+  auto no_key = env.setup({env.auth.string(), "--assign-prefixes"});
+  CHECK(no_key.exit_code == 2);
+  CHECK(no_key.err.find("management_key") != std::string::npos);
+}
+
+TEST_CASE("setup hands the folder to a running daemon and does not write the DB itself") {
+  SetupEnv env;
+  httplib::Server daemon;
+  std::string seen_path, seen_auth;
+  daemon.Post("/api/v1/import", [&](const httplib::Request& req, httplib::Response& res) {
+    seen_path = json::parse(req.body).value("path", "");
+    seen_auth = req.get_header_value("Authorization");
+    json results = json::array({{{"id", "claude-dave@example.com"}, {"provider", "cliproxy"}, {"type", "claude"},
+                                 {"email", "dave@example.com"}, {"file", "claude.json"}, {"status", "added"}, {"reason", ""}}});
+    res.set_content(json{{"path", seen_path}, {"results", results}}.dump(), "application/json");
+  });
+  int port = daemon.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { daemon.listen_after_bind(); });
+  env.write_config("");
+  write_file(env.config, "server:\n  listen: \"127.0.0.1:" + std::to_string(port) +
+                             "\"\n  admin_token: \"adm-123456\"\nstorage:\n  db_path: \"" + env.db.string() + "\"\n");
+  auto r = env.setup({env.auth.string(), "--json"});
+  daemon.stop();
+  t.join();
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(seen_path == fs::absolute(env.auth).lexically_normal().string());
+  CHECK(seen_auth == "Bearer adm-123456");
+  CHECK(json::parse(r.out).size() == 1);
+  CHECK_FALSE(fs::exists(env.db));
+}
