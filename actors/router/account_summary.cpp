@@ -14,8 +14,14 @@ std::int64_t WindowSummary::remaining_at(TimeMs now) const {
 }
 
 double WindowSummary::used_percent_at(TimeMs now) const {
-  if (limit <= 0) return 0.0;
-  return 100.0 * static_cast<double>(used_at(now) + reserved) / static_cast<double>(limit);
+  return static_cast<double>(used_at(now) + reserved) * percent_per_unit;
+}
+
+WindowSummary WindowSummary::of(const QuotaWindow& w) {
+  WindowSummary s{w.metric, w.window_s, w.limit, w.used, w.reserved, w.reset_at, w.source, 0, 0};
+  if (w.limit > 0) s.percent_per_unit = 100.0 / static_cast<double>(w.limit);
+  if (w.window_s > 0) s.per_length_ms = 1.0 / (static_cast<double>(w.window_s) * 1000.0);
+  return s;
 }
 
 bool AccountSummary::serves(std::string_view model) const {
@@ -44,7 +50,7 @@ AccountSummary summarize(const AccountState& s, TimeMs now, const BreakerState* 
   windows_only.windows = s.windows;
   roll_windows(windows_only, now);
   for (const auto& w : windows_only.windows) {
-    WindowSummary ws{w.metric, w.window_s, w.limit, w.used, w.reserved, w.reset_at, w.source};
+    const WindowSummary ws = WindowSummary::of(w);
     out.max_used_percent = std::max(out.max_used_percent, ws.used_percent_at(now));
     if (ws.limit > 0 && ws.reset_at > now && (out.earliest_reset == 0 || ws.reset_at < out.earliest_reset))
       out.earliest_reset = ws.reset_at;

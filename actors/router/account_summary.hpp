@@ -28,7 +28,13 @@ struct WindowSummary {
   std::int64_t reserved = 0;
   TimeMs reset_at = 0;             // 0 = unknown
   QuotaSource source = QuotaSource::config;
+  // 100 / limit and 1 / length in ms, so routing over many accounts multiplies instead of
+  // dividing (0 when unknown). Set by `of`.
+  double percent_per_unit = 0;
+  double per_length_ms = 0;
   bool operator==(const WindowSummary&) const = default;
+
+  static WindowSummary of(const QuotaWindow& w);
 
   // Used units at `now`: 0 once the reset time has passed (the window rolled over).
   std::int64_t used_at(TimeMs now) const { return reset_at > 0 && now >= reset_at ? 0 : used; }

@@ -15,7 +15,7 @@ namespace {
 constexpr double kMinutesPerMs = 1.0 / 60'000.0;
 
 double after_percent(const WindowSummary& w, std::int64_t need, TimeMs now) {
-  return 100.0 * static_cast<double>(w.used_at(now) + w.reserved + need) / static_cast<double>(w.limit);
+  return static_cast<double>(w.used_at(now) + w.reserved + need) * w.percent_per_unit;
 }
 
 std::string window_name(const WindowSummary& w) {
@@ -85,7 +85,7 @@ AccountEval evaluate(const AccountSummary& a, std::uint32_t index, const Usage& 
 }
 
 double policy_score(RoutePolicy policy, const AccountSummary& a, const AccountEval& e, TimeMs now) {
-  const double headroom = std::clamp(1.0 - e.after / 100.0, 0.0, 1.0);
+  const double headroom = std::clamp(1.0 - e.after * 0.01, 0.0, 1.0);
   switch (policy) {
     case RoutePolicy::max_remaining:
       return 100.0 * headroom;
@@ -110,12 +110,12 @@ double policy_score(RoutePolicy policy, const AccountSummary& a, const AccountEv
       if (e.binding >= 0) {
         const WindowSummary& w = a.windows[static_cast<std::size_t>(e.binding)];
         if (w.window_s > 0 && w.reset_at > now) {
-          const double frac = static_cast<double>(w.reset_at - now) / (static_cast<double>(w.window_s) * 1000.0);
+          const double frac = static_cast<double>(w.reset_at - now) * w.per_length_ms;
           reset_soon = 1.0 - std::clamp(frac, 0.0, 1.0);
         }
       }
       const double health = 1.0 - std::clamp(a.error_rate, 0.0, 1.0);
-      const double prio = std::clamp(static_cast<double>(a.priority), 0.0, 100.0) / 100.0;
+      const double prio = std::clamp(static_cast<double>(a.priority), 0.0, 100.0) * 0.01;
       return 55.0 * headroom + 20.0 * reset_soon + 15.0 * health + 10.0 * prio;
     }
   }
