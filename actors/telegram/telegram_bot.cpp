@@ -49,8 +49,16 @@ void TelegramBot::start() {
     std::lock_guard lock(mu_);
     health_.running = true;
   }
-  if (options_.alert_chat == 0)
+  if (options_.alert_chat == 0) {
     spdlog::info("telegram: telegram.alert_chat is not set; alerts are off");
+  } else if (!alert_state_) {
+    try {
+      init_alert_state();  // before any thread: events from now on are alerted
+    } catch (const std::exception& ex) {
+      alert_state_.reset();
+      spdlog::error("telegram: alerts are off: cannot read the alert cursor: {}", ex.what());
+    }
+  }
   poller_ = std::thread([this] { poll_loop(); });
   alerter_ = std::thread([this] { alert_loop(); });
 }
@@ -265,11 +273,28 @@ void TelegramBot::deliver(BotApi& api, const Reply& reply) {
   }
 }
 
+void TelegramBot::init_alert_state() {
+  // The cursor starts where the log is when the bot first starts (history is not alerted);
+  // later starts continue from the saved cursor, so nothing is alerted twice or skipped.
+  alert_state_ = std::make_unique<AlertState>();
+  const auto saved = store_.get(kKeyAlertState);
+  std::optional<AlertState> loaded = saved ? alert_state_from_json_text(*saved) : std::nullopt;
+  if (loaded) {
+    *alert_state_ = *loaded;
+  } else {
+    const auto status = ops_.status();
+    if (status.is_object() && status.contains("journal_seq") && status["journal_seq"].is_number_integer())
+      alert_state_->last_seq = status["journal_seq"].get<std::uint64_t>();
+    store_.set(kKeyAlertState, to_json_text(*alert_state_));
+  }
+  throttle_ = std::make_unique<AlertThrottle>(options_.alert_rate, clock_());
+}
+
 void TelegramBot::alert_loop() {
+  if (!alert_state_) return;  // alerts off
   while (!stopping_) {
     sleep_for(options_.alert_interval_ms, alert_wake_);
     if (stopping_) break;
-    if (options_.alert_chat == 0) continue;
     try {
       alert_pass();
     } catch (const std::exception& ex) {
@@ -281,20 +306,6 @@ void TelegramBot::alert_loop() {
 void TelegramBot::alert_pass() {
   std::shared_ptr<BotApi> current = api();
   if (!current) return;  // no working token: leave the events for later
-  if (!alert_state_) {
-    alert_state_ = std::make_unique<AlertState>();
-    const auto saved = store_.get(kKeyAlertState);
-    std::optional<AlertState> loaded = saved ? alert_state_from_json_text(*saved) : std::nullopt;
-    if (loaded) {
-      *alert_state_ = *loaded;
-    } else {
-      const auto status = ops_.status();  // first run: alert from now on, not on history
-      if (status.is_object() && status.contains("journal_seq") && status["journal_seq"].is_number_integer())
-        alert_state_->last_seq = status["journal_seq"].get<std::uint64_t>();
-      store_.set(kKeyAlertState, to_json_text(*alert_state_));
-    }
-    throttle_ = std::make_unique<AlertThrottle>(options_.alert_rate, clock_());
-  }
   const AlertState before = *alert_state_;
   std::vector<Alert> alerts;
   for (;;) {

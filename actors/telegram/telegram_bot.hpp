@@ -81,6 +81,7 @@ class TelegramBot {
  private:
   void poll_loop();
   void alert_loop();
+  void init_alert_state();
   void alert_pass();
   bool ensure_client(std::string& failure);  // resolve token, getMe, setMyCommands
   void deliver(BotApi& api, const Reply& reply);
