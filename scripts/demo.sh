@@ -15,6 +15,7 @@ port="${DEMO_PORT:-8318}"
 for bin in "$qg" "$fake"; do
   [[ -x "$bin" ]] || { echo "demo: $bin not found; run 'make build' first" >&2; exit 2; }
 done
+qg="$(realpath "$qg")"; fake="$(realpath "$fake")"
 
 work="$(mktemp -d /tmp/quotaguard-demo-XXXXXX)"
 pids=()

@@ -12,7 +12,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
-qg="${QUOTAGUARD_BIN:-$build/cli/quotaguard}"
+qg="$(realpath "${QUOTAGUARD_BIN:-$build/cli/quotaguard}")"
 peers="${PEERS_SRC:-$root/../shared/bench/peers}"
 [[ -x "$qg" ]] || { echo "bench: $qg not found (make build)" >&2; exit 2; }
 [[ -x "$peers/compare.sh" ]] || { echo "bench: peers harness not found at $peers" >&2; exit 2; }

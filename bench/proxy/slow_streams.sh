@@ -10,7 +10,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
-qg="${QUOTAGUARD_BIN:-$build/cli/quotaguard}"
+qg="$(realpath "${QUOTAGUARD_BIN:-$build/cli/quotaguard}")"
 fake="${FAKE_PROVIDER_BIN:-$build/tests/fakes/qg-fake-provider}"
 STREAMS=${STREAMS:-1000}; DURATION=${DURATION:-35}; CHUNKS=${CHUNKS:-30}; DELAY_MS=${DELAY_MS:-1000}
 QG_PORT=${QG_PORT:-9002}

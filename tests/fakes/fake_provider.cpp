@@ -83,6 +83,23 @@ std::int64_t prompt_bytes(const json& body) {
   return n;
 }
 
+// Little-endian float32 bytes, base64 encoded (OpenAI `encoding_format: "base64"`).
+std::string base64_floats(const std::vector<float>& v) {
+  static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string bytes(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
+    out += table[(n >> 18) & 63];
+    out += table[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? table[(n >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? table[n & 63] : '=';
+  }
+  return out;
+}
+
 class FakeProvider {
  public:
   explicit FakeProvider(Options o)
@@ -191,8 +208,11 @@ class FakeProvider {
     json usage = {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
 
     if (kind == "embed") {
+      const std::vector<float> vec = {0.1f, 0.2f, 0.3f};
+      json embedding = vec;
+      if (body.value("encoding_format", "float") == "base64") embedding = base64_floats(vec);  // OpenAI SDK default
       json data = json::array();
-      data.push_back({{"object", "embedding"}, {"index", 0}, {"embedding", {0.1, 0.2, 0.3}}});
+      data.push_back({{"object", "embedding"}, {"index", 0}, {"embedding", embedding}});
       quota_.served(key, prompt, completion, false);
       return res.set_content(json{{"object", "list"}, {"data", data}, {"model", model}, {"usage", usage}}.dump(), "application/json");
     }

@@ -61,6 +61,7 @@ test('embeddings.create', async () => {
   const res = await client.embeddings.create({ model: embedModel, input: 'embed me' });
   assert.equal(res.object, 'list');
   assert.ok(res.data[0].embedding.length > 0);
+  assert.ok(Math.abs(res.data[0].embedding[0] - 0.1) < 1e-6, 'embedding decoded');
 });
 
 test('models.list', async () => {

@@ -14,6 +14,7 @@ build="${BUILD_DIR:-$root/build}"
 qg="${1:-$build/cli/quotaguard}"
 fake="${2:-$build/tests/fakes/qg-fake-provider}"
 for bin in "$qg" "$fake"; do [[ -x "$bin" ]] || { echo "run.sh: not executable: $bin" >&2; exit 2; }; done
+qg="$(realpath "$qg")"; fake="$(realpath "$fake")"
 command -v node >/dev/null || { echo "run.sh: node not found" >&2; exit 2; }
 
 work="$(mktemp -d /tmp/qg-sdk-XXXXXX)"
