@@ -4,6 +4,8 @@
 #include "cli/command_registry.hpp"
 #include "cli/config_options.hpp"
 #include "cli/daemon.hpp"
+#include "cli/serve_options.hpp"
+#include "persistence/database.hpp"
 #include "config/listen_address.hpp"
 
 #include <CLI/CLI.hpp>
@@ -24,6 +26,18 @@ int serve(const qg::LoadOptions& options) {
                  cfg.server.listen.c_str());
     return 2;
   }
+  // The event log must open before anything starts: a missing directory, a foreign or
+  // corrupt file or a read-only one is a configuration error (exit 2, one line).
+  try {
+    qg::DatabaseOptions db;
+    db.path = cfg.storage.db_path;
+    db.synchronous = cfg.storage.synchronous;
+    qg::Database::open(db);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
+  qg::cli::set_serve_load_options(options);
   spdlog::info("quotaguard {} starting; config: {}", QG_VERSION,
                loaded.path.empty() ? "built-in defaults" : loaded.path);
   for (const auto& o : loaded.overrides) spdlog::info("override: {}", o);

@@ -57,6 +57,7 @@ struct RouteReply {
 };
 
 using RouteReplyPromise = std::shared_ptr<std::promise<RouteReply>>;
+using CommandReplyPromise = std::shared_ptr<std::promise<CommandReply>>;
 
 // What the router knows, for status pages: JSON text so it stays CAF-trivial.
 struct RouterSnapshot {
@@ -71,29 +72,37 @@ using setting_atom = caf::atom_constant<caf::atom("setting")>;
 using summary_atom = caf::atom_constant<caf::atom("summary")>;
 using accounts_atom = caf::atom_constant<caf::atom("accounts")>;
 using add_account_atom = caf::atom_constant<caf::atom("addacc")>;
+using config_atom = caf::atom_constant<caf::atom("config")>;
 
 // summary: an account's latest summary (sent by account actors after each change).
 // route (+promise): decide and reserve; the promise is fulfilled exactly once.
 // outcome: an upstream result for an account (forwarded to its actor with current settings).
 // explain: the decision the router would take now, as JSON text (reserves nothing).
 // setting: validate + persist + apply one runtime setting (key, JSON value text, source).
+// propose (+promise): relay a proposed event to an account actor for a non-actor thread
+//          (commit/release/observe from HTTP workers); unknown account -> error reply.
 // summary_atom (no args): the router's snapshot. accounts: the account actors it knows.
+// config: the settings now in config.yaml (reload): keys whose file value changed are written
+//         as SettingChanged{source: config} and take effect (INTERFACE §2 precedence).
 // add_account: a new account actor (spawned after start-up, e.g. by discovery).
 using router_actor = caf::typed_actor<
     caf::reacts_to<summary_atom, AccountSummary, account_actor>,
     caf::reacts_to<route_atom, RouteCommand, RouteReplyPromise>,
     caf::replies_to<route_atom, RouteCommand>::with<RouteReply>,
     caf::reacts_to<outcome_atom, std::string, Outcome>,
+    caf::reacts_to<propose_atom, std::string, EventPayload, CommandReplyPromise>,
     caf::replies_to<explain_atom, RouteCommand>::with<std::string>,
     caf::replies_to<setting_atom, std::string, std::string, std::string>::with<CommandReply>,
     caf::replies_to<summary_atom>::with<RouterSnapshot>,
     caf::replies_to<accounts_atom>::with<std::map<std::string, account_actor>>,
-    caf::reacts_to<add_account_atom, std::string, account_actor>>;
+    caf::reacts_to<add_account_atom, std::string, account_actor>,
+    caf::replies_to<config_atom, RouterSettings>::with<CommandReply>>;
 
 }  // namespace qg
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteReplyPromise)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReplyPromise)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouterSnapshot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AccountSummary)

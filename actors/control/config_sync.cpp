@@ -42,33 +42,60 @@ const std::string_view kSettingKeys[] = {kSettingPolicy, kSettingThresholds, kSe
                                          kSettingRouteByClientKey, kSettingCircuitBreaker};
 }  // namespace
 
-std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now) {
+std::vector<Event> account_sync_events(const std::vector<AccountConfig>& accounts,
+                                       const std::map<std::string, AccountState>& known, TimeMs now) {
   std::vector<Event> out;
-  for (const auto& a : config.accounts) {
+  for (const auto& a : accounts) {
     AccountSpec spec = spec_from_config(a);
-    auto it = state.accounts.find(a.id);
-    const bool known = it != state.accounts.end() && !it->second.spec.provider.empty();
-    if (!known || it->second.removed) out.push_back(Event{0, now, a.id, AccountRegistered{spec}});
+    auto it = known.find(a.id);
+    const bool registered = it != known.end() && !it->second.spec.provider.empty();
+    if (!registered || it->second.removed) out.push_back(Event{0, now, a.id, AccountRegistered{spec}});
     else if (!(it->second.spec == spec)) out.push_back(Event{0, now, a.id, AccountUpdated{spec}});
   }
-  for (const auto& [id, acc] : state.accounts) {
+  for (const auto& [id, acc] : known) {
     if (acc.removed || acc.spec.origin != "config") continue;
     bool listed = false;
-    for (const auto& a : config.accounts) listed = listed || a.id == id;
+    for (const auto& a : accounts) listed = listed || a.id == id;
     if (!listed) out.push_back(Event{0, now, id, AccountRemoved{"no longer in config"}});
   }
-  const RouterSettings file = router_settings_from_config(config.router);
+  return out;
+}
+
+std::vector<Event> setting_sync_events(const RouterSettings& file, const RouterState& state, TimeMs now) {
+  std::vector<Event> out;
   for (auto key : kSettingKeys) {
     const std::string value = setting_json(file, key).dump();
     // A key the log never recorded a file value for had the built-in default in the file.
-    auto seen = state.router.file_values.find(std::string(key));
-    const std::string recorded = seen != state.router.file_values.end()
+    auto seen = state.file_values.find(std::string(key));
+    const std::string recorded = seen != state.file_values.end()
                                      ? seen->second
                                      : setting_json(RouterSettings{}, key).dump();
     if (value != recorded)
       out.push_back(Event{0, now, "", SettingChanged{std::string(key), value, "config"}});
   }
   return out;
+}
+
+std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now) {
+  std::vector<Event> out = account_sync_events(config.accounts, state.accounts, now);
+  auto settings = setting_sync_events(router_settings_from_config(config.router), state.router, now);
+  out.insert(out.end(), settings.begin(), settings.end());
+  return out;
+}
+
+void store_router_settings(RouterConfig& r, const RouterSettings& s) {
+  r.policy = s.policy;
+  r.thresholds = ThresholdsConfig{s.thresholds.warning, s.thresholds.switch_at, s.thresholds.critical};
+  r.anti_flapping.min_dwell = std::chrono::milliseconds(s.anti_flapping.min_dwell_ms);
+  r.anti_flapping.cooldown_after_switch = std::chrono::milliseconds(s.anti_flapping.cooldown_after_switch_ms);
+  r.anti_flapping.hysteresis = s.anti_flapping.hysteresis;
+  r.fallback_chains = s.fallback_chains;
+  r.all_critical = s.all_critical;
+  r.route_by_client_key = s.route_by_client_key;
+  r.circuit_breaker.failures = static_cast<int>(s.breaker.failures);
+  r.circuit_breaker.base = std::chrono::milliseconds(s.breaker.base_ms);
+  r.circuit_breaker.cap = std::chrono::milliseconds(s.breaker.cap_ms);
+  r.circuit_breaker.auth_cooldown = std::chrono::milliseconds(s.breaker.auth_cooldown_ms);
 }
 
 std::vector<Event> expiry_events(const SystemState& state, TimeMs now) {

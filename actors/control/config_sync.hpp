@@ -19,8 +19,15 @@ namespace qg {
 AccountSpec spec_from_config(const AccountConfig& a);
 RouterSettings router_settings_from_config(const RouterConfig& r);
 
-// The events that bring `state` in line with `config` (may be empty).
+// The events that bring `state` in line with `config` (may be empty): accounts, then settings.
 std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now);
+std::vector<Event> account_sync_events(const std::vector<AccountConfig>& accounts,
+                                       const std::map<std::string, AccountState>& known, TimeMs now);
+std::vector<Event> setting_sync_events(const RouterSettings& file, const RouterState& state, TimeMs now);
+
+// The inverse of router_settings_from_config: writes effective settings into a Config
+// (for export).
+void store_router_settings(RouterConfig& r, const RouterSettings& s);
 
 // ReservationExpired for every open reservation whose TTL passed (e.g. while the daemon was down).
 std::vector<Event> expiry_events(const SystemState& state, TimeMs now);

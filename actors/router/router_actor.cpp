@@ -1,6 +1,7 @@
 // actors/router/router_actor.cpp — decide, reserve on the chosen account, fall through on refusal.
 #include "actors/router/router_actor.hpp"
 
+#include "actors/control/config_sync.hpp"
 #include "actors/router/account_summary.hpp"
 #include "actors/router/circuit_breaker.hpp"
 #include "actors/router/route_decision.hpp"
@@ -160,6 +161,17 @@ router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions op
         auto it = self->state.accounts.find(account);
         if (it != self->state.accounts.end()) caf::anon_send(it->second, outcome_atom::value, o);
       },
+      [=](propose_atom, const std::string& account, EventPayload& payload,
+          const CommandReplyPromise& promise) {
+        auto it = self->state.accounts.find(account);
+        if (it == self->state.accounts.end()) {
+          promise->set_value(CommandReply{false, 0, "unknown account " + account});
+          return;
+        }
+        self->request(it->second, caf::infinite, propose_atom::value, std::move(payload))
+            .then([promise](const CommandReply& r) { promise->set_value(r); },
+                  [promise](const caf::error& e) { promise->set_value(CommandReply{false, 0, caf::to_string(e)}); });
+      },
       [=](explain_atom, const RouteCommand& ask) -> std::string {
         const TimeMs now = self->state.opts.clock();
         DecideOptions options;
@@ -196,6 +208,16 @@ router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions op
       [=](add_account_atom, const std::string& id, const account_actor& handle) {
         self->state.accounts[id] = handle;
         self->send(handle, settings_atom::value, self->state.settings);
+      },
+      [=](config_atom, const RouterSettings& file) -> CommandReply {
+        self->state.opts.base = file;
+        for (auto& e : setting_sync_events(file, self->state.opts.state, self->state.opts.clock()))
+          persist(self, std::move(e), [](const std::string& err) {
+            if (!err.empty()) spdlog::error("journal: could not record a setting from config: {}", err);
+          });
+        self->state.settings = effective_settings(self->state.opts.base, self->state.opts.state);
+        broadcast_settings(self);
+        return CommandReply{true, 0, ""};
       },
   };
 }

@@ -1,0 +1,336 @@
+// actors/control/core.cpp — start-up, the actor graph and the blocking bridges (see core.hpp).
+#include "actors/control/core.hpp"
+
+#include "actors/account/account_state.hpp"
+#include "actors/control/config_sync.hpp"
+#include "actors/control/core_operations.hpp"
+#include "actors/control/core_proxy_backend.hpp"
+#include "actors/router/circuit_breaker.hpp"
+#include "actors/router/router_actor.hpp"
+#include "persistence/database.hpp"
+#include "persistence/event_store.hpp"
+#include "persistence/journal_actor.hpp"
+#include "persistence/recovery.hpp"
+#include "persistence/snapshot_store.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+namespace qg {
+
+struct Core::Impl {
+  caf::actor_system* sys = nullptr;
+  Config config;
+  Clock clock;
+  TimeMs started_at = 0;
+  std::shared_ptr<Database> db;            // the journal's connection after start
+  std::unique_ptr<Database> reader;        // read-only: events, snapshots
+  std::mutex reader_mutex;
+  std::unique_ptr<Database> settings;      // read-write: settings table only
+  std::mutex settings_mutex;
+  journal_actor journal;
+  router_actor router;
+  std::map<std::string, account_actor> accounts;
+  mutable std::shared_mutex specs_mutex;   // guards specs, accounts, config
+  std::map<std::string, AccountSpec> specs;
+  mutable std::mutex health_mutex;
+  std::map<std::string, ComponentHealth> health;
+  std::vector<std::function<void(const std::string&)>> token_listeners;
+  ImportFn importer;
+  std::shared_ptr<CoreOperations> operations;
+  std::shared_ptr<CoreProxyBackend> proxy;
+  bool stopped = false;
+
+  AccountActorOptions account_options() const {
+    AccountActorOptions o;
+    o.journal = journal;
+    o.listener = caf::actor_cast<caf::actor>(router);
+    o.clock = clock;
+    o.allow_unpersisted = config.storage.on_error == OnJournalError::allow;
+    o.settings = router_settings_from_config(config.router);
+    return o;
+  }
+};
+
+Core::Core() : impl_(std::make_unique<Impl>()) {}
+Core::~Core() { stop(); }
+
+std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, Clock clock) {
+  std::unique_ptr<Core> core(new Core());
+  Impl& d = *core->impl_;
+  d.sys = &sys;
+  d.config = config;
+  d.clock = clock;
+  d.started_at = clock();
+
+  DatabaseOptions db_options;
+  db_options.path = config.storage.db_path;
+  db_options.synchronous = config.storage.synchronous;
+  d.db = std::shared_ptr<Database>(Database::open(db_options).release());
+  RecoveredState rec = recover(*d.db);
+  for (const auto& w : rec.warnings) spdlog::warn("recovery: {}", w);
+  spdlog::info("recovered {} account(s) at seq {} (snapshot {}, {} events replayed, {:.1f} ms)",
+               rec.state.accounts.size(), rec.state.last_seq, rec.snapshot_seq,
+               rec.events_replayed, rec.elapsed_ms);
+
+  // Before the journal exists this thread is the only writer.
+  const TimeMs now = clock();
+  std::vector<Event> startup = config_sync_events(config, rec.state, now);
+  const auto expired = expiry_events(rec.state, now);
+  startup.insert(startup.end(), expired.begin(), expired.end());
+  if (!startup.empty()) {
+    EventStore store(*d.db);
+    store.append(startup);
+    for (const auto& e : startup) apply(rec.state, e);
+    spdlog::info("start-up wrote {} event(s) ({} reservation(s) expired while down)", startup.size(),
+                 expired.size());
+  }
+
+  DatabaseOptions ro = db_options;
+  ro.mode = OpenMode::read_only;
+  d.reader = Database::open(ro);
+  d.settings = Database::open(db_options);
+
+  JournalOptions jo;
+  jo.db = d.db;
+  jo.state = rec.state;
+  jo.snapshot_every = static_cast<std::uint64_t>(std::max<std::int64_t>(0, config.storage.snapshot_every));
+  jo.clock = clock;
+  d.journal = spawn_journal(sys, std::move(jo));
+
+  RouterActorOptions ro_opts;
+  ro_opts.journal = d.journal;
+  ro_opts.state = rec.state.router;
+  ro_opts.base = router_settings_from_config(config.router);
+  ro_opts.clock = clock;
+  d.router = spawn_router(sys, std::move(ro_opts));
+
+  {
+    std::unique_lock lock(d.specs_mutex);
+    for (auto& [id, acc] : rec.state.accounts) {
+      if (acc.spec.provider.empty()) continue;  // events for an account never registered
+      d.specs[id] = acc.spec;
+      d.accounts[id] = spawn_account(sys, acc, d.account_options());
+    }
+  }
+  d.operations = std::make_shared<CoreOperations>(*core);
+  d.proxy = std::make_shared<CoreProxyBackend>(*core);
+  return core;
+}
+
+void Core::stop() {
+  Impl& d = *impl_;
+  if (d.stopped || !d.sys) return;
+  d.stopped = true;
+  try {
+    caf::scoped_actor self{*d.sys};
+    self->request(d.journal, caf::infinite, flush_atom::value).receive([](std::uint64_t) {}, [](caf::error&) {});
+    self->request(d.journal, caf::infinite, snapshot_atom::value)
+        .receive([](std::uint64_t seq) { spdlog::info("snapshot written at seq {}", seq); },
+                 [](caf::error& e) { spdlog::error("snapshot failed: {}", caf::to_string(e)); });
+    for (auto& [id, a] : d.accounts) self->send_exit(a, caf::exit_reason::user_shutdown);
+    self->send_exit(d.router, caf::exit_reason::user_shutdown);
+    self->send_exit(d.journal, caf::exit_reason::user_shutdown);
+  } catch (const std::exception& e) {
+    spdlog::error("stopping the core: {}", e.what());
+  }
+}
+
+Operations& Core::operations() { return *impl_->operations; }
+ProxyBackend& Core::proxy() { return *impl_->proxy; }
+std::shared_ptr<Operations> Core::operations_ptr() { return impl_->operations; }
+std::shared_ptr<ProxyBackend> Core::proxy_ptr() { return impl_->proxy; }
+const Config& Core::config() const { return impl_->config; }
+caf::actor_system& Core::system() { return *impl_->sys; }
+router_actor Core::router() const { return impl_->router; }
+journal_actor Core::journal() const { return impl_->journal; }
+TimeMs Core::now() const { return impl_->clock(); }
+TimeMs Core::started_at() const { return impl_->started_at; }
+
+RouteReply Core::route(RouteCommand cmd) {
+  auto promise = std::make_shared<std::promise<RouteReply>>();
+  auto future = promise->get_future();
+  caf::anon_send(impl_->router, route_atom::value, std::move(cmd), std::move(promise));
+  return future.get();
+}
+
+CommandReply Core::propose(const std::string& account, EventPayload payload) {
+  auto promise = std::make_shared<std::promise<CommandReply>>();
+  auto future = promise->get_future();
+  caf::anon_send(impl_->router, propose_atom::value, account, std::move(payload), std::move(promise));
+  return future.get();
+}
+
+void Core::propose_async(const std::string& account, EventPayload payload) {
+  caf::anon_send(impl_->router, propose_atom::value, account, std::move(payload),
+                 std::make_shared<std::promise<CommandReply>>());
+}
+
+void Core::report(const std::string& account, const Outcome& outcome) {
+  caf::anon_send(impl_->router, outcome_atom::value, account, outcome);
+}
+
+std::map<std::string, AccountState> Core::account_states() {
+  std::map<std::string, account_actor> handles;
+  {
+    std::shared_lock lock(impl_->specs_mutex);
+    handles = impl_->accounts;
+  }
+  std::map<std::string, AccountState> out;
+  caf::scoped_actor self{*impl_->sys};
+  for (auto& [id, h] : handles)
+    self->request(h, caf::infinite, state_atom::value).receive(
+        [&, id = id](AccountState& s) { out[id] = std::move(s); }, [](caf::error&) {});
+  return out;
+}
+
+std::optional<AccountState> Core::account_state(const std::string& id) {
+  account_actor h;
+  {
+    std::shared_lock lock(impl_->specs_mutex);
+    auto it = impl_->accounts.find(id);
+    if (it == impl_->accounts.end()) return std::nullopt;
+    h = it->second;
+  }
+  std::optional<AccountState> out;
+  caf::scoped_actor self{*impl_->sys};
+  self->request(h, caf::infinite, state_atom::value).receive([&](AccountState& s) { out = std::move(s); },
+                                                             [](caf::error&) {});
+  return out;
+}
+
+RouterSnapshot Core::router_snapshot() {
+  RouterSnapshot out;
+  caf::scoped_actor self{*impl_->sys};
+  self->request(impl_->router, caf::infinite, summary_atom::value).receive([&](RouterSnapshot& s) { out = std::move(s); },
+                                                                           [](caf::error&) {});
+  return out;
+}
+
+std::uint64_t Core::journal_seq() {
+  std::uint64_t seq = 0;
+  caf::scoped_actor self{*impl_->sys};
+  self->request(impl_->journal, caf::infinite, flush_atom::value).receive([&](std::uint64_t s) { seq = s; },
+                                                                          [](caf::error&) {});
+  return seq;
+}
+
+std::uint64_t Core::snapshot_seq() {
+  std::lock_guard lock(impl_->reader_mutex);
+  try {
+    SnapshotStore snapshots(*impl_->reader);
+    auto rows = snapshots.list();
+    std::uint64_t best = 0;
+    for (const auto& r : rows) best = std::max(best, r.seq);
+    return best;
+  } catch (const std::exception& e) {
+    spdlog::warn("reading snapshots: {}", e.what());
+    return 0;
+  }
+}
+
+std::vector<std::string> Core::apply_account_events(const std::vector<Event>& events) {
+  std::vector<std::string> errors;
+  for (const auto& e : events) {
+    account_actor handle;
+    {
+      std::shared_lock lock(impl_->specs_mutex);
+      auto it = impl_->accounts.find(e.account);
+      if (it != impl_->accounts.end()) handle = it->second;
+    }
+    if (handle) {
+      auto reply = propose(e.account, e.payload);
+      if (!reply.ok) { errors.push_back(e.account + ": " + reply.error); continue; }
+    } else {
+      // A new account: record it, then give it an actor built from that event.
+      AppendResult result;
+      caf::scoped_actor self{*impl_->sys};
+      Event first = e;
+      first.ts = now();
+      self->request(impl_->journal, caf::infinite, append_atom::value, EventBatch{first})
+          .receive([&](AppendResult& r) { result = std::move(r); },
+                   [&](caf::error& err) { result.error = caf::to_string(err); });
+      if (!result.error.empty()) { errors.push_back(e.account + ": " + result.error); continue; }
+      AccountState state;
+      first.seq = result.last_seq;
+      apply(state, first);
+      std::unique_lock lock(impl_->specs_mutex);
+      auto actor = spawn_account(*impl_->sys, state, impl_->account_options());
+      impl_->accounts[e.account] = actor;
+      caf::anon_send(impl_->router, add_account_atom::value, e.account, actor);
+    }
+    std::unique_lock lock(impl_->specs_mutex);
+    if (const auto* r = std::get_if<AccountRegistered>(&e.payload)) impl_->specs[e.account] = r->spec;
+    if (const auto* u = std::get_if<AccountUpdated>(&e.payload)) impl_->specs[e.account] = u->spec;
+  }
+  return errors;
+}
+
+std::vector<Event> Core::read_events(std::uint64_t after, std::size_t limit) {
+  std::lock_guard lock(impl_->reader_mutex);
+  EventStore store(*impl_->reader);
+  return store.read_after(after, limit);
+}
+
+void Core::set_config(const Config& config) {
+  std::unique_lock lock(impl_->specs_mutex);
+  impl_->config = config;
+}
+
+std::optional<AccountSpec> Core::spec_of(const std::string& id) const {
+  std::shared_lock lock(impl_->specs_mutex);
+  auto it = impl_->specs.find(id);
+  if (it == impl_->specs.end()) return std::nullopt;
+  return it->second;
+}
+
+std::map<std::string, AccountSpec> Core::specs() const {
+  std::shared_lock lock(impl_->specs_mutex);
+  return impl_->specs;
+}
+
+void Core::set_health(const std::string& component, ComponentHealth h) {
+  std::lock_guard lock(impl_->health_mutex);
+  impl_->health[component] = std::move(h);
+}
+
+std::map<std::string, ComponentHealth> Core::health() const {
+  std::lock_guard lock(impl_->health_mutex);
+  return impl_->health;
+}
+
+void Core::on_telegram_token(std::function<void(const std::string&)> listener) {
+  std::lock_guard lock(impl_->health_mutex);
+  impl_->token_listeners.push_back(std::move(listener));
+}
+
+void Core::notify_telegram_token(const std::string& token) {
+  std::vector<std::function<void(const std::string&)>> listeners;
+  {
+    std::lock_guard lock(impl_->health_mutex);
+    listeners = impl_->token_listeners;
+  }
+  for (auto& l : listeners) l(token);
+}
+
+void Core::set_importer(ImportFn fn) {
+  std::lock_guard lock(impl_->health_mutex);
+  impl_->importer = std::move(fn);
+}
+
+OpResult Core::run_import(const std::string& auth_dir, const Actor& by) {
+  ImportFn fn;
+  {
+    std::lock_guard lock(impl_->health_mutex);
+    fn = impl_->importer;
+  }
+  if (!fn) return OpResult::failure(503, "unavailable", "CLIProxyAPI discovery is not running");
+  return fn(auth_dir, by);
+}
+
+Database& Core::settings_db() { return *impl_->settings; }
+std::mutex& Core::settings_db_mutex() { return impl_->settings_mutex; }
+
+}  // namespace qg

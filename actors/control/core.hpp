@@ -1,0 +1,114 @@
+// actors/control/core.hpp — the running QuotaGuard core: event log, journal, accounts, router.
+//
+// Start-up (Core::start) follows the event-sourced recipe:
+//   open the log -> recover (newest snapshot + tail) -> bring config into the log
+//   (config_sync) -> expire reservations whose TTL passed while down -> spawn the journal
+//   (single writer from here on), the router and one actor per account.
+// Everything after that goes through the actors. Non-actor threads (HTTP workers, the
+// Telegram poller, modules) use the blocking helpers here; the hot path (route, commit,
+// release) uses promise bridges through the router, never a reused scoped_actor.
+//
+// Core also implements the two seams the front ends use: qg::Operations (operator verbs, in
+// core_operations.cpp) and qg::ProxyBackend (the proxy's view, in core_proxy_backend.cpp).
+#pragma once
+
+#include "actors/account/account_actor.hpp"
+#include "actors/control/operations.hpp"
+#include "config/config.hpp"
+#include "messages/journal_protocol.hpp"
+#include "messages/router_protocol.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+
+namespace caf { class actor_system; }
+
+namespace qg {
+
+class Database;
+class ProxyBackend;
+struct SystemState;
+
+// One named component's health for GET /api/v1/status (collector, telegram, ...).
+struct ComponentHealth {
+  bool enabled = false;
+  bool healthy = true;
+  std::string detail;
+  TimeMs last_ok = 0;
+};
+
+class Core {
+ public:
+  // Opens storage.db_path and starts everything; throws StorageError / std::runtime_error
+  // with a one-line message when the log cannot be opened or recovered.
+  static std::unique_ptr<Core> start(caf::actor_system& sys, const Config& config,
+                                     Clock clock = system_clock_ms);
+  ~Core();
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  // Flushes the journal, writes a snapshot and stops the actors (idempotent).
+  void stop();
+
+  Operations& operations();
+  ProxyBackend& proxy();
+  std::shared_ptr<Operations> operations_ptr();
+  std::shared_ptr<ProxyBackend> proxy_ptr();
+
+  const Config& config() const;
+  caf::actor_system& system();
+  router_actor router() const;
+  journal_actor journal() const;
+  TimeMs now() const;
+  TimeMs started_at() const;
+
+  // --- Blocking calls for non-actor threads -------------------------------------------
+  RouteReply route(RouteCommand cmd);
+  CommandReply propose(const std::string& account, EventPayload payload);
+  void propose_async(const std::string& account, EventPayload payload);  // fire and forget
+  void report(const std::string& account, const Outcome& outcome);  // fire and forget
+  std::map<std::string, AccountState> account_states();             // full states (with ledgers)
+  std::optional<AccountState> account_state(const std::string& id);
+  RouterSnapshot router_snapshot();
+  std::uint64_t journal_seq();                                       // after a flush
+  std::uint64_t snapshot_seq();
+
+  // Applies account events (AccountRegistered/Updated/Removed) from config reload or
+  // discovery: new accounts are written through the journal and get an actor; known ones
+  // are proposed to their actor. Returns one error line per failure.
+  std::vector<std::string> apply_account_events(const std::vector<Event>& events);
+  // Reads the events after `after` (read-only connection, safe while the journal writes).
+  std::vector<Event> read_events(std::uint64_t after, std::size_t limit);
+
+  // Replaces the config used by reload/export (after a successful reload).
+  void set_config(const Config& config);
+  // Spec of an account (base_url, provider, prefix) as last registered, for the proxy.
+  std::optional<AccountSpec> spec_of(const std::string& id) const;
+  std::map<std::string, AccountSpec> specs() const;
+
+  void set_health(const std::string& component, ComponentHealth h);
+  std::map<std::string, ComponentHealth> health() const;
+
+  // Called by Operations::set_telegram_token so the bot can pick a new token up.
+  void on_telegram_token(std::function<void(const std::string&)> listener);
+  void notify_telegram_token(const std::string& token);
+
+  // For import: discovery is provided by the CLIProxyAPI module when present.
+  using ImportFn = std::function<OpResult(const std::string& auth_dir, const Actor& by)>;
+  void set_importer(ImportFn fn);
+  OpResult run_import(const std::string& auth_dir, const Actor& by);
+
+  Database& settings_db();  // read-write connection for the settings table (serialised)
+  std::mutex& settings_db_mutex();
+
+ private:
+  Core();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace qg

@@ -1,0 +1,408 @@
+// actors/control/core_operations.cpp — the operator verbs over the actors.
+#include "actors/control/core_operations.hpp"
+
+#include "actors/account/account_state.hpp"
+#include "actors/control/config_sync.hpp"
+#include "actors/control/core.hpp"
+#include "actors/control/core_proxy_backend.hpp"
+#include "actors/router/circuit_breaker.hpp"
+#include "actors/router/router_settings.hpp"
+#include "actors/telegram/bot_settings.hpp"
+#include "config/config_yaml.hpp"
+#include "messages/event_codec.hpp"
+#include "persistence/state_codec.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+namespace qg {
+
+using json = nlohmann::json;
+
+namespace {
+
+OpResult not_found(const std::string& what) { return OpResult::failure(404, "not_found", what); }
+OpResult bad_request(const std::string& what) { return OpResult::failure(400, "invalid_request", what); }
+OpResult unavailable(const std::string& what) { return OpResult::failure(503, "unavailable", what); }
+
+json time_or_null(TimeMs t) { return t > 0 ? json(format_iso8601_ms(t)) : json(nullptr); }
+
+// INTERFACE §4 account objects from live states (reuses the replay summary for the windows).
+json accounts_json(const std::map<std::string, AccountState>& states, TimeMs now) {
+  SystemState all;
+  all.accounts = states;
+  json summary = state_summary_json(all, now);
+  json out = json::array();
+  for (auto& a : summary["accounts"]) {
+    const auto& s = states.at(a["id"].get<std::string>());
+    a["in_flight"] = s.reservations.size();
+    a.erase("reservations");
+    a["type"] = s.spec.type;
+    a["email"] = s.spec.email;
+    a["prefix"] = s.spec.prefix;
+    a["priority"] = s.spec.priority;
+    a["models"] = s.spec.models;
+    a["origin"] = s.spec.origin;
+    a["cooldown_reason"] = s.cooldown_reason;
+    a["cooldown_detail"] = s.cooldown_detail;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+// Admin key -> router setting key, and the admin body <-> router JSON value.
+struct SettingRoute {
+  std::string_view admin;
+  std::string_view router_key;
+  std::string_view field;  // wrapper field in the admin body ("" = the body is the value)
+};
+constexpr SettingRoute kSettingRoutes[] = {
+    {"thresholds", kSettingThresholds, ""},
+    {"policy", kSettingPolicy, "policy"},
+    {"fallbacks", kSettingFallbackChains, "fallback_chains"},
+    {"anti_flapping", kSettingAntiFlapping, ""},
+    {"all_critical", kSettingAllCritical, "all_critical"},
+};
+const SettingRoute* setting_route(const std::string& key) {
+  for (const auto& r : kSettingRoutes)
+    if (r.admin == key) return &r;
+  return nullptr;
+}
+
+OutcomeKind outcome_of(FeedbackKind k) {
+  switch (k) {
+    case FeedbackKind::success: return OutcomeKind::success;
+    case FeedbackKind::server_error: return OutcomeKind::server_error;
+    case FeedbackKind::timeout: return OutcomeKind::timeout;
+    case FeedbackKind::connect_error: return OutcomeKind::connect_error;
+    case FeedbackKind::rate_limited: return OutcomeKind::rate_limited;
+    case FeedbackKind::auth_error: return OutcomeKind::auth_error;
+  }
+  return OutcomeKind::success;
+}
+
+json grant_json(const RouteReply& r) {
+  json j = {{"account_id", r.account}, {"model", r.model_used}, {"score", r.score},
+            {"reason", r.reason}, {"alternative_ids", r.alternatives}};
+  if (!r.reservation_id.empty()) {
+    j["reservation_id"] = r.reservation_id;
+    j["status"] = "active";
+    j["expires_at"] = time_or_null(r.expires_at);
+  }
+  return j;
+}
+
+OpResult refusal_result(const RouteReply& r) {
+  OpResult res = OpResult::failure(r.http_status, r.error_code, r.message);
+  if (r.retry_after_s > 0) res.body["retry_after_s"] = r.retry_after_s;
+  return res;
+}
+
+}  // namespace
+
+CoreOperations::CoreOperations(Core& core) : core_(core) {}
+
+void CoreOperations::set_config_source(ConfigSource source) {
+  std::lock_guard lock(mutex_);
+  config_source_ = std::move(source);
+}
+
+void CoreOperations::on_reload(std::function<void(const Config&)> listener) {
+  std::lock_guard lock(mutex_);
+  reload_listeners_.push_back(std::move(listener));
+}
+
+json CoreOperations::status() {
+  const TimeMs now = core_.now();
+  const auto states = core_.account_states();
+  const auto router = core_.router_snapshot();
+  json by_state = json::object();
+  for (auto st : {AccountStatus::active, AccountStatus::draining, AccountStatus::cooldown,
+                  AccountStatus::disabled, AccountStatus::exhausted})
+    by_state[to_string(st)] = 0;
+  std::size_t open = 0;
+  for (const auto& [id, s] : states) {
+    AccountState rolled = s;
+    roll_windows(rolled, now);
+    by_state[to_string(status_at(rolled, now))] = by_state[to_string(status_at(rolled, now))].get<int>() + 1;
+    open += s.reservations.size();
+  }
+  json components = json::object();
+  for (const auto& [name, h] : core_.health())
+    components[name] = {{"enabled", h.enabled}, {"healthy", h.healthy}, {"detail", h.detail},
+                        {"last_ok", time_or_null(h.last_ok)}};
+  for (auto name : {"collector", "telegram"})
+    if (!components.contains(name)) components[name] = {{"enabled", false}, {"healthy", true}, {"detail", "not running"}};
+  return {{"version", QG_VERSION},
+          {"uptime_s", (now - core_.started_at()) / 1000},
+          {"ready", true},
+          {"journal_seq", core_.journal_seq()},
+          {"snapshot_seq", core_.snapshot_seq()},
+          {"accounts", states.size()},
+          {"accounts_by_state", by_state},
+          {"open_reservations", open},
+          {"sticky_routes", router.sticky},
+          {"settings", json::parse(router.settings_json, nullptr, false)},
+          {"collector", components["collector"]},
+          {"telegram", components["telegram"]},
+          {"components", components}};
+}
+
+json CoreOperations::accounts() { return {{"accounts", accounts_json(core_.account_states(), core_.now())}}; }
+
+OpResult CoreOperations::account(const std::string& id) {
+  auto s = core_.account_state(id);
+  if (!s) return not_found("unknown account " + id);
+  return OpResult::success(accounts_json({{id, *s}}, core_.now()).at(0));
+}
+
+OpResult CoreOperations::account_command(const std::string& id, EventPayload payload) {
+  if (!core_.account_state(id)) return not_found("unknown account " + id);
+  const CommandReply r = core_.propose(id, std::move(payload));
+  if (!r.ok) return r.error.rfind("event log", 0) == 0 ? unavailable(r.error)
+                                                        : OpResult::failure(409, "conflict", r.error);
+  OpResult out = account(id);
+  if (!r.error.empty()) out.body["note"] = r.error;  // a no-op: "already draining", ...
+  return out;
+}
+
+OpResult CoreOperations::drain(const std::string& id, const Actor& by) { return account_command(id, AccountDrained{by}); }
+OpResult CoreOperations::resume(const std::string& id, const Actor& by) { return account_command(id, AccountResumed{by}); }
+OpResult CoreOperations::reset_cooldown(const std::string& id, const Actor& by) {
+  return account_command(id, CooldownEnded{"operator:" + by});
+}
+
+json CoreOperations::reservations() {
+  json list = json::array();
+  for (const auto& [id, s] : core_.account_states())
+    for (const auto& [rid, r] : s.reservations)
+      list.push_back({{"id", rid}, {"account", id}, {"model", r.model},
+                      {"estimate", {{"requests", r.estimate.requests}, {"input_tokens", r.estimate.input_tokens},
+                                    {"output_tokens", r.estimate.output_tokens}}},
+                      {"created_at", time_or_null(r.created_at)}, {"expires_at", time_or_null(r.expires_at)}});
+  return {{"reservations", list}};
+}
+
+json CoreOperations::effective_settings_json() {
+  return json::parse(core_.router_snapshot().settings_json, nullptr, false);
+}
+
+OpResult CoreOperations::get_setting(const std::string& key) {
+  const SettingRoute* route = setting_route(key);
+  if (!route) return not_found("unknown setting " + key);
+  json all = effective_settings_json();
+  json value = all[std::string(route->router_key.substr(7))];
+  if (route->field.empty()) return OpResult::success(value);
+  return OpResult::success({{std::string(route->field), value}});
+}
+
+OpResult CoreOperations::put_setting(const std::string& key, const json& body, const Actor& by) {
+  const SettingRoute* route = setting_route(key);
+  if (!route) return not_found("unknown setting " + key);
+  json value = body;
+  if (!route->field.empty() && body.is_object()) {
+    if (!body.contains(route->field)) return bad_request(std::string(route->field) + ": required");
+    value = body[std::string(route->field)];
+  }
+  if (route->field.empty() && !body.is_object()) return bad_request(key + ": must be a JSON object");
+  CommandReply r;
+  caf::scoped_actor self{core_.system()};
+  self->request(core_.router(), caf::infinite, setting_atom::value, std::string(route->router_key),
+                value.dump(), by)
+      .receive([&](CommandReply& reply) { r = std::move(reply); },
+               [&](caf::error& e) { r = CommandReply{false, 0, "event log unavailable: " + caf::to_string(e)}; });
+  if (!r.ok) return r.error.rfind("event log", 0) == 0 ? unavailable(r.error) : bad_request(r.error);
+  return get_setting(key);
+}
+
+OpResult CoreOperations::reload(const Actor& by) {
+  ConfigSource source;
+  {
+    std::lock_guard lock(mutex_);
+    source = config_source_;
+  }
+  if (!source) return unavailable("reload is not available (no config source)");
+  std::string error;
+  auto next = source(error);
+  if (!next) return bad_request(error);
+  auto events = account_sync_events(next->accounts, core_.account_states(), core_.now());
+  auto errors = core_.apply_account_events(events);
+  CommandReply r;
+  caf::scoped_actor self{core_.system()};
+  self->request(core_.router(), caf::infinite, config_atom::value, router_settings_from_config(next->router))
+      .receive([&](CommandReply& reply) { r = reply; }, [&](caf::error& e) { r.error = caf::to_string(e); });
+  core_.set_config(*next);
+  std::vector<std::function<void(const Config&)>> listeners;
+  {
+    std::lock_guard lock(mutex_);
+    listeners = reload_listeners_;
+  }
+  for (auto& l : listeners) l(*next);
+  spdlog::info("config reloaded by {}: {} account change(s)", by, events.size());
+  json changes = json::array();
+  for (const auto& e : events) changes.push_back({{"account", e.account}, {"type", std::string(event_type(e))}});
+  json body = {{"status", errors.empty() ? "reloaded" : "partial"}, {"account_changes", changes}, {"errors", errors}};
+  return OpResult::success(body);
+}
+
+OpResult CoreOperations::import_accounts(const std::string& auth_dir, const Actor& by) {
+  return core_.run_import(auth_dir, by);
+}
+
+std::string CoreOperations::export_yaml() {
+  Config effective = core_.config();
+  RouterSettings s;
+  json all = effective_settings_json();
+  for (auto key : {kSettingPolicy, kSettingThresholds, kSettingAntiFlapping, kSettingFallbackChains,
+                   kSettingAllCritical, kSettingRouteByClientKey, kSettingCircuitBreaker})
+    if (all.contains(std::string(key.substr(7)))) apply_setting(s, key, all[std::string(key.substr(7))]);
+  store_router_settings(effective.router, s);
+  return config_to_yaml(effective, /*redact=*/true);
+}
+
+OpResult CoreOperations::events(std::uint64_t after, std::size_t limit) {
+  if (limit == 0 || limit > 10'000) return bad_request("limit: must be between 1 and 10000");
+  json list = json::array();
+  std::uint64_t last = after;
+  for (const auto& e : core_.read_events(after, limit)) {
+    list.push_back(json::parse(event_to_json_line(e)));
+    last = e.seq;
+  }
+  return OpResult::success({{"events", list}, {"next_after", last}});
+}
+
+OpResult CoreOperations::explain_route(const std::string& model, const std::string& client_key) {
+  if (model.empty()) return bad_request("model: required");
+  RouteCommand cmd;
+  cmd.model = model;
+  cmd.client_key = client_key;
+  cmd.estimate = estimate_usage(0, core_.config().reservations.default_max_tokens);
+  std::string text;
+  caf::scoped_actor self{core_.system()};
+  self->request(core_.router(), caf::infinite, explain_atom::value, cmd)
+      .receive([&](std::string& s) { text = std::move(s); }, [](caf::error&) {});
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return unavailable("router did not answer");
+  return OpResult::success(j);
+}
+
+OpResult CoreOperations::observe(const std::string& account, const QuotaObserved& q, const Actor& by) {
+  if (q.windows.empty()) return bad_request("dimensions: at least one window is required");
+  (void)by;
+  return account_command(account, q);
+}
+
+OpResult CoreOperations::select(const std::string& model, const std::vector<std::string>& exclude,
+                                bool reserve, const Usage& estimate) {
+  RouteCommand cmd;
+  cmd.model = model;
+  cmd.exclude = exclude;
+  cmd.reserve = reserve;
+  cmd.estimate = estimate;
+  cmd.ttl_ms = core_.config().reservations.ttl.count();
+  const RouteReply r = core_.route(std::move(cmd));
+  if (!r.ok) return refusal_result(r);
+  json body = grant_json(r);
+  if (auto spec = core_.spec_of(r.account)) body["provider"] = spec->provider;
+  return OpResult::success(body);
+}
+
+OpResult CoreOperations::reserve(const std::string& account, const std::string& model,
+                                 const Usage& estimate, TimeMs ttl_ms) {
+  if (!core_.spec_of(account)) return not_found("unknown account " + account);
+  RouteCommand cmd;
+  cmd.account = account;
+  cmd.model = model;
+  cmd.estimate = estimate;
+  cmd.ttl_ms = ttl_ms > 0 ? ttl_ms : core_.config().reservations.ttl.count();
+  const RouteReply r = core_.route(std::move(cmd));
+  if (!r.ok) return refusal_result(r);
+  OpResult out = OpResult::success(grant_json(r));
+  out.status = 201;
+  return out;
+}
+
+void CoreOperations::remember_resolution(const std::string& id, const std::string& status) {
+  std::lock_guard lock(mutex_);
+  if (resolved_.size() > 100'000) resolved_.clear();
+  resolved_[id] = status;
+}
+
+OpResult CoreOperations::resolve(const std::string& reservation_id, const std::string& kind,
+                                 const Usage& actual) {
+  if (kind != "commit" && kind != "release" && kind != "cancel")
+    return bad_request("kind: must be commit, release or cancel");
+  for (const auto& [account, s] : core_.account_states()) {
+    if (!s.reservations.count(reservation_id)) continue;
+    EventPayload p = kind == "commit" ? EventPayload{ReservationCommitted{reservation_id, actual, false}}
+                                      : EventPayload{ReservationReleased{reservation_id, kind}};
+    const CommandReply r = core_.propose(account, std::move(p));
+    if (!r.ok) return r.error.rfind("event log", 0) == 0 ? unavailable(r.error)
+                                                          : OpResult::failure(409, "conflict", r.error);
+    const std::string status = kind == "commit" ? "committed" : kind == "release" ? "released" : "cancelled";
+    remember_resolution(reservation_id, status);
+    return OpResult::success({{"status", status}, {"reservation_id", reservation_id}, {"account_id", account}});
+  }
+  std::lock_guard lock(mutex_);
+  if (auto it = resolved_.find(reservation_id); it != resolved_.end())
+    return OpResult::failure(409, "conflict", "reservation " + reservation_id + " is already " + it->second);
+  return not_found("reservation " + reservation_id + " not found");
+}
+
+OpResult CoreOperations::reservation(const std::string& reservation_id) {
+  for (const auto& [account, s] : core_.account_states()) {
+    auto it = s.reservations.find(reservation_id);
+    if (it == s.reservations.end()) continue;
+    const Reservation& r = it->second;
+    return OpResult::success({{"id", r.id}, {"account_id", account}, {"model", r.model}, {"status", "active"},
+                              {"estimate", {{"requests", r.estimate.requests}, {"input_tokens", r.estimate.input_tokens},
+                                            {"output_tokens", r.estimate.output_tokens}}},
+                              {"created_at", time_or_null(r.created_at)}, {"expires_at", time_or_null(r.expires_at)}});
+  }
+  std::lock_guard lock(mutex_);
+  if (auto it = resolved_.find(reservation_id); it != resolved_.end())
+    return OpResult::success({{"id", reservation_id}, {"status", it->second}});
+  return not_found("reservation " + reservation_id + " not found");
+}
+
+OpResult CoreOperations::feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) {
+  if (!core_.spec_of(account)) return not_found("unknown account " + account);
+  Outcome o;
+  o.kind = outcome_of(kind);
+  o.retry_at = retry_hint_ms > 0 ? core_.now() + retry_hint_ms : 0;
+  core_.report(account, o);
+  return OpResult::success({{"status", "feedback recorded"}});
+}
+
+json CoreOperations::distribution() {
+  const TimeMs now = core_.now();
+  std::map<std::string, double> headroom;
+  double total = 0;
+  for (auto [id, s] : core_.account_states()) {
+    roll_windows(s, now);
+    if (status_at(s, now) != AccountStatus::active) continue;
+    const double h = std::max(0.0, 100.0 - max_used_percent(s));
+    if (h <= 0) continue;
+    headroom[id] = h;
+    total += h;
+  }
+  json out = json::object();
+  for (const auto& [id, h] : headroom) out[id] = h / total * 100.0;
+  return out;
+}
+
+OpResult CoreOperations::set_telegram_token(const std::string& token, const Actor& by) {
+  if (!telegram::looks_like_bot_token(token))
+    return bad_request("token: does not look like a Telegram bot token (<digits>:<35 characters>)");
+  try {
+    telegram::SqliteBotStore store(core_.config().storage.db_path);
+    telegram::store_bot_token(store, token, core_.config().telegram.token);
+  } catch (const std::exception& e) {
+    return unavailable(std::string("could not store the token: ") + e.what());
+  }
+  core_.notify_telegram_token(token);
+  spdlog::info("telegram bot token replaced by {}", by);
+  return OpResult::success({{"status", "stored"}});
+}
+
+}  // namespace qg

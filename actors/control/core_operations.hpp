@@ -1,0 +1,68 @@
+// actors/control/core_operations.hpp — qg::Operations over the running core (see operations.hpp).
+//
+// Every verb is validation + one message to the actor that owns the state; the JSON shapes
+// are INTERFACE §4's. Reads (status, accounts) ask the actors for their live state.
+#pragma once
+
+#include "actors/control/operations.hpp"
+#include "config/config.hpp"
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace qg {
+
+class Core;
+
+class CoreOperations : public Operations {
+ public:
+  explicit CoreOperations(Core& core);
+
+  // Where reload re-reads the config from (set by `serve`: same flags/env as at start).
+  using ConfigSource = std::function<std::optional<Config>(std::string& error)>;
+  void set_config_source(ConfigSource source);
+  // Called after a successful reload with the new config (e.g. to refresh credentials).
+  void on_reload(std::function<void(const Config&)> listener);
+
+  nlohmann::json status() override;
+  nlohmann::json accounts() override;
+  OpResult account(const std::string& id) override;
+  OpResult drain(const std::string& id, const Actor& by) override;
+  OpResult resume(const std::string& id, const Actor& by) override;
+  OpResult reset_cooldown(const std::string& id, const Actor& by) override;
+  nlohmann::json reservations() override;
+  OpResult get_setting(const std::string& key) override;
+  OpResult put_setting(const std::string& key, const nlohmann::json& value, const Actor& by) override;
+  OpResult reload(const Actor& by) override;
+  OpResult import_accounts(const std::string& auth_dir, const Actor& by) override;
+  std::string export_yaml() override;
+  OpResult events(std::uint64_t after, std::size_t limit) override;
+  OpResult explain_route(const std::string& model, const std::string& client_key) override;
+  OpResult observe(const std::string& account, const QuotaObserved& q, const Actor& by) override;
+  OpResult select(const std::string& model, const std::vector<std::string>& exclude, bool reserve,
+                  const Usage& estimate) override;
+  OpResult reserve(const std::string& account, const std::string& model, const Usage& estimate,
+                   TimeMs ttl_ms) override;
+  OpResult resolve(const std::string& reservation_id, const std::string& kind,
+                   const Usage& actual) override;
+  OpResult reservation(const std::string& reservation_id) override;
+  OpResult feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) override;
+  nlohmann::json distribution() override;
+  OpResult set_telegram_token(const std::string& token, const Actor& by) override;
+
+ private:
+  OpResult account_command(const std::string& id, EventPayload payload);
+  nlohmann::json effective_settings_json();
+  void remember_resolution(const std::string& id, const std::string& status);
+
+  Core& core_;
+  std::mutex mutex_;
+  ConfigSource config_source_;
+  std::vector<std::function<void(const Config&)>> reload_listeners_;
+  std::unordered_map<std::string, std::string> resolved_;  // recent reservation id -> status
+};
+
+}  // namespace qg

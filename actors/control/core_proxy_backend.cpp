@@ -1,0 +1,89 @@
+// actors/control/core_proxy_backend.cpp
+#include "actors/control/core_proxy_backend.hpp"
+
+#include "actors/control/core.hpp"
+#include "actors/router/circuit_breaker.hpp"
+
+#include <set>
+
+namespace qg {
+
+CoreProxyBackend::CoreProxyBackend(Core& core) : core_(core) { refresh(core.config()); }
+
+void CoreProxyBackend::refresh(const Config& config) {
+  auto c = std::make_shared<Credentials>();
+  for (const auto& a : config.accounts) c->api_keys[a.id] = a.api_key;
+  c->cliproxy_key = config.cliproxy.api_key;
+  c->cliproxy_base_url = config.cliproxy.base_url;
+  c->ttl_ms = config.reservations.ttl.count();
+  std::lock_guard lock(mutex_);
+  credentials_ = std::move(c);
+}
+
+std::shared_ptr<const CoreProxyBackend::Credentials> CoreProxyBackend::credentials() const {
+  std::lock_guard lock(mutex_);
+  return credentials_;
+}
+
+RouteGrant CoreProxyBackend::route_and_reserve(const RouteAsk& ask) {
+  const auto creds = credentials();
+  RouteCommand cmd;
+  cmd.model = ask.model;
+  cmd.client_key = ask.client_key_id;
+  cmd.estimate = ask.estimate;
+  cmd.exclude = ask.exclude_accounts;
+  cmd.ttl_ms = creds->ttl_ms;
+  RouteReply reply = core_.route(std::move(cmd));
+
+  RouteGrant g;
+  if (!reply.ok) {
+    g.http_status = reply.http_status;
+    g.error_code = reply.error_code;
+    g.error_message = reply.message;
+    g.retry_after_s = reply.retry_after_s;
+    return g;
+  }
+  const auto spec = core_.spec_of(reply.account);
+  g.ok = true;
+  g.account_id = reply.account;
+  g.reservation_id = reply.reservation_id;
+  g.provider = spec ? spec->provider : "openai";
+  const bool cliproxy = g.provider == "cliproxy";
+  g.base_url = spec && !spec->base_url.empty() ? spec->base_url : (cliproxy ? creds->cliproxy_base_url : "");
+  g.model_upstream = spec && !spec->prefix.empty() ? spec->prefix + "/" + reply.model_used : reply.model_used;
+  if (auto it = creds->api_keys.find(reply.account); it != creds->api_keys.end()) g.api_key = it->second;
+  else if (cliproxy) g.api_key = creds->cliproxy_key;
+  return g;
+}
+
+void CoreProxyBackend::commit(const std::string& account_id, const std::string& reservation_id,
+                              const Usage& usage, bool estimated) {
+  core_.propose(account_id, ReservationCommitted{reservation_id, usage, estimated});
+}
+
+void CoreProxyBackend::release(const std::string& account_id, const std::string& reservation_id,
+                               const std::string& reason) {
+  core_.propose(account_id, ReservationReleased{reservation_id, reason});
+}
+
+void CoreProxyBackend::report_outcome(const std::string& account_id, const UpstreamOutcome& outcome) {
+  if (!outcome.signals.windows.empty())
+    core_.propose_async(account_id, QuotaObserved{QuotaSource::headers, outcome.signals.windows});
+  Outcome o;
+  o.kind = outcome.kind;
+  o.status = outcome.http_status;
+  o.retry_at = outcome.signals.cooldown_until;
+  core_.report(account_id, o);
+}
+
+std::vector<std::string> CoreProxyBackend::models() {
+  std::set<std::string> all;
+  for (const auto& [id, spec] : core_.specs()) {
+    if (!spec.enabled) continue;
+    for (const auto& m : spec.models)
+      if (m.find('*') == std::string::npos) all.insert(spec.prefix.empty() ? m : spec.prefix + "/" + m);
+  }
+  return {all.begin(), all.end()};
+}
+
+}  // namespace qg

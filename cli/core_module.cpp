@@ -1,0 +1,97 @@
+// cli/core_module.cpp — daemon modules that start the core and mount its HTTP routes.
+//
+//   CoreModule (10): qg::Core — event log, journal, account actors, router. Shares the Core,
+//                    its Operations and ProxyBackend through DaemonServices.
+//   RoutesModule (50): the OpenAI-compatible proxy, the admin API, the Go-compatible advisory
+//                    API and /metrics, all over the same core.
+#include "actors/control/core.hpp"
+#include "actors/control/core_operations.hpp"
+#include "actors/control/core_proxy_backend.hpp"
+#include "cli/daemon_modules.hpp"
+#include "cli/serve_options.hpp"
+#include "config/config_loader.hpp"
+#include "http/admin_routes.hpp"
+#include "http/advisory_routes.hpp"
+#include "http/http_server.hpp"
+#include "http/metrics_routes.hpp"
+#include "http/proxy_routes.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace qg::cli {
+namespace {
+LoadOptions& stored_options() {
+  static LoadOptions options;
+  return options;
+}
+}  // namespace
+void set_serve_load_options(const LoadOptions& options) { stored_options() = options; }
+const LoadOptions& serve_load_options() { return stored_options(); }
+}  // namespace qg::cli
+
+namespace qg {
+namespace {
+
+class CoreModule : public DaemonModule {
+ public:
+  std::string start(DaemonContext& ctx) override {
+    try {
+      core_ = std::shared_ptr<Core>(Core::start(ctx.system, ctx.config).release());
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    auto ops = std::static_pointer_cast<CoreOperations>(core_->operations_ptr());
+    ops->set_config_source([](std::string& error) -> std::optional<Config> {
+      LoadResult loaded = load_config(cli::serve_load_options());
+      if (!loaded.ok()) {
+        error = loaded.error;
+        return std::nullopt;
+      }
+      return loaded.config;
+    });
+    auto proxy = std::static_pointer_cast<CoreProxyBackend>(core_->proxy_ptr());
+    ops->on_reload([proxy](const Config& c) { proxy->refresh(c); });
+    ctx.services.put(core_);
+    ctx.services.put(core_->operations_ptr());
+    ctx.services.put(core_->proxy_ptr());
+    return "";
+  }
+  void stop(DaemonContext&) override {
+    if (core_) core_->stop();
+  }
+
+ private:
+  std::shared_ptr<Core> core_;
+};
+QG_REGISTER_DAEMON_MODULE(10, CoreModule);
+
+class RoutesModule : public DaemonModule {
+ public:
+  std::string start(DaemonContext& ctx) override {
+    auto core = ctx.services.get<Core>();
+    if (!core) return "the core is not running";
+    const Config& c = ctx.config;
+    ProxyOptions proxy;
+    proxy.api_keys = c.server.api_keys;
+    proxy.max_body_bytes = static_cast<std::size_t>(c.server.max_body_bytes);
+    proxy.max_attempts = c.proxy.max_attempts;
+    proxy.connect_timeout_ms = c.proxy.connect_timeout.count();
+    proxy.first_byte_timeout_ms = c.proxy.first_byte_timeout.count();
+    proxy.idle_timeout_ms = c.proxy.idle_timeout.count();
+    proxy.default_max_tokens = c.reservations.default_max_tokens;
+    Operations& ops = core->operations();
+    ctx.http.with_server([&](httplib::Server& server) {
+      register_proxy_routes(server, core->proxy_ptr(), proxy);
+      register_admin_routes(server, ops, AdminRouteOptions{c.server.admin_token});
+      AdvisoryRouteOptions advisory;
+      advisory.admin_token = c.server.admin_token;
+      register_advisory_routes(server, ops, advisory);
+      register_metrics_routes(server, ops);
+    });
+    return "";
+  }
+};
+QG_REGISTER_DAEMON_MODULE(50, RoutesModule);
+
+}  // namespace
+}  // namespace qg
