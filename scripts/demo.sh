@@ -22,6 +22,12 @@ pids=()
 cleanup() {
   trap - EXIT INT TERM
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # give them 10 s to exit cleanly, then SIGKILL (only our own pids)
+  for _ in $(seq 1 100); do
+    alive=0; for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [[ $alive -eq 0 ]] && break; sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && { echo "demo: pid $pid ignored SIGTERM for 10 s, killing" >&2; kill -9 "$pid"; }; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [[ -n "${DEMO_KEEP:-}" ]]; then echo "demo: files kept in $work"; else rm -rf "$work"; fi
 }
