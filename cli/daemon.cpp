@@ -68,14 +68,30 @@ struct Daemon::Impl {
   std::atomic<bool> stop_requested{false};
   Clock::time_point started = Clock::now();
 
+  std::string health_json() const {
+    auto uptime = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
+    return std::string(R"({"status":"ok","version":")") + QG_VERSION + R"(","uptime_s":)" +
+           std::to_string(uptime) + "}";
+  }
+
+  // /health and /ready: answered by the startup handler until the routes open, then by routes.
   void add_health_routes(HttpServer& http) {
+    http.set_startup_handler([this](const std::string& path) {
+      HttpServer::StartupReply reply;
+      if (path == "/health") {
+        reply.status = 200;
+        reply.body = health_json();
+      } else if (path == "/ready") {
+        reply.body = R"({"status":"starting"})";
+      } else {
+        reply.body = R"({"error":{"message":"QuotaGuard is starting","type":"server_error",)"
+                     R"("code":"starting"}})";
+      }
+      return reply;
+    });
     http.with_server([this](httplib::Server& svr) {
       svr.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
-        auto uptime =
-            std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
-        res.set_content(std::string(R"({"status":"ok","version":")") + QG_VERSION +
-                            R"(","uptime_s":)" + std::to_string(uptime) + "}",
-                        "application/json");
+        res.set_content(health_json(), "application/json");
       });
       svr.Get("/ready", [this](const httplib::Request&, httplib::Response& res) {
         if (ready) {
@@ -155,6 +171,7 @@ int Daemon::run() {
   }
 
   if (code == 0) {
+    http.open();
     impl_->ready = true;
     spdlog::info("ready (quotaguard {}, {} modules)", QG_VERSION, started.size());
     int sig = impl_->wait_for_stop(signals);
@@ -168,6 +185,7 @@ int Daemon::run() {
   http.stop();
   for (auto it = started.rbegin(); it != started.rend(); ++it) it->second->stop(ctx);
   started.clear();
+  services.clear();
   system.reset();  // waits for every actor to terminate
   spdlog::info("stopped");
   return code;

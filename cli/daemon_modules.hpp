@@ -13,10 +13,11 @@
 //
 // Start order is ascending `order` (suggested: journal 10, accounts 20, router 30,
 // cliproxy 40, http routes 50, telegram 60); stop runs in reverse after the HTTP listener
-// has stopped accepting. Routes must be added in start() (ctx.http.with_server) — the
-// listener is bound before modules start but serves only what is registered; /ready turns
-// 200 after every module started. A module must terminate its actors in stop(): the actor
-// system waits for all actors when the daemon ends.
+// has stopped accepting. Routes must be added in start() (ctx.http.with_server): the
+// listener already runs, but until every module has started it answers only /health (200)
+// and /ready (503), everything else 503 "starting"; then the routes open (adding routes
+// later throws) and /ready turns 200. A module must terminate its actors in stop(): the
+// actor system waits for all actors when the daemon ends.
 #pragma once
 
 #include "config/config.hpp"
@@ -49,6 +50,9 @@ class DaemonServices {
     auto it = items_.find(std::type_index(typeid(T)));
     return it == items_.end() ? nullptr : std::static_pointer_cast<T>(it->second);
   }
+  // Drops every object (the daemon does so after stopping modules, before the actor system
+  // ends: actor handles held here would keep detached actors' threads waiting).
+  void clear() { items_.clear(); }
 
  private:
   std::map<std::type_index, std::shared_ptr<void>> items_;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <stdexcept>
 #include <cstring>
 #include <thread>
 
@@ -19,6 +20,8 @@ struct HttpServer::Impl {
   httplib::Server server;
   std::thread thread;
   std::atomic<bool> finished{false};  // the accept loop returned
+  std::atomic<bool> open{false};      // routes live (see header)
+  std::function<HttpServer::StartupReply(const std::string&)> startup_handler;
   int port = 0;
 };
 
@@ -41,6 +44,21 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
   svr.set_payload_max_length(impl_->options.max_body_bytes);
   const int threads = impl_->options.threads > 0 ? impl_->options.threads : 1;
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr.set_pre_routing_handler([impl = impl_.get()](const httplib::Request& req,
+                                                    httplib::Response& res) {
+    if (impl->open.load(std::memory_order_acquire)) return httplib::Server::HandlerResponse::Unhandled;
+    StartupReply reply;
+    if (impl->startup_handler) {
+      reply = impl->startup_handler(req.path);
+    } else {
+      reply.body =
+          R"({"error":{"message":"QuotaGuard is starting","type":"server_error","code":"starting"}})";
+    }
+    res.status = reply.status;
+    if (reply.status == 503) res.set_header("Retry-After", "1");
+    res.set_content(reply.body, reply.content_type.c_str());
+    return httplib::Server::HandlerResponse::Handled;
+  });
   svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
                                std::exception_ptr ep) {
     std::string what = "unknown exception";
@@ -61,8 +79,19 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
 HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::with_server(const std::function<void(httplib::Server&)>& configure) {
+  if (impl_->open.load(std::memory_order_acquire))
+    throw std::logic_error("HttpServer::with_server after open(): routes must be added before");
   configure(impl_->server);
 }
+
+void HttpServer::set_startup_handler(std::function<StartupReply(const std::string&)> handler) {
+  if (impl_->server.is_running())
+    throw std::logic_error("HttpServer::set_startup_handler after start()");
+  impl_->startup_handler = std::move(handler);
+}
+
+void HttpServer::open() { impl_->open.store(true, std::memory_order_release); }
+bool HttpServer::is_open() const { return impl_->open.load(std::memory_order_acquire); }
 
 bool HttpServer::bind(std::string& error) {
   const auto& o = impl_->options;

@@ -3,8 +3,14 @@
 // Owns the httplib::Server behind a pimpl so httplib stays out of this header: TCP_NODELAY on,
 // keep-alive kept for many requests, a worker pool of `threads` (one thread per connection,
 // so it bounds concurrent connections and streams), request bodies capped at max_body_bytes.
-// Modules add their routes with with_server() before start(). Binding port 0 picks a free
-// port; port() says which. Usage: configure routes -> bind() -> start() -> ... -> stop().
+// Binding port 0 picks a free port; port() says which.
+//
+// httplib's route tables are not thread-safe, yet the daemon serves /health and /ready while
+// modules still start (and add routes). So the server starts "closed": until open() every
+// request is answered by the startup handler (before httplib looks at any route), and routes
+// may be added with with_server() meanwhile. open() makes the registered routes live; adding
+// routes after it throws std::logic_error.
+// Usage: bind() -> start() -> with_server(add routes)... -> open() -> ... -> stop().
 #pragma once
 
 #include "config/config.hpp"
@@ -38,8 +44,20 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Gives `configure` the underlying server to add routes/handlers. Call before start().
+  // Gives `configure` the underlying server to add routes/handlers. Only before open().
   void with_server(const std::function<void(httplib::Server&)>& configure);
+
+  // Answers every request until open() (default: 503 with an OpenAI-shaped "starting" error).
+  // `path` is the request path; fill status, body and content type of the reply.
+  struct StartupReply {
+    int status = 503;
+    std::string body;
+    std::string content_type = "application/json";
+  };
+  void set_startup_handler(std::function<StartupReply(const std::string& path)> handler);
+  // Routes registered so far go live; idempotent.
+  void open();
+  bool is_open() const;
 
   // Binds the listening socket. False with a one-line `error` when the address is unusable.
   bool bind(std::string& error);
