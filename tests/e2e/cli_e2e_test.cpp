@@ -118,7 +118,7 @@ TEST_CASE("check: non-loopback listen without an admin token fails the config ch
   auto r = run_quotaguard({"check", "--config", cfg});
   CHECK(r.exit_code == 1);
   CHECK(r.out.rfind("FAIL config: server.listen: 0.0.0.0:8318 is not loopback", 0) == 0);
-  r = run_quotaguard({"check", "--config", cfg}, {.env = {{"QUOTAGUARD_ADMIN_TOKEN", "tok-12345"}}});
+  r = run_quotaguard({"check", "--config", cfg}, qg::test::RunOptions().set_env("QUOTAGUARD_ADMIN_TOKEN", "tok-12345"));
   CHECK(r.out.rfind("ok   config: ", 0) == 0);
   CHECK(r.out.find("tok-12345") == std::string::npos);
 }

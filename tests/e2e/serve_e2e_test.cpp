@@ -11,6 +11,7 @@
 using qg::test::DaemonOptions;
 using qg::test::DaemonProcess;
 using qg::test::run_quotaguard;
+using qg::test::RunOptions;
 using qg::test::TempDir;
 
 namespace {
@@ -61,13 +62,13 @@ TEST_CASE("a bad config: exit 2, exactly one line, nothing started") {
   TempDir dir;
   std::string bad = dir.write("bad.yaml", "router:\n  thresholds: {switch: 120}\n");
   auto r = run_quotaguard({"serve", "--config", bad, "--listen", "127.0.0.1:0"},
-                          {.cwd = dir.str()});
+                          RunOptions().in(dir.str()));
   CHECK(r.exit_code == 2);
   CHECK(r.err == bad + ": router.thresholds.switch: 120 is not a percentage (0..100)\n");
   CHECK(r.out.empty());
   CHECK_FALSE(std::filesystem::exists(dir.file("quotaguard.db")));
 
-  r = run_quotaguard({"serve", "--config", dir.file("missing.yaml")}, {.cwd = dir.str()});
+  r = run_quotaguard({"serve", "--config", dir.file("missing.yaml")}, RunOptions().in(dir.str()));
   CHECK(r.exit_code == 2);
   CHECK(r.err == dir.file("missing.yaml") + ": cannot read config file (no such file)\n");
 }
@@ -75,12 +76,12 @@ TEST_CASE("a bad config: exit 2, exactly one line, nothing started") {
 TEST_CASE("./config.yaml and QUOTAGUARD_CONFIG_PATH are found") {
   TempDir dir;
   dir.write("config.yaml", "log: {level: verbose}\n");
-  auto r = run_quotaguard({"serve"}, {.cwd = dir.str()});
+  auto r = run_quotaguard({"serve"}, RunOptions().in(dir.str()));
   CHECK(r.exit_code == 2);
   CHECK(r.err == "config.yaml: log.level: verbose is not one of trace|debug|info|warn|error\n");
 
   std::string other = dir.write("other.yaml", "server: {listen: nowhere}\n");
-  r = run_quotaguard({"serve"}, {.env = {{"QUOTAGUARD_CONFIG_PATH", other}}, .cwd = dir.str()});
+  r = run_quotaguard({"serve"}, RunOptions().in(dir.str()).set_env("QUOTAGUARD_CONFIG_PATH", other));
   CHECK(r.exit_code == 2);
   CHECK(r.err == other + ": server.listen: nowhere is not HOST:PORT\n");
 }
@@ -94,7 +95,7 @@ TEST_CASE("a non-loopback listen without admin_token is refused with exit 2") {
 }
 
 TEST_CASE("JSON logs: every stderr line is one JSON object") {
-  DaemonProcess d({.config_yaml = "log: {level: debug, format: json}\n"});
+  DaemonProcess d(DaemonOptions().config("log: {level: debug, format: json}\n"));
   std::string why;
   REQUIRE_MESSAGE(d.start(&why), why);
   REQUIRE(d.stop() == 0);
@@ -113,7 +114,7 @@ TEST_CASE("JSON logs: every stderr line is one JSON object") {
 }
 
 TEST_CASE("the listening line is printed even when the log level hides info") {
-  DaemonProcess d({.config_yaml = "log: {level: error}\n"});
+  DaemonProcess d(DaemonOptions().config("log: {level: error}\n"));
   std::string why;
   REQUIRE_MESSAGE(d.start(&why), why);
   CHECK(d.stop() == 0);
@@ -121,14 +122,14 @@ TEST_CASE("the listening line is printed even when the log level hides info") {
 }
 
 TEST_CASE("secrets from config and environment never reach the log") {
-  DaemonProcess d({.config_yaml =
-                       "server:\n  admin_token: \"admin-e2e-secret-1\"\n  api_keys: "
-                       "[\"client-e2e-secret-2\"]\n"
-                       "accounts:\n  - {id: a1, provider: openai, api_key: \"${UPSTREAM_KEY}\", "
-                       "base_url: \"http://127.0.0.1:9\"}\n"
-                       "log: {level: trace}\n",
-                   .env = {{"UPSTREAM_KEY", "sk-e2e-secret-3"},
-                           {"QUOTAGUARD_TELEGRAM_TOKEN", "777:tg-e2e-secret-4"}}});
+  DaemonProcess d(DaemonOptions()
+                      .config("server:\n  admin_token: \"admin-e2e-secret-1\"\n  api_keys: "
+                              "[\"client-e2e-secret-2\"]\n"
+                              "accounts:\n  - {id: a1, provider: openai, api_key: "
+                              "\"${UPSTREAM_KEY}\", base_url: \"http://127.0.0.1:9\"}\n"
+                              "log: {level: trace}\n")
+                      .set_env("UPSTREAM_KEY", "sk-e2e-secret-3")
+                      .set_env("QUOTAGUARD_TELEGRAM_TOKEN", "777:tg-e2e-secret-4"));
   std::string why;
   REQUIRE_MESSAGE(d.start(&why), why);
   d.get("/health", {{"Authorization", "Bearer admin-e2e-secret-1"}});

@@ -1,7 +1,7 @@
 // tests/support/daemon_process.hpp — the real quotaguard binary as a child process, for
 // end-to-end tests.
 //
-//   qg::test::DaemonProcess d({.config_yaml = "log: {level: debug}\n"});
+//   qg::test::DaemonProcess d(qg::test::DaemonOptions().config("log: {level: debug}\n"));
 //   REQUIRE_MESSAGE(d.start(), d.stderr_text());      // waits for the port and /ready
 //   auto r = qg::test::http_get("127.0.0.1", d.port(), "/health");
 //   CHECK(d.stop() == 0);                             // SIGTERM, then the exit code
@@ -35,6 +35,9 @@ struct RunOptions {
   std::string cwd;                         // "" = a fresh temp dir
   std::string stdin_text;
   std::chrono::milliseconds timeout = std::chrono::seconds{30};
+
+  RunOptions& in(std::string dir) { cwd = std::move(dir); return *this; }
+  RunOptions& set_env(const std::string& k, std::string v) { env[k] = std::move(v); return *this; }
 };
 
 struct ProcessResult {
@@ -54,6 +57,10 @@ struct DaemonOptions {
   std::string listen = "127.0.0.1:0";      // "" = no --listen flag
   bool wait_ready = true;                  // start() also waits for GET /ready == 200
   std::chrono::milliseconds start_timeout = std::chrono::seconds{20};
+
+  DaemonOptions& config(std::string yaml) { config_yaml = std::move(yaml); return *this; }
+  DaemonOptions& set_env(const std::string& k, std::string v) { env[k] = std::move(v); return *this; }
+  DaemonOptions& arg(std::string a) { args.push_back(std::move(a)); return *this; }
 };
 
 class DaemonProcess {
