@@ -1,0 +1,140 @@
+// cli/route_command.cpp — `quotaguard route --model M [--client-key K] [--json] [--offline]`.
+//
+// Prints the decision the router would take now for model M, without reserving anything: the
+// chosen account, each candidate's score and windows, and each excluded account with its
+// reason (actors/router/route_explain.hpp describes the JSON).
+//   1. Unless --offline: ask the running daemon, GET /api/v1/route?model=M on --url or
+//      server.listen (admin token from config). Its answer is the live view, breakers included.
+//   2. If no daemon answers: rebuild the state from the event log (storage.db_path / --db,
+//      read-only), bring it in line with config.yaml (config accounts and router settings, as the
+//      daemon does at start-up) and decide offline. The output says which source it used.
+// Exit: 0 an account was chosen; 1 none qualifies (or the daemon refused the request);
+// 2 usage/config/storage error.
+#include "actors/control/config_sync.hpp"
+#include "actors/router/route_decision.hpp"
+#include "actors/router/route_explain.hpp"
+#include "actors/system_state.hpp"
+#include "cli/command_registry.hpp"
+#include "cli/config_options.hpp"
+#include "config/listen_address.hpp"
+#include "persistence/database.hpp"
+#include "persistence/recovery.hpp"
+
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+namespace {
+
+using nlohmann::json;
+
+struct RouteFlags {
+  qg::LoadOptions load;
+  std::string model;
+  std::string client_key;
+  std::string url;
+  bool json = false;
+  bool offline = false;
+};
+
+qg::TimeMs wall_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The daemon's explanation, or nullopt when no daemon answers. `error` is set when one
+// answered with an error status.
+std::optional<json> ask_daemon(const qg::Config& cfg, const RouteFlags& f, std::string& error) {
+  std::unique_ptr<httplib::Client> client;
+  if (!f.url.empty()) {
+    client = std::make_unique<httplib::Client>(f.url);
+  } else {
+    auto listen = qg::parse_listen(cfg.server.listen);
+    if (!listen || listen->port == 0) return std::nullopt;
+    std::string host = listen->host;
+    if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+    if (host == "::") host = "::1";
+    client = std::make_unique<httplib::Client>(host, listen->port);
+  }
+  client->set_connection_timeout(1, 0);
+  client->set_read_timeout(10, 0);
+  httplib::Headers headers;
+  if (!cfg.server.admin_token.empty()) headers.emplace("Authorization", "Bearer " + cfg.server.admin_token);
+  httplib::Params params{{"model", f.model}};
+  if (!f.client_key.empty()) params.emplace("client_key", f.client_key);
+  auto res = client->Get("/api/v1/route", params, headers);
+  if (!res) return std::nullopt;
+  json body = json::parse(res->body, nullptr, false);
+  if (res->status >= 300 || !body.is_object()) {
+    const std::string message = body.is_object() && body.contains("error") && body["error"].is_object()
+                                    ? body["error"].value("message", "") : res->body.substr(0, 200);
+    error = "daemon answered " + std::to_string(res->status) + ": " + message;
+    return std::nullopt;
+  }
+  return body;
+}
+
+// The explanation rebuilt from the event log plus config.yaml.
+json decide_offline(const qg::Config& cfg, const RouteFlags& f, qg::TimeMs now) {
+  qg::SystemState state;
+  std::error_code ec;
+  if (std::filesystem::exists(cfg.storage.db_path, ec)) {
+    auto db = qg::Database::open({cfg.storage.db_path, qg::OpenMode::read_only});
+    state = qg::recover(*db).state;
+  }
+  for (const auto& e : qg::config_sync_events(cfg, state, now)) apply(state, e);
+  const qg::RouterSettings settings =
+      qg::effective_settings(qg::router_settings_from(cfg.router), state.router);
+  const qg::RouterView view = qg::make_view(state.accounts, now);
+  // The same estimate the daemon explains with (GET /api/v1/route).
+  const qg::RouteRequest request{f.model, f.client_key, qg::estimate_usage(0, cfg.reservations.default_max_tokens), {}};
+  const qg::Decision d = qg::decide(view, state.router, request, settings, now, {}, qg::DecideOptions{true, 4});
+  return qg::explain_json(d, view, settings, now);
+}
+
+void run_route(const RouteFlags& f) {
+  const auto loaded = qg::cli::load_config_or_exit(f.load);
+  std::string daemon_error;
+  std::optional<json> explained;
+  std::string source = "daemon";
+  if (!f.offline) explained = ask_daemon(loaded.config, f, daemon_error);
+  if (!daemon_error.empty()) {
+    std::fprintf(stderr, "quotaguard route: %s\n", daemon_error.c_str());
+    qg::cli::exit_with(1);
+  }
+  if (!explained) {
+    source = "offline (event log " + loaded.config.storage.db_path + ")";
+    try {
+      explained = decide_offline(loaded.config, f, wall_now());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "quotaguard route: %s\n", e.what());
+      qg::cli::exit_with(2);
+    }
+  }
+  (*explained)["source"] = source;
+  if (f.json) std::printf("%s\n", explained->dump(2).c_str());
+  else std::printf("source: %s\n%s", source.c_str(), qg::explain_text(*explained).c_str());
+  if (!explained->contains("chosen") || (*explained)["chosen"].is_null()) qg::cli::exit_with(1);
+}
+
+}  // namespace
+
+void add_route_command(CLI::App& root) {
+  auto flags = std::make_shared<RouteFlags>();
+  auto* cmd = root.add_subcommand("route", "explain the account the router would choose now for a model");
+  cmd->add_option("--model", flags->model, "the model a client would ask for")->required();
+  cmd->add_option("--client-key", flags->client_key, "client key name/fingerprint (router.route_by_client_key)");
+  cmd->add_flag("--json", flags->json, "print the decision as JSON");
+  cmd->add_option("--url", flags->url, "daemon base URL (default: server.listen)");
+  cmd->add_flag("--offline", flags->offline, "do not ask a running daemon; rebuild from the event log");
+  qg::cli::add_config_flag(*cmd, flags->load);
+  qg::cli::add_db_flag(*cmd, flags->load);
+  cmd->callback([flags] { run_route(*flags); });
+}
+QG_REGISTER_COMMAND(add_route_command);
