@@ -34,12 +34,12 @@ ManagementError classify(int status, const std::string& body) {
     case 401:
       e.kind = ManagementErrorKind::unauthorized;
       e.message = "CLIProxyAPI management key rejected (401: " + text +
-                  "); polling stopped — fix cliproxy.management_key (5 failures ban the IP for 30 min)";
+                  "): fix cliproxy.management_key; not retried (5 failures ban the IP for 30 min)";
       break;
     case 403:
       if (text.find("banned") != std::string::npos) {
         e.kind = ManagementErrorKind::banned;
-        e.message = "CLIProxyAPI banned this IP after failed management logins (403: " + text + "); polling stopped";
+        e.message = "CLIProxyAPI banned this IP after failed management logins (403: " + text + "); not retried";
       } else {
         e.kind = ManagementErrorKind::forbidden;
         e.message = "CLIProxyAPI management API refused (403: " + text + ")";

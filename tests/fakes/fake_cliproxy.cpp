@@ -146,8 +146,9 @@ class FakeCliproxy {
       reply(res, 200, {{"status", "ok"}, {"auth_index", index}, {"models", json::array({"gpt-5.4"})}});
     }));
 
-    svr.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+    svr.Get("/v1/models", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mu_);
+      if (!client_key_ok(req)) return reply_bad_key(res);
       json data = json::array();
       for (auto& f : listing()) {
         std::string prefix = f.value("prefix", "");
@@ -192,6 +193,14 @@ class FakeCliproxy {
   static void reply(httplib::Response& res, int status, const json& body) {
     res.status = status;
     res.set_content(body.dump(), "application/json");
+  }
+
+  // CLIProxyAPI `api-keys` (only when --api-key is given).
+  bool client_key_ok(const httplib::Request& req) const {
+    return opt_.api_key.empty() || req.get_header_value("Authorization") == "Bearer " + opt_.api_key;
+  }
+  static void reply_bad_key(httplib::Response& res) {
+    reply(res, 401, {{"error", {{"message", "Invalid API key"}, {"type", "invalid_request_error"}, {"code", "invalid_api_key"}}}});
   }
 
   // The listing, from the auth dir (live) or the sample, with control overrides applied.
@@ -284,8 +293,7 @@ class FakeCliproxy {
 
   void chat(const httplib::Request& req, httplib::Response& res) {
     ++stats_["chat"];
-    if (!opt_.api_key.empty() && req.get_header_value("Authorization") != "Bearer " + opt_.api_key)
-      return reply(res, 401, {{"error", {{"message", "Invalid API key"}, {"type", "invalid_request_error"}, {"code", "invalid_api_key"}}}});
+    if (!client_key_ok(req)) return reply_bad_key(res);
     json body = json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body["model"].is_string())
       return reply(res, 400, {{"error", {{"message", "model is required"}, {"type", "invalid_request_error"}, {"code", "invalid_request"}}}});
