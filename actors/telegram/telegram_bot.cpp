@@ -96,6 +96,23 @@ BotHealth TelegramBot::health() const {
   return health_;
 }
 
+void TelegramBot::on_health(std::function<void(const BotHealth&)> listener) {
+  std::lock_guard lock(mu_);
+  health_listener_ = std::move(listener);
+}
+
+void TelegramBot::report_health() {
+  std::function<void(const BotHealth&)> listener;
+  BotHealth now;
+  {
+    std::lock_guard lock(mu_);
+    if (!health_listener_ || health_ == reported_) return;
+    reported_ = now = health_;
+    listener = health_listener_;
+  }
+  listener(now);
+}
+
 std::shared_ptr<BotApi> TelegramBot::api() const {
   std::lock_guard lock(mu_);
   return health_.polling ? api_ : nullptr;
@@ -173,6 +190,7 @@ bool TelegramBot::ensure_client(std::string& failure) {
 void TelegramBot::poll_loop() {
   int failures = 0;
   while (!stopping_) {
+    report_health();
     std::string failure;
     if (!ensure_client(failure)) {
       set_error(failure);

@@ -59,6 +59,7 @@ struct BotHealth {
   std::string bot_username;
   std::string token_source;        // environment | settings | config | none
   std::string error;               // last problem, "" when healthy
+  bool operator==(const BotHealth&) const = default;
 };
 
 class TelegramBot {
@@ -75,6 +76,8 @@ class TelegramBot {
   // The stored token changed (Operations::set_telegram_token calls this): re-read it now.
   void token_changed();
   BotHealth health() const;
+  // Called from the poller thread whenever health() changes (e.g. to feed GET /api/v1/status).
+  void on_health(std::function<void(const BotHealth&)> listener);
   // The command handler, shared with POST /api/v1/telegram/update.
   BotCommands& commands() { return commands_; }
 
@@ -89,6 +92,7 @@ class TelegramBot {
   void sleep_for(TimeMs ms, bool& wake);  // returns early on stop or when `wake` is set
   std::shared_ptr<BotApi> api() const;
   void set_error(std::string error);
+  void report_health();
 
   BotOptions options_;
   Operations& ops_;
@@ -105,6 +109,8 @@ class TelegramBot {
   bool poll_wake_ = false;         // token changed / stop
   bool alert_wake_ = false;        // stop
   BotHealth health_;
+  BotHealth reported_;
+  std::function<void(const BotHealth&)> health_listener_;
 
   std::atomic<bool> stopping_{false};
   std::optional<std::int64_t> next_offset_;

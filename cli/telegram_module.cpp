@@ -1,0 +1,93 @@
+// cli/telegram_module.cpp — the Telegram bot inside `quotaguard serve` (daemon module 60).
+//
+// Always mounts POST /api/v1/telegram/update (an existing bot forwarding /qg_* messages needs
+// no telegram.enabled: it owns the token). With telegram.enabled it also starts the polling
+// bot (actors/telegram/telegram_bot.hpp) over the core's Operations, with its own settings-
+// table connection; Operations::set_telegram_token reaches it through Core::on_telegram_token,
+// and its health feeds GET /api/v1/status ("telegram").
+#include "actors/control/core.hpp"
+#include "actors/telegram/bot_settings.hpp"
+#include "actors/telegram/telegram_bot.hpp"
+#include "cli/daemon_modules.hpp"
+#include "http/http_server.hpp"
+#include "http/telegram_client.hpp"
+#include "http/telegram_routes.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+
+namespace qg {
+namespace {
+
+TimeMs wall_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+class TelegramModule : public DaemonModule {
+ public:
+  std::string start(DaemonContext& ctx) override {
+    auto core = ctx.services.get<Core>();
+    if (!core) return "the core is not running";
+    const TelegramConfig& t = ctx.config.telegram;
+    telegram::CommandsOptions commands;
+    commands.admins = t.admins;
+    Operations& ops = core->operations();
+    if (t.enabled) {
+      const std::string bad_base = telegram::TelegramClient::validate_api_base(t.api_base);
+      if (!bad_base.empty()) return bad_base;
+      try {
+        store_ = std::make_unique<telegram::SqliteBotStore>(ctx.config.storage.db_path);
+      } catch (const std::exception& e) {
+        return std::string("telegram: ") + e.what();
+      }
+      telegram::BotOptions options;
+      options.config_token = t.token;
+      if (const char* env = std::getenv("QUOTAGUARD_TELEGRAM_TOKEN")) options.env_token = env;
+      options.alert_chat = t.alert_chat;
+      options.commands = commands;
+      bot_ = std::make_shared<telegram::TelegramBot>(options, ops, *store_,
+                                                     telegram::telegram_client_factory(t.api_base), wall_now);
+      std::weak_ptr<telegram::TelegramBot> weak = bot_;
+      core->on_telegram_token([weak](const std::string&) {
+        if (auto bot = weak.lock()) bot->token_changed();
+      });
+      std::weak_ptr<Core> weak_core = core;
+      bot_->on_health([weak_core](const telegram::BotHealth& h) {
+        auto c = weak_core.lock();
+        if (!c) return;
+        ComponentHealth health;
+        health.enabled = true;
+        health.healthy = h.polling && h.error.empty();
+        health.detail = h.polling ? "polling as @" + h.bot_username + " (token from " + h.token_source + ")"
+                                  : h.error;
+        if (health.healthy) health.last_ok = wall_now();
+        c->set_health("telegram", health);
+      });
+      if (t.admins.empty())
+        spdlog::warn("telegram: telegram.admins is empty; the bot will refuse every command");
+      bot_->start();
+    } else {
+      standalone_ = std::make_unique<telegram::BotCommands>(ops, commands, wall_now);
+    }
+    telegram::BotCommands& handler = bot_ ? bot_->commands() : *standalone_;
+    const std::string admin_token = ctx.config.server.admin_token;
+    ctx.http.with_server([&](httplib::Server& server) { register_telegram_routes(server, handler, admin_token); });
+    return "";
+  }
+
+  void stop(DaemonContext&) override {
+    if (bot_) bot_->stop();
+  }
+
+ private:
+  std::unique_ptr<telegram::SqliteBotStore> store_;
+  std::shared_ptr<telegram::TelegramBot> bot_;
+  std::unique_ptr<telegram::BotCommands> standalone_;
+};
+QG_REGISTER_DAEMON_MODULE(60, TelegramModule);
+
+}  // namespace
+}  // namespace qg
