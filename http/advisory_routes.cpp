@@ -71,12 +71,15 @@ struct ReservationContext {
   }
 };
 
+// A resolved reservation may no longer name its account: its percent mapping then has no
+// windows, and resolving it answers 409 (already resolved).
 ReservationContext reservation_context(Operations& ops, const std::string& id) {
   ReservationContext c;
   c.reservation = ops.reservation(id);
-  if (c.reservation.ok())
-    c.account = ops.account(c.reservation.body.value(
-        "account", c.reservation.body.value("account_id", std::string())));
+  if (!c.reservation.ok()) return c;
+  const std::string account =
+      c.reservation.body.value("account", c.reservation.body.value("account_id", std::string()));
+  if (!account.empty()) c.account = ops.account(account);
   return c;
 }
 

@@ -6,13 +6,15 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <map>
 
 namespace qg {
 
 void refresh_state_metrics(const nlohmann::json& accounts, const nlohmann::json& status) {
   using metrics::LabelValues;
-  std::vector<std::pair<LabelValues, double>> ratios;
+  // A config window and an observed window can share metric and length: export the tighter.
+  std::map<LabelValues, double> ratios;
   std::map<std::string, double> by_state = {
       {"active", 0}, {"draining", 0}, {"cooldown", 0}, {"disabled", 0}, {"exhausted", 0}};
   for (const auto& a : accounts.value("accounts", nlohmann::json::array())) {
@@ -20,11 +22,12 @@ void refresh_state_metrics(const nlohmann::json& accounts, const nlohmann::json&
     by_state[a.value("state", std::string("active"))] += 1;
     for (const auto& w : windows_of(a)) {
       if (w.limit <= 0) continue;
-      ratios.push_back({{id, to_string(w.metric), window_text(w.window_s)},
-                        static_cast<double>(w.used + w.reserved) / static_cast<double>(w.limit)});
+      const double ratio = static_cast<double>(w.used + w.reserved) / static_cast<double>(w.limit);
+      auto [it, fresh] = ratios.emplace(LabelValues{id, to_string(w.metric), window_text(w.window_s)}, ratio);
+      if (!fresh) it->second = std::max(it->second, ratio);
     }
   }
-  metrics::quota_used_ratio().replace(std::move(ratios));
+  metrics::quota_used_ratio().replace({ratios.begin(), ratios.end()});
   std::vector<std::pair<LabelValues, double>> states;
   for (const auto& [state, n] : by_state) states.push_back({{state}, n});
   metrics::accounts_by_state().replace(std::move(states));

@@ -35,7 +35,8 @@ HistogramFamily& journal_batch_size();
 CounterFamily& events_total();
 
 // --- State [scrape] ----------------------------------------------------------------------
-// quotaguard_quota_used_ratio{account,metric,window}: (used + reserved) / limit, 0..1+.
+// quotaguard_quota_used_ratio{account,metric,window}: (used + reserved) / limit, 0..1+; the
+// tighter one when a config and an observed window share metric and length.
 SnapshotFamily& quota_used_ratio();
 // quotaguard_open_reservations: reservations created and not yet resolved.
 SnapshotFamily& open_reservations();

@@ -75,3 +75,14 @@ TEST_CASE("/metrics reflects quota use, open reservations, cooldowns and account
   CHECK(sample_value(m, "quotaguard_cooldowns_active", {}) == 1);
   CHECK(sample_value(m, "quotaguard_accounts", {{"state", "cooldown"}}) == 1);
 }
+
+TEST_CASE("a config and an observed window of the same metric and length export one series") {
+  ApiTestServer srv;
+  auto c = srv.client();
+  REQUIRE(c.Post("/ingest", R"({"account_id":"acc-b","dimensions":[{"type":"RPM","limit":100,"used":60}]})",
+                 "application/json")->status == 200);
+  const auto m = scrape(srv);  // the strict parser rejects duplicate series
+  CHECK(sample_value(m, "quotaguard_quota_used_ratio",
+                     {{"account", "acc-b"}, {"metric", "requests"}, {"window", "1m"}}) ==
+        doctest::Approx(0.6));
+}

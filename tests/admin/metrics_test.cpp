@@ -8,7 +8,11 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
+#include <fstream>
+#include <regex>
 #include <cmath>
 #include <thread>
 
@@ -173,4 +177,35 @@ TEST_CASE("the strict parser rejects malformed exposition text") {
     CHECK_THROWS_AS(parse_prometheus_text(text), PromParseError);
   }
   CHECK_NOTHROW(parse_prometheus_text("# HELP x y\n# TYPE x gauge\nx{a=\"b\\\"\"} 1.5e3 1700000000000\n"));
+}
+
+TEST_CASE("the Grafana dashboard is valid JSON and queries only families that exist") {
+  std::ifstream in(std::string(QG_SOURCE_DIR) + "/docs/grafana-dashboard.json");
+  REQUIRE(in);
+  const auto dash = nlohmann::json::parse(in, nullptr, false);
+  REQUIRE_FALSE(dash.is_discarded());
+  REQUIRE(dash["panels"].is_array());
+  register_quotaguard_metrics();
+  const auto fams = parse_prometheus_text(registry().render());
+  const std::regex name_re("quotaguard_[a-z_]+");
+  std::size_t names = 0;
+  for (const auto& panel : dash["panels"]) {
+    REQUIRE(panel["targets"].is_array());
+    for (const auto& target : panel["targets"]) {
+      const std::string expr = target["expr"];
+      for (std::sregex_iterator it(expr.begin(), expr.end(), name_re), end; it != end; ++it) {
+        std::string name = it->str();
+        for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+          const std::string s(suffix);
+          if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0 &&
+              fams.count(name.substr(0, name.size() - s.size())))
+            name = name.substr(0, name.size() - s.size());
+        }
+        INFO(panel["title"].get<std::string>() << ": " << name);
+        CHECK(fams.count(name) == 1);
+        ++names;
+      }
+    }
+  }
+  CHECK(names >= 15);
 }

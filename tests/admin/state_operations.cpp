@@ -278,8 +278,10 @@ OpResult StateOperations::reservation(const std::string& id) {
   if (it == reservation_account_.end())
     return OpResult::failure(404, "not_found", "unknown reservation: " + id);
   const auto& s = state_.accounts.at(it->second);
-  nlohmann::json body = {{"id", id}, {"account", it->second}};
+  // Like the daemon's: a resolved reservation no longer names its account.
+  nlohmann::json body = {{"id", id}};
   if (auto r = s.reservations.find(id); r != s.reservations.end()) {
+    body["account_id"] = it->second;
     body["status"] = "active";
     body["estimate"] = usage_json(r->second.estimate);
     body["expires_at"] = format_iso8601_ms(r->second.expires_at);

@@ -1,0 +1,201 @@
+// cli/quotas_command.cpp — `quotaguard quotas [--json] [--url URL] [--config P] [--db P]`.
+//
+// Prints a quota table per account and window.
+//   1. Asks the running daemon: GET /api/v1/accounts on --url, else server.listen, with the
+//      admin token from config or QUOTAGUARD_ADMIN_TOKEN (the loader applies the env var).
+//   2. If no daemon answers: rebuilds the state from the event log (storage.db_path / --db,
+//      read-only, newest snapshot + tail), brings in the accounts and limits of config.yaml
+//      the way the daemon does at start-up, and labels the output
+//      "offline (from event log at seq N)".
+// --json prints {"source", "accounts":[INTERFACE §4 account objects]} (offline also "seq").
+// Exit: 0 shown; 1 the daemon answered with an error (e.g. 401: wrong token); 2 usage,
+// config or storage error.
+#include "actors/control/config_sync.hpp"
+#include "actors/system_state.hpp"
+#include "cli/command_registry.hpp"
+#include "cli/config_options.hpp"
+#include "config/listen_address.hpp"
+#include "persistence/database.hpp"
+#include "persistence/recovery.hpp"
+#include "persistence/state_codec.hpp"
+
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+namespace {
+
+using nlohmann::json;
+
+struct QuotasFlags {
+  qg::LoadOptions load;
+  std::string url;
+  bool json = false;
+};
+
+qg::TimeMs wall_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::unique_ptr<httplib::Client> daemon_client(const qg::Config& cfg, const std::string& url,
+                                               std::string& where) {
+  if (!url.empty()) {
+    where = url;
+    return std::make_unique<httplib::Client>(url);
+  }
+  auto listen = qg::parse_listen(cfg.server.listen);
+  if (!listen || listen->port == 0) return nullptr;
+  std::string host = listen->host;
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  where = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+          std::to_string(listen->port);
+  return std::make_unique<httplib::Client>(host, listen->port);
+}
+
+// The daemon's accounts, or nullopt when no daemon answers. `error` is set when one answered
+// with an error status or something that is not the accounts list.
+std::optional<json> ask_daemon(const qg::Config& cfg, const QuotasFlags& f, std::string& source,
+                               std::string& error) {
+  std::string where;
+  auto client = daemon_client(cfg, f.url, where);
+  if (!client) return std::nullopt;
+  if (!client->is_valid()) {
+    error = "--url " + f.url + " is not a valid http(s) URL";
+    return std::nullopt;
+  }
+  client->set_connection_timeout(1, 0);
+  client->set_read_timeout(10, 0);
+  std::string token = cfg.server.admin_token;
+  if (token.empty())
+    if (const char* env = std::getenv("QUOTAGUARD_ADMIN_TOKEN")) token = env;
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  auto res = client->Get("/api/v1/accounts", headers);
+  if (!res) return std::nullopt;
+  json body = json::parse(res->body, nullptr, false);
+  if (res->status != 200 || !body.is_object() || !body.contains("accounts")) {
+    const bool shaped = body.is_object() && body.contains("error") && body["error"].is_object();
+    error = "daemon at " + where + " answered " + std::to_string(res->status) + ": " +
+            (shaped ? body["error"].value("message", "") : res->body.substr(0, 200));
+    return std::nullopt;
+  }
+  source = "daemon at " + where;
+  return body;
+}
+
+json rebuild_offline(const qg::Config& cfg, std::uint64_t& seq) {
+  qg::SystemState state;
+  std::error_code ec;
+  if (std::filesystem::exists(cfg.storage.db_path, ec)) {
+    auto db = qg::Database::open({cfg.storage.db_path, qg::OpenMode::read_only});
+    state = qg::recover(*db).state;
+  }
+  seq = state.last_seq;
+  const qg::TimeMs now = wall_now();
+  for (const auto& e : qg::config_sync_events(cfg, state, now)) apply(state, e);
+  return qg::state_summary_json(state, now);
+}
+
+std::string cell(const json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>().empty() ? "-" : v.get<std::string>();
+  if (v.is_number_float()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", v.get<double>());
+    return buf;
+  }
+  return v.dump();
+}
+
+void print_table(const json& accounts) {
+  std::vector<std::vector<std::string>> rows = {
+      {"ACCOUNT", "PROVIDER", "STATE", "METRIC", "WINDOW", "USED", "RESERVED", "LIMIT",
+       "REMAINING", "USED%", "RESETS AT", "SOURCE"}};
+  for (const auto& a : accounts) {
+    const std::vector<std::string> head = {cell(a.value("id", json())), cell(a.value("provider", json())),
+                                           cell(a.value("state", json()))};
+    const json windows = a.value("windows", json::array());
+    if (windows.empty()) {
+      auto row = head;
+      row.insert(row.end(), {"-", "-", "-", "-", "-", "-", "-", "-", "-"});
+      rows.push_back(row);
+    }
+    for (const auto& w : windows) {
+      auto row = head;
+      const std::int64_t limit = w.value("limit", json(0)).is_number() ? w["limit"].get<std::int64_t>() : 0;
+      const double used = w.value("used", json(0)).is_number() ? w["used"].get<double>() : 0;
+      const double reserved = w.value("reserved", json(0)).is_number() ? w["reserved"].get<double>() : 0;
+      const std::string percent = limit > 0 ? cell(json((used + reserved) * 100.0 / static_cast<double>(limit))) + "%" : "-";
+      row.insert(row.end(), {cell(w.value("metric", json())), cell(w.value("window", json())),
+                             cell(w.value("used", json())), cell(w.value("reserved", json())),
+                             limit > 0 ? std::to_string(limit) : "unknown",
+                             limit > 0 ? cell(w.value("remaining", json())) : "-", percent,
+                             cell(w.value("reset_at", json())), cell(w.value("source", json()))});
+      rows.push_back(row);
+    }
+  }
+  std::vector<std::size_t> width(rows.front().size(), 0);
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
+void run_quotas(const QuotasFlags& f) {
+  const auto loaded = qg::cli::load_config_or_exit(f.load);
+  std::string source, error;
+  json out;
+  if (auto live = ask_daemon(loaded.config, f, source, error)) {
+    out = {{"source", source}, {"accounts", (*live)["accounts"]}};
+  } else if (!error.empty()) {
+    std::fprintf(stderr, "quotaguard quotas: %s\n", error.c_str());
+    qg::cli::exit_with(1);
+  } else {
+    std::uint64_t seq = 0;
+    try {
+      json summary = rebuild_offline(loaded.config, seq);
+      out = {{"source", "offline (from event log at seq " + std::to_string(seq) + ")"},
+             {"seq", seq},
+             {"db_path", loaded.config.storage.db_path},
+             {"accounts", summary.value("accounts", json::array())}};
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "quotaguard quotas: %s\n", e.what());
+      qg::cli::exit_with(2);
+    }
+  }
+  if (f.json) {
+    std::printf("%s\n", out.dump(2).c_str());
+    return;
+  }
+  std::printf("source: %s\n", out["source"].get<std::string>().c_str());
+  print_table(out["accounts"]);
+}
+
+}  // namespace
+
+void add_quotas_command(CLI::App& root) {
+  auto flags = std::make_shared<QuotasFlags>();
+  auto* cmd = root.add_subcommand("quotas", "quota table per account and window from the running daemon");
+  cmd->add_flag("--json", flags->json, "print {\"source\",\"accounts\":[...]} as JSON");
+  cmd->add_option("--url", flags->url, "daemon base URL, e.g. http://127.0.0.1:8318 (default: server.listen)");
+  qg::cli::add_config_flag(*cmd, flags->load);
+  qg::cli::add_db_flag(*cmd, flags->load);
+  cmd->callback([flags] { run_quotas(*flags); });
+}
+QG_REGISTER_COMMAND(add_quotas_command);
