@@ -1,6 +1,5 @@
 // tests/cliproxy/discovery_test.cpp — scan a real folder built from every sample auth type
 // plus the bad-file kinds; reconcile against known accounts across scans.
-#include "cliproxy/auth_dir.hpp"
 #include "cliproxy/discovery.hpp"
 #include "tests/cliproxy/cliproxy_test_support.hpp"
 
@@ -240,14 +239,6 @@ TEST_CASE("missing folder is an error that removes nothing; base_url is applied"
   fs::copy_file(fixture_dir() / "auth-types/claude.json", tmp.path() / "c.json");
   auto with_url = scan_auth_dir(tmp.path(), {}, kNow, ScanOptions{"http://127.0.0.1:8317"});
   CHECK(with_url.accounts.at("claude-dave@example.com").base_url == "http://127.0.0.1:8317");
-}
-
-TEST_CASE("auth dir precedence: CLI arg > env > config > default, ~ expanded") {
-  CHECK(resolve_auth_dir("/cli", "/env", "/cfg", "/home/u") == "/cli");
-  CHECK(resolve_auth_dir("", "/env", "/cfg", "/home/u") == "/env");
-  CHECK(resolve_auth_dir("", "", "~/cfg", "/home/u") == "/home/u/cfg");
-  CHECK(resolve_auth_dir("", "", "", "/home/u") == "/home/u/.cli-proxy-api");
-  CHECK(expand_home("~other/x", "/home/u") == "~other/x");
 }
 
 TEST_CASE("results JSON has exactly the setup --json fields") {

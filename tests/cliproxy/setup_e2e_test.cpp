@@ -99,7 +99,7 @@ TEST_CASE("setup records every sample account; a second run is unchanged; no sec
   CHECK(leaked_secret(third.out + third.err) == "");
 }
 
-TEST_CASE("setup --dry-run writes nothing; AUTH_DIR from the environment") {
+TEST_CASE("setup --dry-run writes nothing; AUTH_DIR precedence: argument > environment > config") {
   SetupEnv env;
   auto r = env.setup({"--dry-run"}, {"QUOTAGUARD_CLIPROXY_AUTH_PATH=" + env.auth.string()});
   INFO(r.err);
@@ -107,6 +107,17 @@ TEST_CASE("setup --dry-run writes nothing; AUTH_DIR from the environment") {
   CHECK(r.out.find("9 added") != std::string::npos);
   CHECK(r.out.find("dry run: nothing recorded") != std::string::npos);
   CHECK_FALSE(fs::exists(env.db));
+
+  // The AUTH_DIR argument beats the environment, which beats cliproxy.auth_dir.
+  env.write_config("cliproxy:\n  auth_dir: \"" + (env.tmp.path() / "from-config").string() + "\"\n");
+  auto arg = env.setup({env.auth.string(), "--dry-run"}, {"QUOTAGUARD_CLIPROXY_AUTH_PATH=/nonexistent/env"});
+  CHECK(arg.exit_code == 0);
+  auto from_env = env.setup({"--dry-run"}, {"QUOTAGUARD_CLIPROXY_AUTH_PATH=/nonexistent/env"});
+  CHECK(from_env.exit_code == 2);
+  CHECK(from_env.err.find("/nonexistent/env") != std::string::npos);
+  auto from_config = env.setup({"--dry-run"});
+  CHECK(from_config.exit_code == 2);
+  CHECK(from_config.err.find("from-config") != std::string::npos);
 }
 
 TEST_CASE("setup with a missing folder: one line naming it, exit 2") {
