@@ -1,0 +1,60 @@
+// End-to-end: kill -9 with reservations open, restart, and the log stays auditable; open
+// reservations are expired once their TTL has passed and nothing is counted twice.
+#include "tests/e2e_proxy/e2e_fixture.hpp"
+#include "tests/http/fake_provider_process.hpp"
+#include "tests/support/http_call.hpp"
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+using namespace qg::test;
+using nlohmann::json;
+
+TEST_CASE("reservations open at a crash are expired at restart after their TTL") {
+  FakeProviderProcess fake({"--models", "m"});
+  E2eDaemon qg;
+  const std::vector<E2eAccount> accounts = {{"a1", fake.port(), "sk-e2e-r1", 10}};
+  qg.start(accounts);
+  REQUIRE(qg.chat("m").status == 200);
+  // Two reservations held by an advisory client, then the daemon dies.
+  for (int i = 0; i < 2; ++i) {
+    auto r = qg.daemon->post("/reservations", R"({"account_id":"a1","estimated_cost_percent":1,"correlation_id":"c"})");
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+  }
+  qg.daemon->kill_now();
+  CHECK(qg.verify() == 0);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // the 2 s TTL passes while down
+  qg.start(accounts);
+  auto open = json::parse(qg.daemon->get("/api/v1/reservations").body)["reservations"];
+  CHECK(open.empty());
+  int expired = 0;
+  for (const auto& e : qg.events()) expired += e["type"] == "ReservationExpired";
+  CHECK(expired == 2);
+  auto a1 = json::parse(qg.daemon->get("/api/v1/accounts/a1").body);
+  CHECK(a1["windows"][0]["used"] == 1);      // the served request, once
+  CHECK(a1["windows"][0]["reserved"] == 0);
+  CHECK(qg.daemon->stop() == 0);
+  CHECK(qg.verify() == 0);
+}
+
+TEST_CASE("runtime settings and drained accounts survive a restart") {
+  FakeProviderProcess fake({"--models", "m"});
+  E2eDaemon qg;
+  const std::vector<E2eAccount> accounts = {{"a1", fake.port(), "sk-e2e-s1", 0}, {"a2", fake.port(), "sk-e2e-s2", 0}};
+  qg.start(accounts);
+  REQUIRE(qg.daemon->post("/api/v1/accounts/a1/drain", "{}").status == 200);
+  auto put = http_request("PUT", "127.0.0.1", qg.daemon->port(), "/api/v1/thresholds",
+                          R"({"warning":70,"switch":80,"critical":90})");
+  REQUIRE_MESSAGE(put.status == 200, put.body);
+  CHECK(qg.chat("m").header("x-quotaguard-account") == "a2");
+  CHECK(qg.daemon->stop() == 0);
+
+  qg.start(accounts);
+  auto a1 = json::parse(qg.daemon->get("/api/v1/accounts/a1").body);
+  CHECK(a1["state"] == "draining");
+  auto t = json::parse(qg.daemon->get("/api/v1/thresholds").body);
+  CHECK(t["switch"] == 80);
+  CHECK(qg.chat("m").header("x-quotaguard-account") == "a2");
+}
