@@ -3,20 +3,6 @@
 
 namespace qg {
 
-const char* to_string(OutcomeKind k) {
-  switch (k) {
-    case OutcomeKind::success: return "success";
-    case OutcomeKind::rate_limited: return "rate_limited";
-    case OutcomeKind::server_error: return "server_error";
-    case OutcomeKind::timeout: return "timeout";
-    case OutcomeKind::connect_error: return "connect_error";
-    case OutcomeKind::auth_error: return "auth_error";
-    case OutcomeKind::client_error: return "client_error";
-    case OutcomeKind::cancelled: return "cancelled";
-  }
-  return "success";
-}
-
 OutcomeKind classify_status(int status, const RateLimitSignals& signals) {
   if (status >= 200 && status < 300) return OutcomeKind::success;
   if (status == 429) return OutcomeKind::rate_limited;

@@ -19,6 +19,7 @@
 
 #include "http/ratelimit_parsers.hpp"
 #include "messages/event.hpp"
+#include "messages/upstream_outcome.hpp"
 
 #include <cstdint>
 #include <string>
@@ -52,17 +53,6 @@ struct RouteGrant {
   std::int64_t retry_after_s = 0;  // seconds to the earliest known reset (429), 0 = unknown
 };
 
-enum class OutcomeKind {
-  success,        // 2xx
-  rate_limited,   // 429, or 403 insufficient_quota
-  server_error,   // 5xx
-  timeout,        // connect / first-byte / idle timeout
-  connect_error,  // refused, reset, DNS, TLS, broken response
-  auth_error,     // 401 / 403 (credential problem of this account)
-  client_error,   // other 4xx: the request's fault, not the account's
-  cancelled,      // the client went away and the proxy cancelled the upstream call
-};
-const char* to_string(OutcomeKind k);
 
 struct UpstreamOutcome {
   int http_status = 0;          // 0 when no response arrived
