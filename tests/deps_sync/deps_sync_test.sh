@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# tests/deps_sync/deps_sync_test.sh — keeps the Dockerfile honest where no Docker engine runs.
+#
+#   deps_sync_test.sh SOURCE_DIR [BINARY]        check the real files
+#   deps_sync_test.sh --self-test SOURCE_DIR     prove a drifted list is caught
+#
+# Checks: (1) the build stage's apt-get package list equals scripts/install-deps.sh's
+# PACKAGES (plus its conditional `PACKAGES+=(...)` entries); (2) the build stage runs the same
+# steps as CI (scripts/install-deps.sh, then the CMake build); (3) the runtime stage covers
+# every Debian package that provides a shared library BINARY links (when dpkg is present),
+# except the base image's and those pulled in by a listed package's Depends; (4) the image
+# basics the runbook promises: bookworm-slim, non-root USER, /data volume and DB path,
+# HEALTHCHECK on /health, listen 0.0.0.0:8318.
+set -uo pipefail
+
+fail=0
+err() { echo "deps_sync: $*" >&2; fail=1; }
+
+# Words of scripts/install-deps.sh's PACKAGES array, one per line, sorted.
+install_deps_packages() {
+  awk '
+    /^PACKAGES=\(/ { inside = 1; sub(/^PACKAGES=\(/, ""); }
+    inside { line = $0; sub(/#.*/, "", line);
+             if (line ~ /\)/) { sub(/\).*/, "", line); inside = 0 }
+             print line; next }
+    /PACKAGES\+=\(/ { line = $0; sub(/.*PACKAGES\+=\(/, "", line); sub(/\).*/, "", line); print line }
+  ' "$1" | tr -s ' \t' '\n' | sed '/^$/d' | sort -u
+}
+
+# Packages of the apt-get install in Dockerfile stage N (1 = first FROM), one per line, sorted.
+docker_stage_packages() {
+  awk -v want="$2" '
+    /^FROM / { stage++ }
+    stage == want && /apt-get install/ { inside = 1; sub(/.*--no-install-recommends/, "") }
+    inside { line = $0; cont = (line ~ /\\[ \t]*$/); sub(/\\[ \t]*$/, "", line);
+             if (line ~ /&&/) { sub(/&&.*/, "", line); inside = 0 }
+             print line; if (!cont) inside = 0 }
+  ' "$1" | tr -s ' \t' '\n' | sed '/^$/d' | sort -u
+}
+
+check_lists_equal() {  # install-deps.sh Dockerfile
+  local a b
+  a=$(install_deps_packages "$1"); b=$(docker_stage_packages "$2" 1)
+  [ -n "$a" ] || err "no PACKAGES found in $1"
+  [ -n "$b" ] || err "no apt-get install found in the build stage of $2"
+  if [ "$a" != "$b" ]; then
+    err "build-stage packages differ from scripts/install-deps.sh:"
+    diff <(echo "$a") <(echo "$b") | sed -n 's/^</  only in install-deps.sh:/p; s/^>/  only in Dockerfile:/p' >&2
+  fi
+}
+
+if [ "${1:-}" = "--self-test" ]; then
+  src=$2; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  sed 's/^  cmake g++/  cmake libdrift-dev g++/' "$src/scripts/install-deps.sh" > "$tmp/install-deps.sh"
+  grep -q libdrift-dev "$tmp/install-deps.sh" || { echo "self-test: could not inject drift" >&2; exit 1; }
+  out=$( (check_lists_equal "$tmp/install-deps.sh" "$src/Dockerfile"; exit $fail) 2>&1 )
+  if [ $? -eq 0 ] || ! grep -q "only in install-deps.sh: libdrift-dev" <<<"$out"; then
+    echo "self-test: an extra package in install-deps.sh was not reported: $out" >&2; exit 1
+  fi
+  echo "self-test: drift reported: $(grep libdrift <<<"$out")"; exit 0
+fi
+
+src=${1:?usage: deps_sync_test.sh SOURCE_DIR [BINARY]}; bin=${2:-}
+deps="$src/scripts/install-deps.sh"; docker="$src/Dockerfile"
+check_lists_equal "$deps" "$docker"
+
+# (2) same steps as CI
+build_stage=$(awk '/^FROM /{s++} s==1' "$docker")
+grep -q 'scripts/install-deps.sh' <<<"$build_stage" || err "build stage does not run scripts/install-deps.sh"
+grep -q 'cmake -S . -B build' <<<"$build_stage" || err "build stage does not configure with cmake -S . -B build"
+grep -q 'cmake --build build' <<<"$build_stage" || err "build stage does not run cmake --build build"
+grep -q 'scripts/install-deps.sh' "$src/.ci/run" 2>/dev/null || err ".ci/run no longer runs scripts/install-deps.sh"
+
+# (4) image basics
+[ "$(grep -c '^FROM debian:bookworm-slim' "$docker")" -eq 2 ] || err "both stages must be FROM debian:bookworm-slim"
+runtime=$(awk '/^FROM /{s++} s==2' "$docker")
+grep -Eq '^USER [a-z]' <<<"$runtime" || err "runtime stage has no non-root USER"
+grep -Eq '^USER (root|0)' <<<"$runtime" && err "runtime stage runs as root"
+grep -q '^VOLUME /data' <<<"$runtime" || err "no VOLUME /data"
+grep -q 'QUOTAGUARD_DB_PATH=/data/quotaguard.db' <<<"$runtime" || err "DB path is not /data/quotaguard.db"
+grep -A1 '^HEALTHCHECK' <<<"$runtime" | grep -q '/health' || err "HEALTHCHECK does not probe /health"
+grep -q '0.0.0.0:8318' <<<"$runtime" || err "runtime does not listen on 0.0.0.0:8318"
+grep -q 'QUOTAGUARD_ADMIN_TOKEN' "$src/docker-compose.yml" || err "docker-compose.yml does not pass QUOTAGUARD_ADMIN_TOKEN"
+grep -Eq ':/cliproxy-auth:ro' "$src/docker-compose.yml" || err "docker-compose.yml: auth folder not mounted read-only"
+
+# (3) runtime libraries cover what the binary links
+if [ -n "$bin" ] && command -v dpkg >/dev/null && command -v ldd >/dev/null; then
+  rt=$(docker_stage_packages "$docker" 2)
+  base="libc6 libgcc-s1 libstdc++6 zlib1g"
+  pulled=$(for p in $rt; do dpkg-query -W -f='${Depends}\n' "$p" 2>/dev/null; done |
+           tr ',|' '\n\n' | sed 's/(.*//; s/:any//; s/ //g' | sed '/^$/d' | sort -u)
+  for lib in $(ldd "$bin" | awk '$3 ~ /^\// {print $3}'); do
+    pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null)
+    pkg=${pkg%%:*}
+    [ -n "$pkg" ] || { err "no Debian package owns $lib (linked by the binary)"; continue; }
+    grep -qx "$pkg" <<<"$rt" && continue
+    [[ " $base " == *" $pkg "* ]] && continue
+    grep -qx "$pkg" <<<"$pulled" && continue
+    err "runtime stage lacks $pkg (provides $lib, linked by quotaguard)"
+  done
+fi
+
+[ $fail -eq 0 ] && echo "deps_sync: Dockerfile build stage == scripts/install-deps.sh ($(install_deps_packages "$deps" | wc -l) packages); runtime covers the binary's libraries"
+exit $fail
