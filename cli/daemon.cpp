@@ -4,6 +4,7 @@
 #include "cli/daemon_modules.hpp"
 #include "config/logging.hpp"
 #include "http/http_server.hpp"
+#include "http/shutdown_flag.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -57,6 +58,40 @@ class ShutdownWatchdog {
   std::mutex mutex_;
   std::condition_variable cv_;
   bool done_ = false;
+  std::thread thread_;
+};
+
+// Raises the stream shutdown flag when the drain time is over, and exits at once on a second
+// SIGINT/SIGTERM while draining.
+class DrainTimer {
+ public:
+  DrainTimer(std::chrono::milliseconds limit, sigset_t signals)
+      : thread_([this, limit, signals] {
+          const auto deadline = Clock::now() + limit;
+          while (!done_) {
+            timespec slice{0, 50'000'000};
+            int sig = sigtimedwait(&signals, nullptr, &slice);
+            if (sig > 0) {
+              spdlog::warn("second signal: exiting now without draining");
+              std::fflush(stderr);
+              std::_Exit(128 + sig);
+            }
+            if (!expired_ && Clock::now() >= deadline) {
+              expired_ = true;
+              spdlog::warn("shutdown timeout reached: ending the remaining streams");
+              request_stream_shutdown();
+            }
+          }
+        }) {}
+  ~DrainTimer() { finish(); }
+  void finish() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  bool expired_ = false;
   std::thread thread_;
 };
 
@@ -182,7 +217,13 @@ int Daemon::run() {
   impl_->ready = false;
   impl_->stop_requested = true;
   ShutdownWatchdog watchdog(cfg.server.shutdown_timeout + std::chrono::seconds{10});
+  // Drain: in-flight requests (streams included) get SHUTDOWN_TIMEOUT to finish; then the
+  // remaining streams are ended (http/shutdown_flag.hpp) and commit what they consumed. A
+  // second signal exits at once: every commit is atomic, so the log stays consistent and
+  // open reservations are expired at the next start.
+  DrainTimer drain(cfg.server.shutdown_timeout, signals);
   http.stop();
+  drain.finish();
   for (auto it = started.rbegin(); it != started.rend(); ++it) it->second->stop(ctx);
   started.clear();
   services.clear();

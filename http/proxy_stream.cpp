@@ -1,5 +1,6 @@
 // http/proxy_stream.cpp — see proxy_stream.hpp.
 #include "http/proxy_stream.hpp"
+#include "http/shutdown_flag.hpp"
 
 #include "http/proxy_routes.hpp"
 #include "http/sse_relay.hpp"
@@ -68,6 +69,13 @@ struct StreamSession {
     auto last_data = Clock::now();
     const auto idle = std::chrono::milliseconds(acc.idle_timeout_ms);
     while (true) {
+      if (stream_shutdown_requested()) {  // drain time over: end cleanly, commit what was used
+        upstream->cancel();
+        write(sink, sse_error_event("server shutting down", "server_shutdown"));
+        finish(OutcomeKind::cancelled, "daemon shutdown");
+        sink.done();
+        return true;
+      }
       in.clear();
       auto next = upstream->next(in, std::chrono::milliseconds(100));
       out.clear();
