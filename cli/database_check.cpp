@@ -43,7 +43,8 @@ CheckResult check_database(const qg::cli::CheckContext& ctx) {
   }
   sqlite3_finalize(stmt);
   sqlite3_close(db);
-  if (verdict != "ok") return CheckResult::fail(path + ": integrity check failed (" + verdict + ")");
+  if (verdict != "ok")
+    return CheckResult::fail(path + ": integrity check failed (" + verdict + ")");
   return CheckResult::ok(path + ": opens, integrity ok");
 }
 

@@ -35,7 +35,8 @@ bool has_command(CLI::App& root, const std::string& name) {
 }
 
 void add_stub(CLI::App& root, const KnownCommand& known) {
-  auto* cmd = root.add_subcommand(known.name, std::string(known.description) + " [not available yet]");
+  auto* cmd =
+      root.add_subcommand(known.name, std::string(known.description) + " [not available yet]");
   cmd->allow_extras();
   std::string name = known.name;
   cmd->callback([name] {

@@ -34,7 +34,8 @@ void print_versions() {
 }  // namespace
 
 void add_version_command(CLI::App& root) {
-  auto* cmd = root.add_subcommand("version", "print the version and the versions of linked libraries");
+  auto* cmd =
+      root.add_subcommand("version", "print the version and the versions of linked libraries");
   cmd->callback(print_versions);
 }
 QG_REGISTER_COMMAND(add_version_command);

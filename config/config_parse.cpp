@@ -182,7 +182,8 @@ void parse_router(ParseContext& ctx, MapReader& m, RouterConfig& r) {
     MapReader a(ctx, m.take("anti_flapping"), m.path_of("anti_flapping"), "router.anti_flapping");
     opt(a, "min_dwell", r.anti_flapping.min_dwell, dur0);
     opt(a, "cooldown_after_switch", r.anti_flapping.cooldown_after_switch, dur0);
-    opt(a, "hysteresis", r.anti_flapping.hysteresis, [&](const YAML::Node& n, const std::string& p) {
+    auto& hysteresis = r.anti_flapping.hysteresis;
+    opt(a, "hysteresis", hysteresis, [&](const YAML::Node& n, const std::string& p) {
       double v = read_percent(ctx, n, p);
       if (v >= 50) ctx.fail(p, n.Scalar() + " is not a number of points in 0..50");
       return v;

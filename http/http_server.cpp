@@ -46,13 +46,14 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   svr.set_pre_routing_handler([impl = impl_.get()](const httplib::Request& req,
                                                     httplib::Response& res) {
-    if (impl->open.load(std::memory_order_acquire)) return httplib::Server::HandlerResponse::Unhandled;
+    if (impl->open.load(std::memory_order_acquire))
+      return httplib::Server::HandlerResponse::Unhandled;
     StartupReply reply;
     if (impl->startup_handler) {
       reply = impl->startup_handler(req.path);
     } else {
-      reply.body =
-          R"({"error":{"message":"QuotaGuard is starting","type":"server_error","code":"starting"}})";
+      reply.body = R"({"error":{"message":"QuotaGuard is starting","type":"server_error",)"
+                   R"("code":"starting"}})";
     }
     res.status = reply.status;
     if (reply.status == 503) res.set_header("Retry-After", "1");
