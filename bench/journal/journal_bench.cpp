@@ -95,6 +95,7 @@ double through_journal(const std::string& path, Synchronous sync, std::uint64_t 
   const std::uint64_t per_client = n / static_cast<std::uint64_t>(clients);
   std::vector<std::promise<void>> done(static_cast<std::size_t>(clients));
   const auto t0 = Clock::now();
+  const journal_actor* j = &journal;  // by pointer: the closures below never die (cycle)
   for (int c = 0; c < clients; ++c) {
     auto* finished = &done[static_cast<std::size_t>(c)];
     sys.spawn([=](caf::event_based_actor* self) {
@@ -106,7 +107,7 @@ double through_journal(const std::string& path, Synchronous sync, std::uint64_t 
           return;
         }
         const std::uint64_t i = static_cast<std::uint64_t>(c) * per_client + (*sent)++;
-        self->request(journal, caf::infinite, append_atom::value, EventBatch{bench_event(i)})
+        self->request(*j, caf::infinite, append_atom::value, EventBatch{bench_event(i)})
             .then([=](const AppendResult& r) {
               if (!r.error.empty()) std::fprintf(stderr, "append failed: %s\n", r.error.c_str());
               (*next)();
@@ -137,6 +138,7 @@ void build_log(const std::string& path, std::uint64_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::uint64_t appends = 200'000, replay_n = 1'000'000;
   int clients = 256;
   std::string dir = std::filesystem::temp_directory_path().string();
