@@ -1,0 +1,56 @@
+// bench/proxy/proxy_layer_server.cpp — the proxy routes alone, for measuring what the HTTP
+// layer (parse, splice, upstream call, relay, usage extraction, rate-limit parsing) costs
+// without the quota core: a backend that grants one account and ignores commits.
+//
+//   proxy_layer_server UPSTREAM_BASE_URL [THREADS]   -> "listening on 127.0.0.1:PORT"
+// Drive it like any target, e.g. with ../shared/bench/peers/bench.sh (see compare.sh).
+#include "http/proxy_backend.hpp"
+#include "http/proxy_routes.hpp"
+
+#include <httplib.h>
+
+#include <cstdio>
+#include <string>
+
+namespace {
+
+class OneAccountBackend : public qg::ProxyBackend {
+ public:
+  explicit OneAccountBackend(std::string base) : base_(std::move(base)) {}
+  qg::RouteGrant route_and_reserve(const qg::RouteAsk& ask) override {
+    qg::RouteGrant g;
+    g.ok = ask.exclude_accounts.empty();
+    g.account_id = "mock";
+    g.reservation_id = "r";
+    g.model_upstream = ask.model;
+    g.base_url = base_;
+    g.provider = "openai";
+    g.api_key = "sk-mock";
+    return g;
+  }
+  void commit(const std::string&, const std::string&, const qg::Usage&, bool) override {}
+  void release(const std::string&, const std::string&, const std::string&) override {}
+  void report_outcome(const std::string&, const qg::UpstreamOutcome&) override {}
+  std::vector<std::string> models() override { return {"gpt-4o-mini"}; }
+
+ private:
+  std::string base_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s UPSTREAM_BASE_URL [THREADS]\n", argv[0]);
+    return 2;
+  }
+  int threads = argc > 2 ? std::stoi(argv[2]) : 64;
+  httplib::Server server;
+  server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(1000000);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  qg::register_proxy_routes(server, std::make_shared<OneAccountBackend>(argv[1]), qg::ProxyOptions{});
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::fprintf(stderr, "listening on 127.0.0.1:%d\n", port);
+  server.listen_after_bind();
+}
