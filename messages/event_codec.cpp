@@ -16,43 +16,76 @@ using nlohmann::json;
 
 namespace {
 
+// Compact JSON; invalid UTF-8 in strings is replaced rather than throwing.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 // ---- encoding ----------------------------------------------------------------------------
 
-json encode(const AccountRegistered& v) { return spec_to_json(v.spec); }
-json encode(const AccountUpdated& v) { return spec_to_json(v.spec); }
-json encode(const AccountRemoved& v) { return {{"reason", v.reason}}; }
-json encode(const QuotaObserved& v) {
-  json windows = json::array();
-  for (const auto& w : v.windows)
-    windows.push_back({{"metric", to_string(w.metric)}, {"window_s", w.window_s},
-                       {"limit", w.limit}, {"used", w.used}, {"reset_at", w.reset_at}});
-  return {{"source", to_string(v.source)}, {"windows", std::move(windows)}};
+std::string encode(const AccountRegistered& v) { return dump(spec_to_json(v.spec)); }
+std::string encode(const AccountUpdated& v) { return dump(spec_to_json(v.spec)); }
+std::string encode(const AccountRemoved& v) { return ObjectWriter().str("reason", v.reason).done(); }
+std::string encode(const QuotaObserved& v) {
+  std::string windows = "[";
+  for (const auto& w : v.windows) {
+    if (windows.size() > 1) windows += ',';
+    windows += ObjectWriter()
+                   .str("metric", to_string(w.metric))
+                   .num("window_s", w.window_s)
+                   .num("limit", w.limit)
+                   .num("used", w.used)
+                   .num("reset_at", w.reset_at)
+                   .done();
+  }
+  windows += ']';
+  return ObjectWriter().str("source", to_string(v.source)).raw("windows", windows).done();
 }
-json encode(const ReservationCreated& v) {
-  return {{"id", v.id}, {"model", v.model}, {"estimate", usage_to_json(v.estimate)},
-          {"expires_at", v.expires_at}};
+std::string encode(const ReservationCreated& v) {
+  return ObjectWriter()
+      .str("id", v.id)
+      .str("model", v.model)
+      .raw("estimate", usage_json(v.estimate))
+      .num("expires_at", v.expires_at)
+      .done();
 }
-json encode(const ReservationCommitted& v) {
-  return {{"id", v.id}, {"usage", usage_to_json(v.usage)}, {"estimated", v.estimated}};
+std::string encode(const ReservationCommitted& v) {
+  return ObjectWriter().str("id", v.id).raw("usage", usage_json(v.usage)).boolean("estimated", v.estimated).done();
 }
-json encode(const ReservationReleased& v) { return {{"id", v.id}, {"reason", v.reason}}; }
-json encode(const ReservationExpired& v) { return {{"id", v.id}}; }
-json encode(const RouteSwitched& v) {
-  return {{"route_key", v.route_key}, {"from", v.from}, {"to", v.to}, {"reason", v.reason},
-          {"scores", v.scores}};
+std::string encode(const ReservationReleased& v) {
+  return ObjectWriter().str("id", v.id).str("reason", v.reason).done();
 }
-json encode(const CooldownStarted& v) {
-  return {{"until", v.until}, {"reason", v.reason}, {"detail", v.detail}, {"failures", v.failures}};
+std::string encode(const ReservationExpired& v) { return ObjectWriter().str("id", v.id).done(); }
+std::string encode(const RouteSwitched& v) {
+  ObjectWriter scores;
+  for (const auto& [account, score] : v.scores) scores.real(account, score);
+  return ObjectWriter()
+      .str("route_key", v.route_key)
+      .str("from", v.from)
+      .str("to", v.to)
+      .str("reason", v.reason)
+      .raw("scores", scores.done())
+      .done();
 }
-json encode(const CooldownEnded& v) { return {{"reason", v.reason}}; }
-json encode(const SettingChanged& v) {
-  return {{"key", v.key}, {"value", v.value}, {"source", v.source}};
+std::string encode(const CooldownStarted& v) {
+  return ObjectWriter()
+      .num("until", v.until)
+      .str("reason", v.reason)
+      .str("detail", v.detail)
+      .num("failures", v.failures)
+      .done();
 }
-json encode(const AccountDrained& v) { return {{"by", v.by}}; }
-json encode(const AccountResumed& v) { return {{"by", v.by}}; }
-json encode(const ThresholdCrossed& v) {
-  return {{"level", v.level}, {"metric", to_string(v.metric)}, {"window_s", v.window_s},
-          {"used_percent", v.used_percent}};
+std::string encode(const CooldownEnded& v) { return ObjectWriter().str("reason", v.reason).done(); }
+std::string encode(const SettingChanged& v) {
+  return ObjectWriter().str("key", v.key).str("value", v.value).str("source", v.source).done();
+}
+std::string encode(const AccountDrained& v) { return ObjectWriter().str("by", v.by).done(); }
+std::string encode(const AccountResumed& v) { return ObjectWriter().str("by", v.by).done(); }
+std::string encode(const ThresholdCrossed& v) {
+  return ObjectWriter()
+      .str("level", v.level)
+      .str("metric", to_string(v.metric))
+      .num("window_s", v.window_s)
+      .real("used_percent", v.used_percent)
+      .done();
 }
 
 // ---- decoding ----------------------------------------------------------------------------
@@ -132,9 +165,6 @@ const auto& decoders() {
   return table;
 }
 
-// Compact JSON; invalid UTF-8 in strings is replaced rather than throwing.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 void set(std::string* out, std::string text) {
   if (out) *out = std::move(text);
 }
@@ -151,7 +181,7 @@ std::string encode_payload(const EventPayload& payload) {
   return std::visit(
       [](const auto& v) -> std::string {
         if constexpr (std::is_same_v<std::decay_t<decltype(v)>, UnknownEvent>) return v.raw;
-        else return dump(encode(v));
+        else return encode(v);
       },
       payload);
 }
@@ -285,9 +315,12 @@ std::string event_to_json_line(const Event& e) {
   std::string data = encode_payload(e.payload);
   if (std::holds_alternative<UnknownEvent>(e.payload) && !json::accept(data))
     data = dump(json{{"raw", data}});
-  std::string line = "{\"seq\":" + std::to_string(e.seq) + ",\"ts\":\"" +
-                     format_iso8601_ms(e.ts) + "\",\"type\":" + dump(std::string(event_type(e))) +
-                     ",\"account\":" + dump(e.account) + ",\"data\":";
+  std::string line = "{\"seq\":" + std::to_string(e.seq) + ",\"ts\":\"" + format_iso8601_ms(e.ts) +
+                     "\",\"type\":";
+  append_json_string(line, event_type(e));
+  line += ",\"account\":";
+  append_json_string(line, e.account);
+  line += ",\"data\":";
   line += data;
   line += '}';
   return line;

@@ -1,6 +1,9 @@
 // messages/json_fields.cpp — shared JSON field readers/writers for the codecs.
 #include "messages/json_fields.hpp"
 
+#include <charconv>
+#include <cmath>
+
 namespace qg::json_fields {
 
 namespace {
@@ -158,6 +161,93 @@ AccountSpec spec_from(object o) {
   s.fingerprint = get_string(o, "fingerprint");
   s.expires_at = get_int(o, "expires_at");
   return s;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  if (!simdjson::validate_utf8(s.data(), s.size())) {
+    out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xf];
+          out += kHex[c & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void ObjectWriter::key(std::string_view k) {
+  if (out_.size() > 1) out_ += ',';
+  append_json_string(out_, k);
+  out_ += ':';
+}
+
+ObjectWriter& ObjectWriter::str(std::string_view k, std::string_view value) {
+  key(k);
+  append_json_string(out_, value);
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::num(std::string_view k, std::int64_t value) {
+  key(k);
+  char buf[24];
+  out_.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::boolean(std::string_view k, bool value) {
+  key(k);
+  out_ += value ? "true" : "false";
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::real(std::string_view k, double value) {
+  key(k);
+  if (!std::isfinite(value)) {
+    out_ += "null";
+    return *this;
+  }
+  char buf[32];
+  char* end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+  const std::string_view text(buf, static_cast<std::size_t>(end - buf));
+  out_ += text;
+  if (text.find_first_of(".eE") == std::string_view::npos) out_ += ".0";  // stays a double
+  return *this;
+}
+
+ObjectWriter& ObjectWriter::raw(std::string_view k, std::string_view json) {
+  key(k);
+  out_ += json;
+  return *this;
+}
+
+std::string ObjectWriter::done() {
+  out_ += '}';
+  return std::move(out_);
+}
+
+std::string usage_json(const Usage& u) {
+  return ObjectWriter()
+      .num("requests", u.requests)
+      .num("input_tokens", u.input_tokens)
+      .num("output_tokens", u.output_tokens)
+      .done();
 }
 
 element parse_document(std::string_view text) {

@@ -45,6 +45,27 @@ Usage get_usage(object o, std::string_view key);
 nlohmann::json spec_to_json(const AccountSpec& s);
 AccountSpec spec_from(object o);
 
+// Writes one JSON object straight into a string, keys in call order (the event encoder's hot
+// path; building a nlohmann::json tree first costs several allocations per field). Strings
+// that are not valid UTF-8 get U+FFFD replacements, as nlohmann's `replace` handler does.
+class ObjectWriter {
+ public:
+  ObjectWriter& str(std::string_view key, std::string_view value);
+  ObjectWriter& num(std::string_view key, std::int64_t value);
+  ObjectWriter& boolean(std::string_view key, bool value);
+  ObjectWriter& real(std::string_view key, double value);  // NaN/inf -> null
+  ObjectWriter& raw(std::string_view key, std::string_view json);
+  std::string done();
+
+ private:
+  void key(std::string_view k);
+  std::string out_ = "{";
+};
+
+// Appends `s` as a JSON string literal.
+void append_json_string(std::string& out, std::string_view s);
+std::string usage_json(const Usage& u);
+
 // Parses `text` with a thread-local parser into a padded thread-local buffer. The element
 // stays valid until the next parse on this thread. Throws JsonFieldError on bad JSON.
 element parse_document(std::string_view text);

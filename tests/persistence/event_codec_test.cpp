@@ -66,6 +66,25 @@ TEST_CASE("unknown type, newer version and malformed JSON come back as UnknownEv
   CHECK(warning.find("parsecs") != std::string::npos);
 }
 
+TEST_CASE("strings with quotes, control characters and invalid UTF-8 encode to valid JSON") {
+  const std::string nasty = std::string("q\"b\\s/n\nt\tc") + '\x01' + "\xc3\xa9";
+  ReservationReleased r{"id-1", nasty};
+  const auto text = encode_payload(r);
+  CHECK(nlohmann::json::parse(text)["reason"] == nasty);
+  std::string warning;
+  auto back = decode_payload("ReservationReleased", text, 1, &warning);
+  CHECK(warning.empty());
+  CHECK(std::get<ReservationReleased>(back).reason == nasty);
+
+  ReservationReleased invalid{"id-2", "bad \xff byte"};
+  auto decoded = decode_payload("ReservationReleased", encode_payload(invalid), 1, &warning);
+  CHECK(warning.empty());
+  CHECK(std::get<ReservationReleased>(decoded).reason == "bad \xef\xbf\xbd byte");
+
+  ThresholdCrossed t{"warning", Metric::tokens, 60, 88.0};
+  CHECK(std::get<ThresholdCrossed>(decode_payload("ThresholdCrossed", encode_payload(t), 1, nullptr)).used_percent == 88.0);
+}
+
 TEST_CASE("an UnknownEvent re-encodes as its raw text") {
   EventPayload p = UnknownEvent{"Future", R"({"a":[1,2]})"};
   CHECK(encode_payload(p) == R"({"a":[1,2]})");
