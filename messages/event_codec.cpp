@@ -4,10 +4,9 @@
 #include "messages/json_fields.hpp"
 
 #include <array>
-#include <charconv>
 #include <cstdio>
-#include <functional>
 #include <type_traits>
+#include <utility>
 
 namespace qg {
 
