@@ -142,8 +142,8 @@ RequestParseResult parse_request(ApiEndpoint endpoint, std::string_view body) {
     if (k == "model") {
       std::string_view token = v.raw_json_token();
       std::string_view model;
-      if (v.get_string().get(model) || model.empty())
-        return fail("'model' must be a non-empty string.", "model");
+      if (v.get_string().get(model) || model.empty() || std::any_of(model.begin(), model.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+        return fail("'model' must be a non-empty string without control characters.", "model");
       r.model = std::string(model);
       r.model_begin = static_cast<std::size_t>(token.data() - base);
       r.model_end = r.model_begin + trim_right(token).size();
