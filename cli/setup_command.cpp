@@ -83,6 +83,24 @@ DiscoveryOutcome record_in_database(const qg::Config& cfg, const std::string& di
 
 enum class DaemonAnswer { none, ok, refused };
 
+// The daemon's per-file objects (same shape as `setup --json`) back into results.
+std::vector<DiscoveryResult> results_from_json(const nlohmann::json& array) {
+  std::vector<DiscoveryResult> out;
+  for (const auto& r : array) {
+    if (!r.is_object()) continue;
+    auto text = [&](const char* key) {
+      return r.contains(key) && r[key].is_string() ? r[key].get<std::string>() : std::string();
+    };
+    DiscoveryResult d{text("id"), text("provider"), text("type"), text("email"), text("file"),
+                      DiscoveryStatus::skipped, text("reason")};
+    for (auto s : {DiscoveryStatus::added, DiscoveryStatus::updated, DiscoveryStatus::unchanged,
+                   DiscoveryStatus::disabled, DiscoveryStatus::skipped})
+      if (text("status") == to_string(s)) d.status = s;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 // POST /api/v1/import on the configured listen address. `results` gets the per-file array
 // the daemon returns ("results", or "accounts" as older daemons name it).
 DaemonAnswer hand_to_daemon(const qg::Config& cfg, const std::string& dir, nlohmann::json& results,
@@ -188,12 +206,12 @@ void run_setup(const SetupFlags& flags) {
   }
 
   DiscoveryOutcome out;
-  std::vector<DiscoveryResult> results;
+  bool handed = false;
   try {
-    if (flags.dry_run) {
-      out = scan_auth_dir(dir, known_accounts_read_only(cfg.storage.db_path), wall_now(),
-                          ScanOptions{cfg.cliproxy.base_url});
-    } else {
+    // What recording the folder will do, against the log as it is now (read-only).
+    out = scan_auth_dir(dir, known_accounts_read_only(cfg.storage.db_path), wall_now(),
+                        ScanOptions{cfg.cliproxy.base_url});
+    if (!flags.dry_run && out.error.empty()) {
       nlohmann::json daemon_results;
       std::string daemon_error;
       DaemonAnswer answer = hand_to_daemon(cfg, dir, daemon_results, daemon_error);
@@ -202,21 +220,11 @@ void run_setup(const SetupFlags& flags) {
         qg::cli::exit_with(1);
       }
       if (answer == DaemonAnswer::ok) {
-        if (flags.json) {
-          std::printf("%s\n", daemon_results.dump().c_str());
-          return;
-        }
-        // Show our own reading of the folder; the daemon recorded its own scan.
-        out = scan_auth_dir(dir, {}, wall_now(), ScanOptions{cfg.cliproxy.base_url});
-        std::printf("handed to the running daemon at %s\n", cfg.server.listen.c_str());
-        for (const auto& r : daemon_results)
-          if (r.is_object())
-            std::printf("  %-9s %s  (%s)%s%s\n", r.value("status", "").c_str(), r.value("id", "").c_str(),
-                        r.value("file", "").c_str(), r.value("reason", "").empty() ? "" : ": ",
-                        r.value("reason", "").c_str());
-        return;
+        handed = true;  // the daemon recorded its own scan; prefer what it reports
+        if (daemon_results.is_array() && !daemon_results.empty()) out.results = results_from_json(daemon_results);
+      } else {
+        out = record_in_database(cfg, dir);
       }
-      out = record_in_database(cfg, dir);
     }
   } catch (const qg::StorageError& e) {
     std::fprintf(stderr, "%s\n", e.what());
@@ -226,12 +234,12 @@ void run_setup(const SetupFlags& flags) {
     std::fprintf(stderr, "%s\n", out.error.c_str());
     qg::cli::exit_with(2);
   }
-  results = out.results;
   if (flags.json) {
-    std::printf("%s\n", results_to_json(results).c_str());
+    std::printf("%s\n", results_to_json(out.results).c_str());
     return;
   }
-  print_text(results, out, dir, flags.dry_run);
+  if (handed) std::printf("handed to the running daemon at %s\n", cfg.server.listen.c_str());
+  print_text(out.results, out, dir, flags.dry_run);
 }
 
 }  // namespace

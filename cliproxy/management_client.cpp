@@ -106,7 +106,11 @@ CpaVersion parse_cpa_version(std::string_view text) {
 struct ManagementClient::Impl {
   std::string key;
   httplib::Client client;
-  Impl(const std::string& base_url, std::string k) : key(std::move(k)), client(base_url) {}
+  Impl(const std::string& base_url, std::string k) : key(std::move(k)), client(without_trailing_slash(base_url)) {}
+  static std::string without_trailing_slash(std::string url) {
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+  }
 };
 
 ManagementClient::ManagementClient(std::string base_url, std::string management_key)

@@ -177,7 +177,12 @@ TEST_CASE("setup hands the folder to a running daemon and does not write the DB 
   SetupEnv env;
   httplib::Server daemon;
   std::string seen_path, seen_auth;
+  int calls = 0;
   daemon.Post("/api/v1/import", [&](const httplib::Request& req, httplib::Response& res) {
+    if (++calls > 1) {  // a daemon that reports no per-file results
+      res.set_content(R"({"accounts":[]})", "application/json");
+      return;
+    }
     seen_path = json::parse(req.body).value("path", "");
     seen_auth = req.get_header_value("Authorization");
     json results = json::array({{{"id", "claude-dave@example.com"}, {"provider", "cliproxy"}, {"type", "claude"},
@@ -190,10 +195,14 @@ TEST_CASE("setup hands the folder to a running daemon and does not write the DB 
   write_file(env.config, "server:\n  listen: \"127.0.0.1:" + std::to_string(port) +
                              "\"\n  admin_token: \"adm-123456\"\nstorage:\n  db_path: \"" + env.db.string() + "\"\n");
   auto r = env.setup({env.auth.string(), "--json"});
+  auto text = env.setup({env.auth.string()});  // no results from the daemon: our preview is shown
   daemon.stop();
   t.join();
   INFO(r.err);
   CHECK(r.exit_code == 0);
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("handed to the running daemon") != std::string::npos);
+  CHECK(text.out.find("added     claude-dave@example.com") != std::string::npos);
   CHECK(seen_path == fs::absolute(env.auth).lexically_normal().string());
   CHECK(seen_auth == "Bearer adm-123456");
   CHECK(json::parse(r.out).size() == 1);
