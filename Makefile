@@ -42,3 +42,25 @@ clean:
 
 demo: build
 	@BUILD_DIR=$(BUILD_DIR) scripts/demo.sh
+
+# Operations (engineer I): `make package` -> $(BUILD_DIR)/quotaguard_<ver>_<arch>.deb (CPack);
+# `make fuzz FUZZ_SECONDS=N` builds the libFuzzer targets with clang in build-fuzz/ and runs
+# each N s; `make test-reliability[-long]` runs the reliability suite (docs/RELIABILITY.md).
+FUZZ_SECONDS ?= 30
+FUZZ_DIR ?= build-fuzz
+.PHONY: package fuzz test-reliability test-reliability-long
+package: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target quotaguard
+	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null && ls -1 $(CURDIR)/$(BUILD_DIR)/quotaguard_*.deb
+
+fuzz:
+	@command -v clang++ >/dev/null || { echo "make fuzz needs clang: apt-get install clang libclang-rt-14-dev" >&2; exit 2; }
+	@cmake -S . -B $(FUZZ_DIR) $(GENERATOR) -DCMAKE_CXX_COMPILER=clang++ -DQG_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target qg_fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run_fuzz.sh $(FUZZ_DIR)
+
+test-reliability: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -L reliability
+
+test-reliability-long: build
+	@cd $(BUILD_DIR) && QG_RELIABILITY_LONG=1 ctest --output-on-failure -L reliability --timeout 3600

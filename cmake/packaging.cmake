@@ -1,0 +1,34 @@
+# Packaging: `make package` builds a Debian package with CPack (build/quotaguard_<ver>_<arch>.deb):
+#   /usr/bin/quotaguard
+#   /etc/quotaguard/config.yaml          (config/example.yaml; a conffile: upgrades keep edits)
+#   /lib/systemd/system/quotaguard.service (config/quotaguard.service, ExecStart -> /usr/bin)
+# Runtime library dependencies come from dpkg-shlibdeps. Check with `dpkg-deb -c`.
+install(TARGETS quotaguard RUNTIME DESTINATION bin)
+install(FILES ${CMAKE_SOURCE_DIR}/config/example.yaml DESTINATION /etc/quotaguard
+        RENAME config.yaml PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
+
+# The unit in config/ is for a manual install to /usr/local/bin; the package's binary is in /usr/bin.
+file(READ ${CMAKE_SOURCE_DIR}/config/quotaguard.service qg_unit)
+string(REPLACE "/usr/local/bin/quotaguard" "/usr/bin/quotaguard" qg_unit "${qg_unit}")
+file(WRITE ${CMAKE_BINARY_DIR}/packaging/quotaguard.service "${qg_unit}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/config/quotaguard.service)
+install(FILES ${CMAKE_BINARY_DIR}/packaging/quotaguard.service DESTINATION /lib/systemd/system)
+
+file(WRITE ${CMAKE_BINARY_DIR}/packaging/conffiles "/etc/quotaguard/config.yaml\n")
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME quotaguard)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_VENDOR "QuotaGuard")
+set(CPACK_PACKAGE_CONTACT "QuotaGuard maintainers <quotaguard@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "quota-aware router for LLM provider accounts")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "sqlite3, ca-certificates")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/packaging/conffiles)
+set(CPACK_STRIP_FILES ON)
+# `make package` builds only the binary: installing must not first build every test target.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
+include(CPack)
