@@ -9,6 +9,7 @@
 #include "http/request_parser.hpp"
 #include "http/sse_relay.hpp"
 #include "http/upstream_call.hpp"
+#include "metrics/quotaguard_metrics.hpp"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -176,9 +177,12 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
       reply = call_upstream_plain(target, body, svc.timeouts);
     }
     UpstreamOutcome outcome = outcome_of(reply);
-    spdlog::debug("proxy attempt={} model={} account={} upstream_model={} status={} outcome={} latency={}ms",
+    // Streams: latency to the upstream's response head is the time to first byte.
+    (pr.stream ? metrics::stream_ttfb_seconds() : metrics::upstream_duration_seconds())
+        .with({g.account_id}).observe(static_cast<double>(reply.latency_ms) / 1000.0);
+    spdlog::debug("proxy attempt={} model={} account={} upstream_model={} status={} outcome={} latency={}ms{}{}",
                   attempt, pr.model, g.account_id, g.model_upstream, reply.status, to_string(outcome.kind),
-                  reply.latency_ms);
+                  reply.latency_ms, outcome.detail.empty() ? "" : " detail=", outcome.detail);
     if (outcome.kind == OutcomeKind::success) {
       if (!pr.stream) return relay_plain_success(res, svc, g, reply, outcome, ask.estimate);
       res.status = reply.status;
@@ -226,7 +230,17 @@ std::shared_ptr<ProxyStats> register_proxy_routes(httplib::Server& server, std::
   auto svc = std::make_shared<Service>(
       Service{std::move(backend), options, ClientAuth(options.api_keys), std::make_shared<ProxyStats>(), timeouts});
   auto route = [svc](ApiEndpoint e) {
-    return [svc, e](const httplib::Request& req, httplib::Response& res) { proxy_request(*svc, e, req, res); };
+    return [svc, e](const httplib::Request& req, httplib::Response& res) {
+      const auto started = std::chrono::steady_clock::now();
+      proxy_request(*svc, e, req, res);
+      // quotaguard_requests_total{account, model, status}; model = the one sent upstream.
+      metrics::requests_total()
+          .with({res.get_header_value("x-quotaguard-account"), res.get_header_value("x-quotaguard-model"),
+                 std::to_string(res.status)})
+          .inc();
+      metrics::request_duration_seconds().with({std::string("/v1") + endpoint_path(e)}).observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    };
   };
   server.Post("/v1/chat/completions", route(ApiEndpoint::chat_completions));
   server.Post("/v1/completions", route(ApiEndpoint::completions));

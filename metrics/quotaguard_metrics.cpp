@@ -13,27 +13,27 @@ namespace qg::metrics {
 
 CounterFamily& requests_total() {
   static auto& f = registry().counter("quotaguard_requests_total",
-      "Proxied requests by account, model asked for and HTTP status returned.",
+      "Proxied requests by account, model sent upstream and HTTP status returned.",
       {"account", "model", "status"});
   return f;
 }
 
 HistogramFamily& request_duration_seconds() {
   static auto& f = registry().histogram("quotaguard_request_duration_seconds",
-      "Client request latency through the proxy, arrival to last byte.", latency_buckets(),
+      "Proxy request latency, arrival until the response is ready (streams: relaying starts).", latency_buckets(),
       {"endpoint"});
   return f;
 }
 
 HistogramFamily& upstream_duration_seconds() {
   static auto& f = registry().histogram("quotaguard_upstream_duration_seconds",
-      "Latency of one upstream call attempt.", latency_buckets(), {"account"});
+      "Latency of one non-streaming upstream attempt.", latency_buckets(), {"account"});
   return f;
 }
 
 HistogramFamily& stream_ttfb_seconds() {
   static auto& f = registry().histogram("quotaguard_stream_ttfb_seconds",
-      "Streaming calls: request sent upstream to first byte relayed.", latency_buckets(),
+      "Streaming attempts: request sent upstream to response head.", latency_buckets(),
       {"account"});
   return f;
 }

@@ -15,13 +15,14 @@ namespace qg::metrics {
 
 // --- Proxy (http/proxy_*) ---------------------------------------------------------------
 // quotaguard_requests_total{account,model,status}: proxied requests by account ("" when none
-// was chosen), model asked for, and HTTP status returned to the client.
+// was chosen), model sent upstream ("" when none), and HTTP status returned to the client.
 CounterFamily& requests_total();
-// quotaguard_request_duration_seconds{endpoint}: client request latency, arrival to last byte.
+// quotaguard_request_duration_seconds{endpoint}: arrival until the response is ready (plain
+// calls: the whole answer; streams: the moment relaying starts).
 HistogramFamily& request_duration_seconds();
-// quotaguard_upstream_duration_seconds{account}: upstream call latency (one attempt).
+// quotaguard_upstream_duration_seconds{account}: one non-streaming upstream attempt.
 HistogramFamily& upstream_duration_seconds();
-// quotaguard_stream_ttfb_seconds{account}: streaming calls, request sent to first byte relayed.
+// quotaguard_stream_ttfb_seconds{account}: streaming attempts, request sent to response head.
 HistogramFamily& stream_ttfb_seconds();
 // quotaguard_route_switches_total{reason}: sticky route changes (RouteSwitched reasons).
 CounterFamily& route_switches_total();

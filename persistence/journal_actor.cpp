@@ -2,6 +2,7 @@
 #include "persistence/journal_actor.hpp"
 
 #include "messages/event_codec.hpp"
+#include "metrics/quotaguard_metrics.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/snapshot_store.hpp"
 #include "persistence/state_codec.hpp"
@@ -9,7 +10,10 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <string_view>
+#include <vector>
 
 namespace qg {
 
@@ -52,6 +56,7 @@ struct JournalState {
   void commit() {
     if (pending.empty()) return;
     std::uint64_t seq = opts.state.last_seq;
+    const auto started = std::chrono::steady_clock::now();
     try {
       Transaction tx(*opts.db);
       for (auto& p : pending)
@@ -62,6 +67,7 @@ struct JournalState {
                         encode_payload(e.payload));
         }
       tx.commit();
+      record_metrics(std::chrono::steady_clock::now() - started);
     } catch (const std::exception& ex) {
       spdlog::error("journal: append of {} events failed: {}", pending_events, ex.what());
       for (auto& p : pending) p.promise.deliver(AppendResult{0, ex.what()});
@@ -77,6 +83,24 @@ struct JournalState {
     pending_events = 0;
     if (opts.snapshot_every > 0 && opts.state.last_seq - last_snapshot_seq >= opts.snapshot_every)
       write_snapshot();
+  }
+
+  // quotaguard_journal_* and quotaguard_events_total / route_switches_total for a committed
+  // batch (metrics/quotaguard_metrics.hpp); one counter update per event type per batch.
+  void record_metrics(std::chrono::steady_clock::duration took) const {
+    metrics::journal_append_seconds().with({}).observe(std::chrono::duration<double>(took).count());
+    metrics::journal_batch_size().with({}).observe(static_cast<double>(pending_events));
+    std::vector<std::pair<std::string_view, std::uint64_t>> by_type;
+    for (const auto& p : pending)
+      for (const auto& e : p.events) {
+        const std::string_view type = event_type(e);
+        auto it = std::find_if(by_type.begin(), by_type.end(), [&](const auto& t) { return t.first == type; });
+        if (it == by_type.end()) by_type.push_back({type, 1});
+        else ++it->second;
+        if (const auto* rs = std::get_if<RouteSwitched>(&e.payload))
+          metrics::route_switches_total().with({rs->reason}).inc();
+      }
+    for (const auto& [type, n] : by_type) metrics::events_total().with({std::string(type)}).inc(n);
   }
 
   void write_snapshot() {

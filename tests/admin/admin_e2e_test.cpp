@@ -169,6 +169,22 @@ TEST_CASE("admin API, Go client flow, /metrics and quotas against the real daemo
     CHECK(r.body.find(kToken) == std::string::npos);
   }
 
+  // The journal and the proxy record into the same registry.
+  CHECK(sample_value(fams, "quotaguard_events_total", {{"type", "ReservationCommitted"}}) >= 1);
+  CHECK(sample_value(fams, "quotaguard_events_total", {{"type", "AccountDrained"}}) >= 1);
+  CHECK(sample_value(fams, "quotaguard_journal_batch_size_count", {}) >= 1);
+  CHECK(sample_value(fams, "quotaguard_journal_append_seconds_count", {}) >= 1);
+  CHECK(d.post("/v1/chat/completions", "{not json", {}).status == 400);
+  const auto upstream_down = d.post("/v1/chat/completions",
+      R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})", {});
+  CHECK(upstream_down.status >= 500);  // both upstreams refuse connections
+  const auto after_proxy = parse_prometheus_text(d.get("/metrics").body);
+  CHECK(sample_value(after_proxy, "quotaguard_requests_total",
+                     {{"account", ""}, {"model", ""}, {"status", "400"}}) == 1);
+  CHECK(sample_value(after_proxy, "quotaguard_upstream_duration_seconds_count", {{"account", "alpha"}}) >= 1);
+  CHECK(sample_value(after_proxy, "quotaguard_request_duration_seconds_count",
+                     {{"endpoint", "/v1/chat/completions"}}) == 2);
+
   // quotaguard quotas: from the daemon, then offline from the event log.
   const RunOptions run = RunOptions{}.in(d.dir().str()).set_env("QUOTAGUARD_ADMIN_TOKEN", kToken);
   const auto live = run_quotaguard({"quotas", "--json", "--url", d.base_url(), "--config", d.config_path()}, run);
