@@ -17,11 +17,22 @@ namespace {
 
 using nlohmann::json;
 
+// A number as people write it: 85, 85.5, 0.25 (no "85.0", no 17 significant digits).
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  std::string s = buf;
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
 std::string text_of(const json& obj, const char* key) {
   if (!obj.is_object()) return "";
   const auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return "";
   if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_float()) return number_text(it->get<double>());
   return it->dump();
 }
 
@@ -119,7 +130,7 @@ std::string format_status(const json& status, const json& accounts, TimeMs now) 
     if (!provider.empty()) out += " · " + e(provider);
     if (a.contains("in_flight")) out += " · in-flight " + e(count(a["in_flight"]));
     out += "\n";
-    if (state == "cooldown" || a.contains("cooldown_reason")) {
+    if (state == "cooldown") {
       const std::string until = format_when(a.value("cooldown_until", json()), now);
       if (!until.empty()) {
         out += "  cooldown until " + until;
@@ -134,7 +145,9 @@ std::string format_status(const json& status, const json& accounts, TimeMs now) 
     for (const auto& w : windows) {
       const double p = window_percent(w);
       out += "  " + e(window_name(w)) + " " + (p < 0 ? std::string("no limit") : percent(p));
-      if (number_of(w, "reserved") > 0) out += " (reserved " + e(count(w["reserved"])) + ")";
+      const std::string source = text_of(w, "source");
+      if (!source.empty() && source != "config") out += " (" + e(source) + ")";
+      if (number_of(w, "reserved") > 0) out += " · reserved " + e(count(w["reserved"]));
       const std::string reset = format_when(w.value("reset_at", json()), now);
       if (!reset.empty()) out += " · reset " + reset;
       out += "\n";

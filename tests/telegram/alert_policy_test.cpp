@@ -17,7 +17,7 @@ ThresholdCrossed crossed(const char* level, double pct, std::int64_t window_s = 
 }
 }  // namespace
 
-TEST_CASE("a warning and a critical crossing alert once each; duplicates are dropped") {
+TEST_CASE("a warning and a critical crossing alert once each - duplicates are dropped") {
   AlertState s;
   auto a = alerts_for_event(s, ev("acc1", crossed("warning", 86)));
   REQUIRE(a.size() == 1);
@@ -35,7 +35,7 @@ TEST_CASE("a warning and a critical crossing alert once each; duplicates are dro
   CHECK(alerts_for_event(s, ev("acc1", crossed("warning", 86, 60))).size() == 1);
 }
 
-TEST_CASE("recovered re-arms: a later crossing alerts again; recovery notes only alerted windows") {
+TEST_CASE("recovered re-arms: a later crossing alerts again - recovery notes only alerted windows") {
   AlertState s;
   REQUIRE(alerts_for_event(s, ev("a", crossed("warning", 86))).size() == 1);
   auto r = alerts_for_event(s, ev("a", crossed("recovered", 40)));
@@ -45,14 +45,14 @@ TEST_CASE("recovered re-arms: a later crossing alerts again; recovery notes only
   CHECK(alerts_for_event(s, ev("b", crossed("recovered", 10))).empty());
 }
 
-TEST_CASE("an entry expires after its window length, since the source re-arms silently on reset") {
+TEST_CASE("an entry expires after its window length - since the source re-arms silently on reset") {
   AlertState s;
   REQUIRE(alerts_for_event(s, ev("a", crossed("warning", 86, 60), kT)).size() == 1);
   CHECK(alerts_for_event(s, ev("a", crossed("warning", 86, 60), kT + 30'000)).empty());
   CHECK(alerts_for_event(s, ev("a", crossed("warning", 86, 60), kT + 61'000)).size() == 1);
 }
 
-TEST_CASE("auth cooldowns alert once with a re-login hint, and their end is a recovery") {
+TEST_CASE("auth cooldowns alert once with a re-login hint - and their end is a recovery") {
   AlertState s;
   auto a = alerts_for_event(s, ev("acc", CooldownStarted{kT + 6 * 3600'000, "auth", "401: re-login needed", 1}));
   REQUIRE(a.size() == 1);
@@ -75,7 +75,7 @@ TEST_CASE("dynamic text in alerts is HTML-escaped") {
   CHECK(a[0].html.find("&lt;script&gt;") != std::string::npos);
 }
 
-TEST_CASE("all accounts exhausted alerts on the edge, and capacity back on the way out") {
+TEST_CASE("all accounts exhausted alerts on the edge - and capacity back on the way out") {
   using nlohmann::json;
   AlertState s;
   const json mixed{{"accounts", {{{"id", "a"}, {"state", "exhausted"}}, {{"id", "b"}, {"state", "active"}}}}};
@@ -105,7 +105,7 @@ TEST_CASE("the throttle drops over-rate alerts and reports the count with the ne
   CHECK(later[0].html.find("3 earlier alert(s) dropped") != std::string::npos);
 }
 
-TEST_CASE("alert state survives a JSON round trip; garbage is rejected") {
+TEST_CASE("alert state survives a JSON round trip - garbage is rejected") {
   AlertState s;
   alerts_for_event(s, ev("a", crossed("critical", 99)));
   alerts_for_event(s, ev("b", CooldownStarted{kT, "auth", "", 1}));

@@ -32,7 +32,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("/qg_status lists each account with its state, windows and the sticky routes") {
+TEST_CASE("/qg_status lists each account with its state - windows and the sticky routes") {
   Fixture f;
   f.ops.append("openai-main", AccountDrained{"test"});
   const std::string r = f.say("/qg_status");
@@ -61,9 +61,9 @@ TEST_CASE("/qg_quotas shows used/limit per window") {
   CHECK(r.find("requests/1m: 0/10") != std::string::npos);
 }
 
-TEST_CASE("non-admins get one refusal showing their id, and nothing runs") {
+TEST_CASE("non-admins get one refusal showing their id - and nothing runs") {
   Fixture f;
-  const auto before = f.ops.calls_snapshot().size();
+  const auto before = f.ops.calls_snapshot().size();  // every call, reads included
   const std::string r = f.say("/qg_drain openai-main", kStranger);
   CHECK(r.find("Not authorised") != std::string::npos);
   CHECK(r.find("<code>7</code>") != std::string::npos);
@@ -82,7 +82,7 @@ TEST_CASE("messages that are not our commands are ignored silently") {
   CHECK(f.say("hi", kStranger) == "<no reply>");
 }
 
-TEST_CASE("unknown /qg_ commands get a help hint; /qg_help lists every command") {
+TEST_CASE("unknown /qg_ commands get a help hint - /qg_help lists every command") {
   Fixture f;
   CHECK(f.say("/qg_nope").find("Send /qg_help") != std::string::npos);
   const std::string help = f.say("/qg_help");
@@ -92,7 +92,7 @@ TEST_CASE("unknown /qg_ commands get a help hint; /qg_help lists every command")
   CHECK(command_menu().size() == 14);
 }
 
-TEST_CASE("/qg_thresholds shows, validates and sets through put_setting") {
+TEST_CASE("/qg_thresholds shows - validates and sets through put_setting") {
   Fixture f;
   CHECK(f.say("/qg_thresholds").find("warning 85") != std::string::npos);
   for (const char* bad : {"/qg_thresholds 80 90", "/qg_thresholds a b c", "/qg_thresholds 95 90 80",
@@ -120,7 +120,7 @@ TEST_CASE("/qg_policy and /qg_fallback pass validation errors from Operations th
   CHECK(ok.find("gpt-4o → gpt-4o-mini") != std::string::npos);
 }
 
-TEST_CASE("/qg_drain, /qg_resume, /qg_reset need exactly one account and report 404s") {
+TEST_CASE("/qg_drain - /qg_resume - /qg_reset need exactly one account and report 404s") {
   Fixture f;
   CHECK(f.say("/qg_drain").find("Usage: <code>/qg_drain &lt;account&gt;") != std::string::npos);
   CHECK(f.say("/qg_drain a b").find("Usage") != std::string::npos);
@@ -143,7 +143,7 @@ TEST_CASE("/qg_events shows the last n events and validates n") {
   CHECK(f.say("/qg_events x").find("Usage") != std::string::npos);
 }
 
-TEST_CASE("/qg_export answers a document; /qg_import and /qg_reload run their verbs") {
+TEST_CASE("/qg_export answers a document - /qg_import and /qg_reload run their verbs") {
   Fixture f;
   auto r = f.commands.handle(ChatMessage{1, kAdmin, kAdmin, "", "/qg_export"});
   REQUIRE(r);
@@ -155,7 +155,7 @@ TEST_CASE("/qg_export answers a document; /qg_import and /qg_reload run their ve
   CHECK(f.say("/qg_reload").find("reloaded") != std::string::npos);
 }
 
-TEST_CASE("/settoken validates, stores through Operations, and asks to delete the message") {
+TEST_CASE("/settoken validates - stores through Operations - and asks to delete the message") {
   Fixture f;
   CHECK(f.say("/settoken").find("Usage") != std::string::npos);
   CHECK(f.say("/settoken nonsense").find("does not look like a bot token") != std::string::npos);
@@ -170,7 +170,7 @@ TEST_CASE("/settoken validates, stores through Operations, and asks to delete th
   CHECK(f.say("/settoken 123:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", kStranger).find("Not authorised") != std::string::npos);
 }
 
-TEST_CASE("per-chat rate limit: a burst gets one notice, then silence, other chats unaffected") {
+TEST_CASE("per-chat rate limit: a burst gets one notice - then silence - other chats unaffected") {
   test::TestOperations ops;
   TimeMs now = 0;
   BotCommands c(ops, CommandsOptions{{kAdmin}, {2, 0.5}, 600'000, 60'000, 50}, [&] { return now; });

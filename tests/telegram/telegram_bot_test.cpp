@@ -112,7 +112,7 @@ TEST_CASE("the bot registers its commands and answers an admin's /qg_status with
 TEST_CASE("a non-admin gets one refusal with their id and nothing changes") {
   Harness h;
   h.start();
-  const auto calls_before = h.ops.calls_snapshot();
+  const auto mutations_before = h.ops.mutations();
   h.fake.message(777, "/qg_drain openai-main");
   h.fake.message(777, "/qg_drain openai-main");
   h.fake.message(777, "/qg_reset openai-main");
@@ -121,11 +121,11 @@ TEST_CASE("a non-admin gets one refusal with their id and nothing changes") {
   const auto refusals = FakeTelegramProcess::of(h.fake.sent(), "sendMessage", 777);
   REQUIRE(refusals.size() == 1);
   CHECK(refusals[0]["text"].get<std::string>().find("<code>777</code>") != std::string::npos);
-  CHECK(h.ops.calls_snapshot() == calls_before);
+  CHECK(h.ops.mutations() == mutations_before);
   CHECK(h.ops.accounts()["accounts"][0]["state"] == "active");
 }
 
-TEST_CASE("malformed updates are logged and skipped; polling continues") {
+TEST_CASE("malformed updates are logged and skipped - polling continues") {
   LogCapture logs;
   Harness h;
   h.start();
@@ -156,7 +156,7 @@ TEST_CASE("after a restart no command runs twice (the offset is stored before ru
   CHECK(h.store->get(kKeyNextOffset).has_value());
 }
 
-TEST_CASE("a 401 stops polling with one clear log line; a new token resumes without restart") {
+TEST_CASE("a 401 stops polling with one clear log line - a new token resumes without restart") {
   LogCapture logs;
   Harness h;
   const std::string wrong = "999:WRONGwrongWRONGwrongWRONGwrongWRONG12";
@@ -199,7 +199,7 @@ TEST_CASE("401 while polling (token revoked) stops polling") {
   CHECK(h.fake.state()["get_updates_calls"].get<int>() == calls);
 }
 
-TEST_CASE("started without a token the bot idles, then polls once one is set through Operations") {
+TEST_CASE("started without a token the bot idles - then polls once one is set through Operations") {
   Harness h;
   h.ops.on_token = [&](const std::string& t) {
     store_bot_token(*h.store, t, "");
@@ -215,7 +215,7 @@ TEST_CASE("started without a token the bot idles, then polls once one is set thr
   CHECK(h.replies_to(kAdmin, 1).size() == 1);
 }
 
-TEST_CASE("a threshold crossing sends exactly one alert, also across a restart") {
+TEST_CASE("a threshold crossing sends exactly one alert - also across a restart") {
   Harness h;
   h.start();
   h.fake.message(kAdmin, "/qg_help");  // wait until polling (alerts wait for a working token)
@@ -246,7 +246,7 @@ TEST_CASE("history before the first start is not alerted") {
   CHECK(FakeTelegramProcess::of(h.fake.sent(), "sendMessage", kAlertChat).empty());
 }
 
-TEST_CASE("/qg_export sends a multipart document; long replies are split into valid HTML messages") {
+TEST_CASE("/qg_export sends a multipart document - long replies are split into valid HTML messages") {
   Harness h;
   for (int i = 0; i < 120; ++i) h.ops.add_account("acct-<" + std::to_string(i) + ">&co", 1000);
   h.start();

@@ -96,7 +96,7 @@ TEST_CASE("e2e: a non-admin gets one refusal with their id and nothing changes")
   CHECK(e.state_of("openai-main") == "active");
 }
 
-TEST_CASE("e2e: /qg_thresholds 80 90 95 persists and survives a restart; bad arguments get usage") {
+TEST_CASE("e2e: /qg_thresholds 80 90 95 persists and survives a restart - bad arguments get usage") {
   Env e;
   e.start();
   e.fake.message(kAdmin, "/qg_thresholds 80 90");
@@ -115,7 +115,7 @@ TEST_CASE("e2e: /qg_thresholds 80 90 95 persists and survives a restart; bad arg
   CHECK(e.last_reply(kAdmin, 3).find("warning 80") != std::string::npos);
 }
 
-TEST_CASE("e2e: malformed updates are logged and skipped, polling continues") {
+TEST_CASE("e2e: malformed updates are logged and skipped - polling continues") {
   Env e;
   e.start();
   e.fake.update(json{{"update_id", 9000}, {"message", "garbage"}});
@@ -179,7 +179,7 @@ TEST_CASE("e2e: the forwarded-update endpoint answers the sendMessage call for /
   CHECK(json::parse(other.body) == json::object());
 }
 
-TEST_CASE("e2e: started with a rejected token the bot idles; `quotaguard settoken` fixes it without restart") {
+TEST_CASE("e2e: started with a rejected token the bot idles - `quotaguard settoken` fixes it without restart") {
   Env e;
   e.start("999:WRONGwrongWRONGwrongWRONGwrongWRONG12");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

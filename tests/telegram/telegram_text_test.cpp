@@ -85,7 +85,7 @@ TEST_CASE("parse_update reads text messages and rejects malformed updates naming
   CHECK(parse_update_text(R"({"update_id":1,"message":{"chat":{"id":1},"text":5}})").error == "update.message.text: must be a string");
 }
 
-TEST_CASE("parse_command accepts our commands, with @bot suffix, and ignores everything else") {
+TEST_CASE("parse_command accepts our commands - with @bot suffix - and ignores everything else") {
   auto c = parse_command("/qg_status", "qg_test_bot");
   REQUIRE(c);
   CHECK(c->name == "qg_status");
@@ -132,7 +132,7 @@ TEST_CASE("bot tokens: shape check and source precedence") {
   CHECK(token_fingerprint("cfg").find("cfg") == std::string::npos);
 }
 
-TEST_CASE("token bucket: burst, then refill with injected time") {
+TEST_CASE("token bucket: burst - then refill with injected time") {
   TokenBucket b({3, 1.0}, 0);
   CHECK(b.try_take(0));
   CHECK(b.try_take(0));
@@ -149,7 +149,7 @@ TEST_CASE("token bucket: burst, then refill with injected time") {
   CHECK(per_chat.try_take(1, 2100));
 }
 
-TEST_CASE("admin gate: admins obeyed; strangers refused once per quiet period") {
+TEST_CASE("admin gate: admins obeyed - strangers refused once per quiet period") {
   AdminGate gate({42, 43}, 60'000);
   CHECK(gate.is_admin(42));
   CHECK_FALSE(gate.is_admin(7));
@@ -162,7 +162,7 @@ TEST_CASE("admin gate: admins obeyed; strangers refused once per quiet period") 
   CHECK_FALSE(nobody.is_admin(0));
 }
 
-TEST_CASE("backoff grows exponentially, is capped and jittered within [cap/2, cap]") {
+TEST_CASE("backoff grows exponentially - is capped and jittered within [cap/2 - cap]") {
   CHECK(backoff_delay(0, 0.0) == 500);
   CHECK(backoff_delay(0, 1.0) == 1000);
   CHECK(backoff_delay(3, 0.0) == 4000);
@@ -171,7 +171,7 @@ TEST_CASE("backoff grows exponentially, is capped and jittered within [cap/2, ca
   CHECK(backoff_delay(20, 0.5) >= 30'000);
 }
 
-TEST_CASE("webhook_reply: sendMessage method call, cut to one message; {} for no reply") {
+TEST_CASE("webhook_reply: sendMessage method call - cut to one message - {} for no reply") {
   CHECK(webhook_reply(std::nullopt) == nlohmann::json::object());
   Reply r{42, "<b>hi</b>", std::nullopt, 0};
   const auto j = webhook_reply(r);
@@ -186,4 +186,33 @@ TEST_CASE("webhook_reply: sendMessage method call, cut to one message; {} for no
   CHECK(text.size() <= 4096);
   CHECK(text.find("<pre>") != std::string::npos);
   CHECK(text.find("</pre>") != std::string::npos);
+}
+
+#include "actors/telegram/chat_format.hpp"
+
+TEST_CASE("format_status renders the admin API JSON: states - windows - reserved - cooldown - sticky") {
+  using nlohmann::json;
+  const TimeMs now = 1'764'430'000'000;  // 2025-11-29T15:26:40Z
+  const json status{{"version", "0.1.0"}, {"uptime_s", 90061}, {"journal_seq", 42}, {"open_reservations", 1},
+                    {"ready", true}, {"sticky_routes", {{"gpt-4o", "acc-a"}}}};
+  const json accounts{{"accounts",
+      {{{"id", "acc-a"}, {"provider", "openai"}, {"state", "active"}, {"in_flight", 1},
+        {"cooldown_until", nullptr}, {"cooldown_reason", ""},
+        {"windows", {{{"metric", "tokens"}, {"window", "1m"}, {"limit", 1000}, {"used", 500}, {"reserved", 250},
+                      {"reset_at", "2025-11-29T15:27:00Z"}, {"source", "headers"}}}}},
+       {{"id", "acc-b"}, {"provider", "anthropic"}, {"state", "cooldown"}, {"in_flight", 0},
+        {"cooldown_until", now + 3 * 3600'000}, {"cooldown_reason", "auth"}, {"cooldown_detail", "401"},
+        {"windows", json::array()}}}}};
+  const std::string s = format_status(status, accounts, now);
+  CHECK(s.find("uptime 1d1h · journal seq 42 · open reservations 1 · ready") != std::string::npos);
+  CHECK(s.find("🟢 <b>acc-a</b> active · openai · in-flight 1") != std::string::npos);
+  CHECK(s.find("tokens/1m 75% (headers) · reserved 250 · reset 15:27 UTC (in 20s)") != std::string::npos);
+  CHECK(s.find("🟠 <b>acc-b</b> cooldown") != std::string::npos);
+  CHECK(s.find("cooldown until 18:26 UTC (in 3h) — auth: 401") != std::string::npos);
+  CHECK(s.find("gpt-4o → acc-a") != std::string::npos);
+  CHECK(format_setting("thresholds", json{{"warning", 80.0}, {"switch", 90.5}, {"critical", 95}}) ==
+        "<b>Thresholds</b> (percent used)\nwarning 80 · switch 90.5 · critical 95");
+  CHECK(compact_duration(0) == "0s");
+  CHECK(compact_duration(61'000) == "1m1s");
+  CHECK(compact_duration(3 * 86400'000LL + 7200'000) == "3d2h");
 }

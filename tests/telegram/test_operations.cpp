@@ -23,6 +23,14 @@ std::vector<std::string> TestOperations::calls_snapshot() {
   return calls_;
 }
 
+std::vector<std::string> TestOperations::mutations() {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& c : calls_)
+    if (c != "status" && c != "accounts" && c != "export" && c.rfind("get_setting", 0) != 0) out.push_back(c);
+  return out;
+}
+
 std::uint64_t TestOperations::seq() {
   std::lock_guard lock(mu_);
   return events_.size();

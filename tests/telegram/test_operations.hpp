@@ -24,6 +24,8 @@ class TestOperations : public Operations {
   // Appends an event for `account` (seq assigned), applying it to the account's state.
   void append(const std::string& account, EventPayload payload, TimeMs ts = 1'764'430'000'000);
   std::vector<std::string> calls_snapshot();
+  // The calls that could change state (everything but status/accounts/get_setting/export).
+  std::vector<std::string> mutations();
   std::uint64_t seq();
   std::string token;                      // last set_telegram_token
   std::function<void(const std::string&)> on_token;
