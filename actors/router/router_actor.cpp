@@ -50,7 +50,17 @@ void broadcast_settings(self_ptr self) {
 
 void admitted(self_ptr self, const Decision& d, const std::string& account, const ReserveReply& r,
               TimeMs expires_at, const Deliver& deliver) {
-  if (auto sw = switch_for_admitted(d, account)) {
+  auto sw = switch_for_admitted(d, account);
+  if (sw) {
+    // Decisions run concurrently with earlier admissions: compare with the sticky choice as it
+    // is now, so two requests deciding at once record one switch, not two.
+    auto current = self->state.opts.state.sticky.find(sw->route_key);
+    if (current != self->state.opts.state.sticky.end()) {
+      if (current->second.account == sw->to) sw.reset();
+      else sw->from = current->second.account;
+    }
+  }
+  if (sw) {
     spdlog::info("route {}: {} -> {} ({})", sw->route_key, sw->from.empty() ? "-" : sw->from, sw->to, sw->reason);
     persist(self, Event{0, self->state.opts.clock(), "", std::move(*sw)}, [](const std::string& err) {
       if (!err.empty()) spdlog::error("journal: could not record a route switch: {}", err);
