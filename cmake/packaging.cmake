@@ -5,7 +5,9 @@
 # Runtime library dependencies come from dpkg-shlibdeps. Check with `dpkg-deb -c`.
 install(TARGETS quotaguard RUNTIME DESTINATION bin)
 install(FILES ${CMAKE_SOURCE_DIR}/config/example.yaml DESTINATION /etc/quotaguard
-        RENAME config.yaml PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
+        RENAME config.yaml PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+# 0644: the unit runs as a DynamicUser, which must read it; secrets belong in
+# /etc/quotaguard/env (0600, read by systemd) and reach the config as ${VAR}.
 
 # The unit in config/ is for a manual install to /usr/local/bin; the package's binary is in /usr/bin.
 file(READ ${CMAKE_SOURCE_DIR}/config/quotaguard.service qg_unit)
