@@ -36,7 +36,7 @@ void run_fault_mix(const Accounts& accounts, int requests) {
   std::string yaml = "storage:\n  db_path: \"" + db + "\"\nreservations:\n  ttl: 2s\n"
                      "proxy:\n  first_byte_timeout: 1s\n  idle_timeout: 2s\n  max_attempts: " +
                      std::to_string(accounts.size()) + "\n"
-                     "router:\n  policy: round_robin\n  circuit_breaker: {failures: 1, base: 30s, cap: 1m}\n"
+                     "router:\n  policy: round_robin\n  circuit_breaker: {failures: 1, base: 1s, cap: 2s}\n"
                      "accounts:\n";
   for (const auto& [id, fault] : accounts)
     yaml += "  - {id: " + id + ", provider: openai, base_url: \"http://127.0.0.1:" + std::to_string(fake.port()) +
