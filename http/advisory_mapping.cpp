@@ -13,6 +13,8 @@ namespace qg {
 
 namespace {
 
+constexpr double kMaxUnits = 1e15;  // far above any real quota; keeps conversions defined
+
 std::int64_t int_member(const nlohmann::json& o, const char* key) {
   auto it = o.find(key);
   if (it == o.end() || !it->is_number()) return 0;
@@ -86,13 +88,19 @@ ObservedWindow dimension_window(const nlohmann::json& d, const std::string& wher
   } else if (!known) {
     throw BadField(where + ".window: required for type " + (type.empty() ? "(none)" : type));
   }
-  const auto limit = opt_number(d, "limit");
-  if (!limit || *limit < 0) throw BadField(where + ".limit: required, a number >= 0");
+  auto units = [&](const char* field) {  // errors named dimensions[i].field
+    try {
+      return opt_number_in(d, field, 0, kMaxUnits);
+    } catch (const BadField& e) {
+      throw BadField(where + "." + e.what());
+    }
+  };
+  const auto limit = units("limit");
+  if (!limit) throw BadField(where + ".limit: required, a number >= 0");
   w.limit = static_cast<std::int64_t>(std::llround(*limit));
-  if (auto used = opt_number(d, "used")) {
-    if (*used < 0) throw BadField(where + ".used: must be >= 0");
+  if (auto used = units("used")) {
     w.used = static_cast<std::int64_t>(std::llround(*used));
-  } else if (auto remaining = opt_number(d, "remaining")) {
+  } else if (auto remaining = units("remaining")) {
     if (*remaining < 0 || *remaining > *limit)
       throw BadField(where + ".remaining: must be between 0 and limit");
     w.used = w.limit - static_cast<std::int64_t>(std::llround(*remaining));

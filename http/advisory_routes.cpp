@@ -117,8 +117,7 @@ void select_route(Operations& ops, const httplib::Request& req, httplib::Respons
   opt_string_list(*body, "required_dimensions");
   opt_number(*body, "estimated_cost_percent");
   Usage estimate{1, 0, 0};
-  if (auto tokens = opt_number(*body, "estimated_tokens")) {
-    if (*tokens < 0) throw BadField("estimated_tokens: must be >= 0");
+  if (auto tokens = opt_number_in(*body, "estimated_tokens", 0, 1e12)) {
     estimate.input_tokens = static_cast<std::int64_t>(std::llround(*tokens));
   }
   if (auto units = opt_usage(*body, "estimate")) estimate = *units;
@@ -142,8 +141,8 @@ void feedback_route(Operations& ops, const httplib::Request& req, httplib::Respo
   const std::string account = required_string(*body, "account_id");
   const std::string error = opt_string(*body, "error").value_or("");
   const bool success = opt_bool(*body, "success").value_or(error.empty());
-  const int status_code = static_cast<int>(opt_number(*body, "status_code").value_or(0));
-  const double retry_s = opt_number(*body, "retry_after_s").value_or(0);
+  const int status_code = static_cast<int>(opt_number_in(*body, "status_code", 0, 999).value_or(0));
+  const double retry_s = opt_number_in(*body, "retry_after_s", 0, 30 * 86400).value_or(0);
   const auto reservation_id = opt_string(*body, "reservation_id");
 
   // Validate the whole body before changing anything.
@@ -232,8 +231,7 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
                 const std::string id = required_string(*body, "account_id");
                 const std::string model = opt_string(*body, "model").value_or("");
                 const std::string correlation = opt_string(*body, "correlation_id").value_or("");
-                const double ttl_s = opt_number(*body, "ttl_s").value_or(0);
-                if (ttl_s < 0) throw BadField("ttl_s: must be >= 0");
+                const double ttl_s = opt_number_in(*body, "ttl_s", 0, 7 * 86400).value_or(0);
                 OpResult a = ops.account(id);
                 if (!a.ok()) return send_result(res, a);
                 const auto estimate =

@@ -140,6 +140,16 @@ std::optional<double> opt_number(const nlohmann::json& o, const std::string& fie
   return v;
 }
 
+std::optional<double> opt_number_in(const nlohmann::json& o, const std::string& field, double lo,
+                                    double hi) {
+  auto v = opt_number(o, field);
+  if (v && (*v < lo || *v > hi)) {
+    nlohmann::json bounds = {lo, hi};
+    throw BadField(field + ": must be between " + bounds[0].dump() + " and " + bounds[1].dump());
+  }
+  return v;
+}
+
 std::optional<bool> opt_bool(const nlohmann::json& o, const std::string& field) {
   auto it = o.find(field);
   if (it == o.end() || it->is_null()) return std::nullopt;

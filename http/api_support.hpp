@@ -57,6 +57,9 @@ struct BadField : std::runtime_error {
 };
 std::optional<std::string> opt_string(const nlohmann::json& o, const std::string& field);
 std::optional<double> opt_number(const nlohmann::json& o, const std::string& field);
+// A number in [lo, hi] (else "<field>: must be between lo and hi"), nullopt when absent.
+std::optional<double> opt_number_in(const nlohmann::json& o, const std::string& field, double lo,
+                                    double hi);
 std::optional<bool> opt_bool(const nlohmann::json& o, const std::string& field);
 std::vector<std::string> opt_string_list(const nlohmann::json& o, const std::string& field);
 // {"requests","input_tokens","output_tokens"} non-negative integers; nullopt when absent.

@@ -147,6 +147,10 @@ TEST_CASE("feedback classifies the failure for the breaker") {
   REQUIRE(bad_type);
   CHECK(bad_type->status == 400);
   CHECK(error_message(bad_type).rfind("success:", 0) == 0);
+  auto huge_status = post(c, "/router/feedback", {{"account_id", "acc-a"}, {"status_code", 1e300}});
+  REQUIRE(huge_status);
+  CHECK(huge_status->status == 400);
+  CHECK(error_message(huge_status).rfind("status_code:", 0) == 0);
   auto unknown_res = post(c, "/router/feedback", {{"account_id", "acc-a"}, {"reservation_id", "res_nope"}});
   REQUIRE(unknown_res);
   CHECK(unknown_res->status == 404);
@@ -244,6 +248,11 @@ TEST_CASE("ingest: unknown account is a 404, bad dimensions a 400, source is cas
   REQUIRE(bad_source);
   CHECK(bad_source->status == 400);
   CHECK(error_message(bad_source).rfind("source:", 0) == 0);
+  auto huge = post(c, "/ingest", {{"account_id", "acc-a"},
+                                  {"dimensions", {{{"type", "RPM"}, {"limit", 1e300}, {"used", 1}}}}});
+  REQUIRE(huge);
+  CHECK(huge->status == 400);
+  CHECK(error_message(huge).rfind("dimensions[0].limit:", 0) == 0);
   auto garbage = c.Post("/ingest", "not json", "application/json");
   REQUIRE(garbage);
   CHECK(garbage->status == 400);
