@@ -238,15 +238,21 @@ void TelegramBot::poll_loop() {
       sleep_for(delay, poll_wake_);
       continue;
     }
-    failures = 0;
     set_error("");
-    handle_updates(*current, r.result);
+    if (handle_updates(*current, r.result) == 0 && !r.result.empty()) {
+      // Only updates we cannot use or have handled: do not spin on a server that keeps
+      // resending them.
+      sleep_for(backoff_delay(failures++, jitter(), options_.backoff), poll_wake_);
+      continue;
+    }
+    failures = 0;
   }
 }
 
-void TelegramBot::handle_updates(BotApi& api, const nlohmann::json& updates) {
+std::size_t TelegramBot::handle_updates(BotApi& api, const nlohmann::json& updates) {
+  std::size_t handled = 0;
   for (const auto& u : updates) {
-    if (stopping_) return;
+    if (stopping_) break;
     const auto id = u.is_object() ? u.find("update_id") : u.end();
     if (!u.is_object() || id == u.end() || !id->is_number_integer()) {
       spdlog::warn("telegram: skipped an update without an integer update_id");
@@ -254,6 +260,7 @@ void TelegramBot::handle_updates(BotApi& api, const nlohmann::json& updates) {
     }
     const std::int64_t update_id = id->get<std::int64_t>();
     if (update_id < *next_offset_) continue;  // already handled (a confused server resent it)
+    ++handled;
     next_offset_ = update_id + 1;
     try {
       store_.set(kKeyNextOffset, std::to_string(*next_offset_));  // before running: at most once
@@ -273,16 +280,31 @@ void TelegramBot::handle_updates(BotApi& api, const nlohmann::json& updates) {
       spdlog::error("telegram: update {} failed: {}", update_id, ex.what());
     }
   }
+  return handled;
+}
+
+BotApiResult TelegramBot::send_with_retry(const std::function<BotApiResult()>& send) {
+  BotApiResult r = send();
+  // Telegram's flood control (429 retry_after) or a network blip: one bounded retry.
+  if (!r.ok && !stopping_ && (r.retry_after_s > 0 || r.transport_error())) {
+    bool no_wake = false;
+    sleep_for(r.retry_after_s > 0 ? std::min<TimeMs>(r.retry_after_s * 1000, 30'000)
+                                  : backoff_delay(0, jitter(), options_.backoff),
+              no_wake);
+    r = send();
+  }
+  return r;
 }
 
 void TelegramBot::deliver(BotApi& api, const Reply& reply) {
   for (const auto& part : split_message(reply.html)) {
-    const BotApiResult r = api.send_message(reply.chat_id, part);
+    const BotApiResult r = send_with_retry([&] { return api.send_message(reply.chat_id, part); });
     if (!r.ok) spdlog::warn("telegram: sendMessage to chat {} failed: {}", reply.chat_id, r.description);
   }
   if (reply.document) {
     const auto& d = *reply.document;
-    const BotApiResult r = api.send_document(reply.chat_id, d.filename, d.content, d.caption);
+    const BotApiResult r =
+        send_with_retry([&] { return api.send_document(reply.chat_id, d.filename, d.content, d.caption); });
     if (!r.ok) spdlog::warn("telegram: sendDocument to chat {} failed: {}", reply.chat_id, r.description);
   }
   if (reply.delete_message_id != 0) {
@@ -340,11 +362,7 @@ void TelegramBot::alert_pass() {
   if (auto a = capacity_transition(*alert_state_, ops_.accounts())) alerts.push_back(std::move(*a));
   if (!(*alert_state_ == before)) store_.set(kKeyAlertState, to_json_text(*alert_state_));  // before sending
   for (const auto& a : throttle_->admit(std::move(alerts), clock_())) {
-    BotApiResult r = current->send_message(options_.alert_chat, a.html);
-    for (int attempt = 0; !r.ok && r.transport_error() && attempt < 3 && !stopping_; ++attempt) {
-      sleep_for(backoff_delay(attempt, jitter(), options_.backoff), alert_wake_);
-      r = current->send_message(options_.alert_chat, a.html);
-    }
+    const BotApiResult r = send_with_retry([&] { return current->send_message(options_.alert_chat, a.html); });
     if (!r.ok) spdlog::warn("telegram: alert {} not delivered: {}", a.key, r.description);
     else spdlog::info("telegram: alert sent: {}", a.key);
   }

@@ -88,7 +88,8 @@ class TelegramBot {
   void alert_pass();
   bool ensure_client(std::string& failure);  // resolve token, getMe, setMyCommands
   void deliver(BotApi& api, const Reply& reply);
-  void handle_updates(BotApi& api, const nlohmann::json& updates);
+  BotApiResult send_with_retry(const std::function<BotApiResult()>& send);
+  std::size_t handle_updates(BotApi& api, const nlohmann::json& updates);  // -> new updates seen
   void sleep_for(TimeMs ms, bool& wake);  // returns early on stop or when `wake` is set
   std::shared_ptr<BotApi> api() const;
   void set_error(std::string error);

@@ -179,6 +179,8 @@ void bot_method(const httplib::Request& req, httplib::Response& res) {
       if (static_cast<std::int64_t>(result.size()) >= limit) break;
       result.push_back(u);
     }
+    // Injected entries without an update_id can never be confirmed: deliver them once.
+    std::erase_if(g.pending, [&](const json& u) { return id_of(u) == INT64_MAX; });
     lock.unlock();
     reply(res, 200, {{"ok", true}, {"result", result}});
     return;
