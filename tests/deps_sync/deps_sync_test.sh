@@ -89,8 +89,11 @@ if [ -n "$bin" ] && command -v dpkg >/dev/null && command -v ldd >/dev/null; the
   base="libc6 libgcc-s1 libstdc++6 zlib1g"
   pulled=$(for p in $rt; do dpkg-query -W -f='${Depends}\n' "$p" 2>/dev/null; done |
            tr ',|' '\n\n' | sed 's/(.*//; s/:any//; s/ //g' | sed '/^$/d' | sort -u)
-  for lib in $(ldd "$bin" | awk '$3 ~ /^\// {print $3}'); do
-    pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null)
+  libs=$(ldd "$bin" | awk '$3 ~ /^\// {print $3}')
+  # One dpkg -S for every library (by link name and by resolved name): "pkg:arch: /path".
+  owners=$(dpkg -S $(for l in $libs; do echo "$l" "$(readlink -f "$l")"; done) 2>/dev/null)
+  for lib in $libs; do
+    pkg=$(grep -F -e ": $lib" -e ": $(readlink -f "$lib")" <<<"$owners" | head -1)
     pkg=${pkg%%:*}
     [ -n "$pkg" ] || { err "no Debian package owns $lib (linked by the binary)"; continue; }
     grep -qx "$pkg" <<<"$rt" && continue
