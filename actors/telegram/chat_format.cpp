@@ -121,6 +121,13 @@ std::string format_status(const json& status, const json& accounts, TimeMs now) 
   if (status.is_object() && status.contains("ready"))
     out += status["ready"] == true ? " · ready" : " · <b>not ready</b>";
   out += "\n";
+  for (const char* component : {"collector", "telegram"}) {
+    const json c = status.is_object() ? status.value(component, json()) : json();
+    if (!c.is_object() || c.value("enabled", false) != true) continue;
+    if (c.value("healthy", true) == true) out += std::string(component) + " ok";
+    else out += "⚠️ " + std::string(component) + ": " + e(text_of(c, "detail"));
+    out += "\n";
+  }
   const json list = accounts.is_object() ? accounts.value("accounts", json::array()) : json::array();
   if (!list.is_array() || list.empty()) out += "\nNo accounts.\n";
   for (const auto& a : list) {

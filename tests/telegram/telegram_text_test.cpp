@@ -194,7 +194,9 @@ TEST_CASE("format_status renders the admin API JSON: states - windows - reserved
   using nlohmann::json;
   const TimeMs now = 1'764'430'000'000;  // 2025-11-29T15:26:40Z
   const json status{{"version", "0.1.0"}, {"uptime_s", 90061}, {"journal_seq", 42}, {"open_reservations", 1},
-                    {"ready", true}, {"sticky_routes", {{"gpt-4o", "acc-a"}}}};
+                    {"ready", true}, {"sticky_routes", {{"gpt-4o", "acc-a"}}},
+                    {"collector", {{"enabled", true}, {"healthy", false}, {"detail", "poll <failed>"}}},
+                    {"telegram", {{"enabled", true}, {"healthy", true}, {"detail", "polling"}}}};
   const json accounts{{"accounts",
       {{{"id", "acc-a"}, {"provider", "openai"}, {"state", "active"}, {"in_flight", 1},
         {"cooldown_until", nullptr}, {"cooldown_reason", ""},
@@ -210,6 +212,8 @@ TEST_CASE("format_status renders the admin API JSON: states - windows - reserved
   CHECK(s.find("🟠 <b>acc-b</b> cooldown") != std::string::npos);
   CHECK(s.find("cooldown until 18:26 UTC (in 3h) — auth: 401") != std::string::npos);
   CHECK(s.find("gpt-4o → acc-a") != std::string::npos);
+  CHECK(s.find("⚠️ collector: poll &lt;failed&gt;") != std::string::npos);
+  CHECK(s.find("telegram ok") != std::string::npos);
   CHECK(format_setting("thresholds", json{{"warning", 80.0}, {"switch", 90.5}, {"critical", 95}}) ==
         "<b>Thresholds</b> (percent used)\nwarning 80 · switch 90.5 · critical 95");
   CHECK(compact_duration(0) == "0s");
