@@ -44,6 +44,8 @@ wrk.method = "POST"
 wrk.body = '$body'
 wrk.headers["Content-Type"] = "application/json"
 LUA
+( sleep 5; curl -s -m 2 -o "$work/probe.body" -w '%{http_code}' "http://127.0.0.1:$QG_PORT/v1/chat/completions" \
+    -d "$body" >"$work/probe.code" 2>/dev/null || true ) &
 wrk -t2 -c"$STREAMS" -d"${DURATION}s" --timeout 60s -s "$work/post.lua" "http://127.0.0.1:$QG_PORT/v1/chat/completions" \
   | tee "$work/wrk.txt"
 kill "$sampler" 2>/dev/null || true
@@ -52,3 +54,5 @@ served=$(curl -s "http://127.0.0.1:$fport/_served")
 echo "streams=$STREAMS duration=${DURATION}s stream_length=$((CHUNKS * DELAY_MS / 1000))s quotaguard_max_rss_mb=$((max_rss_kb / 1024))"
 echo "fake provider served: $served"
 grep -E "Non-2xx|Socket errors" "$work/wrk.txt" || echo "errors: none reported by wrk"
+echo "probe request during the run: HTTP $(cat "$work/probe.code" 2>/dev/null) $(head -c 300 "$work/probe.body" 2>/dev/null)"
+grep -E " (warn|error) " "$work/streams.log" | sort | uniq -c | sort -rn | head -5 || true

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <sys/socket.h>
 #include <iostream>
 #include <thread>
 
@@ -309,11 +310,20 @@ int main(int argc, char** argv) {
     int threads = o.threads;
     svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     provider.routes(svr);
+    // httplib listens with a backlog of 5: a burst of connections (1,000 streams opened at
+    // once) overflows it and the kernel resets some. Capture the socket, deepen the backlog.
+    int listen_fd = -1;
+    svr.set_socket_options([&listen_fd](int fd) {
+      int yes = 1;
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      listen_fd = fd;
+    });
     int port = o.port == 0 ? svr.bind_to_any_port(o.host) : (svr.bind_to_port(o.host, o.port) ? o.port : -1);
     if (port <= 0) {
       std::cerr << "qg-fake-provider: cannot bind " << o.host << ":" << o.port << "\n";
       return 2;
     }
+    if (listen_fd >= 0) ::listen(listen_fd, 4096);
     std::thread([&svr, signals] {
       int sig = 0;
       sigwait(&signals, &sig);
