@@ -26,7 +26,7 @@ using Accounts = std::map<std::string, std::string>;  // account id -> fault of 
 // that the log verifies.
 void run_fault_mix(const Accounts& accounts, int requests) {
   std::vector<std::string> args = {"--models", "m", "--hang-ms", "3000", "--slow-delay-ms", "100",
-                                   "--chunks", "3", "--retry-after", "60", "--threads", "32"};
+                                   "--chunks", "3", "--retry-after", "60", "--threads", "256"};
   for (const auto& [id, fault] : accounts)
     if (!fault.empty()) { args.push_back("--fault"); args.push_back("sk-fault-" + id + "=" + fault); }
   FakeProviderProcess fake(args);
@@ -60,7 +60,8 @@ void run_fault_mix(const Accounts& accounts, int requests) {
     const auto& o = outcomes[i];
     const std::string kind = o.stream ? "stream" : "plain";
     CHECK_MESSAGE((o.status == 200 && o.complete), "request " << i << " (" << kind << "): " << o.status
-                                                    << " via " << o.account << ": " << o.body.substr(0, 200));
+                                                    << " via " << o.account << ": " << o.body.substr(0, 160) << " ... "
+                                                    << (o.body.size() > 160 ? o.body.substr(o.body.size() - 160) : ""));
     ok += o.status == 200 && o.complete;
     ++by_account[o.account];
   }
