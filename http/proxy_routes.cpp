@@ -91,7 +91,7 @@ void respond_unserved(httplib::Response& res, Service& svc, const AttemptLog& lo
     send_error(res, 502, "Upstream failed (" + log.last_detail + ").", "upstream_error");
 }
 
-UpstreamOutcome outcome_of(const UpstreamReply& reply) {
+UpstreamOutcome outcome_of(const UpstreamReply& reply, bool streamed) {
   UpstreamOutcome o;
   o.http_status = reply.status;
   o.latency_ms = reply.latency_ms;
@@ -103,7 +103,24 @@ UpstreamOutcome outcome_of(const UpstreamReply& reply) {
   o.signals = parse_rate_limit_signals(reply.status, reply.headers, reply.body, now_ms());
   o.kind = classify_status(reply.status, o.signals);
   o.detail = "HTTP " + std::to_string(reply.status);
+  if (o.kind == OutcomeKind::success && !streamed && !inspect_completion_json(reply.body).valid_json) {
+    // A 2xx whose body is not a JSON object is a broken upstream: fail over, do not relay.
+    o.kind = OutcomeKind::server_error;
+    o.detail = "HTTP " + std::to_string(reply.status) + " with a malformed JSON body";
+  }
   return o;
+}
+
+// The first complete SSE event of a stream, when already received, must carry JSON or [DONE].
+bool first_event_malformed(const std::string& head) {
+  std::size_t end = head.find("\n\n");
+  if (end == std::string::npos) return false;  // not complete yet: judge nothing
+  std::size_t data = head.find("data:");
+  if (data == std::string::npos || data > end) return false;
+  std::string payload = head.substr(data + 5, end - data - 5);
+  while (!payload.empty() && (payload.front() == ' ')) payload.erase(0, 1);
+  while (!payload.empty() && (payload.back() == '\r' || payload.back() == '\n')) payload.pop_back();
+  return payload != "[DONE]" && !inspect_completion_json(payload).valid_json;
 }
 
 bool retryable(OutcomeKind k) {
@@ -173,10 +190,15 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
     } else if (pr.stream) {
       stream = std::make_shared<UpstreamStream>(target, std::move(body), svc.timeouts);
       reply = stream->open();
+      if (reply.status >= 200 && reply.status < 300 && first_event_malformed(stream->peek())) {
+        reply.status = 0;
+        reply.failure = OutcomeKind::server_error;
+        reply.detail = "stream started with a malformed JSON chunk";
+      }
     } else {
       reply = call_upstream_plain(target, body, svc.timeouts);
     }
-    UpstreamOutcome outcome = outcome_of(reply);
+    UpstreamOutcome outcome = outcome_of(reply, pr.stream);
     // Streams: latency to the upstream's response head is the time to first byte.
     (pr.stream ? metrics::stream_ttfb_seconds() : metrics::upstream_duration_seconds())
         .with({g.account_id}).observe(static_cast<double>(reply.latency_ms) / 1000.0);

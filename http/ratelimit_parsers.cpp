@@ -94,7 +94,8 @@ std::optional<double> num_of(simdjson::dom::element e, std::string_view key) {
   simdjson::dom::element v;
   if (e[key].get(v) != simdjson::SUCCESS) return std::nullopt;
   double d;
-  if (v.is_number() && v.get_double().get(d) == simdjson::SUCCESS) return d;
+  if (v.is_number() && v.get_double().get(d) == simdjson::SUCCESS)
+    return std::isfinite(d) && std::fabs(d) <= 1e15 ? std::optional<double>(d) : std::nullopt;
   std::string_view s;
   if (v.get_string().get(s) == simdjson::SUCCESS) return parse_number(s);
   return std::nullopt;

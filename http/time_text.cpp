@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 namespace qg {
@@ -58,8 +59,12 @@ std::optional<double> parse_number(std::string_view text) {
     else if (c == '-' && i == 0) continue;
     else return std::nullopt;
   }
-  if (!digit) return std::nullopt;
-  return std::stod(std::string(text));
+  if (!digit || text.size() > 40) return std::nullopt;
+  double v = std::strtod(std::string(text).c_str(), nullptr);  // no exceptions
+  // Beyond ~1e15 no rate-limit quantity or timestamp makes sense; refusing it here keeps
+  // every later double -> int64 conversion in range.
+  if (!std::isfinite(v) || std::fabs(v) > 1e15) return std::nullopt;
+  return v;
 }
 
 std::optional<std::int64_t> parse_go_duration_ms(std::string_view text) {
@@ -69,7 +74,7 @@ std::optional<std::int64_t> parse_go_duration_ms(std::string_view text) {
     if (*plain < 0) return std::nullopt;
     return static_cast<std::int64_t>(std::ceil(*plain * 1000.0));
   }
-  double total_ms = 0;
+  double total_ms = 0;  // each number is <= 1e15 (parse_number); units <= 3.6e6 ms
   std::size_t i = 0;
   while (i < text.size()) {
     std::size_t start = i;
@@ -89,6 +94,7 @@ std::optional<std::int64_t> parse_go_duration_ms(std::string_view text) {
     else if (unit == "ns") scale = 1e-6;
     else return std::nullopt;
     total_ms += *number * scale;
+    if (total_ms > 1e15) return std::nullopt;
   }
   return static_cast<std::int64_t>(std::ceil(total_ms - 1e-9));
 }
@@ -141,7 +147,7 @@ std::optional<TimeMs> parse_http_date_ms(std::string_view s) {
 }
 
 std::optional<TimeMs> parse_unix_time_ms(std::string_view text) {
-  auto n = parse_number(text);
+  auto n = parse_number(text);  // finite and <= 1e15
   if (!n || *n <= 0) return std::nullopt;
   if (*n > 1e12) return static_cast<TimeMs>(*n);
   return static_cast<TimeMs>(*n * 1000.0);

@@ -260,6 +260,13 @@ UpstreamStream::Next UpstreamStream::next(std::string& out, std::chrono::millise
   return Next::failed;
 }
 
+std::string UpstreamStream::peek() const {
+  std::lock_guard lock(state_->m);
+  std::string out;
+  for (const auto& c : state_->chunks) out += c;
+  return out;
+}
+
 std::string UpstreamStream::failure_detail() const {
   std::lock_guard lock(state_->m);
   if (state_->cancelled) return "cancelled";

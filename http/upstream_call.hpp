@@ -68,6 +68,8 @@ class UpstreamStream {
   // read error or cancel (see failure_detail()).
   Next next(std::string& out, std::chrono::milliseconds slice);
   void cancel();
+  // The body bytes received so far and not yet taken by next() (a copy).
+  std::string peek() const;
   std::string failure_detail() const;
   OutcomeKind failure_kind() const;
 

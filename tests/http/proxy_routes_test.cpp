@@ -326,14 +326,29 @@ TEST_CASE("GET /v1/models lists the union of the accounts' models") {
   CHECK(c.Get("/v1/models")->status == 401);
 }
 
-TEST_CASE("malformed upstream JSON is relayed and committed as an estimate") {
+TEST_CASE("a 200 with a malformed JSON body fails over; alone it is a 502") {
+  ProxyHarness h({"--fault", upstream_key("a") + "=malformed"}, {fake_account("a", ""), fake_account("b", "")},
+                 options());
+  for (const auto& body : {kChat, kStream}) {
+    auto r = post(h.port(), "/v1/chat/completions", body);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->get_header_value("x-quotaguard-account") == "b");
+    CHECK(r->body.find("broken") == std::string::npos);
+  }
+  auto releases = h.backend().releases_copy();
+  REQUIRE(releases.size() == 2);
+  CHECK(releases[0].account == "a");
+  CHECK(releases[1].reason == "upstream_server_error");
+  CHECK_FALSE(h.backend().commits_copy()[0].estimated);
+}
+
+TEST_CASE("only a malformed upstream: 502") {
   ProxyHarness h({"--fault", upstream_key("a") + "=malformed"}, {fake_account("a", "")}, options());
   auto r = post(h.port(), "/v1/chat/completions", kChat);
   REQUIRE(r);
-  CHECK(r->status == 200);
-  auto commits = h.backend().commits_copy();
-  REQUIRE(commits.size() == 1);
-  CHECK(commits[0].estimated);
+  CHECK(r->status == 502);
+  CHECK(h.backend().commits_copy().empty());
 }
 
 TEST_CASE("concurrent streams and plain calls resolve every reservation exactly once") {

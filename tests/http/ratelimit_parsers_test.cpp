@@ -215,6 +215,18 @@ TEST_CASE("garbage input changes nothing and never throws") {
   CHECK(s.windows.empty());
   CHECK(s.cooldown_until == 0);
   CHECK(s.quota_exhausted);  // still a 429
+  // Out-of-range numbers are ignored, never converted (fuzz finding F2).
+  HeaderList huge = {{"anthropic-ratelimit-unified-7d-reset", "17000000000000000000000"},
+                     {"anthropic-ratelimit-unified-7d-status", "rejected"},
+                     {"x-ratelimit-limit-requests", "99999999999999999999999999"},
+                     {"x-ratelimit-remaining-requests", "1"},
+                     {"retry-after", "1e400"}};
+  auto big = parse_rate_limit_signals(429, huge, R"({"error":{"code":"model_cooldown","reset_seconds":1e300}})", kNow);
+  CHECK(big.windows.size() == 1);  // the rejected 7d window, with an unknown reset
+  CHECK(big.windows[0].reset_at == 0);
+  CHECK(big.cooldown_until == 0);
+  CHECK_FALSE(parse_go_duration_ms("99999999999999999h").has_value());
+  CHECK_FALSE(parse_unix_time_ms(std::string(400, '9')).has_value());
   auto t = parse_rate_limit_signals(500, {}, std::string(3, '\0'), kNow);
   CHECK(t.empty());
 }
