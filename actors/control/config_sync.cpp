@@ -19,23 +19,6 @@ AccountSpec spec_from_config(const AccountConfig& a) {
   return s;
 }
 
-RouterSettings router_settings_from_config(const RouterConfig& r) {
-  RouterSettings s;
-  s.policy = r.policy;
-  s.thresholds = RouteThresholds{r.thresholds.warning, r.thresholds.switch_at, r.thresholds.critical};
-  s.anti_flapping.min_dwell_ms = r.anti_flapping.min_dwell.count();
-  s.anti_flapping.cooldown_after_switch_ms = r.anti_flapping.cooldown_after_switch.count();
-  s.anti_flapping.hysteresis = r.anti_flapping.hysteresis;
-  s.fallback_chains = r.fallback_chains;
-  s.all_critical = r.all_critical;
-  s.route_by_client_key = r.route_by_client_key;
-  s.breaker.failures = r.circuit_breaker.failures;
-  s.breaker.base_ms = r.circuit_breaker.base.count();
-  s.breaker.cap_ms = r.circuit_breaker.cap.count();
-  s.breaker.auth_cooldown_ms = r.circuit_breaker.auth_cooldown.count();
-  return s;
-}
-
 namespace {
 const std::string_view kSettingKeys[] = {kSettingPolicy, kSettingThresholds, kSettingAntiFlapping,
                                          kSettingFallbackChains, kSettingAllCritical,
@@ -78,7 +61,7 @@ std::vector<Event> setting_sync_events(const RouterSettings& file, const RouterS
 
 std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now) {
   std::vector<Event> out = account_sync_events(config.accounts, state.accounts, now);
-  auto settings = setting_sync_events(router_settings_from_config(config.router), state.router, now);
+  auto settings = setting_sync_events(router_settings_from(config.router), state.router, now);
   out.insert(out.end(), settings.begin(), settings.end());
   return out;
 }

@@ -17,7 +17,6 @@
 namespace qg {
 
 AccountSpec spec_from_config(const AccountConfig& a);
-RouterSettings router_settings_from_config(const RouterConfig& r);
 
 // The events that bring `state` in line with `config` (may be empty): accounts, then settings.
 std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now);

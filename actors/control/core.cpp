@@ -49,7 +49,7 @@ struct Core::Impl {
     o.listener = caf::actor_cast<caf::actor>(router);
     o.clock = clock;
     o.allow_unpersisted = config.storage.on_error == OnJournalError::allow;
-    o.settings = router_settings_from_config(config.router);
+    o.settings = router_settings_from(config.router);
     return o;
   }
 };
@@ -103,7 +103,7 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   RouterActorOptions ro_opts;
   ro_opts.journal = d.journal;
   ro_opts.state = rec.state.router;
-  ro_opts.base = router_settings_from_config(config.router);
+  ro_opts.base = router_settings_from(config.router);
   ro_opts.clock = clock;
   d.router = spawn_router(sys, std::move(ro_opts));
 

@@ -229,7 +229,7 @@ OpResult CoreOperations::reload(const Actor& by) {
   auto errors = core_.apply_account_events(events);
   CommandReply r;
   caf::scoped_actor self{core_.system()};
-  self->request(core_.router(), caf::infinite, config_atom::value, router_settings_from_config(next->router))
+  self->request(core_.router(), caf::infinite, config_atom::value, router_settings_from(next->router))
       .receive([&](CommandReply& reply) { r = reply; }, [&](caf::error& e) { r.error = caf::to_string(e); });
   core_.set_config(*next);
   std::vector<std::function<void(const Config&)>> listeners;

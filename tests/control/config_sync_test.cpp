@@ -55,7 +55,7 @@ TEST_CASE("a runtime setting survives restarts until the file's value changes") 
   // Operator sets the policy at runtime.
   s = replay(s, {Event{0, kNow, "", SettingChanged{"router.policy", "\"fill_first\"", "admin"}}});
   CHECK(config_sync_events(c, s, kNow).empty());  // restart with the same file: runtime wins
-  RouterSettings eff = effective_settings(router_settings_from_config(c.router), s.router);
+  RouterSettings eff = effective_settings(router_settings_from(c.router), s.router);
   CHECK(eff.policy == RoutePolicy::fill_first);
 
   // The file's value changes: the file wins from now on.
@@ -63,7 +63,7 @@ TEST_CASE("a runtime setting survives restarts until the file's value changes") 
   auto events = config_sync_events(c, s, kNow + 1);
   REQUIRE(events.size() == 1);
   s = replay(s, events);
-  eff = effective_settings(router_settings_from_config(c.router), s.router);
+  eff = effective_settings(router_settings_from(c.router), s.router);
   CHECK(eff.policy == RoutePolicy::round_robin);
   CHECK(config_sync_events(c, s, kNow + 2).empty());
 }
