@@ -34,6 +34,7 @@ test-asan:
 
 # Builds and runs every benchmark program (bench/<area>/); figures go to docs/PERFORMANCE.md.
 bench: build
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target benchmarks
 	@for b in $$(find $(BUILD_DIR)/bench -mindepth 2 -maxdepth 2 -type f -executable | sort); do \
 	  echo "== $$b"; $$b || exit $$?; done
 
