@@ -1,0 +1,116 @@
+// End-to-end: quotaguard serve discovers CLIProxyAPI accounts from the auth folder, polls their
+// quotas through the (fake) management API, routes pinned requests as `<prefix>/<model>`, and
+// stops routing to an account whose poll says it is exhausted.
+#include "tests/cliproxy/fake_process.hpp"
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/http_call.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+using namespace qg::test;
+using qg::cliproxy::test::ChildProcess;
+using qg::cliproxy::test::fake_cliproxy_path;
+using nlohmann::json;
+
+namespace {
+
+json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return json::parse(in);
+}
+
+// A Codex wham/usage body whose 5 h window is full until an hour from now.
+json exhausted_codex_body(const std::string& fixture) {
+  json body = read_json(fixture);
+  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+  auto& w = body["rate_limit"]["primary_window"];
+  w["used_percent"] = 100;
+  w["reset_after_seconds"] = 3600;
+  w["reset_at"] = now_s + 3600;
+  body["rate_limit"]["limit_reached"] = true;
+  body["rate_limit"]["allowed"] = false;
+  return body;
+}
+
+}  // namespace
+
+TEST_CASE("daemon discovers CLIProxyAPI accounts, polls quotas and routes pinned requests") {
+  TempDir auth("qg-e2e-auth");
+  const std::string fixtures = std::string(QG_SOURCE_DIR) + "/tests/fixtures/cliproxy/";
+  json codex = read_json(fixtures + "auth-types/codex.json");
+  codex["prefix"] = "cx";
+  json claude = read_json(fixtures + "auth-types/claude.json");
+  claude["prefix"] = "cl";
+  auth.write("codex-user.json", codex.dump());
+  auth.write("claude-user.json", claude.dump());
+
+  ChildProcess fake({fake_cliproxy_path(), "--auth-dir", auth.str(), "--management-key", "mgmt-e2e-key",
+                     "--api-key", "cpa-e2e-key"});
+  // The Codex account's live quota says: exhausted for the next hour.
+  auto listing = http_get("127.0.0.1", fake.port(), "/v0/management/auth-files",
+                          {{"Authorization", "Bearer mgmt-e2e-key"}});
+  REQUIRE(listing.status == 200);
+  std::string codex_index;
+  const json files = json::parse(listing.body)["files"];
+  for (const auto& f : files)
+    if (f.value("type", "") == "codex") codex_index = f.value("auth_index", "");
+  REQUIRE_FALSE(codex_index.empty());
+  auto put = http_request("PUT", "127.0.0.1", fake.port(), "/_fake/quota/" + codex_index,
+                          exhausted_codex_body(fixtures + "upstream/codex-wham-usage.json").dump());
+  REQUIRE(put.status == 200);
+
+  TempDir data("qg-e2e-cpa-data");
+  const std::string yaml = "storage:\n  db_path: \"" + data.file("qg.db") + "\"\n" +
+                           "cliproxy:\n  auth_dir: \"" + auth.str() + "\"\n  base_url: \"" + fake.base_url() +
+                           "\"\n  api_key: \"cpa-e2e-key\"\n  management_key: \"mgmt-e2e-key\"\n";
+  DaemonProcess qg(DaemonOptions{}.config(yaml));
+  std::string why;
+  REQUIRE_MESSAGE(qg.start(&why), why);
+
+  // Discovery: both accounts, with their prefixes, no token anywhere.
+  json accounts = json::parse(qg.get("/api/v1/accounts").body)["accounts"];
+  REQUIRE(accounts.size() == 2);
+  std::string codex_id, claude_id;
+  for (const auto& a : accounts) {
+    CHECK(a["provider"] == "cliproxy");
+    (a["type"] == "codex" ? codex_id : claude_id) = a["id"].get<std::string>();
+  }
+  CHECK(accounts.dump().find(codex.value("access_token", "no-token-field")) == std::string::npos);
+
+  // The first poll runs at start: wait for the Codex account to show the exhausted window.
+  bool exhausted = false;
+  for (int i = 0; i < 50 && !exhausted; ++i) {
+    auto a = json::parse(qg.get("/api/v1/accounts/" + codex_id).body);
+    exhausted = a["state"] == "exhausted";
+    if (!exhausted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(exhausted);
+
+  // Requests go to the account with room, pinned by its prefix.
+  for (int i = 0; i < 3; ++i) {
+    auto r = qg.post("/v1/chat/completions", R"({"model":"gpt-5","messages":[{"role":"user","content":"hi"}]})");
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    CHECK(r.header("x-quotaguard-account") == claude_id);
+    CHECK(r.header("x-quotaguard-model") == "cl/gpt-5");
+  }
+  // A file removed from the folder stops routing (AccountRemoved), history kept.
+  std::filesystem::remove(auth.file("claude-user.json"));
+  bool removed = false;
+  for (int i = 0; i < 50 && !removed; ++i) {
+    removed = json::parse(qg.get("/api/v1/accounts/" + claude_id).body)["state"] == "disabled";
+    if (!removed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(removed);
+  auto r = qg.post("/v1/chat/completions", R"({"model":"gpt-5","messages":[{"role":"user","content":"hi"}]})");
+  CHECK(r.status == 429);
+  CHECK(qg.stop() == 0);
+  CHECK(qg.stderr_text().find("mgmt-e2e-key") == std::string::npos);
+  CHECK(qg.stderr_text().find("cpa-e2e-key") == std::string::npos);
+}
