@@ -117,7 +117,10 @@ struct Daemon::Impl {
         reply.status = 200;
         reply.body = health_json();
       } else if (path == "/ready") {
-        reply.body = R"({"status":"starting"})";
+        reply.body = stop_requested ? R"({"status":"stopping"})" : R"({"status":"starting"})";
+      } else if (stop_requested) {
+        reply.body = R"({"error":{"message":"QuotaGuard is shutting down","type":"server_error",)"
+                     R"("code":"stopping"}})";
       } else {
         reply.body = R"({"error":{"message":"QuotaGuard is starting","type":"server_error",)"
                      R"("code":"starting"}})";
@@ -222,6 +225,10 @@ int Daemon::run() {
   // second signal exits at once: every commit is atomic, so the log stays consistent and
   // open reservations are expired at the next start.
   DrainTimer drain(cfg.server.shutdown_timeout, signals);
+  http.close();  // new requests: 503 "stopping"; requests in flight carry on
+  const auto give_up = Clock::now() + cfg.server.shutdown_timeout + std::chrono::seconds{5};
+  while (inflight_requests() > 0 && Clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   http.stop();
   drain.finish();
   for (auto it = started.rbegin(); it != started.rend(); ++it) it->second->stop(ctx);

@@ -4,6 +4,7 @@
 #include "config/listen_address.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -23,7 +24,12 @@ struct HttpServer::Impl {
   std::atomic<bool> open{false};      // routes live (see header)
   std::function<HttpServer::StartupReply(const std::string&)> startup_handler;
   int port = 0;
+  int listen_fd = -1;                 // captured to raise the accept backlog after bind
 };
+
+// httplib listens with a backlog of 5: a burst of connections (many clients starting
+// streams at once) overflows it and waits for SYN retransmits (1 s, 3 s, ...).
+constexpr int kListenBacklog = 4096;
 
 HttpServerOptions http_options_from_config(const ServerConfig& server) {
   HttpServerOptions o;
@@ -39,6 +45,10 @@ HttpServerOptions http_options_from_config(const ServerConfig& server) {
 HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   auto& svr = impl_->server;
+  svr.set_socket_options([impl = impl_.get()](socket_t sock) {
+    httplib::default_socket_options(sock);  // SO_REUSEADDR (+ SO_REUSEPORT), as without a hook
+    impl->listen_fd = sock;
+  });
   svr.set_tcp_nodelay(true);  // else each keep-alive reply stalls ~40 ms (Nagle + delayed ACK)
   svr.set_keep_alive_max_count(impl_->options.keep_alive_max_count);
   svr.set_payload_max_length(impl_->options.max_body_bytes);
@@ -92,19 +102,25 @@ void HttpServer::set_startup_handler(std::function<StartupReply(const std::strin
 }
 
 void HttpServer::open() { impl_->open.store(true, std::memory_order_release); }
+void HttpServer::close() { impl_->open.store(false, std::memory_order_release); }
 bool HttpServer::is_open() const { return impl_->open.load(std::memory_order_acquire); }
 
 bool HttpServer::bind(std::string& error) {
   const auto& o = impl_->options;
   errno = 0;
+  bool bound = false;
   if (o.port == 0) {
     int port = impl_->server.bind_to_any_port(o.host);
     if (port > 0) {
       impl_->port = port;
-      return true;
+      bound = true;
     }
   } else if (impl_->server.bind_to_port(o.host, o.port)) {
     impl_->port = o.port;
+    bound = true;
+  }
+  if (bound) {
+    if (impl_->listen_fd >= 0) ::listen(impl_->listen_fd, kListenBacklog);
     return true;
   }
   error = "cannot listen on " + o.host + ":" + std::to_string(o.port) +

@@ -57,6 +57,9 @@ class HttpServer {
   void set_startup_handler(std::function<StartupReply(const std::string& path)> handler);
   // Routes registered so far go live; idempotent.
   void open();
+  // Stops serving routes again (new requests get the startup handler's answer, e.g. 503)
+  // while the listener keeps running: the first step of a graceful shutdown.
+  void close();
   bool is_open() const;
 
   // Binds the listening socket. False with a one-line `error` when the address is unusable.

@@ -1,5 +1,6 @@
 // http/proxy_routes.cpp — see proxy_routes.hpp.
 #include "http/proxy_routes.hpp"
+#include "http/shutdown_flag.hpp"
 
 #include "actors/account/account_state.hpp"
 #include "http/client_auth.hpp"
@@ -253,6 +254,7 @@ std::shared_ptr<ProxyStats> register_proxy_routes(httplib::Server& server, std::
       Service{std::move(backend), options, ClientAuth(options.api_keys), std::make_shared<ProxyStats>(), timeouts});
   auto route = [svc](ApiEndpoint e) {
     return [svc, e](const httplib::Request& req, httplib::Response& res) {
+      InflightRequest inflight;  // graceful shutdown waits for it (a stream holds its own)
       const auto started = std::chrono::steady_clock::now();
       proxy_request(*svc, e, req, res);
       // quotaguard_requests_total{account, model, status}; model = the one sent upstream.

@@ -22,6 +22,7 @@ struct StreamSession {
   StreamAccounting acc;
   SseRelay relay;
   std::once_flag finished;
+  InflightRequest inflight;  // until the session (relay + commit) is over
 
   StreamSession(std::shared_ptr<ProxyBackend> b, std::shared_ptr<ProxyStats> s,
                 std::shared_ptr<UpstreamStream> u, StreamAccounting a)

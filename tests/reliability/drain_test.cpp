@@ -38,6 +38,7 @@ TEST_CASE("SIGTERM with streams in flight: all complete, exit 0, all committed")
   while (std::chrono::steady_clock::now() < deadline) {
     auto r = d.get("/api/v1/reservations");
     if (r.status == 200) open = json::parse(r.body)["reservations"].size();
+    else MESSAGE("reservations: " << r.status << " " << r.body);
     if (open >= static_cast<std::size_t>(streams)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
