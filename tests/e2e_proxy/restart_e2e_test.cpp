@@ -58,3 +58,18 @@ TEST_CASE("runtime settings and drained accounts survive a restart") {
   CHECK(t["switch"] == 80);
   CHECK(qg.chat("m").header("x-quotaguard-account") == "a2");
 }
+
+TEST_CASE("serve refuses a foreign or unreachable event log: one line, exit 2, nothing written") {
+  TempDir dir("qg-e2e-baddb");
+  const std::string foreign = dir.write("foreign.db", "this is not an SQLite file\n");
+  auto r = run_quotaguard({"serve", "--listen", "127.0.0.1:0", "--db", foreign});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("foreign.db") != std::string::npos);
+  CHECK(r.err.find("listening") == std::string::npos);  // nothing started
+  CHECK(read_file(foreign) == "this is not an SQLite file\n");
+
+  r = run_quotaguard({"serve", "--listen", "127.0.0.1:0", "--db", dir.file("missing/dir/qg.db")});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("does not exist") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("missing")));
+}
