@@ -114,3 +114,30 @@ TEST_CASE("failover: a failing account is skipped before any byte reaches the cl
   CHECK(c.created == c.resolved);
   CHECK(c.requests == 4);
 }
+
+TEST_CASE("check: each upstream must answer; a dead one is one FAIL line and exit 1") {
+  FakeProviderProcess fake({"--models", "m"});
+  TempDir dir("qg-e2e-check");
+  auto config = [&](int dead_port) {
+    std::string yaml = "storage:\n  db_path: \"" + dir.file("qg.db") + "\"\naccounts:\n"
+                       "  - {id: live, provider: openai, base_url: \"http://127.0.0.1:" +
+                       std::to_string(fake.port()) + "/v1\", api_key: \"sk-check-live\"}\n";
+    if (dead_port > 0)
+      yaml += "  - {id: dead, provider: openai, base_url: \"http://127.0.0.1:" + std::to_string(dead_port) +
+              "/v1\", api_key: \"sk-check-dead\"}\n";
+    return dir.write("config.yaml", yaml);
+  };
+  auto ok = run_quotaguard({"check", "--config", config(0)});
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out.find("upstreams: 1 upstream(s) answer") != std::string::npos);
+
+  int dead_port = 0;
+  {
+    FakeProviderProcess gone({"--models", "m"});
+    dead_port = gone.port();
+  }  // stopped: nothing listens there any more
+  auto bad = run_quotaguard({"check", "--config", config(dead_port)});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.out.find("FAIL upstreams: dead: unreachable") != std::string::npos);
+  CHECK((bad.out + bad.err).find("sk-check-") == std::string::npos);
+}
