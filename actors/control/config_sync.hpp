@@ -24,7 +24,7 @@ std::vector<Event> account_sync_events(const std::vector<AccountConfig>& account
                                        const std::map<std::string, AccountState>& known, TimeMs now);
 std::vector<Event> setting_sync_events(const RouterSettings& file, const RouterState& state, TimeMs now);
 
-// The inverse of router_settings_from_config: writes effective settings into a Config
+// The inverse of router_settings_from (router_settings.hpp): writes effective settings into a Config
 // (for export).
 void store_router_settings(RouterConfig& r, const RouterSettings& s);
 
