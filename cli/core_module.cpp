@@ -1,7 +1,7 @@
 // cli/core_module.cpp — daemon modules that start the core and mount its HTTP routes.
 //
 //   CoreModule (10): qg::Core — event log, journal, account actors, router. Shares the Core,
-//                    its Operations and ProxyBackend through DaemonServices.
+//                    its Operations, ProxyBackend and JournalHealth through DaemonServices.
 //   RoutesModule (50): the OpenAI-compatible proxy, the admin API, the Go-compatible advisory
 //                    API and /metrics, all over the same core.
 #include "actors/control/core.hpp"
@@ -54,6 +54,7 @@ class CoreModule : public DaemonModule {
     ctx.services.put(core_);
     ctx.services.put(core_->operations_ptr());
     ctx.services.put(core_->proxy_ptr());
+    ctx.services.put(core_->journal_health());  // /health and /ready report it
     return "";
   }
   void stop(DaemonContext&) override {

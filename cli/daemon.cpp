@@ -5,11 +5,13 @@
 #include "config/logging.hpp"
 #include "http/http_server.hpp"
 #include "http/shutdown_flag.hpp"
+#include "persistence/journal_health.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -103,10 +105,31 @@ struct Daemon::Impl {
   std::atomic<bool> stop_requested{false};
   Clock::time_point started = Clock::now();
 
+  // Set once the core has started, before the routes open; read by HTTP threads.
+  std::shared_ptr<const JournalHealth> journal_owner;
+  std::atomic<const JournalHealth*> journal{nullptr};
+
+  // Liveness: 200 while the process runs; "degraded" with the storage error while the event
+  // log cannot be written (restarting would lose the events held in memory).
   std::string health_json() const {
     auto uptime = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
-    return std::string(R"({"status":"ok","version":")") + QG_VERSION + R"(","uptime_s":)" +
-           std::to_string(uptime) + "}";
+    nlohmann::json body = {{"status", "ok"}, {"version", QG_VERSION}, {"uptime_s", uptime}};
+    if (const JournalHealth* jh = journal.load()) {
+      const auto j = jh->view();
+      body["storage"] = {{"ok", j.ok}, {"held_events", j.held}};
+      if (!j.ok) {
+        body["status"] = "degraded";
+        body["storage"]["error"] = j.error;
+      }
+    }
+    return body.dump();
+  }
+
+  // Readiness: under storage.on_error: reject a log that cannot be written means every new
+  // request is refused, so the daemon says it is not ready.
+  bool storage_refuses() const {
+    const JournalHealth* jh = journal.load();
+    return jh && !jh->ok() && config.storage.on_error == OnJournalError::reject;
   }
 
   // /health and /ready: answered by the startup handler until the routes open, then by routes.
@@ -132,7 +155,12 @@ struct Daemon::Impl {
         res.set_content(health_json(), "application/json");
       });
       svr.Get("/ready", [this](const httplib::Request&, httplib::Response& res) {
-        if (ready) {
+        if (ready && storage_refuses()) {
+          res.status = 503;
+          res.set_content(nlohmann::json{{"status", "storage_unavailable"},
+                                         {"error", journal.load()->view().error}}.dump(),
+                          "application/json");
+        } else if (ready) {
           res.set_content(R"({"status":"ready"})", "application/json");
         } else {
           res.status = 503;
@@ -171,6 +199,9 @@ int Daemon::run() {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (ulimit -f) must fail a write with EFBIG, which the journal survives,
+  // not kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   caf::actor_system_config caf_cfg;
   caf_cfg.set("scheduler.policy", caf::atom("sharing"));
@@ -209,6 +240,8 @@ int Daemon::run() {
   }
 
   if (code == 0) {
+    impl_->journal_owner = services.get<JournalHealth>();
+    impl_->journal = impl_->journal_owner.get();
     http.open();
     impl_->ready = true;
     spdlog::info("ready (quotaguard {}, {} modules)", QG_VERSION, started.size());
@@ -233,6 +266,8 @@ int Daemon::run() {
   drain.finish();
   for (auto it = started.rbegin(); it != started.rend(); ++it) it->second->stop(ctx);
   started.clear();
+  impl_->journal = nullptr;  // the HTTP threads have stopped
+  impl_->journal_owner.reset();
   services.clear();
   system.reset();  // waits for every actor to terminate
   spdlog::info("stopped");

@@ -56,6 +56,8 @@ struct StorageConfig {
   Synchronous synchronous = Synchronous::normal;
   std::int64_t snapshot_every = 10'000;           // events between snapshots; 0 = never
   OnJournalError on_error = OnJournalError::reject;
+  // How long a write waits for a lock held by another process before it counts as failed.
+  std::chrono::milliseconds busy_timeout = std::chrono::seconds{5};
   bool operator==(const StorageConfig&) const = default;
 };
 

@@ -58,6 +58,11 @@ void parse_storage(ParseContext& ctx, MapReader& m, StorageConfig& s) {
   opt(m, "on_error", s.on_error, [&](const YAML::Node& n, const std::string& p) {
     return read_enum<OnJournalError>(ctx, n, p, on_error_from_string, "reject|allow");
   });
+  opt(m, "busy_timeout", s.busy_timeout, [&](const YAML::Node& n, const std::string& p) {
+    auto d = read_duration(ctx, n, p, /*positive=*/false);
+    if (d > std::chrono::minutes{10}) ctx.fail(p, "must be at most 10m");
+    return d;
+  });
 }
 
 std::string read_url(ParseContext& ctx, const YAML::Node& n, const std::string& p) {

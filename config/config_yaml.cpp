@@ -146,6 +146,7 @@ std::string config_to_yaml(const Config& cfg, bool redact) {
   w.word("synchronous", to_string(cfg.storage.synchronous));
   w.num("snapshot_every", cfg.storage.snapshot_every);
   w.word("on_error", to_string(cfg.storage.on_error));
+  w.duration("busy_timeout", cfg.storage.busy_timeout);
   w.end();
   w.begin("cliproxy");
   w.str("auth_dir", cfg.cliproxy.auth_dir);

@@ -62,6 +62,18 @@ CounterFamily& events_total() {
   return f;
 }
 
+GaugeFamily& journal_held_events() {
+  static auto& f = registry().gauge("quotaguard_journal_held_events",
+      "Events held in memory because the event log cannot be written (0 when it can).");
+  return f;
+}
+
+CounterFamily& journal_write_failures_total() {
+  static auto& f = registry().counter("quotaguard_journal_write_failures_total",
+      "Failed event log commits (disk full, read-only file system, write lock held elsewhere).");
+  return f;
+}
+
 SnapshotFamily& quota_used_ratio() {
   static auto& f = registry().snapshot("quotaguard_quota_used_ratio",
       "Quota window use: (used + reserved) / limit; windows with an unknown limit are omitted.",
@@ -105,6 +117,8 @@ void register_quotaguard_metrics() {
     journal_append_seconds();
     journal_batch_size();
     events_total();
+    journal_held_events().with({}).set(0);
+    journal_write_failures_total().with({});
     quota_used_ratio();
     open_reservations();
     cooldowns_active();

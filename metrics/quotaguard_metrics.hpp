@@ -34,6 +34,11 @@ HistogramFamily& journal_append_seconds();
 HistogramFamily& journal_batch_size();
 // quotaguard_events_total{type}: events committed to the log, by type.
 CounterFamily& events_total();
+// quotaguard_journal_held_events: events held in memory because the log cannot be written
+// (0 when writing works).
+GaugeFamily& journal_held_events();
+// quotaguard_journal_write_failures_total: failed commit attempts (disk full, read-only, locked).
+CounterFamily& journal_write_failures_total();
 
 // --- State [scrape] ----------------------------------------------------------------------
 // quotaguard_quota_used_ratio{account,metric,window}: (used + reserved) / limit, 0..1+; the

@@ -1,4 +1,4 @@
-// persistence/journal_actor.cpp — group commit, state in step, periodic snapshots.
+// persistence/journal_actor.cpp — group commit, held events on failure, state in step, snapshots.
 #include "persistence/journal_actor.hpp"
 
 #include "messages/event_codec.hpp"
@@ -36,11 +36,14 @@ struct JournalState {
   std::uint64_t last_snapshot_seq = 0;
   std::vector<PendingAppend> pending;
   std::size_t pending_events = 0;
+  EventBatch held;               // failed to commit; written first by the next commit
   bool tick_queued = false;
+  bool retry_scheduled = false;
 
   void init(JournalOptions o) {
     opts = std::move(o);
     if (!opts.clock) opts.clock = system_now;
+    if (!opts.health) opts.health = std::make_shared<JournalHealth>();
     store = std::make_unique<EventStore>(*opts.db);
     snapshots = std::make_unique<SnapshotStore>(*opts.db);
     const std::uint64_t log_last = store->last_seq();
@@ -52,29 +55,38 @@ struct JournalState {
     last_snapshot_seq = opts.state.last_seq;
   }
 
-  // Commits everything pending in one transaction and answers every waiting append.
-  void commit() {
-    if (pending.empty()) return;
+  // Writes the held events, then everything pending, in one transaction, and answers every
+  // waiting append. Returns false when the write failed: the events are then held (in order)
+  // for the next attempt and every waiting append is answered with the error.
+  bool commit() {
+    if (pending.empty() && held.empty()) return true;
     std::uint64_t seq = opts.state.last_seq;
     const auto started = std::chrono::steady_clock::now();
     try {
       Transaction tx(*opts.db);
+      auto write = [&](Event& e) {
+        e.seq = ++seq;
+        if (e.ts == 0) e.ts = opts.clock();
+        store->insert(e.seq, e.ts, event_type(e), e.account, kEventSchemaVersion,
+                      encode_payload(e.payload));
+      };
+      for (auto& e : held) write(e);
       for (auto& p : pending)
-        for (auto& e : p.events) {
-          e.seq = ++seq;
-          if (e.ts == 0) e.ts = opts.clock();
-          store->insert(e.seq, e.ts, event_type(e), e.account, kEventSchemaVersion,
-                        encode_payload(e.payload));
-        }
+        for (auto& e : p.events) write(e);
       tx.commit();
       record_metrics(std::chrono::steady_clock::now() - started);
     } catch (const std::exception& ex) {
-      spdlog::error("journal: append of {} events failed: {}", pending_events, ex.what());
-      for (auto& p : pending) p.promise.deliver(AppendResult{0, ex.what()});
-      pending.clear();
-      pending_events = 0;
-      return;
+      hold(ex.what());
+      return false;
     }
+    for (const auto& e : held) apply(opts.state, e);
+    if (!opts.health->ok()) {
+      spdlog::warn("journal: the event log is writable again; {} held event(s) written",
+                   held.size());
+      opts.health->recovered();
+      metrics::journal_held_events().with({}).set(0);
+    }
+    held.clear();
     for (auto& p : pending) {
       for (const auto& e : p.events) apply(opts.state, e);
       p.promise.deliver(AppendResult{opts.state.last_seq, {}});
@@ -83,23 +95,44 @@ struct JournalState {
     pending_events = 0;
     if (opts.snapshot_every > 0 && opts.state.last_seq - last_snapshot_seq >= opts.snapshot_every)
       write_snapshot();
+    return true;
+  }
+
+  // After a failed write: keep the pending events behind the held ones and answer their
+  // appends with the error.
+  void hold(const std::string& error) {
+    for (auto& p : pending)
+      for (auto& e : p.events) held.push_back(std::move(e));
+    if (opts.health->ok())
+      spdlog::error("journal: cannot write the event log ({}); holding {} event(s) in memory, "
+                    "retrying every {} ms", error, held.size(), opts.retry_ms);
+    else
+      spdlog::debug("journal: write still failing ({}); {} event(s) held", error, held.size());
+    opts.health->failing(error, held.size());
+    metrics::journal_held_events().with({}).set(static_cast<double>(held.size()));
+    metrics::journal_write_failures_total().with({}).inc();
+    for (auto& p : pending) p.promise.deliver(AppendResult{0, error});
+    pending.clear();
+    pending_events = 0;
   }
 
   // quotaguard_journal_* and quotaguard_events_total / route_switches_total for a committed
   // batch (metrics/quotaguard_metrics.hpp); one counter update per event type per batch.
   void record_metrics(std::chrono::steady_clock::duration took) const {
     metrics::journal_append_seconds().with({}).observe(std::chrono::duration<double>(took).count());
-    metrics::journal_batch_size().with({}).observe(static_cast<double>(pending_events));
+    metrics::journal_batch_size().with({}).observe(static_cast<double>(held.size() + pending_events));
     std::vector<std::pair<std::string_view, std::uint64_t>> by_type;
+    auto count = [&](const Event& e) {
+      const std::string_view type = event_type(e);
+      auto it = std::find_if(by_type.begin(), by_type.end(), [&](const auto& t) { return t.first == type; });
+      if (it == by_type.end()) by_type.push_back({type, 1});
+      else ++it->second;
+      if (const auto* rs = std::get_if<RouteSwitched>(&e.payload))
+        metrics::route_switches_total().with({rs->reason}).inc();
+    };
+    for (const auto& e : held) count(e);
     for (const auto& p : pending)
-      for (const auto& e : p.events) {
-        const std::string_view type = event_type(e);
-        auto it = std::find_if(by_type.begin(), by_type.end(), [&](const auto& t) { return t.first == type; });
-        if (it == by_type.end()) by_type.push_back({type, 1});
-        else ++it->second;
-        if (const auto* rs = std::get_if<RouteSwitched>(&e.payload))
-          metrics::route_switches_total().with({rs->reason}).inc();
-      }
+      for (const auto& e : p.events) count(e);
     for (const auto& [type, n] : by_type) metrics::events_total().with({std::string(type)}).inc(n);
   }
 
@@ -115,8 +148,17 @@ struct JournalState {
   }
 };
 
-journal_actor::behavior_type journal_behavior(
-    journal_actor::stateful_pointer<JournalState> self, JournalOptions options) {
+using journal_self = journal_actor::stateful_pointer<JournalState>;
+
+// Commits now; after a failure makes sure one retry is scheduled.
+void commit_or_retry(journal_self self) {
+  auto& st = self->state;
+  if (st.commit() || st.retry_scheduled) return;
+  st.retry_scheduled = true;
+  self->delayed_send(self, std::chrono::milliseconds(st.opts.retry_ms), journal_retry_atom::value);
+}
+
+journal_actor::behavior_type journal_behavior(journal_self self, JournalOptions options) {
   self->state.init(std::move(options));
   return {
       [=](append_atom, EventBatch& batch) -> caf::typed_response_promise<AppendResult> {
@@ -129,7 +171,7 @@ journal_actor::behavior_type journal_behavior(
         st.pending_events += batch.size();
         st.pending.push_back(PendingAppend{std::move(batch), promise});
         if (st.pending_events >= st.opts.max_batch) {
-          st.commit();
+          commit_or_retry(self);
         } else if (!st.tick_queued) {
           st.tick_queued = true;
           self->send(self, journal_tick_atom::value);
@@ -138,14 +180,18 @@ journal_actor::behavior_type journal_behavior(
       },
       [=](journal_tick_atom) {
         self->state.tick_queued = false;
-        self->state.commit();
+        commit_or_retry(self);
+      },
+      [=](journal_retry_atom) {
+        self->state.retry_scheduled = false;
+        commit_or_retry(self);
       },
       [=](flush_atom) -> std::uint64_t {
-        self->state.commit();
+        commit_or_retry(self);
         return self->state.opts.state.last_seq;
       },
       [=](snapshot_atom) -> std::uint64_t {
-        self->state.commit();
+        commit_or_retry(self);
         self->state.write_snapshot();
         return self->state.last_snapshot_seq;
       },

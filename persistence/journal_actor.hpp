@@ -9,11 +9,17 @@
 //
 // It keeps a SystemState in step with the log (apply after commit) and writes a snapshot every
 // `snapshot_every` events.
+//
+// A failed commit (disk full, read-only file system, the write lock held by another process
+// past busy_timeout) loses nothing: the batch's appends are answered with the error, and its
+// events are held in memory, in order, and written ahead of newer events by the next commit
+// that succeeds — the next append, or a retry every `retry_ms`. `health` says which it is.
 #pragma once
 
 #include "actors/system_state.hpp"
 #include "messages/journal_protocol.hpp"
 #include "persistence/database.hpp"
+#include "persistence/journal_health.hpp"
 
 #include <functional>
 #include <memory>
@@ -29,6 +35,9 @@ struct JournalOptions {
   SystemState state;
   std::uint64_t snapshot_every = 10000;  // 0 = only on snapshot_atom
   std::size_t max_batch = 4096;          // commit at once when this many events are queued
+  int retry_ms = 1000;                   // retry a failed write this often while events are held
+  // Shared with readers on other threads; created when null.
+  std::shared_ptr<JournalHealth> health;
   // Fills `ts` of events that arrive with ts == 0. Default: the system clock.
   std::function<TimeMs()> clock;
 };

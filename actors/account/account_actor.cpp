@@ -51,7 +51,7 @@ void record_threshold_crossings(self_ptr self) {
   const TimeMs now = self->state.opts.clock();
   for (auto& c : crossings) batch.push_back(Event{0, now, self->state.account.id, std::move(c)});
   persist(self, std::move(batch), [](const std::string& err, std::uint64_t) {
-    if (!err.empty()) spdlog::error("journal: could not record a threshold crossing: {}", err);
+    if (!err.empty()) spdlog::debug("journal: threshold crossing held until the log is writable: {}", err);
   });
 }
 
@@ -79,7 +79,7 @@ void expire_due(self_ptr self) {
   spdlog::info("account {}: {} reservation(s) expired after their TTL", self->state.account.id,
                expired.size());
   persist(self, std::move(expired), [](const std::string& err, std::uint64_t) {
-    if (!err.empty()) spdlog::error("journal: could not record expired reservations: {}", err);
+    if (!err.empty()) spdlog::warn("journal: expired reservations held until the log is writable: {}", err);
   });
 }
 
@@ -105,12 +105,22 @@ caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
   const TimeMs now = st.opts.clock();
   if (auto why = probe_refusal(st.breaker, st.account, now, st.opts.settings.breaker); !why.empty())
     return ReserveReply{"", why, ""};
+  // While the log cannot be written, on_error: reject refuses before anything is recorded;
+  // allow admits without waiting for the journal (which holds the event) up to a bound.
+  const JournalHealth* health = st.opts.journal_health.get();
+  const bool log_down = health && !health->ok();
+  if (log_down && (!st.opts.allow_unpersisted || health->held() >= st.opts.max_held_events))
+    return ReserveReply{"", "", "event log unavailable: " + health->view().error};
   ReservationCreated created{new_reservation_id(), cmd.model, cmd.estimate, now + cmd.ttl_ms};
   const auto check = validate(st.account, created, now);
   if (check.verdict != Verdict::accept) return ReserveReply{"", check.reason, ""};
   if (half_open(st.account.cooldown_until, now)) begin_probe(st.breaker, now);
-  auto rp = self->make_response_promise<ReserveReply>();
   const std::string id = created.id;
+  if (log_down) {
+    persist(self, {Event{0, now, st.account.id, std::move(created)}}, [](const std::string&, std::uint64_t) {});
+    return ReserveReply{id, "", ""};
+  }
+  auto rp = self->make_response_promise<ReserveReply>();
   persist(self, {Event{0, now, st.account.id, std::move(created)}},
           [self, rp, id](const std::string& err, std::uint64_t) mutable {
             if (err.empty() || self->state.opts.allow_unpersisted) {
@@ -118,12 +128,12 @@ caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
               rp.deliver(ReserveReply{id, "", ""});
               return;
             }
-            // Not durable: take it back out of memory so the state matches the log again.
+            // Refused (on_error: reject). The journal holds the ReservationCreated and writes it
+            // once it can; the release behind it keeps memory and log in step, counting nothing.
             auto& acc = self->state.account;
-            apply(acc, Event{0, self->state.opts.clock(), acc.id, ReservationReleased{id, "journal error"}});
-            --acc.counters.released;
-            --acc.counters.created;
-            push_summary(self);
+            persist(self, {Event{0, self->state.opts.clock(), acc.id,
+                                 ReservationReleased{id, "event log unavailable"}}},
+                    [](const std::string&, std::uint64_t) {});
             rp.deliver(ReserveReply{"", "", "event log unavailable: " + err});
           });
   return rp;

@@ -10,6 +10,7 @@
 
 #include "messages/account_protocol.hpp"
 #include "messages/journal_protocol.hpp"
+#include "persistence/journal_health.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -17,6 +18,7 @@
 #include "actors/router/router_settings.hpp"
 
 #include <functional>
+#include <memory>
 
 namespace qg {
 
@@ -29,6 +31,11 @@ struct AccountActorOptions {
   caf::actor listener;                  // receives (summary_atom, AccountSummary, account_actor)
   Clock clock = system_clock_ms;
   bool allow_unpersisted = false;       // storage.on_error: allow
+  // The journal's write status (null: always assumed writable). While it fails, reserve
+  // refuses at once (reject) or admits without waiting while fewer than max_held_events
+  // are held (allow).
+  std::shared_ptr<const JournalHealth> journal_health;
+  std::size_t max_held_events = 100'000;
   TimeMs tick_interval_ms = 1000;       // how often TTLs are checked
   RouterSettings settings;              // thresholds and breaker settings in force
 };

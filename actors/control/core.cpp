@@ -31,6 +31,7 @@ struct Core::Impl {
   std::unique_ptr<Database> settings;      // read-write: settings table only
   std::mutex settings_mutex;
   journal_actor journal;
+  std::shared_ptr<JournalHealth> journal_health = std::make_shared<JournalHealth>();
   router_actor router;
   std::map<std::string, account_actor> accounts;
   mutable std::shared_mutex specs_mutex;   // guards specs, accounts, config
@@ -49,6 +50,7 @@ struct Core::Impl {
     o.listener = caf::actor_cast<caf::actor>(router);
     o.clock = clock;
     o.allow_unpersisted = config.storage.on_error == OnJournalError::allow;
+    o.journal_health = journal_health;
     o.settings = router_settings_from(config.router);
     return o;
   }
@@ -68,6 +70,7 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   DatabaseOptions db_options;
   db_options.path = config.storage.db_path;
   db_options.synchronous = config.storage.synchronous;
+  db_options.busy_timeout_ms = static_cast<int>(config.storage.busy_timeout.count());
   d.db = std::shared_ptr<Database>(Database::open(db_options).release());
   RecoveredState rec = recover(*d.db);
   for (const auto& w : rec.warnings) spdlog::warn("recovery: {}", w);
@@ -98,6 +101,7 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   jo.state = rec.state;
   jo.snapshot_every = static_cast<std::uint64_t>(std::max<std::int64_t>(0, config.storage.snapshot_every));
   jo.clock = clock;
+  jo.health = d.journal_health;
   d.journal = spawn_journal(sys, std::move(jo));
 
   RouterActorOptions ro_opts;
@@ -127,6 +131,9 @@ void Core::stop() {
   try {
     caf::scoped_actor self{*d.sys};
     self->request(d.journal, caf::infinite, flush_atom::value).receive([](std::uint64_t) {}, [](caf::error&) {});
+    if (const auto j = d.journal_health->view(); !j.ok)
+      spdlog::error("journal: {} event(s) could not be written before exit and are lost ({}); "
+                    "open reservations expire at the next start", j.held, j.error);
     self->request(d.journal, caf::infinite, snapshot_atom::value)
         .receive([](std::uint64_t seq) { spdlog::info("snapshot written at seq {}", seq); },
                  [](caf::error& e) { spdlog::error("snapshot failed: {}", caf::to_string(e)); });
@@ -297,9 +304,19 @@ void Core::set_health(const std::string& component, ComponentHealth h) {
 }
 
 std::map<std::string, ComponentHealth> Core::health() const {
-  std::lock_guard lock(impl_->health_mutex);
-  return impl_->health;
+  std::map<std::string, ComponentHealth> all;
+  {
+    std::lock_guard lock(impl_->health_mutex);
+    all = impl_->health;
+  }
+  const auto j = impl_->journal_health->view();
+  all["journal"] = ComponentHealth{
+      true, j.ok, j.ok ? "writing" : std::to_string(j.held) + " event(s) held in memory: " + j.error,
+      j.ok ? now() : 0};
+  return all;
 }
+
+std::shared_ptr<JournalHealth> Core::journal_health() const { return impl_->journal_health; }
 
 void Core::on_telegram_token(std::function<void(const std::string&)> listener) {
   std::lock_guard lock(impl_->health_mutex);

@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "messages/journal_protocol.hpp"
 #include "messages/router_protocol.hpp"
+#include "persistence/journal_health.hpp"
 
 #include <functional>
 #include <map>
@@ -91,7 +92,10 @@ class Core {
   std::map<std::string, AccountSpec> specs() const;
 
   void set_health(const std::string& component, ComponentHealth h);
+  // Every component's health, "journal" (writing the event log or not) included.
   std::map<std::string, ComponentHealth> health() const;
+  // Whether the event log is being written (/health, /ready); see persistence/journal_health.hpp.
+  std::shared_ptr<JournalHealth> journal_health() const;
 
   // Called by Operations::set_telegram_token so the bot can pick a new token up.
   void on_telegram_token(std::function<void(const std::string&)> listener);

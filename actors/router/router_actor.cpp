@@ -63,7 +63,7 @@ void admitted(self_ptr self, const Decision& d, const std::string& account, cons
   if (sw) {
     spdlog::info("route {}: {} -> {} ({})", sw->route_key, sw->from.empty() ? "-" : sw->from, sw->to, sw->reason);
     persist(self, Event{0, self->state.opts.clock(), "", std::move(*sw)}, [](const std::string& err) {
-      if (!err.empty()) spdlog::error("journal: could not record a route switch: {}", err);
+      if (!err.empty()) spdlog::warn("journal: route switch held until the log is writable: {}", err);
     });
   }
   note_admitted(self->state.runtime, d, account);
@@ -223,7 +223,7 @@ router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions op
         self->state.opts.base = file;
         for (auto& e : setting_sync_events(file, self->state.opts.state, self->state.opts.clock()))
           persist(self, std::move(e), [](const std::string& err) {
-            if (!err.empty()) spdlog::error("journal: could not record a setting from config: {}", err);
+            if (!err.empty()) spdlog::warn("journal: setting from config held until the log is writable: {}", err);
           });
         self->state.settings = effective_settings(self->state.opts.base, self->state.opts.state);
         broadcast_settings(self);

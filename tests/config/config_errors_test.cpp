@@ -83,6 +83,7 @@ TEST_CASE("enums list their choices") {
        "config.yaml: storage.synchronous: off is not one of normal|full"},
       {"storage: {on_error: ignore}",
        "config.yaml: storage.on_error: ignore is not one of reject|allow"},
+      {"storage: {busy_timeout: 11m}", "config.yaml: storage.busy_timeout: must be at most 10m"},
       {"log: {level: verbose}",
        "config.yaml: log.level: verbose is not one of trace|debug|info|warn|error"},
       {"log: {format: xml}", "config.yaml: log.format: xml is not one of text|json"},

@@ -110,6 +110,7 @@ TEST_CASE("every key is read from the file") {
   CHECK(c.storage.synchronous == qg::Synchronous::full);
   CHECK(c.storage.snapshot_every == 500);
   CHECK(c.storage.on_error == qg::OnJournalError::allow);
+  CHECK(c.storage.busy_timeout == std::chrono::milliseconds{250});
   CHECK(c.cliproxy.auth_dir == "/srv/auth");
   CHECK(c.cliproxy.base_url == "http://10.0.0.2:8317");  // trailing slash dropped
   CHECK(c.cliproxy.api_key == "cliproxy-api-key");

@@ -1,9 +1,11 @@
 // tests/persistence/journal_actor_test.cpp — group commit through the real journal actor on a
 // real SQLite file: concurrent appenders from threads and actors, gapless seqs, acknowledged
-// means visible to another connection, failure replies, flush and snapshot messages.
+// means visible to another connection, failed writes held and written in order once the log
+// is writable again (a trigger, a write lock held by another connection), flush and snapshot.
 #include "messages/event_codec.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/journal_actor.hpp"
+#include "persistence/journal_health.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/snapshot_store.hpp"
 #include "temp_dir.hpp"
@@ -142,25 +144,89 @@ TEST_CASE("concurrent appenders from threads and actors: all acknowledged, seqs 
   anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("a failed transaction answers every append of the batch with an error and leaves no gap") {
+std::vector<std::string> logged_ids(const std::string& path) {
+  auto reader = Database::open({path, OpenMode::read_only});
+  std::vector<std::string> ids;
+  std::uint64_t expected_seq = 1;
+  EventStore(*reader).scan(ScanRange{}, [&](const EventRow& row) {
+    CHECK(row.seq == expected_seq++);  // gapless
+    const Event e = decode_row(row, nullptr);
+    if (const auto* c = std::get_if<ReservationCreated>(&e.payload)) ids.push_back(c->id);
+    return true;
+  });
+  return ids;
+}
+
+TEST_CASE("a failed write answers the batch with the error, holds its events and writes them first once it can") {
   test::TempDir dir;
   const auto path = dir.file("j.db");
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  auto journal = start(sys, path, 0);
+  auto health = std::make_shared<JournalHealth>();
+  std::shared_ptr<Database> db = Database::open({path});
+  JournalOptions o;
+  o.db = db;
+  o.health = health;
+  o.retry_ms = 3'600'000;  // no timer: only the next append retries here
+  auto journal = spawn_journal(sys, std::move(o));
   CHECK(append_sync(sys, journal, {created("ok-1")}).last_seq == 1);
-  {
-    auto db = Database::open({path});
-    db->exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.data LIKE '%fail-me%'"
-             " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
-  }
+  auto other = Database::open({path});
+  other->exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.data LIKE '%fail-me%'"
+              " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+
   const auto failed = append_sync(sys, journal, {created("x"), created("fail-me")});
   CHECK(failed.last_seq == 0);
   CHECK(failed.error.find("disk on fire") != std::string::npos);
-  CHECK(append_sync(sys, journal, {created("ok-2")}).last_seq == 2);
-  CHECK(ask(sys, journal, flush_atom::value) == 2);
-  auto reader = Database::open({path, OpenMode::read_only});
-  CHECK(EventStore(*reader).last_seq() == 2);
+  CHECK_FALSE(health->ok());
+  CHECK(health->held() == 2);
+  // Newer events queue behind the held ones: nothing is written out of order.
+  CHECK_FALSE(append_sync(sys, journal, {created("ok-2")}).error.empty());
+  CHECK(health->held() == 3);
+  CHECK(health->view().error.find("disk on fire") != std::string::npos);
+  CHECK(logged_ids(path) == std::vector<std::string>{"ok-1"});
+
+  other->exec("DROP TRIGGER boom");  // the disk "frees"
+  CHECK(append_sync(sys, journal, {created("ok-3")}).last_seq == 5);
+  CHECK(health->ok());
+  CHECK(health->held() == 0);
+  CHECK(logged_ids(path) == std::vector<std::string>{"ok-1", "x", "fail-me", "ok-2", "ok-3"});
+  CHECK(ask(sys, journal, flush_atom::value) == 5);
+  anon_send_exit(journal, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("write lock held by another process: appends fail after busy_timeout, the retry timer writes them when it is released") {
+  test::TempDir dir;
+  const auto path = dir.file("j.db");
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto health = std::make_shared<JournalHealth>();
+  DatabaseOptions dbo{path};
+  dbo.busy_timeout_ms = 50;
+  std::shared_ptr<Database> db = Database::open(dbo);
+  JournalOptions o;
+  o.db = db;
+  o.health = health;
+  o.retry_ms = 20;
+  auto journal = spawn_journal(sys, std::move(o));
+  CHECK(append_sync(sys, journal, {created("before")}).last_seq == 1);
+
+  auto locker = Database::open({path});
+  locker->exec("BEGIN EXCLUSIVE");
+  const auto failed = append_sync(sys, journal, {created("during-1"), created("during-2")});
+  CHECK(failed.last_seq == 0);
+  CHECK(failed.error.find("locked") != std::string::npos);
+  CHECK_FALSE(health->ok());
+  CHECK(health->held() == 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // several retries, all locked
+  CHECK_FALSE(health->ok());
+  CHECK(health->held() == 2);
+
+  locker->exec("COMMIT");
+  // No new append: the retry timer alone writes the held events.
+  for (int i = 0; i < 500 && !health->ok(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(health->ok());
+  CHECK(logged_ids(path) == std::vector<std::string>{"before", "during-1", "during-2"});
+  CHECK(append_sync(sys, journal, {created("after")}).last_seq == 4);
   anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
 
