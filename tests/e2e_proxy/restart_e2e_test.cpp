@@ -73,3 +73,21 @@ TEST_CASE("serve refuses a foreign or unreachable event log: one line, exit 2, n
   CHECK(r.err.find("does not exist") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir.file("missing")));
 }
+
+TEST_CASE("serve refuses a read-only event log with one line and exit 2, the file untouched") {
+  TempDir dir("qg-e2e-rodb");
+  const std::string db = dir.file("qg.db");
+  // A real log first (one start and stop), then the operator makes it read-only.
+  RunOptions with_token;
+  with_token.stdin_text = "123456:test-token-for-readonly\n";
+  auto made = run_quotaguard({"settoken", "--db", db, "-"}, with_token);
+  REQUIRE_MESSAGE(made.exit_code == 0, made.err);
+  std::filesystem::permissions(db, std::filesystem::perms::owner_read);
+  const auto before = read_file(db);
+  auto r = run_quotaguard({"serve", "--listen", "127.0.0.1:0", "--db", db});
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(r.err.find("is read-only") != std::string::npos, r.err);
+  CHECK(r.err.find("listening") == std::string::npos);
+  CHECK(r.err.find("test-token") == std::string::npos);
+  CHECK(read_file(db) == before);
+}
