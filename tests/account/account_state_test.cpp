@@ -45,7 +45,7 @@ TEST_CASE("AccountUpdated keeps usage of windows that stay and drops removed one
   CHECK(s.windows[0].limit == 50);
 }
 
-TEST_CASE("reservation lifecycle: created, committed, released, expired; double resolution ignored") {
+TEST_CASE("reservation lifecycle: created, committed, released, expired - double resolution ignored") {
   auto s = registered({{Metric::requests, 86400, 10}, {Metric::tokens, 86400, 1000}});
   apply(s, ev(kT0 + 1, ReservationCreated{"a", "m", usage(1, 100, 200), kT0 + 1000}));
   CHECK(s.windows[0].reserved == 1);
@@ -98,7 +98,7 @@ TEST_CASE("config windows roll over at their aligned reset") {
   CHECK(s.windows[0].reset_at == reset + kDay);
 }
 
-TEST_CASE("QuotaObserved replaces used/limit/reset; later commits count on top") {
+TEST_CASE("QuotaObserved replaces used/limit/reset - later commits count on top") {
   auto s = registered({});
   QuotaObserved q{QuotaSource::headers, {{Metric::requests, 60, 500, 100, kT0 + 30'000}}};
   apply(s, ev(kT0, q));
@@ -147,7 +147,7 @@ TEST_CASE("cooldown, drain, resume, remove and disable decide the status") {
   CHECK(status_at(s, kT0 + 6) == AccountStatus::disabled);
 }
 
-TEST_CASE("ThresholdCrossed records the alert level per window; reset clears it") {
+TEST_CASE("ThresholdCrossed records the alert level per window - reset clears it") {
   auto s = registered({{Metric::requests, 60, 10}});
   apply(s, ev(kT0, ThresholdCrossed{"warning", Metric::requests, 60, 86}));
   CHECK(s.windows[0].alert_level == "warning");

@@ -108,7 +108,7 @@ TEST_CASE("gemini project_id comma list gives one account per project") {
   CHECK(only(parse_auth_file("g.json", R"({"type":"gemini","email":"bob@example.com"})")).id == "gemini-bob@example.com");
 }
 
-TEST_CASE("unknown types are generic accounts; no identity falls back to the file stem") {
+TEST_CASE("unknown types are generic accounts - no identity falls back to the file stem") {
   auto a = only(parse_auth_file("whatever.json", R"({"type":"newvendor","email":"Zed@Example.com"})"));
   CHECK(a.id == "newvendor-zed@example.com");
   auto b = only(parse_auth_file("My Login.JSON", R"({"type":"newvendor"})"));

@@ -103,7 +103,7 @@ TEST_CASE("an exhausted poll, a CLIProxyAPI cooldown and the stale-cooldown rese
   CHECK(count<CooldownStarted>(after) == 0);  // the fake cleared it
 }
 
-TEST_CASE("no reset-quota against v6; 401 stops the cycle after one request; 404 disables") {
+TEST_CASE("no reset-quota against v6 - 401 stops the cycle after one request - 404 disables") {
   CycleEnv env;
   {
     ChildProcess fake({fake_cliproxy_path(), "--auth-dir", env.tmp.path().string(), "--version", "v6.9.25"});

@@ -120,7 +120,7 @@ TEST_CASE("multi-project gemini entries match their own project") {
   CHECK(plan.targets[1].project == "p2");
 }
 
-TEST_CASE("poll result: QuotaObserved source poll; reset-quota only when v7, cooling and room") {
+TEST_CASE("poll result: QuotaObserved source poll - reset-quota only when v7, cooling and room") {
   PollTarget t{"codex-alice@example.com-9605fdb5", "2030e462cd0be36d", QuotaKind::codex, "", ""};
   ManagedAuthFile cooling = v69_listing()[2];
   ApiCallResponse ok{200, {}, read_file(fixture_dir() / "upstream/codex-wham-usage.json")};

@@ -225,7 +225,7 @@ TEST_CASE("multi-project gemini, duplicates and non-cliproxy accounts") {
   CHECK(out.removed.empty());  // config accounts are not discovery's to remove
 }
 
-TEST_CASE("missing folder is an error that removes nothing; base_url is applied") {
+TEST_CASE("missing folder is an error that removes nothing - base_url is applied") {
   std::map<std::string, AccountSpec> known;
   AccountSpec spec;
   spec.origin = "cliproxy";

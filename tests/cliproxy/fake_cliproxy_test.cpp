@@ -18,7 +18,7 @@ httplib::Result chat(httplib::Client& c, const std::string& model, bool stream =
 }
 }  // namespace
 
-TEST_CASE("fake CLIProxyAPI: prefix/model pins the auth; unprefixed pool; cooling gives model_cooldown") {
+TEST_CASE("fake CLIProxyAPI: prefix/model pins the auth - unprefixed pool - cooling gives model_cooldown") {
   TempDir tmp;
   auto with_prefix = [&](const char* sample, const char* name, const char* prefix) {
     auto j = json::parse(read_file(fixture_dir() / "auth-types" / sample));

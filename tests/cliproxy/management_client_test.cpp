@@ -22,7 +22,7 @@ nlohmann::json fake_stats(const ChildProcess& fake) {
 long stat(const nlohmann::json& s, const char* key) { return s.contains(key) ? s[key].get<long>() : 0; }
 }  // namespace
 
-TEST_CASE("401: exactly one request, latched, no retry storm; the key never shows") {
+TEST_CASE("401: exactly one request, latched, no retry storm - the key never shows") {
   ChildProcess fake({fake_cliproxy_path(), "--management-key", "right-key"});
   ManagementClient client(fake.base_url(), "WRONG-SECRET-KEY-123");
   auto first = client.list_auth_files();
@@ -42,7 +42,7 @@ TEST_CASE("401: exactly one request, latched, no retry storm; the key never show
   CHECK(stat(stats, "banned") == 0);
 }
 
-TEST_CASE("404 -> management disabled; unreachable is its own kind") {
+TEST_CASE("404 -> management disabled - unreachable is its own kind") {
   ChildProcess fake({fake_cliproxy_path(), "--no-management"});
   ManagementClient client(fake.base_url(), "k");
   auto r = client.list_auth_files();

@@ -78,7 +78,7 @@ TEST_CASE("codex wham/usage sample -> 5h and 7d windows") {
   CHECK(reached.exhausted_until() == kNow + 60000);
 }
 
-TEST_CASE("claude oauth/usage sample -> account windows; model-only limits kept as buckets") {
+TEST_CASE("claude oauth/usage sample -> account windows - model-only limits kept as buckets") {
   auto q = parse_claude_usage(sample("upstream/claude-oauth-usage.json"), kNow);
   REQUIRE(q.ok());
   CHECK(q.buckets.size() == 3);  // five_hour, seven_day, seven_day_opus (nulls skipped)

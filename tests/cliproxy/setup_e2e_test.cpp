@@ -62,7 +62,7 @@ json fake_stats(const ChildProcess& fake) {
 
 }  // namespace
 
-TEST_CASE("setup records every sample account; a second run is unchanged; no secret anywhere") {
+TEST_CASE("setup records every sample account - a second run is unchanged - no secret anywhere") {
   SetupEnv env;
   auto first = env.setup({env.auth.string(), "--json"});
   INFO(first.err);
@@ -99,7 +99,7 @@ TEST_CASE("setup records every sample account; a second run is unchanged; no sec
   CHECK(leaked_secret(third.out + third.err) == "");
 }
 
-TEST_CASE("setup --dry-run writes nothing; AUTH_DIR precedence: argument > environment > config") {
+TEST_CASE("setup --dry-run writes nothing - AUTH_DIR precedence: argument > environment > config") {
   SetupEnv env;
   auto r = env.setup({"--dry-run"}, {"QUOTAGUARD_CLIPROXY_AUTH_PATH=" + env.auth.string()});
   INFO(r.err);

@@ -30,7 +30,7 @@ bool wait_watching(const AuthDirWatcher& w) {
 }
 }  // namespace
 
-TEST_CASE("watcher: a burst of writes gives one debounced callback; stop() joins") {
+TEST_CASE("watcher: a burst of writes gives one debounced callback - stop() joins") {
   TempDir tmp;
   Counter calls;
   AuthDirWatcher w(tmp.path().string(), [&] { calls.bump(); }, {50, 1000, 50});

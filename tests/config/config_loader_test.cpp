@@ -201,7 +201,7 @@ TEST_CASE("${VAR} in a comment is not expanded") {
   CHECK(r.config.log.level == qg::LogLevel::warn);
 }
 
-TEST_CASE("environment overrides the file; flags override the environment") {
+TEST_CASE("environment overrides the file - flags override the environment") {
   ScratchDir dir;
   std::string path = dir.write("c.yaml",
                                "storage: {db_path: file.db}\nserver: {listen: \"127.0.0.1:1\", "

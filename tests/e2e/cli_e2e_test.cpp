@@ -16,7 +16,7 @@ const char* const kCommands[] = {"serve",  "setup",    "quotas",  "check",
 
 }  // namespace
 
-TEST_CASE("--help lists every command; each command has --help") {
+TEST_CASE("--help lists every command - each command has --help") {
   auto r = run_quotaguard({"--help"});
   CHECK(r.exit_code == 0);
   for (const char* cmd : kCommands) {
@@ -82,7 +82,7 @@ TEST_CASE("check: a valid config and a creatable database pass") {
   check_exit_matches_lines(r);
 }
 
-TEST_CASE("check: a bad config fails with its line; the other checks are skipped") {
+TEST_CASE("check: a bad config fails with its line - the other checks are skipped") {
   TempDir dir;
   std::string cfg = dir.write("bad.yaml", "router: {polcy: balanced}\n");
   auto r = run_quotaguard({"check", "--config", cfg});
@@ -93,7 +93,7 @@ TEST_CASE("check: a bad config fails with its line; the other checks are skipped
   CHECK(r.out.find("skip database: config does not load") != std::string::npos);
 }
 
-TEST_CASE("check: a corrupt database fails; --json reports every check") {
+TEST_CASE("check: a corrupt database fails - --json reports every check") {
   TempDir dir;
   std::ofstream(dir.file("q.db")) << "this is not an sqlite database, not at all, no...........";
   std::string cfg = dir.write("c.yaml", "storage: {db_path: \"" + dir.file("q.db") + "\"}\n");

@@ -62,7 +62,7 @@ TEST_CASE("plain and streamed requests: the log commits exactly what the provide
   CHECK(qg.daemon->stderr_text().find("sk-e2e-") == std::string::npos);
 }
 
-TEST_CASE("all accounts exhausted: 429 quota_exhausted with Retry-After; limits never exceeded") {
+TEST_CASE("all accounts exhausted: 429 quota_exhausted with Retry-After - limits never exceeded") {
   FakeProviderProcess fake({"--models", "m"});
   E2eDaemon qg;
   qg.start({{"a1", fake.port(), "sk-e2e-a", 3}, {"a2", fake.port(), "sk-e2e-b", 2}});
@@ -115,7 +115,7 @@ TEST_CASE("failover: a failing account is skipped before any byte reaches the cl
   CHECK(c.requests == 4);
 }
 
-TEST_CASE("check: each upstream must answer; a dead one is one FAIL line and exit 1") {
+TEST_CASE("check: each upstream must answer - a dead one is one FAIL line and exit 1") {
   FakeProviderProcess fake({"--models", "m"});
   TempDir dir("qg-e2e-check");
   auto config = [&](int dead_port) {

@@ -79,7 +79,7 @@ TEST_CASE("serve refuses a read-only event log with one line and exit 2, the fil
   const std::string db = dir.file("qg.db");
   // A real log first (one start and stop), then the operator makes it read-only.
   RunOptions with_token;
-  with_token.stdin_text = "123456:test-token-for-readonly\n";
+  with_token.stdin_text = "123456:AAtesttokenforreadonlycheckxxxxxxxxxx\n";
   auto made = run_quotaguard({"settoken", "--db", db, "-"}, with_token);
   REQUIRE_MESSAGE(made.exit_code == 0, made.err);
   std::filesystem::permissions(db, std::filesystem::perms::owner_read);
@@ -88,6 +88,6 @@ TEST_CASE("serve refuses a read-only event log with one line and exit 2, the fil
   CHECK(r.exit_code == 2);
   CHECK_MESSAGE(r.err.find("is read-only") != std::string::npos, r.err);
   CHECK(r.err.find("listening") == std::string::npos);
-  CHECK(r.err.find("test-token") == std::string::npos);
+  CHECK(r.err.find("AAtesttoken") == std::string::npos);
   CHECK(read_file(db) == before);
 }

@@ -326,7 +326,7 @@ TEST_CASE("GET /v1/models lists the union of the accounts' models") {
   CHECK(c.Get("/v1/models")->status == 401);
 }
 
-TEST_CASE("a 200 with a malformed JSON body fails over; alone it is a 502") {
+TEST_CASE("a 200 with a malformed JSON body fails over - alone it is a 502") {
   ProxyHarness h({"--fault", upstream_key("a") + "=malformed"}, {fake_account("a", ""), fake_account("b", "")},
                  options());
   for (const auto& body : {kChat, kStream}) {

@@ -65,7 +65,7 @@ TEST_CASE("a new database is created 0600 with its -wal and -shm, in WAL mode, a
   CHECK(mode.column_text(0) == "wal");
 }
 
-TEST_CASE("reopening keeps the data and does not migrate twice; synchronous is applied") {
+TEST_CASE("reopening keeps the data and does not migrate twice - synchronous is applied") {
   TempDir dir;
   const auto path = dir.file("q.db");
   {

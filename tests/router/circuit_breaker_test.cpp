@@ -14,7 +14,7 @@ Outcome err() { return Outcome{OutcomeKind::server_error, 0, 502}; }
 Outcome ok() { return Outcome{OutcomeKind::success, 0, 200}; }
 }  // namespace
 
-TEST_CASE("breaker: N consecutive failures open it; a success in between resets the count") {
+TEST_CASE("breaker: N consecutive failures open it - a success in between resets the count") {
   BreakerState b;
   TimeMs t = kT0;
   for (int i = 0; i < 4; ++i) CHECK_FALSE(on_outcome(b, err(), t++, kB));
@@ -31,7 +31,7 @@ TEST_CASE("breaker: N consecutive failures open it; a success in between resets 
   CHECK_FALSE(on_outcome(b, err(), t + 1, kB));
 }
 
-TEST_CASE("breaker: each failed probe doubles the cooldown up to the cap; success ends it") {
+TEST_CASE("breaker: each failed probe doubles the cooldown up to the cap - success ends it") {
   BreakerState b;
   TimeMs t = kT0;
   for (int i = 0; i < 5; ++i) on_outcome(b, err(), t, kB);
@@ -57,7 +57,7 @@ TEST_CASE("breaker: each failed probe doubles the cooldown up to the cap; succes
   CHECK(b.consecutive_failures == 0);
 }
 
-TEST_CASE("breaker: 429 with a reset hint cools down exactly until the hint; auth errors need re-login") {
+TEST_CASE("breaker: 429 with a reset hint cools down exactly until the hint - auth errors need re-login") {
   BreakerState b;
   auto ev = on_outcome(b, Outcome{OutcomeKind::rate_limited, kT0 + 30'000, 429}, kT0, kB);
   REQUIRE(ev);

@@ -118,7 +118,7 @@ TEST_CASE("zones: every account past critical -> drain the least used, or reject
   CHECK(d.message == "no account can take this request for model m: 2 above_critical");
 }
 
-TEST_CASE("exhausted everywhere -> quota_exhausted with the earliest reset; unknown model -> no_account_for_model") {
+TEST_CASE("exhausted everywhere -> quota_exhausted with the earliest reset - unknown model -> no_account_for_model") {
   RouterWorld w;
   w.add_account("a", 0, 0, {"gpt-*"}, kT0);
   w.add_account("b", 0, 0, {"gpt-*"}, kT0);
@@ -171,7 +171,7 @@ TEST_CASE("fallback chain is used only when the asked model has no qualifying ac
   CHECK(models_to_try("o1", w.settings) == std::vector<std::string>{"o1"});
 }
 
-TEST_CASE("ties are broken by priority, then id; scores are deterministic") {
+TEST_CASE("ties are broken by priority, then id - scores are deterministic") {
   RouterWorld w;
   w.add_account("b", 0, 0, {}, kT0);
   w.add_account("a", 0, 0, {}, kT0);
@@ -184,7 +184,7 @@ TEST_CASE("ties are broken by priority, then id; scores are deterministic") {
   CHECK(d.targets == std::vector<std::string>{"z", "a", "b", "c"});
 }
 
-TEST_CASE("stickiness: voluntary switch only after dwell, cooldown and a clear score gap; forced at once") {
+TEST_CASE("stickiness: voluntary switch only after dwell, cooldown and a clear score gap - forced at once") {
   RouterWorld w;
   w.settings.policy = RoutePolicy::max_remaining;
   w.add_account("a", 0, 0, {}, kT0);

@@ -89,7 +89,7 @@ TEST_CASE("unknown /qg_ commands get a help hint - /qg_help lists every command"
   for (const char* c : {"/qg_status", "/qg_quotas", "/qg_thresholds", "/qg_policy", "/qg_fallback", "/qg_import",
                         "/qg_export", "/qg_reload", "/qg_drain", "/qg_resume", "/qg_reset", "/qg_events", "/settoken"})
     CHECK_MESSAGE(help.find(c) != std::string::npos, c);
-  CHECK(command_menu().size() == 14);
+  CHECK(command_menu().size() == 16);
 }
 
 TEST_CASE("/qg_thresholds shows - validates and sets through put_setting") {

@@ -1,7 +1,7 @@
 // tests/telegram/telegram_bot_test.cpp — the polling bot (TelegramBot + TelegramClient +
 // SqliteBotStore on a real SQLite file) against the qg-fake-telegram process, with an
 // in-test Operations. Covers replies, authorisation, malformed updates, restart without
-// re-running commands, 401 handling, token pick-up without restart, alerts exactly once,
+// re-running commands, 401 handling, token pick-up without restart, alerts exactly once, mute,
 // documents and message splitting through the fake's HTML checks.
 #include "actors/telegram/bot_settings.hpp"
 #include "actors/telegram/telegram_bot.hpp"
@@ -104,7 +104,7 @@ TEST_CASE("the bot registers its commands and answers an admin's /qg_status with
   CHECK(replies[0]["parse_mode"] == "HTML");
   const auto menus = FakeTelegramProcess::of(h.fake.sent(), "setMyCommands");
   REQUIRE(menus.size() == 1);
-  CHECK(menus[0]["commands"].size() == 14);
+  CHECK(menus[0]["commands"].size() == 16);
   CHECK(h.bot->health().polling);
   CHECK(h.bot->health().bot_username == "qg_test_bot");
 }
@@ -234,6 +234,27 @@ TEST_CASE("a threshold crossing sends exactly one alert - also across a restart"
   CHECK(after[1]["text"].get<std::string>().find("Re-login needed") != std::string::npos);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(FakeTelegramProcess::of(h.fake.sent(), "sendMessage", kAlertChat).size() == 2);
+}
+
+TEST_CASE("/qg_mute holds alerts back - also across a restart - and /qg_unmute says how many") {
+  Harness h;
+  h.start();
+  h.fake.message(kAdmin, "/qg_mute 1h deploy");
+  REQUIRE(h.replies_to(kAdmin, 1)[0]["text"].get<std::string>().find("Alerts muted until") != std::string::npos);
+  h.ops.append("openai-main", ThresholdCrossed{"warning", Metric::requests, 60, 86.0});
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(FakeTelegramProcess::of(h.fake.sent(), "sendMessage", kAlertChat).empty());
+  h.restart();
+  h.ops.append("anthropic-2", CooldownStarted{0, "auth", "401 from upstream: re-login", 1});
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(FakeTelegramProcess::of(h.fake.sent(), "sendMessage", kAlertChat).empty());
+  h.fake.message(kAdmin, "/qg_unmute");
+  const auto replies = h.replies_to(kAdmin, 2);
+  CHECK(replies[1]["text"].get<std::string>().find("2 alert(s) were muted") != std::string::npos);
+  h.ops.append("openai-main", ThresholdCrossed{"critical", Metric::requests, 60, 96.0});
+  const auto alerts = h.replies_to(kAlertChat, 1);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0]["text"].get<std::string>().find("openai-main requests/1m at 96% used") != std::string::npos);
 }
 
 TEST_CASE("history before the first start is not alerted") {
