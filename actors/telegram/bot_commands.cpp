@@ -36,6 +36,8 @@ constexpr CommandInfo kCommands[] = {
     {"qg_resume", "/qg_resume <account>", "route to a drained account again"},
     {"qg_reset", "/qg_reset <account>", "end an account's cooldown"},
     {"qg_events", "/qg_events [n]", "the last n events (default 10)"},
+    {"qg_mute", "/qg_mute [duration] [reason]", "silence alerts for 1m..7d (30m, 2h, 1d); alone: show"},
+    {"qg_unmute", "/qg_unmute", "alerts on again"},
     {"qg_help", "/qg_help", "this list"},
     {"settoken", "/settoken <token>", "store the bot token"},
 };
@@ -64,6 +66,22 @@ std::optional<double> parse_percent(std::string_view s) {
 
 std::string ok_line(const std::string& text) { return "✅ " + text; }
 
+constexpr const char* kNoAlerts =
+    "🔕 Alerts are not running here (no bot with <code>telegram.alert_chat</code>), so there is "
+    "nothing to mute.";
+
+// "Alerts muted until 15:04 UTC (in 2h) by telegram:1 — deploy. 3 alert(s) muted so far."
+std::string muted_until_text(const MuteState& s, TimeMs now) {
+  std::string out = "Alerts muted until " + format_when(json(s.until), now);
+  if (!s.by.empty()) out += " by " + html_escape(s.by);
+  if (!s.reason.empty()) out += " — " + html_escape(s.reason);
+  out += ".";
+  if (s.suppressed > 0) out += " " + std::to_string(s.suppressed) + " alert(s) muted so far.";
+  return out;
+}
+
+std::string mute_line(const MuteState& s, TimeMs now) { return "🔕 " + muted_until_text(s, now); }
+
 }  // namespace
 
 json command_menu() {
@@ -80,10 +98,11 @@ std::string help_text() {
   return out;
 }
 
-BotCommands::BotCommands(Operations& ops, CommandsOptions options, Clock clock)
+BotCommands::BotCommands(Operations& ops, CommandsOptions options, Clock clock, AlertMute* mute)
     : ops_(ops),
       options_(std::move(options)),
       clock_(std::move(clock)),
+      mute_(mute),
       gate_(options_.admins, options_.refusal_quiet_ms),
       limiter_(options_.per_chat) {}
 
@@ -137,7 +156,9 @@ std::string BotCommands::run(const BotCommand& cmd, const ChatMessage& m, Reply&
   if (n == "qg_help") return help_text();
   if (n == "qg_status") {
     if (!no_args()) return usage(n, "/qg_status takes no arguments.");
-    return format_status(ops_.status(), ops_.accounts(), clock_());
+    std::string out = format_status(ops_.status(), ops_.accounts(), clock_());
+    if (mute_ && mute_->active(clock_())) out += "\n" + mute_line(mute_->state(), clock_());
+    return out;
   }
   if (n == "qg_quotas") {
     if (!no_args()) return usage(n, "/qg_quotas takes no arguments.");
@@ -167,6 +188,15 @@ std::string BotCommands::run(const BotCommand& cmd, const ChatMessage& m, Reply&
   if (n == "qg_resume") return account_verb(&Operations::resume, "resumed");
   if (n == "qg_reset") return account_verb(&Operations::reset_cooldown, "cooldown cleared");
   if (n == "qg_events") return events(cmd);
+  if (n == "qg_mute") return mute(cmd, by);
+  if (n == "qg_unmute") {
+    if (!no_args()) return usage(n, "/qg_unmute takes no arguments.");
+    if (!mute_) return kNoAlerts;
+    const MuteState was = mute_->unmute();
+    if (was.until <= clock_()) return ok_line("Alerts were not muted.");
+    const std::string summary = muted_summary(was);
+    return ok_line(summary.empty() ? "Alerts resumed. Nothing was muted." : summary);
+  }
   if (n == "settoken") return settoken(cmd, m, reply, by);
   return "Unknown command <code>/" + html_escape(n) + "</code>. Send /qg_help for the list.";
 }
@@ -238,6 +268,22 @@ std::string BotCommands::events(const BotCommand& cmd) {
   const OpResult r = ops_.events(after, static_cast<std::size_t>(n));
   if (!r.ok()) return format_error(r);
   return format_events(r.body.value("events", json::array()));
+}
+
+std::string BotCommands::mute(const BotCommand& cmd, const std::string& by) {
+  if (!mute_) return kNoAlerts;
+  const TimeMs now = clock_();
+  if (cmd.argv.empty())
+    return mute_->active(now) ? mute_line(mute_->state(), now) : "🔔 Alerts are on. /qg_mute 2h [reason] silences them.";
+  const auto duration = parse_mute_duration(cmd.argv[0]);
+  if (!duration)
+    return usage(cmd.name, "Give a duration from 1m to 7d (30m, 2h, 1d, 1h30m), then an optional reason.");
+  const auto space = cmd.args.find_first_of(" \t\n");
+  std::string reason = space == std::string::npos ? "" : cmd.args.substr(space + 1);
+  reason.erase(0, reason.find_first_not_of(" \t\n"));
+  if (reason.size() > 200) reason.resize(200);
+  mute_->mute(now + *duration, reason, by);
+  return ok_line(muted_until_text(mute_->state(), now) + " /qg_unmute ends it.");
 }
 
 std::string BotCommands::settoken(const BotCommand& cmd, const ChatMessage& m, Reply& reply,

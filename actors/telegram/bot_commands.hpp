@@ -15,6 +15,7 @@
 #pragma once
 
 #include "actors/telegram/admin_gate.hpp"
+#include "actors/telegram/alert_mute.hpp"
 #include "actors/telegram/bot_command.hpp"
 #include "actors/telegram/telegram_update.hpp"
 #include "actors/telegram/token_bucket.hpp"
@@ -65,7 +66,8 @@ std::string help_text();
 class BotCommands {
  public:
   using Clock = std::function<TimeMs()>;
-  BotCommands(Operations& ops, CommandsOptions options, Clock clock);
+  // `mute`: the alerter's mute switch (null when no alerts run here: /qg_mute says so).
+  BotCommands(Operations& ops, CommandsOptions options, Clock clock, AlertMute* mute = nullptr);
 
   // The bot's @username from getMe ("" accepts any @suffix).
   void set_bot_username(std::string name);
@@ -78,11 +80,13 @@ class BotCommands {
   std::string policy(const BotCommand& cmd, const std::string& by);
   std::string fallback(const BotCommand& cmd, const std::string& by);
   std::string events(const BotCommand& cmd);
+  std::string mute(const BotCommand& cmd, const std::string& by);
   std::string settoken(const BotCommand& cmd, const ChatMessage& m, Reply& reply, const std::string& by);
 
   Operations& ops_;
   CommandsOptions options_;
   Clock clock_;
+  AlertMute* mute_;                // thread-safe itself
   std::mutex mu_;                  // guards the members below
   std::string bot_username_;
   AdminGate gate_;

@@ -38,7 +38,8 @@ TelegramBot::TelegramBot(BotOptions options, Operations& ops, BotStore& store, B
       store_(store),
       factory_(std::move(factory)),
       clock_(clock ? std::move(clock) : Clock(system_now)),
-      commands_(ops, options_.commands, clock_) {}
+      mute_(&store),
+      commands_(ops, options_.commands, clock_, options_.alert_chat != 0 ? &mute_ : nullptr) {}
 
 TelegramBot::~TelegramBot() { stop(); }
 
@@ -361,7 +362,7 @@ void TelegramBot::alert_pass() {
   }
   if (auto a = capacity_transition(*alert_state_, ops_.accounts())) alerts.push_back(std::move(*a));
   if (!(*alert_state_ == before)) store_.set(kKeyAlertState, to_json_text(*alert_state_));  // before sending
-  for (const auto& a : throttle_->admit(std::move(alerts), clock_())) {
+  for (const auto& a : throttle_->admit(mute_.filter(std::move(alerts), clock_()), clock_())) {
     const BotApiResult r = send_with_retry([&] { return current->send_message(options_.alert_chat, a.html); });
     if (!r.ok) spdlog::warn("telegram: alert {} not delivered: {}", a.key, r.description);
     else spdlog::info("telegram: alert sent: {}", a.key);

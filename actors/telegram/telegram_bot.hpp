@@ -100,6 +100,7 @@ class TelegramBot {
   BotStore& store_;
   BotApiFactory factory_;
   Clock clock_;
+  AlertMute mute_;                 // /qg_mute: before commands_, which points at it
   BotCommands commands_;
 
   mutable std::mutex mu_;          // guards api_, token_, health_, the wake flags
