@@ -2,12 +2,20 @@
 #   make build      configure (Ninja when present, ccache when present) and build; ./quotaguard
 #   make run        deps + build + ./quotaguard serve on built-in defaults (127.0.0.1:8318)
 #   make test       deps + build + every test through ctest (summary at the end)
-#   make test-asan  the same with AddressSanitizer + UBSan in build-asan/
+#   make test SANITIZE=1   the same suite built with AddressSanitizer + UBSan in build-asan/
+#                   (any memory error or UB fails it; what CI runs; `make test-asan` = this)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (clang, build-fuzz/)
 #   make bench      build + run the benchmark programs;  make clean  removes build trees
+CMAKE_FLAGS ?=
+SANITIZE ?=
+ifeq ($(SANITIZE),1)
+# -O0 -g1: reports keep file:line; -O1 would run the suite faster but compiles 25% slower.
+BUILD_DIR ?= build-asan
+CMAKE_FLAGS += -DQG_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1"
+endif
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
-CMAKE_FLAGS ?=
 
 .PHONY: deps configure build run test clean demo bench test-asan
 
@@ -29,10 +37,8 @@ run: deps build
 test: deps build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
 
-# -O0 -g1: reports keep file:line; -O1 would run the suite faster but compiles 25% slower.
 test-asan:
-	@$(MAKE) --no-print-directory test BUILD_DIR=build-asan \
-	  CMAKE_FLAGS="-DQG_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG='-O0 -g1'"
+	@$(MAKE) --no-print-directory test SANITIZE=1
 
 # Builds and runs every benchmark program (bench/<area>/); figures go to docs/PERFORMANCE.md.
 bench: build
@@ -57,7 +63,7 @@ package: configure
 	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null && ls -1 $(CURDIR)/$(BUILD_DIR)/quotaguard_*.deb
 
 fuzz:
-	@command -v clang++ >/dev/null || { echo "make fuzz needs clang: apt-get install clang libclang-rt-14-dev" >&2; exit 2; }
+	@scripts/install-deps.sh --fuzz
 	@cmake -S . -B $(FUZZ_DIR) $(GENERATOR) -DCMAKE_CXX_COMPILER=clang++ -DQG_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
 	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target qg_fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run_fuzz.sh $(FUZZ_DIR)

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace qg {
@@ -93,6 +94,28 @@ std::size_t key_distance(std::string_view a, std::string_view b) {
   }
   return prev[b.size()];
 }
+
+namespace {
+// Config errors are one line: a control character from the file (CR, LF, NUL in a value)
+// is shown as \xNN instead of breaking or truncating the line.
+std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+ConfigError::ConfigError(const std::string& message) : std::runtime_error(one_line(message)) {}
 
 void ParseContext::fail(std::string_view path, std::string_view message) const {
   throw ConfigError(file + ": " + std::string(path) + ": " + std::string(message));

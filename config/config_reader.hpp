@@ -23,8 +23,9 @@ namespace qg {
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 
 // Thrown with the complete one-line message; caught by the loader.
+// A config error: one line (control characters from the file are shown as \xNN).
 struct ConfigError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit ConfigError(const std::string& message);
 };
 
 // `${VAR}` and `${VAR:-default}` replaced from `env`; `$${` is a literal `${`. Throws

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages QuotaGuard needs to build, test and run.
 # Idempotent: installs only what is missing and prints nothing when all is present.
+# `install-deps.sh --fuzz` adds what `make fuzz` needs (clang, libclang-rt-14-dev).
 # The Dockerfile uses the same list (tests/deps_sync_test.sh keeps them equal).
 set -euo pipefail
 
@@ -19,6 +20,9 @@ PACKAGES=(
 # elsewhere than Debian, so they are installed only when the commands are absent.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+# `--fuzz` (make fuzz, CI): clang and its libFuzzer runtime, for the fuzz targets only.
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+[ "${1:-}" = "--fuzz" ] && PACKAGES=("${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -185,3 +185,10 @@ TEST_CASE("errors never show a secret value") {
   e = error_of("server: {api_keys: [[\"nested-secret\"]]}");
   CHECK(e == "config.yaml: server.api_keys[0]: expected a string, got a list");
 }
+
+TEST_CASE("an error quoting a value with CR, LF or NUL stays one line") {
+  const std::string err = error_of("accounts: [{id: \"a\\r\\nb\\u0000c\", provider: openai}]");
+  CHECK_MESSAGE(err.find('\n') == std::string::npos, err);
+  CHECK(err.find('\r') == std::string::npos);
+  CHECK(err.find("a\\x0d\\x0ab\\x00c") != std::string::npos);
+}
