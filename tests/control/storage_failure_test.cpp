@@ -75,6 +75,24 @@ std::unique_ptr<Core> start_core(caf::actor_system& sys, const Config& config) {
   return core;
 }
 
+// A real event log file and an actor system for one Core.
+struct LogFile {
+  test::TempDir dir;
+  std::string db = dir.file("qg.db");
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+};
+
+// Restarts on the log at `db` and answers (requests used, reservations open) as replayed.
+std::pair<std::int64_t, std::size_t> after_restart(const std::string& db, OnJournalError on_error) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto core = start_core(sys, config_for(db, on_error));
+  const auto result = std::make_pair(used_requests(*core), core->account_state("acct")->reservations.size());
+  core->stop();
+  return result;
+}
+
 void wait_until_writable(Core& core) {
   for (int i = 0; i < 500 && !core.journal_health()->ok(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -84,11 +102,8 @@ void wait_until_writable(Core& core) {
 }  // namespace
 
 TEST_CASE("on_error: reject — locked log refuses new requests, keeps in-flight commits, catches up") {
-  test::TempDir dir;
-  const std::string db = dir.file("qg.db");
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
-  auto core = start_core(sys, config_for(db, OnJournalError::reject));
+  LogFile log;
+  auto core = start_core(log.sys, config_for(log.db, OnJournalError::reject));
 
   const RouteReply before = route(*core);
   REQUIRE_MESSAGE(before.ok, before.message);
@@ -97,7 +112,7 @@ TEST_CASE("on_error: reject — locked log refuses new requests, keeps in-flight
   CHECK(commit(*core, before).ok);
   const std::uint64_t seq_before = core->journal_seq();
 
-  auto locker = Database::open({db});
+  auto locker = Database::open({log.db});
   locker->exec("BEGIN EXCLUSIVE");
   const RouteReply refused = route(*core);
   CHECK_FALSE(refused.ok);
@@ -123,24 +138,17 @@ TEST_CASE("on_error: reject — locked log refuses new requests, keeps in-flight
   core->stop();
   core.reset();
 
-  CHECK(verify(db) == "");
+  CHECK(verify(log.db) == "");
   // A restart replays exactly what was served: 3 requests, nothing open.
-  caf::actor_system sys2{cfg};
-  auto again = start_core(sys2, config_for(db, OnJournalError::reject));
-  CHECK(used_requests(*again) == 3);
-  CHECK(again->account_state("acct")->reservations.empty());
-  again->stop();
+  CHECK(after_restart(log.db, OnJournalError::reject) == std::make_pair(std::int64_t{3}, std::size_t{0}));
 }
 
 TEST_CASE("on_error: allow — locked log still admits, and every admitted request is in the log afterwards") {
-  test::TempDir dir;
-  const std::string db = dir.file("qg.db");
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
-  auto core = start_core(sys, config_for(db, OnJournalError::allow));
+  LogFile log;
+  auto core = start_core(log.sys, config_for(log.db, OnJournalError::allow));
   REQUIRE(route(*core).ok);  // warm: account registered and routable
 
-  auto locker = Database::open({db});
+  auto locker = Database::open({log.db});
   locker->exec("BEGIN EXCLUSIVE");
   int admitted = 0;
   for (int i = 0; i < 5; ++i) {
@@ -156,11 +164,7 @@ TEST_CASE("on_error: allow — locked log still admits, and every admitted reque
   core->stop();
   core.reset();
 
-  CHECK(verify(db) == "");
-  caf::actor_system sys2{cfg};
-  auto again = start_core(sys2, config_for(db, OnJournalError::allow));
-  // The warm-up reservation was never resolved (open), the 5 were committed.
-  CHECK(used_requests(*again) == admitted);
-  CHECK(again->account_state("acct")->reservations.size() == 1);
-  again->stop();
+  CHECK(verify(log.db) == "");
+  // The 5 were committed; the warm-up reservation was never resolved (open).
+  CHECK(after_restart(log.db, OnJournalError::allow) == std::make_pair(std::int64_t{admitted}, std::size_t{1}));
 }

@@ -41,6 +41,19 @@ journal_actor start(caf::actor_system& sys, const std::string& path, std::uint64
   return spawn_journal(sys, std::move(o));
 }
 
+// A journal on `path` reporting to `health`, retrying held events every `retry_ms`.
+journal_actor start_watched(caf::actor_system& sys, const std::string& path,
+                            std::shared_ptr<JournalHealth> health, int retry_ms,
+                            int busy_timeout_ms = 5000) {
+  DatabaseOptions dbo{path};
+  dbo.busy_timeout_ms = busy_timeout_ms;
+  JournalOptions o;
+  o.db = Database::open(dbo);
+  o.health = std::move(health);
+  o.retry_ms = retry_ms;
+  return spawn_journal(sys, std::move(o));
+}
+
 AppendResult append_sync(caf::actor_system& sys, const journal_actor& j, EventBatch batch) {
   caf::scoped_actor self{sys};
   AppendResult out{0, "no reply"};
@@ -163,12 +176,8 @@ TEST_CASE("a failed write answers the batch with the error, holds its events and
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   auto health = std::make_shared<JournalHealth>();
-  std::shared_ptr<Database> db = Database::open({path});
-  JournalOptions o;
-  o.db = db;
-  o.health = health;
-  o.retry_ms = 3'600'000;  // no timer: only the next append retries here
-  auto journal = spawn_journal(sys, std::move(o));
+  // No timer (an hour): only the next append retries here.
+  auto journal = start_watched(sys, path, health, 3'600'000);
   CHECK(append_sync(sys, journal, {created("ok-1")}).last_seq == 1);
   auto other = Database::open({path});
   other->exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.data LIKE '%fail-me%'"
@@ -200,14 +209,7 @@ TEST_CASE("write lock held by another process: appends fail after busy_timeout, 
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   auto health = std::make_shared<JournalHealth>();
-  DatabaseOptions dbo{path};
-  dbo.busy_timeout_ms = 50;
-  std::shared_ptr<Database> db = Database::open(dbo);
-  JournalOptions o;
-  o.db = db;
-  o.health = health;
-  o.retry_ms = 20;
-  auto journal = spawn_journal(sys, std::move(o));
+  auto journal = start_watched(sys, path, health, /*retry_ms=*/20, /*busy_timeout_ms=*/50);
   CHECK(append_sync(sys, journal, {created("before")}).last_seq == 1);
 
   auto locker = Database::open({path});
