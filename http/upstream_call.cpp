@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace qg {
 namespace {
@@ -128,10 +129,45 @@ struct UpstreamStream::State {
 
 namespace {
 
+// Idle keep-alive clients for streams, per upstream: a stream takes one (or makes a new one)
+// and gives it back when its response was read to the end, so consecutive streams to the
+// same provider skip the TCP (and TLS) handshake. A cancelled or failed stream drops its
+// client, closing the connection. At most kMaxIdle idle clients per upstream are kept.
+class StreamClientPool {
+ public:
+  static StreamClientPool& instance() {
+    static StreamClientPool pool;
+    return pool;
+  }
+  std::unique_ptr<httplib::Client> take(const std::string& upstream) {
+    {
+      std::lock_guard lock(m_);
+      auto& idle = idle_[upstream];
+      if (!idle.empty()) {
+        auto c = std::move(idle.back());
+        idle.pop_back();
+        return c;
+      }
+    }
+    return std::make_unique<httplib::Client>(upstream);
+  }
+  void give_back(const std::string& upstream, std::unique_ptr<httplib::Client> c) {
+    std::lock_guard lock(m_);
+    auto& idle = idle_[upstream];
+    if (idle.size() < kMaxIdle) idle.push_back(std::move(c));
+  }
+
+ private:
+  static constexpr std::size_t kMaxIdle = 64;
+  std::mutex m_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<httplib::Client>>> idle_;
+};
+
 void run_stream(std::shared_ptr<UpstreamStream::State> s, UpstreamTarget target, std::string body) {
-  httplib::Client client(target.scheme_host_port);
+  auto& pool = StreamClientPool::instance();
+  std::unique_ptr<httplib::Client> owned = pool.take(target.scheme_host_port);
+  httplib::Client& client = *owned;
   configure(client, s->timeouts, s->read_timeout_ms);
-  client.set_keep_alive(false);
   {
     std::lock_guard lock(s->m);
     if (s->cancelled) {
@@ -172,9 +208,16 @@ void run_stream(std::shared_ptr<UpstreamStream::State> s, UpstreamTarget target,
   };
   httplib::Response res;
   httplib::Error err = httplib::Error::Success;
-  client.send(req, res, err);
+  const bool sent = client.send(req, res, err);
+  bool reusable = false;
+  {
+    std::lock_guard lock(s->m);
+    s->client = nullptr;  // from here cancel() no longer touches it
+    reusable = sent && !s->cancelled && err == httplib::Error::Success;
+  }
+  // Back in the pool before the stream reports its end, so the client's next request finds it.
+  if (reusable) pool.give_back(target.scheme_host_port, std::move(owned));
   std::lock_guard lock(s->m);
-  s->client = nullptr;
   s->finished = true;
   s->error = s->cancelled ? httplib::Error::Canceled : err;
   s->cv.notify_all();

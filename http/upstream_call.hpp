@@ -1,8 +1,9 @@
 // http/upstream_call.hpp — one HTTP call to an upstream provider, plain or streamed.
 //
 // Plain calls run on the calling thread with a per-thread keep-alive client per upstream
-// host (tcp_nodelay). Streamed calls run the upstream read on a helper thread that hands
-// the body over through a bounded queue, so the HTTP handler can learn the upstream status
+// host (tcp_nodelay). Streamed calls run the upstream read on a helper thread (with a
+// keep-alive client from a shared per-upstream pool, returned after a complete response)
+// that hands the body over through a bounded queue, so the HTTP handler can learn the upstream status
 // and first bytes (and fail over) before it commits its own response; `cancel()` stops the
 // upstream read at once (client gone, idle timeout). httplib stays inside the .cpp.
 #pragma once

@@ -62,6 +62,21 @@ TEST_CASE("plain and streamed requests: the log commits exactly what the provide
   CHECK(qg.daemon->stderr_text().find("sk-e2e-") == std::string::npos);
 }
 
+TEST_CASE("consecutive streams to one upstream reuse its connection") {
+  FakeProviderProcess fake({"--models", "m", "--chunks", "3"});
+  E2eDaemon qg;
+  qg.start({{"a1", fake.port(), "sk-e2e-reuse", 0}});
+  for (int i = 0; i < 6; ++i) {
+    auto r = qg.chat("m", /*stream=*/true);
+    REQUIRE(r.status == 200);
+    REQUIRE(r.body.find("data: [DONE]") != std::string::npos);
+  }
+  const json s = served(fake.port());
+  CHECK(s["total"]["requests"] == 6);
+  // One connection carried all six (a fresh one per stream before the pool).
+  CHECK(s["stream_connections"] == 1);
+}
+
 TEST_CASE("all accounts exhausted: 429 quota_exhausted with Retry-After - limits never exceeded") {
   FakeProviderProcess fake({"--models", "m"});
   E2eDaemon qg;

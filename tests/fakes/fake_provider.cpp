@@ -18,6 +18,8 @@
 #include <csignal>
 #include <sys/socket.h>
 #include <iostream>
+#include <mutex>
+#include <set>
 #include <thread>
 
 namespace {
@@ -129,7 +131,10 @@ class FakeProvider {
       res.set_content(json{{"object", "list"}, {"data", data}}.dump(), "application/json");
     });
     svr.Get("/_served", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(quota_.served_json(), "application/json");
+      auto served = json::parse(quota_.served_json());
+      std::lock_guard lock(ports_mutex_);
+      served["stream_connections"] = stream_ports_.size();  // distinct client ports seen by streams
+      res.set_content(served.dump(), "application/json");
     });
     svr.Post("/_reset", [this](const httplib::Request&, httplib::Response& res) {
       quota_.reset();
@@ -233,6 +238,10 @@ class FakeProvider {
     if (req.has_header("x-fake-chunk-delay-ms")) delay = std::stoi(req.get_header_value("x-fake-chunk-delay-ms"));
     int chunks = req.has_header("x-fake-chunks") ? std::stoi(req.get_header_value("x-fake-chunks")) : o_.chunks;
     bool cut = fault == "cut";
+    {
+      std::lock_guard lock(ports_mutex_);
+      stream_ports_.insert(req.remote_port);
+    }
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider("text/event-stream", [=, this](size_t, httplib::DataSink& sink) {
       auto send = [&](const json& chunk) {
@@ -271,6 +280,8 @@ class FakeProvider {
 
   Options o_;
   FakeQuota quota_;
+  std::mutex ports_mutex_;
+  std::set<int> stream_ports_;  // remote ports of stream requests: one per upstream connection
   std::map<std::string, std::string> key_faults_;
 };
 
