@@ -1,6 +1,9 @@
 // cliproxy/time_parse.cpp — see time_parse.hpp.
 #include "cliproxy/time_parse.hpp"
 
+#include "messages/civil_time.hpp"
+#include "messages/event_codec.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -10,15 +13,6 @@
 namespace qg::cliproxy {
 namespace {
 
-// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 bool read_digits(std::string_view s, std::size_t& pos, std::size_t n, int& out) {
   if (pos + n > s.size()) return false;
@@ -107,28 +101,6 @@ std::optional<TimeMs> parse_time_text(std::string_view text) {
   return parse_calendar(text);
 }
 
-std::string format_time_utc(TimeMs t) {
-  std::int64_t secs = t / 1000, ms = t % 1000;
-  if (ms < 0) { ms += 1000; --secs; }
-  std::int64_t days = secs / 86400, rem = secs % 86400;
-  if (rem < 0) { rem += 86400; --days; }
-  // civil_from_days (Howard Hinnant)
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t y0 = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = y0 + (m <= 2);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem % 3600 / 60), static_cast<long long>(rem % 60),
-                static_cast<long long>(ms));
-  return buf;
-}
+std::string format_time_utc(TimeMs t) { return format_iso8601_ms(t); }
 
 }  // namespace qg::cliproxy

@@ -1,6 +1,8 @@
 // messages/event_codec.cpp — JSON encode (nlohmann) / decode (simdjson) of event payloads.
 #include "messages/event_codec.hpp"
 
+#include "messages/civil_time.hpp"
+
 #include "messages/json_fields.hpp"
 
 #include <array>
@@ -213,28 +215,7 @@ EventPayload decode_payload(std::string_view type, std::string_view json_text, i
 // ---- time ----------------------------------------------------------------------------------
 
 namespace {
-// Howard Hinnant's civil-date algorithms (days since 1970-01-01).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-}
 
 constexpr std::int64_t kMsPerDay = 86'400'000;
 

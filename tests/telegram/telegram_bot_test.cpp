@@ -278,9 +278,14 @@ TEST_CASE("/qg_export sends a multipart document - long replies are split into v
   CHECK(docs[0]["document"]["file_name"] == "quotaguard-export.yaml");
   CHECK(docs[0]["document"]["content"].get<std::string>().find("admin_token: \"***\"") != std::string::npos);
   h.fake.message(kAdmin, "/qg_status");
-  const auto parts = h.replies_to(kAdmin, 3);  // the fake rejects >4096 chars and broken HTML
-  REQUIRE(parts.size() >= 3);
-  std::string all;
-  for (const auto& p : parts) all += p["text"].get<std::string>();
-  CHECK(all.find("acct-&lt;119&gt;&amp;co") != std::string::npos);
+  // The reply comes in several messages (the fake rejects >4096 chars and broken HTML); wait
+  // for the part naming the last account, however many parts come before it.
+  const auto joined = [](const json& sent) {
+    std::string all;
+    for (const auto& p : FakeTelegramProcess::of(sent, "sendMessage", kAdmin)) all += p["text"].get<std::string>();
+    return all;
+  };
+  const json sent = h.fake.wait_sent([&](const json& s) { return joined(s).find("acct-&lt;119&gt;&amp;co") != std::string::npos; });
+  CHECK(FakeTelegramProcess::of(sent, "sendMessage", kAdmin).size() >= 3);
+  CHECK(joined(sent).find("acct-&lt;119&gt;&amp;co") != std::string::npos);
 }
