@@ -81,11 +81,15 @@ void run_storage_fault(const Fault& fault, const std::string& on_error) {
   CHECK_FALSE(h["storage"]["ok"].get<bool>());
   CHECK_FALSE(h["storage"]["error"].get<std::string>().empty());
   CHECK(d.get("/ready").status == (on_error == "reject" ? 503 : 200));
+  const json journal = json::parse(d.get("/api/v1/status").body, nullptr, false)["components"]["journal"];
+  CHECK_MESSAGE(journal.value("healthy", true) == false, journal.dump());
+  CHECK(journal.value("detail", "").find("held in memory") != std::string::npos);
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   const int sent_in_fault = load.sent() - sent_before_fault;
   clear_fault();
   REQUIRE_MESSAGE(wait_for([&] { return health(d).value("status", "") == "ok"; }, 10000), d.get("/health").body);
   CHECK(health(d)["storage"]["held_events"] == 0);
+  CHECK(json::parse(d.get("/api/v1/status").body)["components"]["journal"]["healthy"] == true);
   CHECK(d.get("/ready").status == 200);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   auto outcomes = load.stop();
