@@ -1,8 +1,8 @@
 // cli/telegram_module.cpp — the Telegram bot inside `quotaguard serve` (daemon module 60).
 //
 // Always mounts POST /api/v1/telegram/update (an existing bot forwarding /qg_* messages needs
-// no telegram.enabled: it owns the token). With telegram.enabled it also starts the polling
-// bot (actors/telegram/telegram_bot.hpp) over the core's Operations, with its own settings-
+// no telegram.enabled: it owns the token). With telegram.enabled it also starts the bot —
+// long polling, or with telegram.webhook_url webhook mode and POST /telegram/webhook — (actors/telegram/telegram_bot.hpp) over the core's Operations, with its own settings-
 // table connection; Operations::set_telegram_token reaches it through Core::on_telegram_token,
 // and its health feeds GET /api/v1/status ("telegram").
 #include "actors/control/core.hpp"
@@ -48,6 +48,8 @@ class TelegramModule : public DaemonModule {
       if (const char* env = std::getenv("QUOTAGUARD_TELEGRAM_TOKEN")) options.env_token = env;
       options.alert_chat = t.alert_chat;
       options.commands = commands;
+      options.webhook_url = t.webhook_url;
+      options.webhook_secret = t.webhook_secret;
       bot_ = std::make_shared<telegram::TelegramBot>(options, ops, *store_,
                                                      telegram::telegram_client_factory(t.api_base), wall_now);
       std::weak_ptr<telegram::TelegramBot> weak = bot_;
@@ -61,7 +63,8 @@ class TelegramModule : public DaemonModule {
         ComponentHealth health;
         health.enabled = true;
         health.healthy = h.polling && h.error.empty();
-        health.detail = h.polling ? "polling as @" + h.bot_username + " (token from " + h.token_source + ")"
+        health.detail = h.polling ? std::string(h.webhook ? "webhook" : "polling") + " as @" + h.bot_username +
+                                        " (token from " + h.token_source + ")"
                                   : h.error;
         if (health.healthy) health.last_ok = wall_now();
         c->set_health("telegram", health);
@@ -74,7 +77,10 @@ class TelegramModule : public DaemonModule {
     }
     telegram::BotCommands& handler = bot_ ? bot_->commands() : *standalone_;
     const std::string admin_token = ctx.config.server.admin_token;
-    ctx.http.with_server([&](httplib::Server& server) { register_telegram_routes(server, handler, admin_token); });
+    ctx.http.with_server([&](httplib::Server& server) {
+      register_telegram_routes(server, handler, admin_token);
+      if (bot_ && !t.webhook_url.empty()) register_telegram_webhook_route(server, *bot_, t.webhook_secret);
+    });
     return "";
   }
 

@@ -80,6 +80,7 @@ std::vector<std::string> config_secrets(const Config& cfg) {
   add(cfg.cliproxy.management_key);
   for (const auto& account : cfg.accounts) add(account.api_key);
   add(cfg.telegram.token);
+  add(cfg.telegram.webhook_secret);
   return out;
 }
 

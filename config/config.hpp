@@ -140,6 +140,10 @@ struct TelegramConfig {
   std::string api_base = "https://api.telegram.org";
   std::vector<std::int64_t> admins;               // user ids obeyed
   std::int64_t alert_chat = 0;
+  // Webhook mode instead of long polling: Telegram POSTs updates to this public https URL,
+  // which a reverse proxy forwards to POST /telegram/webhook; "" = long polling.
+  std::string webhook_url;
+  std::string webhook_secret;                     // [secret] X-Telegram-Bot-Api-Secret-Token
   bool operator==(const TelegramConfig&) const = default;
 };
 

@@ -5,6 +5,7 @@
 #include "config/listen_address.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 namespace qg {
@@ -242,6 +243,22 @@ void parse_telegram(ParseContext& ctx, MapReader& m, TelegramConfig& t) {
   opt(m, "alert_chat", t.alert_chat, [&](const YAML::Node& n, const std::string& p) {
     return read_int(ctx, n, p, kMinI64, kMaxI64);
   });
+  opt(m, "webhook_url", t.webhook_url, [&](const YAML::Node& n, const std::string& p) {
+    std::string v = read_string(ctx, n, p);
+    if (!v.empty() && v.rfind("https://", 0) != 0)
+      ctx.fail(p, v + " is not an https:// URL (Telegram calls webhooks over HTTPS only)");
+    return v;
+  });
+  opt(m, "webhook_secret", t.webhook_secret, [&](const YAML::Node& n, const std::string& p) {
+    std::string v = read_secret(ctx, n, p);
+    const bool valid = v.size() <= 256 && std::all_of(v.begin(), v.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    });
+    if (!valid) ctx.fail(p, "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)");
+    return v;
+  });
+  if (!t.webhook_url.empty() && t.webhook_secret.empty())
+    ctx.fail(m.path_of("webhook_secret"), "is required with webhook_url (it proves a call comes from Telegram)");
 }
 
 }  // namespace

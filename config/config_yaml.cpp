@@ -177,6 +177,8 @@ std::string config_to_yaml(const Config& cfg, bool redact) {
   for (auto id : cfg.telegram.admins) w.raw() << id;
   w.raw() << YAML::EndSeq;
   w.num("alert_chat", cfg.telegram.alert_chat);
+  w.str("webhook_url", cfg.telegram.webhook_url);
+  w.secret("webhook_secret", cfg.telegram.webhook_secret);
   w.end();
   w.begin("log");
   w.word("level", to_string(cfg.log.level));

@@ -128,6 +128,16 @@ BotApiResult TelegramClient::get_updates(std::int64_t offset, int timeout_s) {
   return call_json("getUpdates", params, timeout_s + 15, true);
 }
 
+BotApiResult TelegramClient::set_webhook(const std::string& url, const std::string& secret) {
+  register_secret(secret);
+  json params{{"url", url}, {"secret_token", secret}, {"allowed_updates", json::array({"message"})}};
+  return call_json("setWebhook", params, options_.request_timeout_s, true);
+}
+
+BotApiResult TelegramClient::delete_webhook() {
+  return call_json("deleteWebhook", json{{"drop_pending_updates", false}}, options_.request_timeout_s, true);
+}
+
 BotApiResult TelegramClient::send_message(std::int64_t chat_id, const std::string& html) {
   json params{{"chat_id", chat_id}, {"text", html}, {"parse_mode", "HTML"},
               {"disable_web_page_preview", true}};

@@ -34,6 +34,8 @@ class TelegramClient : public BotApi {
 
   BotApiResult get_me() override;
   BotApiResult get_updates(std::int64_t offset, int timeout_s) override;
+  BotApiResult set_webhook(const std::string& url, const std::string& secret) override;
+  BotApiResult delete_webhook() override;
   BotApiResult send_message(std::int64_t chat_id, const std::string& html) override;
   BotApiResult send_document(std::int64_t chat_id, const std::string& filename,
                              const std::string& content, const std::string& caption_html) override;

@@ -1,7 +1,8 @@
-// http/telegram_routes.cpp — the forwarded-update route.
+// http/telegram_routes.cpp — the forwarded-update route and the webhook route.
 #include "http/telegram_routes.hpp"
 
 #include "actors/telegram/bot_commands.hpp"
+#include "actors/telegram/telegram_bot.hpp"
 #include "actors/telegram/telegram_update.hpp"
 #include "actors/telegram/webhook_reply.hpp"
 #include "http/api_support.hpp"
@@ -26,6 +27,25 @@ void register_telegram_routes(httplib::Server& server, telegram::BotCommands& co
                 if (parsed.update->message) reply = commands.handle(*parsed.update->message);
                 send_json(res, 200, telegram::webhook_reply(reply));
               });
+}
+
+void register_telegram_webhook_route(httplib::Server& server, telegram::TelegramBot& bot,
+                                     const std::string& secret) {
+  server.Post("/telegram/webhook", [&bot, secret](const httplib::Request& req, httplib::Response& res) {
+    if (!token_matches(secret, req.get_header_value("X-Telegram-Bot-Api-Secret-Token"))) {
+      spdlog::warn("telegram: refused a webhook call without the right secret token (from {})",
+                   req.remote_addr);
+      send_error(res, 401, "unauthorized", "missing or wrong X-Telegram-Bot-Api-Secret-Token");
+      return;
+    }
+    const nlohmann::json update = nlohmann::json::parse(req.body, nullptr, false);
+    if (update.is_discarded()) {
+      send_error(res, 400, "invalid_update", "the body is not JSON");
+      return;
+    }
+    bot.handle_webhook_update(update);
+    send_json(res, 200, nlohmann::json::object());
+  });
 }
 
 }  // namespace qg

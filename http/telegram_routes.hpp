@@ -6,6 +6,12 @@
 // the answer is the Bot API method call to perform (actors/telegram/webhook_reply.hpp), or {}
 // when the message is not for us. A malformed update gets 400 naming the field and changes
 // nothing. TELEGRAM.md shows a forwarding example.
+//
+// POST /telegram/webhook: webhook mode (telegram.webhook_url), Telegram itself calling. No
+// admin token — Telegram cannot send one — but X-Telegram-Bot-Api-Secret-Token must equal
+// telegram.webhook_secret (constant-time compare), else 401 and nothing runs. The update is
+// handed to the bot (at most once per update_id), which replies through the Bot API; the
+// answer is 200 {} (400 for a body that is not JSON, which Telegram never sends).
 #pragma once
 
 #include <string>
@@ -16,6 +22,7 @@ class Server;
 
 namespace qg::telegram {
 class BotCommands;
+class TelegramBot;
 }
 
 namespace qg {
@@ -23,5 +30,9 @@ namespace qg {
 // `commands` must outlive the server.
 void register_telegram_routes(httplib::Server& server, telegram::BotCommands& commands,
                               const std::string& admin_token);
+
+// `bot` must outlive the server; `secret` is telegram.webhook_secret (not empty).
+void register_telegram_webhook_route(httplib::Server& server, telegram::TelegramBot& bot,
+                                     const std::string& secret);
 
 }  // namespace qg

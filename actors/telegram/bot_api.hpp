@@ -38,6 +38,11 @@ class BotApi {
                                      const std::string& content, const std::string& caption_html) = 0;
   virtual BotApiResult set_my_commands(const nlohmann::json& commands) = 0;
   virtual BotApiResult delete_message(std::int64_t chat_id, std::int64_t message_id) = 0;
+  // Webhook mode: Telegram POSTs message updates to `url` with `secret` in the
+  // X-Telegram-Bot-Api-Secret-Token header. delete_webhook returns to getUpdates (a set
+  // webhook makes getUpdates fail with 409).
+  virtual BotApiResult set_webhook(const std::string& url, const std::string& secret) = 0;
+  virtual BotApiResult delete_webhook() = 0;
   // Aborts a get_updates in progress (from another thread); later calls work normally.
   virtual void interrupt() = 0;
 };

@@ -180,9 +180,22 @@ bool TelegramBot::ensure_client(std::string& failure) {
   commands_.set_bot_username(username);
   const BotApiResult cmds = current->set_my_commands(command_menu());
   if (!cmds.ok) spdlog::warn("telegram: setMyCommands failed: {}", cmds.description);
-  spdlog::info("telegram: polling as @{} (token from {})", username, choice.source);
+  const bool webhook = !options_.webhook_url.empty();
+  if (webhook) {
+    const BotApiResult wh = current->set_webhook(options_.webhook_url, options_.webhook_secret);
+    if (!wh.ok) {
+      failure = "setWebhook failed: " + wh.description;
+      return false;
+    }
+  } else if (const BotApiResult wh = current->delete_webhook(); !wh.ok) {
+    // A webhook left by another deployment makes every getUpdates fail with 409.
+    spdlog::warn("telegram: deleteWebhook failed: {}", wh.description);
+  }
+  spdlog::info("telegram: {} as @{} (token from {})", webhook ? "webhook" : "polling", username,
+               choice.source);
   std::lock_guard lock(mu_);
   health_.polling = true;
+  health_.webhook = webhook;
   health_.bot_username = username;
   health_.error.clear();
   return true;
@@ -195,7 +208,7 @@ void TelegramBot::poll_loop() {
     std::string failure;
     if (!ensure_client(failure)) {
       set_error(failure);
-      if (!failure.empty() && failure.rfind("getMe failed", 0) == 0) {
+      if (!failure.empty() && (failure.rfind("getMe failed", 0) == 0 || failure.rfind("setWebhook failed", 0) == 0)) {
         spdlog::warn("telegram: {}", failure);
         sleep_for(backoff_delay(failures++, jitter(), options_.backoff), poll_wake_);
       } else {
@@ -205,13 +218,22 @@ void TelegramBot::poll_loop() {
     }
     std::shared_ptr<BotApi> current = api();
     if (!current) continue;
-    if (!next_offset_) {
-      const auto stored = store_.get(kKeyNextOffset);
-      std::int64_t offset = 0;
-      if (stored) try { offset = std::stoll(*stored); } catch (const std::exception&) { offset = 0; }
-      next_offset_ = offset;
+    if (!options_.webhook_url.empty()) {
+      // Updates arrive by webhook; this thread only notices a new token (woken at once by
+      // token_changed, else every webhook_recheck_ms), which ensure_client then registers.
+      set_error("");
+      failures = 0;
+      report_health();
+      sleep_for(options_.webhook_recheck_ms, poll_wake_);
+      continue;
     }
-    const BotApiResult r = current->get_updates(*next_offset_, options_.poll_timeout_s);
+    std::int64_t offset = 0;
+    {
+      std::lock_guard lock(offset_mu_);
+      load_offset();
+      offset = *next_offset_;
+    }
+    const BotApiResult r = current->get_updates(offset, options_.poll_timeout_s);
     if (stopping_) break;
     bool woken = false;
     {
@@ -254,34 +276,56 @@ std::size_t TelegramBot::handle_updates(BotApi& api, const nlohmann::json& updat
   std::size_t handled = 0;
   for (const auto& u : updates) {
     if (stopping_) break;
-    const auto id = u.is_object() ? u.find("update_id") : u.end();
-    if (!u.is_object() || id == u.end() || !id->is_number_integer()) {
-      spdlog::warn("telegram: skipped an update without an integer update_id");
-      continue;
-    }
-    const std::int64_t update_id = id->get<std::int64_t>();
-    if (update_id < *next_offset_) continue;  // already handled (a confused server resent it)
-    ++handled;
-    next_offset_ = update_id + 1;
-    try {
-      store_.set(kKeyNextOffset, std::to_string(*next_offset_));  // before running: at most once
-    } catch (const std::exception& ex) {
-      spdlog::error("telegram: cannot store the update offset ({}); skipping update {}", ex.what(), update_id);
-      continue;
-    }
-    const UpdateParse parsed = parse_update(u);
-    if (!parsed.update) {
-      spdlog::warn("telegram: skipped malformed update {}: {}", update_id, parsed.error);
-      continue;
-    }
-    if (!parsed.update->message) continue;
-    try {
-      if (auto reply = commands_.handle(*parsed.update->message)) deliver(api, *reply);
-    } catch (const std::exception& ex) {
-      spdlog::error("telegram: update {} failed: {}", update_id, ex.what());
-    }
+    if (handle_update(api, u)) ++handled;
   }
   return handled;
+}
+
+void TelegramBot::load_offset() {
+  if (next_offset_) return;
+  const auto stored = store_.get(kKeyNextOffset);
+  std::int64_t offset = 0;
+  if (stored) try { offset = std::stoll(*stored); } catch (const std::exception&) { offset = 0; }
+  next_offset_ = offset;
+}
+
+bool TelegramBot::handle_update(BotApi& api, const nlohmann::json& u) {
+  const auto id = u.is_object() ? u.find("update_id") : u.end();
+  if (!u.is_object() || id == u.end() || !id->is_number_integer()) {
+    spdlog::warn("telegram: skipped an update without an integer update_id");
+    return false;
+  }
+  const std::int64_t update_id = id->get<std::int64_t>();
+  {
+    std::lock_guard lock(offset_mu_);
+    load_offset();
+    if (update_id < *next_offset_) return false;  // already handled (a resent update)
+    try {
+      store_.set(kKeyNextOffset, std::to_string(update_id + 1));  // before running: at most once
+    } catch (const std::exception& ex) {
+      spdlog::error("telegram: cannot store the update offset ({}); skipping update {}", ex.what(), update_id);
+      return true;
+    }
+    next_offset_ = update_id + 1;
+  }
+  const UpdateParse parsed = parse_update(u);
+  if (!parsed.update) {
+    spdlog::warn("telegram: skipped malformed update {}: {}", update_id, parsed.error);
+    return true;
+  }
+  if (!parsed.update->message) return true;
+  try {
+    if (auto reply = commands_.handle(*parsed.update->message)) deliver(api, *reply);
+  } catch (const std::exception& ex) {
+    spdlog::error("telegram: update {} failed: {}", update_id, ex.what());
+  }
+  return true;
+}
+
+bool TelegramBot::handle_webhook_update(const nlohmann::json& update) {
+  std::shared_ptr<BotApi> current = api();
+  if (!current || options_.webhook_url.empty()) return false;
+  return handle_update(*current, update);
 }
 
 BotApiResult TelegramBot::send_with_retry(const std::function<BotApiResult()>& send) {

@@ -51,11 +51,17 @@ struct BotOptions {
   TimeMs idle_recheck_ms = 2000;   // token re-check while idle
   BackoffConfig backoff;
   BucketConfig alert_rate{10, 20.0 / 60.0};
+  // Webhook mode (telegram.webhook_url): setWebhook instead of getUpdates; updates arrive
+  // through handle_webhook_update (POST /telegram/webhook). "" = long polling.
+  std::string webhook_url;
+  std::string webhook_secret;
+  TimeMs webhook_recheck_ms = 60'000;  // token re-check while in webhook mode
 };
 
 struct BotHealth {
   bool running = false;
-  bool polling = false;            // a token was accepted by getMe and polling is on
+  bool polling = false;            // a token was accepted by getMe and polling (or the webhook) is on
+  bool webhook = false;            // updates come by webhook, not getUpdates
   std::string bot_username;
   std::string token_source;        // environment | settings | config | none
   std::string error;               // last problem, "" when healthy
@@ -80,6 +86,10 @@ class TelegramBot {
   void on_health(std::function<void(const BotHealth&)> listener);
   // The command handler, shared with POST /api/v1/telegram/update.
   BotCommands& commands() { return commands_; }
+  // Webhook mode: one Update as Telegram POSTed it (the route checked the secret). Runs it
+  // at most once (update_id, stored before running, shared with polling) and sends the reply
+  // through the Bot API. False when it was not run (malformed, seen, no working token).
+  bool handle_webhook_update(const nlohmann::json& update);
 
  private:
   void poll_loop();
@@ -90,6 +100,8 @@ class TelegramBot {
   void deliver(BotApi& api, const Reply& reply);
   BotApiResult send_with_retry(const std::function<BotApiResult()>& send);
   std::size_t handle_updates(BotApi& api, const nlohmann::json& updates);  // -> new updates seen
+  bool handle_update(BotApi& api, const nlohmann::json& update);          // -> was new
+  void load_offset();              // next_offset_ from the store once; caller holds offset_mu_
   void sleep_for(TimeMs ms, bool& wake);  // returns early on stop or when `wake` is set
   std::shared_ptr<BotApi> api() const;
   void set_error(std::string error);
@@ -115,6 +127,7 @@ class TelegramBot {
   std::function<void(const BotHealth&)> health_listener_;
 
   std::atomic<bool> stopping_{false};
+  std::mutex offset_mu_;           // next_offset_: the poller or webhook requests
   std::optional<std::int64_t> next_offset_;
   std::unique_ptr<AlertState> alert_state_;
   std::unique_ptr<class AlertThrottle> throttle_;

@@ -2,8 +2,10 @@
 //
 // Real JSON shapes for getMe, getUpdates (offset confirms earlier updates; long poll waits up
 // to `timeout` seconds for new ones), sendMessage (checks length and HTML entities as
-// Telegram does: 400 "can't parse entities"), sendDocument (multipart), setMyCommands and
-// deleteMessage, at /bot<TOKEN>/<method>; parameters as JSON body, form or query. A wrong
+// Telegram does: 400 "can't parse entities"), sendDocument (multipart), setMyCommands,
+// deleteMessage, setWebhook (https url, secret_token of [A-Za-z0-9_-]{1,256}; while one is
+// set getUpdates answers 409 Conflict, as Telegram does) and deleteWebhook, at
+// /bot<TOKEN>/<method>; parameters as JSON body, form or query. A wrong
 // token, or 401 mode, answers 401 {"ok":false,"error_code":401,"description":"Unauthorized"}.
 //
 // Control endpoints for tests (no token):
@@ -48,6 +50,7 @@ struct FakeTelegram {
   std::int64_t get_updates_calls = 0;
   std::int64_t get_me_calls = 0;
   std::int64_t last_offset = 0;
+  std::string webhook_url;             // "" = none set
 };
 
 FakeTelegram g;
@@ -155,7 +158,31 @@ void bot_method(const httplib::Request& req, httplib::Response& res) {
     reply(res, 200, {{"ok", true}, {"result", bot_user()}});
     return;
   }
+  if (method == "setWebhook" || method == "deleteWebhook") {
+    static const std::regex secret_re(R"(^[A-Za-z0-9_-]{1,256}$)");
+    const std::string url = method == "setWebhook" ? p.value("url", std::string()) : "";
+    if (method == "setWebhook" && url.rfind("https://", 0) != 0)
+      return bad_request(res, "bad webhook: An HTTPS URL must be provided for webhook");
+    if (method == "setWebhook" && p.contains("secret_token") &&
+        !std::regex_match(p.value("secret_token", std::string()), secret_re))
+      return bad_request(res, "bad webhook: secret token contains unallowed characters");
+    std::lock_guard lock(g.mu);
+    g.webhook_url = url;
+    g.sent.push_back(json{{"method", method}, {"params", p}});
+    reply(res, 200, {{"ok", true}, {"result", true},
+                     {"description", url.empty() ? "Webhook was deleted" : "Webhook was set"}});
+    return;
+  }
   if (method == "getUpdates") {
+    {
+      std::lock_guard lock(g.mu);
+      if (!g.webhook_url.empty()) {
+        reply(res, 409, {{"ok", false}, {"error_code", 409},
+                         {"description", "Conflict: can't use getUpdates method while webhook is active; "
+                                         "use deleteWebhook to delete the webhook first"}});
+        return;
+      }
+    }
     const std::int64_t offset = int_param(p, "offset").value_or(0);
     const std::int64_t limit = std::clamp<std::int64_t>(int_param(p, "limit").value_or(100), 1, 100);
     const std::int64_t timeout = std::clamp<std::int64_t>(int_param(p, "timeout").value_or(0), 0, 50);

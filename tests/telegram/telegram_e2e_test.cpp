@@ -22,7 +22,8 @@ constexpr std::int64_t kAdmin = 4242;
 constexpr std::int64_t kStranger = 777;
 constexpr std::int64_t kAlertChat = -100500;
 
-std::string config_yaml(const FakeTelegramProcess& fake, const std::string& token = qg::test::kFakeBotToken) {
+std::string config_yaml(const FakeTelegramProcess& fake, const std::string& token = qg::test::kFakeBotToken,
+                        const std::string& extra = "") {
   return "accounts:\n"
          "  - {id: openai-main, provider: openai, base_url: \"http://127.0.0.1:9/v1\", api_key: \"sk-e2e-openai-0001\",\n"
          "     limits: [{metric: requests, window: 1d, limit: 100}]}\n"
@@ -33,7 +34,7 @@ std::string config_yaml(const FakeTelegramProcess& fake, const std::string& toke
          "  token: \"" + token + "\"\n"
          "  api_base: \"" + fake.base_url() + "\"\n"
          "  admins: [" + std::to_string(kAdmin) + "]\n"
-         "  alert_chat: " + std::to_string(kAlertChat) + "\n";
+         "  alert_chat: " + std::to_string(kAlertChat) + "\n" + extra;
 }
 
 struct Env {
@@ -41,9 +42,9 @@ struct Env {
   TempDir data{"qg-telegram-e2e"};
   std::unique_ptr<DaemonProcess> daemon;
 
-  void start(const std::string& token = qg::test::kFakeBotToken) {
+  void start(const std::string& token = qg::test::kFakeBotToken, const std::string& extra = "") {
     DaemonOptions o;
-    o.config_yaml = config_yaml(fake, token);
+    o.config_yaml = config_yaml(fake, token, extra);
     o.args = {"--db", data.file("qg.db")};
     daemon = std::make_unique<DaemonProcess>(o);
     std::string why;
@@ -212,4 +213,48 @@ TEST_CASE("e2e: `quotaguard check` validates the Telegram token") {
   CHECK(f.exit_code == 1);
   CHECK(f.out.find("401") != std::string::npos);
   CHECK(f.out.find("WRONGwrong") == std::string::npos);
+}
+
+TEST_CASE("e2e: webhook mode - setWebhook, no polling, the secret header gates POST /telegram/webhook, an update runs once") {
+  Env e;
+  e.start(qg::test::kFakeBotToken,
+          "  webhook_url: \"https://qg.example.test/telegram/webhook\"\n"
+          "  webhook_secret: \"wh-Secret_42\"\n");
+  const json set = e.fake.wait_sent([](const json& s) { return !FakeTelegramProcess::of(s, "setWebhook").empty(); });
+  const auto hooks = FakeTelegramProcess::of(set, "setWebhook");
+  REQUIRE(hooks.size() == 1);
+  CHECK(hooks[0]["url"] == "https://qg.example.test/telegram/webhook");
+  CHECK(hooks[0]["secret_token"] == "wh-Secret_42");
+  const json update = {{"update_id", 5001},
+                       {"message", {{"message_id", 1}, {"date", 1764430000},
+                                    {"from", {{"id", kAdmin}, {"is_bot", false}, {"first_name", "Op"}}},
+                                    {"chat", {{"id", kAdmin}, {"type", "private"}}},
+                                    {"text", "/qg_status"}}}};
+  // Without the secret, or with a wrong one: 401, nothing runs.
+  CHECK(e.daemon->post("/telegram/webhook", update.dump()).status == 401);
+  CHECK(e.daemon->post("/telegram/webhook", update.dump(), {{"X-Telegram-Bot-Api-Secret-Token", "wh-Secret_43"}}).status == 401);
+  CHECK(e.daemon->post("/telegram/webhook", "{not json", {{"X-Telegram-Bot-Api-Secret-Token", "wh-Secret_42"}}).status == 400);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(FakeTelegramProcess::of(e.fake.sent(), "sendMessage", kAdmin).empty());
+  // With it: the reply goes out through the Bot API; Telegram resending the update runs nothing.
+  const auto ok = e.daemon->post("/telegram/webhook", update.dump(), {{"X-Telegram-Bot-Api-Secret-Token", "wh-Secret_42"}});
+  CHECK(ok.status == 200);
+  CHECK(e.last_reply(kAdmin, 1).find("openai-main</b> active") != std::string::npos);
+  CHECK(e.daemon->post("/telegram/webhook", update.dump(), {{"X-Telegram-Bot-Api-Secret-Token", "wh-Secret_42"}}).status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(FakeTelegramProcess::of(e.fake.sent(), "sendMessage", kAdmin).size() == 1);
+  CHECK(e.fake.state()["get_updates_calls"] == 0);
+  const json status = json::parse(e.daemon->get("/api/v1/status").body);
+  CHECK(status["telegram"]["detail"].get<std::string>().rfind("webhook as @", 0) == 0);
+  CHECK(e.daemon->stderr_text().find("wh-Secret_42") == std::string::npos);
+  CHECK(e.daemon->get("/api/v1/export").body.find("wh-Secret_42") == std::string::npos);
+}
+
+TEST_CASE("e2e: back to long polling, the bot deletes the webhook first") {
+  Env e;
+  e.start();
+  e.fake.message(kAdmin, "/qg_help");
+  REQUIRE(e.replies(kAdmin, 1).size() == 1);
+  const auto deletes = FakeTelegramProcess::of(e.fake.sent(), "deleteWebhook");
+  CHECK(deletes.size() == 1);
 }
