@@ -3,8 +3,8 @@
 #
 # Uses the peers harness in ../shared/bench/peers (PEERS_SRC): its nginx mock upstream
 # (:18080 JSON, :18081 SSE), Portkey, wrk with fixed-rate pacing. Starts two QuotaGuard
-# instances with `storage.synchronous: full`: :9000 forwarding to the JSON mock and :9001 to
-# the SSE mock (for the streamed scenarios), then runs the peers' compare.sh with QuotaGuard as
+# instances with `storage.synchronous: full` (QG_SYNCHRONOUS=normal: the default): :9000
+# forwarding to the JSON mock and :9001 to the SSE mock (for the streamed scenarios), then runs the peers' compare.sh with QuotaGuard as
 # the third target. Env is passed through (ROUNDS, DURATION, SCENARIOS, QUIET_WAIT, ...).
 #   bench/proxy/compare.sh                      # ~5 min: max r500 r2000 sr200, 3 rounds
 #   ROUNDS=1 DURATION=5 bench/proxy/compare.sh  # quick look
@@ -34,4 +34,4 @@ start_qg sse "$QG_STREAM_PORT" "http://127.0.0.1:$SSE_PORT/v1"
 
 THIRD_PID="$QG_PID_json" THIRD_STREAM_URL="http://127.0.0.1:$QG_STREAM_PORT/v1" \
   "$peers/compare.sh" "http://127.0.0.1:$QG_PORT/v1" quotaguard
-echo "quotaguard journal: $(sqlite3 "$work/json.db" 'select count(*) from events' 2>/dev/null || echo '?') events written (synchronous: full)"
+echo "quotaguard journal: $(sqlite3 "$work/json.db" 'select count(*) from events' 2>/dev/null || echo '?') events written (synchronous: ${QG_SYNCHRONOUS:-full})"

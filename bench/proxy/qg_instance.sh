@@ -1,5 +1,6 @@
 # bench/proxy/qg_instance.sh — sourced helper: start_qg NAME LISTEN_PORT UPSTREAM_BASE [EXTRA_YAML]
-# writes $work/NAME.yaml (one open account on UPSTREAM_BASE, journal synchronous: full),
+# writes $work/NAME.yaml (one open account on UPSTREAM_BASE, journal synchronous: $QG_SYNCHRONOUS,
+# default full),
 # starts `quotaguard serve` in the background, waits for /ready, sets QG_PID_<NAME>.
 # Needs: $qg (binary), $work (temp dir), array pids (for cleanup).
 start_qg() {
@@ -10,7 +11,7 @@ server:
   max_connections: ${QG_MAX_CONNECTIONS:-256}
 storage:
   db_path: "$work/$name.db"
-  synchronous: full
+  synchronous: ${QG_SYNCHRONOUS:-full}
 accounts:
   - {id: mock, provider: openai, base_url: "$upstream", api_key: "sk-mock"}
 log:
