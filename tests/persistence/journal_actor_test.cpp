@@ -41,6 +41,14 @@ journal_actor start(caf::actor_system& sys, const std::string& path, std::uint64
   return spawn_journal(sys, std::move(o));
 }
 
+// A log file and an actor system for one journal.
+struct JournalFile {
+  test::TempDir dir;
+  std::string path = dir.file("j.db");
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+};
+
 // A journal on `path` reporting to `health`, retrying held events every `retry_ms`.
 journal_actor start_watched(caf::actor_system& sys, const std::string& path,
                             std::shared_ptr<JournalHealth> health, int retry_ms,
@@ -171,10 +179,9 @@ std::vector<std::string> logged_ids(const std::string& path) {
 }
 
 TEST_CASE("a failed write answers the batch with the error, holds its events and writes them first once it can") {
-  test::TempDir dir;
-  const auto path = dir.file("j.db");
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
+  JournalFile f;
+  auto& sys = f.sys;
+  const auto& path = f.path;
   auto health = std::make_shared<JournalHealth>();
   // No timer (an hour): only the next append retries here.
   auto journal = start_watched(sys, path, health, 3'600'000);
@@ -204,10 +211,9 @@ TEST_CASE("a failed write answers the batch with the error, holds its events and
 }
 
 TEST_CASE("write lock held by another process: appends fail after busy_timeout, the retry timer writes them when it is released") {
-  test::TempDir dir;
-  const auto path = dir.file("j.db");
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
+  JournalFile f;
+  auto& sys = f.sys;
+  const auto& path = f.path;
   auto health = std::make_shared<JournalHealth>();
   auto journal = start_watched(sys, path, health, /*retry_ms=*/20, /*busy_timeout_ms=*/50);
   CHECK(append_sync(sys, journal, {created("before")}).last_seq == 1);
