@@ -1,16 +1,48 @@
-// cli/database_check.cpp — the "database" check: storage.db_path opens and passes
-// SQLite's quick_check, or does not exist yet in a directory where it can be created.
+// cli/database_check.cpp — the "database" check: storage.db_path opens, is writable and
+// passes SQLite's quick_check, or does not exist yet in a directory where it can be created;
+// and its file system has room (a full disk stops the journal: RUNBOOK "DB full").
 // Read-only: never creates or changes the file.
 #include "cli/checks.hpp"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <optional>
 
 namespace {
 
 using qg::cli::CheckResult;
+
+// Below this the check fails: a busy daemon writes a few MB of events per hour, and SQLite
+// needs room for the WAL and checkpoints.
+constexpr unsigned long long kMinFreeBytes = 64ull << 20;
+
+// Bytes available to this user on the file system holding `dir`.
+std::optional<unsigned long long> free_bytes(const std::filesystem::path& dir) {
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return std::nullopt;
+  return static_cast<unsigned long long>(vfs.f_bavail) * vfs.f_frsize;
+}
+
+std::string human(unsigned long long bytes) {
+  char buf[32];
+  if (bytes >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / (1ull << 30));
+  else std::snprintf(buf, sizeof buf, "%.0f MiB", static_cast<double>(bytes) / (1ull << 20));
+  return buf;
+}
+
+// "" when there is room, else the failure.
+std::string space_problem(const std::string& path, const std::filesystem::path& dir, std::string* free_text) {
+  const auto free = free_bytes(dir);
+  if (!free) return "";
+  *free_text = human(*free) + " free";
+  if (*free >= kMinFreeBytes) return "";
+  return path + ": only " + human(*free) + " free on its file system (the journal stops writing when it is full)";
+}
 
 CheckResult check_database(const qg::cli::CheckContext& ctx) {
   const std::string& path = ctx.config().storage.db_path;
@@ -22,8 +54,13 @@ CheckResult check_database(const qg::cli::CheckContext& ctx) {
       return CheckResult::fail(path + ": directory " + dir.string() + " does not exist");
     if (::access(dir.c_str(), W_OK | X_OK) != 0)
       return CheckResult::fail(path + ": directory " + dir.string() + " is not writable");
-    return CheckResult::ok(path + ": does not exist yet; will be created on first start");
+    std::string free_text;
+    if (auto problem = space_problem(path, dir, &free_text); !problem.empty()) return CheckResult::fail(problem);
+    return CheckResult::ok(path + ": does not exist yet; will be created on first start" +
+                           (free_text.empty() ? "" : " (" + free_text + ")"));
   }
+  if (struct stat st {}; ::stat(path.c_str(), &st) == 0 && (st.st_mode & 0222) == 0)
+    return CheckResult::fail(path + ": is read-only; serve needs to write it");
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   if (rc != SQLITE_OK) {
@@ -45,7 +82,11 @@ CheckResult check_database(const qg::cli::CheckContext& ctx) {
   sqlite3_close(db);
   if (verdict != "ok")
     return CheckResult::fail(path + ": integrity check failed (" + verdict + ")");
-  return CheckResult::ok(path + ": opens, integrity ok");
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::string free_text;
+  if (auto problem = space_problem(path, dir, &free_text); !problem.empty()) return CheckResult::fail(problem);
+  return CheckResult::ok(path + ": opens, integrity ok" + (free_text.empty() ? "" : ", " + free_text));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 
 using qg::test::run_quotaguard;
@@ -79,7 +80,24 @@ TEST_CASE("check: a valid config and a creatable database pass") {
                    "127.0.0.1:8318)\n") != std::string::npos);
   CHECK(r.out.find("ok   database: " + dir.file("q.db") + ": does not exist yet") !=
         std::string::npos);
+  CHECK(r.out.find(" free)") != std::string::npos);  // room on the file system is reported
   check_exit_matches_lines(r);
+}
+
+TEST_CASE("check: an existing log reports its free space - a read-only one fails") {
+  TempDir dir;
+  const std::string db = dir.file("q.db");
+  std::string cfg = dir.write("c.yaml", "storage: {db_path: \"" + db + "\"}\n");
+  qg::test::RunOptions with_token;
+  with_token.stdin_text = "123456:AAchecktokenforreadonlytestxxxxxxxxxx\n";
+  REQUIRE(run_quotaguard({"settoken", "--config", cfg, "-"}, with_token).exit_code == 0);  // creates the log
+  auto r = run_quotaguard({"check", "--config", cfg});
+  CHECK_MESSAGE(r.out.find("ok   database: " + db + ": opens, integrity ok, ") != std::string::npos, r.out);
+  CHECK(r.out.find(" free\n") != std::string::npos);
+  std::filesystem::permissions(db, std::filesystem::perms::owner_read);
+  r = run_quotaguard({"check", "--config", cfg});
+  CHECK(r.exit_code == 1);
+  CHECK_MESSAGE(r.out.find("FAIL database: " + db + ": is read-only") != std::string::npos, r.out);
 }
 
 TEST_CASE("check: a bad config fails with its line - the other checks are skipped") {
