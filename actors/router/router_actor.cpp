@@ -27,6 +27,9 @@ struct RouterActorState {
 using self_ptr = router_actor::stateful_pointer<RouterActorState>;
 using Deliver = std::function<void(RouteReply)>;
 
+// A 503 because the event log cannot be written: the journal retries every second.
+constexpr std::int64_t kStorageRetryAfterS = 1;
+
 RouteReply refusal(int status, std::string code, std::string message, std::int64_t retry_after_s = 0) {
   RouteReply g;
   g.http_status = status;
@@ -96,7 +99,7 @@ void try_target(self_ptr self, std::shared_ptr<const Decision> d, std::size_t i,
       .then(
           [=](const ReserveReply& r) {
             if (r.ok()) admitted(self, *d, account, r, expires_at, deliver);
-            else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error));
+            else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error, kStorageRetryAfterS));
             else try_target(self, d, i + 1, ask, deliver);  // raced: the next candidate
           },
           [=](const caf::error&) { try_target(self, d, i + 1, ask, deliver); });
@@ -119,7 +122,7 @@ void route(self_ptr self, const RouteCommand& ask, Deliver deliver) {
         .then([=](const ReserveReply& r) {
                 if (r.ok()) { RouteReply g; g.ok = true; g.account = ask.account; g.reservation_id = r.reservation_id;
                               g.model_used = ask.model; g.expires_at = now + ask.ttl_ms; deliver(g); }
-                else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error));
+                else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error, kStorageRetryAfterS));
                 else deliver(refusal(429, "quota_exhausted", "account " + ask.account + ": " + r.refusal, 1));
               },
               [=](const caf::error& e) { deliver(refusal(503, "unavailable", caf::to_string(e))); });

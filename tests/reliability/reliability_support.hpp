@@ -31,6 +31,7 @@ struct RequestOutcome {
   bool complete = false;      // 200 and the whole body: JSON with usage, or SSE up to [DONE]
   std::string reservation;    // x-quotaguard-reservation
   std::string account;        // x-quotaguard-account
+  std::string retry_after;    // Retry-After
   std::int64_t completion_tokens = -1;  // from the body's usage, when complete
   std::string body;
 };

@@ -103,6 +103,7 @@ void run_storage_fault(const Fault& fault, const std::string& on_error) {
     if (o.status == 200 && o.complete) ++complete;
     if (o.status == 503) CHECK_MESSAGE(o.body.find("event log unavailable") != std::string::npos, o.body);
     if (o.status == 503) CHECK(o.body.find("sk-storage") == std::string::npos);
+    if (o.status == 503) CHECK(o.retry_after == "1");  // the journal retries every second
     CHECK_MESSAGE((o.status == 200 || (o.status == 503 && on_error == "reject")), o.status << " " << o.body);
   }
   MESSAGE(on_error << ": " << outcomes.size() << " requests (" << sent_in_fault << " during the fault): "
