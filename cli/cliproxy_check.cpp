@@ -9,6 +9,7 @@
 #include "cliproxy/discovery.hpp"
 #include "cliproxy/management_client.hpp"
 #include "config/config.hpp"
+#include "messages/wall_clock.hpp"
 
 #include <httplib.h>
 
@@ -35,9 +36,7 @@ CheckResult check_auth_dir(const qg::cli::CheckContext& ctx) {
     if (!cliproxy_configured(cfg)) return CheckResult::skip(dir + ": no CLIProxyAPI auth folder (CLIProxyAPI not in use)");
     return CheckResult::fail("cliproxy.auth_dir: " + dir + " does not exist");
   }
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
-  DiscoveryOutcome out = scan_auth_dir(dir, {}, now);
+  DiscoveryOutcome out = scan_auth_dir(dir, {}, qg::system_clock_ms());
   if (!out.error.empty()) return CheckResult::fail("cliproxy.auth_dir: " + out.error);
   std::string detail = dir + ": " + std::to_string(out.accounts.size()) + " account(s)";
   std::size_t skipped = out.count(DiscoveryStatus::skipped);

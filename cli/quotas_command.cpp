@@ -15,6 +15,7 @@
 #include "cli/command_registry.hpp"
 #include "cli/config_options.hpp"
 #include "config/listen_address.hpp"
+#include "messages/wall_clock.hpp"
 #include "persistence/database.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/state_codec.hpp"
@@ -39,12 +40,6 @@ struct QuotasFlags {
   std::string url;
   bool json = false;
 };
-
-qg::TimeMs wall_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::unique_ptr<httplib::Client> daemon_client(const qg::Config& cfg, const std::string& url,
                                                std::string& where) {
@@ -101,7 +96,7 @@ json rebuild_offline(const qg::Config& cfg, std::uint64_t& seq) {
     state = qg::recover(*db).state;
   }
   seq = state.last_seq;
-  const qg::TimeMs now = wall_now();
+  const qg::TimeMs now = qg::system_clock_ms();
   for (const auto& e : qg::config_sync_events(cfg, state, now)) apply(state, e);
   return qg::state_summary_json(state, now);
 }

@@ -17,6 +17,7 @@
 #include "cli/command_registry.hpp"
 #include "cli/config_options.hpp"
 #include "config/listen_address.hpp"
+#include "messages/wall_clock.hpp"
 #include "persistence/database.hpp"
 #include "persistence/recovery.hpp"
 
@@ -41,12 +42,6 @@ struct RouteFlags {
   bool json = false;
   bool offline = false;
 };
-
-qg::TimeMs wall_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The daemon's explanation, or nullopt when no daemon answers. `error` is set when one
 // answered with an error status.
@@ -111,7 +106,7 @@ void run_route(const RouteFlags& f) {
   if (!explained) {
     source = "offline (event log " + loaded.config.storage.db_path + ")";
     try {
-      explained = decide_offline(loaded.config, f, wall_now());
+      explained = decide_offline(loaded.config, f, qg::system_clock_ms());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "quotaguard route: %s\n", e.what());
       qg::cli::exit_with(2);

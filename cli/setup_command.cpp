@@ -21,6 +21,7 @@
 #include "config/config.hpp"
 #include "config/listen_address.hpp"
 #include "config/redaction.hpp"
+#include "messages/wall_clock.hpp"
 #include "persistence/database.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/recovery.hpp"
@@ -46,12 +47,6 @@ struct SetupFlags {
   bool assign_prefixes = false;
 };
 
-qg::TimeMs wall_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The CLIProxyAPI accounts the log knows (not removed), id -> spec; empty when no DB yet.
 std::map<std::string, qg::AccountSpec> known_accounts(qg::Database& db) {
   std::map<std::string, qg::AccountSpec> known;
@@ -76,7 +71,7 @@ DiscoveryOutcome record_in_database(const qg::Config& cfg, const std::string& di
   options.synchronous = cfg.storage.synchronous;
   auto db = qg::Database::open(options);
   auto known = known_accounts(*db);
-  DiscoveryOutcome out = scan_auth_dir(dir, known, wall_now(), ScanOptions{cfg.cliproxy.base_url});
+  DiscoveryOutcome out = scan_auth_dir(dir, known, qg::system_clock_ms(), ScanOptions{cfg.cliproxy.base_url});
   if (out.error.empty() && !out.events.empty()) qg::EventStore(*db).append(out.events);
   return out;
 }
@@ -155,7 +150,7 @@ void print_text(const std::vector<DiscoveryResult>& results, const DiscoveryOutc
 
 // Sets prefixes through the management API; returns false (after printing why) on failure.
 bool assign_prefixes(const qg::Config& cfg, const std::string& dir, bool dry_run, bool json) {
-  DiscoveryOutcome found = scan_auth_dir(dir, {}, wall_now());
+  DiscoveryOutcome found = scan_auth_dir(dir, {}, qg::system_clock_ms());
   if (!found.error.empty()) return true;  // reported by the main scan
   auto plan = plan_prefixes(found.accounts);
   FILE* info = json ? stderr : stdout;
@@ -209,7 +204,7 @@ void run_setup(const SetupFlags& flags) {
   bool handed = false;
   try {
     // What recording the folder will do, against the log as it is now (read-only).
-    out = scan_auth_dir(dir, known_accounts_read_only(cfg.storage.db_path), wall_now(),
+    out = scan_auth_dir(dir, known_accounts_read_only(cfg.storage.db_path), qg::system_clock_ms(),
                         ScanOptions{cfg.cliproxy.base_url});
     if (!flags.dry_run && out.error.empty()) {
       nlohmann::json daemon_results;

@@ -12,6 +12,7 @@
 #include "http/http_server.hpp"
 #include "http/telegram_client.hpp"
 #include "http/telegram_routes.hpp"
+#include "messages/wall_clock.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -20,11 +21,6 @@
 
 namespace qg {
 namespace {
-
-TimeMs wall_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 class TelegramModule : public DaemonModule {
  public:
@@ -51,7 +47,7 @@ class TelegramModule : public DaemonModule {
       options.webhook_url = t.webhook_url;
       options.webhook_secret = t.webhook_secret;
       bot_ = std::make_shared<telegram::TelegramBot>(options, ops, *store_,
-                                                     telegram::telegram_client_factory(t.api_base), wall_now);
+                                                     telegram::telegram_client_factory(t.api_base), system_clock_ms);
       std::weak_ptr<telegram::TelegramBot> weak = bot_;
       core->on_telegram_token([weak](const std::string&) {
         if (auto bot = weak.lock()) bot->token_changed();
@@ -66,14 +62,14 @@ class TelegramModule : public DaemonModule {
         health.detail = h.polling ? std::string(h.webhook ? "webhook" : "polling") + " as @" + h.bot_username +
                                         " (token from " + h.token_source + ")"
                                   : h.error;
-        if (health.healthy) health.last_ok = wall_now();
+        if (health.healthy) health.last_ok = system_clock_ms();
         c->set_health("telegram", health);
       });
       if (t.admins.empty())
         spdlog::warn("telegram: telegram.admins is empty; the bot will refuse every command");
       bot_->start();
     } else {
-      standalone_ = std::make_unique<telegram::BotCommands>(ops, commands, wall_now);
+      standalone_ = std::make_unique<telegram::BotCommands>(ops, commands, system_clock_ms);
     }
     telegram::BotCommands& handler = bot_ ? bot_->commands() : *standalone_;
     const std::string admin_token = ctx.config.server.admin_token;

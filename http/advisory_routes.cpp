@@ -1,5 +1,6 @@
 // http/advisory_routes.cpp — see advisory_routes.hpp.
 #include "http/advisory_routes.hpp"
+#include "messages/wall_clock.hpp"
 
 #include "http/advisory_mapping.hpp"
 #include "http/api_support.hpp"
@@ -15,12 +16,6 @@ namespace qg {
 namespace {
 
 constexpr const char* kActor = "advisory";
-
-TimeMs system_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool contains(const std::vector<std::string>& list, const std::string& v) {
   return std::find(list.begin(), list.end(), v) != list.end();
@@ -176,7 +171,7 @@ void feedback_route(Operations& ops, const httplib::Request& req, httplib::Respo
 void register_advisory_routes(httplib::Server& server, Operations& ops,
                               const AdvisoryRouteOptions& options) {
   ApiRoutes routes(server, ApiAuth{options.admin_token, true});
-  const auto now = options.now ? options.now : std::function<TimeMs()>(system_now);
+  const auto now = options.now ? options.now : std::function<TimeMs()>(system_clock_ms);
 
   routes.post("/router/select", "/router/select",
               [&ops](const httplib::Request& req, httplib::Response& res) {

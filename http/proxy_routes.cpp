@@ -1,6 +1,7 @@
 // http/proxy_routes.cpp — see proxy_routes.hpp.
 #include "http/proxy_routes.hpp"
 #include "http/shutdown_flag.hpp"
+#include "messages/wall_clock.hpp"
 
 #include "actors/account/account_state.hpp"
 #include "http/client_auth.hpp"
@@ -20,11 +21,6 @@
 
 namespace qg {
 namespace {
-
-TimeMs now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 struct Service {
   std::shared_ptr<ProxyBackend> backend;
@@ -79,7 +75,7 @@ void respond_unserved(httplib::Response& res, Service& svc, const AttemptLog& lo
   if (log.rate_limited == log.failures) {
     std::int64_t retry = refusal ? refusal->retry_after_s : 0;
     if (log.earliest_cooldown > 0) {
-      std::int64_t hint = std::max<std::int64_t>(1, (log.earliest_cooldown - now_ms() + 999) / 1000);
+      std::int64_t hint = std::max<std::int64_t>(1, (log.earliest_cooldown - system_clock_ms() + 999) / 1000);
       retry = retry > 0 ? std::min(retry, hint) : hint;
     }
     send_error(res, 429, "All accounts for model " + model + " are out of quota.", "quota_exhausted", {},
@@ -101,7 +97,7 @@ UpstreamOutcome outcome_of(const UpstreamReply& reply, bool streamed) {
     o.detail = reply.detail;
     return o;
   }
-  o.signals = parse_rate_limit_signals(reply.status, reply.headers, reply.body, now_ms());
+  o.signals = parse_rate_limit_signals(reply.status, reply.headers, reply.body, system_clock_ms());
   o.kind = classify_status(reply.status, o.signals);
   o.detail = "HTTP " + std::to_string(reply.status);
   if (o.kind == OutcomeKind::success && !streamed && !inspect_completion_json(reply.body).valid_json) {

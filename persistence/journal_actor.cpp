@@ -1,5 +1,6 @@
 // persistence/journal_actor.cpp — group commit, held events on failure, state in step, snapshots.
 #include "persistence/journal_actor.hpp"
+#include "messages/wall_clock.hpp"
 
 #include "messages/event_codec.hpp"
 #include "metrics/quotaguard_metrics.hpp"
@@ -19,11 +20,6 @@ namespace qg {
 
 namespace {
 
-TimeMs system_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 struct PendingAppend {
   EventBatch events;
   caf::typed_response_promise<AppendResult> promise;
@@ -42,7 +38,7 @@ struct JournalState {
 
   void init(JournalOptions o) {
     opts = std::move(o);
-    if (!opts.clock) opts.clock = system_now;
+    if (!opts.clock) opts.clock = system_clock_ms;
     if (!opts.health) opts.health = std::make_shared<JournalHealth>();
     store = std::make_unique<EventStore>(*opts.db);
     snapshots = std::make_unique<SnapshotStore>(*opts.db);

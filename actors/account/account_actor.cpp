@@ -15,11 +15,6 @@
 
 namespace qg {
 
-TimeMs system_clock_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 namespace {
 
 struct AccountActorState {

@@ -10,6 +10,7 @@
 
 #include "messages/account_protocol.hpp"
 #include "messages/journal_protocol.hpp"
+#include "messages/wall_clock.hpp"
 #include "persistence/journal_health.hpp"
 
 #include <caf/actor.hpp>
@@ -23,8 +24,6 @@
 namespace qg {
 
 using Clock = std::function<TimeMs()>;
-
-TimeMs system_clock_ms();
 
 struct AccountActorOptions {
   journal_actor journal;

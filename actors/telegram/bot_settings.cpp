@@ -1,5 +1,6 @@
 // actors/telegram/bot_settings.cpp — settings-table rows of the bot.
 #include "actors/telegram/bot_settings.hpp"
+#include "messages/wall_clock.hpp"
 
 #include "persistence/database.hpp"
 #include "persistence/settings_store.hpp"
@@ -35,9 +36,7 @@ std::optional<std::string> SqliteBotStore::get(std::string_view key) {
 
 void SqliteBotStore::set(std::string_view key, std::string_view value) {
   std::lock_guard lock(mu_);
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
-  settings_->set(key, value, now);
+  settings_->set(key, value, system_clock_ms());
 }
 
 }  // namespace qg::telegram

@@ -1,5 +1,6 @@
 // actors/telegram/telegram_bot.cpp — poller and alerter threads.
 #include "actors/telegram/telegram_bot.hpp"
+#include "messages/wall_clock.hpp"
 
 #include "actors/control/operations.hpp"
 #include "actors/telegram/alert_policy.hpp"
@@ -17,11 +18,6 @@ namespace qg::telegram {
 
 namespace {
 
-TimeMs system_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 double jitter() {
   thread_local std::mt19937 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
@@ -37,7 +33,7 @@ TelegramBot::TelegramBot(BotOptions options, Operations& ops, BotStore& store, B
       ops_(ops),
       store_(store),
       factory_(std::move(factory)),
-      clock_(clock ? std::move(clock) : Clock(system_now)),
+      clock_(clock ? std::move(clock) : Clock(system_clock_ms)),
       mute_(&store),
       commands_(ops, options_.commands, clock_, options_.alert_chat != 0 ? &mute_ : nullptr) {}
 

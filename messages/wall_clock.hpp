@@ -1,0 +1,18 @@
+// messages/wall_clock.hpp — the wall clock as TimeMs (milliseconds since the Unix epoch).
+//
+// The one place that reads the system clock. Decisions and actors take an injected clock
+// (a std::function<TimeMs()>) so tests can steer time; this is what production passes in.
+#pragma once
+
+#include "messages/event.hpp"
+
+#include <chrono>
+
+namespace qg {
+
+inline TimeMs system_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace qg
