@@ -1,6 +1,7 @@
 // http/api_support.cpp — see api_support.hpp.
 #include "http/api_support.hpp"
 
+#include "http/openai_errors.hpp"
 #include "metrics/quotaguard_metrics.hpp"
 
 #include <httplib.h>
@@ -65,14 +66,11 @@ bool token_matches(std::string_view expected, std::string_view given) {
 }
 
 const char* error_type_for(int status) {
-  switch (status) {
-    case 400: case 409: case 413: case 422: return "invalid_request_error";
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 429: return "rate_limit_error";
-    default: return status >= 500 ? "server_error" : "invalid_request_error";
-  }
+  // The proxy's OpenAI mapping, except that the admin API names a missing resource (OpenAI
+  // calls it an invalid request) and answers no upstream error of its own.
+  if (status == 404) return "not_found_error";
+  if (status == 502 || status == 504) return "server_error";
+  return openai_error_type(status);
 }
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& body) {

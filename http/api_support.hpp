@@ -35,7 +35,8 @@ struct ApiAuth {
   bool accept_x_api_key = false;  // also accept `X-API-Key: <token>` (Go QuotaGuard clients)
 };
 
-// The OpenAI error `type` for an HTTP status.
+// The OpenAI error `type` for an HTTP status of the admin API (http/openai_errors.hpp, but
+// 404 is not_found_error).
 const char* error_type_for(int status);
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& body);
