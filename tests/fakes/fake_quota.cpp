@@ -26,9 +26,7 @@ FakeQuota::KeyState& FakeQuota::roll(const std::string& key, std::int64_t now_ms
   return k;
 }
 
-WindowView FakeQuota::view(const std::string& key, std::int64_t now_ms) {
-  std::lock_guard lock(m_);
-  KeyState& k = roll(key, now_ms);
+WindowView FakeQuota::window_of(const KeyState& k, const std::string& key, std::int64_t now_ms) const {
   WindowView v;
   v.limits = limits_of(key);
   v.requests_used = k.requests;
@@ -37,18 +35,21 @@ WindowView FakeQuota::view(const std::string& key, std::int64_t now_ms) {
   return v;
 }
 
+WindowView FakeQuota::view(const std::string& key, std::int64_t now_ms) {
+  std::lock_guard lock(m_);
+  return window_of(roll(key, now_ms), key, now_ms);
+}
+
 WindowView FakeQuota::admit(const std::string& key, std::int64_t now_ms) {
   std::lock_guard lock(m_);
   KeyState& k = roll(key, now_ms);
-  WindowView v;
-  v.limits = limits_of(key);
-  v.reset_in_ms = (k.window + 1) * window_ms_ - now_ms;
-  v.refused = (v.limits.requests > 0 && k.requests >= v.limits.requests) ||
-              (v.limits.tokens > 0 && k.tokens >= v.limits.tokens);
-  if (v.refused) ++k.served.rejected;
+  const KeyLimits limits = limits_of(key);
+  const bool refused = (limits.requests > 0 && k.requests >= limits.requests) ||
+                       (limits.tokens > 0 && k.tokens >= limits.tokens);
+  if (refused) ++k.served.rejected;
   else ++k.requests;
-  v.requests_used = k.requests;
-  v.tokens_used = k.tokens;
+  WindowView v = window_of(k, key, now_ms);
+  v.refused = refused;
   return v;
 }
 

@@ -52,6 +52,7 @@ class FakeQuota {
   };
   KeyState& roll(const std::string& key, std::int64_t now_ms);
   KeyLimits limits_of(const std::string& key) const;
+  WindowView window_of(const KeyState& k, const std::string& key, std::int64_t now_ms) const;
 
   std::mutex m_;
   KeyLimits defaults_;
