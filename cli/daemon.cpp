@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <pthread.h>
 #include <thread>
 
@@ -106,15 +107,14 @@ struct Daemon::Impl {
   Clock::time_point started = Clock::now();
 
   // Set once the core has started, before the routes open; read by HTTP threads.
-  std::shared_ptr<const JournalHealth> journal_owner;
-  std::atomic<const JournalHealth*> journal{nullptr};
+  std::atomic<std::shared_ptr<const JournalHealth>> journal;
 
   // Liveness: 200 while the process runs; "degraded" with the storage error while the event
   // log cannot be written (restarting would lose the events held in memory).
   std::string health_json() const {
     auto uptime = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
     nlohmann::json body = {{"status", "ok"}, {"version", QG_VERSION}, {"uptime_s", uptime}};
-    if (const JournalHealth* jh = journal.load()) {
+    if (const auto jh = journal.load()) {
       const auto j = jh->view();
       body["storage"] = {{"ok", j.ok}, {"held_events", j.held}};
       if (!j.ok) {
@@ -126,10 +126,13 @@ struct Daemon::Impl {
   }
 
   // Readiness: under storage.on_error: reject a log that cannot be written means every new
-  // request is refused, so the daemon says it is not ready.
-  bool storage_refuses() const {
-    const JournalHealth* jh = journal.load();
-    return jh && !jh->ok() && config.storage.on_error == OnJournalError::reject;
+  // request is refused, so the daemon is not ready. The storage error then, else nullopt.
+  std::optional<std::string> storage_refusal() const {
+    const auto jh = journal.load();
+    if (!jh || config.storage.on_error != OnJournalError::reject) return std::nullopt;
+    auto view = jh->view();
+    if (view.ok) return std::nullopt;
+    return std::move(view.error);
   }
 
   // /health and /ready: answered by the startup handler until the routes open, then by routes.
@@ -155,10 +158,10 @@ struct Daemon::Impl {
         res.set_content(health_json(), "application/json");
       });
       svr.Get("/ready", [this](const httplib::Request&, httplib::Response& res) {
-        if (ready && storage_refuses()) {
+        const auto refusal = ready ? storage_refusal() : std::nullopt;
+        if (refusal) {
           res.status = 503;
-          res.set_content(nlohmann::json{{"status", "storage_unavailable"},
-                                         {"error", journal.load()->view().error}}.dump(),
+          res.set_content(nlohmann::json{{"status", "storage_unavailable"}, {"error", *refusal}}.dump(),
                           "application/json");
         } else if (ready) {
           res.set_content(R"({"status":"ready"})", "application/json");
@@ -240,8 +243,7 @@ int Daemon::run() {
   }
 
   if (code == 0) {
-    impl_->journal_owner = services.get<JournalHealth>();
-    impl_->journal = impl_->journal_owner.get();
+    impl_->journal = std::shared_ptr<const JournalHealth>(services.get<JournalHealth>());
     http.open();
     impl_->ready = true;
     spdlog::info("ready (quotaguard {}, {} modules)", QG_VERSION, started.size());
@@ -266,8 +268,7 @@ int Daemon::run() {
   drain.finish();
   for (auto it = started.rbegin(); it != started.rend(); ++it) it->second->stop(ctx);
   started.clear();
-  impl_->journal = nullptr;  // the HTTP threads have stopped
-  impl_->journal_owner.reset();
+  impl_->journal.store({});
   services.clear();
   system.reset();  // waits for every actor to terminate
   spdlog::info("stopped");

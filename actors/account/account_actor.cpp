@@ -111,13 +111,10 @@ caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
   if (check.verdict != Verdict::accept) return ReserveReply{"", check.reason, ""};
   if (half_open(st.account.cooldown_until, now)) begin_probe(st.breaker, now);
   const std::string id = created.id;
-  if (log_down) {
-    persist(self, {Event{0, now, st.account.id, std::move(created)}}, [](const std::string&, std::uint64_t) {});
-    return ReserveReply{id, "", ""};
-  }
   auto rp = self->make_response_promise<ReserveReply>();
   persist(self, {Event{0, now, st.account.id, std::move(created)}},
-          [self, rp, id](const std::string& err, std::uint64_t) mutable {
+          [self, rp, id, answered = log_down](const std::string& err, std::uint64_t) mutable {
+            if (answered) return;  // admitted below without waiting (allow, log down)
             if (err.empty() || self->state.opts.allow_unpersisted) {
               if (!err.empty()) spdlog::warn("journal failed, admitting anyway (on_error: allow): {}", err);
               rp.deliver(ReserveReply{id, "", ""});
@@ -131,6 +128,7 @@ caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
                     [](const std::string&, std::uint64_t) {});
             rp.deliver(ReserveReply{"", "", "event log unavailable: " + err});
           });
+  if (log_down) rp.deliver(ReserveReply{id, "", ""});
   return rp;
 }
 
