@@ -81,10 +81,9 @@ std::uint64_t ask(caf::actor_system& sys, const journal_actor& j, Atom atom) {
 }  // namespace
 
 TEST_CASE("concurrent appenders from threads and actors: all acknowledged, seqs gapless, acknowledged is durable") {
-  test::TempDir dir;
-  const auto path = dir.file("j.db");
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
+  JournalFile f;
+  auto& sys = f.sys;
+  const auto& path = f.path;
   auto journal = start(sys, path, 250);
 
   std::mutex mutex;
@@ -239,10 +238,9 @@ TEST_CASE("write lock held by another process: appends fail after busy_timeout, 
 }
 
 TEST_CASE("empty batch, flush and snapshot messages") {
-  test::TempDir dir;
-  const auto path = dir.file("j.db");
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
+  JournalFile f;
+  auto& sys = f.sys;
+  const auto& path = f.path;
   auto journal = start(sys, path, 0);
   CHECK(append_sync(sys, journal, {}).last_seq == 0);
   CHECK(append_sync(sys, journal, {created("r1"), created("r2")}).last_seq == 2);
@@ -256,10 +254,9 @@ TEST_CASE("empty batch, flush and snapshot messages") {
 }
 
 TEST_CASE("events that arrive without a timestamp get the journal's clock") {
-  test::TempDir dir;
-  const auto path = dir.file("j.db");
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
+  JournalFile f;
+  auto& sys = f.sys;
+  const auto& path = f.path;
   std::shared_ptr<Database> db = Database::open({path});
   JournalOptions o;
   o.db = db;
