@@ -18,29 +18,14 @@ done
 qg="$(realpath "$qg")"; fake="$(realpath "$fake")"
 
 work="$(mktemp -d /tmp/quotaguard-demo-XXXXXX)"
-pids=()
+LABEL=demo
+source "$(dirname "$0")/child_processes.sh"
 cleanup() {
   trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  # give them 10 s to exit cleanly, then SIGKILL (only our own pids)
-  for _ in $(seq 1 100); do
-    alive=0; for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [[ $alive -eq 0 ]] && break; sleep 0.1
-  done
-  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && { echo "demo: pid $pid ignored SIGTERM for 10 s, killing" >&2; kill -9 "$pid"; }; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_children
   if [[ -n "${DEMO_KEEP:-}" ]]; then echo "demo: files kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT INT TERM
-
-wait_port() {  # LOGFILE -> port from "listening on 127.0.0.1:PORT"
-  for _ in $(seq 1 300); do
-    p="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$1" | head -1)"
-    [[ -n "$p" ]] && { echo "$p"; return 0; }
-    sleep 0.05
-  done
-  echo "demo: $1 shows no 'listening on' line:" >&2; cat "$1" >&2; return 1
-}
 
 # Provider 1: accounts demo-alpha (30 requests/min) and demo-gamma (5 requests/min).
 "$fake" --port 0 --key-quota sk-demo-alpha=30:20000 --key-quota sk-demo-gamma=5:5000 \

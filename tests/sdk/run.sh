@@ -18,29 +18,13 @@ qg="$(realpath "$qg")"; fake="$(realpath "$fake")"
 command -v node >/dev/null || { echo "run.sh: node not found" >&2; exit 2; }
 
 work="$(mktemp -d /tmp/qg-sdk-XXXXXX)"
-pids=()
+LABEL=run.sh
+source "$here/../../scripts/child_processes.sh"
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  # give them 10 s to exit cleanly, then SIGKILL (only our own pids)
-  for _ in $(seq 1 100); do
-    alive=0; for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [[ $alive -eq 0 ]] && break; sleep 0.1
-  done
-  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && { echo "run.sh: pid $pid ignored SIGTERM for 10 s, killing" >&2; kill -9 "$pid"; }; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_children
   [[ -n "${QG_KEEP_TEMP:-}" ]] || rm -rf "$work"
 }
 trap cleanup EXIT
-
-# wait_port LOGFILE -> prints the port of the first "listening on 127.0.0.1:PORT" line
-wait_port() {
-  for _ in $(seq 1 300); do
-    port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$1" | head -1)"
-    [[ -n "$port" ]] && { echo "$port"; return 0; }
-    sleep 0.05
-  done
-  echo "run.sh: no 'listening on' line in $1:" >&2; cat "$1" >&2; return 1
-}
 
 if [[ ! -d "$here/node_modules/openai" ]]; then
   (cd "$here" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
