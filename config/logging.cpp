@@ -1,6 +1,8 @@
 // config/logging.cpp — see logging.hpp.
 #include "config/logging.hpp"
 
+#include "messages/json_fields.hpp"
+
 #include <spdlog/details/log_msg.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
@@ -24,29 +26,6 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
   return spdlog::level::info;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static const char* hex = "0123456789abcdef";
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
-
 // One JSON object per line: {"ts":"...Z","level":"info","logger":"quotaguard","msg":"..."}.
 class JsonFormatter final : public spdlog::formatter {
  public:
@@ -65,11 +44,11 @@ class JsonFormatter final : public spdlog::formatter {
     line += ts;
     line += "\",\"level\":";
     auto level = spdlog::level::to_string_view(msg.level);
-    append_json_string(line, std::string_view(level.data(), level.size()));
+    json_fields::append_json_string(line, std::string_view(level.data(), level.size()));
     line += ",\"logger\":";
-    append_json_string(line, std::string_view(msg.logger_name.data(), msg.logger_name.size()));
+    json_fields::append_json_string(line, std::string_view(msg.logger_name.data(), msg.logger_name.size()));
     line += ",\"msg\":";
-    append_json_string(line, std::string_view(msg.payload.data(), msg.payload.size()));
+    json_fields::append_json_string(line, std::string_view(msg.payload.data(), msg.payload.size()));
     line += "}\n";
     dest.append(line.data(), line.data() + line.size());
   }
