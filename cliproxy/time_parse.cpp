@@ -100,20 +100,6 @@ std::optional<TimeMs> parse_time_text(std::string_view text) {
   return parse_calendar(text);
 }
 
-std::string format_time_utc(TimeMs t) {
-  std::int64_t secs = t / 1000, ms = t % 1000;
-  if (ms < 0) { ms += 1000; --secs; }
-  std::int64_t days = secs / 86400, rem = secs % 86400;
-  if (rem < 0) { rem += 86400; --days; }
-  std::int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem % 3600 / 60), static_cast<long long>(rem % 60),
-                static_cast<long long>(ms));
-  return buf;
-}
+std::string format_time_utc(TimeMs t) { return format_utc_ms(t); }
 
 }  // namespace qg::cliproxy

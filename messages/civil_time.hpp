@@ -1,9 +1,12 @@
 // messages/civil_time.hpp — proleptic Gregorian dates <-> days since 1970-01-01 (UTC), for
 // every parser and printer of timestamps (event codec, rate-limit headers, CLIProxyAPI
 // quota bodies). Howard Hinnant's algorithms, valid for any year; no time zone, no locale.
+// Header-only, so the fuzz targets that compile a single parser need nothing else.
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
+#include <string>
 
 namespace qg {
 
@@ -29,6 +32,22 @@ constexpr void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, uns
   d = doy - (153 * mp + 2) / 5 + 1;
   m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
+}
+
+// Milliseconds since the epoch as RFC 3339 UTC: "2026-04-10T09:12:00.123Z".
+inline std::string format_utc_ms(std::int64_t t) {
+  constexpr std::int64_t kMsPerDay = 86'400'000;
+  std::int64_t days = t / kMsPerDay, rem = t % kMsPerDay;
+  if (rem < 0) { rem += kMsPerDay; --days; }
+  std::int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<long long>(y), m, d, static_cast<int>(rem / 3'600'000),
+                static_cast<int>(rem / 60'000 % 60), static_cast<int>(rem / 1000 % 60),
+                static_cast<int>(rem % 1000));
+  return buf;
 }
 
 static_assert(days_from_civil(1970, 1, 1) == 0);

@@ -233,19 +233,7 @@ bool digits(std::string_view s, std::size_t& pos, int n, int& out) {
 }
 }  // namespace
 
-std::string format_iso8601_ms(TimeMs t) {
-  std::int64_t days = t / kMsPerDay, rem = t % kMsPerDay;
-  if (rem < 0) { rem += kMsPerDay; --days; }
-  std::int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<long long>(y), m, d, static_cast<int>(rem / 3'600'000),
-                static_cast<int>(rem / 60'000 % 60), static_cast<int>(rem / 1000 % 60),
-                static_cast<int>(rem % 1000));
-  return buf;
-}
+std::string format_iso8601_ms(TimeMs t) { return format_utc_ms(t); }
 
 std::optional<TimeMs> parse_iso8601(std::string_view s) {
   std::size_t p = 0;
