@@ -1,5 +1,6 @@
 // cliproxy/auth_file.cpp — see auth_file.hpp.
 #include "cliproxy/auth_file.hpp"
+#include "messages/ascii_text.hpp"
 
 #include "cliproxy/time_parse.hpp"
 
@@ -15,12 +16,6 @@ namespace qg::cliproxy {
 namespace {
 
 using nlohmann::json;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -69,7 +64,7 @@ std::optional<bool> bool_value(const json& v) {
   if (v.is_boolean()) return v.get<bool>();
   if (v.is_number_integer()) return v.get<std::int64_t>() != 0;
   if (v.is_string()) {
-    std::string s = lower(trim(v.get<std::string>()));
+    std::string s = ascii_lower(trim(v.get<std::string>()));
     if (s == "true" || s == "1" || s == "yes") return true;
     if (s == "false" || s == "0" || s == "no" || s.empty()) return false;
   }
@@ -125,7 +120,7 @@ std::vector<std::string> excluded_models_of(const json& obj) {
   const json* v = field(obj, "excluded_models");
   if (!v) return out;
   auto add = [&](std::string_view s) {
-    std::string m = lower(trim(s));
+    std::string m = ascii_lower(trim(s));
     if (!m.empty() && std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
   };
   if (v->is_array()) {
@@ -213,7 +208,7 @@ AuthFileInfo skip(std::string reason, bool transient = false) {
 }  // namespace
 
 bool is_secret_key(std::string_view key) {
-  std::string k = lower(key);
+  std::string k = ascii_lower(key);
   if (k == "token_type" || k == "token_uri" || k == "token_endpoint" || k == "expires_in") return false;
   for (const char* word : {"token", "secret", "cookie", "api_key", "api-key", "apikey",
                            "private_key", "password", "service_account", "credential"})
@@ -266,7 +261,7 @@ AuthFileInfo parse_auth_file(std::string_view file_name, std::string_view bytes)
   const json* type_v = field(obj, "type");
   if (!type_v) return skip("missing \"type\"");
   if (!type_v->is_string()) return skip("\"type\" is not a string");
-  std::string type = lower(trim(type_v->get<std::string>()));
+  std::string type = ascii_lower(trim(type_v->get<std::string>()));
   if (type.empty()) return skip("empty \"type\"");
 
   AccountSpec base;

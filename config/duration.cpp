@@ -1,5 +1,6 @@
 // config/duration.cpp — see duration.hpp.
 #include "config/duration.hpp"
+#include "messages/ascii_text.hpp"
 
 #include <cctype>
 #include <cstdint>
@@ -16,16 +17,10 @@ struct Unit {
 constexpr Unit kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000},
                            {"d", 86'400'000}, {"w", 604'800'000}};
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  text = trim(text);
+  text = trim_space(text);
   if (text == "0") return std::chrono::milliseconds{0};
   if (text.empty()) return std::nullopt;
   constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();

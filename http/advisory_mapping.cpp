@@ -1,5 +1,6 @@
 // http/advisory_mapping.cpp — see advisory_mapping.hpp.
 #include "http/advisory_mapping.hpp"
+#include "messages/ascii_text.hpp"
 
 #include "config/duration.hpp"
 #include "http/api_support.hpp"
@@ -37,11 +38,6 @@ TimeMs time_member(const nlohmann::json& o, const char* key) {
   return 0;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string go_source(const std::string& source) {
   if (source == "headers") return "HEADERS";
   if (source == "poll") return "POLLING";
@@ -66,7 +62,7 @@ void check_percent(double p, const std::string& field) {
 ObservedWindow dimension_window(const nlohmann::json& d, const std::string& where) {
   if (!d.is_object()) throw BadField(where + ": must be an object");
   ObservedWindow w;
-  const std::string type = lower(opt_string(d, "type").value_or(""));
+  const std::string type = ascii_lower(opt_string(d, "type").value_or(""));
   bool known = true;
   if (type == "rpm") w = {Metric::requests, 60};
   else if (type == "tpm") w = {Metric::tokens, 60};
@@ -230,7 +226,7 @@ nlohmann::json quota_info(const nlohmann::json& account, TimeMs now) {
 QuotaObserved observation_from_ingest(const nlohmann::json& body, const nlohmann::json& account) {
   QuotaObserved q;
   if (auto s = opt_string(body, "source")) {
-    const std::string v = lower(*s);
+    const std::string v = ascii_lower(*s);
     if (v == "headers") q.source = QuotaSource::headers;
     else if (v == "polling" || v == "poll") q.source = QuotaSource::poll;
     else if (v == "estimated") q.source = QuotaSource::estimated;

@@ -1,5 +1,6 @@
 // http/ratelimit_parsers.cpp — see ratelimit_parsers.hpp.
 #include "http/ratelimit_parsers.hpp"
+#include "messages/ascii_text.hpp"
 
 #include "http/time_text.hpp"
 
@@ -22,12 +23,6 @@ bool iequals(std::string_view a, std::string_view b) {
 
 bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::optional<std::int64_t> header_int(const HeaderList& h, const std::string& name) {
@@ -72,7 +67,7 @@ TimeMs next_pacific_midnight(TimeMs now) {
 // "... reset after 4h12m3s." / "Please retry in 38.2s." / "try again in 19s" -> ms.
 std::optional<std::int64_t> duration_in_message(std::string_view msg) {
   for (std::string_view marker : {"reset after ", "retry in ", "try again in "}) {
-    auto pos = lower(msg).find(marker);
+    auto pos = ascii_lower(msg).find(marker);
     if (pos == std::string::npos) continue;
     std::size_t start = pos + marker.size(), end = start;
     while (end < msg.size() && !std::isspace(static_cast<unsigned char>(msg[end]))) ++end;
@@ -127,7 +122,7 @@ void parse_google_error(simdjson::dom::element error, TimeMs now, RateLimitSigna
     }
   }
   std::string_view message = str_or(error, "message");
-  if (lower(message).find("per day") != std::string::npos) per_day = true;
+  if (ascii_lower(message).find("per day") != std::string::npos) per_day = true;
   if (per_day) {
     // retryDelay is meaningless for daily quotas: they reset at midnight Pacific.
     raise_cooldown(out, next_pacific_midnight(now), "RESOURCE_EXHAUSTED daily quota");
@@ -197,12 +192,12 @@ void parse_anthropic_unified_headers(const HeaderList& h, TimeMs now, RateLimitS
   std::map<std::string, Unified> by_window;  // "" = overall
   for (const auto& [k, v] : h) {
     if (!istarts_with(k, prefix)) continue;
-    std::string rest = lower(std::string_view(k).substr(prefix.size()));
+    std::string rest = ascii_lower(std::string_view(k).substr(prefix.size()));
     auto dash = rest.rfind('-');
     std::string window = dash == std::string::npos ? "" : rest.substr(0, dash);
     std::string field = dash == std::string::npos ? rest : rest.substr(dash + 1);
     Unified& u = by_window[window];
-    if (field == "status") u.status = lower(v);
+    if (field == "status") u.status = ascii_lower(v);
     else if (field == "reset") u.reset = parse_unix_time_ms(v);
     else if (field == "utilization") u.utilization = parse_number(v);
   }
@@ -234,7 +229,7 @@ void parse_codex_headers(const HeaderList& h, TimeMs now, RateLimitSignals& out)
   std::map<std::string, Slot> slots;  // "<family>-primary" -> values
   for (const auto& [k, v] : h) {
     if (!istarts_with(k, "x-")) continue;
-    std::string name = lower(k);
+    std::string name = ascii_lower(k);
     for (std::string_view slot_name : {"-primary-", "-secondary-"}) {
       auto pos = name.find(slot_name);
       if (pos == std::string::npos || name.starts_with("x-ratelimit")) continue;

@@ -1,5 +1,6 @@
 // http/time_text.cpp — see time_text.hpp.
 #include "http/time_text.hpp"
+#include "messages/ascii_text.hpp"
 
 #include "messages/civil_time.hpp"
 
@@ -11,12 +12,6 @@
 
 namespace qg {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 
 bool read_int(std::string_view s, std::size_t pos, std::size_t len, int& out) {
@@ -42,7 +37,7 @@ TimeMs to_ms(int y, int mo, int d, int h, int mi, int sec) {
 }  // namespace
 
 std::optional<double> parse_number(std::string_view text) {
-  text = trim(text);
+  text = trim_space(text);
   if (text.empty()) return std::nullopt;
   bool digit = false, dot = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -61,7 +56,7 @@ std::optional<double> parse_number(std::string_view text) {
 }
 
 std::optional<std::int64_t> parse_go_duration_ms(std::string_view text) {
-  text = trim(text);
+  text = trim_space(text);
   if (text.empty()) return std::nullopt;
   if (auto plain = parse_number(text)) {
     if (*plain < 0) return std::nullopt;
@@ -93,7 +88,7 @@ std::optional<std::int64_t> parse_go_duration_ms(std::string_view text) {
 }
 
 std::optional<TimeMs> parse_rfc3339_ms(std::string_view s) {
-  s = trim(s);
+  s = trim_space(s);
   int y, mo, d, h, mi, sec;
   if (s.size() < 19 || !read_int(s, 0, 4, y) || s[4] != '-' || !read_int(s, 5, 2, mo) ||
       s[7] != '-' || !read_int(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
@@ -126,7 +121,7 @@ std::optional<TimeMs> parse_rfc3339_ms(std::string_view s) {
 
 std::optional<TimeMs> parse_http_date_ms(std::string_view s) {
   // "Sun, 06 Nov 1994 08:49:37 GMT"
-  s = trim(s);
+  s = trim_space(s);
   static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   if (s.size() != 29 || s[3] != ',' || s.substr(26) != "GMT") return std::nullopt;

@@ -1,5 +1,6 @@
 // actors/telegram/bot_command.cpp — "/qg_x@Bot args" -> BotCommand.
 #include "actors/telegram/bot_command.hpp"
+#include "messages/ascii_text.hpp"
 
 #include <cctype>
 
@@ -15,13 +16,7 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool equals_ignore_case(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
+bool equals_ignore_case(std::string_view a, std::string_view b) { return ascii_lower(a) == ascii_lower(b); }
 
 }  // namespace
 
@@ -37,7 +32,7 @@ std::optional<BotCommand> parse_command(std::string_view text, std::string_view 
     if (!bot_username.empty() && !equals_ignore_case(target, bot_username)) return std::nullopt;
     word = word.substr(0, at);
   }
-  std::string name = lower(word);
+  std::string name = ascii_lower(word);
   if (name != "settoken" && (name.size() <= 3 || name.compare(0, 3, "qg_") != 0))
     return std::nullopt;
   for (char c : name)
