@@ -41,6 +41,25 @@ test-asan:
 	@$(MAKE) --no-print-directory test SANITIZE=1
 
 # Builds and runs every benchmark program (bench/<area>/); figures go to docs/PERFORMANCE.md.
+#   make bench-proxy    peers (nginx mock, nginx as a plain reverse proxy, Portkey, wrk) installed by
+#                       bench/peers/setup.sh, then direct / nginx / Portkey / QuotaGuard side by side
+#                       in one run (bench/proxy/compare.sh; ROUNDS, DURATION, SCENARIOS pass through);
+#                       the summary with same-run ratios is kept in bench/results/proxy-<time>.txt
+#   make bench-streams  N concurrent slow streams through QuotaGuard (bench/proxy/slow_streams.sh)
+.PHONY: bench-proxy bench-streams
+bench-proxy: build
+	@bench/peers/setup.sh
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target qg-fake-provider >/dev/null
+	@mkdir -p bench/results
+	@BUILD_DIR=$(BUILD_DIR) RES_DIR=$(CURDIR)/bench/results/raw bench/proxy/compare.sh \
+	  | tee bench/results/proxy-$$(date -u +%Y%m%d-%H%M%S).txt
+
+bench-streams: build
+	@bench/peers/setup.sh >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target qg-fake-provider >/dev/null
+	@mkdir -p bench/results
+	@BUILD_DIR=$(BUILD_DIR) bench/proxy/slow_streams.sh | tee bench/results/streams-$$(date -u +%Y%m%d-%H%M%S).txt
+
 bench: build
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target benchmarks
 	@for b in $$(find $(BUILD_DIR)/bench -mindepth 2 -maxdepth 2 -type f -executable | sort); do \

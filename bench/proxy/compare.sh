@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # bench/proxy/compare.sh — direct vs Portkey vs QuotaGuard, side by side in one run.
 #
-# Uses the peers harness in ../shared/bench/peers (PEERS_SRC): its nginx mock upstream
+# Uses the peers harness in bench/peers (PEERS_SRC): its nginx mock upstream
 # (:18080 JSON, :18081 SSE), Portkey, wrk with fixed-rate pacing. Starts two QuotaGuard
 # instances with `storage.synchronous: full` (QG_SYNCHRONOUS=normal: the default): :9000
 # forwarding to the JSON mock and :9001 to the SSE mock (for the streamed scenarios), then runs the peers' compare.sh with QuotaGuard as
 # the third target. Env is passed through (ROUNDS, DURATION, SCENARIOS, QUIET_WAIT, ...).
 #   bench/proxy/compare.sh                      # ~5 min: max r500 r2000 sr200, 3 rounds
 #   ROUNDS=1 DURATION=5 bench/proxy/compare.sh  # quick look
-# Run ../shared/bench/peers/setup.sh once first (nginx, wrk, Portkey).
+# `make bench-proxy` runs bench/peers/setup.sh (nginx, wrk, Portkey) and then this script.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 qg="$(realpath "${QUOTAGUARD_BIN:-$build/cli/quotaguard}")"
-peers="${PEERS_SRC:-$root/../shared/bench/peers}"
+peers="${PEERS_SRC:-$root/bench/peers}"
 [[ -x "$qg" ]] || { echo "bench: $qg not found (make build)" >&2; exit 2; }
 [[ -x "$peers/compare.sh" ]] || { echo "bench: peers harness not found at $peers" >&2; exit 2; }
 JSON_PORT=${JSON_PORT:-18080}; SSE_PORT=${SSE_PORT:-18081}

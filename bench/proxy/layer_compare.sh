@@ -3,12 +3,12 @@
 # QuotaGuard HTTP proxy code with a no-op backend, no quota core, no journal), interleaved.
 # Separates what the HTTP proxy costs from what routing + reservation + the journal cost.
 #   cmake --build build --target proxy_layer_server && bench/proxy/layer_compare.sh
-# Env: ROUNDS=3 DURATION=10 SCENARIOS="max r500 r2000 sr200" (see ../shared/bench/peers).
+# Env: ROUNDS=3 DURATION=10 SCENARIOS="max r500 r2000 sr200" (see bench/peers).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 server="$(realpath "${LAYER_BIN:-$build/bench/proxy/proxy_layer_server}")"
-peers="${PEERS_SRC:-$root/../shared/bench/peers}"
+peers="${PEERS_SRC:-$root/bench/peers}"
 export PEERS_DIR=${PEERS_DIR:-/tmp/peers}
 ROUNDS=${ROUNDS:-3}; export DURATION=${DURATION:-10}
 SCENARIOS=${SCENARIOS:-max r500 r2000 sr200}

@@ -3,7 +3,7 @@
 // without the quota core: a backend that grants one account and ignores commits.
 //
 //   proxy_layer_server UPSTREAM_BASE_URL [THREADS]   -> "listening on 127.0.0.1:PORT"
-// Drive it like any target, e.g. with ../shared/bench/peers/bench.sh (see compare.sh).
+// Drive it like any target, e.g. with bench/peers/bench.sh (see compare.sh).
 #include "http/proxy_backend.hpp"
 #include "http/proxy_routes.hpp"
 
