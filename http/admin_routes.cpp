@@ -1,6 +1,7 @@
 // http/admin_routes.cpp — see admin_routes.hpp.
 #include "http/admin_routes.hpp"
 
+#include "http/activity_json.hpp"
 #include "http/api_support.hpp"
 
 #include <httplib.h>
@@ -15,6 +16,9 @@ namespace {
 constexpr const char* kActor = "admin";
 constexpr std::size_t kDefaultEventLimit = 100;
 constexpr std::size_t kMaxEventLimit = 10000;
+constexpr std::uint64_t kMaxActivityHours = ActivityHistory::kHorizonMs / 3'600'000;
+constexpr std::uint64_t kActivityStepMinutes = ActivityHistory::kBucketMs / 60'000;
+constexpr std::uint64_t kMaxBucketMinutes = ActivityHistory::kMaxBucketMs / 60'000;
 
 // A non-negative integer query parameter, `fallback` when absent; BadField otherwise.
 std::uint64_t query_uint(const httplib::Request& req, const char* name, std::uint64_t fallback) {
@@ -100,6 +104,20 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
                if (limit == 0 || limit > kMaxEventLimit)
                  throw BadField("limit: must be between 1 and " + std::to_string(kMaxEventLimit));
                send_result(res, ops.events(after, static_cast<std::size_t>(limit)));
+             });
+  routes.get("/api/v1/activity", "/api/v1/activity",
+             [&ops](const httplib::Request& req, httplib::Response& res) {
+               const std::uint64_t hours = query_uint(req, "hours", kMaxActivityHours);
+               if (hours == 0 || hours > kMaxActivityHours)
+                 throw BadField("hours: must be between 1 and " + std::to_string(kMaxActivityHours));
+               const std::uint64_t minutes = query_uint(req, "bucket_minutes", kMaxBucketMinutes);
+               if (minutes == 0 || minutes > kMaxBucketMinutes || minutes % kActivityStepMinutes != 0)
+                 throw BadField("bucket_minutes: must be a multiple of " +
+                                std::to_string(kActivityStepMinutes) + " up to " +
+                                std::to_string(kMaxBucketMinutes));
+               const auto view = ops.activity(static_cast<TimeMs>(hours) * 3'600'000,
+                                              static_cast<TimeMs>(minutes) * 60'000);
+               send_json(res, 200, activity_to_json(view));
              });
   routes.get("/api/v1/route", "/api/v1/route",
              [&ops](const httplib::Request& req, httplib::Response& res) {

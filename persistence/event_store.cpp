@@ -75,4 +75,20 @@ std::vector<Event> EventStore::read_after(std::uint64_t after, std::size_t limit
   return out;
 }
 
+std::uint64_t EventStore::first_seq_at_or_after(TimeMs ts) {
+  Statement at = db_.prepare("SELECT seq, ts FROM events WHERE seq >= ?1 ORDER BY seq LIMIT 1");
+  std::uint64_t lo = 1, hi = last_seq() + 1;  // the answer lies in [lo, hi]
+  while (lo < hi) {
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    at.reset();
+    at.bind(1, static_cast<std::int64_t>(mid));
+    if (!at.step() || at.column_int(1) >= ts) {
+      hi = mid;
+    } else {
+      lo = static_cast<std::uint64_t>(at.column_int(0)) + 1;
+    }
+  }
+  return lo;
+}
+
 }  // namespace qg

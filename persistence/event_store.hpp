@@ -62,6 +62,11 @@ class EventStore {
   // Up to `limit` events with seq > after, decoded (GET /api/v1/events).
   std::vector<Event> read_after(std::uint64_t after, std::size_t limit);
 
+  // The first seq whose ts >= `ts`, or last_seq() + 1 when there is none. A binary search
+  // over seq (O(log n) point reads): events are appended in time order, so ts grows with seq;
+  // a wall-clock step back only moves the boundary by that step.
+  std::uint64_t first_seq_at_or_after(TimeMs ts);
+
  private:
   Database& db_;
   Statement insert_;

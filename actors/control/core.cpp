@@ -281,6 +281,12 @@ std::vector<Event> Core::read_events(std::uint64_t after, std::size_t limit) {
   return store.read_after(after, limit);
 }
 
+std::uint64_t Core::first_seq_since(TimeMs ts) {
+  std::lock_guard lock(impl_->reader_mutex);
+  EventStore store(*impl_->reader);
+  return store.first_seq_at_or_after(ts);
+}
+
 void Core::set_config(const Config& config) {
   std::unique_lock lock(impl_->specs_mutex);
   impl_->config = config;

@@ -84,6 +84,8 @@ class Core {
   std::vector<std::string> apply_account_events(const std::vector<Event>& events);
   // Reads the events after `after` (read-only connection, safe while the journal writes).
   std::vector<Event> read_events(std::uint64_t after, std::size_t limit);
+  // The first seq whose event happened at or after `ts` (last seq + 1 when none did).
+  std::uint64_t first_seq_since(TimeMs ts);
 
   // Replaces the config used by reload/export (after a successful reload).
   void set_config(const Config& config);

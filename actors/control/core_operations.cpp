@@ -271,6 +271,28 @@ OpResult CoreOperations::events(std::uint64_t after, std::size_t limit) {
   return OpResult::success({{"events", list}, {"next_after", last}});
 }
 
+ActivityView CoreOperations::activity(TimeMs span_ms, TimeMs bucket_ms) {
+  constexpr std::size_t kBatch = 5000;
+  std::lock_guard lock(activity_mutex_);
+  const TimeMs now = core_.now();
+  if (!activity_started_) {
+    // Start where the horizon starts rather than at seq 1: a long log is read once, from there.
+    const std::uint64_t first = core_.first_seq_since(ActivityHistory::oldest_needed(now));
+    activity_seq_ = first > 0 ? first - 1 : 0;
+    activity_started_ = true;
+  }
+  for (;;) {
+    const auto batch = core_.read_events(activity_seq_, kBatch);
+    for (const auto& e : batch) {
+      activity_.apply(e);
+      activity_seq_ = e.seq;
+    }
+    if (batch.size() < kBatch) break;
+  }
+  activity_.prune(now);
+  return activity_.view(now, span_ms, bucket_ms);
+}
+
 OpResult CoreOperations::explain_route(const std::string& model, const std::string& client_key) {
   if (model.empty()) return bad_request("model: required");
   RouteCommand cmd;

@@ -41,6 +41,7 @@ class CoreOperations : public Operations {
   std::string export_yaml() override;
   OpResult events(std::uint64_t after, std::size_t limit) override;
   OpResult explain_route(const std::string& model, const std::string& client_key) override;
+  ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) override;
   OpResult observe(const std::string& account, const QuotaObserved& q, const Actor& by) override;
   OpResult select(const std::string& model, const std::vector<std::string>& exclude, bool reserve,
                   const Usage& estimate) override;
@@ -63,6 +64,11 @@ class CoreOperations : public Operations {
   ConfigSource config_source_;
   std::vector<std::function<void(const Config&)>> reload_listeners_;
   std::unordered_map<std::string, std::string> resolved_;  // recent reservation id -> status
+  // activity(): the read model, caught up with the log on each call (only new events are read).
+  std::mutex activity_mutex_;
+  ActivityHistory activity_;
+  std::uint64_t activity_seq_ = 0;   // events up to here are folded into activity_
+  bool activity_started_ = false;
 };
 
 }  // namespace qg

@@ -27,6 +27,7 @@ const Route kAdminRoutes[] = {
     {"PUT", "/api/v1/fallbacks"},       {"POST", "/api/v1/reload"},
     {"POST", "/api/v1/import"},         {"GET", "/api/v1/export"},
     {"GET", "/api/v1/events"},          {"GET", "/api/v1/route?model=gpt-4o"},
+    {"GET", "/api/v1/activity"},
 };
 
 httplib::Result call(httplib::Client& c, const std::string& method, const std::string& path,
@@ -284,4 +285,61 @@ TEST_CASE("the token compare is exact") {
   CHECK_FALSE(qg::token_matches("abc", "abcd"));
   CHECK_FALSE(qg::token_matches("abc", ""));
   CHECK_FALSE(qg::token_matches("abc", "ABC"));
+}
+
+TEST_CASE("activity: committed usage per account, decisions and operator actions, newest first") {
+  ApiTestServer s;
+  const auto a = s.ops.reserve("acc-a", "gpt-4o", qg::Usage{1, 100, 20}, 60'000);
+  REQUIRE(a.ok());
+  REQUIRE(s.ops.resolve(a.body["reservation_id"].get<std::string>(), "commit", qg::Usage{1, 120, 30}).ok());
+  const auto b = s.ops.reserve("acc-b", "gpt-4o-mini", qg::Usage{1, 10, 10}, 60'000);
+  REQUIRE(b.ok());
+  REQUIRE(s.ops.resolve(b.body["reservation_id"].get<std::string>(), "release", qg::Usage{}).ok());
+  auto c = s.client();
+  REQUIRE(c.Post("/api/v1/accounts/acc-a/drain")->status == 200);
+
+  const auto r = c.Get("/api/v1/activity?hours=2&bucket_minutes=15");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  const auto j = json_of(r);
+  CHECK(j["bucket_minutes"] == 15);
+  REQUIRE(j["accounts"].size() == 2);
+  CHECK(j["accounts"][0]["id"] == "acc-a");
+  const auto& ba = j["accounts"][0]["buckets"];
+  REQUIRE(ba.size() == 1);
+  CHECK(ba[0]["requests"] == 1);
+  CHECK(ba[0]["input_tokens"] == 120);
+  CHECK(ba[0]["output_tokens"] == 30);
+  CHECK(ba[0]["tokens"] == 150);
+  CHECK(ba[0]["released"] == 0);
+  CHECK(j["accounts"][1]["buckets"][0]["released"] == 1);
+  CHECK(j["accounts"][1]["buckets"][0]["requests"] == 0);
+  REQUIRE(j["decisions"].size() == 2);
+  CHECK(j["decisions"][0]["account"] == "acc-b");
+  CHECK(j["decisions"][0]["model"] == "gpt-4o-mini");
+  CHECK(j["decisions"][1]["account"] == "acc-a");
+  REQUIRE(j["alerts"].size() == 1);
+  CHECK(j["alerts"][0]["type"] == "AccountDrained");
+  CHECK(j["alerts"][0]["account"] == "acc-a");
+  CHECK(j["alerts"][0]["detail"] == "drained by admin");
+  CHECK(j["switches"].empty());
+
+  // defaults: 24 hours in 1-hour buckets
+  const auto d = json_of(c.Get("/api/v1/activity"));
+  CHECK(d["bucket_minutes"] == 60);
+}
+
+TEST_CASE("activity checks hours and bucket_minutes") {
+  ApiTestServer s;
+  auto c = s.client();
+  for (const char* q : {"hours=0", "hours=25", "hours=x", "bucket_minutes=0", "bucket_minutes=7",
+                        "bucket_minutes=90", "bucket_minutes=-5"}) {
+    CAPTURE(q);
+    const auto r = c.Get((std::string("/api/v1/activity?") + q).c_str());
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    const std::string field = std::string(q).substr(0, std::string(q).find('='));
+    CHECK(error_message(r).rfind(field + ":", 0) == 0);
+  }
+  CHECK(c.Get("/api/v1/activity?hours=24&bucket_minutes=5")->status == 200);
 }

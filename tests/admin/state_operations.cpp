@@ -208,6 +208,14 @@ OpResult StateOperations::explain_route(const std::string& model, const std::str
   return OpResult::success({{"model", model}, {"candidates", candidates}});
 }
 
+ActivityView StateOperations::activity(TimeMs span_ms, TimeMs bucket_ms) {
+  std::lock_guard lock(mutex_);
+  ActivityHistory history;
+  for (const auto& e : log_) history.apply(e);
+  history.prune(now);
+  return history.view(now, span_ms, bucket_ms);
+}
+
 OpResult StateOperations::observe(const std::string& account, const QuotaObserved& q, const Actor&) {
   std::lock_guard lock(mutex_);
   return propose(account, q, {{"status", "observed"}});

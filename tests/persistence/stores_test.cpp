@@ -58,6 +58,24 @@ TEST_CASE("append assigns gapless seqs across batches and scan returns rows in o
   CHECK(store.read_after(0, 2).size() == 2);
 }
 
+TEST_CASE("first_seq_at_or_after finds the first event at or after a time") {
+  test::TempDir dir;
+  auto db = Database::open({dir.file("q.db")});
+  EventStore store(*db);
+  CHECK(store.first_seq_at_or_after(0) == 1);  // empty log: last seq + 1
+  std::vector<Event> events;
+  for (TimeMs ts = 1000; ts <= 10'000; ts += 1000)  // seq 1..10 at ts 1000..10000
+    events.push_back(Event{0, ts, "a", ReservationExpired{"r-" + std::to_string(ts)}});
+  store.append(events);
+  CHECK(store.first_seq_at_or_after(0) == 1);
+  CHECK(store.first_seq_at_or_after(1000) == 1);
+  CHECK(store.first_seq_at_or_after(1001) == 2);
+  CHECK(store.first_seq_at_or_after(5000) == 5);
+  CHECK(store.first_seq_at_or_after(9999) == 10);
+  CHECK(store.first_seq_at_or_after(10'000) == 10);
+  CHECK(store.first_seq_at_or_after(10'001) == 11);
+}
+
 TEST_CASE("snapshots: newest first, checksum detects corruption, only the newest few are kept") {
   test::TempDir dir;
   auto db = Database::open({dir.file("q.db")});
