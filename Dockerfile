@@ -24,8 +24,9 @@ RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-# The same steps as CI (.ci/run): install-deps (a no-op here: all present), then the build.
-RUN scripts/install-deps.sh \
+# The same steps as CI (.ci/run): install-deps (a no-op here: all present; --no-browser: the
+# dashboard test's Chromium is for tests, which this image does not build), then the build.
+RUN scripts/install-deps.sh --no-browser \
     && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF \
     && cmake --build build -j "$(nproc)" --target quotaguard \
     && strip build/cli/quotaguard

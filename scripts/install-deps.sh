@@ -2,6 +2,8 @@
 # Installs the Debian 12 packages QuotaGuard needs to build, test and run.
 # Idempotent: installs only what is missing and prints nothing when all is present.
 # `install-deps.sh --fuzz` adds what `make fuzz` needs (clang, libclang-rt-14-dev).
+# `install-deps.sh --no-browser` leaves out the browser the dashboard test drives (chromium):
+# the Dockerfile builds the daemon only, so it passes it.
 # The Dockerfile uses the same list (tests/deps_sync_test.sh keeps them equal).
 set -euo pipefail
 
@@ -20,9 +22,21 @@ PACKAGES=(
 # elsewhere than Debian, so they are installed only when the commands are absent.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+# Tests only: Debian's Chromium, which the dashboard test (tests/dashboard) drives headless
+# through playwright-core (npm); left out with --no-browser, and when a chromium is present.
+BROWSER_PACKAGES=()
+command -v chromium >/dev/null 2>&1 || BROWSER_PACKAGES=(chromium)
 # `--fuzz` (make fuzz, CI): clang and its libFuzzer runtime, for the fuzz targets only.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
-[ "${1:-}" = "--fuzz" ] && PACKAGES=("${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}")
+with_browser=1
+for arg in "$@"; do
+  case "$arg" in
+    --fuzz) PACKAGES=("${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}") ;;
+    --no-browser) with_browser=0 ;;
+    *) echo "install-deps: unknown option $arg (--fuzz, --no-browser)" >&2; exit 2 ;;
+  esac
+done
+[ "$with_browser" = 1 ] && PACKAGES=("${PACKAGES[@]}" "${BROWSER_PACKAGES[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

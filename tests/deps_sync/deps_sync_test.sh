@@ -6,7 +6,7 @@
 #
 # Checks: (1) the build stage's apt-get package list equals scripts/install-deps.sh's
 # PACKAGES (plus its conditional `PACKAGES+=(...)` entries); (2) the build stage runs the same
-# steps as CI (scripts/install-deps.sh, then the CMake build); (3) the runtime stage covers
+# steps as CI (scripts/install-deps.sh --no-browser, then the CMake build); (3) the runtime stage covers
 # every Debian package that provides a shared library BINARY links (when dpkg is present),
 # except the base image's and those pulled in by a listed package's Depends; (4) the image
 # basics the runbook promises: bookworm-slim, non-root USER, /data volume and DB path,
@@ -67,6 +67,9 @@ check_lists_equal "$deps" "$docker"
 # (2) same steps as CI
 build_stage=$(awk '/^FROM /{s++} s==1' "$docker")
 grep -q 'scripts/install-deps.sh' <<<"$build_stage" || err "build stage does not run scripts/install-deps.sh"
+# The browser the dashboard test drives (BROWSER_PACKAGES) is for tests only, which the image
+# does not build: the build stage must leave it out rather than list it.
+grep -q 'scripts/install-deps.sh --no-browser' <<<"$build_stage" || err "build stage does not run scripts/install-deps.sh --no-browser"
 grep -q 'cmake -S . -B build' <<<"$build_stage" || err "build stage does not configure with cmake -S . -B build"
 grep -q 'cmake --build build' <<<"$build_stage" || err "build stage does not run cmake --build build"
 grep -q 'scripts/install-deps.sh' "$src/.ci/run" 2>/dev/null || err ".ci/run no longer runs scripts/install-deps.sh"

@@ -1,0 +1,257 @@
+// tests/dashboard/dashboard_test.mjs — the dashboard in Debian's headless Chromium, driven by
+// playwright-core, against a real daemon (tests/dashboard/run.sh starts it and sends traffic).
+//
+// Env: QG_URL (daemon base URL), QG_ADMIN_TOKEN, QG_CHROMIUM (browser executable),
+// QG_OUT_DIR (screenshots), QG_SECRETS (comma-separated values that must never be rendered).
+// Checks, in order: / redirects to /dashboard with the security headers; without a token the
+// page shows a login prompt and no data; a wrong token shows an error and no data; the right
+// token shows one card per account of GET /api/v1/accounts with the same `used` figures, the
+// chart's bars add up to GET /api/v1/activity, the forecast panel follows the route's
+// presence; a drain confirmed on the page becomes an AccountDrained event by "admin"; the
+// token is in no URL and no secret in the DOM; the layout fits a phone; a policy change is an
+// event and a refused threshold change an error; log out forgets the token.
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+const base = process.env.QG_URL;
+const token = process.env.QG_ADMIN_TOKEN;
+const outDir = process.env.QG_OUT_DIR;
+const secrets = (process.env.QG_SECRETS || '').split(',').filter(Boolean);
+assert.ok(base && token && outDir, 'QG_URL, QG_ADMIN_TOKEN and QG_OUT_DIR are required');
+
+let failures = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failures += 1;
+    console.log(`not ok - ${name}\n  ${String(e && e.stack || e).split('\n').join('\n  ')}`);
+  }
+}
+
+async function admin(pathname, options = {}) {
+  const res = await fetch(base + pathname, {
+    ...options, headers: { Authorization: `Bearer ${token}`, ...(options.headers || {}) },
+  });
+  const text = await res.text();
+  let body = null;
+  try { body = JSON.parse(text); } catch (_) { body = text; }
+  return { status: res.status, body, headers: res.headers };
+}
+
+async function until(what, fn, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.QG_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-dev-shm-usage'],
+});
+const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+const page = await context.newPage();
+const requested = [];
+page.on('request', (r) => requested.push(r.url()));
+const consoleErrors = [];
+// The browser logs every non-2xx fetch; the 401s (no or wrong token), the forecast probe's 404
+// and the refused threshold change's 400 are expected.
+page.on('console', (m) => {
+  if (m.type() === 'error' && !/status of (400|401|404)/.test(m.text())) consoleErrors.push(m.text());
+});
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+try {
+  await check('/ redirects to /dashboard, served with CSP, nosniff and no-referrer', async () => {
+    const res = await page.goto(base + '/');
+    assert.equal(new URL(page.url()).pathname, '/dashboard');
+    const h = res.headers();
+    assert.match(h['content-security-policy'] || '', /default-src 'none'/);
+    assert.match(h['content-security-policy'] || '', /script-src 'self'/);
+    assert.equal(h['x-content-type-options'], 'nosniff');
+    assert.equal(h['referrer-policy'], 'no-referrer');
+    assert.match(h['content-type'] || '', /^text\/html/);
+  });
+
+  await check('without a token: a login prompt and no data', async () => {
+    await page.waitForSelector('#login:not([hidden])');
+    assert.equal(await page.isVisible('#token'), true);
+    assert.equal(await page.isHidden('#app'), true);
+    assert.equal(await page.locator('[data-account]').count(), 0);
+    assert.equal(await page.locator('#login-error').isVisible(), false);
+  });
+
+  await check('a wrong token: an error, no data, nothing stored', async () => {
+    await page.fill('#token', 'not-the-admin-token');
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#login-error:not([hidden])');
+    assert.match(await page.textContent('#login-error'), /not accepted/);
+    assert.equal(await page.isHidden('#app'), true);
+    assert.equal(await page.locator('[data-account]').count(), 0);
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  });
+
+  const accounts = (await admin('/api/v1/accounts')).body.accounts;
+  await check('the right token: one card per account of GET /api/v1/accounts', async () => {
+    assert.ok(accounts.length >= 3, 'the test config has three accounts');
+    await page.fill('#token', token);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#app:not([hidden])');
+    await until('every card', async () => (await page.locator('.card[data-account]').count()) === accounts.length);
+    for (const a of accounts) {
+      const card = page.locator(`.card[data-account="${a.id}"]`);
+      assert.equal(await card.count(), 1, `card of ${a.id}`);
+      assert.equal(await card.locator('[data-role=state]').textContent(), a.state);
+    }
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('quotaguard.admin_token')), token);
+    assert.equal(await page.inputValue('#token'), '', 'the token field is cleared');
+  });
+
+  await check("a bar's used value matches GET /api/v1/accounts", async () => {
+    // openai-main's daily request window only changes with traffic, which has stopped.
+    const fromApi = (await admin('/api/v1/accounts/openai-main')).body;
+    const w = fromApi.windows.find((x) => x.metric === 'requests' && x.source === 'config');
+    assert.ok(w, 'openai-main has a configured requests window');
+    assert.ok(w.used > 0, 'traffic reached openai-main');
+    const sel = `.card[data-account="openai-main"] .window[data-metric="requests"][data-window="${w.window}"] [data-role=used]`;
+    await until('the used figure', async () => Number(await page.getAttribute(sel, 'data-used')) === w.used);
+    // and every window of every card agrees with the API on `used`
+    const latest = (await admin('/api/v1/accounts')).body.accounts;
+    for (const a of latest) {
+      for (const win of a.windows) {
+        const s = `.card[data-account="${a.id}"] .window[data-metric="${win.metric}"][data-window="${win.window}"] [data-role=used]`;
+        await until(`${a.id} ${win.metric}/${win.window}`, async () =>
+          Number(await page.getAttribute(s, 'data-used')) === win.used);
+      }
+    }
+    // threshold marks drawn on a bar with a known limit
+    assert.equal(await page.locator('.card[data-account="openai-main"] .bar .mark').count() >= 3, true);
+  });
+
+  await check('the 24-hour chart adds up to the committed requests in GET /api/v1/activity', async () => {
+    const act = (await admin('/api/v1/activity?hours=24&bucket_minutes=15')).body;
+    const expected = {};
+    for (const a of act.accounts) expected[a.id] = a.buckets.reduce((s, b) => s + b.requests, 0);
+    assert.ok(Object.values(expected).some((n) => n > 0), 'activity has committed requests');
+    await until('chart bars', async () => {
+      const drawn = await page.$$eval('#chart-requests rect[data-account]', (rects) => {
+        const sums = {};
+        for (const r of rects) sums[r.dataset.account] = (sums[r.dataset.account] || 0) + Number(r.dataset.value);
+        return sums;
+      });
+      for (const [id, n] of Object.entries(expected)) if (n > 0 && drawn[id] !== n) return false;
+      return true;
+    });
+    assert.ok(await page.locator('#decisions tr[data-type="ReservationCreated"]').count() > 0, 'decisions listed');
+  });
+
+  await check('the forecast panel is shown exactly when GET /api/v1/forecast exists', async () => {
+    const f = await admin('/api/v1/forecast');
+    if (f.status === 404) {
+      assert.equal(await page.isHidden('#forecast-panel'), true);
+    } else {
+      await page.waitForSelector('#forecast-panel:not([hidden])');
+    }
+  });
+
+  await check('a drain confirmed on the page is an AccountDrained event by admin', async () => {
+    const target = 'openai-spare';
+    const before = (await admin('/api/v1/status')).body.journal_seq;
+    // Cancel first: nothing happens.
+    await page.click(`.card[data-account="${target}"] [data-action=drain]`);
+    await page.waitForSelector('#confirm[open]');
+    await page.click('#confirm-cancel');
+    await page.waitForSelector('#confirm[open]', { state: 'detached' });
+    // Then confirm.
+    await page.click(`.card[data-account="${target}"] [data-action=drain]`);
+    await page.waitForSelector('#confirm[open]');
+    assert.match(await page.textContent('#confirm-text'), new RegExp(target));
+    await page.click('#confirm-ok');
+    await page.waitForSelector(`.card[data-account="${target}"][data-state="draining"]`);
+    const events = (await admin(`/api/v1/events?after=${before}&limit=1000`)).body.events;
+    const drained = events.filter((e) => e.type === 'AccountDrained');
+    assert.equal(drained.length, 1, 'exactly one AccountDrained (the cancelled one wrote nothing)');
+    assert.equal(drained[0].account, target);
+    assert.equal(drained[0].data.by, 'admin');
+    assert.equal((await admin(`/api/v1/accounts/${target}`)).body.state, 'draining');
+    await page.waitForSelector(`#alerts tr[data-type="AccountDrained"][data-account="${target}"]`);
+    assert.equal(await page.locator(`.card[data-account="${target}"] [data-action=resume]`).count(), 1);
+  });
+
+  await check('the admin token is in no URL and no secret is rendered', async () => {
+    for (const url of requested) assert.ok(!url.includes(token), `token in a URL: ${url}`);
+    const html = await page.content();
+    const text = await page.evaluate(() => document.body.innerText);
+    for (const s of [token, ...secrets]) {
+      assert.ok(!html.includes(s), `secret ${s.slice(0, 6)}... in the DOM`);
+      assert.ok(!text.includes(s), `secret ${s.slice(0, 6)}... in the text`);
+    }
+  });
+
+  await check('screenshots (desktop and phone) and the phone layout fits', async () => {
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(outDir, 'dashboard.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page is ${overflow}px wider than a phone screen`);
+    await page.screenshot({ path: path.join(outDir, 'dashboard-phone.png'), fullPage: false });
+    await page.setViewportSize({ width: 1360, height: 900 });
+  });
+
+  await check('a policy change confirmed on the page is a SettingChanged event', async () => {
+    const before = (await admin('/api/v1/status')).body.journal_seq;
+    await page.selectOption('#policy', 'fill_first');
+    await page.click('#policy-form button[type=submit]');
+    await page.waitForSelector('#confirm[open]');
+    await page.click('#confirm-ok');
+    await until('the new policy', async () => (await admin('/api/v1/policy')).body.policy === 'fill_first');
+    const events = (await admin(`/api/v1/events?after=${before}&limit=1000`)).body.events;
+    assert.ok(events.some((e) => e.type === 'SettingChanged' && e.data.source === 'admin'), 'SettingChanged by admin');
+  });
+
+  await check('a refused threshold change shows the API error and changes nothing', async () => {
+    const before = (await admin('/api/v1/thresholds')).body;
+    await page.fill('#th-warning', '95');
+    await page.fill('#th-switch', '50');
+    await page.fill('#th-critical', '99');
+    await page.click('#thresholds-form button[type=submit]');
+    await page.waitForSelector('#confirm[open]');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match(await page.textContent('#error'), /Threshold change failed: .*(warning|switch)/);
+    assert.deepEqual((await admin('/api/v1/thresholds')).body, before);
+  });
+
+  await check('log out forgets the token and shows the login prompt again', async () => {
+    await page.click('#logout');
+    await page.waitForSelector('#login:not([hidden])');
+    assert.equal(await page.locator('[data-account]').count(), 0);
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    await page.reload();
+    await page.waitForSelector('#login:not([hidden])');
+  });
+
+  await check('no script errors on the page', async () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+} finally {
+  await browser.close();
+}
+
+console.log(failures ? `FAIL ${failures} check(s)` : 'PASS dashboard');
+process.exit(failures ? 1 : 0);
