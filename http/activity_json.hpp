@@ -8,7 +8,7 @@
 // docs/ADMIN_API.md documents the fields.
 #pragma once
 
-#include "actors/control/activity_history.hpp"
+#include "messages/activity_view.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -16,9 +16,9 @@ namespace {
 constexpr const char* kActor = "admin";
 constexpr std::size_t kDefaultEventLimit = 100;
 constexpr std::size_t kMaxEventLimit = 10000;
-constexpr std::uint64_t kMaxActivityHours = ActivityHistory::kHorizonMs / 3'600'000;
-constexpr std::uint64_t kActivityStepMinutes = ActivityHistory::kBucketMs / 60'000;
-constexpr std::uint64_t kMaxBucketMinutes = ActivityHistory::kMaxBucketMs / 60'000;
+constexpr std::uint64_t kMaxActivityHours = kActivityHorizonMs / 3'600'000;
+constexpr std::uint64_t kActivityStepMinutes = kActivityStepMs / 60'000;
+constexpr std::uint64_t kMaxBucketMinutes = kActivityMaxBucketMs / 60'000;
 
 // A non-negative integer query parameter, `fallback` when absent; BadField otherwise.
 std::uint64_t query_uint(const httplib::Request& req, const char* name, std::uint64_t fallback) {

@@ -16,56 +16,21 @@
 // changes show the key and who changed it, not the value).
 #pragma once
 
+#include "messages/activity_view.hpp"
 #include "messages/event.hpp"
 
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <string>
-#include <vector>
 
 namespace qg {
 
-struct ActivityBucket {
-  TimeMs start = 0;                 // bucket start, aligned to a multiple of its length
-  std::int64_t requests = 0;
-  std::int64_t input_tokens = 0;
-  std::int64_t output_tokens = 0;
-  std::int64_t released = 0;
-  bool operator==(const ActivityBucket&) const = default;
-};
-
-// One line of a feed. `from`/`to` are set for RouteSwitched; `model` for decisions and
-// switches (the route key's model); `reason` is the switch reason, cooldown reason, threshold
-// level, "drain"/"resume" or the setting key; `detail` a short human line.
-struct ActivityEntry {
-  std::uint64_t seq = 0;
-  TimeMs ts = 0;
-  std::string type;                 // event type name
-  std::string account;
-  std::string model;
-  std::string from;
-  std::string to;
-  std::string reason;
-  std::string detail;
-  bool operator==(const ActivityEntry&) const = default;
-};
-
-struct ActivityView {
-  TimeMs from = 0;                  // first bucket start
-  TimeMs to = 0;                    // end of the current bucket
-  TimeMs bucket_ms = 0;
-  std::map<std::string, std::vector<ActivityBucket>> accounts;  // non-empty buckets, ascending
-  std::vector<ActivityEntry> decisions;   // newest first
-  std::vector<ActivityEntry> switches;    // newest first
-  std::vector<ActivityEntry> alerts;      // newest first
-};
-
 class ActivityHistory {
  public:
-  static constexpr TimeMs kBucketMs = 5 * 60'000;        // storage granularity
-  static constexpr TimeMs kHorizonMs = 24 * 3'600'000;   // how far back buckets are kept
-  static constexpr TimeMs kMaxBucketMs = 3'600'000;     // largest view bucket
+  static constexpr TimeMs kBucketMs = kActivityStepMs;        // storage granularity
+  static constexpr TimeMs kHorizonMs = kActivityHorizonMs;    // longest view
+  static constexpr TimeMs kMaxBucketMs = kActivityMaxBucketMs;  // largest view bucket
   static constexpr std::size_t kFeedLength = 50;         // entries kept per feed
 
   // The oldest event time any view can show (the horizon plus one view bucket, so the

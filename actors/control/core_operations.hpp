@@ -4,6 +4,7 @@
 // are INTERFACE §4's. Reads (status, accounts) ask the actors for their live state.
 #pragma once
 
+#include "actors/control/activity_history.hpp"
 #include "actors/control/operations.hpp"
 #include "config/config.hpp"
 

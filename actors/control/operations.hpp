@@ -11,7 +11,7 @@
 // from `error` and `code`).
 #pragma once
 
-#include "actors/control/activity_history.hpp"
+#include "messages/activity_view.hpp"
 #include "messages/event.hpp"
 
 #include <nlohmann/json.hpp>
@@ -78,7 +78,7 @@ class Operations {
   virtual OpResult explain_route(const std::string& model, const std::string& client_key) = 0;
   // GET /api/v1/activity: the event log's last `span_ms` (up to 24 h) as per-account buckets
   // of `bucket_ms` (a multiple of 5 min, up to 1 h) of committed usage, and the latest route
-  // decisions, switches and alerts (actors/control/activity_history.hpp). Read-only.
+  // decisions, switches and alerts (messages/activity_view.hpp). Read-only.
   virtual ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) = 0;
 
   // --- Verbs behind the advisory API (Go-QuotaGuard compatible routes) -------------------

@@ -1,6 +1,7 @@
 // tests/admin/state_operations.cpp — see state_operations.hpp.
 #include "tests/admin/state_operations.hpp"
 
+#include "actors/control/activity_history.hpp"
 #include "config/duration.hpp"
 #include "messages/event_codec.hpp"
 
