@@ -22,6 +22,7 @@
 
   const $ = (id) => document.getElementById(id);
   let token = null;          // null: not signed in; '' : the admin API is open (no admin_token)
+  let session = 0;           // bumped at each sign-in and log-out: late answers of another are dropped
   let timer = null;
   let thresholds = null;
   let forecastRoute = true;  // false once GET /api/v1/forecast answered 404
@@ -127,12 +128,13 @@
   // ---- sign-in -----------------------------------------------------------------------------
   function showLogin(message) {
     stop();
+    session += 1;
     token = null;
     sessionStorage.removeItem(TOKEN_KEY);
     cardKeys.clear();
     $('accounts').replaceChildren();
     for (const id of ['switches', 'decisions', 'alerts', 'forecast', 'chart-requests', 'chart-tokens',
-      'chart-legend', 'summary']) $(id).replaceChildren();
+      'chart-legend', 'summary', 'explain', 'models']) $(id).replaceChildren();
     show($('app'), false);
     show($('logout'), false);
     show($('login'), true);
@@ -144,6 +146,7 @@
   }
 
   function showApp() {
+    session += 1;
     show($('login'), false);
     show($('app'), true);
     show($('logout'), token !== '');
@@ -190,22 +193,27 @@
     if (again) { again = false; await refresh(); }
   }
   async function load() {
+    const mine = session;
     try {
       const [status, accounts, th, policy, activity] = await Promise.all([
         apiOk('/api/v1/status'), apiOk('/api/v1/accounts'), apiOk('/api/v1/thresholds'),
         apiOk('/api/v1/policy'), apiOk('/api/v1/activity?hours=24&bucket_minutes=15'),
       ]);
+      if (mine !== session) return;  // logged out (or in again) meanwhile: show nothing stale
       thresholds = th;
       renderSummary(status, policy);
       renderAccounts(accounts.accounts || []);
+      renderModels(accounts.accounts || []);
       renderSettings(th, policy);
       renderChart(activity);
       renderFeeds(activity);
-      await refreshForecast();
+      await refreshForecast(mine);
+      if (mine !== session) return;
       if (Date.now() > actionErrorUntil) show($('error'), false);
       $('refreshed').textContent = 'updated ' + clock(Date.now());
       document.body.dataset.loaded = 'true';
     } catch (e) {
+      if (mine !== session) return;
       if (e instanceof AuthError) { showLogin('The admin token is no longer accepted; sign in again.'); return; }
       $('error').textContent = 'Refresh failed: ' + e.message;
       show($('error'), true);
@@ -485,9 +493,10 @@
   }
 
   // ---- forecast (shown once GET /api/v1/forecast exists) ------------------------------------
-  async function refreshForecast() {
+  async function refreshForecast(mine) {
     if (!forecastRoute) return;
     const r = await api('/api/v1/forecast');
+    if (mine !== session) return;
     if (r.status === 404) {
       // This build has no forecast route: stop asking until the page is reloaded.
       forecastRoute = false;
@@ -534,12 +543,52 @@
       })))));
   }
 
+  // ---- explain a route (GET /api/v1/route: read-only) ---------------------------------------
+  function renderModels(accounts) {
+    const models = new Set();
+    for (const a of accounts) for (const m of a.models || []) models.add(m);
+    $('models').replaceChildren(...[...models].sort().map((m) => el('option', { value: m })));
+  }
+  async function explain(event) {
+    event.preventDefault();
+    const model = $('explain-model').value.trim();
+    if (!model) return;
+    const box = $('explain');
+    const mine = session;
+    try {
+      const x = await apiOk('/api/v1/route?model=' + encodeURIComponent(model));
+      if (mine !== session) return;
+      const sw = x.switch || {};
+      box.replaceChildren(
+        el('p', { 'data-role': 'chosen' },
+          x.chosen ? ['-> ', el('b', { text: x.chosen }), ` (model ${x.model_used || model})`]
+            : el('span', { class: 'error', text: 'no account can serve it' + (x.error ? ': ' + fmt(x.error) : '') }),
+          ` · policy ${x.policy || '?'} · mode ${x.mode || '?'}`,
+          x.fallback ? ' · via the fallback chain' : '',
+          sw.reason ? ` · ${sw.from ? 'switch ' + sw.from + ' -> ' + sw.to : 'first choice'} (${sw.reason})` : '',
+          x.sticky ? ` · sticky on ${x.sticky.account || fmt(x.sticky)}` +
+            (parseTime(x.sticky.since) ? ` since ${clock(parseTime(x.sticky.since))}` : '') : ''),
+        (x.candidates || []).length ? table((x.candidates || []).map((c) => ({
+          account: c.account, model: c.model, zone: c.zone, score: c.score,
+          'used % after': c.used_percent_after, priority: c.priority,
+        }))) : el('p', { class: 'muted', text: 'No candidates.' }),
+        (x.excluded || []).length ? el('h3', { text: 'excluded' }) : null,
+        (x.excluded || []).length ? table(x.excluded.map((e) => ({
+          account: e.account, model: e.model, reason: e.reason, detail: e.detail,
+        }))) : null);
+    } catch (e) {
+      if (e instanceof AuthError) { showLogin('The admin token is no longer accepted; sign in again.'); return; }
+      box.replaceChildren(el('p', { class: 'error', text: e.message }));
+    }
+  }
+
   // ---- start -------------------------------------------------------------------------------
   async function start() {
     $('login-form').addEventListener('submit', signIn);
     $('logout').addEventListener('click', () => showLogin(''));
     $('policy-form').addEventListener('submit', applyPolicy);
     $('thresholds-form').addEventListener('submit', applyThresholds);
+    $('explain-form').addEventListener('submit', explain);
     setInterval(tick, 1000);
     const stored = sessionStorage.getItem(TOKEN_KEY);
     if (stored) { token = stored; showApp(); return; }

@@ -159,6 +159,15 @@ try {
     assert.ok(await page.locator('#decisions tr[data-type="ReservationCreated"]').count() > 0, 'decisions listed');
   });
 
+  await check('explaining a route shows the account GET /api/v1/route chooses', async () => {
+    const x = (await admin('/api/v1/route?model=gpt-4o')).body;
+    await page.fill('#explain-model', 'gpt-4o');
+    await page.click('#explain-form button[type=submit]');
+    await page.waitForSelector('#explain [data-role=chosen]');
+    assert.match(await page.textContent('#explain [data-role=chosen]'), new RegExp(`-> ${x.chosen}`));
+    assert.ok(await page.locator('#explain table tr').count() >= 2, 'candidates listed');
+  });
+
   await check('the forecast panel is shown exactly when GET /api/v1/forecast exists', async () => {
     const f = await admin('/api/v1/forecast');
     if (f.status === 404) {
