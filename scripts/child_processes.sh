@@ -3,6 +3,7 @@
 # child's pid to the array `pids`.
 #   stop_children          SIGTERM every pid, 10 s to exit, then SIGKILL; reap them
 #   wait_port LOGFILE      prints the port of the first "listening on 127.0.0.1:PORT" line
+#   wait_ready PORT        waits (up to 10 s) until the daemon on PORT answers GET /ready 200
 pids=()
 
 stop_children() {
@@ -26,4 +27,12 @@ wait_port() {
     sleep 0.05
   done
   echo "$LABEL: no 'listening on' line in $1:" >&2; cat "$1" >&2; return 1
+}
+
+wait_ready() {
+  for _ in $(seq 1 200); do
+    curl -fsS "http://127.0.0.1:$1/ready" >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  echo "$LABEL: the daemon on port $1 was not ready after 10 s" >&2; return 1
 }

@@ -61,7 +61,7 @@ YAML
 (cd "$work" && exec "$qg" serve --config "$work/config.yaml" 2>"$work/quotaguard.log") &
 pids+=($!)
 qport="$(wait_port "$work/quotaguard.log")"
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$qport/ready" >/dev/null 2>&1 && break; sleep 0.05; done
+wait_ready "$qport"
 
 url="http://127.0.0.1:$qport"
 cat <<TXT
@@ -81,6 +81,8 @@ Try:
        # 65 x 200, then 429 quota_exhausted with Retry-After once all three accounts are used up
 
 Response headers x-quotaguard-account / -model / -reservation show which account served.
+Open $url/dashboard in a browser to watch the accounts, the 24-hour chart and the decisions
+(no admin token in this demo: the page opens without asking).
 Press Ctrl-C to stop.
 TXT
 wait "${pids[2]}"

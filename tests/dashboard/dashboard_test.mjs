@@ -255,6 +255,17 @@ try {
     await page.waitForSelector('#login:not([hidden])');
   });
 
+  await check('a daemon without an admin token: the page opens without asking and says so', async () => {
+    if (!process.env.QG_OPEN_URL) throw new Error('QG_OPEN_URL not set');
+    const open = await context.newPage();
+    await open.goto(process.env.QG_OPEN_URL + '/dashboard');
+    await open.waitForSelector('#app:not([hidden])');
+    assert.equal(await open.isHidden('#login'), true);
+    await until('cards', async () => (await open.locator('.card[data-account]').count()) === accounts.length);
+    assert.match(await open.textContent('#summary'), /admin API open/);
+    await open.close();
+  });
+
   await check('no script errors on the page', async () => {
     assert.deepEqual(consoleErrors, []);
   });

@@ -4,8 +4,8 @@
 #   tests/dashboard/run.sh [QUOTAGUARD_BIN] [FAKE_PROVIDER_BIN] [OUT_DIR]
 # defaults: build/cli/quotaguard, build/tests/fakes/qg-fake-provider, build/tests/dashboard.
 # Starts qg-fake-provider (one key always answers 429), writes a config with three accounts
-# and an admin token, starts `quotaguard serve` on 127.0.0.1:0, sends traffic through the
-# proxy, installs playwright-core into tests/dashboard/node_modules if missing (it drives
+# and an admin token, starts `quotaguard serve` on 127.0.0.1:0 (and a second one without an
+# admin token), sends traffic through the proxy, installs playwright-core into tests/dashboard/node_modules if missing (it drives
 # Debian's /usr/bin/chromium; no browser is downloaded), runs dashboard_test.mjs, then checks
 # the daemon log for leaked secrets. Screenshots: OUT_DIR/dashboard.png and
 # OUT_DIR/dashboard-phone.png. Exit 0 = pass. Stops only the processes it started.
@@ -82,10 +82,14 @@ YAML
 pids+=($!)
 qg_port="$(wait_port "$work/daemon.log")"
 base="http://127.0.0.1:$qg_port"
-for _ in $(seq 1 200); do
-  curl -fsS "$base/ready" >/dev/null 2>&1 && break
-  sleep 0.05
-done
+wait_ready "$qg_port"
+
+# A second daemon without an admin token (loopback only): the page opens without asking.
+sed -e '/admin_token:/d' -e "s|$work/quotaguard.db|$work/open.db|" "$work/config.yaml" >"$work/open.yaml"
+(cd "$work" && exec "$qg" serve --config "$work/open.yaml" 2>"$work/open.log") &
+pids+=($!)
+open_port="$(wait_port "$work/open.log")"
+wait_ready "$open_port"
 
 # Traffic: gpt-4o-mini (routed to openai-spare, the most headroom), 26 gpt-4o (only
 # openai-main serves it: 26 of its 40 requests a day, past the warning mark -> an alert), and
@@ -102,7 +106,7 @@ for i in 1 2; do codes+="$(chat gpt-4.1 "$i") "; done
 echo "run.sh: traffic status codes: $codes"
 
 status=0
-QG_URL="$base" QG_ADMIN_TOKEN="$admin_token" QG_CHROMIUM="$chromium" QG_OUT_DIR="$out" \
+QG_URL="$base" QG_OPEN_URL="http://127.0.0.1:$open_port" QG_ADMIN_TOKEN="$admin_token" QG_CHROMIUM="$chromium" QG_OUT_DIR="$out" \
   QG_SECRETS="$client_key,sk-dash-secret-main,sk-dash-secret-spare,sk-dash-exhausted" \
   node "$here/dashboard_test.mjs" || status=$?
 

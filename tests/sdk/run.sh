@@ -64,10 +64,7 @@ YAML
 (cd "$work" && exec "$qg" serve --config "$work/config.yaml" 2>"$work/daemon.log") &
 pids+=($!)
 qg_port="$(wait_port "$work/daemon.log")"
-for _ in $(seq 1 200); do
-  curl -fsS "http://127.0.0.1:$qg_port/ready" >/dev/null 2>&1 && break
-  sleep 0.05
-done
+wait_ready "$qg_port"
 
 status=0
 QG_BASE_URL="http://127.0.0.1:$qg_port/v1" QG_API_KEY="$client_key" QG_EXHAUSTED_MODEL="exhausted-model" \
