@@ -128,7 +128,10 @@ TEST_CASE("the page loads nothing from elsewhere and renders no HTML from data")
   CHECK(!contains(html, "<script>"));       // no inline script (CSP forbids it anyway)
   CHECK(!contains(html, " style="));        // no inline style
   CHECK(!std::regex_search(std::string(html), std::regex(R"(\son[a-z]+\s*=)")));  // no onclick=...
-  const auto js = find_dashboard_asset("dashboard.js")->body;
+  std::string js;  // every script of the page
+  for (const auto& a : dashboard_assets())
+    if (a.content_type.rfind("text/javascript", 0) == 0) js += a.body;
+  CHECK(contains(js, "export function renderAccounts"));  // the modules are all there
   CHECK(!contains(js, "innerHTML"));
   CHECK(!contains(js, "outerHTML"));
   CHECK(!contains(js, "insertAdjacentHTML"));
