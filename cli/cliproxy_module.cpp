@@ -8,8 +8,9 @@
 //   - when cliproxy.management_key is set, polls the management API every
 //     cliproxy.poll_interval (adaptive, with jitter) and records cooldowns and quotas
 //     (QuotaObserved{poll}). A 401 or 404 stops polling with one alert; nothing retries it.
-#include "actors/account/account_state.hpp"
+#include "quota/account_state.hpp"
 #include "actors/control/core.hpp"
+#include "actors/control/core_operations.hpp"
 #include "cli/daemon_modules.hpp"
 #include "cliproxy/auth_dir_watcher.hpp"
 #include "cliproxy/collector_cycle.hpp"
@@ -58,7 +59,7 @@ OpResult scan(Core& core, const std::string& dir, const std::string& why) {
   for (const auto& r : outcome.results)
     if (r.status == cliproxy::DiscoveryStatus::skipped) spdlog::debug("cliproxy: skipped {}: {}", r.file, r.reason);
   for (const auto& e : errors) spdlog::error("cliproxy discovery: {}", e);
-  nlohmann::json body = {{"auth_dir", dir}, {"files", nlohmann::json::parse(cliproxy::results_to_json(outcome.results))},
+  nlohmann::json body = {{"auth_dir", dir}, {"files", cliproxy::results_json(outcome.results)},
                          {"removed", outcome.removed}, {"errors", errors}};
   return errors.empty() ? OpResult::success(body) : OpResult{503, body, errors.front(), "unavailable"};
 }
@@ -82,12 +83,12 @@ void poll(caf::stateful_actor<CliproxyState>* self) {
   ComponentHealth h{true, !r.stop, r.alert, r.stop ? 0 : core.now()};
   if (r.stop) {
     spdlog::error("cliproxy collector stopped: {}", r.alert);
-    core.set_health("collector", h);
+    core.health_board().set("collector", h);
     st.polling = false;
     return;
   }
   if (!r.alert.empty()) spdlog::warn("cliproxy collector: {}", r.alert);
-  core.set_health("collector", h);
+  core.health_board().set("collector", h);
   const TimeMs delay = r.retry_in_ms > 0 ? r.retry_in_ms
                                          : cliproxy::next_poll_delay({base, 0, r.max_used_percent,
                                                                       std::uniform_real_distribution<double>(0, 1)(st.rng)});
@@ -102,7 +103,7 @@ caf::behavior cliproxy_actor(caf::stateful_actor<CliproxyState>* self, std::shar
   if (!cfg.cliproxy.management_key.empty()) {
     self->state.management = std::make_unique<cliproxy::ManagementClient>(cfg.cliproxy.base_url, cfg.cliproxy.management_key);
     self->state.polling = true;
-    self->state.core->set_health("collector", {true, true, "starting", 0});
+    self->state.core->health_board().set("collector", {true, true, "starting", 0});
     self->send(self, poll_atom::value);
   }
   self->delayed_send(self, cfg.cliproxy.rescan_interval, rescan_atom::value);
@@ -129,14 +130,15 @@ class CliproxyModule : public DaemonModule {
     actor_ = ctx.system.spawn<caf::detached>(cliproxy_actor, core, dir);
     caf::actor handle = actor_;
     caf::actor_system* sys = &ctx.system;
-    core->set_importer([sys, handle](const std::string& path, const Actor& by) {
+    auto ops = std::static_pointer_cast<CoreOperations>(core->operations_ptr());
+    ops->set_importer([sys, handle](const std::string& path, const Actor& by) {
       OpResult out = OpResult::failure(503, "unavailable", "discovery did not answer");
       caf::scoped_actor self{*sys};
       self->request(handle, caf::infinite, scan_atom::value, path, "import by " + by)
           .receive([&](OpResult& r) { out = std::move(r); }, [](caf::error&) {});
       return out;
     });
-    OpResult first = core->run_import("", "start-up");  // synchronous: accounts exist before /ready
+    OpResult first = ops->import_accounts("", "start-up");  // synchronous: accounts exist before /ready
     if (!first.ok()) spdlog::warn("cliproxy discovery at start-up: {}", first.error);
     watcher_ = std::make_unique<cliproxy::AuthDirWatcher>(dir, [handle] {
       caf::anon_send(handle, scan_atom::value, std::string(), std::string("file change"));

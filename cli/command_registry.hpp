@@ -12,8 +12,7 @@
 //   QG_REGISTER_COMMAND(add_replay_command);
 //
 // main() calls every registered adder (INTERFACE §1 commands first, in that order; an adder
-// named add_<cmd>_command counts as providing <cmd>) and gives each §1 command nobody
-// registered a stub that says "not available yet" and exits 2. Exit codes: return normally
+// named add_<cmd>_command counts as providing <cmd>). Exit codes: return normally
 // = 0; qg::cli::exit_with(1) for a failed check, exit_with(2) for usage/config errors.
 #pragma once
 

@@ -15,6 +15,7 @@
 #include "http/http_server.hpp"
 #include "http/metrics_routes.hpp"
 #include "http/proxy_routes.hpp"
+#include "telegram/bot_settings.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -48,6 +49,19 @@ class CoreModule : public DaemonModule {
         return std::nullopt;
       }
       return loaded.config;
+    });
+    ops->set_token_store([db_path = ctx.config.storage.db_path](const std::string& token,
+                                                                const std::string& config_token) {
+      if (!telegram::looks_like_bot_token(token))
+        return OpResult::failure(400, "invalid_request",
+                                 "token: does not look like a Telegram bot token (<digits>:<35 characters>)");
+      try {
+        telegram::SqliteBotStore store(db_path);
+        telegram::store_bot_token(store, token, config_token);
+      } catch (const std::exception& e) {
+        return OpResult::failure(503, "unavailable", std::string("could not store the token: ") + e.what());
+      }
+      return OpResult::success(nlohmann::json::object());
     });
     auto proxy = std::static_pointer_cast<CoreProxyBackend>(core_->proxy_ptr());
     ops->on_reload([proxy](const Config& c) { proxy->refresh(c); });

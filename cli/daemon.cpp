@@ -5,7 +5,7 @@
 #include "config/logging.hpp"
 #include "http/http_server.hpp"
 #include "http/shutdown_flag.hpp"
-#include "persistence/journal_health.hpp"
+#include "messages/journal_health.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>

@@ -1,18 +1,13 @@
 // cli/daemon_modules.hpp — how a subsystem plugs into `quotaguard serve` without editing
 // cli/daemon.cpp.
 //
-//   class JournalModule : public qg::DaemonModule {
-//     std::string start(qg::DaemonContext& ctx) override {   // may block (e.g. replay)
-//       auto journal = ...spawn in ctx.system...;
-//       ctx.services.put(std::make_shared<JournalHandle>(journal));  // for later modules
-//       return "";                                            // or a one-line error
-//     }
-//     void stop(qg::DaemonContext& ctx) override { ...send exit to the actors... }
-//   };
-//   QG_REGISTER_DAEMON_MODULE(10, JournalModule);
+//   A module is a DaemonModule subclass registered with QG_REGISTER_DAEMON_MODULE(order, Type)
+//   (cli/core_module.cpp and cli/telegram_module.cpp are the real ones). start() may block
+//   (e.g. recovery), shares objects with later modules through ctx.services, and answers ""
+//   or a one-line error; stop() terminates what start() spawned.
 //
-// Start order is ascending `order` (suggested: journal 10, accounts 20, router 30,
-// cliproxy 40, http routes 50, telegram 60); stop runs in reverse after the HTTP listener
+// Start order is ascending `order` (core 10, cliproxy 40, http routes 50, telegram 60);
+// stop runs in reverse after the HTTP listener
 // has stopped accepting. Routes must be added in start() (ctx.http.with_server): the
 // listener already runs, but until every module has started it answers only /health (200)
 // and /ready (503), everything else 503 "starting"; then the routes open (adding routes

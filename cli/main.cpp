@@ -13,45 +13,18 @@
 
 namespace {
 
-struct KnownCommand {
-  const char* name;
-  const char* description;
-};
-
 // INTERFACE §1, in the order --help lists them; `route` (dry-run routing) is an extension.
-constexpr KnownCommand kKnownCommands[] = {
-    {"serve", "run the daemon (foreground; logs to stderr)"},
-    {"setup", "discover CLIProxyAPI accounts from AUTH_DIR and record them"},
-    {"quotas", "quota table per account and window from the running daemon"},
-    {"check", "check config, database, auth dir, upstreams and Telegram; exit 1 on a failure"},
-    {"replay", "audit the event log: print events and the state they rebuild"},
-    {"settoken", "store the Telegram bot token in the database"},
-    {"version", "print the version and the versions of linked libraries"},
-    {"route", "show which account a request would be routed to"},
-};
-
-bool has_command(CLI::App& root, const std::string& name) {
-  return !root.get_subcommands([&](CLI::App* sub) { return sub->get_name() == name; }).empty();
-}
-
-void add_stub(CLI::App& root, const KnownCommand& known) {
-  auto* cmd =
-      root.add_subcommand(known.name, std::string(known.description) + " [not available yet]");
-  cmd->allow_extras();
-  std::string name = known.name;
-  cmd->callback([name] {
-    std::fprintf(stderr, "quotaguard %s: not available yet\n", name.c_str());
-    qg::cli::exit_with(2);
-  });
-}
+// Commands not in this list follow in the order of their adder's name.
+constexpr const char* kCommandOrder[] = {"serve", "setup", "quotas", "check", "replay",
+                                         "settoken", "version", "route"};
 
 void build_commands(CLI::App& root) {
   auto adders = qg::cli::registered_commands();
   std::sort(adders.begin(), adders.end(),
             [](const auto& a, const auto& b) { return a.adder_name < b.adder_name; });
   std::vector<bool> used(adders.size(), false);
-  for (const auto& known : kKnownCommands) {
-    std::string conventional = std::string("add_") + known.name + "_command";
+  for (const char* name : kCommandOrder) {
+    std::string conventional = std::string("add_") + name + "_command";
     for (std::size_t i = 0; i < adders.size(); ++i)
       if (!used[i] && adders[i].adder_name == conventional) {
         adders[i].add(root);
@@ -60,8 +33,6 @@ void build_commands(CLI::App& root) {
   }
   for (std::size_t i = 0; i < adders.size(); ++i)
     if (!used[i]) adders[i].add(root);
-  for (const auto& known : kKnownCommands)
-    if (!has_command(root, known.name)) add_stub(root, known);
 }
 
 }  // namespace

@@ -10,8 +10,8 @@
 // --json prints {"source", "accounts":[INTERFACE §4 account objects]} (offline also "seq").
 // Exit: 0 shown; 1 the daemon answered with an error (e.g. 401: wrong token); 2 usage,
 // config or storage error.
-#include "actors/control/config_sync.hpp"
-#include "actors/system_state.hpp"
+#include "quota/config_sync.hpp"
+#include "quota/system_state.hpp"
 #include "cli/command_registry.hpp"
 #include "cli/config_options.hpp"
 #include "config/listen_address.hpp"

@@ -10,10 +10,10 @@
 //      daemon does at start-up) and decide offline. The output says which source it used.
 // Exit: 0 an account was chosen; 1 none qualifies (or the daemon refused the request);
 // 2 usage/config/storage error.
-#include "actors/control/config_sync.hpp"
+#include "quota/config_sync.hpp"
 #include "actors/router/route_decision.hpp"
 #include "actors/router/route_explain.hpp"
-#include "actors/system_state.hpp"
+#include "quota/system_state.hpp"
 #include "cli/command_registry.hpp"
 #include "cli/config_options.hpp"
 #include "config/listen_address.hpp"

@@ -3,7 +3,7 @@
 // keeps it out of shell history and `ps`. A running daemon picks it up without a restart (the
 // bot re-reads the stored token on every poll, at most ~30 s later). The token is never
 // printed; a malformed one is a usage error (exit 2) naming only the expected shape.
-#include "actors/telegram/bot_settings.hpp"
+#include "telegram/bot_settings.hpp"
 #include "cli/command_registry.hpp"
 #include "cli/config_options.hpp"
 #include "config/redaction.hpp"

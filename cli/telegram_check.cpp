@@ -2,7 +2,7 @@
 // daemon would use (environment, stored by settoken, or config) is accepted by getMe at
 // telegram.api_base. Skipped when Telegram is off and no token is set. Read-only: the
 // database is opened read-only, and only getMe is called. The token never reaches the output.
-#include "actors/telegram/bot_settings.hpp"
+#include "telegram/bot_settings.hpp"
 #include "cli/checks.hpp"
 #include "http/telegram_client.hpp"
 #include "persistence/database.hpp"

@@ -2,12 +2,13 @@
 //
 // Always mounts POST /api/v1/telegram/update (an existing bot forwarding /qg_* messages needs
 // no telegram.enabled: it owns the token). With telegram.enabled it also starts the bot —
-// long polling, or with telegram.webhook_url webhook mode and POST /telegram/webhook — (actors/telegram/telegram_bot.hpp) over the core's Operations, with its own settings-
-// table connection; Operations::set_telegram_token reaches it through Core::on_telegram_token,
+// long polling, or with telegram.webhook_url webhook mode and POST /telegram/webhook — (telegram/telegram_bot.hpp) over the core's Operations, with its own settings-
+// table connection; Operations::set_telegram_token reaches it through CoreOperations::on_token_stored,
 // and its health feeds GET /api/v1/status ("telegram").
 #include "actors/control/core.hpp"
-#include "actors/telegram/bot_settings.hpp"
-#include "actors/telegram/telegram_bot.hpp"
+#include "actors/control/core_operations.hpp"
+#include "telegram/bot_settings.hpp"
+#include "telegram/telegram_bot.hpp"
 #include "cli/daemon_modules.hpp"
 #include "http/http_server.hpp"
 #include "http/telegram_client.hpp"
@@ -49,7 +50,7 @@ class TelegramModule : public DaemonModule {
       bot_ = std::make_shared<telegram::TelegramBot>(options, ops, *store_,
                                                      telegram::telegram_client_factory(t.api_base), system_clock_ms);
       std::weak_ptr<telegram::TelegramBot> weak = bot_;
-      core->on_telegram_token([weak](const std::string&) {
+      std::static_pointer_cast<CoreOperations>(core->operations_ptr())->on_token_stored([weak](const std::string&) {
         if (auto bot = weak.lock()) bot->token_changed();
       });
       std::weak_ptr<Core> weak_core = core;
@@ -63,7 +64,7 @@ class TelegramModule : public DaemonModule {
                                         " (token from " + h.token_source + ")"
                                   : h.error;
         if (health.healthy) health.last_ok = system_clock_ms();
-        c->set_health("telegram", health);
+        c->health_board().set("telegram", health);
       });
       if (t.admins.empty())
         spdlog::warn("telegram: telegram.admins is empty; the bot will refuse every command");

@@ -4,6 +4,7 @@
 // upstream is reachable; 401/403 means the key is rejected. One line for all accounts: the
 // failures by account id, or how many answered.
 #include "cli/checks.hpp"
+#include "http/base_url.hpp"
 
 #include <httplib.h>
 
@@ -11,23 +12,10 @@ namespace {
 
 using qg::cli::CheckResult;
 
-struct SplitUrl {
-  std::string origin;  // scheme://host[:port]
-  std::string path;    // "" or "/v1"
-};
-
-SplitUrl split_url(const std::string& url) {
-  const auto scheme = url.find("://");
-  const auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  if (slash == std::string::npos) return {url, ""};
-  std::string path = url.substr(slash);
-  while (!path.empty() && path.back() == '/') path.pop_back();
-  return {url.substr(0, slash), path};
-}
-
 // "" when the upstream answered acceptably, else why not.
 std::string probe(const qg::AccountConfig& a) {
-  const SplitUrl u = split_url(a.base_url);
+  const qg::BaseUrl u = qg::split_base_url(a.base_url);
+  if (!u.ok()) return "invalid base_url";
   httplib::Client client(u.origin);
   if (!client.is_valid()) return "invalid base_url";
   client.set_connection_timeout(3, 0);

@@ -5,7 +5,6 @@
 #include "cliproxy/time_parse.hpp"
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
@@ -230,20 +229,6 @@ std::string sanitize_id_part(std::string_view s) {
   while (!out.empty() && out.back() == '-') out.pop_back();
   if (out.size() > 96) out.resize(96);
   return out;
-}
-
-std::string sha256_hex(std::string_view data, std::size_t hex_chars) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* digits = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex.push_back(digits[md[i] >> 4]);
-    hex.push_back(digits[md[i] & 15]);
-  }
-  if (hex_chars < hex.size()) hex.resize(hex_chars);
-  return hex;
 }
 
 AuthFileInfo parse_auth_file(std::string_view file_name, std::string_view bytes) {

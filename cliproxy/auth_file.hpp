@@ -19,6 +19,7 @@
 // Pure: no I/O, no clock.
 #pragma once
 
+#include "messages/digest.hpp"
 #include "messages/event.hpp"
 
 #include <string>
@@ -53,8 +54,7 @@ AuthFileInfo parse_auth_file(std::string_view file_name, std::string_view bytes)
 // cap at 96 characters. Used for every id part.
 std::string sanitize_id_part(std::string_view s);
 
-// First `hex_chars` lower-case hex digits of sha256(data) (OpenSSL EVP).
-std::string sha256_hex(std::string_view data, std::size_t hex_chars = 64);
+using qg::sha256_hex;  // messages/digest.hpp
 
 // Does this JSON key name a secret (token, secret, cookie, api key, private key, password,
 // service account)? Used to build fingerprints and by tests that grep output for secrets.

@@ -10,14 +10,6 @@
 namespace qg::cliproxy {
 namespace {
 
-Event make_event(const std::string& account, TimeMs now, EventPayload p) {
-  Event e;
-  e.ts = now;
-  e.account = account;
-  e.payload = std::move(p);
-  return e;
-}
-
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -114,10 +106,10 @@ ListingPlan plan_from_listing(const std::vector<ManagedAuthFile>& entries,
       c.until = match->next_retry_after;
       c.reason = "upstream_cooldown";
       c.detail = "CLIProxyAPI cools " + match->file_name() + " until " + format_time_utc(match->next_retry_after);
-      plan.events.push_back(make_event(id, now, c));
+      plan.events.push_back(Event{0, now, id, c});
     } else if (!cooling && known != cooldowns.end() && known->second.reason == "upstream_cooldown" &&
                known->second.until > now) {
-      plan.events.push_back(make_event(id, now, CooldownEnded{"probe_ok"}));
+      plan.events.push_back(Event{0, now, id, CooldownEnded{"probe_ok"}});
     }
 
     QuotaKind kind = quota_kind_for_type(spec.type);
@@ -151,11 +143,11 @@ PollDecision decide_on_poll(const PollTarget& target, const ManagedAuthFile& ent
   QuotaObserved obs;
   obs.source = QuotaSource::poll;
   obs.windows = q.windows;
-  d.events.push_back(make_event(target.account_id, now, obs));
+  d.events.push_back(Event{0, now, target.account_id, obs});
   bool cpa_cooling = entry.unavailable && entry.next_retry_after > now;
   if (cpa_cooling && q.max_used_percent() < 100.0 && version.at_least(7)) {
     d.reset_quota = true;
-    d.after_reset.push_back(make_event(target.account_id, now, CooldownEnded{"probe_ok"}));
+    d.after_reset.push_back(Event{0, now, target.account_id, CooldownEnded{"probe_ok"}});
   }
   return d;
 }

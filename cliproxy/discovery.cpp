@@ -41,14 +41,6 @@ std::string non_auth_reason(const DirEntry& e) {
   return "not a .json file";
 }
 
-Event make_event(const std::string& id, TimeMs now, EventPayload payload) {
-  Event e;
-  e.ts = now;
-  e.account = id;
-  e.payload = std::move(payload);
-  return e;
-}
-
 }  // namespace
 
 const char* to_string(DiscoveryStatus s) {
@@ -115,10 +107,10 @@ DiscoveryOutcome reconcile(std::vector<DirEntry> entries,
       auto it = known.find(account.id);
       if (it == known.end()) {
         r.status = DiscoveryStatus::added;
-        out.events.push_back(make_event(account.id, now, AccountRegistered{account.spec}));
+        out.events.push_back(Event{0, now, account.id, AccountRegistered{account.spec}});
       } else if (!(it->second == account.spec)) {
         r.status = DiscoveryStatus::updated;
-        out.events.push_back(make_event(account.id, now, AccountUpdated{account.spec}));
+        out.events.push_back(Event{0, now, account.id, AccountUpdated{account.spec}});
       } else {
         r.status = DiscoveryStatus::unchanged;
       }
@@ -135,7 +127,7 @@ DiscoveryOutcome reconcile(std::vector<DirEntry> entries,
     if (spec.origin != "cliproxy" || out.accounts.count(id)) continue;
     if (protected_files.count(spec.file)) continue;  // unreadable this time: keep, retry later
     out.removed.push_back(id);
-    out.events.push_back(make_event(id, now, AccountRemoved{"auth file " + spec.file + " removed"}));
+    out.events.push_back(Event{0, now, id, AccountRemoved{"auth file " + spec.file + " removed"}});
   }
   return out;
 }
@@ -194,13 +186,15 @@ DiscoveryOutcome scan_auth_dir(const std::filesystem::path& dir,
   return out;
 }
 
-std::string results_to_json(const std::vector<DiscoveryResult>& results) {
+nlohmann::json results_json(const std::vector<DiscoveryResult>& results) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& r : results) {
     arr.push_back({{"id", r.id}, {"provider", r.provider}, {"type", r.type}, {"email", r.email},
                    {"file", r.file}, {"status", to_string(r.status)}, {"reason", r.reason}});
   }
-  return arr.dump();
+  return arr;
 }
+
+std::string results_to_json(const std::vector<DiscoveryResult>& results) { return results_json(results).dump(); }
 
 }  // namespace qg::cliproxy

@@ -16,6 +16,8 @@
 
 #include "messages/event.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <map>
 #include <string>
@@ -75,5 +77,6 @@ DiscoveryOutcome scan_auth_dir(const std::filesystem::path& dir,
 
 // `setup --json` shape: [{"id","provider","type","email","file","status","reason"}, ...]
 std::string results_to_json(const std::vector<DiscoveryResult>& results);
+nlohmann::json results_json(const std::vector<DiscoveryResult>& results);  // the same, unserialised
 
 }  // namespace qg::cliproxy

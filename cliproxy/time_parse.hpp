@@ -5,6 +5,7 @@
 // number above 1e12 is milliseconds, as in CLIProxyAPI's Auth.ExpirationTime). Pure functions.
 #pragma once
 
+#include "messages/civil_time.hpp"  // unix_number_to_ms
 #include "messages/event.hpp"
 
 #include <optional>
@@ -16,9 +17,6 @@ namespace qg::cliproxy {
 // A textual time: RFC 3339 / RFC 3339 Nano / "YYYY-MM-DD HH:MM[:SS]" (UTC) or a decimal number
 // (unix seconds, or ms when > 1e12). nullopt when it is none of those.
 std::optional<TimeMs> parse_time_text(std::string_view text);
-
-// A numeric unix time: seconds, or milliseconds when above 1e12. nullopt for <= 0.
-std::optional<TimeMs> unix_number_to_ms(double value);
 
 // Format as RFC 3339 UTC with milliseconds ("2026-04-10T09:12:00.000Z").
 std::string format_time_utc(TimeMs t);

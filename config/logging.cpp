@@ -1,6 +1,7 @@
 // config/logging.cpp — see logging.hpp.
 #include "config/logging.hpp"
 
+#include "messages/civil_time.hpp"
 #include "messages/json_fields.hpp"
 
 #include <spdlog/details/log_msg.h>
@@ -30,18 +31,9 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    auto since_epoch = msg.time.time_since_epoch();
-    auto secs = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - secs).count();
-    std::time_t t = secs.count();
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char ts[64];
-    std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(ms));
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch());
     std::string line = "{\"ts\":\"";
-    line += ts;
+    line += format_utc_ms(ms.count());
     line += "\",\"level\":";
     auto level = spdlog::level::to_string_view(msg.level);
     json_fields::append_json_string(line, std::string_view(level.data(), level.size()));

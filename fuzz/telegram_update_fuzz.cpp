@@ -1,6 +1,6 @@
 // fuzz/telegram_update_fuzz.cpp — libFuzzer target: Telegram Update JSON
-// (actors/telegram/telegram_update parse_update_text).
-#include "actors/telegram/telegram_update.hpp"
+// (telegram/telegram_update parse_update_text).
+#include "telegram/telegram_update.hpp"
 #include "fuzz/fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -6,7 +6,7 @@
 // else 401. Errors are OpenAI-shaped. docs/ADMIN_API.md documents each route.
 #pragma once
 
-#include "actors/control/operations.hpp"
+#include "messages/operations.hpp"
 
 #include <string>
 

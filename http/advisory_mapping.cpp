@@ -1,5 +1,6 @@
 // http/advisory_mapping.cpp — see advisory_mapping.hpp.
 #include "http/advisory_mapping.hpp"
+#include "messages/window_label.hpp"
 #include "messages/ascii_text.hpp"
 
 #include "config/duration.hpp"
@@ -141,11 +142,6 @@ std::string dimension_type(Metric metric, std::int64_t window_s) {
   return "WINDOW";
 }
 
-std::string window_text(std::int64_t window_s) {
-  if (window_s <= 0) return "unknown";
-  return format_duration(std::chrono::seconds(window_s));
-}
-
 Usage percent_to_usage(const nlohmann::json& account, double percent, const std::string& field) {
   check_percent(percent, field);
   Usage u;
@@ -185,7 +181,7 @@ nlohmann::json quota_info(const nlohmann::json& account, TimeMs now) {
   for (const auto& w : windows_of(account)) {
     if (w.limit <= 0) continue;
     const double limit = static_cast<double>(w.limit);
-    nlohmann::json d = {{"name", std::string(to_string(w.metric)) + " " + window_text(w.window_s)},
+    nlohmann::json d = {{"name", std::string(to_string(w.metric)) + " " + window_label(w.window_s)},
                         {"type", dimension_type(w.metric, w.window_s)},
                         {"limit", w.limit},
                         {"used", w.used},

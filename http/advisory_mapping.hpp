@@ -36,9 +36,6 @@ std::vector<WindowView> windows_of(const nlohmann::json& account);
 
 // "RPM", "TPM", "RPD", "TPD" or "WINDOW".
 std::string dimension_type(Metric metric, std::int64_t window_s);
-// "5h", "1m", "90s"; "unknown" for 0.
-std::string window_text(std::int64_t window_s);
-
 // p% of every known-limit window of `account` (p in [0, 100], else BadField naming `field`).
 Usage percent_to_usage(const nlohmann::json& account, double percent, const std::string& field);
 // The largest share of a known limit `u` takes, in percent (0 with no known limit).

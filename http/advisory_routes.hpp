@@ -10,7 +10,7 @@
 // Auth: the admin token, as `Authorization: Bearer` or (as the Go clients send it) `X-API-Key`.
 #pragma once
 
-#include "actors/control/operations.hpp"
+#include "messages/operations.hpp"
 
 #include <functional>
 #include <string>

@@ -7,7 +7,7 @@
 // only forward-declared here; the routes' .cpp files include it.
 #pragma once
 
-#include "actors/control/operations.hpp"
+#include "messages/operations.hpp"
 
 #include <nlohmann/json.hpp>
 

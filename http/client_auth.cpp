@@ -1,7 +1,7 @@
 // http/client_auth.cpp — see client_auth.hpp.
 #include "http/client_auth.hpp"
+#include "messages/digest.hpp"
 
-#include <openssl/sha.h>
 
 namespace qg {
 
@@ -13,15 +13,7 @@ bool constant_time_equals(std::string_view a, std::string_view b) {
 }
 
 std::string key_fingerprint(std::string_view key) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), md);
-  static const char hex[] = "0123456789abcdef";
-  std::string out = "k-";
-  for (int i = 0; i < 6; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
+  return "k-" + sha256_hex(key, 12);
 }
 
 ClientAuth::ClientAuth(std::vector<std::string> keys) : keys_(std::move(keys)) {

@@ -1,4 +1,5 @@
-// http/http_server.hpp — the daemon's HTTP listener: an httplib::Server tuned per TOOLCHAIN.md.
+// http/http_server.hpp — the daemon's HTTP listener: an httplib::Server tuned as docs/ARCHITECTURE.md
+// ("Toolchain facts") says.
 //
 // Owns the httplib::Server behind a pimpl so httplib stays out of this header: TCP_NODELAY on,
 // keep-alive kept for many requests, a worker pool of `threads` (one thread per connection,

@@ -1,5 +1,6 @@
 // http/metrics_routes.cpp — see metrics_routes.hpp.
 #include "http/metrics_routes.hpp"
+#include "messages/window_label.hpp"
 
 #include "http/advisory_mapping.hpp"
 #include "metrics/quotaguard_metrics.hpp"
@@ -23,7 +24,7 @@ void refresh_state_metrics(const nlohmann::json& accounts, const nlohmann::json&
     for (const auto& w : windows_of(a)) {
       if (w.limit <= 0) continue;
       const double ratio = static_cast<double>(w.used + w.reserved) / static_cast<double>(w.limit);
-      auto [it, fresh] = ratios.emplace(LabelValues{id, to_string(w.metric), window_text(w.window_s)}, ratio);
+      auto [it, fresh] = ratios.emplace(LabelValues{id, to_string(w.metric), window_label(w.window_s)}, ratio);
       if (!fresh) it->second = std::max(it->second, ratio);
     }
   }

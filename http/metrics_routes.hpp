@@ -6,7 +6,7 @@
 // metrics, windows, states and statuses: never a credential.
 #pragma once
 
-#include "actors/control/operations.hpp"
+#include "messages/operations.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -3,15 +3,15 @@
 #include "http/shutdown_flag.hpp"
 #include "messages/wall_clock.hpp"
 
-#include "actors/account/account_state.hpp"
 #include "http/client_auth.hpp"
 #include "http/openai_errors.hpp"
-#include "http/proxy_backend.hpp"
+#include "messages/proxy_backend.hpp"
 #include "http/proxy_stream.hpp"
 #include "http/request_parser.hpp"
 #include "http/sse_relay.hpp"
 #include "http/upstream_call.hpp"
 #include "metrics/quotaguard_metrics.hpp"
+#include "messages/token_estimate.hpp"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -26,7 +26,6 @@ struct Service {
   std::shared_ptr<ProxyBackend> backend;
   ProxyOptions options;
   ClientAuth auth;
-  std::shared_ptr<ProxyStats> stats = std::make_shared<ProxyStats>();
   UpstreamTimeouts timeouts;
 };
 
@@ -66,7 +65,6 @@ struct AttemptLog {
 // No (further) account can serve: the router's refusal, or the upstream failures seen.
 void respond_unserved(httplib::Response& res, Service& svc, const AttemptLog& log, const RouteGrant* refusal,
                       const std::string& model) {
-  svc.stats->errors++;
   if (log.failures == 0 && refusal) {
     send_error(res, refusal->http_status, refusal->error_message.empty() ? "No account can serve this request." : refusal->error_message,
                refusal->error_code.empty() ? "quota_exhausted" : refusal->error_code, {}, refusal->retry_after_s);
@@ -134,8 +132,7 @@ void relay_plain_success(httplib::Response& res, Service& svc, const RouteGrant&
                          UpstreamOutcome& outcome, const Usage& estimate) {
   ChunkInfo info = inspect_completion_json(reply.body);
   bool estimated = !info.usage.has_value();
-  Usage usage = estimated ? Usage{1, estimate.input_tokens, (info.content_bytes + 3) / 4} : *info.usage;
-  if (estimated) svc.stats->estimated_commits++;
+  Usage usage = estimated ? Usage{1, estimate.input_tokens, tokens_from_bytes(info.content_bytes)} : *info.usage;
   svc.backend->commit(g.account_id, g.reservation_id, usage, estimated);
   svc.backend->report_outcome(g.account_id, outcome);
   res.status = reply.status;
@@ -147,19 +144,15 @@ void relay_plain_success(httplib::Response& res, Service& svc, const RouteGrant&
 void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& req, httplib::Response& res) {
   auto key_id = svc.auth.check(req.get_header_value("Authorization"));
   if (!key_id) {
-    svc.stats->errors++;
-    return send_error(res, 401, "Incorrect API key provided.", "invalid_api_key");
+      return send_error(res, 401, "Incorrect API key provided.", "invalid_api_key");
   }
-  svc.stats->requests++;
   if (req.body.size() > svc.options.max_body_bytes) {
-    svc.stats->errors++;
-    return send_error(res, 413, "Request body exceeds " + std::to_string(svc.options.max_body_bytes) + " bytes.",
+      return send_error(res, 413, "Request body exceeds " + std::to_string(svc.options.max_body_bytes) + " bytes.",
                       "request_too_large");
   }
   auto parsed = parse_request(endpoint, req.body);
   if (!parsed.request) {
-    svc.stats->errors++;
-    return send_error(res, 400, parsed.error, "invalid_request_error", parsed.param);
+      return send_error(res, 400, parsed.error, "invalid_request_error", parsed.param);
   }
   const ParsedRequest& pr = *parsed.request;
   RouteAsk ask;
@@ -178,7 +171,6 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
     if (!g.ok) return respond_unserved(res, svc, log, &g, pr.model);
     UpstreamTarget target = make_upstream_target(g.base_url, ask.endpoint, g.provider, g.api_key);
     std::string body = rewrite_request_body(req.body, pr, g.model_upstream, pr.stream);
-    svc.stats->upstream_calls++;
     UpstreamReply reply;
     std::shared_ptr<UpstreamStream> stream;
     if (target.scheme_host_port.empty()) {
@@ -208,7 +200,7 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
       set_quotaguard_headers(res, g);
       StreamAccounting acc{g.account_id, g.reservation_id, ask.estimate, outcome, !pr.include_usage,
                            svc.options.idle_timeout_ms};
-      return start_stream_response(res, svc.backend, svc.stats, std::move(stream), std::move(acc));
+      return start_stream_response(res, svc.backend, std::move(stream), std::move(acc));
     }
     if (stream) stream->cancel();
     svc.backend->release(g.account_id, g.reservation_id, std::string("upstream_") + to_string(outcome.kind));
@@ -221,7 +213,6 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
     }
     log.add(outcome);
     ask.exclude_accounts.push_back(g.account_id);
-    if (attempt < svc.options.max_attempts) svc.stats->failovers++;
   }
   respond_unserved(res, svc, log, nullptr, pr.model);
 }
@@ -243,11 +234,10 @@ void list_models(Service& svc, const httplib::Request& req, httplib::Response& r
 
 }  // namespace
 
-std::shared_ptr<ProxyStats> register_proxy_routes(httplib::Server& server, std::shared_ptr<ProxyBackend> backend,
-                                                  ProxyOptions options) {
+void register_proxy_routes(httplib::Server& server, std::shared_ptr<ProxyBackend> backend, ProxyOptions options) {
   UpstreamTimeouts timeouts{options.connect_timeout_ms, options.first_byte_timeout_ms, options.idle_timeout_ms};
   auto svc = std::make_shared<Service>(
-      Service{std::move(backend), options, ClientAuth(options.api_keys), std::make_shared<ProxyStats>(), timeouts});
+      Service{std::move(backend), options, ClientAuth(options.api_keys), timeouts});
   auto route = [svc](ApiEndpoint e) {
     return [svc, e](const httplib::Request& req, httplib::Response& res) {
       InflightRequest inflight;  // graceful shutdown waits for it (a stream holds its own)
@@ -266,7 +256,6 @@ std::shared_ptr<ProxyStats> register_proxy_routes(httplib::Server& server, std::
   server.Post("/v1/completions", route(ApiEndpoint::completions));
   server.Post("/v1/embeddings", route(ApiEndpoint::embeddings));
   server.Get("/v1/models", [svc](const httplib::Request& req, httplib::Response& res) { list_models(*svc, req, res); });
-  return svc->stats;
 }
 
 }  // namespace qg

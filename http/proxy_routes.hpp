@@ -12,7 +12,6 @@
 // reported to the backend. No httplib in this header.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -37,21 +36,9 @@ struct ProxyOptions {
   std::int64_t default_max_tokens = 1024;  // reservations.default_max_tokens
 };
 
-// Counters for /metrics (quotaguard_proxy_*).
-struct ProxyStats {
-  std::atomic<std::int64_t> requests{0};        // proxied requests received (after auth)
-  std::atomic<std::int64_t> streams{0};         // of which streamed responses started
-  std::atomic<std::int64_t> upstream_calls{0};  // attempts sent upstream
-  std::atomic<std::int64_t> failovers{0};       // attempts that failed over to another account
-  std::atomic<std::int64_t> errors{0};          // requests answered with a QuotaGuard error
-  std::atomic<std::int64_t> estimated_commits{0};  // commits without reported usage
-  std::atomic<std::int64_t> client_cancels{0};  // streams the client abandoned
-};
-
 // `backend` must be thread-safe; it is shared by all handler threads and kept alive by the
 // registered routes.
-std::shared_ptr<ProxyStats> register_proxy_routes(httplib::Server& server,
-                                                  std::shared_ptr<ProxyBackend> backend,
-                                                  ProxyOptions options);
+void register_proxy_routes(httplib::Server& server, std::shared_ptr<ProxyBackend> backend,
+                           ProxyOptions options);
 
 }  // namespace qg

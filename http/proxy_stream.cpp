@@ -4,6 +4,7 @@
 
 #include "http/proxy_routes.hpp"
 #include "http/sse_relay.hpp"
+#include "messages/token_estimate.hpp"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -17,16 +18,14 @@ using Clock = std::chrono::steady_clock;
 
 struct StreamSession {
   std::shared_ptr<ProxyBackend> backend;
-  std::shared_ptr<ProxyStats> stats;
   std::shared_ptr<UpstreamStream> upstream;
   StreamAccounting acc;
   SseRelay relay;
   std::once_flag finished;
   InflightRequest inflight;  // until the session (relay + commit) is over
 
-  StreamSession(std::shared_ptr<ProxyBackend> b, std::shared_ptr<ProxyStats> s,
-                std::shared_ptr<UpstreamStream> u, StreamAccounting a)
-      : backend(std::move(b)), stats(std::move(s)), upstream(std::move(u)), acc(std::move(a)),
+  StreamSession(std::shared_ptr<ProxyBackend> b, std::shared_ptr<UpstreamStream> u, StreamAccounting a)
+      : backend(std::move(b)), upstream(std::move(u)), acc(std::move(a)),
         relay(acc.drop_usage_chunk) {}
 
   // Commit once: reported usage, else an estimate from what was relayed.
@@ -37,12 +36,10 @@ struct StreamSession {
       if (estimated) {
         usage.requests = 1;
         usage.input_tokens = acc.estimate.input_tokens;
-        usage.output_tokens = (relay.content_bytes() + 3) / 4;
-        stats->estimated_commits++;
+        usage.output_tokens = tokens_from_bytes(relay.content_bytes());
       } else {
         usage = *relay.usage();
       }
-      if (kind == OutcomeKind::cancelled) stats->client_cancels++;
       backend->commit(acc.account_id, acc.reservation_id, usage, estimated);
       UpstreamOutcome outcome = acc.opened;
       outcome.kind = kind;
@@ -123,11 +120,8 @@ struct StreamSession {
 }  // namespace
 
 void start_stream_response(httplib::Response& res, std::shared_ptr<ProxyBackend> backend,
-                           std::shared_ptr<ProxyStats> stats, std::shared_ptr<UpstreamStream> upstream,
-                           StreamAccounting accounting) {
-  stats->streams++;
-  auto session = std::make_shared<StreamSession>(std::move(backend), std::move(stats),
-                                                 std::move(upstream), std::move(accounting));
+                           std::shared_ptr<UpstreamStream> upstream, StreamAccounting accounting) {
+  auto session = std::make_shared<StreamSession>(std::move(backend), std::move(upstream), std::move(accounting));
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",

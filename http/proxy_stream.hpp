@@ -9,7 +9,7 @@
 // upstream call.
 #pragma once
 
-#include "http/proxy_backend.hpp"
+#include "messages/proxy_backend.hpp"
 #include "http/upstream_call.hpp"
 
 #include <memory>
@@ -19,8 +19,6 @@ class Response;
 }
 
 namespace qg {
-
-struct ProxyStats;
 
 struct StreamAccounting {
   std::string account_id;
@@ -32,7 +30,6 @@ struct StreamAccounting {
 };
 
 void start_stream_response(httplib::Response& res, std::shared_ptr<ProxyBackend> backend,
-                           std::shared_ptr<ProxyStats> stats, std::shared_ptr<UpstreamStream> upstream,
-                           StreamAccounting accounting);
+                           std::shared_ptr<UpstreamStream> upstream, StreamAccounting accounting);
 
 }  // namespace qg

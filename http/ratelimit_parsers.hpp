@@ -13,6 +13,7 @@
 #pragma once
 
 #include "messages/event.hpp"
+#include "messages/rate_limit_signals.hpp"
 
 #include <optional>
 #include <string>
@@ -25,14 +26,6 @@ namespace qg {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 inline constexpr std::int64_t kPercentScale = 10000;
-
-struct RateLimitSignals {
-  std::vector<ObservedWindow> windows;  // for a QuotaObserved{source: headers} event
-  TimeMs cooldown_until = 0;            // 0 = no hint; else do not use the account before it
-  std::string cooldown_detail;          // human text for CooldownStarted.detail (no secrets)
-  bool quota_exhausted = false;         // the response says this account's quota is used up
-  bool empty() const { return windows.empty() && cooldown_until == 0 && !quota_exhausted; }
-};
 
 // First value of header `name` (case-insensitive), nullopt when absent.
 std::optional<std::string_view> find_header(const HeaderList& headers, std::string_view name);

@@ -192,28 +192,6 @@ RequestParseResult parse_request(ApiEndpoint endpoint, std::string_view body) {
   return result;
 }
 
-std::string json_quote(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      static const char hex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-  return out;
-}
-
 std::string rewrite_request_body(std::string_view body, const ParsedRequest& r,
                                  std::string_view upstream_model, bool add_include_usage) {
   std::vector<BodySplice> splices;

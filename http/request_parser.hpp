@@ -7,6 +7,8 @@
 // structurally (the upstream rejects the rest). Errors are one-line OpenAI-style messages.
 #pragma once
 
+#include "messages/json_text.hpp"  // json_quote, for the callers building bodies
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -50,8 +52,5 @@ RequestParseResult parse_request(ApiEndpoint endpoint, std::string_view body);
 // request has a usage splice, include_usage forced on. Other bytes are untouched.
 std::string rewrite_request_body(std::string_view body, const ParsedRequest& request,
                                  std::string_view upstream_model, bool add_include_usage);
-
-// JSON string literal (with quotes) for `s`.
-std::string json_quote(std::string_view s);
 
 }  // namespace qg

@@ -1,5 +1,6 @@
 // http/telegram_client.cpp — Bot API calls with httplib; envelope decoding; interruptible polls.
 #include "http/telegram_client.hpp"
+#include "http/base_url.hpp"
 
 #include "config/redaction.hpp"
 
@@ -11,34 +12,11 @@ namespace {
 
 using nlohmann::json;
 
-struct ParsedBase {
-  std::string origin;
-  std::string path;
-  std::string error;
-};
-
-ParsedBase parse_base(const std::string& base) {
-  ParsedBase p;
-  const auto scheme_end = base.find("://");
-  if (scheme_end == std::string::npos) {
-    p.error = "telegram.api_base: must start with https:// or http://";
-    return p;
-  }
-  const std::string scheme = base.substr(0, scheme_end);
-  if (scheme != "https" && scheme != "http") {
-    p.error = "telegram.api_base: scheme must be https or http, got \"" + scheme + "\"";
-    return p;
-  }
-  const auto host_start = scheme_end + 3;
-  const auto slash = base.find('/', host_start);
-  p.origin = base.substr(0, slash);
-  if (p.origin.size() <= host_start) {
-    p.error = "telegram.api_base: missing host";
-    return p;
-  }
-  if (slash != std::string::npos) p.path = base.substr(slash);
-  while (!p.path.empty() && p.path.back() == '/') p.path.pop_back();
-  return p;
+// telegram.api_base split once; errors name the key.
+BaseUrl parse_base(const std::string& base) {
+  BaseUrl b = split_base_url(base);
+  if (!b.ok()) b.error = "telegram.api_base: " + b.error;
+  return b;
 }
 
 BotApiResult decode(const httplib::Result& res) {
@@ -75,7 +53,7 @@ std::string TelegramClient::validate_api_base(const std::string& api_base) {
 TelegramClient::TelegramClient(std::string api_base, std::string token, TelegramClientOptions options)
     : options_(options) {
   register_secret(token);
-  const ParsedBase p = parse_base(api_base);
+  const BaseUrl p = parse_base(api_base);
   origin_ = p.error.empty() ? p.origin : "http://invalid.invalid";
   path_prefix_ = p.path + "/bot" + token + "/";
 }

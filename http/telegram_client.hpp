@@ -8,7 +8,7 @@
 // token is registered with the log redaction registry as well.
 #pragma once
 
-#include "actors/telegram/bot_api.hpp"
+#include "telegram/bot_api.hpp"
 
 #include <atomic>
 #include <memory>

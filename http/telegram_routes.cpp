@@ -1,10 +1,10 @@
 // http/telegram_routes.cpp — the forwarded-update route and the webhook route.
 #include "http/telegram_routes.hpp"
 
-#include "actors/telegram/bot_commands.hpp"
-#include "actors/telegram/telegram_bot.hpp"
-#include "actors/telegram/telegram_update.hpp"
-#include "actors/telegram/webhook_reply.hpp"
+#include "telegram/bot_commands.hpp"
+#include "telegram/telegram_bot.hpp"
+#include "telegram/telegram_update.hpp"
+#include "telegram/webhook_reply.hpp"
 #include "http/api_support.hpp"
 
 #include <httplib.h>

@@ -3,7 +3,7 @@
 // An existing bot that already polls Telegram forwards each Update JSON here (admin token,
 // Bearer, constant-time compare via http/api_support). The update runs through the same
 // BotCommands as QuotaGuard's own poller (telegram.admins still applies to the sender), and
-// the answer is the Bot API method call to perform (actors/telegram/webhook_reply.hpp), or {}
+// the answer is the Bot API method call to perform (telegram/webhook_reply.hpp), or {}
 // when the message is not for us. A malformed update gets 400 naming the field and changes
 // nothing. TELEGRAM.md shows a forwarding example.
 //

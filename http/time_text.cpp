@@ -25,8 +25,9 @@ bool read_int(std::string_view s, std::size_t pos, std::size_t len, int& out) {
 }
 
 bool valid_civil(int y, int mo, int d, int h, int mi, int sec) {
-  return y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 &&
-         mi <= 59 && sec >= 0 && sec <= 60;
+  return y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 &&
+         static_cast<unsigned>(d) <= days_in_month(y, static_cast<unsigned>(mo)) && h >= 0 && h <= 23 &&
+         mi >= 0 && mi <= 59 && sec >= 0 && sec <= 60;
 }
 
 TimeMs to_ms(int y, int mo, int d, int h, int mi, int sec) {
@@ -88,35 +89,11 @@ std::optional<std::int64_t> parse_go_duration_ms(std::string_view text) {
 }
 
 std::optional<TimeMs> parse_rfc3339_ms(std::string_view s) {
-  s = trim_space(s);
-  int y, mo, d, h, mi, sec;
-  if (s.size() < 19 || !read_int(s, 0, 4, y) || s[4] != '-' || !read_int(s, 5, 2, mo) ||
-      s[7] != '-' || !read_int(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      !read_int(s, 11, 2, h) || s[13] != ':' || !read_int(s, 14, 2, mi) || s[16] != ':' ||
-      !read_int(s, 17, 2, sec) || !valid_civil(y, mo, d, h, mi, sec))
-    return std::nullopt;
-  std::size_t i = 19;
-  double fraction_ms = 0;
-  if (i < s.size() && s[i] == '.') {
-    std::size_t start = ++i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-    if (i == start) return std::nullopt;
-    fraction_ms = std::stod("0." + std::string(s.substr(start, i - start))) * 1000.0;
-  }
-  std::int64_t offset_s = 0;
-  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
-    ++i;
-  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-    int oh, om;
-    if (!read_int(s, i + 1, 2, oh) || s.size() < i + 6 || s[i + 3] != ':' || !read_int(s, i + 4, 2, om))
-      return std::nullopt;
-    offset_s = (oh * 3600 + om * 60) * (s[i] == '+' ? 1 : -1);
-    i += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (i != s.size()) return std::nullopt;
-  return to_ms(y, mo, d, h, mi, sec) + static_cast<TimeMs>(fraction_ms) - offset_s * 1000;
+  TimeTextRules rules;
+  rules.seconds_optional = false;
+  rules.zone_optional = false;
+  rules.min_year = 1970;
+  return parse_utc_ms(s, rules);
 }
 
 std::optional<TimeMs> parse_http_date_ms(std::string_view s) {
@@ -135,10 +112,8 @@ std::optional<TimeMs> parse_http_date_ms(std::string_view s) {
 }
 
 std::optional<TimeMs> parse_unix_time_ms(std::string_view text) {
-  auto n = parse_number(text);  // finite and <= 1e15
-  if (!n || *n <= 0) return std::nullopt;
-  if (*n > 1e12) return static_cast<TimeMs>(*n);
-  return static_cast<TimeMs>(*n * 1000.0);
+  auto n = parse_number(text);
+  return n ? unix_number_to_ms(*n) : std::nullopt;
 }
 
 }  // namespace qg

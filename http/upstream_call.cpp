@@ -1,5 +1,6 @@
 // http/upstream_call.cpp — see upstream_call.hpp.
 #include "http/upstream_call.hpp"
+#include "http/base_url.hpp"
 
 #include <httplib.h>
 
@@ -72,15 +73,10 @@ UpstreamTarget make_upstream_target(const std::string& base_url, const std::stri
   UpstreamTarget t;
   t.provider = provider;
   t.api_key = api_key;
-  auto scheme_end = base_url.find("://");
-  if (scheme_end == std::string::npos || (base_url.compare(0, scheme_end, "http") != 0 &&
-                                          base_url.compare(0, scheme_end, "https") != 0))
-    return t;
-  auto path_start = base_url.find('/', scheme_end + 3);
-  std::string prefix = path_start == std::string::npos ? "/v1" : base_url.substr(path_start);
-  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  t.scheme_host_port = base_url.substr(0, path_start);
-  t.path = prefix + endpoint_path;
+  BaseUrl base = split_base_url(base_url);
+  if (!base.ok()) return t;
+  t.scheme_host_port = std::move(base.origin);
+  t.path = (base.has_path ? base.path : std::string("/v1")) + endpoint_path;  // no path at all: /v1
   return t;
 }
 

@@ -8,7 +8,7 @@
 // upstream read at once (client gone, idle timeout). httplib stays inside the .cpp.
 #pragma once
 
-#include "http/proxy_backend.hpp"
+#include "messages/proxy_backend.hpp"
 #include "http/ratelimit_parsers.hpp"
 
 #include <chrono>

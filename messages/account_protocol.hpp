@@ -13,6 +13,8 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <future>
+#include <memory>
 #include <string>
 
 namespace qg {
@@ -33,7 +35,21 @@ struct ReserveReply {
   std::string reservation_id;
   std::string refusal;
   std::string error;
+  // When admitted: how to reach the account, from its spec at admission (the proxy needs no
+  // second lookup).
+  std::string provider;
+  std::string base_url;
+  std::string prefix;
   bool ok() const { return !reservation_id.empty(); }
+};
+
+// What a command's answer means; callers branch on this, never on the text.
+enum class ReplyCode {
+  done,                 // written (seq > 0) or nothing to write
+  noop,                 // already so ("already draining"); ok, `error` says why
+  rejected,             // the state refuses it (validate); `error` says why
+  journal_unavailable,  // the event log could not be written; `error` has the cause
+  unknown_account,      // no such account
 };
 
 // Answer to a proposed event: `ok` with the seq written (0 when nothing needed writing), or
@@ -42,7 +58,12 @@ struct CommandReply {
   bool ok = false;
   std::uint64_t seq = 0;
   std::string error;
+  ReplyCode code = ReplyCode::done;
 };
+
+// Non-actor threads (HTTP workers) send a command with a promise and wait on its future
+// (a promise bridge: no scoped_actor per call).
+using CommandReplyPromise = std::shared_ptr<std::promise<CommandReply>>;
 
 using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
 using propose_atom = caf::atom_constant<caf::atom("propose")>;
@@ -53,7 +74,8 @@ using settings_atom = caf::atom_constant<caf::atom("settings")>;
 
 // reserve: admit and record a reservation (ReservationCreated).
 // propose: validate + persist + apply any other event concerning this account
-//          (commit/release/expire, QuotaObserved, cooldowns, drain/resume, spec changes).
+//          (commit/release/expire, QuotaObserved, cooldowns, drain/resume, spec changes);
+//          with a promise, the answer goes into it (HTTP workers send this directly).
 // state:   the full current state (admin API, /qg_status).
 // outcome: the result of an upstream call (circuit breaker; may start/end a cooldown).
 // settings: the router's current settings (thresholds, breaker) the account acts on.
@@ -61,6 +83,7 @@ using settings_atom = caf::atom_constant<caf::atom("settings")>;
 using account_actor = caf::typed_actor<
     caf::replies_to<reserve_atom, ReserveCommand>::with<ReserveReply>,
     caf::replies_to<propose_atom, EventPayload>::with<CommandReply>,
+    caf::reacts_to<propose_atom, EventPayload, CommandReplyPromise>,
     caf::replies_to<outcome_atom, Outcome>::with<CommandReply>,
     caf::replies_to<state_atom>::with<AccountState>,
     caf::reacts_to<settings_atom, RouterSettings>,
@@ -71,6 +94,7 @@ using account_actor = caf::typed_actor<
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::ReserveCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::ReserveReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReplyPromise)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::EventPayload)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AccountState)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::Outcome)

@@ -214,69 +214,12 @@ EventPayload decode_payload(std::string_view type, std::string_view json_text, i
 
 // ---- time ----------------------------------------------------------------------------------
 
-namespace {
-
-
-constexpr std::int64_t kMsPerDay = 86'400'000;
-
-// Reads exactly `n` digits at `pos`.
-bool digits(std::string_view s, std::size_t& pos, int n, int& out) {
-  if (pos + n > s.size()) return false;
-  out = 0;
-  for (int i = 0; i < n; ++i) {
-    const char c = s[pos + i];
-    if (c < '0' || c > '9') return false;
-    out = out * 10 + (c - '0');
-  }
-  pos += n;
-  return true;
-}
-}  // namespace
-
 std::string format_iso8601_ms(TimeMs t) { return format_utc_ms(t); }
 
 std::optional<TimeMs> parse_iso8601(std::string_view s) {
-  std::size_t p = 0;
-  int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
-  if (!digits(s, p, 4, y) || p >= s.size() || s[p++] != '-' || !digits(s, p, 2, mo) ||
-      p >= s.size() || s[p++] != '-' || !digits(s, p, 2, d))
-    return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
-  if (p < s.size() && (s[p] == 'T' || s[p] == 't' || s[p] == ' ')) {
-    ++p;
-    if (!digits(s, p, 2, h) || p >= s.size() || s[p++] != ':' || !digits(s, p, 2, mi))
-      return std::nullopt;
-    if (p < s.size() && s[p] == ':') {
-      ++p;
-      if (!digits(s, p, 2, sec)) return std::nullopt;
-      if (p < s.size() && s[p] == '.') {
-        ++p;
-        int scale = 100, n = 0;
-        while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
-          ms += (s[p++] - '0') * scale;
-          scale /= 10;
-          ++n;
-        }
-        if (n == 0) return std::nullopt;
-      }
-    }
-    if (h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  }
-  std::int64_t offset_ms = 0;
-  if (p < s.size()) {
-    if (s[p] == 'Z' || s[p] == 'z') ++p;
-    else if (s[p] == '+' || s[p] == '-') {
-      const int sign = s[p++] == '+' ? 1 : -1;
-      int oh, om = 0;
-      if (!digits(s, p, 2, oh)) return std::nullopt;
-      if (p < s.size() && s[p] == ':') ++p;
-      if (p < s.size() && !digits(s, p, 2, om)) return std::nullopt;
-      offset_ms = sign * (oh * 3'600'000LL + om * 60'000LL);
-    }
-  }
-  if (p != s.size()) return std::nullopt;
-  return days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kMsPerDay +
-         h * 3'600'000LL + mi * 60'000LL + sec * 1000LL + ms - offset_ms;
+  TimeTextRules rules;
+  rules.date_only = true;  // `replay --since 2026-04-10`
+  return parse_utc_ms(s, rules);
 }
 
 std::string event_to_json_line(const Event& e) {

@@ -5,7 +5,7 @@
 // that holds the batch has committed, and carries the seq the journal assigned to its last
 // event. On a write failure the reply's `error` is set and nothing of the batch is visible
 // yet: the journal holds the events and writes them, in order and ahead of anything newer, as
-// soon as a write succeeds again (persistence/journal_health.hpp). An actor that must not let
+// soon as a write succeeds again (messages/journal_health.hpp). An actor that must not let
 // an unwritten effect stand appends a compensating event (a refused reservation is released).
 #pragma once
 
@@ -39,7 +39,7 @@ using journal_retry_atom = caf::atom_constant<caf::atom("jretry")>;
 
 // append: persist the batch in order, reply after commit.
 // flush: commit everything appended before it (returns the last seq written; events still
-//        held after a failed write are not in it: see persistence/journal_health.hpp).
+//        held after a failed write are not in it: see messages/journal_health.hpp).
 // snapshot: write a snapshot of the state at the current seq now (returns its seq).
 using journal_actor = caf::typed_actor<
     caf::replies_to<append_atom, EventBatch>::with<AppendResult>,

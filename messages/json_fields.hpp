@@ -6,6 +6,7 @@
 #pragma once
 
 #include "messages/event.hpp"
+#include "messages/json_text.hpp"
 
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
@@ -62,8 +63,7 @@ class ObjectWriter {
   std::string out_ = "{";
 };
 
-// Appends `s` as a JSON string literal.
-void append_json_string(std::string& out, std::string_view s);
+using qg::append_json_string;  // messages/json_text.hpp
 std::string usage_json(const Usage& u);
 
 // Parses `text` with a thread-local parser into a padded thread-local buffer. The element

@@ -6,7 +6,7 @@
 // reserve; if that account refuses (raced), it tries the next target.
 //
 // HTTP worker threads are not actors: they send (route_atom, RouteCommand, RouteReplyPromise) with
-// anon_send and wait on the promise (TOOLCHAIN.md: a promise bridge costs ~2 µs, and unlike a
+// anon_send and wait on the promise (docs/ARCHITECTURE.md, "Toolchain facts": a promise bridge costs ~2 µs, and unlike a
 // reused scoped_actor with a finite timeout it does not degrade).
 #pragma once
 
@@ -18,6 +18,8 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <future>
 #include <map>
 #include <memory>
@@ -27,6 +29,7 @@
 namespace qg {
 
 struct AccountSummary;
+struct RouterSettings;
 struct Outcome;
 
 struct RouteCommand {
@@ -49,6 +52,9 @@ struct RouteReply {
   std::string reason;                // why this account (policy, sticky, fallback, drain)
   std::vector<std::string> alternatives;
   TimeMs expires_at = 0;
+  std::string provider;              // with a reservation: the account's provider, base URL and
+  std::string base_url;              // model prefix at admission ("" base URL: the provider's
+  std::string prefix;                // default, e.g. cliproxy.base_url)
   // When !ok:
   int http_status = 0;               // 429 quota exhausted / no account, 503 journal down, 404 unknown model
   std::string error_code;            // quota_exhausted | model_not_found | unavailable
@@ -57,11 +63,13 @@ struct RouteReply {
 };
 
 using RouteReplyPromise = std::shared_ptr<std::promise<RouteReply>>;
-using CommandReplyPromise = std::shared_ptr<std::promise<CommandReply>>;
 
-// What the router knows, for status pages: JSON text so it stays CAF-trivial.
+// The router's explanation of a decision (route_explain.hpp's JSON), built once, never re-parsed.
+using RouteExplanation = std::shared_ptr<const nlohmann::json>;
+
+// What the router knows, for status pages.
 struct RouterSnapshot {
-  std::string settings_json;         // effective settings
+  std::shared_ptr<const RouterSettings> settings;  // effective settings (never null from the router)
   std::map<std::string, std::string> sticky;  // route key -> account
   std::vector<std::string> accounts; // ids in the view
 };
@@ -76,11 +84,8 @@ using config_atom = caf::atom_constant<caf::atom("config")>;
 
 // summary: an account's latest summary (sent by account actors after each change).
 // route (+promise): decide and reserve; the promise is fulfilled exactly once.
-// outcome: an upstream result for an account (forwarded to its actor with current settings).
-// explain: the decision the router would take now, as JSON text (reserves nothing).
+// explain: the decision the router would take now, explained (reserves nothing).
 // setting: validate + persist + apply one runtime setting (key, JSON value text, source).
-// propose (+promise): relay a proposed event to an account actor for a non-actor thread
-//          (commit/release/observe from HTTP workers); unknown account -> error reply.
 // summary_atom (no args): the router's snapshot. accounts: the account actors it knows.
 // config: the settings now in config.yaml (reload): keys whose file value changed are written
 //         as SettingChanged{source: config} and take effect (INTERFACE §2 precedence).
@@ -89,9 +94,7 @@ using router_actor = caf::typed_actor<
     caf::reacts_to<summary_atom, AccountSummary, account_actor>,
     caf::reacts_to<route_atom, RouteCommand, RouteReplyPromise>,
     caf::replies_to<route_atom, RouteCommand>::with<RouteReply>,
-    caf::reacts_to<outcome_atom, std::string, Outcome>,
-    caf::reacts_to<propose_atom, std::string, EventPayload, CommandReplyPromise>,
-    caf::replies_to<explain_atom, RouteCommand>::with<std::string>,
+    caf::replies_to<explain_atom, RouteCommand>::with<RouteExplanation>,
     caf::replies_to<setting_atom, std::string, std::string, std::string>::with<CommandReply>,
     caf::replies_to<summary_atom>::with<RouterSnapshot>,
     caf::replies_to<accounts_atom>::with<std::map<std::string, account_actor>>,
@@ -103,6 +106,6 @@ using router_actor = caf::typed_actor<
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteReplyPromise)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReplyPromise)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteExplanation)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouterSnapshot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AccountSummary)

@@ -1,7 +1,7 @@
 // messages/upstream_outcome.hpp — how an upstream call ended, as the proxy reports it.
 //
-// One vocabulary for the HTTP proxy (http/proxy_backend.hpp, which classifies responses) and
-// the circuit breaker (actors/router/circuit_breaker.hpp, which reacts to them).
+// One vocabulary for the HTTP proxy (messages/proxy_backend.hpp, which classifies responses) and
+// the circuit breaker (quota/circuit_breaker.hpp, which reacts to them).
 #pragma once
 
 namespace qg {

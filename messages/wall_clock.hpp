@@ -1,14 +1,18 @@
 // messages/wall_clock.hpp — the wall clock as TimeMs (milliseconds since the Unix epoch).
 //
-// The one place that reads the system clock. Decisions and actors take an injected clock
-// (a std::function<TimeMs()>) so tests can steer time; this is what production passes in.
+// The one place that reads the system clock. Decisions and actors take an injected Clock
+// so tests can steer time; system_clock_ms is what production passes in.
 #pragma once
 
 #include "messages/event.hpp"
 
 #include <chrono>
+#include <functional>
 
 namespace qg {
+
+// An injected clock: what decisions and actors call for "now".
+using Clock = std::function<TimeMs()>;
 
 inline TimeMs system_clock_ms() {
   using namespace std::chrono;

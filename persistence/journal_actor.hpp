@@ -16,10 +16,10 @@
 // that succeeds — the next append, or a retry every `retry_ms`. `health` says which it is.
 #pragma once
 
-#include "actors/system_state.hpp"
+#include "quota/system_state.hpp"
 #include "messages/journal_protocol.hpp"
 #include "persistence/database.hpp"
-#include "persistence/journal_health.hpp"
+#include "messages/journal_health.hpp"
 
 #include <functional>
 #include <memory>

@@ -1,5 +1,6 @@
 // persistence/log_verifier.cpp — seq, reservation-ledger and snapshot invariants.
 #include "persistence/log_verifier.hpp"
+#include "messages/window_label.hpp"
 
 #include "persistence/state_codec.hpp"
 
@@ -10,7 +11,7 @@ namespace {
 std::string at(std::uint64_t seq) { return "seq " + std::to_string(seq) + ": "; }
 
 std::string window_name(const QuotaWindow& w) {
-  return std::string(to_string(w.metric)) + "/" + format_window(w.window_s) +
+  return std::string(to_string(w.metric)) + "/" + window_label(w.window_s) +
          (w.origin == WindowOrigin::config ? " (config)" : " (observed)");
 }
 

@@ -14,7 +14,7 @@
 // Pure: no I/O.
 #pragma once
 
-#include "actors/system_state.hpp"
+#include "quota/system_state.hpp"
 
 #include <cstdint>
 #include <string>

@@ -6,7 +6,7 @@
 // reported in `warnings`.
 #pragma once
 
-#include "actors/system_state.hpp"
+#include "quota/system_state.hpp"
 #include "persistence/database.hpp"
 
 #include <cstdint>

@@ -1,20 +1,10 @@
 // persistence/snapshot_store.cpp — SQL of the snapshots table.
 #include "persistence/snapshot_store.hpp"
-
-#include <cstdio>
+#include "messages/digest.hpp"
 
 namespace qg {
 
-std::string snapshot_checksum(std::string_view data) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
+std::string snapshot_checksum(std::string_view data) { return fnv1a64_hex(data); }
 
 bool SnapshotRow::checksum_ok() const { return snapshot_checksum(data) == checksum; }
 

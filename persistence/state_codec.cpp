@@ -1,5 +1,6 @@
 // persistence/state_codec.cpp — SystemState <-> JSON (nlohmann writes, simdjson reads).
 #include "persistence/state_codec.hpp"
+#include "messages/window_label.hpp"
 
 #include "messages/event_codec.hpp"
 #include "messages/json_fields.hpp"
@@ -67,11 +68,13 @@ json account_to_json(const AccountState& a) {
   json windows = json::array(), reservations = json::array();
   for (const auto& w : a.windows) windows.push_back(window_to_json(w));
   for (const auto& [id, r] : a.reservations) reservations.push_back(reservation_to_json(r));
-  return {{"id", a.id}, {"spec", spec_to_json(a.spec)}, {"removed", a.removed},
-          {"drained", a.drained}, {"cooldown_until", a.cooldown_until},
-          {"cooldown_reason", a.cooldown_reason}, {"cooldown_detail", a.cooldown_detail},
-          {"windows", std::move(windows)}, {"reservations", std::move(reservations)},
-          {"counters", counters_to_json(a.counters)}, {"last_event_at", a.last_event_at}};
+  json out = {{"id", a.id}, {"spec", spec_to_json(a.spec)}, {"removed", a.removed},
+              {"drained", a.drained}, {"cooldown_until", a.cooldown_until},
+              {"cooldown_reason", a.cooldown_reason}, {"cooldown_detail", a.cooldown_detail},
+              {"windows", std::move(windows)}, {"reservations", std::move(reservations)},
+              {"counters", counters_to_json(a.counters)}, {"last_event_at", a.last_event_at}};
+  if (a.cooldown_failures != 0) out["cooldown_failures"] = a.cooldown_failures;  // absent = 0
+  return out;
 }
 
 AccountState account_from(object o) {
@@ -84,6 +87,7 @@ AccountState account_from(object o) {
   a.cooldown_until = get_int(o, "cooldown_until");
   a.cooldown_reason = get_string(o, "cooldown_reason");
   a.cooldown_detail = get_string(o, "cooldown_detail");
+  a.cooldown_failures = get_int(o, "cooldown_failures");
   array list;
   if (get_array(o, "windows", list))
     for (element e : list) a.windows.push_back(window_from(as_object(e, "windows[]")));
@@ -165,14 +169,6 @@ std::optional<SystemState> decode_state(std::string_view text, std::string* err)
   }
 }
 
-std::string format_window(std::int64_t window_s) {
-  if (window_s <= 0) return "unknown";
-  if (window_s % 86400 == 0) return std::to_string(window_s / 86400) + "d";
-  if (window_s % 3600 == 0) return std::to_string(window_s / 3600) + "h";
-  if (window_s % 60 == 0) return std::to_string(window_s / 60) + "m";
-  return std::to_string(window_s) + "s";
-}
-
 nlohmann::json state_summary_json(const SystemState& s, TimeMs now, std::string_view only_account) {
   json accounts = json::array();
   for (const auto& [id, original] : s.accounts) {
@@ -181,7 +177,7 @@ nlohmann::json state_summary_json(const SystemState& s, TimeMs now, std::string_
     roll_windows(a, now);
     json windows = json::array();
     for (const auto& w : a.windows)
-      windows.push_back({{"metric", to_string(w.metric)}, {"window", format_window(w.window_s)},
+      windows.push_back({{"metric", to_string(w.metric)}, {"window", window_label(w.window_s)},
                          {"limit", w.limit}, {"used", w.used}, {"reserved", w.reserved},
                          {"remaining", w.limit > 0 ? json(w.remaining()) : json(nullptr)},
                          {"reset_at", time_or_null(w.reset_at)}, {"source", to_string(w.source)}});

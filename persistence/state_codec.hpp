@@ -7,7 +7,7 @@
 // another version are ignored (startup then replays from an older snapshot or from seq 1).
 #pragma once
 
-#include "actors/system_state.hpp"
+#include "quota/system_state.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -22,9 +22,6 @@ inline constexpr int kStateSchemaVersion = 1;
 std::string encode_state(const SystemState& s);
 // nullopt with `*err` set (may be null) when the text is not a valid encoded state.
 std::optional<SystemState> decode_state(std::string_view text, std::string* err);
-
-// "1m", "5h", "1d", "7d", "90s"; "unknown" for 0.
-std::string format_window(std::int64_t window_s);
 
 // {"last_seq":N,"at":"ISO","accounts":[{"id","provider","enabled","state","used_percent",
 //   "cooldown_until","windows":[{"metric","window","limit","used","reserved","remaining",

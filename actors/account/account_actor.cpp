@@ -1,11 +1,11 @@
 // actors/account/account_actor.cpp — the account actor: validate -> event -> persist -> apply.
 #include "actors/account/account_actor.hpp"
 
-#include "actors/account/account_state.hpp"
-#include "actors/account/reservation_ids.hpp"
-#include "actors/router/account_summary.hpp"
-#include "actors/router/circuit_breaker.hpp"
-#include "actors/router/threshold_alerts.hpp"
+#include "quota/account_state.hpp"
+#include "quota/reservation_ids.hpp"
+#include "quota/account_summary.hpp"
+#include "quota/circuit_breaker.hpp"
+#include "quota/threshold_alerts.hpp"
 #include "messages/router_protocol.hpp"
 
 #include <caf/all.hpp>
@@ -78,46 +78,70 @@ void expire_due(self_ptr self) {
   });
 }
 
-caf::result<CommandReply> propose(self_ptr self, EventPayload payload) {
+// validate -> persist -> apply; `answer` runs once: at once for a no-op or rejection, else
+// after the journal committed (or failed).
+void propose(self_ptr self, EventPayload payload, std::function<void(CommandReply)> answer) {
   const TimeMs now = self->state.opts.clock();
   const auto check = validate(self->state.account, payload, now);
-  if (check.verdict == Verdict::noop) return CommandReply{true, 0, check.reason};
+  if (check.verdict == Verdict::noop) return answer(CommandReply{true, 0, check.reason, ReplyCode::noop});
   if (check.verdict == Verdict::reject) {
     spdlog::warn("account {}: rejected {}: {}", self->state.account.id, event_type(payload), check.reason);
-    return CommandReply{false, 0, check.reason};
+    return answer(CommandReply{false, 0, check.reason, ReplyCode::rejected});
   }
-  auto rp = self->make_response_promise<CommandReply>();
   persist(self, {Event{0, now, self->state.account.id, std::move(payload)}},
-          [rp](const std::string& err, std::uint64_t seq) mutable {
-            rp.deliver(err.empty() ? CommandReply{true, seq, ""}
-                                   : CommandReply{false, 0, "event log unavailable: " + err});
+          [answer = std::move(answer)](const std::string& err, std::uint64_t seq) {
+            answer(err.empty() ? CommandReply{true, seq, "", ReplyCode::done}
+                               : CommandReply{false, 0, "event log unavailable: " + err,
+                                              ReplyCode::journal_unavailable});
           });
+}
+
+caf::result<CommandReply> propose(self_ptr self, EventPayload payload) {
+  auto rp = self->make_response_promise<CommandReply>();
+  propose(self, std::move(payload), [rp](CommandReply r) mutable { rp.deliver(std::move(r)); });
   return rp;
+}
+
+ReserveReply refused(std::string why) {
+  ReserveReply r;
+  r.refusal = std::move(why);
+  return r;
+}
+
+ReserveReply log_unavailable(const std::string& error) {
+  ReserveReply r;
+  r.error = "event log unavailable: " + error;
+  return r;
 }
 
 caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
   auto& st = self->state;
   const TimeMs now = st.opts.clock();
   if (auto why = probe_refusal(st.breaker, st.account, now, st.opts.settings.breaker); !why.empty())
-    return ReserveReply{"", why, ""};
+    return refused(why);
   // While the log cannot be written, on_error: reject refuses before anything is recorded;
   // allow admits without waiting for the journal (which holds the event) up to a bound.
   const JournalHealth* health = st.opts.journal_health.get();
   const bool log_down = health && !health->ok();
   if (log_down && (!st.opts.allow_unpersisted || health->held() >= st.opts.max_held_events))
-    return ReserveReply{"", "", "event log unavailable: " + health->view().error};
+    return log_unavailable(health->view().error);
   ReservationCreated created{new_reservation_id(), cmd.model, cmd.estimate, now + cmd.ttl_ms};
   const auto check = validate(st.account, created, now);
-  if (check.verdict != Verdict::accept) return ReserveReply{"", check.reason, ""};
+  if (check.verdict != Verdict::accept) return refused(check.reason);
   if (half_open(st.account.cooldown_until, now)) begin_probe(st.breaker, now);
   const std::string id = created.id;
+  ReserveReply admitted;
+  admitted.reservation_id = id;
+  admitted.provider = st.account.spec.provider;
+  admitted.base_url = st.account.spec.base_url;
+  admitted.prefix = st.account.spec.prefix;
   auto rp = self->make_response_promise<ReserveReply>();
   persist(self, {Event{0, now, st.account.id, std::move(created)}},
-          [self, rp, id, answered = log_down](const std::string& err, std::uint64_t) mutable {
+          [self, rp, id, admitted, answered = log_down](const std::string& err, std::uint64_t) mutable {
             if (answered) return;  // admitted below without waiting (allow, log down)
             if (err.empty() || self->state.opts.allow_unpersisted) {
               if (!err.empty()) spdlog::warn("journal failed, admitting anyway (on_error: allow): {}", err);
-              rp.deliver(ReserveReply{id, "", ""});
+              rp.deliver(admitted);
               return;
             }
             // Refused (on_error: reject). The journal holds the ReservationCreated and writes it
@@ -126,16 +150,16 @@ caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
             persist(self, {Event{0, self->state.opts.clock(), acc.id,
                                  ReservationReleased{id, "event log unavailable"}}},
                     [](const std::string&, std::uint64_t) {});
-            rp.deliver(ReserveReply{"", "", "event log unavailable: " + err});
+            rp.deliver(log_unavailable(err));
           });
-  if (log_down) rp.deliver(ReserveReply{id, "", ""});
+  if (log_down) rp.deliver(admitted);
   return rp;
 }
 
 account_actor::behavior_type account_behavior(self_ptr self, AccountState initial,
                                               AccountActorOptions opts) {
   self->state.account = std::move(initial);
-  self->state.breaker.open_until = self->state.account.cooldown_until;
+  self->state.breaker = breaker_from(self->state.account);
   self->state.opts = std::move(opts);
   push_summary(self);
   self->delayed_send(self, std::chrono::milliseconds(self->state.opts.tick_interval_ms),
@@ -143,12 +167,15 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
   return {
       [=](reserve_atom, const ReserveCommand& cmd) { return reserve(self, cmd); },
       [=](propose_atom, EventPayload& payload) { return propose(self, std::move(payload)); },
+      [=](propose_atom, EventPayload& payload, const CommandReplyPromise& promise) {
+        propose(self, std::move(payload), [promise](CommandReply r) { promise->set_value(std::move(r)); });
+      },
       [=](outcome_atom, const Outcome& o) -> caf::result<CommandReply> {
         auto event = on_outcome(self->state.breaker, o, self->state.opts.clock(),
                                 self->state.opts.settings.breaker);
         if (!event) {
           push_summary(self);  // error rate / probe slot changed
-          return CommandReply{true, 0, ""};
+          return CommandReply{true, 0, "", ReplyCode::done};
         }
         return propose(self, std::move(*event));
       },

@@ -2,7 +2,7 @@
 //
 // The actor is a thin shell around the pure AccountState: it validates each proposal with
 // qg::validate, applies the event, appends it to the journal and answers after the commit.
-// It also owns the account's circuit breaker (actors/router/circuit_breaker.hpp): upstream
+// It also owns the account's circuit breaker (quota/circuit_breaker.hpp): upstream
 // outcomes arrive as outcome_atom and may start or end a cooldown. After every change it
 // pushes a compact AccountSummary to the `listener` (the router) as
 // (summary_atom, AccountSummary, account_actor).
@@ -10,20 +10,17 @@
 
 #include "messages/account_protocol.hpp"
 #include "messages/journal_protocol.hpp"
+#include "messages/journal_health.hpp"
 #include "messages/wall_clock.hpp"
-#include "persistence/journal_health.hpp"
+#include "quota/router_settings.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
-
-#include "actors/router/router_settings.hpp"
 
 #include <functional>
 #include <memory>
 
 namespace qg {
-
-using Clock = std::function<TimeMs()>;
 
 struct AccountActorOptions {
   journal_actor journal;

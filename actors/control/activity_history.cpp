@@ -1,7 +1,7 @@
 // actors/control/activity_history.cpp — see activity_history.hpp.
 #include "actors/control/activity_history.hpp"
 
-#include "config/duration.hpp"
+#include "messages/window_label.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -15,10 +15,6 @@ namespace {
 TimeMs floor_to(TimeMs t, TimeMs step) {
   const TimeMs q = t / step;
   return (t % step < 0 ? q - 1 : q) * step;
-}
-
-std::string window_text(std::int64_t window_s) {
-  return window_s > 0 ? format_duration(std::chrono::seconds(window_s)) : "?";
 }
 
 std::string percent_text(double p) {
@@ -77,7 +73,7 @@ void ActivityHistory::apply(const Event& e) {
           push(switches_, std::move(entry));
         } else if constexpr (std::is_same_v<T, ThresholdCrossed>) {
           entry.reason = p.level;
-          entry.detail = std::string(to_string(p.metric)) + "/" + window_text(p.window_s) + " at " +
+          entry.detail = std::string(to_string(p.metric)) + "/" + (p.window_s > 0 ? window_label(p.window_s) : std::string("?")) + " at " +
                          percent_text(p.used_percent) + " used";
           push(alerts_, std::move(entry));
         } else if constexpr (std::is_same_v<T, CooldownStarted>) {

@@ -1,11 +1,11 @@
 // actors/control/core.cpp — start-up, the actor graph and the blocking bridges (see core.hpp).
 #include "actors/control/core.hpp"
 
-#include "actors/account/account_state.hpp"
-#include "actors/control/config_sync.hpp"
+#include "quota/account_state.hpp"
+#include "quota/config_sync.hpp"
 #include "actors/control/core_operations.hpp"
 #include "actors/control/core_proxy_backend.hpp"
-#include "actors/router/circuit_breaker.hpp"
+#include "quota/circuit_breaker.hpp"
 #include "actors/router/router_actor.hpp"
 #include "persistence/database.hpp"
 #include "persistence/event_store.hpp"
@@ -28,18 +28,12 @@ struct Core::Impl {
   std::shared_ptr<Database> db;            // the journal's connection after start
   std::unique_ptr<Database> reader;        // read-only: events, snapshots
   std::mutex reader_mutex;
-  std::unique_ptr<Database> settings;      // read-write: settings table only
-  std::mutex settings_mutex;
   journal_actor journal;
   std::shared_ptr<JournalHealth> journal_health = std::make_shared<JournalHealth>();
   router_actor router;
-  std::map<std::string, account_actor> accounts;
-  mutable std::shared_mutex specs_mutex;   // guards specs, accounts, config
-  std::map<std::string, AccountSpec> specs;
-  mutable std::mutex health_mutex;
-  std::map<std::string, ComponentHealth> health;
-  std::vector<std::function<void(const std::string&)>> token_listeners;
-  ImportFn importer;
+  AccountDirectory directory;
+  std::unique_ptr<HealthBoard> health;
+  std::mutex apply_mutex;                  // one apply_account_events at a time
   std::shared_ptr<CoreOperations> operations;
   std::shared_ptr<CoreProxyBackend> proxy;
   bool stopped = false;
@@ -94,7 +88,6 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   DatabaseOptions ro = db_options;
   ro.mode = OpenMode::read_only;
   d.reader = Database::open(ro);
-  d.settings = Database::open(db_options);
 
   JournalOptions jo;
   jo.db = d.db;
@@ -111,13 +104,12 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   ro_opts.clock = clock;
   d.router = spawn_router(sys, std::move(ro_opts));
 
-  {
-    std::unique_lock lock(d.specs_mutex);
-    for (auto& [id, acc] : rec.state.accounts) {
-      if (acc.spec.provider.empty()) continue;  // events for an account never registered
-      d.specs[id] = acc.spec;
-      d.accounts[id] = spawn_account(sys, acc, d.account_options());
-    }
+  d.health = std::make_unique<HealthBoard>(d.journal_health, clock);
+  for (auto& [id, acc] : rec.state.accounts) {
+    if (acc.spec.provider.empty()) continue;  // events for an account never registered
+    account_actor handle = spawn_account(sys, acc, d.account_options());
+    d.directory.add(id, handle, acc.spec);
+    if (acc.removed) d.directory.apply(Event{0, 0, id, AccountRemoved{}});
   }
   d.operations = std::make_shared<CoreOperations>(*core);
   d.proxy = std::make_shared<CoreProxyBackend>(*core);
@@ -137,7 +129,7 @@ void Core::stop() {
     self->request(d.journal, caf::infinite, snapshot_atom::value)
         .receive([](std::uint64_t seq) { spdlog::info("snapshot written at seq {}", seq); },
                  [](caf::error& e) { spdlog::error("snapshot failed: {}", caf::to_string(e)); });
-    for (auto& [id, a] : d.accounts) self->send_exit(a, caf::exit_reason::user_shutdown);
+    for (auto& [id, a] : d.directory.handles()) self->send_exit(a, caf::exit_reason::user_shutdown);
     self->send_exit(d.router, caf::exit_reason::user_shutdown);
     self->send_exit(d.journal, caf::exit_reason::user_shutdown);
   } catch (const std::exception& e) {
@@ -163,28 +155,28 @@ RouteReply Core::route(RouteCommand cmd) {
   return future.get();
 }
 
+// Commands go straight to the account actor that owns the state (no relay through the router).
 CommandReply Core::propose(const std::string& account, EventPayload payload) {
+  auto handle = impl_->directory.handle(account);
+  if (!handle) return CommandReply{false, 0, "unknown account " + account, ReplyCode::unknown_account};
   auto promise = std::make_shared<std::promise<CommandReply>>();
   auto future = promise->get_future();
-  caf::anon_send(impl_->router, propose_atom::value, account, std::move(payload), std::move(promise));
+  caf::anon_send(*handle, propose_atom::value, std::move(payload), std::move(promise));
   return future.get();
 }
 
 void Core::propose_async(const std::string& account, EventPayload payload) {
-  caf::anon_send(impl_->router, propose_atom::value, account, std::move(payload),
-                 std::make_shared<std::promise<CommandReply>>());
+  if (auto handle = impl_->directory.handle(account))
+    caf::anon_send(*handle, propose_atom::value, std::move(payload),
+                   std::make_shared<std::promise<CommandReply>>());
 }
 
 void Core::report(const std::string& account, const Outcome& outcome) {
-  caf::anon_send(impl_->router, outcome_atom::value, account, outcome);
+  if (auto handle = impl_->directory.handle(account)) caf::anon_send(*handle, outcome_atom::value, outcome);
 }
 
 std::map<std::string, AccountState> Core::account_states() {
-  std::map<std::string, account_actor> handles;
-  {
-    std::shared_lock lock(impl_->specs_mutex);
-    handles = impl_->accounts;
-  }
+  const auto handles = impl_->directory.handles();
   std::map<std::string, AccountState> out;
   caf::scoped_actor self{*impl_->sys};
   for (auto& [id, h] : handles)
@@ -194,16 +186,11 @@ std::map<std::string, AccountState> Core::account_states() {
 }
 
 std::optional<AccountState> Core::account_state(const std::string& id) {
-  account_actor h;
-  {
-    std::shared_lock lock(impl_->specs_mutex);
-    auto it = impl_->accounts.find(id);
-    if (it == impl_->accounts.end()) return std::nullopt;
-    h = it->second;
-  }
+  const auto h = impl_->directory.handle(id);
+  if (!h) return std::nullopt;
   std::optional<AccountState> out;
   caf::scoped_actor self{*impl_->sys};
-  self->request(h, caf::infinite, state_atom::value).receive([&](AccountState& s) { out = std::move(s); },
+  self->request(*h, caf::infinite, state_atom::value).receive([&](AccountState& s) { out = std::move(s); },
                                                              [](caf::error&) {});
   return out;
 }
@@ -217,11 +204,14 @@ RouterSnapshot Core::router_snapshot() {
 }
 
 std::uint64_t Core::journal_seq() {
-  std::uint64_t seq = 0;
-  caf::scoped_actor self{*impl_->sys};
-  self->request(impl_->journal, caf::infinite, flush_atom::value).receive([&](std::uint64_t s) { seq = s; },
-                                                                          [](caf::error&) {});
-  return seq;
+  // Read from the log (read-only connection): a status read never forces the journal to commit.
+  std::lock_guard lock(impl_->reader_mutex);
+  try {
+    return EventStore(*impl_->reader).last_seq();
+  } catch (const std::exception& e) {
+    spdlog::warn("reading the last seq: {}", e.what());
+    return 0;
+  }
 }
 
 std::uint64_t Core::snapshot_seq() {
@@ -240,14 +230,9 @@ std::uint64_t Core::snapshot_seq() {
 
 std::vector<std::string> Core::apply_account_events(const std::vector<Event>& events) {
   std::vector<std::string> errors;
+  std::lock_guard serial(impl_->apply_mutex);
   for (const auto& e : events) {
-    account_actor handle;
-    {
-      std::shared_lock lock(impl_->specs_mutex);
-      auto it = impl_->accounts.find(e.account);
-      if (it != impl_->accounts.end()) handle = it->second;
-    }
-    if (handle) {
+    if (impl_->directory.handle(e.account)) {
       auto reply = propose(e.account, e.payload);
       if (!reply.ok) { errors.push_back(e.account + ": " + reply.error); continue; }
     } else {
@@ -263,14 +248,11 @@ std::vector<std::string> Core::apply_account_events(const std::vector<Event>& ev
       AccountState state;
       first.seq = result.last_seq;
       apply(state, first);
-      std::unique_lock lock(impl_->specs_mutex);
       auto actor = spawn_account(*impl_->sys, state, impl_->account_options());
-      impl_->accounts[e.account] = actor;
+      impl_->directory.add(e.account, actor, state.spec);
       caf::anon_send(impl_->router, add_account_atom::value, e.account, actor);
     }
-    std::unique_lock lock(impl_->specs_mutex);
-    if (const auto* r = std::get_if<AccountRegistered>(&e.payload)) impl_->specs[e.account] = r->spec;
-    if (const auto* u = std::get_if<AccountUpdated>(&e.payload)) impl_->specs[e.account] = u->spec;
+    impl_->directory.apply(e);
   }
   return errors;
 }
@@ -287,73 +269,10 @@ std::uint64_t Core::first_seq_since(TimeMs ts) {
   return store.first_seq_at_or_after(ts);
 }
 
-void Core::set_config(const Config& config) {
-  std::unique_lock lock(impl_->specs_mutex);
-  impl_->config = config;
-}
+void Core::set_config(const Config& config) { impl_->config = config; }
 
-std::optional<AccountSpec> Core::spec_of(const std::string& id) const {
-  std::shared_lock lock(impl_->specs_mutex);
-  auto it = impl_->specs.find(id);
-  if (it == impl_->specs.end()) return std::nullopt;
-  return it->second;
-}
-
-std::map<std::string, AccountSpec> Core::specs() const {
-  std::shared_lock lock(impl_->specs_mutex);
-  return impl_->specs;
-}
-
-void Core::set_health(const std::string& component, ComponentHealth h) {
-  std::lock_guard lock(impl_->health_mutex);
-  impl_->health[component] = std::move(h);
-}
-
-std::map<std::string, ComponentHealth> Core::health() const {
-  std::map<std::string, ComponentHealth> all;
-  {
-    std::lock_guard lock(impl_->health_mutex);
-    all = impl_->health;
-  }
-  const auto j = impl_->journal_health->view();
-  all["journal"] = ComponentHealth{
-      true, j.ok, j.ok ? "writing" : std::to_string(j.held) + " event(s) held in memory: " + j.error,
-      j.ok ? now() : 0};
-  return all;
-}
-
+const AccountDirectory& Core::directory() const { return impl_->directory; }
+HealthBoard& Core::health_board() { return *impl_->health; }
 std::shared_ptr<JournalHealth> Core::journal_health() const { return impl_->journal_health; }
-
-void Core::on_telegram_token(std::function<void(const std::string&)> listener) {
-  std::lock_guard lock(impl_->health_mutex);
-  impl_->token_listeners.push_back(std::move(listener));
-}
-
-void Core::notify_telegram_token(const std::string& token) {
-  std::vector<std::function<void(const std::string&)>> listeners;
-  {
-    std::lock_guard lock(impl_->health_mutex);
-    listeners = impl_->token_listeners;
-  }
-  for (auto& l : listeners) l(token);
-}
-
-void Core::set_importer(ImportFn fn) {
-  std::lock_guard lock(impl_->health_mutex);
-  impl_->importer = std::move(fn);
-}
-
-OpResult Core::run_import(const std::string& auth_dir, const Actor& by) {
-  ImportFn fn;
-  {
-    std::lock_guard lock(impl_->health_mutex);
-    fn = impl_->importer;
-  }
-  if (!fn) return OpResult::failure(503, "unavailable", "CLIProxyAPI discovery is not running");
-  return fn(auth_dir, by);
-}
-
-Database& Core::settings_db() { return *impl_->settings; }
-std::mutex& Core::settings_db_mutex() { return impl_->settings_mutex; }
 
 }  // namespace qg

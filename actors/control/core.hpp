@@ -10,14 +10,17 @@
 //
 // Core also implements the two seams the front ends use: qg::Operations (operator verbs, in
 // core_operations.cpp) and qg::ProxyBackend (the proxy's view, in core_proxy_backend.cpp).
+// Which accounts exist lives in its AccountDirectory, component health in its HealthBoard.
 #pragma once
 
 #include "actors/account/account_actor.hpp"
-#include "actors/control/operations.hpp"
+#include "actors/control/account_directory.hpp"
+#include "actors/control/health_board.hpp"
+#include "messages/operations.hpp"
 #include "config/config.hpp"
 #include "messages/journal_protocol.hpp"
 #include "messages/router_protocol.hpp"
-#include "persistence/journal_health.hpp"
+#include "messages/journal_health.hpp"
 
 #include <functional>
 #include <map>
@@ -33,14 +36,6 @@ namespace qg {
 class Database;
 class ProxyBackend;
 struct SystemState;
-
-// One named component's health for GET /api/v1/status (collector, telegram, ...).
-struct ComponentHealth {
-  bool enabled = false;
-  bool healthy = true;
-  std::string detail;
-  TimeMs last_ok = 0;
-};
 
 class Core {
  public:
@@ -75,7 +70,7 @@ class Core {
   std::map<std::string, AccountState> account_states();             // full states (with ledgers)
   std::optional<AccountState> account_state(const std::string& id);
   RouterSnapshot router_snapshot();
-  std::uint64_t journal_seq();                                       // after a flush
+  std::uint64_t journal_seq();                                       // last committed (no flush)
   std::uint64_t snapshot_seq();
 
   // Applies account events (AccountRegistered/Updated/Removed) from config reload or
@@ -89,27 +84,12 @@ class Core {
 
   // Replaces the config used by reload/export (after a successful reload).
   void set_config(const Config& config);
-  // Spec of an account (base_url, provider, prefix) as last registered, for the proxy.
-  std::optional<AccountSpec> spec_of(const std::string& id) const;
-  std::map<std::string, AccountSpec> specs() const;
-
-  void set_health(const std::string& component, ComponentHealth h);
-  // Every component's health, "journal" (writing the event log or not) included.
-  std::map<std::string, ComponentHealth> health() const;
-  // Whether the event log is being written (/health, /ready); see persistence/journal_health.hpp.
+  // Which accounts exist (handles, specs as last registered).
+  const AccountDirectory& directory() const;
+  // Component health for /api/v1/status (collector, telegram, journal).
+  HealthBoard& health_board();
+  // Whether the event log is being written (/health, /ready); see messages/journal_health.hpp.
   std::shared_ptr<JournalHealth> journal_health() const;
-
-  // Called by Operations::set_telegram_token so the bot can pick a new token up.
-  void on_telegram_token(std::function<void(const std::string&)> listener);
-  void notify_telegram_token(const std::string& token);
-
-  // For import: discovery is provided by the CLIProxyAPI module when present.
-  using ImportFn = std::function<OpResult(const std::string& auth_dir, const Actor& by)>;
-  void set_importer(ImportFn fn);
-  OpResult run_import(const std::string& auth_dir, const Actor& by);
-
-  Database& settings_db();  // read-write connection for the settings table (serialised)
-  std::mutex& settings_db_mutex();
 
  private:
   Core();

@@ -1,13 +1,12 @@
 // actors/control/core_operations.cpp — the operator verbs over the actors.
 #include "actors/control/core_operations.hpp"
 
-#include "actors/account/account_state.hpp"
-#include "actors/control/config_sync.hpp"
+#include "quota/account_state.hpp"
+#include "quota/config_sync.hpp"
 #include "actors/control/core.hpp"
 #include "actors/control/core_proxy_backend.hpp"
-#include "actors/router/circuit_breaker.hpp"
-#include "actors/router/router_settings.hpp"
-#include "actors/telegram/bot_settings.hpp"
+#include "quota/circuit_breaker.hpp"
+#include "quota/router_settings.hpp"
 #include "config/config_yaml.hpp"
 #include "messages/event_codec.hpp"
 #include "persistence/state_codec.hpp"
@@ -128,7 +127,7 @@ json CoreOperations::status() {
     open += s.reservations.size();
   }
   json components = json::object();
-  for (const auto& [name, h] : core_.health())
+  for (const auto& [name, h] : core_.health_board().all())
     components[name] = {{"enabled", h.enabled}, {"healthy", h.healthy}, {"detail", h.detail},
                         {"last_ok", time_or_null(h.last_ok)}};
   for (auto name : {"collector", "telegram"})
@@ -142,7 +141,7 @@ json CoreOperations::status() {
           {"accounts_by_state", by_state},
           {"open_reservations", open},
           {"sticky_routes", router.sticky},
-          {"settings", json::parse(router.settings_json, nullptr, false)},
+          {"settings", router.settings ? to_json(*router.settings) : json(nullptr)},
           {"collector", components["collector"]},
           {"telegram", components["telegram"]},
           {"components", components}};
@@ -159,8 +158,8 @@ OpResult CoreOperations::account(const std::string& id) {
 OpResult CoreOperations::account_command(const std::string& id, EventPayload payload) {
   if (!core_.account_state(id)) return not_found("unknown account " + id);
   const CommandReply r = core_.propose(id, std::move(payload));
-  if (!r.ok) return r.error.rfind("event log", 0) == 0 ? unavailable(r.error)
-                                                        : OpResult::failure(409, "conflict", r.error);
+  if (!r.ok) return r.code == ReplyCode::journal_unavailable ? unavailable(r.error)
+                                                             : OpResult::failure(409, "conflict", r.error);
   OpResult out = account(id);
   if (!r.error.empty()) out.body["note"] = r.error;  // a no-op: "already draining", ...
   return out;
@@ -184,7 +183,8 @@ json CoreOperations::reservations() {
 }
 
 json CoreOperations::effective_settings_json() {
-  return json::parse(core_.router_snapshot().settings_json, nullptr, false);
+  const RouterSnapshot snap = core_.router_snapshot();
+  return snap.settings ? to_json(*snap.settings) : json(nullptr);
 }
 
 OpResult CoreOperations::get_setting(const std::string& key) {
@@ -210,8 +210,11 @@ OpResult CoreOperations::put_setting(const std::string& key, const json& body, c
   self->request(core_.router(), caf::infinite, setting_atom::value, std::string(route->router_key),
                 value.dump(), by)
       .receive([&](CommandReply& reply) { r = std::move(reply); },
-               [&](caf::error& e) { r = CommandReply{false, 0, "event log unavailable: " + caf::to_string(e)}; });
-  if (!r.ok) return r.error.rfind("event log", 0) == 0 ? unavailable(r.error) : bad_request(r.error);
+               [&](caf::error& e) {
+                 r = CommandReply{false, 0, "event log unavailable: " + caf::to_string(e),
+                                  ReplyCode::journal_unavailable};
+               });
+  if (!r.ok) return r.code == ReplyCode::journal_unavailable ? unavailable(r.error) : bad_request(r.error);
   return get_setting(key);
 }
 
@@ -246,7 +249,13 @@ OpResult CoreOperations::reload(const Actor& by) {
 }
 
 OpResult CoreOperations::import_accounts(const std::string& auth_dir, const Actor& by) {
-  return core_.run_import(auth_dir, by);
+  ImportFn import;
+  {
+    std::lock_guard lock(mutex_);
+    import = importer_;
+  }
+  if (!import) return OpResult::failure(503, "unavailable", "CLIProxyAPI discovery is not running");
+  return import(auth_dir, by);
 }
 
 std::string CoreOperations::export_yaml() {
@@ -299,13 +308,12 @@ OpResult CoreOperations::explain_route(const std::string& model, const std::stri
   cmd.model = model;
   cmd.client_key = client_key;
   cmd.estimate = estimate_usage(0, core_.config().reservations.default_max_tokens);
-  std::string text;
+  RouteExplanation explanation;
   caf::scoped_actor self{core_.system()};
   self->request(core_.router(), caf::infinite, explain_atom::value, cmd)
-      .receive([&](std::string& s) { text = std::move(s); }, [](caf::error&) {});
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return unavailable("router did not answer");
-  return OpResult::success(j);
+      .receive([&](RouteExplanation& e) { explanation = std::move(e); }, [](caf::error&) {});
+  if (!explanation) return unavailable("router did not answer");
+  return OpResult::success(*explanation);
 }
 
 OpResult CoreOperations::observe(const std::string& account, const QuotaObserved& q, const Actor& by) {
@@ -325,13 +333,13 @@ OpResult CoreOperations::select(const std::string& model, const std::vector<std:
   const RouteReply r = core_.route(std::move(cmd));
   if (!r.ok) return refusal_result(r);
   json body = grant_json(r);
-  if (auto spec = core_.spec_of(r.account)) body["provider"] = spec->provider;
+  if (auto spec = core_.directory().spec(r.account)) body["provider"] = spec->provider;
   return OpResult::success(body);
 }
 
 OpResult CoreOperations::reserve(const std::string& account, const std::string& model,
                                  const Usage& estimate, TimeMs ttl_ms) {
-  if (!core_.spec_of(account)) return not_found("unknown account " + account);
+  if (!core_.directory().handle(account)) return not_found("unknown account " + account);
   RouteCommand cmd;
   cmd.account = account;
   cmd.model = model;
@@ -359,8 +367,8 @@ OpResult CoreOperations::resolve(const std::string& reservation_id, const std::s
     EventPayload p = kind == "commit" ? EventPayload{ReservationCommitted{reservation_id, actual, false}}
                                       : EventPayload{ReservationReleased{reservation_id, kind}};
     const CommandReply r = core_.propose(account, std::move(p));
-    if (!r.ok) return r.error.rfind("event log", 0) == 0 ? unavailable(r.error)
-                                                          : OpResult::failure(409, "conflict", r.error);
+    if (!r.ok) return r.code == ReplyCode::journal_unavailable ? unavailable(r.error)
+                                                               : OpResult::failure(409, "conflict", r.error);
     const std::string status = kind == "commit" ? "committed" : kind == "release" ? "released" : "cancelled";
     remember_resolution(reservation_id, status);
     return OpResult::success({{"status", status}, {"reservation_id", reservation_id}, {"account_id", account}});
@@ -388,7 +396,7 @@ OpResult CoreOperations::reservation(const std::string& reservation_id) {
 }
 
 OpResult CoreOperations::feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) {
-  if (!core_.spec_of(account)) return not_found("unknown account " + account);
+  if (!core_.directory().handle(account)) return not_found("unknown account " + account);
   Outcome o;
   o.kind = outcome_of(kind);
   o.retry_at = retry_hint_ms > 0 ? core_.now() + retry_hint_ms : 0;
@@ -413,16 +421,36 @@ json CoreOperations::distribution() {
   return out;
 }
 
+void CoreOperations::set_importer(ImportFn fn) {
+  std::lock_guard lock(mutex_);
+  importer_ = std::move(fn);
+}
+
+void CoreOperations::on_token_stored(std::function<void(const std::string&)> listener) {
+  std::lock_guard lock(mutex_);
+  token_listeners_.push_back(std::move(listener));
+}
+
+void CoreOperations::set_token_store(TokenStore store) {
+  std::lock_guard lock(mutex_);
+  token_store_ = std::move(store);
+}
+
 OpResult CoreOperations::set_telegram_token(const std::string& token, const Actor& by) {
-  if (!telegram::looks_like_bot_token(token))
-    return bad_request("token: does not look like a Telegram bot token (<digits>:<35 characters>)");
-  try {
-    telegram::SqliteBotStore store(core_.config().storage.db_path);
-    telegram::store_bot_token(store, token, core_.config().telegram.token);
-  } catch (const std::exception& e) {
-    return unavailable(std::string("could not store the token: ") + e.what());
+  TokenStore store;
+  {
+    std::lock_guard lock(mutex_);
+    store = token_store_;
   }
-  core_.notify_telegram_token(token);
+  if (!store) return unavailable("no Telegram token store in this process");
+  OpResult stored = store(token, core_.config().telegram.token);
+  if (!stored.ok()) return stored;
+  std::vector<std::function<void(const std::string&)>> listeners;
+  {
+    std::lock_guard lock(mutex_);
+    listeners = token_listeners_;
+  }
+  for (auto& listener : listeners) listener(token);
   spdlog::info("telegram bot token replaced by {}", by);
   return OpResult::success({{"status", "stored"}});
 }

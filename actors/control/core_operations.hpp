@@ -5,7 +5,7 @@
 #pragma once
 
 #include "actors/control/activity_history.hpp"
-#include "actors/control/operations.hpp"
+#include "messages/operations.hpp"
 #include "config/config.hpp"
 
 #include <functional>
@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace qg {
 
@@ -27,6 +28,18 @@ class CoreOperations : public Operations {
   void set_config_source(ConfigSource source);
   // Called after a successful reload with the new config (e.g. to refresh credentials).
   void on_reload(std::function<void(const Config&)> listener);
+  // How set_telegram_token checks and stores a bot token (installed by `serve`, which links
+  // the bot: telegram/bot_settings.hpp), given the token and the config's telegram.token it
+  // overrides; answers 400 for a malformed token, 503 when it cannot be stored. Without one,
+  // set_telegram_token answers 503.
+  using TokenStore = std::function<OpResult(const std::string& token, const std::string& config_token)>;
+  void set_token_store(TokenStore store);
+  // Called after set_telegram_token stored a token, so the bot picks it up without restart.
+  void on_token_stored(std::function<void(const std::string&)> listener);
+  // How import_accounts discovers accounts (the CLIProxyAPI module installs it); without one,
+  // import_accounts answers 503.
+  using ImportFn = std::function<OpResult(const std::string& auth_dir, const Actor& by)>;
+  void set_importer(ImportFn fn);
 
   nlohmann::json status() override;
   nlohmann::json accounts() override;
@@ -63,6 +76,9 @@ class CoreOperations : public Operations {
   Core& core_;
   std::mutex mutex_;
   ConfigSource config_source_;
+  TokenStore token_store_;
+  ImportFn importer_;
+  std::vector<std::function<void(const std::string&)>> token_listeners_;
   std::vector<std::function<void(const Config&)>> reload_listeners_;
   std::unordered_map<std::string, std::string> resolved_;  // recent reservation id -> status
   // activity(): the read model, caught up with the log on each call (only new events are read).

@@ -2,7 +2,7 @@
 #include "actors/control/core_proxy_backend.hpp"
 
 #include "actors/control/core.hpp"
-#include "actors/router/circuit_breaker.hpp"
+#include "quota/circuit_breaker.hpp"
 
 #include <set>
 
@@ -43,14 +43,13 @@ RouteGrant CoreProxyBackend::route_and_reserve(const RouteAsk& ask) {
     g.retry_after_s = reply.retry_after_s;
     return g;
   }
-  const auto spec = core_.spec_of(reply.account);
   g.ok = true;
   g.account_id = reply.account;
   g.reservation_id = reply.reservation_id;
-  g.provider = spec ? spec->provider : "openai";
+  g.provider = reply.provider.empty() ? "openai" : reply.provider;
   const bool cliproxy = g.provider == "cliproxy";
-  g.base_url = spec && !spec->base_url.empty() ? spec->base_url : (cliproxy ? creds->cliproxy_base_url : "");
-  g.model_upstream = spec && !spec->prefix.empty() ? spec->prefix + "/" + reply.model_used : reply.model_used;
+  g.base_url = !reply.base_url.empty() ? reply.base_url : (cliproxy ? creds->cliproxy_base_url : "");
+  g.model_upstream = !reply.prefix.empty() ? reply.prefix + "/" + reply.model_used : reply.model_used;
   if (auto it = creds->api_keys.find(reply.account); it != creds->api_keys.end()) g.api_key = it->second;
   else if (cliproxy) g.api_key = creds->cliproxy_key;
   return g;
@@ -78,7 +77,7 @@ void CoreProxyBackend::report_outcome(const std::string& account_id, const Upstr
 
 std::vector<std::string> CoreProxyBackend::models() {
   std::set<std::string> all;
-  for (const auto& [id, spec] : core_.specs()) {
+  for (const auto& [id, spec] : core_.directory().specs()) {
     if (!spec.enabled) continue;
     for (const auto& m : spec.models)
       if (m.find('*') == std::string::npos) all.insert(spec.prefix.empty() ? m : spec.prefix + "/" + m);

@@ -1,4 +1,4 @@
-// actors/control/core_proxy_backend.hpp — the proxy's seam (http/proxy_backend.hpp) over the core.
+// actors/control/core_proxy_backend.hpp — the proxy's seam (messages/proxy_backend.hpp) over the core.
 //
 // route_and_reserve asks the router actor (promise bridge) and adds what the HTTP layer needs
 // to call the upstream: base URL, provider, credential (from config, never from events) and the
@@ -7,7 +7,7 @@
 // lost; outcomes and observations are fire-and-forget.
 #pragma once
 
-#include "http/proxy_backend.hpp"
+#include "messages/proxy_backend.hpp"
 
 #include <map>
 #include <memory>

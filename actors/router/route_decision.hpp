@@ -21,9 +21,9 @@
 // nothing qualifies — the error kind and the earliest known time something frees up.
 #pragma once
 
-#include "actors/router/account_summary.hpp"
-#include "actors/router/router_settings.hpp"
-#include "actors/router/router_state.hpp"
+#include "quota/account_summary.hpp"
+#include "quota/router_settings.hpp"
+#include "quota/router_state.hpp"
 
 #include <map>
 #include <optional>

@@ -1,7 +1,7 @@
 // actors/router/route_explain.cpp — JSON and text renderings of a routing decision.
 #include "actors/router/route_explain.hpp"
+#include "messages/window_label.hpp"
 
-#include "config/duration.hpp"
 #include "messages/event_codec.hpp"
 
 #include <nlohmann/json.hpp>
@@ -25,14 +25,10 @@ double round_to(double v, int decimals) {
 
 json time_or_null(TimeMs t) { return t > 0 ? json(format_iso8601_ms(t)) : json(nullptr); }
 
-std::string window_text(std::int64_t window_s) {
-  return window_s > 0 ? format_duration(std::chrono::seconds{window_s}) : std::string("unknown");
-}
-
 json windows_json(const AccountSummary& a, TimeMs now) {
   json out = json::array();
   for (const auto& w : a.windows)
-    out.push_back({{"metric", to_string(w.metric)}, {"window", window_text(w.window_s)},
+    out.push_back({{"metric", to_string(w.metric)}, {"window", window_label(w.window_s)},
                    {"limit", w.limit}, {"used", w.used_at(now)}, {"reserved", w.reserved},
                    {"remaining", w.limit > 0 ? json(w.remaining_at(now)) : json(nullptr)},
                    {"used_percent", round_to(w.used_percent_at(now), 1)},

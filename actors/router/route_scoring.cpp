@@ -1,8 +1,8 @@
 // actors/router/route_scoring.cpp — admissibility, policy scores and exclusion texts.
 #include "actors/router/route_scoring.hpp"
+#include "messages/window_label.hpp"
 
-#include "actors/router/circuit_breaker.hpp"
-#include "config/duration.hpp"
+#include "quota/circuit_breaker.hpp"
 #include "messages/event_codec.hpp"
 
 #include <algorithm>
@@ -20,7 +20,7 @@ double after_percent(const WindowSummary& w, std::int64_t need, TimeMs now) {
 
 std::string window_name(const WindowSummary& w) {
   return std::string(to_string(w.metric)) + "/" +
-         (w.window_s > 0 ? format_duration(std::chrono::seconds{w.window_s}) : std::string("unknown"));
+         window_label(w.window_s);
 }
 
 std::string percent_text(double p) {

@@ -7,8 +7,8 @@
 // by (score desc, priority desc, id asc). The formulas are documented in docs/ROUTING.md.
 #pragma once
 
-#include "actors/router/account_summary.hpp"
-#include "actors/router/router_settings.hpp"
+#include "quota/account_summary.hpp"
+#include "quota/router_settings.hpp"
 
 #include <cstdint>
 #include <string>

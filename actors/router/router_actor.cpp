@@ -1,9 +1,9 @@
 // actors/router/router_actor.cpp — decide, reserve on the chosen account, fall through on refusal.
 #include "actors/router/router_actor.hpp"
 
-#include "actors/control/config_sync.hpp"
-#include "actors/router/account_summary.hpp"
-#include "actors/router/circuit_breaker.hpp"
+#include "quota/config_sync.hpp"
+#include "quota/account_summary.hpp"
+#include "quota/circuit_breaker.hpp"
 #include "actors/router/route_decision.hpp"
 #include "actors/router/route_explain.hpp"
 
@@ -51,6 +51,29 @@ void broadcast_settings(self_ptr self) {
   for (auto& [id, handle] : self->state.accounts) self->send(handle, settings_atom::value, self->state.settings);
 }
 
+// The one place a successful RouteReply is built: the decision's view of `account` (score,
+// zone, alternatives, fallback/drain notes) plus, when one was made, the reservation.
+RouteReply grant(const Decision& d, const std::string& account, const ReserveReply* r, TimeMs expires_at) {
+  RouteReply g;
+  g.ok = true;
+  g.account = account;
+  g.model_used = d.model_used;
+  for (const auto& c : d.candidates) {
+    if (c.account == account) { g.score = c.score; g.reason = c.zone; }
+    else if (g.alternatives.size() < 3) g.alternatives.push_back(c.account);
+  }
+  if (d.fallback) g.reason += g.reason.empty() ? "fallback" : "; fallback";
+  if (d.drain) g.reason += "; all accounts past critical: draining the least used";
+  if (r) {
+    g.reservation_id = r->reservation_id;
+    g.expires_at = expires_at;
+    g.provider = r->provider;
+    g.base_url = r->base_url;
+    g.prefix = r->prefix;
+  }
+  return g;
+}
+
 void admitted(self_ptr self, const Decision& d, const std::string& account, const ReserveReply& r,
               TimeMs expires_at, const Deliver& deliver) {
   auto sw = switch_for_admitted(d, account);
@@ -70,19 +93,7 @@ void admitted(self_ptr self, const Decision& d, const std::string& account, cons
     });
   }
   note_admitted(self->state.runtime, d, account);
-  RouteReply g;
-  g.ok = true;
-  g.account = account;
-  g.reservation_id = r.reservation_id;
-  g.model_used = d.model_used;
-  g.expires_at = expires_at;
-  for (const auto& c : d.candidates) {
-    if (c.account == account) { g.score = c.score; g.reason = c.zone; }
-    else if (g.alternatives.size() < 3) g.alternatives.push_back(c.account);
-  }
-  if (d.fallback) g.reason += g.reason.empty() ? "fallback" : "; fallback";
-  if (d.drain) g.reason += "; all accounts past critical: draining the least used";
-  deliver(std::move(g));
+  deliver(grant(d, account, &r, expires_at));
 }
 
 void try_target(self_ptr self, std::shared_ptr<const Decision> d, std::size_t i, const RouteCommand& ask,
@@ -120,8 +131,7 @@ void route(self_ptr self, const RouteCommand& ask, Deliver deliver) {
     d->policy = RoutePolicy::fill_first;  // no sticky bookkeeping for pinned requests
     self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{ask.estimate, ask.model, ask.ttl_ms})
         .then([=](const ReserveReply& r) {
-                if (r.ok()) { RouteReply g; g.ok = true; g.account = ask.account; g.reservation_id = r.reservation_id;
-                              g.model_used = ask.model; g.expires_at = now + ask.ttl_ms; deliver(g); }
+                if (r.ok()) deliver(grant(*d, ask.account, &r, now + ask.ttl_ms));
                 else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error, kStorageRetryAfterS));
                 else deliver(refusal(429, "quota_exhausted", "account " + ask.account + ": " + r.refusal, 1));
               },
@@ -138,15 +148,7 @@ void route(self_ptr self, const RouteCommand& ask, Deliver deliver) {
     return;
   }
   if (!ask.reserve) {
-    RouteReply g;
-    g.ok = true;
-    g.account = d->chosen();
-    g.model_used = d->model_used;
-    for (const auto& c : d->candidates) {
-      if (c.account == g.account) { g.score = c.score; g.reason = c.zone; }
-      else if (g.alternatives.size() < 3) g.alternatives.push_back(c.account);
-    }
-    deliver(std::move(g));
+    deliver(grant(*d, d->chosen(), nullptr, 0));
     return;
   }
   try_target(self, d, 0, ask, std::move(deliver));
@@ -170,35 +172,20 @@ router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions op
         route(self, ask, [rp](RouteReply g) mutable { rp.deliver(std::move(g)); });
         return rp;
       },
-      [=](outcome_atom, const std::string& account, const Outcome& o) {
-        auto it = self->state.accounts.find(account);
-        if (it != self->state.accounts.end()) caf::anon_send(it->second, outcome_atom::value, o);
-      },
-      [=](propose_atom, const std::string& account, EventPayload& payload,
-          const CommandReplyPromise& promise) {
-        auto it = self->state.accounts.find(account);
-        if (it == self->state.accounts.end()) {
-          promise->set_value(CommandReply{false, 0, "unknown account " + account});
-          return;
-        }
-        self->request(it->second, caf::infinite, propose_atom::value, std::move(payload))
-            .then([promise](const CommandReply& r) { promise->set_value(r); },
-                  [promise](const caf::error& e) { promise->set_value(CommandReply{false, 0, caf::to_string(e)}); });
-      },
-      [=](explain_atom, const RouteCommand& ask) -> std::string {
+      [=](explain_atom, const RouteCommand& ask) -> RouteExplanation {
         const TimeMs now = self->state.opts.clock();
         DecideOptions options;
         options.explain = true;
         Decision d = decide(self->state.view, self->state.opts.state, to_request(ask),
                             self->state.settings, now, self->state.runtime, options);
-        return explain_json(d, self->state.view, self->state.settings, now).dump();
+        return std::make_shared<const nlohmann::json>(explain_json(d, self->state.view, self->state.settings, now));
       },
       [=](setting_atom, const std::string& key, const std::string& value,
           const std::string& source) -> caf::result<CommandReply> {
         RouterSettings next = self->state.settings;
         auto errors = apply_setting_text(next, key, value);
         if (errors.empty()) errors = validate(next);
-        if (!errors.empty()) return CommandReply{false, 0, errors.front()};
+        if (!errors.empty()) return CommandReply{false, 0, errors.front(), ReplyCode::rejected};
         // Store the normalised value so the log reads the same whatever the input spelling.
         const std::string normalised = setting_json(next, key).dump();
         self->state.settings = next;
@@ -206,13 +193,15 @@ router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions op
         auto rp = self->make_response_promise<CommandReply>();
         persist(self, Event{0, self->state.opts.clock(), "", SettingChanged{key, normalised, source}},
                 [rp](const std::string& err) mutable {
-                  rp.deliver(err.empty() ? CommandReply{true, 0, ""} : CommandReply{false, 0, "event log unavailable: " + err});
+                  rp.deliver(err.empty() ? CommandReply{true, 0, "", ReplyCode::done}
+                                         : CommandReply{false, 0, "event log unavailable: " + err,
+                                                        ReplyCode::journal_unavailable});
                 });
         return rp;
       },
       [=](summary_atom) -> RouterSnapshot {
         RouterSnapshot snap;
-        snap.settings_json = to_json(self->state.settings).dump();
+        snap.settings = std::make_shared<const RouterSettings>(self->state.settings);
         for (const auto& [key, s] : self->state.opts.state.sticky) snap.sticky[key] = s.account;
         for (const auto& a : self->state.view.accounts()) snap.accounts.push_back(a.id);
         return snap;
@@ -230,7 +219,7 @@ router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions op
           });
         self->state.settings = effective_settings(self->state.opts.base, self->state.opts.state);
         broadcast_settings(self);
-        return CommandReply{true, 0, ""};
+        return CommandReply{true, 0, "", ReplyCode::done};
       },
   };
 }

@@ -6,8 +6,8 @@
 #pragma once
 
 #include "actors/account/account_actor.hpp"
-#include "actors/router/router_settings.hpp"
-#include "actors/router/router_state.hpp"
+#include "quota/router_settings.hpp"
+#include "quota/router_state.hpp"
 #include "messages/journal_protocol.hpp"
 #include "messages/router_protocol.hpp"
 

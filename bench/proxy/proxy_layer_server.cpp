@@ -4,7 +4,7 @@
 //
 //   proxy_layer_server UPSTREAM_BASE_URL [THREADS]   -> "listening on 127.0.0.1:PORT"
 // Drive it like any target, e.g. with bench/peers/bench.sh (see compare.sh).
-#include "http/proxy_backend.hpp"
+#include "messages/proxy_backend.hpp"
 #include "http/proxy_routes.hpp"
 
 #include <httplib.h>

@@ -9,11 +9,11 @@
 // shared, loaded machine the wall-clock tail is mostly other processes).
 //
 // Usage: router_bench [accounts=1000] [iterations=200000] [policy=balanced]
-#include "actors/account/account_state.hpp"
-#include "actors/router/account_summary.hpp"
+#include "quota/account_state.hpp"
+#include "quota/account_summary.hpp"
 #include "actors/router/route_decision.hpp"
-#include "actors/router/router_settings.hpp"
-#include "actors/router/router_state.hpp"
+#include "quota/router_settings.hpp"
+#include "quota/router_state.hpp"
 
 #include <time.h>
 

@@ -1,7 +1,7 @@
 // Property test: random, seeded command sequences against several accounts. The state built
 // live (validate -> event -> apply) must equal the state rebuilt by replaying the events,
 // and equal a copy taken midway ("snapshot") plus the tail.
-#include "actors/system_state.hpp"
+#include "quota/system_state.hpp"
 
 #include <doctest/doctest.h>
 

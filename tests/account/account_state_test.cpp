@@ -1,5 +1,5 @@
 // Unit tests of the pure account state: apply() for every event, roll-over, admission.
-#include "actors/account/account_state.hpp"
+#include "quota/account_state.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,8 +1,8 @@
 // tests/admin/state_operations.cpp — see state_operations.hpp.
 #include "tests/admin/state_operations.hpp"
+#include "messages/window_label.hpp"
 
 #include "actors/control/activity_history.hpp"
-#include "config/duration.hpp"
 #include "messages/event_codec.hpp"
 
 #include <algorithm>
@@ -63,7 +63,7 @@ nlohmann::json StateOperations::account_json(const AccountState& s) const {
   nlohmann::json windows = nlohmann::json::array();
   for (const auto& w : s.windows) {
     windows.push_back({{"metric", to_string(w.metric)},
-                       {"window", format_duration(std::chrono::seconds(w.window_s))},
+                       {"window", window_label(w.window_s)},
                        {"limit", w.limit},
                        {"used", w.used},
                        {"reserved", w.reserved},

@@ -7,8 +7,8 @@
 // a simple "most remaining" router. The clock is injected (`now`).
 #pragma once
 
-#include "actors/control/operations.hpp"
-#include "actors/system_state.hpp"
+#include "messages/operations.hpp"
+#include "quota/system_state.hpp"
 
 #include <map>
 #include <mutex>

@@ -1,5 +1,5 @@
 // config.yaml -> events: accounts registered/updated/removed, settings precedence (INTERFACE §2).
-#include "actors/control/config_sync.hpp"
+#include "quota/config_sync.hpp"
 
 #include <doctest/doctest.h>
 

@@ -4,7 +4,7 @@
 // reject refuses new requests with a clear error and records nothing for them, allow admits
 // them, in-flight commits are never lost, and the log catches up and verifies clean once the
 // lock is released.
-#include "actors/account/account_state.hpp"
+#include "quota/account_state.hpp"
 #include "actors/control/core.hpp"
 #include "persistence/database.hpp"
 #include "persistence/replay.hpp"

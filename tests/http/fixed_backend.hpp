@@ -5,7 +5,7 @@
 // call so tests can check what the proxy reported. Thread-safe.
 #pragma once
 
-#include "http/proxy_backend.hpp"
+#include "messages/proxy_backend.hpp"
 
 #include <map>
 #include <mutex>

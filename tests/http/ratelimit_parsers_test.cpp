@@ -1,5 +1,5 @@
 // tests/http/ratelimit_parsers_test.cpp — every upstream sample through the parsers.
-#include "http/proxy_backend.hpp"
+#include "messages/proxy_backend.hpp"
 #include "http/ratelimit_parsers.hpp"
 #include "http/time_text.hpp"
 #include "tests/http/upstream_fixture.hpp"
@@ -40,6 +40,9 @@ TEST_CASE("time text: go durations, RFC 3339, HTTP dates, unix times") {
   CHECK(parse_rfc3339_ms("2026-04-10T08:40:59.500+02:00") == 1775803259500);
   CHECK_FALSE(parse_rfc3339_ms("2026-13-10T06:40:59Z").has_value());
   CHECK_FALSE(parse_rfc3339_ms("yesterday").has_value());
+  CHECK_FALSE(parse_rfc3339_ms("2026-02-31T06:40:59Z").has_value());  // no such day
+  // Hundreds of fraction digits: parsed (milliseconds truncated), never an exception.
+  CHECK(parse_rfc3339_ms("2026-04-10T06:40:59." + std::string(400, '0') + "1Z") == 1775803259000);
   CHECK(parse_http_date_ms("Fri, 10 Apr 2026 06:40:59 GMT") == 1775803259000);
   CHECK_FALSE(parse_http_date_ms("Fri, 10 Foo 2026 06:40:59 GMT").has_value());
   CHECK(parse_unix_time_ms("1775819520") == kCodexReset);

@@ -3,7 +3,7 @@
 // log must pass `replay --verify` and hold every seq the child saw acknowledged.
 #include "persistence/event_store.hpp"
 #include "persistence/replay.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 

@@ -2,7 +2,7 @@
 // (foreign, corrupt, newer, read-only, missing directory) with no write to a refused file.
 #include "persistence/database.hpp"
 #include "persistence/event_store.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>

@@ -5,10 +5,10 @@
 #include "messages/event_codec.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/journal_actor.hpp"
-#include "persistence/journal_health.hpp"
+#include "messages/journal_health.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/snapshot_store.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <caf/all.hpp>
 #include <doctest/doctest.h>

@@ -9,7 +9,7 @@
 #include "persistence/snapshot_store.hpp"
 #include "persistence/state_codec.hpp"
 #include "sample_events.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <caf/all.hpp>
 #include <doctest/doctest.h>

@@ -6,7 +6,7 @@
 #include "persistence/snapshot_store.hpp"
 #include "persistence/state_codec.hpp"
 #include "sample_events.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

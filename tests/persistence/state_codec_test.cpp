@@ -1,6 +1,7 @@
 // tests/persistence/state_codec_test.cpp — snapshot encoding is an exact inverse; bad input is
 // refused; the replay summary has the documented shape.
 #include "persistence/state_codec.hpp"
+#include "messages/window_label.hpp"
 #include "sample_events.hpp"
 
 #include <doctest/doctest.h>
@@ -46,12 +47,12 @@ TEST_CASE("malformed state text is refused with a reason") {
 }
 
 TEST_CASE("window lengths format as config durations") {
-  CHECK(format_window(60) == "1m");
-  CHECK(format_window(18000) == "5h");
-  CHECK(format_window(86400) == "1d");
-  CHECK(format_window(604800) == "7d");
-  CHECK(format_window(90) == "90s");
-  CHECK(format_window(0) == "unknown");
+  CHECK(window_label(60) == "1m");
+  CHECK(window_label(18000) == "5h");
+  CHECK(window_label(86400) == "1d");
+  CHECK(window_label(604800) == "7d");
+  CHECK(window_label(90) == "90s");
+  CHECK(window_label(0) == "unknown");
 }
 
 TEST_CASE("state summary lists accounts with windows, status, reservations and counters") {

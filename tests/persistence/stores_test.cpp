@@ -4,7 +4,7 @@
 #include "persistence/settings_store.hpp"
 #include "persistence/snapshot_store.hpp"
 #include "sample_events.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 

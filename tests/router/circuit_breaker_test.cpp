@@ -1,5 +1,5 @@
 // Circuit breaker: consecutive failures, backoff, 429 hints, auth, half-open probe, replay.
-#include "actors/router/circuit_breaker.hpp"
+#include "quota/circuit_breaker.hpp"
 #include "router_world.hpp"
 
 #include <doctest/doctest.h>
@@ -89,6 +89,42 @@ TEST_CASE("breaker: replaying its events rebuilds the failure count and open sta
   for (const auto& e : log) apply(replayed, e);
   CHECK(replayed.open_until == live.open_until);
   CHECK(replayed.consecutive_failures == live.consecutive_failures);
+}
+
+TEST_CASE("breaker: after a restart the account's folded state rebuilds it - the next failure backs off longer") {
+  // Live: errors open the breaker, two failed probes lengthen it, a 429 on top keeps the count.
+  BreakerState live;
+  AccountState account;
+  account.id = "a";
+  TimeMs t = kT0;
+  auto record = [&](const std::optional<EventPayload>& ev) {
+    if (!ev) return;
+    Event e{0, t, "a", *ev};
+    apply(account, e);
+  };
+  for (int i = 0; i < 7; ++i) {
+    record(on_outcome(live, err(), t, kB));
+    t = std::max(t + 1, live.open_until);
+  }
+  record(on_outcome(live, Outcome{OutcomeKind::rate_limited, t + 30'000, 429}, t, kB));
+  REQUIRE(live.consecutive_failures == 7);
+
+  // Restart: the actor starts from the recovered AccountState only.
+  BreakerState restarted = breaker_from(account);
+  CHECK(restarted.open_until == live.open_until);
+  CHECK(restarted.consecutive_failures == live.consecutive_failures);
+  // So the probe that fails after the restart gets the same, longer cooldown as without one.
+  t = live.open_until;
+  auto a = on_outcome(live, err(), t, kB);
+  auto b = on_outcome(restarted, err(), t, kB);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(std::get<CooldownStarted>(*b).until == std::get<CooldownStarted>(*a).until);
+  CHECK(std::get<CooldownStarted>(*b).until - t > kB.base_ms);
+  // A success closes both; the folded state forgets the count as the breaker does.
+  record(on_outcome(live, ok(), live.open_until, kB));
+  CHECK(breaker_from(account).consecutive_failures == 0);
+  CHECK(breaker_from(account).open_until == 0);
 }
 
 TEST_CASE("breaker: 429 Retry-After 30 -> no request to that account for 30 s, then exactly one probe") {

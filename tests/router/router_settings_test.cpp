@@ -1,6 +1,6 @@
 // Router settings: validation messages, runtime overrides (SettingChanged JSON), config mapping.
-#include "actors/router/router_settings.hpp"
-#include "actors/router/router_state.hpp"
+#include "quota/router_settings.hpp"
+#include "quota/router_state.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

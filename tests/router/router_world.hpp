@@ -7,12 +7,12 @@
 // returns what happened. Time is whatever the test passes.
 #pragma once
 
-#include "actors/account/account_state.hpp"
-#include "actors/router/account_summary.hpp"
-#include "actors/router/circuit_breaker.hpp"
+#include "quota/account_state.hpp"
+#include "quota/account_summary.hpp"
+#include "quota/circuit_breaker.hpp"
 #include "actors/router/route_decision.hpp"
-#include "actors/router/router_settings.hpp"
-#include "actors/router/router_state.hpp"
+#include "quota/router_settings.hpp"
+#include "quota/router_state.hpp"
 
 #include <map>
 #include <string>

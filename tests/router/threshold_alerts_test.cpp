@@ -1,5 +1,5 @@
 // Threshold crossings: once upward per level, "recovered" below warning - hysteresis.
-#include "actors/router/threshold_alerts.hpp"
+#include "quota/threshold_alerts.hpp"
 #include "router_world.hpp"
 
 #include <doctest/doctest.h>

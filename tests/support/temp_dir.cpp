@@ -20,6 +20,8 @@ TempDir::~TempDir() {
   const char* keep = std::getenv("QG_KEEP_TEMP");
   if (keep != nullptr && *keep == '1') return;
   std::error_code ec;
+  // A test may have made the directory read-only (storage fault tests): make it removable.
+  std::filesystem::permissions(path_, std::filesystem::perms::owner_all, ec);
   std::filesystem::remove_all(path_, ec);
 }
 

@@ -1,9 +1,9 @@
 // tests/telegram/alert_mute_test.cpp — /qg_mute and /qg_unmute: durations, the alert filter
 // (count while muted, one "resumed" note after it expires), persistence through a BotStore,
 // unreadable saved state, and the commands' replies.
-#include "actors/telegram/alert_mute.hpp"
-#include "actors/telegram/bot_commands.hpp"
-#include "actors/telegram/bot_settings.hpp"
+#include "telegram/alert_mute.hpp"
+#include "telegram/bot_commands.hpp"
+#include "telegram/bot_settings.hpp"
 #include "tests/telegram/test_operations.hpp"
 
 #include <doctest/doctest.h>

@@ -1,6 +1,6 @@
 // tests/telegram/alert_policy_test.cpp — events in, alerts out: dedup, re-arm, auth cooldowns,
 // all-exhausted edge, throttle, state round trip.
-#include "actors/telegram/alert_policy.hpp"
+#include "telegram/alert_policy.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

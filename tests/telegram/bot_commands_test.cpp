@@ -1,6 +1,6 @@
 // tests/telegram/bot_commands_test.cpp — the command surface over an in-test Operations: each
 // command's reply and validation, authorisation, per-chat rate limit, and the shared help/menu.
-#include "actors/telegram/bot_commands.hpp"
+#include "telegram/bot_commands.hpp"
 #include "tests/telegram/test_operations.hpp"
 
 #include <doctest/doctest.h>

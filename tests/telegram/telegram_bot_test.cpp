@@ -3,8 +3,8 @@
 // in-test Operations. Covers replies, authorisation, malformed updates, restart without
 // re-running commands, 401 handling, token pick-up without restart, alerts exactly once, mute,
 // documents and message splitting through the fake's HTML checks.
-#include "actors/telegram/bot_settings.hpp"
-#include "actors/telegram/telegram_bot.hpp"
+#include "telegram/bot_settings.hpp"
+#include "telegram/telegram_bot.hpp"
 #include "http/telegram_client.hpp"
 #include "tests/telegram/fake_telegram_process.hpp"
 #include "tests/telegram/test_operations.hpp"

@@ -1,13 +1,13 @@
 // tests/telegram/telegram_text_test.cpp — pure parts of the bot: escaping, splitting, update
 // and command parsing, token shape and precedence, rate limit, admin gate, backoff, webhook reply.
-#include "actors/telegram/admin_gate.hpp"
-#include "actors/telegram/backoff.hpp"
-#include "actors/telegram/bot_command.hpp"
-#include "actors/telegram/bot_token.hpp"
-#include "actors/telegram/chat_text.hpp"
-#include "actors/telegram/telegram_update.hpp"
-#include "actors/telegram/token_bucket.hpp"
-#include "actors/telegram/webhook_reply.hpp"
+#include "telegram/admin_gate.hpp"
+#include "telegram/backoff.hpp"
+#include "telegram/bot_command.hpp"
+#include "telegram/bot_token.hpp"
+#include "telegram/chat_text.hpp"
+#include "telegram/telegram_update.hpp"
+#include "telegram/token_bucket.hpp"
+#include "telegram/webhook_reply.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -188,7 +188,7 @@ TEST_CASE("webhook_reply: sendMessage method call - cut to one message - {} for 
   CHECK(text.find("</pre>") != std::string::npos);
 }
 
-#include "actors/telegram/chat_format.hpp"
+#include "telegram/chat_format.hpp"
 
 TEST_CASE("format_status renders the admin API JSON: states - windows - reserved - cooldown - sticky") {
   using nlohmann::json;

@@ -6,8 +6,8 @@
 // every call is recorded in `calls` so tests can assert "nothing changed".
 #pragma once
 
-#include "actors/account/account_state.hpp"
-#include "actors/control/operations.hpp"
+#include "quota/account_state.hpp"
+#include "messages/operations.hpp"
 
 #include <mutex>
 #include <string>

@@ -1,0 +1,110 @@
+// messages/operations.hpp — the operator's verbs, one implementation for every front end.
+//
+// The admin API (http/admin_routes), the Telegram bot (telegram/) and the CLI call these
+// functions, so a Telegram command and the admin route it mirrors run the same code. The
+// implementation (actors/control/core_operations) talks to the actors; this interface is
+// CAF-free and thread-safe (called from HTTP worker threads and the Telegram poller).
+//
+// Every verb answers an OpResult: `status` is an HTTP status (200 ok, 400 bad input naming the
+// field, 404 unknown account/reservation, 409 conflict, 503 journal unavailable) and `body`
+// the JSON to return (for errors: {"error":{"message","type","code"}} is built by the caller
+// from `error` and `code`).
+#pragma once
+
+#include "messages/activity_view.hpp"
+#include "messages/event.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qg {
+
+struct OpResult {
+  int status = 200;
+  nlohmann::json body = nlohmann::json::object();
+  std::string error;     // human message when status >= 400 (names the field for 400)
+  std::string code;      // machine code: invalid_request, not_found, conflict, unavailable, ...
+
+  bool ok() const { return status < 400; }
+  static OpResult success(nlohmann::json body) { return {200, std::move(body), "", ""}; }
+  static OpResult failure(int status, std::string code, std::string message) {
+    return {status, nlohmann::json::object(), std::move(message), std::move(code)};
+  }
+};
+
+enum class FeedbackKind { success, server_error, timeout, connect_error, rate_limited, auth_error };
+
+// Who asked, recorded in events (`by`, `source`): "admin", "telegram:<user id>", "cli".
+using Actor = std::string;
+
+class Operations {
+ public:
+  virtual ~Operations() = default;
+
+  // GET /api/v1/status: uptime_s, version, journal_seq, snapshot_seq, accounts_by_state
+  // {active: n, ...}, open_reservations, sticky_routes {route_key: account}, collector
+  // {enabled, healthy, last_poll, error}, telegram {enabled, healthy, error}, ready.
+  virtual nlohmann::json status() = 0;
+
+  // GET /api/v1/accounts: {"accounts":[{"id","provider","enabled","state","used_percent",
+  //   "windows":[{"metric","window","limit","used","reserved","remaining","reset_at","source"}],
+  //   "cooldown_until","in_flight"}]} — INTERFACE §4, plus extra fields (type, email, prefix,
+  //   priority, cooldown_reason, cooldown_detail, models).
+  virtual nlohmann::json accounts() = 0;
+  virtual OpResult account(const std::string& id) = 0;            // one element of the above
+
+  virtual OpResult drain(const std::string& id, const Actor& by) = 0;
+  virtual OpResult resume(const std::string& id, const Actor& by) = 0;
+  virtual OpResult reset_cooldown(const std::string& id, const Actor& by) = 0;
+
+  // GET /api/v1/reservations: {"reservations":[{"id","account","model","estimate":{requests,
+  //   input_tokens,output_tokens},"created_at","expires_at"}]}
+  virtual nlohmann::json reservations() = 0;
+
+  // Settings: key is "thresholds" ({"warning","switch","critical"}), "policy" ({"policy"}),
+  // "fallbacks" ({"fallback_chains":{model:[models]}}). put validates (400 naming the field),
+  // writes SettingChanged and answers the new effective value.
+  virtual OpResult get_setting(const std::string& key) = 0;
+  virtual OpResult put_setting(const std::string& key, const nlohmann::json& value,
+                               const Actor& by) = 0;
+
+  virtual OpResult reload(const Actor& by) = 0;                      // re-read config, diff -> events
+  virtual OpResult import_accounts(const std::string& auth_dir, const Actor& by) = 0;  // "" = configured
+  virtual std::string export_yaml() = 0;                              // effective config, secrets redacted
+  virtual OpResult events(std::uint64_t after, std::size_t limit) = 0;  // {"events":[<replay --json objects>]}
+  virtual OpResult explain_route(const std::string& model, const std::string& client_key) = 0;
+  // GET /api/v1/activity: the event log's last `span_ms` (up to 24 h) as per-account buckets
+  // of `bucket_ms` (a multiple of 5 min, up to 1 h) of committed usage, and the latest route
+  // decisions, switches and alerts (messages/activity_view.hpp). Read-only.
+  virtual ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) = 0;
+
+  // --- Verbs behind the advisory API (Go-QuotaGuard compatible routes) -------------------
+  // Record an observation for a known account (404 for an unknown one; never a silent 200).
+  virtual OpResult observe(const std::string& account, const QuotaObserved& q, const Actor& by) = 0;
+  // Pick an account for `model` (router policy, anti-flapping) and, when `reserve`, hold
+  // `estimate` on it. Body: {"account_id","provider","model","score","reason",
+  // "alternative_ids":[...],"reservation_id"?,"expires_at"?}. 429 quota_exhausted with
+  // "retry_after_s" when nothing qualifies.
+  virtual OpResult select(const std::string& model, const std::vector<std::string>& exclude,
+                          bool reserve, const Usage& estimate) = 0;
+  // Reserve on a given account. Body {"reservation_id","account_id","status":"active","expires_at"}.
+  virtual OpResult reserve(const std::string& account, const std::string& model,
+                           const Usage& estimate, TimeMs ttl_ms) = 0;
+  // kind: "commit" (usage = actual), "release" or "cancel" (nothing counted). 404 unknown id,
+  // 409 already resolved.
+  virtual OpResult resolve(const std::string& reservation_id, const std::string& kind,
+                           const Usage& actual) = 0;
+  virtual OpResult reservation(const std::string& reservation_id) = 0;
+  // Feed the circuit breaker with the result of a call the client made itself.
+  virtual OpResult feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) = 0;
+  // {"account": percent share} over routable accounts (by remaining headroom).
+  virtual nlohmann::json distribution() = 0;
+
+  // Telegram bot token (settings table); takes effect without restart. Never echoed back.
+  virtual OpResult set_telegram_token(const std::string& token, const Actor& by) = 0;
+};
+
+}  // namespace qg

@@ -1,0 +1,30 @@
+// messages/token_estimate.hpp — the one bytes -> tokens estimate.
+//
+// Used where no tokenizer count exists: a request's prompt before it is sent (the
+// reservation's input estimate) and a response's text when the upstream reported no usage
+// (the estimated commit). About four bytes of English or code per token, rounded up.
+#pragma once
+
+#include "messages/event.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace qg {
+
+inline constexpr std::int64_t kBytesPerToken = 4;
+
+constexpr std::int64_t tokens_from_bytes(std::int64_t bytes) {
+  return bytes <= 0 ? 0 : (bytes + kBytesPerToken - 1) / kBytesPerToken;
+}
+
+// A request's reservation estimate: 1 request, its prompt bytes as tokens, `max_tokens` out.
+inline Usage estimate_usage(std::int64_t prompt_bytes, std::int64_t max_tokens) {
+  Usage u;
+  u.requests = 1;
+  u.input_tokens = tokens_from_bytes(prompt_bytes);
+  u.output_tokens = std::max<std::int64_t>(0, max_tokens);
+  return u;
+}
+
+}  // namespace qg

@@ -1,0 +1,92 @@
+// quota/config_sync.cpp
+#include "quota/config_sync.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace qg {
+
+AccountSpec spec_from_config(const AccountConfig& a) {
+  AccountSpec s;
+  s.provider = a.provider;
+  s.type = a.type.empty() ? a.provider : a.type;
+  s.base_url = a.base_url;
+  s.prefix = a.prefix;
+  s.models = a.models;
+  s.priority = a.priority;
+  s.enabled = a.enabled;
+  s.limits = a.limits;
+  s.origin = "config";
+  return s;
+}
+
+namespace {
+const std::string_view kSettingKeys[] = {kSettingPolicy, kSettingThresholds, kSettingAntiFlapping,
+                                         kSettingFallbackChains, kSettingAllCritical,
+                                         kSettingRouteByClientKey, kSettingCircuitBreaker};
+}  // namespace
+
+std::vector<Event> account_sync_events(const std::vector<AccountConfig>& accounts,
+                                       const std::map<std::string, AccountState>& known, TimeMs now) {
+  std::vector<Event> out;
+  for (const auto& a : accounts) {
+    AccountSpec spec = spec_from_config(a);
+    auto it = known.find(a.id);
+    const bool registered = it != known.end() && !it->second.spec.provider.empty();
+    if (!registered || it->second.removed) out.push_back(Event{0, now, a.id, AccountRegistered{spec}});
+    else if (!(it->second.spec == spec)) out.push_back(Event{0, now, a.id, AccountUpdated{spec}});
+  }
+  for (const auto& [id, acc] : known) {
+    if (acc.removed || acc.spec.origin != "config") continue;
+    bool listed = false;
+    for (const auto& a : accounts) listed = listed || a.id == id;
+    if (!listed) out.push_back(Event{0, now, id, AccountRemoved{"no longer in config"}});
+  }
+  return out;
+}
+
+std::vector<Event> setting_sync_events(const RouterSettings& file, const RouterState& state, TimeMs now) {
+  std::vector<Event> out;
+  for (auto key : kSettingKeys) {
+    const std::string value = setting_json(file, key).dump();
+    // A key the log never recorded a file value for had the built-in default in the file.
+    auto seen = state.file_values.find(std::string(key));
+    const std::string recorded = seen != state.file_values.end()
+                                     ? seen->second
+                                     : setting_json(RouterSettings{}, key).dump();
+    if (value != recorded)
+      out.push_back(Event{0, now, "", SettingChanged{std::string(key), value, "config"}});
+  }
+  return out;
+}
+
+std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now) {
+  std::vector<Event> out = account_sync_events(config.accounts, state.accounts, now);
+  auto settings = setting_sync_events(router_settings_from(config.router), state.router, now);
+  out.insert(out.end(), settings.begin(), settings.end());
+  return out;
+}
+
+void store_router_settings(RouterConfig& r, const RouterSettings& s) {
+  r.policy = s.policy;
+  r.thresholds = ThresholdsConfig{s.thresholds.warning, s.thresholds.switch_at, s.thresholds.critical};
+  r.anti_flapping.min_dwell = std::chrono::milliseconds(s.anti_flapping.min_dwell_ms);
+  r.anti_flapping.cooldown_after_switch = std::chrono::milliseconds(s.anti_flapping.cooldown_after_switch_ms);
+  r.anti_flapping.hysteresis = s.anti_flapping.hysteresis;
+  r.fallback_chains = s.fallback_chains;
+  r.all_critical = s.all_critical;
+  r.route_by_client_key = s.route_by_client_key;
+  r.circuit_breaker.failures = static_cast<int>(s.breaker.failures);
+  r.circuit_breaker.base = std::chrono::milliseconds(s.breaker.base_ms);
+  r.circuit_breaker.cap = std::chrono::milliseconds(s.breaker.cap_ms);
+  r.circuit_breaker.auth_cooldown = std::chrono::milliseconds(s.breaker.auth_cooldown_ms);
+}
+
+std::vector<Event> expiry_events(const SystemState& state, TimeMs now) {
+  std::vector<Event> out;
+  for (const auto& [id, acc] : state.accounts)
+    for (const auto& [rid, r] : acc.reservations)
+      if (r.expires_at <= now) out.push_back(Event{0, now, id, ReservationExpired{rid}});
+  return out;
+}
+
+}  // namespace qg

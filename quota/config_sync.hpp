@@ -1,0 +1,34 @@
+// quota/config_sync.hpp — turns config.yaml into events, at start-up and on reload.
+//
+// Accounts listed in config become AccountRegistered / AccountUpdated (only when their spec
+// changed) and config accounts that disappeared become AccountRemoved. Router settings follow
+// INTERFACE §2's precedence: a runtime change (SettingChanged from admin/telegram) stays in
+// force until that key's value *in the file* changes; so a SettingChanged{source: config} is
+// written only when the file's value differs from the last file value the log recorded.
+// Pure: state and config in, events out.
+#pragma once
+
+#include "quota/router_settings.hpp"
+#include "quota/system_state.hpp"
+#include "config/config.hpp"
+
+#include <vector>
+
+namespace qg {
+
+AccountSpec spec_from_config(const AccountConfig& a);
+
+// The events that bring `state` in line with `config` (may be empty): accounts, then settings.
+std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now);
+std::vector<Event> account_sync_events(const std::vector<AccountConfig>& accounts,
+                                       const std::map<std::string, AccountState>& known, TimeMs now);
+std::vector<Event> setting_sync_events(const RouterSettings& file, const RouterState& state, TimeMs now);
+
+// The inverse of router_settings_from (router_settings.hpp): writes effective settings into a Config
+// (for export).
+void store_router_settings(RouterConfig& r, const RouterSettings& s);
+
+// ReservationExpired for every open reservation whose TTL passed (e.g. while the daemon was down).
+std::vector<Event> expiry_events(const SystemState& state, TimeMs now);
+
+}  // namespace qg

@@ -1,0 +1,16 @@
+// quota/router_state.cpp — fold of RouteSwitched and SettingChanged.
+#include "quota/router_state.hpp"
+
+namespace qg {
+
+void apply(RouterState& s, const Event& e) {
+  if (const auto* sw = std::get_if<RouteSwitched>(&e.payload)) {
+    s.sticky[sw->route_key] = StickyRoute{sw->to, e.ts};
+    s.last_switch_at = e.ts;
+  } else if (const auto* set = std::get_if<SettingChanged>(&e.payload)) {
+    s.settings[set->key] = SettingValue{set->value, set->source, e.ts};
+    if (set->source == "config") s.file_values[set->key] = set->value;
+  }
+}
+
+}  // namespace qg

@@ -1,0 +1,38 @@
+// quota/router_state.hpp — the event-sourced part of the router's state.
+//
+// Sticky route choices (RouteSwitched) and runtime setting overrides (SettingChanged) are
+// folded here by a pure `apply`, used live by the router actor and in replay.
+#pragma once
+
+#include "messages/event.hpp"
+
+#include <map>
+#include <string>
+
+namespace qg {
+
+struct StickyRoute {
+  std::string account;
+  TimeMs since = 0;                // when this route key switched to `account`
+  bool operator==(const StickyRoute&) const = default;
+};
+
+struct SettingValue {
+  std::string value;               // JSON text
+  std::string source;              // admin | telegram | config
+  TimeMs changed_at = 0;
+  bool operator==(const SettingValue&) const = default;
+};
+
+struct RouterState {
+  std::map<std::string, StickyRoute> sticky;      // route key -> current choice
+  std::map<std::string, SettingValue> settings;   // key -> latest SettingChanged
+  std::map<std::string, std::string> file_values; // key -> last value seen in config file
+  TimeMs last_switch_at = 0;                      // any voluntary or forced switch
+  bool operator==(const RouterState&) const = default;
+};
+
+// Applies RouteSwitched and SettingChanged; ignores every other event.
+void apply(RouterState& s, const Event& e);
+
+}  // namespace qg
