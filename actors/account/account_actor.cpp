@@ -2,6 +2,7 @@
 #include "actors/account/account_actor.hpp"
 
 #include "quota/account_state.hpp"
+#include "quota/admission.hpp"
 #include "quota/reservation_ids.hpp"
 #include "quota/account_summary.hpp"
 #include "quota/circuit_breaker.hpp"
@@ -117,18 +118,14 @@ ReserveReply log_unavailable(const std::string& error) {
 caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
   auto& st = self->state;
   const TimeMs now = st.opts.clock();
-  if (auto why = probe_refusal(st.breaker, st.account, now, st.opts.settings.breaker); !why.empty())
-    return refused(why);
-  // While the log cannot be written, on_error: reject refuses before anything is recorded;
-  // allow admits without waiting for the journal (which holds the event) up to a bound.
-  const JournalHealth* health = st.opts.journal_health.get();
-  const bool log_down = health && !health->ok();
-  if (log_down && (!st.opts.allow_unpersisted || health->held() >= st.opts.max_held_events))
-    return log_unavailable(health->view().error);
   ReservationCreated created{new_reservation_id(), cmd.model, cmd.estimate, now + cmd.ttl_ms};
-  const auto check = validate(st.account, created, now);
-  if (check.verdict != Verdict::accept) return refused(check.reason);
-  if (half_open(st.account.cooldown_until, now)) begin_probe(st.breaker, now);
+  const Admission a = admit(st.account, st.breaker, st.opts.journal_health.get(),
+                            {st.opts.allow_unpersisted, st.opts.max_held_events, st.opts.settings.breaker},
+                            created, now);
+  if (a.verdict == Admission::Verdict::refuse) return refused(a.reason);
+  if (a.verdict == Admission::Verdict::journal_unavailable) return log_unavailable(a.reason);
+  if (a.probe) begin_probe(st.breaker, now);
+  const bool log_down = !a.wait_for_commit;
   const std::string id = created.id;
   ReserveReply admitted;
   admitted.reservation_id = id;
