@@ -2,7 +2,7 @@
 // remaining, the warning/switch/critical marks), the reset countdown, where each figure came
 // from, in-flight requests and the account's action buttons. A card is rebuilt only when what
 // it shows changed, so buttons stay put between refreshes.
-import { $, el, num, windowLabel, parseTime, countdown, tick } from './dom.js';
+import { $, el, num, duration, windowLabel, parseTime, countdown, tick } from './dom.js';
 
 const SOURCE_TEXT = {
   config: 'from the configured limits (config.yaml)',
@@ -27,7 +27,7 @@ export function renderAccounts(accounts, th, act) {
   let previous = null;
   for (const a of [...accounts].sort((x, y) => String(x.id).localeCompare(String(y.id)))) {
     seen.add(a.id);
-    const key = JSON.stringify([a, thresholds]);
+    const key = cardKey(a, thresholds);
     let card = box.querySelector(`[data-account="${CSS.escape(a.id)}"]`);
     if (!card || cardKeys.get(a.id) !== key) {
       const fresh = accountCard(a);
@@ -116,5 +116,31 @@ function windowRow(w) {
       el('span', {}, 'reserved ', el('b', { 'data-role': 'reserved', text: num(reserved) })),
       el('span', {}, 'remaining ', el('b', { 'data-role': 'remaining', text: remaining === null ? '—' : num(remaining) })),
       el('span', {}, 'limit ', el('b', { text: limit ? num(limit) : 'unknown' })),
-      limit ? el('span', {}, el('b', { text: (((used + reserved) / limit) * 100).toFixed(1) + '%' })) : null));
+      limit ? el('span', {}, el('b', { text: (((used + reserved) / limit) * 100).toFixed(1) + '%' })) : null),
+    forecastLine(w.forecast));
+}
+
+// The window's forecast (GET /api/v1/accounts carries one once the daemon forecasts): runs out
+// before its reset (a countdown), resets first (what stays unused), or idle.
+function forecastLine(f) {
+  if (!f || typeof f !== 'object') return null;
+  const at = parseTime(f.exhausts_at);
+  if (f.verdict === 'runs_out') {
+    return el('div', { class: 'forecast-line runs-out', 'data-role': 'forecast' }, 'at this pace: ',
+      at ? countdown(at, 'runs out in', 'running out now') : 'runs out',
+      f.short_by_s ? ` (${duration(f.short_by_s * 1000)} before its reset)` : '');
+  }
+  if (f.verdict === 'resets_first') {
+    return el('div', { class: 'forecast-line', 'data-role': 'forecast' }, 'at this pace: resets first',
+      typeof f.unused_at_reset === 'number' ? `, ${num(f.unused_at_reset)} unused` : '');
+  }
+  return el('div', { class: 'forecast-line', 'data-role': 'forecast', text: `at this pace: ${f.verdict || '—'}` });
+}
+
+// What a card shows, minus what moves every second (the forecast's exact times): the card is
+// rebuilt when this changes.
+function cardKey(a, th) {
+  const windows = (a.windows || []).map((w) => (w.forecast ? { ...w, forecast: {
+    verdict: w.forecast.verdict, at: Math.round((parseTime(w.forecast.exhausts_at) || 0) / 60000) } } : w));
+  return JSON.stringify([{ ...a, windows }, th]);
 }

@@ -10,7 +10,7 @@
 import { auth, api, apiOk, AuthError } from './api.js';
 import { forgetCards, renderAccounts } from './cards.js';
 import { $, el, show, num, duration, parseTime, clock, tick, fmt, table } from './dom.js';
-import { renderAny, renderChart, renderFeeds } from './panels.js';
+import { renderChart, renderFeeds, renderForecast } from './panels.js';
 
 const TOKEN_KEY = 'quotaguard.admin_token';
 const REFRESH_MS = 5000;
@@ -215,7 +215,7 @@ async function refreshForecast(mine) {
     return;
   }
   if (!r.ok || !r.body) { show($('forecast-panel'), false); return; }
-  $('forecast').replaceChildren(...renderAny(r.body));
+  $('forecast').replaceChildren(...renderForecast(r.body));
   show($('forecast-panel'), true);
 }
 

@@ -1,6 +1,6 @@
 // dashboard/panels.js — the 24-hour chart, the decision/switch/alert feeds, the forecast and
 // the route explanation: everything drawn from GET /api/v1/activity, /forecast and /route.
-import { $, el, svg, compact, parseTime, clock, ago, fmt, table } from './dom.js';
+import { $, el, svg, compact, duration, parseTime, clock, ago, fmt, table } from './dom.js';
 
 const DECISIONS_SHOWN = 10;
 const PALETTE = ['#3b6fd8', '#dd6b20', '#2f855a', '#b83280', '#6b46c1', '#319795', '#b7791f',
@@ -106,4 +106,44 @@ export function renderAny(body) {
   }
   if (scalars.length) out.unshift(el('p', { class: 'window-figures' }, scalars));
   return out;
+}
+
+// GET /api/v1/forecast (docs/ADMIN_API.md "Forecast"): model pools first (when each runs dry),
+// then every window's pace against its reset. Another shape falls back to renderAny.
+export function renderForecast(f) {
+  if (!Array.isArray(f.accounts) || !Array.isArray(f.pools)) return renderAny(f);
+  const inTime = (t) => { const ms = parseTime(t); return ms ? `in ${duration(ms - Date.now())}` : '—'; };
+  const pools = f.pools.map((p) => el('tr', { 'data-forecast-pool': p.model },
+    el('td', { text: p.model }),
+    el('td', { text: (p.chain || []).join(' → ') }),
+    el('td', { class: p.dry_at ? 'error' : null,
+      text: p.dry_at ? `runs dry ${inTime(p.dry_at)}` + (parseTime(p.dry_until) ? ` until ${clock(parseTime(p.dry_until))}` : '')
+        : 'does not run dry before its resets' }),
+    el('td', { text: (p.accounts || []).map((a) => a.critical_at ? `${a.id}: critical ${inTime(a.critical_at)}` : `${a.id}: ok`).join(' · ') })));
+  const windows = [];
+  for (const a of f.accounts) {
+    for (const w of a.windows || []) {
+      const verdict = w.verdict === 'runs_out'
+        ? `runs out ${inTime(w.exhausts_at)}` + (w.short_by_s ? `, ${duration(w.short_by_s * 1000)} before its reset` : '')
+        : w.verdict === 'resets_first' ? 'resets first' : String(w.verdict || '—');
+      windows.push(el('tr', { 'data-forecast-account': a.id },
+        el('td', { text: a.id }),
+        el('td', { text: `${w.metric} / ${w.window}` }),
+        el('td', { text: typeof w.used_percent === 'number' ? w.used_percent.toFixed(1) + '%' : '—' }),
+        el('td', { text: typeof w.rate_per_hour === 'number' ? `${fmt(w.rate_per_hour)}/h` : '—' }),
+        el('td', { class: w.verdict === 'runs_out' ? 'error' : null, text: verdict }),
+        el('td', { text: typeof w.unused_at_reset === 'number' ? `${fmt(w.unused_at_reset)}` +
+          (typeof w.unused_ratio === 'number' ? ` (${(w.unused_ratio * 100).toFixed(0)}%)` : '') : '—' })));
+    }
+  }
+  const head = (...names) => el('thead', {}, el('tr', {}, names.map((n) => el('th', { text: n }))));
+  return [
+    el('p', { class: 'muted', text: `At the current pace (burn rate smoothed with a ${duration((f.half_life_s || 0) * 1000)} half-life).` }),
+    el('h3', { text: 'Model pools' }),
+    pools.length ? el('table', {}, head('model', 'fallback chain', 'pool', 'accounts'), el('tbody', {}, pools))
+      : el('p', { class: 'muted', text: 'No pools.' }),
+    el('h3', { text: 'Windows' }),
+    windows.length ? el('table', {}, head('account', 'window', 'used', 'pace', 'verdict', 'unused at reset'), el('tbody', {}, windows))
+      : el('p', { class: 'muted', text: 'No window with a known limit.' }),
+  ];
 }

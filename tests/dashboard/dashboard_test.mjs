@@ -172,9 +172,52 @@ try {
     const f = await admin('/api/v1/forecast');
     if (f.status === 404) {
       assert.equal(await page.isHidden('#forecast-panel'), true);
-    } else {
-      await page.waitForSelector('#forecast-panel:not([hidden])');
+      assert.equal(await page.locator('[data-role=forecast]').count(), 0);
+      return;
     }
+    assert.equal(f.status, 200);
+    await page.waitForSelector('#forecast-panel:not([hidden])');
+    // every account and pool of the forecast has its row; windows with a forecast show it on the card
+    for (const a of f.body.accounts || []) {
+      await page.waitForSelector(`#forecast tr[data-forecast-account="${a.id}"]`);
+    }
+    for (const p of f.body.pools || []) {
+      await page.waitForSelector(`#forecast tr[data-forecast-pool="${p.model}"]`);
+    }
+    const withForecast = (await admin('/api/v1/accounts')).body.accounts
+      .filter((a) => (a.windows || []).some((w) => w.forecast));
+    for (const a of withForecast) {
+      await page.waitForSelector(`.card[data-account="${a.id}"] [data-role=forecast]`);
+    }
+  });
+
+  await check('the forecast panel renders the documented GET /api/v1/forecast shape', async () => {
+    // The daemon's answer replaced by docs/ADMIN_API.md's example (the rendering is under test
+    // here, whether or not this build forecasts).
+    const sample = {
+      at: new Date().toISOString(), half_life_s: 900,
+      accounts: [{ id: 'openai-main', windows: [{ metric: 'requests', window: '1d', limit: 40, used: 26,
+        used_percent: 65, reset_at: null, rate_per_s: 0.01, rate_per_hour: 36, verdict: 'runs_out',
+        exhausts_at: new Date(Date.now() + 3600e3).toISOString(), exhaustion_s: 3600, short_by_s: 7200,
+        projected_at_reset: 40, unused_at_reset: 0, unused_ratio: 0 }] }],
+      pools: [{ model: 'gpt-4o', chain: ['gpt-4o', 'gpt-4o-mini'],
+        accounts: [{ id: 'openai-main', critical_at: new Date(Date.now() + 1800e3).toISOString(), recovers_at: null }],
+        dry_at: new Date(Date.now() + 1800e3).toISOString(), dry_in_s: 1800, dry_until: null }],
+    };
+    const probe = await context.newPage();
+    await probe.route('**/api/v1/forecast', (route) => route.fulfill({
+      status: 200, contentType: 'application/json', body: JSON.stringify(sample) }));
+    await probe.goto(base + '/dashboard');
+    await probe.fill('#token', token);  // a new tab: its own session storage
+    await probe.click('#login-form button[type=submit]');
+    await probe.waitForSelector('#forecast-panel:not([hidden])');
+    const pool = await probe.textContent('#forecast tr[data-forecast-pool="gpt-4o"]');
+    assert.match(pool, /gpt-4o → gpt-4o-mini/);
+    assert.match(pool, /runs dry in (29|30)m/);
+    const win = await probe.textContent('#forecast tr[data-forecast-account="openai-main"]');
+    assert.match(win, /runs out in (59m|1h)/);
+    assert.match(win, /2h 0m before its reset/);
+    await probe.close();
   });
 
   await check('a drain confirmed on the page is an AccountDrained event by admin', async () => {
