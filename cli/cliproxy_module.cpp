@@ -104,7 +104,8 @@ caf::behavior cliproxy_actor(caf::stateful_actor<CliproxyState>* self, std::shar
     self->state.management = std::make_unique<cliproxy::ManagementClient>(cfg.cliproxy.base_url, cfg.cliproxy.management_key);
     self->state.polling = true;
     self->state.core->health_board().set("collector", {true, true, "starting", 0});
-    self->send(self, poll_atom::value);
+    // The first poll is sent by CliproxyModule::start after the start-up discovery, so it
+    // sees the discovered accounts (polling first found none and waited a whole interval).
   }
   self->delayed_send(self, cfg.cliproxy.rescan_interval, rescan_atom::value);
   return {
@@ -140,6 +141,7 @@ class CliproxyModule : public DaemonModule {
     });
     OpResult first = ops->import_accounts("", "start-up");  // synchronous: accounts exist before /ready
     if (!first.ok()) spdlog::warn("cliproxy discovery at start-up: {}", first.error);
+    caf::anon_send(handle, poll_atom::value);  // no-op unless cliproxy.management_key is set
     watcher_ = std::make_unique<cliproxy::AuthDirWatcher>(dir, [handle] {
       caf::anon_send(handle, scan_atom::value, std::string(), std::string("file change"));
     });

@@ -42,4 +42,22 @@ std::map<std::string, AccountSpec> AccountDirectory::specs() const {
   return specs_;
 }
 
+void AccountDirectory::note_reservation(const std::string& reservation, const std::string& account) {
+  std::unique_lock lock(mutex_);
+  if (reservations_.size() >= kMaxIndexed) reservations_.clear();
+  reservations_[reservation] = account;
+}
+
+std::optional<std::string> AccountDirectory::reservation_account(const std::string& reservation) const {
+  std::shared_lock lock(mutex_);
+  auto it = reservations_.find(reservation);
+  if (it == reservations_.end()) return std::nullopt;
+  return it->second;
+}
+
+void AccountDirectory::forget_reservation(const std::string& reservation) {
+  std::unique_lock lock(mutex_);
+  reservations_.erase(reservation);
+}
+
 }  // namespace qg

@@ -272,6 +272,7 @@ std::uint64_t Core::first_seq_since(TimeMs ts) {
 void Core::set_config(const Config& config) { impl_->config = config; }
 
 const AccountDirectory& Core::directory() const { return impl_->directory; }
+AccountDirectory& Core::directory() { return impl_->directory; }
 HealthBoard& Core::health_board() { return *impl_->health; }
 std::shared_ptr<JournalHealth> Core::journal_health() const { return impl_->journal_health; }
 

@@ -86,6 +86,7 @@ class Core {
   void set_config(const Config& config);
   // Which accounts exist (handles, specs as last registered).
   const AccountDirectory& directory() const;
+  AccountDirectory& directory();
   // Component health for /api/v1/status (collector, telegram, journal).
   HealthBoard& health_board();
   // Whether the event log is being written (/health, /ready); see messages/journal_health.hpp.

@@ -332,6 +332,7 @@ OpResult CoreOperations::select(const std::string& model, const std::vector<std:
   cmd.ttl_ms = core_.config().reservations.ttl.count();
   const RouteReply r = core_.route(std::move(cmd));
   if (!r.ok) return refusal_result(r);
+  if (!r.reservation_id.empty()) core_.directory().note_reservation(r.reservation_id, r.account);
   json body = grant_json(r);
   if (auto spec = core_.directory().spec(r.account)) body["provider"] = spec->provider;
   return OpResult::success(body);
@@ -347,6 +348,7 @@ OpResult CoreOperations::reserve(const std::string& account, const std::string& 
   cmd.ttl_ms = ttl_ms > 0 ? ttl_ms : core_.config().reservations.ttl.count();
   const RouteReply r = core_.route(std::move(cmd));
   if (!r.ok) return refusal_result(r);
+  core_.directory().note_reservation(r.reservation_id, r.account);
   OpResult out = OpResult::success(grant_json(r));
   out.status = 201;
   return out;
@@ -362,8 +364,8 @@ OpResult CoreOperations::resolve(const std::string& reservation_id, const std::s
                                  const Usage& actual) {
   if (kind != "commit" && kind != "release" && kind != "cancel")
     return bad_request("kind: must be commit, release or cancel");
-  for (const auto& [account, s] : core_.account_states()) {
-    if (!s.reservations.count(reservation_id)) continue;
+  if (auto held = holder_of(reservation_id)) {
+    const std::string& account = held->first;
     EventPayload p = kind == "commit" ? EventPayload{ReservationCommitted{reservation_id, actual, false}}
                                       : EventPayload{ReservationReleased{reservation_id, kind}};
     const CommandReply r = core_.propose(account, std::move(p));
@@ -371,6 +373,7 @@ OpResult CoreOperations::resolve(const std::string& reservation_id, const std::s
                                                                : OpResult::failure(409, "conflict", r.error);
     const std::string status = kind == "commit" ? "committed" : kind == "release" ? "released" : "cancelled";
     remember_resolution(reservation_id, status);
+    core_.directory().forget_reservation(reservation_id);
     return OpResult::success({{"status", status}, {"reservation_id", reservation_id}, {"account_id", account}});
   }
   std::lock_guard lock(mutex_);
@@ -379,11 +382,20 @@ OpResult CoreOperations::resolve(const std::string& reservation_id, const std::s
   return not_found("reservation " + reservation_id + " not found");
 }
 
+std::optional<std::pair<std::string, AccountState>> CoreOperations::holder_of(const std::string& reservation_id) {
+  if (auto account = core_.directory().reservation_account(reservation_id)) {
+    if (auto s = core_.account_state(*account); s && s->reservations.count(reservation_id))
+      return std::make_pair(*account, std::move(*s));
+  }
+  for (auto& [account, s] : core_.account_states())
+    if (s.reservations.count(reservation_id)) return std::make_pair(account, std::move(s));
+  return std::nullopt;
+}
+
 OpResult CoreOperations::reservation(const std::string& reservation_id) {
-  for (const auto& [account, s] : core_.account_states()) {
-    auto it = s.reservations.find(reservation_id);
-    if (it == s.reservations.end()) continue;
-    const Reservation& r = it->second;
+  if (auto held = holder_of(reservation_id)) {
+    const std::string& account = held->first;
+    const Reservation& r = held->second.reservations.at(reservation_id);
     return OpResult::success({{"id", r.id}, {"account_id", account}, {"model", r.model}, {"status", "active"},
                               {"estimate", {{"requests", r.estimate.requests}, {"input_tokens", r.estimate.input_tokens},
                                             {"output_tokens", r.estimate.output_tokens}}},

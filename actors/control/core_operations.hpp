@@ -7,12 +7,14 @@
 #include "actors/control/activity_history.hpp"
 #include "messages/operations.hpp"
 #include "config/config.hpp"
+#include "quota/account_state.hpp"
 
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace qg {
@@ -72,6 +74,9 @@ class CoreOperations : public Operations {
   OpResult account_command(const std::string& id, EventPayload payload);
   nlohmann::json effective_settings_json();
   void remember_resolution(const std::string& id, const std::string& status);
+  // The account holding open reservation `reservation_id` and its state: the directory's index
+  // first (advisory reservations), else every account (reservations the proxy made).
+  std::optional<std::pair<std::string, AccountState>> holder_of(const std::string& reservation_id);
 
   Core& core_;
   std::mutex mutex_;

@@ -33,3 +33,18 @@ TEST_CASE("account directory: registered, updated, removed - the handle stays fo
   dir.apply(Event{4, 0, "b", QuotaObserved{}});  // not an account event: ignored
   CHECK_FALSE(dir.handle("b").has_value());
 }
+
+TEST_CASE("account directory: the reservation index finds the holder, forgets resolved ones, stays bounded") {
+  AccountDirectory dir;
+  dir.note_reservation("r1", "a");
+  dir.note_reservation("r2", "b");
+  CHECK(dir.reservation_account("r1") == std::optional<std::string>("a"));
+  CHECK(dir.reservation_account("r2") == std::optional<std::string>("b"));
+  dir.forget_reservation("r1");
+  CHECK_FALSE(dir.reservation_account("r1").has_value());
+  CHECK_FALSE(dir.reservation_account("never").has_value());
+  for (std::size_t i = 0; i < AccountDirectory::kMaxIndexed; ++i) dir.note_reservation("x" + std::to_string(i), "a");
+  // The cap was reached: the index started afresh (lookups then ask every account).
+  CHECK_FALSE(dir.reservation_account("r2").has_value());
+  CHECK(dir.reservation_account("x" + std::to_string(AccountDirectory::kMaxIndexed - 1)).has_value());
+}
