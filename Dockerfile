@@ -12,21 +12,20 @@
 # CI builds with the same two steps (scripts/install-deps.sh, then the CMake build).
 
 FROM debian:bookworm-slim AS build
-# Package list: identical to PACKAGES in scripts/install-deps.sh (plus its conditional
-# nodejs/npm) — tests/deps_sync/deps_sync_test.sh fails when they differ.
+# Package list: identical to PACKAGES in scripts/install-deps.sh — tests/deps_sync fails when
+# they differ. No Node.js: it only runs the SDK/agent tests, which this build does not build.
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       cmake g++ ninja-build pkg-config ccache make \
       libcaf-dev libcpp-httplib-dev libsimdjson-dev libyaml-cpp-dev libsqlite3-dev \
       libspdlog-dev doctest-dev libssl-dev \
       libcli11-dev nlohmann-json3-dev \
-      sqlite3 curl ca-certificates python3 \
-      nodejs npm \
+      sqlite3 curl ca-certificates python3 jq python3-yaml \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-# The same steps as CI (.ci/run): install-deps (a no-op here: all present; --no-browser: the
-# dashboard test's Chromium is for tests, which this image does not build), then the build.
-RUN scripts/install-deps.sh --no-browser \
+# The same steps as CI (.ci/run): install-deps (a no-op here: all present; --no-browser and
+# --no-test-clients: Chromium and Node.js are for tests, which this image does not build), then the build.
+RUN scripts/install-deps.sh --no-browser --no-test-clients \
     && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF \
     && cmake --build build -j "$(nproc)" --target quotaguard \
     && strip build/cli/quotaguard

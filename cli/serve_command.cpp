@@ -40,6 +40,7 @@ int serve(const qg::LoadOptions& options) {
   qg::cli::set_serve_load_options(options);
   spdlog::info("quotaguard {} starting; config: {}", QG_VERSION,
                loaded.path.empty() ? "built-in defaults" : loaded.path);
+  if (!loaded.note.empty()) spdlog::warn("{}", loaded.note);
   for (const auto& o : loaded.overrides) spdlog::info("override: {}", o);
   qg::Daemon daemon(cfg);
   return daemon.run();

@@ -150,6 +150,7 @@ struct TelegramConfig {
 struct LogConfig {
   LogLevel level = LogLevel::info;
   LogFormat format = LogFormat::text;
+  bool access = true;  // one structured line per proxied request at info (http/access_log.hpp)
   bool operator==(const LogConfig&) const = default;
 };
 

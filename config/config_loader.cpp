@@ -47,7 +47,9 @@ void apply_overrides(LoadResult& result, const LoadOptions& options, const EnvLo
   set_from_env("QUOTAGUARD_TELEGRAM_TOKEN", "telegram.token", cfg.telegram.token);
   if (auto v = env_value(env, "SHUTDOWN_TIMEOUT")) {
     auto d = parse_duration(*v);
-    if (!d) throw ConfigError("SHUTDOWN_TIMEOUT: " + *v + " is not a duration (e.g. 30s, 1m)");
+    if (!d || d->count() < 0)
+      throw ConfigError("SHUTDOWN_TIMEOUT: " + *v +
+                        " is not a duration (Go syntax, e.g. 30s, 1.5s, 1m30s)");
     cfg.server.shutdown_timeout = *d;
     note("server.shutdown_timeout", "SHUTDOWN_TIMEOUT");
   }
@@ -69,10 +71,30 @@ void apply_overrides(LoadResult& result, const LoadOptions& options, const EnvLo
   }
 }
 
-// Which file to read: explicit path, environment, ./config.yaml, or none.
-std::optional<std::string> find_config_file(const LoadOptions& options, const EnvLookup& env) {
+// Which file to read: explicit path, environment, ./config.yaml, or none. A
+// QUOTAGUARD_CONFIG_PATH that names nothing yet — the container's first start, before the
+// operator wrote config.yaml — or a folder (Docker creates one when a missing file is
+// bind-mounted) means: that folder's config.yaml if there is one, else built-in defaults plus
+// the environment, said in `note`. An explicit --config must exist (a typo is an error).
+std::optional<std::string> find_config_file(const LoadOptions& options, const EnvLookup& env,
+                                            std::string& note) {
   if (options.config_path) return *options.config_path;
-  if (auto v = env_value(env, "QUOTAGUARD_CONFIG_PATH")) return *v;
+  if (auto v = env_value(env, "QUOTAGUARD_CONFIG_PATH")) {
+    std::error_code ec;
+    const std::filesystem::path p(*v);
+    if (std::filesystem::is_directory(p, ec)) {
+      if (std::filesystem::is_regular_file(p / "config.yaml", ec)) return (p / "config.yaml").string();
+      note = "no config file: " + *v + " (QUOTAGUARD_CONFIG_PATH) is a folder without config.yaml; "
+             "running on built-in defaults + environment";
+      return std::nullopt;
+    }
+    if (!std::filesystem::exists(p, ec) && !std::filesystem::is_symlink(p, ec)) {
+      note = "no config file at " + *v + " (QUOTAGUARD_CONFIG_PATH) yet; running on built-in "
+             "defaults + environment";
+      return std::nullopt;
+    }
+    return *v;
+  }
   std::filesystem::path local =
       std::filesystem::path(options.search_dir.empty() ? "." : options.search_dir) /
       "config.yaml";
@@ -119,9 +141,11 @@ LoadResult load_config_text(std::string_view yaml, std::string_view file_label,
 
 LoadResult load_config(const LoadOptions& options) {
   EnvLookup env = options.getenv ? options.getenv : process_env();
-  auto path = find_config_file(options, env);
+  std::string note;
+  auto path = find_config_file(options, env, note);
   if (!path) {
     LoadResult result;
+    result.note = note;
     try {
       apply_overrides(result, options, env);
     } catch (const ConfigError& e) {

@@ -2,7 +2,9 @@
 //
 // Precedence: command-line flags > environment > config file > built-in defaults.
 // The file is --config PATH, else $QUOTAGUARD_CONFIG_PATH, else ./config.yaml when it exists,
-// else none (built-in defaults). Environment overrides (INTERFACE §2): QUOTAGUARD_DB_PATH,
+// else none (built-in defaults). A $QUOTAGUARD_CONFIG_PATH that does not exist yet, or is a
+// folder (then its config.yaml is read when present), also means built-in defaults plus the
+// environment, with LoadResult::note saying so (first start of a container; QUICKSTART.md). Environment overrides (INTERFACE §2): QUOTAGUARD_DB_PATH,
 // QUOTAGUARD_CLIPROXY_AUTH_PATH, QUOTAGUARD_ADMIN_TOKEN, QUOTAGUARD_TELEGRAM_TOKEN,
 // SHUTDOWN_TIMEOUT. Any problem yields one line naming file, key path and bad value, e.g.
 // `config.yaml: router.thresholds.switch: 120 is not a percentage (0..100)`.
@@ -35,6 +37,7 @@ struct LoadResult {
   std::string error;              // one line; empty when ok
   std::string path;               // file read; "" = built-in defaults
   std::vector<std::string> overrides;  // "storage.db_path from QUOTAGUARD_DB_PATH", "... from --db"
+  std::string note;               // why no file was read though one was named ("" otherwise)
   bool ok() const { return error.empty(); }
 };
 

@@ -1,5 +1,6 @@
 // config/config_parse.cpp — see config_parse.hpp.
 #include "config/config_parse.hpp"
+#include "config/thresholds_rule.hpp"
 
 #include "config/duration.hpp"
 #include "config/listen_address.hpp"
@@ -171,18 +172,8 @@ void parse_router(ParseContext& ctx, MapReader& m, RouterConfig& r) {
     parse_thresholds(ctx, t, r.thresholds);
     t.finish();
     const ThresholdsConfig& th = r.thresholds;
-    auto num = [](double v) {
-      std::string s = std::to_string(v);
-      s.erase(s.find_last_not_of('0') + 1);
-      if (s.back() == '.') s.pop_back();
-      return s;
-    };
-    if (!(th.warning < th.switch_at))
-      ctx.fail("router.thresholds", "warning " + num(th.warning) + " must be below switch " +
-                                        num(th.switch_at));
-    if (!(th.switch_at < th.critical))
-      ctx.fail("router.thresholds", "switch " + num(th.switch_at) + " must be below critical " +
-                                        num(th.critical));
+    if (auto problem = check_thresholds(th.warning, th.switch_at, th.critical))
+      ctx.fail("router.thresholds." + problem->field, problem->message);
   }
   {
     MapReader a(ctx, m.take("anti_flapping"), m.path_of("anti_flapping"), "router.anti_flapping");
@@ -313,6 +304,9 @@ Config parse_config_tree(ParseContext& ctx, const YAML::Node& root) {
     });
     opt(m, "format", cfg.log.format, [&](const YAML::Node& n, const std::string& p) {
       return read_enum<LogFormat>(ctx, n, p, log_format_from_string, "text|json");
+    });
+    opt(m, "access", cfg.log.access, [&](const YAML::Node& n, const std::string& p) {
+      return read_bool(ctx, n, p);
     });
   });
   top.finish();

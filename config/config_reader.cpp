@@ -254,7 +254,9 @@ std::chrono::milliseconds read_duration(ParseContext& ctx, const YAML::Node& nod
                                         const std::string& path, bool positive) {
   std::string text = scalar(ctx, node, path, "a duration");
   auto value = parse_duration(text);
-  if (!value) ctx.fail(path, shown(text) + " is not a duration (e.g. 500ms, 30s, 5m, 1h, 1d)");
+  if (!value)
+    ctx.fail(path, shown(text) + " is not a duration (Go syntax, e.g. 1.5s, 500ms, 1h30m, 7d)");
+  if (value->count() < 0) ctx.fail(path, text + " must not be negative");
   if (positive && value->count() <= 0) ctx.fail(path, text + " must be longer than 0");
   return *value;
 }

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <sstream>
 
 namespace qg {
@@ -28,8 +29,20 @@ class Writer {
     }
     return out;
   }
-  void secret(const char* k, const std::string& v) { str(k, hide(v)); }
-  std::string hide(const std::string& v) const { return redact_ && !v.empty() ? "***" : v; }
+  // A secret: itself, or (redacting) a ${VAR} reference that loads when VAR is set.
+  void secret(const char* k, const std::string& v, const std::string& var) {
+    key(k);
+    secret_value(v, var);
+  }
+  void secret_value(const std::string& v, const std::string& var) {
+    if (!redact_ || v.empty()) {
+      out_ << YAML::DoubleQuoted << escape(v);
+      return;
+    }
+    out_ << YAML::DoubleQuoted << "${" + var + "}";
+    vars_.emplace_back(var);
+  }
+  const std::vector<std::string>& vars() const { return vars_; }
   template <typename T>
   void num(const char* k, T v) {
     key(k);
@@ -53,10 +66,10 @@ class Writer {
     key(k);
     out_ << v;
   }
-  void strings(const char* k, const std::vector<std::string>& v, bool secret = false) {
+  void strings(const char* k, const std::vector<std::string>& v) {
     key(k);
     out_ << YAML::Flow << YAML::BeginSeq;
-    for (const auto& s : v) out_ << YAML::DoubleQuoted << escape(secret ? hide(s) : s);
+    for (const auto& s : v) out_ << YAML::DoubleQuoted << escape(s);
     out_ << YAML::EndSeq;
   }
   void begin(const char* k) {
@@ -69,6 +82,7 @@ class Writer {
  private:
   bool redact_;
   YAML::Emitter out_;
+  std::vector<std::string> vars_;
 };
 
 void write_accounts(Writer& w, const std::vector<AccountConfig>& accounts) {
@@ -80,7 +94,7 @@ void write_accounts(Writer& w, const std::vector<AccountConfig>& accounts) {
     w.str("provider", a.provider);
     w.str("type", a.type);
     w.str("base_url", a.base_url);
-    w.secret("api_key", a.api_key);
+    w.secret("api_key", a.api_key, account_key_variable(a.id));
     w.strings("models", a.models);
     w.num("priority", a.priority);
     w.boolean("enabled", a.enabled);
@@ -129,13 +143,25 @@ void write_router(Writer& w, const RouterConfig& r) {
 
 }  // namespace
 
+std::string account_key_variable(const std::string& account_id) {
+  std::string out;
+  for (char c : account_id)
+    out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : '_';
+  if (out.empty() || std::isdigit(static_cast<unsigned char>(out.front()))) out.insert(0, "ACCOUNT_");
+  return out + "_API_KEY";
+}
+
 std::string config_to_yaml(const Config& cfg, bool redact) {
   Writer w(redact);
   w.raw() << YAML::BeginMap;
   w.begin("server");
   w.str("listen", cfg.server.listen);
-  w.strings("api_keys", cfg.server.api_keys, /*secret=*/true);
-  w.secret("admin_token", cfg.server.admin_token);
+  w.key("api_keys");
+  w.raw() << YAML::Flow << YAML::BeginSeq;
+  for (std::size_t i = 0; i < cfg.server.api_keys.size(); ++i)
+    w.secret_value(cfg.server.api_keys[i], "QUOTAGUARD_CLIENT_KEY_" + std::to_string(i + 1));
+  w.raw() << YAML::EndSeq;
+  w.secret("admin_token", cfg.server.admin_token, "QUOTAGUARD_ADMIN_TOKEN");
   w.num("max_connections", cfg.server.max_connections);
   w.num("max_body_bytes", cfg.server.max_body_bytes);
   w.num("threads", cfg.server.threads);
@@ -151,8 +177,8 @@ std::string config_to_yaml(const Config& cfg, bool redact) {
   w.begin("cliproxy");
   w.str("auth_dir", cfg.cliproxy.auth_dir);
   w.str("base_url", cfg.cliproxy.base_url);
-  w.secret("api_key", cfg.cliproxy.api_key);
-  w.secret("management_key", cfg.cliproxy.management_key);
+  w.secret("api_key", cfg.cliproxy.api_key, "CLIPROXY_API_KEY");
+  w.secret("management_key", cfg.cliproxy.management_key, "CLIPROXY_MANAGEMENT_KEY");
   w.duration("rescan_interval", cfg.cliproxy.rescan_interval);
   w.duration("poll_interval", cfg.cliproxy.poll_interval);
   w.end();
@@ -170,7 +196,7 @@ std::string config_to_yaml(const Config& cfg, bool redact) {
   w.end();
   w.begin("telegram");
   w.boolean("enabled", cfg.telegram.enabled);
-  w.secret("token", cfg.telegram.token);
+  w.secret("token", cfg.telegram.token, "QUOTAGUARD_TELEGRAM_TOKEN");
   w.str("api_base", cfg.telegram.api_base);
   w.key("admins");
   w.raw() << YAML::Flow << YAML::BeginSeq;
@@ -178,14 +204,21 @@ std::string config_to_yaml(const Config& cfg, bool redact) {
   w.raw() << YAML::EndSeq;
   w.num("alert_chat", cfg.telegram.alert_chat);
   w.str("webhook_url", cfg.telegram.webhook_url);
-  w.secret("webhook_secret", cfg.telegram.webhook_secret);
+  w.secret("webhook_secret", cfg.telegram.webhook_secret, "QUOTAGUARD_TELEGRAM_WEBHOOK_SECRET");
   w.end();
   w.begin("log");
   w.word("level", to_string(cfg.log.level));
   w.word("format", to_string(cfg.log.format));
+  w.boolean("access", cfg.log.access);
   w.end();
   w.raw() << YAML::EndMap;
-  return std::string(w.raw().c_str()) + "\n";
+  std::string head;
+  if (!w.vars().empty()) {
+    head = "# Secrets are ${VAR} references: set these variables before loading this file:\n#";
+    for (const auto& v : w.vars()) head += " " + v;
+    head += "\n";
+  }
+  return head + std::string(w.raw().c_str()) + "\n";
 }
 
 }  // namespace qg

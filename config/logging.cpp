@@ -9,6 +9,7 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <mutex>
@@ -27,6 +28,21 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
   return spdlog::level::info;
 }
 
+// Structured fields of the line being written on this thread (log_with_fields), as a JSON
+// fragment `,"k":v,...` the JSON formatter splices in after "msg". Loggers are synchronous, so
+// the formatter runs on the caller's thread inside logger.log().
+thread_local const std::string* t_json_fields = nullptr;
+
+std::atomic<LogFormat>& current_format() {
+  static std::atomic<LogFormat> format{LogFormat::text};
+  return format;
+}
+
+std::atomic<bool>& access_enabled() {
+  static std::atomic<bool> on{true};
+  return on;
+}
+
 // One JSON object per line: {"ts":"...Z","level":"info","logger":"quotaguard","msg":"..."}.
 class JsonFormatter final : public spdlog::formatter {
  public:
@@ -41,6 +57,7 @@ class JsonFormatter final : public spdlog::formatter {
     json_fields::append_json_string(line, std::string_view(msg.logger_name.data(), msg.logger_name.size()));
     line += ",\"msg\":";
     json_fields::append_json_string(line, std::string_view(msg.payload.data(), msg.payload.size()));
+    if (t_json_fields) line += *t_json_fields;
     line += "}\n";
     dest.append(line.data(), line.data() + line.size());
   }
@@ -97,6 +114,8 @@ void setup_logging(const LogConfig& log, std::FILE* out) {
         "%Y-%m-%dT%H:%M:%S.%eZ %-5l %n: %v", spdlog::pattern_time_type::utc));
   }
   current_level() = to_spdlog(log.level);
+  current_format() = log.format;
+  access_enabled() = log.access;
   auto logger = spdlog::default_logger();
   if (!logger || logger->name() != "quotaguard" || logger->sinks().size() != 1 ||
       logger->sinks()[0] != sink) {
@@ -121,5 +140,61 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& name) {
 }
 
 bool log_enabled(LogLevel level) { return spdlog::default_logger()->should_log(to_spdlog(level)); }
+
+bool access_log_enabled() { return access_enabled().load(); }
+
+namespace {
+
+bool needs_quotes(std::string_view v) {
+  if (v.empty()) return true;
+  for (char c : v)
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return true;
+  return false;
+}
+
+}  // namespace
+
+void log_with_fields(spdlog::logger& logger, std::string_view msg, const std::vector<LogField>& fields) {
+  if (!logger.should_log(spdlog::level::info)) return;
+  if (current_format().load() == LogFormat::json) {
+    std::string fragment;
+    for (const auto& f : fields) {
+      fragment += ',';
+      json_fields::append_json_string(fragment, f.key);
+      fragment += ':';
+      if (f.number) fragment += f.value.empty() ? std::string("null") : f.value;
+      else json_fields::append_json_string(fragment, redact(f.value));
+    }
+    t_json_fields = &fragment;
+    logger.log(spdlog::level::info, "{}", msg);
+    t_json_fields = nullptr;
+    return;
+  }
+  std::string line(msg);
+  for (const auto& f : fields) {
+    line += ' ';
+    line += f.key;
+    line += '=';
+    const std::string v = f.number ? f.value : redact(f.value);
+    if (f.number || !needs_quotes(v)) {
+      line += v;
+    } else {
+      line += '"';
+      for (char c : v) {
+        if (static_cast<unsigned char>(c) < 0x20) {  // no forged lines: control bytes as \xNN
+          static constexpr char kHex[] = "0123456789abcdef";
+          line += "\\x";
+          line += kHex[(c >> 4) & 0xF];
+          line += kHex[c & 0xF];
+          continue;
+        }
+        if (c == '"' || c == '\\') line += '\\';
+        line += c;
+      }
+      line += '"';
+    }
+  }
+  logger.log(spdlog::level::info, "{}", line);
+}
 
 }  // namespace qg

@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace spdlog {
 class logger;
@@ -32,5 +34,21 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& name);
 
 // True when a message at `level` would be written by the default logger.
 bool log_enabled(LogLevel level);
+
+// log.access of the last setup_logging (default true): whether proxied requests are logged.
+bool access_log_enabled();
+
+// A structured field of a log line: a string or a number (written without quotes).
+struct LogField {
+  std::string key;
+  std::string value;
+  bool number = false;
+};
+
+// Writes `msg` with `fields` at info through `logger`: with log.format json the fields are
+// members of the line's JSON object ({"ts",...,"msg":"request","request_id":"..",...}); with
+// text they follow the message as key=value pairs (values with spaces, quotes or '=' are
+// quoted). String values are scrubbed of registered secrets like the message is.
+void log_with_fields(spdlog::logger& logger, std::string_view msg, const std::vector<LogField>& fields);
 
 }  // namespace qg

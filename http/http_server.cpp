@@ -2,6 +2,7 @@
 #include "http/http_server.hpp"
 
 #include "config/listen_address.hpp"
+#include "http/request_id.hpp"
 
 #include <httplib.h>
 #include <sys/socket.h>
@@ -56,6 +57,8 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   svr.set_pre_routing_handler([impl = impl_.get()](const httplib::Request& req,
                                                     httplib::Response& res) {
+    // Every response carries x-request-id: the client's, or a new one (request_id.hpp).
+    res.set_header(kRequestIdHeader, request_id_from(req.get_header_value(kRequestIdHeader)));
     if (impl->open.load(std::memory_order_acquire))
       return httplib::Server::HandlerResponse::Unhandled;
     StartupReply reply;

@@ -3,10 +3,12 @@
 #include "http/shutdown_flag.hpp"
 #include "messages/wall_clock.hpp"
 
+#include "http/access_log.hpp"
 #include "http/client_auth.hpp"
 #include "http/openai_errors.hpp"
 #include "messages/proxy_backend.hpp"
 #include "http/proxy_stream.hpp"
+#include "http/request_id.hpp"
 #include "http/request_parser.hpp"
 #include "http/sse_relay.hpp"
 #include "http/upstream_call.hpp"
@@ -129,23 +131,27 @@ std::string content_type_of(const UpstreamReply& r) {
 }
 
 void relay_plain_success(httplib::Response& res, Service& svc, const RouteGrant& g, UpstreamReply& reply,
-                         UpstreamOutcome& outcome, const Usage& estimate) {
+                         UpstreamOutcome& outcome, const Usage& estimate, AccessLogEntry& access) {
   ChunkInfo info = inspect_completion_json(reply.body);
   bool estimated = !info.usage.has_value();
   Usage usage = estimated ? Usage{1, estimate.input_tokens, tokens_from_bytes(info.content_bytes)} : *info.usage;
   svc.backend->commit(g.account_id, g.reservation_id, usage, estimated);
   svc.backend->report_outcome(g.account_id, outcome);
+  access.usage = usage;
+  access.estimated = estimated;
   res.status = reply.status;
   set_quotaguard_headers(res, g);
   std::string ct = content_type_of(reply);
   res.set_content(std::move(reply.body), ct);
 }
 
-void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& req, httplib::Response& res) {
+void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& req, httplib::Response& res,
+                   AccessLogEntry& access) {
   auto key_id = svc.auth.check(req.get_header_value("Authorization"));
   if (!key_id) {
       return send_error(res, 401, "Incorrect API key provided.", "invalid_api_key");
   }
+  access.client_key = *key_id;
   if (req.body.size() > svc.options.max_body_bytes) {
       return send_error(res, 413, "Request body exceeds " + std::to_string(svc.options.max_body_bytes) + " bytes.",
                       "request_too_large");
@@ -155,7 +161,10 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
       return send_error(res, 400, parsed.error, "invalid_request_error", parsed.param);
   }
   const ParsedRequest& pr = *parsed.request;
+  access.model = pr.model;
+  access.stream = pr.stream;
   RouteAsk ask;
+  ask.request_id = access.request_id;
   ask.model = pr.model;
   ask.endpoint = endpoint_path(endpoint);
   ask.client_key_id = *key_id;
@@ -169,6 +178,8 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
     ask.attempt = attempt;
     RouteGrant g = svc.backend->route_and_reserve(ask);
     if (!g.ok) return respond_unserved(res, svc, log, &g, pr.model);
+    access.account = g.account_id;
+    access.attempts = attempt;
     UpstreamTarget target = make_upstream_target(g.base_url, ask.endpoint, g.provider, g.api_key);
     std::string body = rewrite_request_body(req.body, pr, g.model_upstream, pr.stream);
     UpstreamReply reply;
@@ -191,15 +202,18 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
     // Streams: latency to the upstream's response head is the time to first byte.
     (pr.stream ? metrics::stream_ttfb_seconds() : metrics::upstream_duration_seconds())
         .with({g.account_id}).observe(static_cast<double>(reply.latency_ms) / 1000.0);
-    spdlog::debug("proxy attempt={} model={} account={} upstream_model={} status={} outcome={} latency={}ms{}{}",
-                  attempt, pr.model, g.account_id, g.model_upstream, reply.status, to_string(outcome.kind),
+    spdlog::debug("proxy request_id={} attempt={} model={} account={} upstream_model={} status={} outcome={} latency={}ms{}{}",
+                  access.request_id, attempt, pr.model, g.account_id, g.model_upstream, reply.status, to_string(outcome.kind),
                   reply.latency_ms, outcome.detail.empty() ? "" : " detail=", outcome.detail);
     if (outcome.kind == OutcomeKind::success) {
-      if (!pr.stream) return relay_plain_success(res, svc, g, reply, outcome, ask.estimate);
+      if (!pr.stream) return relay_plain_success(res, svc, g, reply, outcome, ask.estimate, access);
       res.status = reply.status;
       set_quotaguard_headers(res, g);
       StreamAccounting acc{g.account_id, g.reservation_id, ask.estimate, outcome, !pr.include_usage,
                            svc.options.idle_timeout_ms};
+      acc.access = access;  // written when the relay ends, with the committed usage
+      acc.access->status = reply.status;
+      access.status = -1;   // handed over: the handler writes no line
       return start_stream_response(res, svc.backend, std::move(stream), std::move(acc));
     }
     if (stream) stream->cancel();
@@ -242,7 +256,16 @@ void register_proxy_routes(httplib::Server& server, std::shared_ptr<ProxyBackend
     return [svc, e](const httplib::Request& req, httplib::Response& res) {
       InflightRequest inflight;  // graceful shutdown waits for it (a stream holds its own)
       const auto started = std::chrono::steady_clock::now();
-      proxy_request(*svc, e, req, res);
+      AccessLogEntry access;
+      access.started = started;
+      access.request_id = request_id_of(res);
+      access.method = req.method;
+      access.path = req.path;
+      proxy_request(*svc, e, req, res, access);
+      if (access.status != -1) {  // -1: a stream took the line over
+        access.status = res.status;
+        write_access_log(access);
+      }
       // quotaguard_requests_total{account, model, status}; model = the one sent upstream.
       metrics::requests_total()
           .with({res.get_header_value("x-quotaguard-account"), res.get_header_value("x-quotaguard-model"),

@@ -45,6 +45,11 @@ struct StreamSession {
       outcome.kind = kind;
       outcome.detail = detail;
       backend->report_outcome(acc.account_id, outcome);
+      if (acc.access) {
+        acc.access->usage = usage;
+        acc.access->estimated = estimated;
+        write_access_log(*acc.access);
+      }
       spdlog::debug("proxy stream end account={} reservation={} outcome={} in={}B out={}B estimated={}",
                     acc.account_id, acc.reservation_id, to_string(kind), relay.bytes_in(),
                     relay.bytes_out(), estimated);

@@ -9,10 +9,12 @@
 // upstream call.
 #pragma once
 
+#include "http/access_log.hpp"
 #include "messages/proxy_backend.hpp"
 #include "http/upstream_call.hpp"
 
 #include <memory>
+#include <optional>
 
 namespace httplib {
 class Response;
@@ -27,6 +29,7 @@ struct StreamAccounting {
   UpstreamOutcome opened;         // status, latency and signals of the response headers
   bool drop_usage_chunk = false;  // QuotaGuard injected include_usage: hide its chunk
   std::int64_t idle_timeout_ms = 60000;
+  std::optional<AccessLogEntry> access;  // the request's access-log line, written at the end
 };
 
 void start_stream_response(httplib::Response& res, std::shared_ptr<ProxyBackend> backend,

@@ -1,5 +1,6 @@
 // http/time_text.cpp — see time_text.hpp.
 #include "http/time_text.hpp"
+#include "config/duration.hpp"
 #include "messages/ascii_text.hpp"
 
 #include "messages/civil_time.hpp"
@@ -59,33 +60,13 @@ std::optional<double> parse_number(std::string_view text) {
 std::optional<std::int64_t> parse_go_duration_ms(std::string_view text) {
   text = trim_space(text);
   if (text.empty()) return std::nullopt;
-  if (auto plain = parse_number(text)) {
+  if (auto plain = parse_number(text)) {  // Retry-After style: bare seconds
     if (*plain < 0) return std::nullopt;
     return static_cast<std::int64_t>(std::ceil(*plain * 1000.0));
   }
-  double total_ms = 0;  // each number is <= 1e15 (parse_number); units <= 3.6e6 ms
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-    if (i == start) return std::nullopt;
-    auto number = parse_number(text.substr(start, i - start));
-    if (!number) return std::nullopt;
-    std::size_t unit_start = i;
-    while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i])) && text[i] != '.') ++i;
-    std::string_view unit = text.substr(unit_start, i - unit_start);
-    double scale;
-    if (unit == "h") scale = 3600e3;
-    else if (unit == "m") scale = 60e3;
-    else if (unit == "s") scale = 1e3;
-    else if (unit == "ms") scale = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s") scale = 1e-3;
-    else if (unit == "ns") scale = 1e-6;
-    else return std::nullopt;
-    total_ms += *number * scale;
-    if (total_ms > 1e15) return std::nullopt;
-  }
-  return static_cast<std::int64_t>(std::ceil(total_ms - 1e-9));
+  auto d = parse_duration(text);  // the one duration parser (config/duration.hpp)
+  if (!d || d->count() < 0) return std::nullopt;
+  return d->count();
 }
 
 std::optional<TimeMs> parse_rfc3339_ms(std::string_view s) {

@@ -27,6 +27,7 @@ struct ReserveCommand {
   Usage estimate;
   std::string model;
   TimeMs ttl_ms = 600'000;
+  std::string request_id;  // stored in ReservationCreated ("" when none)
 };
 
 // Exactly one of: reservation_id set (admitted), refusal set (quota/state said no), error set

@@ -90,6 +90,7 @@ struct ReservationCreated {
   std::string model;
   Usage estimate;
   TimeMs expires_at = 0;
+  std::string request_id;          // x-request-id of the proxied request; "" (absent) when none
 };
 struct ReservationCommitted {
   std::string id;

@@ -41,12 +41,10 @@ std::string encode(const QuotaObserved& v) {
   return ObjectWriter().str("source", to_string(v.source)).raw("windows", windows).done();
 }
 std::string encode(const ReservationCreated& v) {
-  return ObjectWriter()
-      .str("id", v.id)
-      .str("model", v.model)
-      .raw("estimate", usage_json(v.estimate))
-      .num("expires_at", v.expires_at)
-      .done();
+  ObjectWriter w;
+  w.str("id", v.id).str("model", v.model).raw("estimate", usage_json(v.estimate)).num("expires_at", v.expires_at);
+  if (!v.request_id.empty()) w.str("request_id", v.request_id);  // absent in older logs
+  return w.done();
 }
 std::string encode(const ReservationCommitted& v) {
   return ObjectWriter().str("id", v.id).raw("usage", usage_json(v.usage)).boolean("estimated", v.estimated).done();
@@ -112,7 +110,7 @@ template <> QuotaObserved decode(object o) {
 }
 template <> ReservationCreated decode(object o) {
   return {get_string(o, "id"), get_string(o, "model"), get_usage(o, "estimate"),
-          get_int(o, "expires_at")};
+          get_int(o, "expires_at"), get_string(o, "request_id")};
 }
 template <> ReservationCommitted decode(object o) {
   return {get_string(o, "id"), get_usage(o, "usage"), get_bool(o, "estimated")};

@@ -34,6 +34,7 @@ struct RouteAsk {
   Usage estimate;                             // 1 request, prompt bytes / 4, max_tokens (or default)
   std::vector<std::string> exclude_accounts;  // accounts that already failed this request
   int attempt = 1;                            // 1-based
+  std::string request_id;                     // x-request-id (http/request_id.hpp); goes into ReservationCreated
 };
 
 struct RouteGrant {

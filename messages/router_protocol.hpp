@@ -40,6 +40,7 @@ struct RouteCommand {
   std::string account;               // pin: only this account (advisory reserve), "" = router picks
   TimeMs ttl_ms = 600'000;
   bool reserve = true;               // false: decide only (advisory select without reserve)
+  std::string request_id;            // x-request-id of the proxied request, "" for advisory calls
 };
 
 // The router's answer: a reservation on an account, or why none could be made.

@@ -64,9 +64,15 @@ ProcessSample read_process_sample() {
   {
     std::ifstream in("/proc/self/statm");
     double size_pages = 0, resident_pages = 0;
-    if (in >> size_pages >> resident_pages)
-      s.resident_memory_bytes = resident_pages * static_cast<double>(sysconf(_SC_PAGESIZE));
+    if (in >> size_pages >> resident_pages) {
+      const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+      s.resident_memory_bytes = resident_pages * page;
+      s.virtual_memory_bytes = size_pages * page;
+    }
   }
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0)
+    s.max_fds = files.rlim_cur == RLIM_INFINITY ? 0 : static_cast<double>(files.rlim_cur);
   rusage usage{};
   if (getrusage(RUSAGE_SELF, &usage) == 0) {
     s.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +

@@ -125,21 +125,28 @@ void register_quotaguard_metrics() {
     accounts_by_state();
     api_requests_total();
     auto& r = registry();
-    auto& rss = r.snapshot("quotaguard_process_resident_memory_bytes",
-                           "Resident memory size in bytes.", MetricType::gauge);
-    auto& cpu = r.snapshot("quotaguard_process_cpu_seconds_total",
-                           "User and system CPU time spent, in seconds.", MetricType::counter);
-    auto& fds = r.snapshot("quotaguard_process_open_fds", "Open file descriptors.",
+    // The standard process_* names (as every Prometheus client library exports them).
+    auto& rss = r.snapshot("process_resident_memory_bytes", "Resident memory size in bytes.",
                            MetricType::gauge);
-    auto& start = r.snapshot("quotaguard_process_start_time_seconds",
-                             "Start time of the process since the unix epoch, in seconds.",
+    auto& vms = r.snapshot("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+                           MetricType::gauge);
+    auto& cpu = r.snapshot("process_cpu_seconds_total",
+                           "Total user and system CPU time spent in seconds.", MetricType::counter);
+    auto& fds = r.snapshot("process_open_fds", "Number of open file descriptors.",
+                           MetricType::gauge);
+    auto& max_fds = r.snapshot("process_max_fds", "Maximum number of open file descriptors.",
+                               MetricType::gauge);
+    auto& start = r.snapshot("process_start_time_seconds",
+                             "Start time of the process since unix epoch in seconds.",
                              MetricType::gauge);
     auto& build = r.snapshot("quotaguard_build_info", "Build version (value is always 1).",
                              MetricType::gauge, {"version"});
     build.replace({{{QG_VERSION}, 1.0}});
-    r.add_collector([&rss, &cpu, &fds, &start] {
+    r.add_collector([&rss, &vms, &cpu, &fds, &max_fds, &start] {
       const ProcessSample s = read_process_sample();
       rss.replace({{{}, s.resident_memory_bytes}});
+      vms.replace({{{}, s.virtual_memory_bytes}});
+      max_fds.replace({{{}, s.max_fds}});
       cpu.replace({{{}, s.cpu_seconds}});
       fds.replace({{{}, s.open_fds}});
       start.replace({{{}, s.start_time_seconds}});

@@ -56,8 +56,9 @@ SnapshotFamily& accounts_by_state();
 CounterFamily& api_requests_total();
 
 // --- Process (read from /proc at scrape) --------------------------------------------------
-// quotaguard_process_resident_memory_bytes, quotaguard_process_cpu_seconds_total,
-// quotaguard_process_open_fds, quotaguard_process_start_time_seconds, quotaguard_build_info.
+// the standard process_resident_memory_bytes, process_virtual_memory_bytes,
+// process_cpu_seconds_total, process_open_fds, process_max_fds, process_start_time_seconds,
+// and quotaguard_build_info.
 
 // Registers every family above and the process collector. Idempotent, thread-safe.
 void register_quotaguard_metrics();

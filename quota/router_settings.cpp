@@ -3,6 +3,7 @@
 
 #include "quota/router_state.hpp"
 #include "config/duration.hpp"
+#include "config/thresholds_rule.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -48,25 +49,13 @@ std::string fmt_num(double v) {
   return buf;
 }
 
-void check_percent(std::vector<std::string>& errs, const char* field, double v) {
-  if (!std::isfinite(v) || v <= 0 || v > 100)
-    errs.push_back(std::string(field) + ": must be a percent in (0, 100], got " + fmt_num(v));
-}
-
 }  // namespace
 
 std::vector<std::string> validate(const RouterSettings& s) {
   std::vector<std::string> errs;
   const auto& t = s.thresholds;
-  check_percent(errs, "thresholds.warning", t.warning);
-  check_percent(errs, "thresholds.switch", t.switch_at);
-  check_percent(errs, "thresholds.critical", t.critical);
-  if (errs.empty()) {
-    if (t.warning > t.switch_at)
-      errs.push_back("thresholds.warning: must be <= switch (" + fmt_num(t.switch_at) + ")");
-    if (t.switch_at > t.critical)
-      errs.push_back("thresholds.switch: must be <= critical (" + fmt_num(t.critical) + ")");
-  }
+  if (auto problem = check_thresholds(t.warning, t.switch_at, t.critical))
+    errs.push_back("thresholds." + problem->field + ": " + problem->message);
   const auto& a = s.anti_flapping;
   if (a.min_dwell_ms < 0) errs.push_back("anti_flapping.min_dwell: must not be negative");
   if (a.cooldown_after_switch_ms < 0)

@@ -4,6 +4,8 @@
 # `install-deps.sh --fuzz` adds what `make fuzz` needs (clang, libclang-rt-14-dev).
 # `install-deps.sh --no-browser` leaves out the browser the dashboard test drives (chromium):
 # the Dockerfile builds the daemon only, so it passes it.
+# `install-deps.sh --no-test-clients` leaves out Node.js/npm (only the SDK/agent tests use them;
+# the Dockerfile's build stage, which builds no tests, passes it).
 # The Dockerfile uses the same list (tests/deps_sync_test.sh keeps them equal).
 set -euo pipefail
 
@@ -15,13 +17,15 @@ PACKAGES=(
   libspdlog-dev doctest-dev libssl-dev
   # argument parsing and off-hot-path JSON building
   libcli11-dev nlohmann-json3-dev
-  # tests: sqlite3 CLI for backups/inspection, curl for end-to-end tests
-  sqlite3 curl ca-certificates python3
+  # tests: sqlite3 CLI for backups/inspection, curl for end-to-end tests; jq and python3-yaml
+  # for the docs tests (tests/docs: the docs' examples use jq; INTERFACE.md's YAML is parsed)
+  sqlite3 curl ca-certificates python3 jq python3-yaml
 )
 # Node.js + npm run the official OpenAI SDK test; a machine may already have them from
 # elsewhere than Debian, so they are installed only when the commands are absent.
-command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
-command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+NODE_PACKAGES=()
+command -v node >/dev/null 2>&1 || NODE_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || NODE_PACKAGES+=(npm)
 # Tests only: Debian's Chromium, which the dashboard test (tests/dashboard) drives headless
 # through playwright-core (npm); left out with --no-browser, and when a chromium is present.
 BROWSER_PACKAGES=()
@@ -29,14 +33,17 @@ command -v chromium >/dev/null 2>&1 || BROWSER_PACKAGES=(chromium)
 # `--fuzz` (make fuzz, CI): clang and its libFuzzer runtime, for the fuzz targets only.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 with_browser=1
+with_node=1
 for arg in "$@"; do
   case "$arg" in
     --fuzz) PACKAGES=("${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}") ;;
     --no-browser) with_browser=0 ;;
-    *) echo "install-deps: unknown option $arg (--fuzz, --no-browser)" >&2; exit 2 ;;
+    --no-test-clients) with_node=0 ;;
+    *) echo "install-deps: unknown option $arg (--fuzz, --no-browser, --no-test-clients)" >&2; exit 2 ;;
   esac
 done
 [ "$with_browser" = 1 ] && PACKAGES=("${PACKAGES[@]}" "${BROWSER_PACKAGES[@]}")
+[ "$with_node" = 1 ] && PACKAGES=("${PACKAGES[@]}" "${NODE_PACKAGES[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

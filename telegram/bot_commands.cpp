@@ -30,7 +30,7 @@ constexpr CommandInfo kCommands[] = {
     {"qg_policy", "/qg_policy [name]", "show or set the routing policy"},
     {"qg_fallback", "/qg_fallback [json]", "show or set fallback chains"},
     {"qg_import", "/qg_import [path]", "import CLIProxyAPI accounts"},
-    {"qg_export", "/qg_export", "effective config (secrets redacted)"},
+    {"qg_export", "/qg_export", "effective config (secrets as ${VAR} references)"},
     {"qg_reload", "/qg_reload", "reload config.yaml"},
     {"qg_drain", "/qg_drain <account>", "stop routing new requests to an account"},
     {"qg_resume", "/qg_resume <account>", "route to a drained account again"},
@@ -175,7 +175,9 @@ std::string BotCommands::run(const BotCommand& cmd, const ChatMessage& m, Reply&
   if (n == "qg_export") {
     if (!no_args()) return usage(n, "/qg_export takes no arguments.");
     reply.document = Document{"quotaguard-export.yaml", ops_.export_yaml(),
-                              "Effective configuration (secrets redacted)"};
+                              "Effective configuration. Secrets are written as ${VAR} references: "
+                              "set the variables listed at the top of the file, and it loads as "
+                              "config.yaml."};
     return "";
   }
   if (n == "qg_reload") {

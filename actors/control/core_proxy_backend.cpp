@@ -33,6 +33,7 @@ RouteGrant CoreProxyBackend::route_and_reserve(const RouteAsk& ask) {
   cmd.estimate = ask.estimate;
   cmd.exclude = ask.exclude_accounts;
   cmd.ttl_ms = creds->ttl_ms;
+  cmd.request_id = ask.request_id;
   RouteReply reply = core_.route(std::move(cmd));
 
   RouteGrant g;

@@ -160,7 +160,7 @@ TEST_CASE("admin API, Go client flow, /metrics and quotas against the real daemo
                      {{"route", "/api/v1/accounts"}, {"status", "401"}}) >= 2);
   CHECK(sample_value(fams, "quotaguard_quota_used_ratio",
                      {{"account", "bravo"}, {"metric", "requests"}, {"window", "1m"}}) == doctest::Approx(0.8));
-  CHECK(sample_value(fams, "quotaguard_process_resident_memory_bytes", {}) > 0);
+  CHECK(sample_value(fams, "process_resident_memory_bytes", {}) > 0);
 
   // Nothing shows a secret.
   for (const auto& r : {metrics, d.get("/api/v1/export", bearer()), d.get("/api/v1/accounts", bearer()),

@@ -47,8 +47,8 @@ TEST_CASE("/metrics needs no token, parses strictly and counts API requests by r
   CHECK(api_count(after, "/api/v1/accounts/{id}", "404") -
             api_count(before, "/api/v1/accounts/{id}", "404") == 1);
   CHECK(api_count(after, "/router/select", "200") - api_count(before, "/router/select", "200") == 1);
-  CHECK(sample_value(after, "quotaguard_process_resident_memory_bytes", {}) > 0);
-  CHECK(sample_value(after, "quotaguard_process_open_fds", {}) > 0);
+  CHECK(sample_value(after, "process_resident_memory_bytes", {}) > 0);
+  CHECK(sample_value(after, "process_open_fds", {}) > 0);
 }
 
 TEST_CASE("/metrics reflects quota use, open reservations, cooldowns and accounts by state") {

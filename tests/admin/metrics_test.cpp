@@ -121,6 +121,8 @@ TEST_CASE("process metrics come from /proc") {
   const ProcessSample s = read_process_sample();
   CHECK(s.resident_memory_bytes > 1024 * 1024);
   CHECK(s.open_fds >= 3);
+  CHECK(s.virtual_memory_bytes >= s.resident_memory_bytes);
+  CHECK(s.max_fds >= s.open_fds);
   const double now = std::chrono::duration<double>(
       std::chrono::system_clock::now().time_since_epoch()).count();
   CHECK(s.start_time_seconds > now - 3600);
@@ -140,16 +142,22 @@ TEST_CASE("the QuotaGuard catalogue renders every family, parseable") {
         "quotaguard_route_switches_total", "quotaguard_cooldowns_active",
         "quotaguard_journal_append_seconds", "quotaguard_journal_batch_size",
         "quotaguard_events_total", "quotaguard_accounts", "quotaguard_api_requests_total",
-        "quotaguard_process_resident_memory_bytes", "quotaguard_process_cpu_seconds_total",
-        "quotaguard_process_open_fds", "quotaguard_process_start_time_seconds",
+        // issue 16 item 10: the standard names, as Prometheus client libraries export them
+        "process_resident_memory_bytes", "process_virtual_memory_bytes",
+        "process_cpu_seconds_total", "process_open_fds", "process_max_fds",
+        "process_start_time_seconds",
         "quotaguard_build_info"}) {
     INFO(name);
     REQUIRE(fams.count(name));
     CHECK(fams.at(name).type != "untyped");
     CHECK(!fams.at(name).help.empty());
   }
-  CHECK(fams.at("quotaguard_process_cpu_seconds_total").type == "counter");
-  CHECK(sample_value(fams, "quotaguard_process_resident_memory_bytes", {}) > 0);
+  CHECK(fams.at("process_cpu_seconds_total").type == "counter");
+  CHECK(sample_value(fams, "process_resident_memory_bytes", {}) > 0);
+  CHECK(sample_value(fams, "process_virtual_memory_bytes", {}) >=
+        sample_value(fams, "process_resident_memory_bytes", {}));
+  CHECK(sample_value(fams, "process_max_fds", {}) >= sample_value(fams, "process_open_fds", {}));
+  for (const auto& [name, family] : fams) CHECK_MESSAGE(name.rfind("quotaguard_process_", 0) != 0, name);
   CHECK(sample_value(fams, "quotaguard_journal_batch_size_bucket", {{"le", "64"}}) >= 1);
 }
 
@@ -187,7 +195,7 @@ TEST_CASE("the Grafana dashboard is valid JSON and queries only families that ex
   REQUIRE(dash["panels"].is_array());
   register_quotaguard_metrics();
   const auto fams = parse_prometheus_text(registry().render());
-  const std::regex name_re("quotaguard_[a-z_]+");
+  const std::regex name_re("(quotaguard|process)_[a-z_]+");  // process_*: standard names
   std::size_t names = 0;
   for (const auto& panel : dash["panels"]) {
     REQUIRE(panel["targets"].is_array());

@@ -40,12 +40,14 @@ TEST_CASE("percentages and threshold order") {
        "config.yaml: router.thresholds.warning: -1 is not a percentage (0..100)"},
       {"router: {thresholds: {critical: lots}}",
        "config.yaml: router.thresholds.critical: lots is not a percentage (0..100)"},
-      {"router: {thresholds: {warning: 90}}",
-       "config.yaml: router.thresholds: warning 90 must be below switch 90"},
+      {"router: {thresholds: {warning: 91}}",
+       "config.yaml: router.thresholds.warning: must be <= switch (90)"},
       {"router: {thresholds: {warning: 50, switch: 96}}",
-       "config.yaml: router.thresholds: switch 96 must be below critical 95"},
-      {"router: {thresholds: {warning: 80, switch: 85.5, critical: 85.5}}",
-       "config.yaml: router.thresholds: switch 85.5 must be below critical 85.5"},
+       "config.yaml: router.thresholds.switch: must be <= critical (95)"},
+      {"router: {thresholds: {warning: 80, switch: 85.6, critical: 85.5}}",
+       "config.yaml: router.thresholds.switch: must be <= critical (85.5)"},
+      {"router: {thresholds: {warning: 0}}",
+       "config.yaml: router.thresholds.warning: must be a percent in (0, 100], got 0"},
       {"router: {anti_flapping: {hysteresis: 60}}",
        "config.yaml: router.anti_flapping.hysteresis: 60 is not a number of points in 0..50"},
   });
@@ -116,7 +118,8 @@ TEST_CASE("numbers, booleans, durations, addresses and URLs") {
       {"telegram: {api_base: \"ftp://x\"}",
        "config.yaml: telegram.api_base: ftp://x is not an http:// or https:// URL"},
       {"cliproxy: {poll_interval: 5x}",
-       "config.yaml: cliproxy.poll_interval: 5x is not a duration (e.g. 500ms, 30s, 5m, 1h, 1d)"},
+       "config.yaml: cliproxy.poll_interval: 5x is not a duration (Go syntax, e.g. 1.5s, 500ms, 1h30m, 7d)"},
+      {"cliproxy: {poll_interval: -5m}", "config.yaml: cliproxy.poll_interval: -5m must not be negative"},
       {"reservations: {ttl: 0s}", "config.yaml: reservations.ttl: 0s must be longer than 0"},
       {"proxy: {max_attempts: 0}", "config.yaml: proxy.max_attempts: 0 is below the minimum 1"},
       {"router: {circuit_breaker: {base: 1h, cap: 1m}}",
@@ -178,7 +181,18 @@ TEST_CASE("bad environment and flag values are named too") {
   LoadOptions o;
   o.getenv = env_from_map({{"SHUTDOWN_TIMEOUT", "soon"}});
   CHECK(load_config_text("", "config.yaml", o).error ==
-        "SHUTDOWN_TIMEOUT: soon is not a duration (e.g. 30s, 1m)");
+        "SHUTDOWN_TIMEOUT: soon is not a duration (Go syntax, e.g. 30s, 1.5s, 1m30s)");
+  // Go durations, as the Go version's users write them (issue 16 item 5).
+  o.getenv = env_from_map({{"SHUTDOWN_TIMEOUT", "1.5s"}});
+  auto loaded = load_config_text("cliproxy: {poll_interval: 1m30s}\nreservations: {ttl: 2.5m}\n",
+                                 "config.yaml", o);
+  REQUIRE(loaded.error.empty());
+  CHECK(loaded.config.server.shutdown_timeout == std::chrono::milliseconds{1500});
+  CHECK(loaded.config.cliproxy.poll_interval == std::chrono::seconds{90});
+  CHECK(loaded.config.reservations.ttl == std::chrono::seconds{150});
+  o.getenv = env_from_map({{"SHUTDOWN_TIMEOUT", "-1s"}});
+  CHECK(load_config_text("", "config.yaml", o).error ==
+        "SHUTDOWN_TIMEOUT: -1s is not a duration (Go syntax, e.g. 30s, 1.5s, 1m30s)");
   o.getenv = env_from_map({});
   o.listen = "nowhere";
   CHECK(load_config_text("", "config.yaml", o).error == "--listen: nowhere is not HOST:PORT");

@@ -267,14 +267,40 @@ TEST_CASE("file search: --config, then QUOTAGUARD_CONFIG_PATH, then ./config.yam
   CHECK(r.config.log.level == qg::LogLevel::error);
 }
 
-TEST_CASE("a named file that does not exist is an error, not the defaults") {
+TEST_CASE("--config naming a file that does not exist is an error, not the defaults") {
   LoadOptions o = with_env({});
   o.config_path = "/nonexistent/qg.yaml";
   auto r = load_config(o);
   CHECK(r.error == "/nonexistent/qg.yaml: cannot read config file (no such file)");
-  o.config_path.reset();
-  o.getenv = env_from_map({{"QUOTAGUARD_CONFIG_PATH", "/nonexistent/env.yaml"}});
-  CHECK(load_config(o).error == "/nonexistent/env.yaml: cannot read config file (no such file)");
+}
+
+// Issue 16 item 4: `docker compose up -d` before config.yaml exists (the original README's
+// order) must start on the built-in defaults plus environment and say so, not crash-loop.
+TEST_CASE("QUOTAGUARD_CONFIG_PATH not written yet, or a folder: defaults + environment, with a note") {
+  ScratchDir dir;
+  LoadOptions o = with_env({{"QUOTAGUARD_CONFIG_PATH", dir.str() + "/config.yaml"},
+                            {"QUOTAGUARD_ADMIN_TOKEN", "from-env-token"}});
+  auto r = load_config(o);
+  REQUIRE_MESSAGE(r.ok(), r.error);
+  CHECK(r.path.empty());
+  CHECK(r.note.find("no config file at " + dir.str() + "/config.yaml") != std::string::npos);
+  CHECK(r.config.server.admin_token == "from-env-token");
+  CHECK(r.config.server.listen == qg::Config{}.server.listen);
+
+  // Docker bind-mounting a missing file creates a folder at its path.
+  o.getenv = env_from_map({{"QUOTAGUARD_CONFIG_PATH", dir.str()}});
+  r = load_config(o);
+  REQUIRE_MESSAGE(r.ok(), r.error);
+  CHECK(r.path.empty());
+  CHECK(r.note.find("is a folder without config.yaml") != std::string::npos);
+
+  // Once the operator writes config.yaml into the mounted folder, it is read.
+  const std::string written = dir.write("config.yaml", "log: {level: warn}\n");
+  r = load_config(o);
+  REQUIRE_MESSAGE(r.ok(), r.error);
+  CHECK(r.path == written);
+  CHECK(r.note.empty());
+  CHECK(r.config.log.level == qg::LogLevel::warn);
 }
 
 TEST_CASE("the shipped example config loads") {

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <map>
 #include <set>
 
 using qg::env_from_map;
@@ -46,22 +47,40 @@ TEST_CASE("export keeps a literal ${ in a value literal") {
   CHECK(reload(qg::config_to_yaml(c, false)).storage.db_path == "/tmp/${not-a-var}.db");
 }
 
-TEST_CASE("redacted export shows no secret, marks each as ***, keeps empty ones empty") {
+TEST_CASE("redacted export shows no secret and writes each as a ${VAR} that loads when set (issue 16 item 3)") {
   qg::Config full = full_config();
   std::string yaml = qg::config_to_yaml(full, true);
   for (const auto& secret : qg::config_secrets(full)) {
     INFO(secret);
     CHECK(yaml.find(secret) == std::string::npos);
   }
-  qg::Config back = reload(yaml);
-  CHECK(back.server.admin_token == "***");
-  CHECK(back.server.api_keys == std::vector<std::string>{"***", "***"});
-  CHECK(back.accounts[0].api_key == "***");
-  CHECK(back.accounts[2].api_key.empty());
-  CHECK(back.telegram.token == "***");
-  CHECK(back.cliproxy.management_key == "***");
-  CHECK(back.router == full.router);  // everything that is not secret survives
-  CHECK(back.storage == full.storage);
+  CHECK(yaml.find("***") == std::string::npos);
+  CHECK(yaml.rfind("# Secrets are ${VAR} references", 0) == 0);
+  // Without the variables the export does not load, and the error names the variable.
+  LoadOptions bare;
+  bare.getenv = env_from_map({});
+  const auto unset = qg::load_config_text(yaml, "export.yaml", bare);
+  CHECK_FALSE(unset.ok());
+  CHECK(unset.error.find("is not set in the environment") != std::string::npos);
+  // With them set to the real values it loads back equal to the original.
+  std::map<std::string, std::string> env = {
+      {"QUOTAGUARD_ADMIN_TOKEN", full.server.admin_token},
+      {"QUOTAGUARD_TELEGRAM_TOKEN", full.telegram.token},
+      {"CLIPROXY_API_KEY", full.cliproxy.api_key},
+      {"CLIPROXY_MANAGEMENT_KEY", full.cliproxy.management_key},
+      {"QUOTAGUARD_TELEGRAM_WEBHOOK_SECRET", full.telegram.webhook_secret}};
+  for (std::size_t i = 0; i < full.server.api_keys.size(); ++i)
+    env["QUOTAGUARD_CLIENT_KEY_" + std::to_string(i + 1)] = full.server.api_keys[i];
+  for (const auto& a : full.accounts) env[qg::account_key_variable(a.id)] = a.api_key;
+  for (const auto& [var, value] : env)
+    if (!value.empty()) CHECK_MESSAGE(yaml.find("\"${" + var + "}\"") != std::string::npos, var);
+  LoadOptions with;
+  with.getenv = env_from_map(env);
+  const auto loaded = qg::load_config_text(yaml, "export.yaml", with);
+  REQUIRE_MESSAGE(loaded.ok(), loaded.error);
+  CHECK(loaded.config == full);
+  CHECK(qg::account_key_variable("openai-main") == "OPENAI_MAIN_API_KEY");
+  CHECK(qg::account_key_variable("9lives") == "ACCOUNT_9LIVES_API_KEY");
 }
 
 namespace {

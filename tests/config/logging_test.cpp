@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -102,4 +103,35 @@ TEST_CASE("the level from config filters lines") {
   CHECK(out.find("loud-warn-line") != std::string::npos);
   CHECK_FALSE(qg::log_enabled(qg::LogLevel::info));
   CHECK(qg::log_enabled(qg::LogLevel::error));
+}
+
+TEST_CASE("log_with_fields: JSON members with log.format json, key=value with text; no forged lines") {
+  qg::clear_secrets_for_testing();
+  qg::register_secret("sk-field-secret");
+  const std::vector<qg::LogField> fields = {{"request_id", "r-1", false},
+                                            {"model", "evil\nmodel \"x\" sk-field-secret", false},
+                                            {"status", "200", true}};
+  {
+    qg::LogConfig cfg;
+    cfg.format = qg::LogFormat::json;
+    CapturedLog log(cfg);
+    qg::log_with_fields(*spdlog::default_logger(), "request", fields);
+    const std::string out = log.text();
+    CHECK(out.find(R"("msg":"request","request_id":"r-1","model":"evil\nmodel \"x\" ***","status":200})") !=
+          std::string::npos);
+    CHECK(std::count(out.begin(), out.end(), '\n') == 1);
+  }
+  {
+    CapturedLog log(qg::LogConfig{});
+    qg::log_with_fields(*spdlog::default_logger(), "request", fields);
+    const std::string out = log.text();
+    CHECK(out.find(R"(quotaguard: request request_id=r-1 model="evil\x0amodel \"x\" ***" status=200)") !=
+          std::string::npos);
+    CHECK(std::count(out.begin(), out.end(), '\n') == 1);
+  }
+  qg::LogConfig off;
+  off.access = false;
+  CapturedLog log(off);
+  CHECK_FALSE(qg::access_log_enabled());
+  qg::clear_secrets_for_testing();
 }

@@ -5,8 +5,9 @@
 #   deps_sync_test.sh --self-test SOURCE_DIR     prove a drifted list is caught
 #
 # Checks: (1) the build stage's apt-get package list equals scripts/install-deps.sh's
-# PACKAGES (plus its conditional `PACKAGES+=(...)` entries); (2) the build stage runs the same
-# steps as CI (scripts/install-deps.sh --no-browser, then the CMake build); (3) the runtime stage covers
+# PACKAGES (not its conditional test-only NODE_PACKAGES/BROWSER_PACKAGES: the image builds no
+# tests, so it installs neither Node.js nor Chromium); (2) the build stage runs the same
+# steps as CI (scripts/install-deps.sh --no-browser --no-test-clients, then the CMake build); (3) the runtime stage covers
 # every Debian package that provides a shared library BINARY links (when dpkg is present),
 # except the base image's and those pulled in by a listed package's Depends; (4) the image
 # basics the runbook promises: bookworm-slim, non-root USER, /data volume and DB path,
@@ -23,7 +24,6 @@ install_deps_packages() {
     inside { line = $0; sub(/#.*/, "", line);
              if (line ~ /\)/) { sub(/\).*/, "", line); inside = 0 }
              print line; next }
-    /PACKAGES\+=\(/ { line = $0; sub(/.*PACKAGES\+=\(/, "", line); sub(/\).*/, "", line); print line }
   ' "$1" | tr -s ' \t' '\n' | sed '/^$/d' | sort -u
 }
 
@@ -70,6 +70,10 @@ grep -q 'scripts/install-deps.sh' <<<"$build_stage" || err "build stage does not
 # The browser the dashboard test drives (BROWSER_PACKAGES) is for tests only, which the image
 # does not build: the build stage must leave it out rather than list it.
 grep -q 'scripts/install-deps.sh --no-browser' <<<"$build_stage" || err "build stage does not run scripts/install-deps.sh --no-browser"
+grep -q 'scripts/install-deps.sh.* --no-test-clients' <<<"$build_stage" ||
+  err "build stage does not run scripts/install-deps.sh --no-test-clients"
+grep -Eq '(^|[^a-z])(nodejs|npm)([^a-z]|$)' <<<"$build_stage" && err "build stage installs Node.js (tests are off there)"
+grep -q -- '-DBUILD_TESTING=OFF' <<<"$build_stage" || err "build stage builds the tests"
 grep -q 'cmake -S . -B build' <<<"$build_stage" || err "build stage does not configure with cmake -S . -B build"
 grep -q 'cmake --build build' <<<"$build_stage" || err "build stage does not run cmake --build build"
 grep -q 'scripts/install-deps.sh' "$src/.ci/run" 2>/dev/null || err ".ci/run no longer runs scripts/install-deps.sh"
@@ -85,6 +89,18 @@ grep -A1 '^HEALTHCHECK' <<<"$runtime" | grep -q '/health' || err "HEALTHCHECK do
 grep -q '0.0.0.0:8318' <<<"$runtime" || err "runtime does not listen on 0.0.0.0:8318"
 grep -q 'QUOTAGUARD_ADMIN_TOKEN' "$src/docker-compose.yml" || err "docker-compose.yml does not pass QUOTAGUARD_ADMIN_TOKEN"
 grep -Eq ':/cliproxy-auth:ro' "$src/docker-compose.yml" || err "docker-compose.yml: auth folder not mounted read-only"
+
+# (5) issue 16 items 11-12: secrets stay out of the build context; CLIProxyAPI's image is pinned
+# by version; GitHub forks run the same CI entry point.
+grep -Eqx '/?\.env' "$src/.dockerignore" || err ".dockerignore does not exclude .env"
+# Item 4: the config is a mounted folder (a missing file would become a directory).
+grep -Eq ':/config:ro' "$src/docker-compose.yml" || err "docker-compose.yml: config folder not mounted at /config"
+grep -Eq 'QUOTAGUARD_CONFIG_PATH: /config/config.yaml' "$src/docker-compose.yml" ||
+  err "docker-compose.yml: QUOTAGUARD_CONFIG_PATH is not /config/config.yaml"
+cliproxy_image=$(grep -E '^[[:space:]]+image:[[:space:]]*[^ ]*cli-proxy-api' "$src/docker-compose.yml" | awk '{print $2}')
+[ -n "$cliproxy_image" ] || err "docker-compose.yml has no CLIProxyAPI image"
+[[ "$cliproxy_image" =~ :v?[0-9]+\.[0-9]+\.[0-9]+$ ]] || err "docker-compose.yml: CLIProxyAPI image $cliproxy_image is not pinned by version"
+grep -Eq 'run:[[:space:]]*\.ci/run' "$src/.github/workflows/ci.yml" 2>/dev/null || err ".github/workflows/ci.yml does not run .ci/run"
 
 # (3) runtime libraries cover what the binary links
 if [ -n "$bin" ] && command -v dpkg >/dev/null && command -v ldd >/dev/null; then

@@ -42,6 +42,18 @@ TEST_CASE("missing fields take defaults so older payloads stay readable") {
   CHECK(std::get<ReservationCreated>(p).estimate == Usage{});
 }
 
+TEST_CASE("ReservationCreated carries the request's x-request-id; without one the field is absent") {
+  ReservationCreated with{"r-1", "gpt-4o", Usage{1, 2, 3}, 99, "req-7f3a"};
+  const std::string json = encode_payload(with);
+  CHECK(json.find(R"("request_id":"req-7f3a")") != std::string::npos);
+  CHECK(std::get<ReservationCreated>(decode_payload("ReservationCreated", json, 1, nullptr)).request_id ==
+        "req-7f3a");
+  ReservationCreated without{"r-2", "gpt-4o", Usage{1, 2, 3}, 99};
+  CHECK(encode_payload(without).find("request_id") == std::string::npos);  // older readers see no change
+  CHECK(std::get<ReservationCreated>(decode_payload("ReservationCreated", encode_payload(without), 1, nullptr))
+            .request_id.empty());
+}
+
 TEST_CASE("unknown type, newer version and malformed JSON come back as UnknownEvent with a warning") {
   std::string warning;
   auto unknown = decode_payload("QuotaTeleported", R"({"x":1})", 1, &warning);

@@ -32,7 +32,7 @@ std::vector<EventPayload> sample_payloads() {
       QuotaObserved{QuotaSource::poll,
                     {{Metric::requests, 60, 500, 17, 1'790'000'060'000},
                      {Metric::output_tokens, 0, 90000, 1234, 0}}},
-      ReservationCreated{"r-1", "gpt-4o", Usage{1, 250, 1024}, 1'790'000'600'000},
+      ReservationCreated{"r-1", "gpt-4o", Usage{1, 250, 1024}, 1'790'000'600'000, "req-1"},
       ReservationCommitted{"r-1", Usage{1, 240, 96}, true},
       ReservationReleased{"r-2", "upstream 502"},
       ReservationExpired{"r-3"},

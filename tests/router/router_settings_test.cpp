@@ -1,6 +1,8 @@
 // Router settings: validation messages, runtime overrides (SettingChanged JSON), config mapping.
 #include "quota/router_settings.hpp"
 #include "quota/router_state.hpp"
+#include "config/config_loader.hpp"
+#include "config/config_yaml.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -92,4 +94,28 @@ TEST_CASE("router settings: effective settings fold the SettingChanged overrides
   CHECK(s.policy == RoutePolicy::round_robin);
   CHECK(s.thresholds.critical == 99);
   CHECK(s.thresholds.switch_at == 90);
+}
+
+// Issue 16 item 2: /qg_thresholds 90 90 95 was accepted at runtime while the config loader
+// demanded w < s < c, so /qg_export wrote YAML that did not load. One rule now decides both.
+TEST_CASE("router settings: runtime thresholds and config.yaml accept exactly the same values") {
+  const double values[] = {0, 0.5, 50, 85, 90, 90.5, 95, 100, 101};
+  for (double w : values)
+    for (double sw : values)
+      for (double c : values) {
+        RouterSettings s;
+        s.thresholds = RouteThresholds{w, sw, c};
+        const bool runtime_ok = validate(s).empty();
+        Config cfg;
+        cfg.router.thresholds = ThresholdsConfig{w, sw, c};
+        LoadOptions o;
+        o.getenv = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+        const auto loaded = load_config_text(config_to_yaml(cfg, false), "export.yaml", o);
+        INFO(w << " " << sw << " " << c << ": " << loaded.error);
+        CHECK(runtime_ok == loaded.ok());
+        if (runtime_ok) CHECK(loaded.config.router.thresholds == cfg.router.thresholds);
+      }
+  RouterSettings s;
+  s.thresholds = RouteThresholds{90, 90, 95};
+  CHECK(validate(s).empty());
 }

@@ -149,7 +149,8 @@ TEST_CASE("/qg_export answers a document - /qg_import and /qg_reload run their v
   REQUIRE(r);
   REQUIRE(r->document);
   CHECK(r->document->filename == "quotaguard-export.yaml");
-  CHECK(r->document->content.find("***") != std::string::npos);
+  CHECK(r->document->content.find("${QUOTAGUARD_ADMIN_TOKEN}") != std::string::npos);
+  CHECK(r->document->caption.find("${VAR}") != std::string::npos);  // the reply says how it loads
   CHECK(f.say("/qg_import /tmp/auths").find("Import done") != std::string::npos);
   CHECK(f.ops.calls_snapshot().back() == "import /tmp/auths by telegram:42");
   CHECK(f.say("/qg_reload").find("reloaded") != std::string::npos);

@@ -276,7 +276,7 @@ TEST_CASE("/qg_export sends a multipart document - long replies are split into v
   const auto docs = FakeTelegramProcess::of(s, "sendDocument");
   REQUIRE(docs.size() == 1);
   CHECK(docs[0]["document"]["file_name"] == "quotaguard-export.yaml");
-  CHECK(docs[0]["document"]["content"].get<std::string>().find("admin_token: \"***\"") != std::string::npos);
+  CHECK(docs[0]["document"]["content"].get<std::string>().find("admin_token: \"${QUOTAGUARD_ADMIN_TOKEN}\"") != std::string::npos);
   h.fake.message(kAdmin, "/qg_status");
   // The reply comes in several messages (the fake rejects >4096 chars and broken HTML); wait
   // for the part naming the last account, however many parts come before it.

@@ -165,7 +165,7 @@ OpResult TestOperations::import_accounts(const std::string& auth_dir, const Acto
 std::string TestOperations::export_yaml() {
   std::lock_guard lock(mu_);
   record("export");
-  return "server:\n  listen: \"127.0.0.1:8318\"\n  admin_token: \"***\"\ntelegram:\n  token: \"***\"\n";
+  return "server:\n  listen: \"127.0.0.1:8318\"\n  admin_token: \"${QUOTAGUARD_ADMIN_TOKEN}\"\ntelegram:\n  token: \"${QUOTAGUARD_TELEGRAM_TOKEN}\"\n";
 }
 
 OpResult TestOperations::events(std::uint64_t after, std::size_t limit) {

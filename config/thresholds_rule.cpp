@@ -1,0 +1,31 @@
+// config/thresholds_rule.cpp — see thresholds_rule.hpp.
+#include "config/thresholds_rule.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace qg {
+namespace {
+
+std::string fmt_num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+}  // namespace
+
+std::optional<ThresholdsProblem> check_thresholds(double warning, double switch_at, double critical) {
+  const std::pair<const char*, double> levels[] = {
+      {"warning", warning}, {"switch", switch_at}, {"critical", critical}};
+  for (const auto& [field, v] : levels)
+    if (!std::isfinite(v) || v <= 0 || v > 100)
+      return ThresholdsProblem{field, "must be a percent in (0, 100], got " + fmt_num(v)};
+  if (warning > switch_at)
+    return ThresholdsProblem{"warning", "must be <= switch (" + fmt_num(switch_at) + ")"};
+  if (switch_at > critical)
+    return ThresholdsProblem{"switch", "must be <= critical (" + fmt_num(critical) + ")"};
+  return std::nullopt;
+}
+
+}  // namespace qg

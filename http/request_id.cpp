@@ -1,0 +1,53 @@
+// http/request_id.cpp — see request_id.hpp.
+#include "http/request_id.hpp"
+
+#include <httplib.h>
+
+#include <cstdint>
+#include <random>
+
+namespace qg {
+
+bool acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+  return true;
+}
+
+std::string generate_request_id() {
+  thread_local std::mt19937_64 rng{[] {
+    std::random_device rd;
+    std::seed_seq seq{rd(), rd(), rd(), rd()};
+    return std::mt19937_64(seq);
+  }()};
+  std::uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10xx
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  auto put = [&](std::uint64_t v, int from_nibble, int count) {
+    for (int i = from_nibble; i < from_nibble + count; ++i) out += kHex[(v >> (60 - 4 * i)) & 0xF];
+  };
+  put(hi, 0, 8);
+  out += '-';
+  put(hi, 8, 4);
+  out += '-';
+  put(hi, 12, 4);
+  out += '-';
+  put(lo, 0, 4);
+  out += '-';
+  put(lo, 4, 12);
+  return out;
+}
+
+std::string request_id_from(std::string_view client_value) {
+  return acceptable_request_id(client_value) ? std::string(client_value) : generate_request_id();
+}
+
+std::string request_id_of(const httplib::Response& res) {
+  return res.get_header_value(kRequestIdHeader);
+}
+
+}  // namespace qg
