@@ -65,6 +65,15 @@ class CoreModule : public DaemonModule {
     });
     auto proxy = std::static_pointer_cast<CoreProxyBackend>(core_->proxy_ptr());
     ops->on_reload([proxy](const Config& c) { proxy->refresh(c); });
+    // HTTPS: a reload (admin API, /qg_reload, SIGHUP) reads the certificate and key again.
+    ops->on_reload([http = &ctx.http](const Config& c) {
+      if (!http->tls()) return;
+      std::string error;
+      if (http->reload_tls(c.server.tls.cert, c.server.tls.key, error))
+        spdlog::info("tls: certificate reloaded from {}", c.server.tls.cert);
+      else
+        spdlog::error("tls: reload failed, keeping the current certificate: {}", error);
+    });
     ctx.services.put(core_);
     ctx.services.put(core_->operations_ptr());
     ctx.services.put(core_->proxy_ptr());

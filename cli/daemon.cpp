@@ -220,10 +220,11 @@ int Daemon::run() {
     return 1;
   }
   std::string address = host_port(http.host(), http.port());
+  const char* scheme = http.tls() ? " (https)" : "";
   if (log_enabled(LogLevel::info))
-    spdlog::info("listening on {}", address);
+    spdlog::info("listening on {}{}", address, scheme);
   else
-    std::fprintf(stderr, "listening on %s\n", address.c_str());
+    std::fprintf(stderr, "listening on %s%s\n", address.c_str(), scheme);
 
   DaemonServices services;
   DaemonContext ctx{cfg, *system, http, services, [this] { request_stop(); }};

@@ -39,6 +39,14 @@ std::optional<AllCritical> all_critical_from_string(std::string_view s);
 std::optional<LogLevel> log_level_from_string(std::string_view s);
 std::optional<LogFormat> log_format_from_string(std::string_view s);
 
+// HTTPS for the listener: both paths set = TLS (PEM files; reloaded with the config).
+struct TlsConfig {
+  std::string cert;  // certificate chain, leaf first
+  std::string key;   // private key (unencrypted PEM)
+  bool enabled() const { return !cert.empty(); }
+  bool operator==(const TlsConfig&) const = default;
+};
+
 struct ServerConfig {
   std::string listen = "127.0.0.1:8318";          // HOST:PORT; port 0 = any free port
   std::vector<std::string> api_keys;              // client keys for /v1/*; empty = open  [secret]
@@ -48,6 +56,7 @@ struct ServerConfig {
   int threads = 0;                                // actor scheduler threads; 0 = hardware
   // Drain time on SIGTERM (env SHUTDOWN_TIMEOUT).
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds{30};
+  TlsConfig tls;                                  // server.tls.cert / server.tls.key
   bool operator==(const ServerConfig&) const = default;
 };
 

@@ -44,6 +44,13 @@ void parse_server(ParseContext& ctx, MapReader& m, ServerConfig& s) {
   opt(m, "shutdown_timeout", s.shutdown_timeout, [&](const YAML::Node& n, const std::string& p) {
     return read_duration(ctx, n, p, /*positive=*/false);
   });
+  MapReader tls(ctx, m.take("tls"), m.path_of("tls"), "server.tls");
+  auto path = [&](const YAML::Node& n, const std::string& p) { return read_string(ctx, n, p); };
+  opt(tls, "cert", s.tls.cert, path);
+  opt(tls, "key", s.tls.key, path);
+  tls.finish();
+  if (s.tls.cert.empty() != s.tls.key.empty())
+    ctx.fail("server.tls", s.tls.cert.empty() ? "key is set but cert is not" : "cert is set but key is not");
 }
 
 void parse_storage(ParseContext& ctx, MapReader& m, StorageConfig& s) {

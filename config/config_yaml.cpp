@@ -166,6 +166,10 @@ std::string config_to_yaml(const Config& cfg, bool redact) {
   w.num("max_body_bytes", cfg.server.max_body_bytes);
   w.num("threads", cfg.server.threads);
   w.duration("shutdown_timeout", cfg.server.shutdown_timeout);
+  w.begin("tls");
+  w.str("cert", cfg.server.tls.cert);
+  w.str("key", cfg.server.tls.key);
+  w.end();
   w.end();
   w.begin("storage");
   w.str("db_path", cfg.storage.db_path);

@@ -3,6 +3,7 @@
 
 #include "config/listen_address.hpp"
 #include "http/request_id.hpp"
+#include "http/tls_certificates.hpp"
 
 #include <httplib.h>
 #include <sys/socket.h>
@@ -19,7 +20,10 @@ namespace qg {
 
 struct HttpServer::Impl {
   HttpServerOptions options;
-  httplib::Server server;
+  std::unique_ptr<TlsCertificates> tls;  // set with HTTPS
+  std::string tls_error;                  // the first load's failure, reported by bind()
+  std::unique_ptr<httplib::Server> owned;  // httplib::Server or httplib::SSLServer
+  httplib::Server* server_ptr = nullptr;
   std::thread thread;
   std::atomic<bool> finished{false};  // the accept loop returned
   std::atomic<bool> open{false};      // routes live (see header)
@@ -40,12 +44,26 @@ HttpServerOptions http_options_from_config(const ServerConfig& server) {
   }
   o.threads = server.max_connections;
   o.max_body_bytes = static_cast<std::size_t>(server.max_body_bytes);
+  o.tls_cert = server.tls.cert;
+  o.tls_key = server.tls.key;
   return o;
 }
 
 HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  auto& svr = impl_->server;
+  if (!impl_->options.tls_cert.empty()) {
+    impl_->tls = std::make_unique<TlsCertificates>(impl_->options.tls_cert, impl_->options.tls_key);
+    impl_->tls->reload(impl_->tls_error);
+    TlsCertificates* certs = impl_->tls.get();
+    impl_->owned = std::make_unique<httplib::SSLServer>([certs](SSL_CTX& ctx) {
+      certs->install(&ctx);
+      return true;
+    });
+  } else {
+    impl_->owned = std::make_unique<httplib::Server>();
+  }
+  impl_->server_ptr = impl_->owned.get();
+  auto& svr = *impl_->server_ptr;
   svr.set_socket_options([impl = impl_.get()](socket_t sock) {
     httplib::default_socket_options(sock);  // SO_REUSEADDR (+ SO_REUSEPORT), as without a hook
     impl->listen_fd = sock;
@@ -95,11 +113,11 @@ HttpServer::~HttpServer() { stop(); }
 void HttpServer::with_server(const std::function<void(httplib::Server&)>& configure) {
   if (impl_->open.load(std::memory_order_acquire))
     throw std::logic_error("HttpServer::with_server after open(): routes must be added before");
-  configure(impl_->server);
+  configure(*impl_->server_ptr);
 }
 
 void HttpServer::set_startup_handler(std::function<StartupReply(const std::string&)> handler) {
-  if (impl_->server.is_running())
+  if (impl_->server_ptr->is_running())
     throw std::logic_error("HttpServer::set_startup_handler after start()");
   impl_->startup_handler = std::move(handler);
 }
@@ -108,17 +126,28 @@ void HttpServer::open() { impl_->open.store(true, std::memory_order_release); }
 void HttpServer::close() { impl_->open.store(false, std::memory_order_release); }
 bool HttpServer::is_open() const { return impl_->open.load(std::memory_order_acquire); }
 
+bool HttpServer::tls() const { return impl_->tls != nullptr; }
+
+bool HttpServer::reload_tls(const std::string& cert, const std::string& key, std::string& error) {
+  if (!impl_->tls) return true;
+  return impl_->tls->reload(cert, key, error);
+}
+
 bool HttpServer::bind(std::string& error) {
   const auto& o = impl_->options;
+  if (!impl_->tls_error.empty()) {
+    error = impl_->tls_error;
+    return false;
+  }
   errno = 0;
   bool bound = false;
   if (o.port == 0) {
-    int port = impl_->server.bind_to_any_port(o.host);
+    int port = impl_->server_ptr->bind_to_any_port(o.host);
     if (port > 0) {
       impl_->port = port;
       bound = true;
     }
-  } else if (impl_->server.bind_to_port(o.host, o.port)) {
+  } else if (impl_->server_ptr->bind_to_port(o.host, o.port)) {
     impl_->port = o.port;
     bound = true;
   }
@@ -137,19 +166,19 @@ const std::string& HttpServer::host() const { return impl_->options.host; }
 void HttpServer::start() {
   if (impl_->thread.joinable()) return;
   impl_->thread = std::thread([this] {
-    impl_->server.listen_after_bind();
+    impl_->server_ptr->listen_after_bind();
     impl_->finished = true;
   });
   // stop() only acts on a running server: wait until the accept loop is up.
-  while (!impl_->server.is_running() && !impl_->finished)
+  while (!impl_->server_ptr->is_running() && !impl_->finished)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void HttpServer::stop() {
-  if (impl_->server.is_running() || impl_->thread.joinable()) impl_->server.stop();
+  if (impl_->server_ptr->is_running() || impl_->thread.joinable()) impl_->server_ptr->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-bool HttpServer::running() const { return impl_->server.is_running(); }
+bool HttpServer::running() const { return impl_->server_ptr->is_running(); }
 
 }  // namespace qg

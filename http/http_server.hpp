@@ -33,6 +33,8 @@ struct HttpServerOptions {
   int threads = 512;                      // worker pool size
   std::size_t max_body_bytes = 10'485'760;
   std::size_t keep_alive_max_count = 1'000'000;
+  std::string tls_cert;                   // both set: HTTPS (http/tls_certificates.hpp)
+  std::string tls_key;
 };
 
 // Options from server.listen / max_connections / max_body_bytes (listen must be valid).
@@ -44,6 +46,12 @@ class HttpServer {
   ~HttpServer();  // stops and joins if still running
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  // True when the listener speaks HTTPS (options tls_cert/tls_key).
+  bool tls() const;
+  // Reads the certificate and key again (new paths when they changed) for new connections;
+  // false, with the reason, keeps the current pair. No-op (true) without TLS.
+  bool reload_tls(const std::string& cert, const std::string& key, std::string& error);
 
   // Gives `configure` the underlying server to add routes/handlers. Only before open().
   void with_server(const std::function<void(httplib::Server&)>& configure);

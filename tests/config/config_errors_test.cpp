@@ -125,6 +125,9 @@ TEST_CASE("numbers, booleans, durations, addresses and URLs") {
       {"router: {circuit_breaker: {base: 1h, cap: 1m}}",
        "config.yaml: router.circuit_breaker.cap: 1m must not be below base 1h"},
       {"storage: {db_path: \"\"}", "config.yaml: storage.db_path: must not be empty"},
+      {"server: {tls: {cert: /etc/qg/cert.pem}}", "config.yaml: server.tls: cert is set but key is not"},
+      {"server: {tls: {key: /etc/qg/key.pem}}", "config.yaml: server.tls: key is set but cert is not"},
+      {"server: {tls: {crt: x}}", "config.yaml: server.tls.crt: unknown key (did you mean server.tls.cert?)"},
   });
 }
 

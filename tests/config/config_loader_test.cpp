@@ -106,6 +106,8 @@ TEST_CASE("every key is read from the file") {
   CHECK(c.server.max_body_bytes == 2048);
   CHECK(c.server.threads == 3);
   CHECK(c.server.shutdown_timeout == seconds{45});
+  CHECK(c.server.tls.cert == "/etc/qg/tls/fullchain.pem");
+  CHECK(c.server.tls.key == "/etc/qg/tls/privkey.pem");
   CHECK(c.storage.db_path == "/var/lib/qg/events.db");
   CHECK(c.storage.synchronous == qg::Synchronous::full);
   CHECK(c.storage.snapshot_every == 500);

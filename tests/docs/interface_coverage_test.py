@@ -43,15 +43,20 @@ def key_paths(node, prefix=""):
     return out
 
 
+def norm(path):
+    # "/dashboard/" and "/dashboard" are one route to a reader
+    return path.rstrip("/") or "/"
+
+
 def code_routes(src):
     routes = set()
     files = glob.glob(os.path.join(src, "http", "*.cpp")) + glob.glob(os.path.join(src, "cli", "*.cpp"))
     for path in files:
         text = open(path, encoding="utf-8").read()
         for m in re.finditer(r'\.(Get|Post|Put|Delete|Patch)\(\s*"(/[^"]*)"', text):
-            routes.add((m.group(1).upper(), m.group(2)))
+            routes.add((m.group(1).upper(), norm(m.group(2))))
         for m in re.finditer(r'routes\.(get|post|put|del|patch)\w*\(\s*(?:R"\([^"]*?\)"|"[^"]*"|\w+)[^,;]*,\s*"(/[^"]*)"\s*,', text):
-            routes.add(({"del": "DELETE"}.get(m.group(1), m.group(1).upper()), m.group(2)))
+            routes.add(({"del": "DELETE"}.get(m.group(1), m.group(1).upper()), norm(m.group(2))))
         settings = re.findall(r'register_setting\(\s*routes\s*,\s*\w+\s*,\s*"(\w+)"', text)
         # `for (const char* key : {"a", "b"}) register_setting(routes, ops, key);`
         for loop in re.finditer(r'for \(const char\* (\w+) : \{([^}]*)\}\)\s*register_setting\(\s*routes\s*,\s*\w+\s*,\s*\1\)', text):
@@ -68,7 +73,7 @@ def doc_routes(doc):
     routes = set()
     for m in re.finditer(r"`((?:%s)(?:\|(?:%s))*) (/[^\s`?]*)" % (METHODS, METHODS), doc):
         for method in m.group(1).split("|"):
-            routes.add((method, m.group(2)))
+            routes.add((method, norm(m.group(2))))
     return routes
 
 
