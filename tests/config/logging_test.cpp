@@ -105,7 +105,7 @@ TEST_CASE("the level from config filters lines") {
   CHECK(qg::log_enabled(qg::LogLevel::error));
 }
 
-TEST_CASE("log_with_fields: JSON members with log.format json, key=value with text; no forged lines") {
+TEST_CASE("log_with_fields: JSON members with log.format json, key=value with text, no forged lines") {
   qg::clear_secrets_for_testing();
   qg::register_secret("sk-field-secret");
   const std::vector<qg::LogField> fields = {{"request_id", "r-1", false},

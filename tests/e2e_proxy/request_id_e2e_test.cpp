@@ -98,7 +98,7 @@ TEST_CASE("x-request-id: kept or generated on every response, stored in the even
   CHECK(qg.daemon->stderr_text().find("sk-e2e-reqid") == std::string::npos);
 }
 
-TEST_CASE("access log: text format writes key=value after the message; log.access: false turns it off") {
+TEST_CASE("access log: text format writes key=value after the message, log.access false turns it off") {
   FakeProviderProcess fake({"--models", "gpt-4o-mini"});
   {
     E2eDaemon qg;

@@ -42,7 +42,7 @@ TEST_CASE("missing fields take defaults so older payloads stay readable") {
   CHECK(std::get<ReservationCreated>(p).estimate == Usage{});
 }
 
-TEST_CASE("ReservationCreated carries the request's x-request-id; without one the field is absent") {
+TEST_CASE("ReservationCreated carries the request's x-request-id, without one the field is absent") {
   ReservationCreated with{"r-1", "gpt-4o", Usage{1, 2, 3}, 99, "req-7f3a"};
   const std::string json = encode_payload(with);
   CHECK(json.find(R"("request_id":"req-7f3a")") != std::string::npos);
