@@ -309,6 +309,20 @@ try {
     await open.close();
   });
 
+  await check("over the daemon's TLS listener: the same page, sign-in and cards", async () => {
+    if (!process.env.QG_TLS_URL) throw new Error('QG_TLS_URL not set');
+    const tls = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1360, height: 900 } });
+    const p = await tls.newPage();
+    const res = await p.goto(process.env.QG_TLS_URL + '/');
+    assert.equal(new URL(p.url()).pathname, '/dashboard');
+    assert.equal(new URL(p.url()).protocol, 'https:');
+    assert.match(res.headers()['content-security-policy'] || '', /connect-src 'self'/);
+    await p.fill('#token', token);
+    await p.click('#login-form button[type=submit]');
+    await until('cards over https', async () => (await p.locator('.card[data-account]').count()) === accounts.length);
+    await tls.close();
+  });
+
   await check('no script errors on the page', async () => {
     assert.deepEqual(consoleErrors, []);
   });

@@ -5,7 +5,7 @@
 # defaults: build/cli/quotaguard, build/tests/fakes/qg-fake-provider, build/tests/dashboard.
 # Starts qg-fake-provider (one key always answers 429), writes a config with three accounts
 # and an admin token, starts `quotaguard serve` on 127.0.0.1:0 (and a second one without an
-# admin token), sends traffic through the proxy, installs playwright-core into tests/dashboard/node_modules if missing (it drives
+# admin token, and a third serving HTTPS), sends traffic through the proxy, installs playwright-core into tests/dashboard/node_modules if missing (it drives
 # Debian's /usr/bin/chromium; no browser is downloaded), runs dashboard_test.mjs, then checks
 # the daemon log for leaked secrets. Screenshots: OUT_DIR/dashboard.png and
 # OUT_DIR/dashboard-phone.png. Exit 0 = pass. Stops only the processes it started.
@@ -91,6 +91,17 @@ pids+=($!)
 open_port="$(wait_port "$work/open.log")"
 wait_ready "$open_port"
 
+# A third daemon serving HTTPS (server.tls, a self-signed pair for 127.0.0.1), with the admin
+# token: the page works over the daemon's own TLS.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -addext "subjectAltName=IP:127.0.0.1" -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+sed -e "s|$work/quotaguard.db|$work/tls.db|" \
+  -e "/^server:/a\\  tls: {cert: \"$work/tls.crt\", key: \"$work/tls.key\"}" "$work/config.yaml" >"$work/tls.yaml"
+(cd "$work" && exec "$qg" serve --config "$work/tls.yaml" 2>"$work/tls.log") &
+pids+=($!)
+tls_port="$(wait_port "$work/tls.log")"
+for _ in $(seq 1 200); do curl -kfsS "https://127.0.0.1:$tls_port/ready" >/dev/null 2>&1 && break; sleep 0.05; done
+
 # Traffic: gpt-4o-mini (routed to openai-spare, the most headroom), 26 gpt-4o (only
 # openai-main serves it: 26 of its 40 requests a day, past the warning mark -> an alert), and
 # two requests for the model only openai-throttled serves (429 -> cooldown).
@@ -106,7 +117,7 @@ for i in 1 2; do codes+="$(chat gpt-4.1 "$i") "; done
 echo "run.sh: traffic status codes: $codes"
 
 status=0
-QG_URL="$base" QG_OPEN_URL="http://127.0.0.1:$open_port" QG_ADMIN_TOKEN="$admin_token" QG_CHROMIUM="$chromium" QG_OUT_DIR="$out" \
+QG_URL="$base" QG_OPEN_URL="http://127.0.0.1:$open_port" QG_TLS_URL="https://127.0.0.1:$tls_port" QG_ADMIN_TOKEN="$admin_token" QG_CHROMIUM="$chromium" QG_OUT_DIR="$out" \
   QG_SECRETS="$client_key,sk-dash-secret-main,sk-dash-secret-spare,sk-dash-exhausted" \
   node "$here/dashboard_test.mjs" || status=$?
 
