@@ -1,8 +1,9 @@
 # QuotaGuard container: Debian 12 (bookworm) build stage, slim Debian 12 runtime, non-root.
 #   docker build -t quotaguard .
-#   docker run -p 8318:8318 -e QUOTAGUARD_ADMIN_TOKEN=... -v qg-data:/data quotaguard
+#   docker run -p 8318:8318 -e QUOTAGUARD_ADMIN_TOKEN=... -e QUOTAGUARD_API_KEYS=... -v qg-data:/data quotaguard
 # The daemon listens on 0.0.0.0:8318, which QuotaGuard only accepts with an admin token
-# (QUOTAGUARD_ADMIN_TOKEN; without it the container exits 2). The event log lives in the
+# (QUOTAGUARD_ADMIN_TOKEN) and client keys (QUOTAGUARD_API_KEYS, comma-separated, or
+# server.api_keys; server.allow_unauthenticated: true opts out); without them it exits 2. The event log lives in the
 # /data volume (QUOTAGUARD_DB_PATH=/data/quotaguard.db). Config: mount a file and set
 # QUOTAGUARD_CONFIG_PATH, or put config.yaml in /data (the working directory); otherwise the
 # built-in defaults apply. docker-compose.yml shows both services wired together.

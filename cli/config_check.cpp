@@ -1,5 +1,6 @@
 // cli/config_check.cpp — the "config" check: the file loads and serve would accept it.
 #include "cli/checks.hpp"
+#include "config/config_loader.hpp"
 #include "config/listen_address.hpp"
 
 namespace {
@@ -12,6 +13,7 @@ qg::cli::CheckResult check_config(const qg::cli::CheckContext& ctx) {
   if (!qg::is_loopback_listen(cfg.server.listen) && cfg.server.admin_token.empty())
     return CheckResult::fail("server.listen: " + cfg.server.listen +
                              " is not loopback and server.admin_token is not set");
+  if (std::string open = qg::open_proxy_refusal(cfg.server); !open.empty()) return CheckResult::fail(open);
   std::string source = loaded.path.empty() ? "built-in defaults" : loaded.path;
   return CheckResult::ok(source + ": valid (" + std::to_string(cfg.accounts.size()) +
                          " configured accounts, listen " + cfg.server.listen + ")");

@@ -10,14 +10,19 @@
 #include "cli/daemon_modules.hpp"
 #include "cli/serve_options.hpp"
 #include "config/config_loader.hpp"
+#include "config/logging.hpp"
 #include "http/admin_routes.hpp"
 #include "http/advisory_routes.hpp"
+#include "http/api_support.hpp"
+#include "http/client_auth.hpp"
 #include "http/http_server.hpp"
 #include "http/metrics_routes.hpp"
 #include "http/proxy_routes.hpp"
 #include "telegram/bot_settings.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace qg::cli {
 namespace {
@@ -48,6 +53,7 @@ class CoreModule : public DaemonModule {
         error = loaded.error;
         return std::nullopt;
       }
+      register_config_secrets(loaded.config);  // secrets new in this file are redacted too
       return loaded.config;
     });
     ops->set_token_store([db_path = ctx.config.storage.db_path](const std::string& token,
@@ -103,12 +109,27 @@ class RoutesModule : public DaemonModule {
     proxy.first_byte_timeout_ms = c.proxy.first_byte_timeout.count();
     proxy.idle_timeout_ms = c.proxy.idle_timeout.count();
     proxy.default_max_tokens = c.reservations.default_max_tokens;
+    proxy.max_sse_event_bytes = static_cast<std::size_t>(c.proxy.max_sse_event_bytes);
+    proxy.max_response_bytes = static_cast<std::size_t>(c.proxy.max_response_bytes);
+    proxy.request_timeout_ms = c.proxy.request_timeout.count();
+    proxy.auth = std::make_shared<ClientAuth>(c.server.api_keys);
+    // A reload rotates the client keys: a key removed from server.api_keys stops working.
+    std::static_pointer_cast<CoreOperations>(core->operations_ptr())
+        ->on_reload([auth = proxy.auth](const Config& next) { auth->replace(next.server.api_keys); });
+    // Front door: each family authenticates and bounds its bodies before they are read.
+    ctx.http.add_route_family({"/v1/", static_cast<std::size_t>(c.server.max_body_bytes), client_admit(proxy.auth), {}});
+    // Admin and other paths: their own bound, never above the overall server.max_body_bytes.
+    const std::size_t admin_body = static_cast<std::size_t>(std::min(c.server.max_admin_body_bytes, c.server.max_body_bytes));
+    ctx.http.add_route_family({"/api/v1/", admin_body, admin_admit(ApiAuth{c.server.admin_token, false}), {}});
+    for (const char* advisory : {"/router/", "/quotas", "/ingest", "/reservations"})
+      ctx.http.add_route_family({advisory, admin_body, admin_admit(ApiAuth{c.server.admin_token, true}), {}});
     Operations& ops = core->operations();
     ctx.http.with_server([&](httplib::Server& server) {
       register_proxy_routes(server, core->proxy_ptr(), proxy);
-      register_admin_routes(server, ops, AdminRouteOptions{c.server.admin_token});
+      register_admin_routes(server, ops, AdminRouteOptions{c.server.admin_token, admin_body});
       AdvisoryRouteOptions advisory;
       advisory.admin_token = c.server.admin_token;
+      advisory.max_body_bytes = admin_body;
       register_advisory_routes(server, ops, advisory);
       register_metrics_routes(server, ops);
     });

@@ -1,7 +1,10 @@
 // cli/daemon.cpp — see daemon.hpp.
 #include "cli/daemon.hpp"
 
+#include "messages/operations.hpp"
 #include "cli/daemon_modules.hpp"
+#include "cli/memory_release.hpp"
+#include "config/redaction.hpp"
 #include "config/logging.hpp"
 #include "http/http_server.hpp"
 #include "http/shutdown_flag.hpp"
@@ -23,6 +26,7 @@
 #include <mutex>
 #include <optional>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <thread>
 
 namespace qg {
@@ -97,6 +101,17 @@ class DrainTimer {
   bool expired_ = false;
   std::thread thread_;
 };
+
+// Each connection is a file descriptor (and a stream two): the common soft limit of 1024
+// would refuse connections long before server.max_connections. Raised to the hard limit.
+void raise_open_file_limit(int max_connections) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < static_cast<rlim_t>(max_connections) * 2 + 64)
+    spdlog::warn("open file limit {} is low for server.max_connections {}", lim.rlim_cur, max_connections);
+}
 
 }  // namespace
 
@@ -200,11 +215,18 @@ int Daemon::run() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // SIGHUP reloads the config (systemd ExecReload), like POST /api/v1/reload; its default
+  // action would kill the daemon without draining.
+  sigset_t waited = signals;
+  sigaddset(&waited, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &waited, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   // A file-size limit (ulimit -f) must fail a write with EFBIG, which the journal survives,
   // not kill the process.
   std::signal(SIGXFSZ, SIG_IGN);
+
+  raise_open_file_limit(cfg.server.max_connections);
+  MemoryRelease memory_release;  // large transient buffers go back to the OS (memory_release.hpp)
 
   caf::actor_system_config caf_cfg;
   caf_cfg.set("scheduler.policy", caf::atom("sharing"));
@@ -248,7 +270,14 @@ int Daemon::run() {
     http.open();
     impl_->ready = true;
     spdlog::info("ready (quotaguard {}, {} modules)", QG_VERSION, started.size());
-    int sig = impl_->wait_for_stop(signals);
+    int sig = 0;
+    while ((sig = impl_->wait_for_stop(waited)) == SIGHUP) {
+      auto ops = services.get<Operations>();
+      if (!ops) continue;
+      const OpResult r = ops->reload("SIGHUP");
+      if (r.ok()) spdlog::info("SIGHUP: config reloaded");
+      else spdlog::error("SIGHUP: reload failed: {}", redact(r.error));
+    }
     spdlog::info("shutting down ({})", sig == SIGINT    ? "SIGINT"
                                        : sig == SIGTERM ? "SIGTERM"
                                                         : "requested");

@@ -12,6 +12,7 @@
 // config or storage error.
 #include "quota/config_sync.hpp"
 #include "quota/system_state.hpp"
+#include "messages/text_cut.hpp"
 #include "cli/command_registry.hpp"
 #include "cli/config_options.hpp"
 #include "config/listen_address.hpp"
@@ -81,7 +82,7 @@ std::optional<json> ask_daemon(const qg::Config& cfg, const QuotasFlags& f, std:
   if (res->status != 200 || !body.is_object() || !body.contains("accounts")) {
     const bool shaped = body.is_object() && body.contains("error") && body["error"].is_object();
     error = "daemon at " + where + " answered " + std::to_string(res->status) + ": " +
-            (shaped ? body["error"].value("message", "") : res->body.substr(0, 200));
+            (shaped ? body["error"].value("message", "") : std::string(qg::utf8_prefix(res->body, 200)));
     return std::nullopt;
   }
   source = "daemon at " + where;

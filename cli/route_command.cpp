@@ -11,6 +11,7 @@
 // Exit: 0 an account was chosen; 1 none qualifies (or the daemon refused the request);
 // 2 usage/config/storage error.
 #include "quota/config_sync.hpp"
+#include "messages/text_cut.hpp"
 #include "actors/router/route_decision.hpp"
 #include "actors/router/route_explain.hpp"
 #include "quota/system_state.hpp"
@@ -68,7 +69,7 @@ std::optional<json> ask_daemon(const qg::Config& cfg, const RouteFlags& f, std::
   json body = json::parse(res->body, nullptr, false);
   if (res->status >= 300 || !body.is_object()) {
     const std::string message = body.is_object() && body.contains("error") && body["error"].is_object()
-                                    ? body["error"].value("message", "") : res->body.substr(0, 200);
+                                    ? body["error"].value("message", "") : std::string(qg::utf8_prefix(res->body, 200));
     error = "daemon answered " + std::to_string(res->status) + ": " + message;
     return std::nullopt;
   }

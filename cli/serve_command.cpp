@@ -1,11 +1,13 @@
 // cli/serve_command.cpp — `quotaguard serve [--config P] [--listen HOST:PORT] [--db P]`:
 // loads the config (a bad one: its one-line error, exit 2, nothing started), refuses a
-// non-loopback listen without an admin token (exit 2), then runs the daemon (cli/daemon.hpp).
+// non-loopback listen without an admin token or without client keys (exit 2; see
+// open_proxy_refusal), then runs the daemon (cli/daemon.hpp).
 #include "cli/command_registry.hpp"
 #include "cli/config_options.hpp"
 #include "cli/daemon.hpp"
 #include "cli/serve_options.hpp"
 #include "persistence/database.hpp"
+#include "config/config_loader.hpp"
 #include "config/listen_address.hpp"
 
 #include <CLI/CLI.hpp>
@@ -24,6 +26,10 @@ int serve(const qg::LoadOptions& options) {
                  "server.listen: %s is not loopback and server.admin_token is not set "
                  "(set it in the config or QUOTAGUARD_ADMIN_TOKEN)\n",
                  cfg.server.listen.c_str());
+    return 2;
+  }
+  if (std::string open = qg::open_proxy_refusal(cfg.server); !open.empty()) {
+    std::fprintf(stderr, "%s\n", open.c_str());
     return 2;
   }
   // The event log must open before anything starts: a missing directory, a foreign or

@@ -14,6 +14,7 @@
 // Exit: 0 ok; 1 the daemon refused or the management API rejected the key; 2 usage/config
 // error (bad config, auth folder missing or unreadable, --assign-prefixes without a key).
 #include "cli/command_registry.hpp"
+#include "messages/text_cut.hpp"
 #include "cli/config_options.hpp"
 #include "cliproxy/discovery.hpp"
 #include "cliproxy/management_client.hpp"
@@ -115,7 +116,7 @@ DaemonAnswer hand_to_daemon(const qg::Config& cfg, const std::string& dir, nlohm
   auto body = nlohmann::json::parse(res->body, nullptr, false);
   if (res->status >= 300) {
     std::string message = body.is_object() && body.contains("error") && body["error"].is_object()
-                              ? body["error"].value("message", "") : res->body.substr(0, 200);
+                              ? body["error"].value("message", "") : std::string(qg::utf8_prefix(res->body, 200));
     error = "running daemon refused the import (" + std::to_string(res->status) + "): " + message;
     return DaemonAnswer::refused;
   }

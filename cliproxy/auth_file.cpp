@@ -1,5 +1,6 @@
 // cliproxy/auth_file.cpp — see auth_file.hpp.
 #include "cliproxy/auth_file.hpp"
+#include "messages/json_depth.hpp"
 #include "messages/ascii_text.hpp"
 
 #include "cliproxy/time_parse.hpp"
@@ -236,6 +237,7 @@ AuthFileInfo parse_auth_file(std::string_view file_name, std::string_view bytes)
   while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front()))) body.remove_prefix(1);
   if (body.empty()) return skip("empty file (may be mid-write; retried next scan)", true);
   if (bytes.size() > kMaxAuthFileBytes) return skip("file larger than 1 MiB");
+  if (json_too_deep(bytes)) return skip(json_depth_error());
   json obj = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
   if (obj.is_discarded()) {
     if (body.front() == '{' || body.front() == '[')

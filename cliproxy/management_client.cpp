@@ -1,5 +1,7 @@
 // cliproxy/management_client.cpp — see management_client.hpp.
 #include "cliproxy/management_client.hpp"
+#include "messages/text_cut.hpp"
+#include "messages/json_depth.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -13,14 +15,14 @@ constexpr const char* kPrefix = "/v0/management";
 
 // "{"error":"invalid management key"}" -> "invalid management key"; else a short excerpt.
 std::string error_text(const std::string& body) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
+  auto j = json_too_deep(body) ? nlohmann::json() : nlohmann::json::parse(body, nullptr, false);
   if (j.is_object()) {
     auto e = j.find("error");
     if (e != j.end() && e->is_string()) return e->get<std::string>();
     if (e != j.end() && e->is_object() && e->contains("message") && (*e)["message"].is_string())
       return (*e)["message"].get<std::string>();
   }
-  std::string excerpt = body.substr(0, 120);
+  std::string excerpt(utf8_prefix(body, 120));
   for (char& c : excerpt)
     if (c == '\n' || c == '\r') c = ' ';
   return excerpt;
@@ -194,7 +196,7 @@ ManagementResult<std::vector<std::string>> ManagementClient::reset_quota(const s
   nlohmann::json body = {{"auth_index", auth_index}};
   auto reply = send("POST", "/reset-quota", body.dump(), r.error);
   if (!reply) return r;
-  auto j = nlohmann::json::parse(reply->body, nullptr, false);
+  auto j = json_too_deep(reply->body) ? nlohmann::json() : nlohmann::json::parse(reply->body, nullptr, false);
   std::vector<std::string> models;
   if (j.is_object() && j.contains("models") && j["models"].is_array())
     for (const auto& m : j["models"])

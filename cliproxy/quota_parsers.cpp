@@ -1,5 +1,6 @@
 // cliproxy/quota_parsers.cpp — see quota_parsers.hpp.
 #include "cliproxy/quota_parsers.hpp"
+#include "messages/json_depth.hpp"
 
 #include "cliproxy/time_parse.hpp"
 
@@ -15,7 +16,7 @@ namespace {
 using nlohmann::json;
 
 json parse_object(std::string_view body, std::string* error, const char* what) {
-  json j = json::parse(body.begin(), body.end(), nullptr, false);
+  json j = json_too_deep(body) ? json(nullptr) : json::parse(body.begin(), body.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     if (error) *error = std::string(what) + ": response is not a JSON object";
     return json();

@@ -51,8 +51,11 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:8318";          // HOST:PORT; port 0 = any free port
   std::vector<std::string> api_keys;              // client keys for /v1/*; empty = open  [secret]
   std::string admin_token;                        // Bearer for /api/v1/*                 [secret]
-  int max_connections = 512;                      // HTTP worker threads (one per connection)
-  std::int64_t max_body_bytes = 10'485'760;
+  int max_connections = 8192;                     // concurrent connections (a worker thread each, started on demand)
+  std::int64_t max_body_bytes = 10'485'760;      // /v1/* request bodies (413 past it)
+  std::int64_t max_admin_body_bytes = 1'048'576;  // /api/v1/*, advisory and other bodies
+  // A non-loopback listen with no api_keys serves /v1/* to anyone: refused unless this is true.
+  bool allow_unauthenticated = false;
   int threads = 0;                                // actor scheduler threads; 0 = hardware
   // Drain time on SIGTERM (env SHUTDOWN_TIMEOUT).
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds{30};
@@ -140,6 +143,9 @@ struct ProxyConfig {
   std::chrono::milliseconds first_byte_timeout = std::chrono::seconds{120};
   std::chrono::milliseconds idle_timeout = std::chrono::seconds{120};  // between streamed chunks
   int max_attempts = 3;                           // accounts tried per request
+  std::int64_t max_sse_event_bytes = 16'777'216;  // an upstream SSE event (or line) larger: stream ends with an error
+  std::int64_t max_response_bytes = 67'108'864;   // a non-stream upstream body larger: 502, next account
+  std::chrono::milliseconds request_timeout = std::chrono::minutes{10};  // whole non-stream request (all attempts)
   bool operator==(const ProxyConfig&) const = default;
 };
 

@@ -5,6 +5,7 @@
 #include "config/config_reader.hpp"
 #include "config/duration.hpp"
 #include "config/listen_address.hpp"
+#include "messages/ascii_text.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -45,6 +46,17 @@ void apply_overrides(LoadResult& result, const LoadOptions& options, const EnvLo
   set_from_env("QUOTAGUARD_CLIPROXY_AUTH_PATH", "cliproxy.auth_dir", cfg.cliproxy.auth_dir);
   set_from_env("QUOTAGUARD_ADMIN_TOKEN", "server.admin_token", cfg.server.admin_token);
   set_from_env("QUOTAGUARD_TELEGRAM_TOKEN", "telegram.token", cfg.telegram.token);
+  if (auto v = env_value(env, "QUOTAGUARD_API_KEYS")) {  // comma-separated client keys
+    cfg.server.api_keys.clear();
+    std::string_view rest = *v;
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      const std::string_view key = trim_space(rest.substr(0, comma));
+      if (!key.empty()) cfg.server.api_keys.emplace_back(key);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    note("server.api_keys", "QUOTAGUARD_API_KEYS");
+  }
   if (auto v = env_value(env, "SHUTDOWN_TIMEOUT")) {
     auto d = parse_duration(*v);
     if (!d || d->count() < 0)
@@ -105,11 +117,64 @@ std::optional<std::string> find_config_file(const LoadOptions& options, const En
   return std::nullopt;
 }
 
+// yaml-cpp's parser recurses once per nesting level: tens of thousands of levels (`[[[[...`
+// or ever deeper indentation) overflow the stack. A YAML node is nested at most as deep as
+// its flow brackets plus its block indentation (each block level adds at least one column,
+// `- ` items included), so bounding both bounds the recursion. Quoted text and comments do
+// not count. Returns the one-line error, or "" when within the bounds.
+constexpr int kMaxYamlFlowDepth = 64;
+constexpr std::size_t kMaxYamlIndent = 256;
+
+std::string yaml_nesting_error(std::string_view yaml, std::string_view label) {
+  int flow = 0;
+  std::size_t line = 1;
+  bool at_line_start = true;
+  std::size_t indent = 0;
+  char quote = 0;
+  for (std::size_t i = 0; i < yaml.size(); ++i) {
+    const char c = yaml[i];
+    if (c == '\n') {
+      ++line;
+      at_line_start = true;
+      indent = 0;
+      if (quote == '\'') continue;  // single-quoted scalars may span lines
+      continue;
+    }
+    if (at_line_start) {
+      if (c == ' ' || c == '-' || c == '?' || c == ':' || c == '\t') {
+        if (++indent > kMaxYamlIndent)
+          return std::string(label) + ": line " + std::to_string(line) + ": YAML nesting deeper than " +
+                 std::to_string(kMaxYamlIndent) + " columns of indentation";
+        continue;
+      }
+      at_line_start = false;
+    }
+    if (quote) {
+      if (c == '\\' && quote == '"') ++i;
+      else if (c == quote) quote = 0;
+      continue;
+    }
+    if ((c == '"' || c == '\'') && (i == 0 || std::string_view(" \t:[{,-").find(yaml[i - 1]) != std::string_view::npos))
+      quote = c;
+    else if (c == '#') {
+      while (i + 1 < yaml.size() && yaml[i + 1] != '\n') ++i;  // comment to end of line
+    } else if (c == '[' || c == '{') {
+      if (++flow > kMaxYamlFlowDepth)
+        return std::string(label) + ": line " + std::to_string(line) + ": YAML nesting deeper than " +
+               std::to_string(kMaxYamlFlowDepth) + " levels of [ ] / { }";
+    } else if ((c == ']' || c == '}') && flow > 0) {
+      --flow;
+    }
+  }
+  return {};
+}
+
 LoadResult parse_text(std::string_view yaml, std::string_view label, const LoadOptions& options,
                       const EnvLookup& env) {
   LoadResult result;
   result.path = std::string(label);
   try {
+    if (std::string deep = yaml_nesting_error(yaml, label); !deep.empty()) throw ConfigError(deep);
     YAML::Node root;
     try {
       root = YAML::Load(std::string(yaml));
@@ -180,6 +245,13 @@ std::function<std::optional<std::string>(const std::string&)> env_from_map(
     if (it == vars.end()) return std::nullopt;
     return it->second;
   };
+}
+
+std::string open_proxy_refusal(const ServerConfig& server) {
+  if (is_loopback_listen(server.listen) || !server.api_keys.empty() || server.allow_unauthenticated) return {};
+  return "server.listen: " + server.listen +
+         " is not loopback and server.api_keys is empty: anyone who can reach it could use your accounts "
+         "(set server.api_keys or QUOTAGUARD_API_KEYS, or server.allow_unauthenticated: true to allow it)";
 }
 
 }  // namespace qg

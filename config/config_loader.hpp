@@ -46,6 +46,11 @@ LoadResult load_config(const LoadOptions& options = {});
 LoadResult load_config_text(std::string_view yaml, std::string_view file_label,
                             const LoadOptions& options = {});
 
+// Why `serve` must not start with these server settings, or "": a non-loopback listen with no
+// client keys opens /v1/* (and the accounts behind it) to the network, so it needs
+// server.api_keys (or QUOTAGUARD_API_KEYS) or an explicit server.allow_unauthenticated: true.
+std::string open_proxy_refusal(const ServerConfig& server);
+
 // An environment lookup answering from `vars` only (for tests).
 std::function<std::optional<std::string>(const std::string&)> env_from_map(
     std::map<std::string, std::string> vars);

@@ -38,6 +38,10 @@ void parse_server(ParseContext& ctx, MapReader& m, ServerConfig& s) {
   });
   opt(m, "max_body_bytes", s.max_body_bytes,
       [&](const YAML::Node& n, const std::string& p) { return read_int(ctx, n, p, 1, kMaxI64); });
+  opt(m, "max_admin_body_bytes", s.max_admin_body_bytes,
+      [&](const YAML::Node& n, const std::string& p) { return read_int(ctx, n, p, 1, kMaxI64); });
+  opt(m, "allow_unauthenticated", s.allow_unauthenticated,
+      [&](const YAML::Node& n, const std::string& p) { return read_bool(ctx, n, p); });
   opt(m, "threads", s.threads, [&](const YAML::Node& n, const std::string& p) {
     return static_cast<int>(read_int(ctx, n, p, 0, 1024));
   });
@@ -303,6 +307,11 @@ Config parse_config_tree(ParseContext& ctx, const YAML::Node& root) {
     opt(m, "max_attempts", cfg.proxy.max_attempts, [&](const YAML::Node& n, const std::string& p) {
       return static_cast<int>(read_int(ctx, n, p, 1, 100));
     });
+    opt(m, "max_sse_event_bytes", cfg.proxy.max_sse_event_bytes,
+        [&](const YAML::Node& n, const std::string& p) { return read_int(ctx, n, p, 1024, kMaxI64); });
+    opt(m, "max_response_bytes", cfg.proxy.max_response_bytes,
+        [&](const YAML::Node& n, const std::string& p) { return read_int(ctx, n, p, 1024, kMaxI64); });
+    opt(m, "request_timeout", cfg.proxy.request_timeout, dur);
   });
   section("telegram", [&](MapReader& m) { parse_telegram(ctx, m, cfg.telegram); });
   section("log", [&](MapReader& m) {

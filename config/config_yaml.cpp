@@ -164,6 +164,8 @@ std::string config_to_yaml(const Config& cfg, bool redact) {
   w.secret("admin_token", cfg.server.admin_token, "QUOTAGUARD_ADMIN_TOKEN");
   w.num("max_connections", cfg.server.max_connections);
   w.num("max_body_bytes", cfg.server.max_body_bytes);
+  w.num("max_admin_body_bytes", cfg.server.max_admin_body_bytes);
+  w.boolean("allow_unauthenticated", cfg.server.allow_unauthenticated);
   w.num("threads", cfg.server.threads);
   w.duration("shutdown_timeout", cfg.server.shutdown_timeout);
   w.begin("tls");
@@ -197,6 +199,9 @@ std::string config_to_yaml(const Config& cfg, bool redact) {
   w.duration("first_byte_timeout", cfg.proxy.first_byte_timeout);
   w.duration("idle_timeout", cfg.proxy.idle_timeout);
   w.num("max_attempts", cfg.proxy.max_attempts);
+  w.num("max_sse_event_bytes", cfg.proxy.max_sse_event_bytes);
+  w.num("max_response_bytes", cfg.proxy.max_response_bytes);
+  w.duration("request_timeout", cfg.proxy.request_timeout);
   w.end();
   w.begin("telegram");
   w.boolean("enabled", cfg.telegram.enabled);

@@ -3,6 +3,7 @@
 
 #include "http/activity_json.hpp"
 #include "http/api_support.hpp"
+#include "http/request_parser.hpp"
 
 #include <httplib.h>
 
@@ -20,14 +21,22 @@ constexpr std::uint64_t kMaxActivityHours = kActivityHorizonMs / 3'600'000;
 constexpr std::uint64_t kActivityStepMinutes = kActivityStepMs / 60'000;
 constexpr std::uint64_t kMaxBucketMinutes = kActivityMaxBucketMs / 60'000;
 
-// A non-negative integer query parameter, `fallback` when absent; BadField otherwise.
-std::uint64_t query_uint(const httplib::Request& req, const char* name, std::uint64_t fallback) {
+constexpr std::uint64_t kAnyUint = std::numeric_limits<std::uint64_t>::max();  // the route checks the range
+// Event seqs are SQLite int64 values; one past the largest must still be representable.
+constexpr std::uint64_t kMaxSeq = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) - 1;
+
+// An integer query parameter in [lo, hi], `fallback` when absent; BadField naming the range
+// otherwise (a sign, a fraction, trailing text, a repeated parameter or overflow included).
+std::uint64_t query_uint(const httplib::Request& req, const char* name, std::uint64_t fallback, std::uint64_t lo,
+                         std::uint64_t hi) {
   if (!req.has_param(name)) return fallback;
   const std::string text = req.get_param_value(name);
   std::uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
-    throw BadField(std::string(name) + ": must be a non-negative integer");
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < lo || value > hi ||
+      req.get_param_value_count(name) > 1)
+    throw BadField(std::string(name) + ": must be one integer between " + std::to_string(lo) + " and " +
+                   std::to_string(hi));
   return value;
 }
 
@@ -57,7 +66,7 @@ void register_account_verb(ApiRoutes& routes, Operations& ops, const std::string
 
 void register_admin_routes(httplib::Server& server, Operations& ops,
                            const AdminRouteOptions& options) {
-  ApiRoutes routes(server, ApiAuth{options.admin_token, false});
+  ApiRoutes routes(server, ApiAuth{options.admin_token, false}, options.max_body_bytes);
 
   routes.get("/api/v1/status", "/api/v1/status",
              [&ops](const httplib::Request&, httplib::Response& res) {
@@ -99,18 +108,16 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
              });
   routes.get("/api/v1/events", "/api/v1/events",
              [&ops](const httplib::Request& req, httplib::Response& res) {
-               const std::uint64_t after = query_uint(req, "after", 0);
-               const std::uint64_t limit = query_uint(req, "limit", kDefaultEventLimit);
-               if (limit == 0 || limit > kMaxEventLimit)
-                 throw BadField("limit: must be between 1 and " + std::to_string(kMaxEventLimit));
+               const std::uint64_t after = query_uint(req, "after", 0, 0, kMaxSeq);
+               const std::uint64_t limit = query_uint(req, "limit", kDefaultEventLimit, 1, kMaxEventLimit);
                send_result(res, ops.events(after, static_cast<std::size_t>(limit)));
              });
   routes.get("/api/v1/activity", "/api/v1/activity",
              [&ops](const httplib::Request& req, httplib::Response& res) {
-               const std::uint64_t hours = query_uint(req, "hours", kMaxActivityHours);
+               const std::uint64_t hours = query_uint(req, "hours", kMaxActivityHours, 0, kAnyUint);
                if (hours == 0 || hours > kMaxActivityHours)
                  throw BadField("hours: must be between 1 and " + std::to_string(kMaxActivityHours));
-               const std::uint64_t minutes = query_uint(req, "bucket_minutes", kMaxBucketMinutes);
+               const std::uint64_t minutes = query_uint(req, "bucket_minutes", kMaxBucketMinutes, 0, kAnyUint);
                if (minutes == 0 || minutes > kMaxBucketMinutes || minutes % kActivityStepMinutes != 0)
                  throw BadField("bucket_minutes: must be a multiple of " +
                                 std::to_string(kActivityStepMinutes) + " up to " +
@@ -123,6 +130,8 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
              [&ops](const httplib::Request& req, httplib::Response& res) {
                const std::string model = req.get_param_value("model");
                if (model.empty()) throw BadField("model: required (GET /api/v1/route?model=M)");
+               if (model.size() > kMaxModelNameBytes)
+                 throw BadField("model: must be at most " + std::to_string(kMaxModelNameBytes) + " bytes");
                send_result(res, ops.explain_route(model, req.get_param_value("client_key")));
              });
 }

@@ -8,6 +8,8 @@
 
 #include "messages/operations.hpp"
 
+#include <cstddef>
+
 #include <string>
 
 namespace httplib {
@@ -18,6 +20,7 @@ namespace qg {
 
 struct AdminRouteOptions {
   std::string admin_token;  // "" = open (config refuses that unless listen is loopback)
+  std::size_t max_body_bytes = 1u << 20;  // server.max_admin_body_bytes
 };
 
 // Registers GET /api/v1/status, /accounts, /accounts/{id}, POST /accounts/{id}/drain|resume|

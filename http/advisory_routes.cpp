@@ -170,7 +170,7 @@ void feedback_route(Operations& ops, const httplib::Request& req, httplib::Respo
 
 void register_advisory_routes(httplib::Server& server, Operations& ops,
                               const AdvisoryRouteOptions& options) {
-  ApiRoutes routes(server, ApiAuth{options.admin_token, true});
+  ApiRoutes routes(server, ApiAuth{options.admin_token, true}, options.max_body_bytes);
   const auto now = options.now ? options.now : std::function<TimeMs()>(system_clock_ms);
 
   routes.post("/router/select", "/router/select",

@@ -24,6 +24,7 @@ namespace qg {
 struct AdvisoryRouteOptions {
   std::string admin_token;           // "" = open
   std::function<TimeMs()> now;       // clock for collected_at; default: system clock
+  std::size_t max_body_bytes = 1u << 20;  // server.max_admin_body_bytes
 };
 
 void register_advisory_routes(httplib::Server& server, Operations& ops,

@@ -1,50 +1,52 @@
 // http/api_support.cpp — see api_support.hpp.
 #include "http/api_support.hpp"
+#include "messages/usage_range.hpp"
+#include "messages/json_depth.hpp"
 
+#include "http/bounded_body.hpp"
+#include "http/client_auth.hpp"
 #include "http/openai_errors.hpp"
 #include "metrics/quotaguard_metrics.hpp"
 
 #include <httplib.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <array>
 #include <cmath>
 
 namespace qg {
 
-namespace {
-
-std::array<unsigned char, 32> sha256(std::string_view text) {
-  std::array<unsigned char, 32> digest{};
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr);
-  return digest;
-}
-
-std::string bearer_token(const httplib::Request& req) {
-  const std::string header = req.get_header_value("Authorization");
-  constexpr std::string_view prefix = "Bearer ";
-  if (header.size() < prefix.size()) return {};
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(header[i])) !=
-        std::tolower(static_cast<unsigned char>(prefix[i])))
-      return {};
-  return header.substr(prefix.size());
-}
-
-// Empty when authorised, else the 401 message.
-std::string auth_refusal(const ApiAuth& auth, const httplib::Request& req) {
+std::string admin_auth_refusal(const ApiAuth& auth, const httplib::Request& req) {
   if (auth.token.empty()) return {};
-  std::string given = bearer_token(req);
-  if (given.empty() && auth.accept_x_api_key) given = req.get_header_value("X-API-Key");
-  if (given.empty())
+  const bool has_authorization = req.has_header("Authorization");
+  const bool has_x_api_key = auth.accept_x_api_key && req.has_header("X-API-Key");
+  if (!has_authorization && !has_x_api_key)
     return auth.accept_x_api_key
                ? "missing admin token: send Authorization: Bearer <admin_token> or X-API-Key"
                : "missing admin token: send Authorization: Bearer <admin_token>";
-  if (!token_matches(auth.token, given)) return "invalid admin token";
+  // Whole header values: get_header_value() would cut them at a NUL byte.
+  auto value_of = [&](const char* name) {
+    auto it = req.headers.find(name);
+    return it == req.headers.end() ? std::string() : it->second;
+  };
+  const std::string authorization = value_of("Authorization");
+  const std::string x_api_key = has_x_api_key ? value_of("X-API-Key") : std::string();
+  std::optional<std::string_view> given = bearer_credential(authorization);
+  if (!given && has_x_api_key) given = header_credential(x_api_key);
+  if (!given || !secret_matches(auth.token, *given)) return "invalid admin token";
   return {};
 }
+
+std::function<bool(const httplib::Request&, httplib::Response&)> admin_admit(ApiAuth auth) {
+  return [auth = std::move(auth)](const httplib::Request& req, httplib::Response& res) {
+    const std::string refusal = admin_auth_refusal(auth, req);
+    if (refusal.empty()) return true;
+    res.set_header("WWW-Authenticate", "Bearer");
+    send_error(res, 401, "unauthorized", refusal);
+    return false;
+  };
+}
+
+namespace {
 
 const char* kind_of(const nlohmann::json& v) {
   switch (v.type()) {
@@ -58,12 +60,6 @@ const char* kind_of(const nlohmann::json& v) {
 }
 
 }  // namespace
-
-bool token_matches(std::string_view expected, std::string_view given) {
-  const auto a = sha256(expected);
-  const auto b = sha256(given);
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 const char* error_type_for(int status) {
   // The proxy's OpenAI mapping, except that the admin API names a missing resource (OpenAI
@@ -107,6 +103,10 @@ std::optional<nlohmann::json> parse_json_object(const httplib::Request& req,
   if (blank) {
     if (empty_ok) return nlohmann::json::object();
     send_error(res, 400, "invalid_request", "request body: a JSON object is required");
+    return std::nullopt;
+  }
+  if (json_too_deep(req.body)) {
+    send_error(res, 400, "json_too_deep", "request body: " + json_depth_error());
     return std::nullopt;
   }
   auto body = nlohmann::json::parse(req.body, nullptr, false);
@@ -177,8 +177,9 @@ std::optional<Usage> opt_usage(const nlohmann::json& o, const std::string& field
   auto read = [&](const char* key, std::int64_t& out) {
     auto m = it->find(key);
     if (m == it->end() || m->is_null()) return;
-    if (!m->is_number_integer() || m->get<std::int64_t>() < 0)
-      throw BadField(field + "." + key + ": must be a non-negative integer");
+    if (!m->is_number_integer() || m->get<std::int64_t>() < 0 || m->get<std::int64_t>() > kMaxUsagePerRequest)
+      throw BadField(field + "." + key + ": must be an integer between 0 and " +
+                     std::to_string(kMaxUsagePerRequest));
     out = m->get<std::int64_t>();
   };
   read("requests", u.requests);
@@ -199,7 +200,7 @@ std::string required_string(const nlohmann::json& o, const std::string& field) {
 ApiRoutes::Handler ApiRoutes::wrap(const std::string& route, Handler h) const {
   return [auth = auth_, route, h = std::move(h)](const httplib::Request& req,
                                                    httplib::Response& res) {
-    if (const std::string refusal = auth_refusal(auth, req); !refusal.empty()) {
+    if (const std::string refusal = admin_auth_refusal(auth, req); !refusal.empty()) {
       res.set_header("WWW-Authenticate", "Bearer");
       send_error(res, 401, "unauthorized", refusal);
     } else {
@@ -220,11 +221,11 @@ void ApiRoutes::get(const std::string& pattern, const std::string& route, Handle
 }
 
 void ApiRoutes::post(const std::string& pattern, const std::string& route, Handler h) {
-  server_.Post(pattern, wrap(route, std::move(h)));
+  post_bounded(server_, pattern, max_body_bytes_, wrap(route, std::move(h)));
 }
 
 void ApiRoutes::put(const std::string& pattern, const std::string& route, Handler h) {
-  server_.Put(pattern, wrap(route, std::move(h)));
+  put_bounded(server_, pattern, max_body_bytes_, wrap(route, std::move(h)));
 }
 
 }  // namespace qg

@@ -26,14 +26,18 @@ struct Response;
 
 namespace qg {
 
-// True when `given` equals `expected`. Compares SHA-256 digests with CRYPTO_memcmp, so the
-// time taken depends on neither the token's content nor its length.
-bool token_matches(std::string_view expected, std::string_view given);
-
 struct ApiAuth {
   std::string token;            // "" = no auth required
   bool accept_x_api_key = false;  // also accept `X-API-Key: <token>` (Go QuotaGuard clients)
 };
+
+// The front-door check (HttpServer RouteFamily::admit) for admin routes: false with a 401
+// filled in when admin_auth_refusal refuses, before the request body is read.
+std::function<bool(const httplib::Request&, httplib::Response&)> admin_admit(ApiAuth auth);
+
+// "" when `req` carries the admin token (http/client_auth.hpp: Bearer, any case, or X-API-Key
+// where accepted; control characters refused), else the 401 message.
+std::string admin_auth_refusal(const ApiAuth& auth, const httplib::Request& req);
 
 // The OpenAI error `type` for an HTTP status of the admin API (http/openai_errors.hpp, but
 // 404 is not_found_error).
@@ -72,7 +76,10 @@ std::string required_string(const nlohmann::json& o, const std::string& field);
 class ApiRoutes {
  public:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
-  ApiRoutes(httplib::Server& server, ApiAuth auth) : server_(server), auth_(std::move(auth)) {}
+  // POST/PUT bodies are read with `max_body_bytes` as the bound (http/bounded_body.hpp).
+  ApiRoutes(httplib::Server& server, ApiAuth auth, std::size_t max_body_bytes = kDefaultMaxAdminBody)
+      : server_(server), auth_(std::move(auth)), max_body_bytes_(max_body_bytes) {}
+  static constexpr std::size_t kDefaultMaxAdminBody = 1u << 20;  // = server.max_admin_body_bytes
 
   void get(const std::string& pattern, const std::string& route, Handler h);
   void post(const std::string& pattern, const std::string& route, Handler h);
@@ -82,6 +89,7 @@ class ApiRoutes {
   Handler wrap(const std::string& route, Handler h) const;
   httplib::Server& server_;
   ApiAuth auth_;
+  std::size_t max_body_bytes_;
 };
 
 }  // namespace qg

@@ -2,34 +2,81 @@
 #include "http/client_auth.hpp"
 #include "messages/digest.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 namespace qg {
+namespace {
 
-bool constant_time_equals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  volatile unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff = diff | static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
+std::array<unsigned char, 32> sha256(std::string_view text) {
+  std::array<unsigned char, 32> digest{};
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr);
+  return digest;
+}
+
+bool has_control(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+}  // namespace
+
+bool secret_matches(std::string_view expected, std::string_view given) {
+  const auto a = sha256(expected);
+  const auto b = sha256(given);
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::optional<std::string_view> bearer_credential(std::string_view header) {
+  constexpr std::string_view scheme = "bearer";
+  if (header.size() <= scheme.size() + 1 || has_control(header)) return std::nullopt;
+  for (std::size_t i = 0; i < scheme.size(); ++i)
+    if ((header[i] | 0x20) != scheme[i]) return std::nullopt;
+  if (header[scheme.size()] != ' ') return std::nullopt;
+  std::string_view token = header.substr(scheme.size() + 1);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
+std::optional<std::string_view> header_credential(std::string_view value) {
+  if (value.empty() || has_control(value)) return std::nullopt;
+  return value;
 }
 
 std::string key_fingerprint(std::string_view key) {
   return "k-" + sha256_hex(key, 12);
 }
 
-ClientAuth::ClientAuth(std::vector<std::string> keys) : keys_(std::move(keys)) {
-  for (const auto& k : keys_) fingerprints_.push_back(key_fingerprint(k));
+ClientAuth::ClientAuth(std::vector<std::string> keys) { replace(std::move(keys)); }
+
+void ClientAuth::replace(std::vector<std::string> keys) {
+  auto next = std::make_shared<std::vector<Key>>();
+  for (const auto& k : keys) next->push_back(Key{sha256(k), key_fingerprint(k)});
+  std::lock_guard lock(mu_);
+  keys_ = std::move(next);
 }
 
-std::optional<std::string> ClientAuth::check(std::string_view header) const {
-  if (keys_.empty()) return std::string();
-  constexpr std::string_view bearer = "Bearer ";
-  if (header.size() <= bearer.size() || header.substr(0, bearer.size()) != bearer) return std::nullopt;
-  std::string_view presented = header.substr(bearer.size());
-  int match = -1;
-  for (std::size_t i = 0; i < keys_.size(); ++i)
-    if (constant_time_equals(presented, keys_[i]) && match < 0) match = static_cast<int>(i);
-  if (match < 0) return std::nullopt;
-  return fingerprints_[static_cast<std::size_t>(match)];
+std::shared_ptr<const std::vector<ClientAuth::Key>> ClientAuth::keys() const {
+  std::lock_guard lock(mu_);
+  return keys_;
+}
+
+bool ClientAuth::open() const { return keys()->empty(); }
+
+std::optional<std::string> ClientAuth::check_credential(std::optional<std::string_view> presented) const {
+  const auto keys = this->keys();
+  if (keys->empty()) return std::string();
+  if (!presented) return std::nullopt;
+  const auto digest = sha256(*presented);
+  const Key* match = nullptr;
+  for (const auto& k : *keys)  // no early exit: every key is compared
+    if (CRYPTO_memcmp(digest.data(), k.digest.data(), digest.size()) == 0 && !match) match = &k;
+  if (!match) return std::nullopt;
+  return match->fingerprint;
 }
 
 }  // namespace qg

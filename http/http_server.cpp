@@ -4,19 +4,50 @@
 #include "config/listen_address.hpp"
 #include "http/request_id.hpp"
 #include "http/tls_certificates.hpp"
+#include "http/elastic_thread_pool.hpp"
+#include "http/openai_errors.hpp"
+#include "http/request_framing.hpp"
+#include "messages/text_cut.hpp"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <stdexcept>
 #include <cstring>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace qg {
+
+namespace {
+
+std::string default_error_body(int status, std::string_view code, std::string_view message) {
+  return openai_error_json(message, openai_error_type(status), code);
+}
+
+// Code and message of an error status that arrives without a body (httplib's own answers).
+std::pair<const char*, std::string> default_error(const httplib::Request& req, int status) {
+  switch (status) {
+    case 400: return {"invalid_request", "malformed HTTP request"};
+    case 404: return {"not_found", "no route for " + req.method + " " + std::string(utf8_prefix(req.path, 200))};
+    case 405: return {"method_not_allowed", "method " + req.method + " not allowed here"};
+    case 413: return {"request_too_large", "request body too large"};
+    case 414: return {"uri_too_long", "request URI too long"};
+    case 416: return {"range_not_satisfiable", "range not satisfiable"};
+    case 503: return {"unavailable", "service unavailable"};
+    default: return {status >= 500 ? "internal_error" : "invalid_request", "HTTP " + std::to_string(status)};
+  }
+}
+
+}  // namespace
 
 struct HttpServer::Impl {
   HttpServerOptions options;
@@ -30,11 +61,71 @@ struct HttpServer::Impl {
   std::function<HttpServer::StartupReply(const std::string&)> startup_handler;
   int port = 0;
   int listen_fd = -1;                 // captured to raise the accept backlog after bind
+  std::vector<RouteFamily> families;  // front door; fixed once open
+
+  const RouteFamily* family_of(const std::string& path) const {
+    const RouteFamily* best = nullptr;
+    for (const auto& f : families)
+      if (path.compare(0, f.prefix.size(), f.prefix) == 0 && (!best || f.prefix.size() > best->prefix.size()))
+        best = &f;
+    return best;
+  }
+  std::size_t body_bound(const RouteFamily* f) const {
+    return f && f->max_body_bytes > 0 ? f->max_body_bytes : options.max_body_bytes;
+  }
+  void fail(const httplib::Request& req, httplib::Response& res, int status, std::string_view code,
+            std::string_view message) const {
+    res.status = status;
+    const RouteFamily* f = family_of(req.path);
+    res.set_content(f && f->error_body ? f->error_body(status, code, message) : default_error_body(status, code, message),
+                    "application/json");
+  }
+  // Decides before the body is read; Unhandled lets httplib read it and route.
+  httplib::Server::HandlerResponse front_door(const httplib::Request& req, httplib::Response& res) const;
 };
+
+
+httplib::Server::HandlerResponse HttpServer::Impl::front_door(const httplib::Request& req,
+                                                               httplib::Response& res) const {
+  using HR = httplib::Server::HandlerResponse;
+  FramingHeaders headers;
+  headers.reserve(req.headers.size());
+  for (const auto& [k, v] : req.headers) headers.emplace_back(k, v);
+  const Framing framing = check_framing(headers);
+  if (framing.error != FramingError::none) {
+    res.set_header("Connection", "close");
+    fail(req, res, 400, "invalid_request", framing_message(framing.error));
+    return HR::Handled;
+  }
+  const bool has_body = framing.chunked || framing.content_length > 0;
+  if (!framing.chunked && !framing.has_length && (req.method == "POST" || req.method == "PUT" ||
+                                                  req.method == "PATCH" || req.method == "DELETE")) {
+    // No body (RFC 9112 §6.3 rule 7). httplib would read until EOF and then answer 400; the
+    // request object is ours (httplib's const is only the handler signature), so say it.
+    const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
+  }
+  const RouteFamily* family = family_of(req.path);
+  const std::size_t bound = body_bound(family);
+  if (framing.content_length > bound) {
+    res.set_header("Connection", "close");
+    fail(req, res, 413, "request_too_large", "Request body exceeds " + std::to_string(bound) + " bytes.");
+    return HR::Handled;
+  }
+  // Authenticate before a body is read. Bodiless requests go on to their handler, which checks
+  // the same credential and counts the refusal in its metrics.
+  if (has_body && family && family->admit && !family->admit(req, res)) {
+    res.set_header("Connection", "close");  // the body stays unread
+    if (res.body.empty()) fail(req, res, res.status > 0 ? res.status : 401, "unauthorized", "unauthorized");
+    return HR::Handled;
+  }
+  return HR::Unhandled;
+}
 
 // httplib listens with a backlog of 5: a burst of connections (many clients starting
 // streams at once) overflows it and waits for SYN retransmits (1 s, 3 s, ...).
 constexpr int kListenBacklog = 4096;
+// How long the kernel holds a connection that has sent nothing before handing it over anyway.
+constexpr int kDeferAcceptSeconds = 30;
 
 HttpServerOptions http_options_from_config(const ServerConfig& server) {
   HttpServerOptions o;
@@ -43,7 +134,8 @@ HttpServerOptions http_options_from_config(const ServerConfig& server) {
     o.port = addr->port;
   }
   o.threads = server.max_connections;
-  o.max_body_bytes = static_cast<std::size_t>(server.max_body_bytes);
+  // Paths in no route family: the admin bound, never above the overall one.
+  o.max_body_bytes = static_cast<std::size_t>(std::min(server.max_admin_body_bytes, server.max_body_bytes));
   o.tls_cert = server.tls.cert;
   o.tls_key = server.tls.key;
   return o;
@@ -66,19 +158,26 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
   auto& svr = *impl_->server_ptr;
   svr.set_socket_options([impl = impl_.get()](socket_t sock) {
     httplib::default_socket_options(sock);  // SO_REUSEADDR (+ SO_REUSEPORT), as without a hook
+    // A connection reaches accept() (and a worker thread) only once its first bytes arrived:
+    // httplib 0.11 polls every waiting connection 100 times a second on its own thread, so
+    // thousands of silent connections would starve everyone else (issue 15 item 10).
+    int defer_s = kDeferAcceptSeconds;
+    ::setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s);
     impl->listen_fd = sock;
   });
   svr.set_tcp_nodelay(true);  // else each keep-alive reply stalls ~40 ms (Nagle + delayed ACK)
   svr.set_keep_alive_max_count(impl_->options.keep_alive_max_count);
   svr.set_payload_max_length(impl_->options.max_body_bytes);
   const int threads = impl_->options.threads > 0 ? impl_->options.threads : 1;
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Threads on demand up to `threads`: an idle connection never makes another one wait.
+  svr.new_task_queue = [threads] {
+    return new ElasticThreadPool(static_cast<std::size_t>(std::min(threads, 16)), static_cast<std::size_t>(threads));
+  };
   svr.set_pre_routing_handler([impl = impl_.get()](const httplib::Request& req,
                                                     httplib::Response& res) {
     // Every response carries x-request-id: the client's, or a new one (request_id.hpp).
     res.set_header(kRequestIdHeader, request_id_from(req.get_header_value(kRequestIdHeader)));
-    if (impl->open.load(std::memory_order_acquire))
-      return httplib::Server::HandlerResponse::Unhandled;
+    if (impl->open.load(std::memory_order_acquire)) return impl->front_door(req, res);
     StartupReply reply;
     if (impl->startup_handler) {
       reply = impl->startup_handler(req.path);
@@ -91,6 +190,13 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
     res.set_content(reply.body, reply.content_type.c_str());
     return httplib::Server::HandlerResponse::Handled;
   });
+  svr.set_error_handler(httplib::Server::HandlerWithResponse(
+      [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty() || res.status < 400) return httplib::Server::HandlerResponse::Unhandled;
+        const auto [code, message] = default_error(req, res.status);
+        impl->fail(req, res, res.status, code, message);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
                                std::exception_ptr ep) {
     std::string what = "unknown exception";
@@ -114,6 +220,17 @@ void HttpServer::with_server(const std::function<void(httplib::Server&)>& config
   if (impl_->open.load(std::memory_order_acquire))
     throw std::logic_error("HttpServer::with_server after open(): routes must be added before");
   configure(*impl_->server_ptr);
+}
+
+void HttpServer::add_route_family(RouteFamily family) {
+  if (impl_->open.load(std::memory_order_acquire))
+    throw std::logic_error("HttpServer::add_route_family after open()");
+  // httplib's own bound (chunked bodies) is the largest of all; Content-Length is checked per
+  // family in front_door.
+  std::size_t largest = impl_->options.max_body_bytes;
+  for (const auto& f : impl_->families) largest = std::max(largest, f.max_body_bytes);
+  impl_->server_ptr->set_payload_max_length(std::max(largest, family.max_body_bytes));
+  impl_->families.push_back(std::move(family));
 }
 
 void HttpServer::set_startup_handler(std::function<StartupReply(const std::string&)> handler) {

@@ -2,9 +2,10 @@
 // ("Toolchain facts") says.
 //
 // Owns the httplib::Server behind a pimpl so httplib stays out of this header: TCP_NODELAY on,
-// keep-alive kept for many requests, a worker pool of `threads` (one thread per connection,
-// so it bounds concurrent connections and streams), request bodies capped at max_body_bytes.
-// Binding port 0 picks a free port; port() says which.
+// keep-alive kept for many requests, workers started on demand up to `threads` (httplib holds
+// one thread per connection, so it bounds concurrent connections and streams; see
+// http/elastic_thread_pool.hpp), and TCP_DEFER_ACCEPT so a connection that sends nothing
+// never takes a worker. Binding port 0 picks a free port; port() says which.
 //
 // httplib's route tables are not thread-safe, yet the daemon serves /health and /ready while
 // modules still start (and add routes). So the server starts "closed": until open() every
@@ -12,6 +13,13 @@
 // may be added with with_server() meanwhile. open() makes the registered routes live; adding
 // routes after it throws std::logic_error.
 // Usage: bind() -> start() -> with_server(add routes)... -> open() -> ... -> stop().
+//
+// Front door (every request, before httplib reads its body): ambiguous framing is refused
+// (http/request_framing.hpp); a POST/PUT with neither Content-Length nor Transfer-Encoding has
+// an empty body (RFC 9112 §6.3; httplib would wait for EOF and answer an empty 400); the
+// request's route family (longest path prefix, see add_route_family) bounds the body by
+// Content-Length (413) and authenticates (401) before a byte of it is read. Every error reply
+// without a body — httplib's own 400/404/413/414 included — gets one in the family's shape.
 #pragma once
 
 #include "config/config.hpp"
@@ -20,9 +28,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace qg {
@@ -31,10 +42,22 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 8318;                        // 0 = any free port
   int threads = 512;                      // worker pool size
-  std::size_t max_body_bytes = 10'485'760;
+  std::size_t max_body_bytes = 10'485'760;   // bodies of paths in no route family
   std::size_t keep_alive_max_count = 1'000'000;
   std::string tls_cert;                   // both set: HTTPS (http/tls_certificates.hpp)
   std::string tls_key;
+};
+
+// Requests whose path starts with `prefix` (the longest registered prefix wins).
+struct RouteFamily {
+  std::string prefix;
+  std::size_t max_body_bytes = 0;  // 0 = HttpServerOptions::max_body_bytes
+  // Runs after the headers, before a body is read (requests without a body skip it: their
+  // handler checks the same credential): true lets the request on; false means refused, with
+  // the response filled (e.g. 401). Empty = no check here.
+  std::function<bool(const httplib::Request&, httplib::Response&)> admit;
+  // The body of an error reply in the family's dialect. Empty = OpenAI shape.
+  std::function<std::string(int status, std::string_view code, std::string_view message)> error_body;
 };
 
 // Options from server.listen / max_connections / max_body_bytes (listen must be valid).
@@ -55,6 +78,9 @@ class HttpServer {
 
   // Gives `configure` the underlying server to add routes/handlers. Only before open().
   void with_server(const std::function<void(httplib::Server&)>& configure);
+
+  // Registers a route family (front door, above). Only before open().
+  void add_route_family(RouteFamily family);
 
   // Answers every request until open() (default: 503 with an OpenAI-shaped "starting" error).
   // `path` is the request path; fill status, body and content type of the reply.

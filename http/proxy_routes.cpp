@@ -1,15 +1,18 @@
 // http/proxy_routes.cpp — see proxy_routes.hpp.
 #include "http/proxy_routes.hpp"
+#include "messages/usage_range.hpp"
 #include "http/shutdown_flag.hpp"
 #include "messages/wall_clock.hpp"
 
 #include "http/access_log.hpp"
+#include "http/bounded_body.hpp"
 #include "http/client_auth.hpp"
 #include "http/openai_errors.hpp"
 #include "messages/proxy_backend.hpp"
 #include "http/proxy_stream.hpp"
 #include "http/request_id.hpp"
 #include "http/request_parser.hpp"
+#include "http/reservation_guard.hpp"
 #include "http/sse_relay.hpp"
 #include "http/upstream_call.hpp"
 #include "metrics/quotaguard_metrics.hpp"
@@ -27,7 +30,7 @@ namespace {
 struct Service {
   std::shared_ptr<ProxyBackend> backend;
   ProxyOptions options;
-  ClientAuth auth;
+  std::shared_ptr<ClientAuth> auth;
   UpstreamTimeouts timeouts;
 };
 
@@ -130,12 +133,16 @@ std::string content_type_of(const UpstreamReply& r) {
   return ct ? std::string(*ct) : std::string("application/json");
 }
 
-void relay_plain_success(httplib::Response& res, Service& svc, const RouteGrant& g, UpstreamReply& reply,
-                         UpstreamOutcome& outcome, const Usage& estimate, AccessLogEntry& access) {
+void relay_plain_success(httplib::Response& res, Service& svc, const RouteGrant& g, ReservationGuard& guard,
+                         UpstreamReply& reply, UpstreamOutcome& outcome, const Usage& estimate, AccessLogEntry& access) {
   ChunkInfo info = inspect_completion_json(reply.body);
   bool estimated = !info.usage.has_value();
-  Usage usage = estimated ? Usage{1, estimate.input_tokens, tokens_from_bytes(info.content_bytes)} : *info.usage;
-  svc.backend->commit(g.account_id, g.reservation_id, usage, estimated);
+  if (info.usage_out_of_range)
+    spdlog::warn("proxy: account {} reported usage outside 0..{}; committing the estimate instead",
+                 g.account_id, kMaxUsagePerRequest);
+  Usage usage = estimated ? Usage{1, estimate.input_tokens, std::min(tokens_from_bytes(info.content_bytes), kMaxUsagePerRequest)}
+                          : *info.usage;
+  guard.commit(usage, estimated);
   svc.backend->report_outcome(g.account_id, outcome);
   access.usage = usage;
   access.estimated = estimated;
@@ -145,11 +152,21 @@ void relay_plain_success(httplib::Response& res, Service& svc, const RouteGrant&
   res.set_content(std::move(reply.body), ct);
 }
 
+std::optional<std::string> client_key_of(const ClientAuth& auth, const httplib::Request& req) {
+  // The whole header value: get_header_value() would cut it at a NUL byte.
+  auto it = req.headers.find("Authorization");
+  return auth.check(it == req.headers.end() ? std::string_view() : std::string_view(it->second));
+}
+
+void send_unauthorized(httplib::Response& res) {
+  send_error(res, 401, "Incorrect API key provided.", "invalid_api_key");
+}
+
 void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& req, httplib::Response& res,
                    AccessLogEntry& access) {
-  auto key_id = svc.auth.check(req.get_header_value("Authorization"));
+  auto key_id = client_key_of(*svc.auth, req);
   if (!key_id) {
-      return send_error(res, 401, "Incorrect API key provided.", "invalid_api_key");
+    return send_unauthorized(res);
   }
   access.client_key = *key_id;
   if (req.body.size() > svc.options.max_body_bytes) {
@@ -174,12 +191,17 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
   ask.estimate = estimate_usage(pr.prompt_bytes, max_tokens);
 
   AttemptLog log;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(svc.options.request_timeout_ms);
   for (int attempt = 1; attempt <= std::max(1, svc.options.max_attempts); ++attempt) {
     ask.attempt = attempt;
+    UpstreamTimeouts timeouts = svc.timeouts;  // a later attempt gets what is left of the deadline
+    timeouts.total_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (attempt > 1 && !pr.stream && timeouts.total_ms <= 0) break;
     RouteGrant g = svc.backend->route_and_reserve(ask);
     if (!g.ok) return respond_unserved(res, svc, log, &g, pr.model);
     access.account = g.account_id;
     access.attempts = attempt;
+    ReservationGuard guard(*svc.backend, g.account_id, g.reservation_id);
     UpstreamTarget target = make_upstream_target(g.base_url, ask.endpoint, g.provider, g.api_key);
     std::string body = rewrite_request_body(req.body, pr, g.model_upstream, pr.stream);
     UpstreamReply reply;
@@ -188,7 +210,7 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
       reply.failure = OutcomeKind::connect_error;
       reply.detail = "account base_url is not http(s)";
     } else if (pr.stream) {
-      stream = std::make_shared<UpstreamStream>(target, std::move(body), svc.timeouts);
+      stream = std::make_shared<UpstreamStream>(target, std::move(body), timeouts);
       reply = stream->open();
       if (reply.status >= 200 && reply.status < 300 && first_event_malformed(stream->peek())) {
         reply.status = 0;
@@ -196,8 +218,9 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
         reply.detail = "stream started with a malformed JSON chunk";
       }
     } else {
-      reply = call_upstream_plain(target, body, svc.timeouts);
+      reply = call_upstream_plain(target, body, timeouts);
     }
+    if (reply.status >= 200 && reply.status < 300) guard.upstream_served(ask.estimate);
     UpstreamOutcome outcome = outcome_of(reply, pr.stream);
     // Streams: latency to the upstream's response head is the time to first byte.
     (pr.stream ? metrics::stream_ttfb_seconds() : metrics::upstream_duration_seconds())
@@ -206,18 +229,20 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
                   access.request_id, attempt, pr.model, g.account_id, g.model_upstream, reply.status, to_string(outcome.kind),
                   reply.latency_ms, outcome.detail.empty() ? "" : " detail=", outcome.detail);
     if (outcome.kind == OutcomeKind::success) {
-      if (!pr.stream) return relay_plain_success(res, svc, g, reply, outcome, ask.estimate, access);
+      if (!pr.stream) return relay_plain_success(res, svc, g, guard, reply, outcome, ask.estimate, access);
       res.status = reply.status;
       set_quotaguard_headers(res, g);
       StreamAccounting acc{g.account_id, g.reservation_id, ask.estimate, outcome, !pr.include_usage,
-                           svc.options.idle_timeout_ms};
+                           svc.options.idle_timeout_ms, svc.options.max_sse_event_bytes};
       acc.access = access;  // written when the relay ends, with the committed usage
       acc.access->status = reply.status;
       access.status = -1;   // handed over: the handler writes no line
-      return start_stream_response(res, svc.backend, std::move(stream), std::move(acc));
+      start_stream_response(res, svc.backend, std::move(stream), std::move(acc));
+      guard.hand_over();  // the stream session commits once when the stream ends
+      return;
     }
     if (stream) stream->cancel();
-    svc.backend->release(g.account_id, g.reservation_id, std::string("upstream_") + to_string(outcome.kind));
+    guard.release(std::string("upstream_") + to_string(outcome.kind));
     svc.backend->report_outcome(g.account_id, outcome);
     if (!retryable(outcome.kind)) {  // the request's own fault: the client sees the upstream answer
       res.status = reply.status;
@@ -232,8 +257,7 @@ void proxy_request(Service& svc, ApiEndpoint endpoint, const httplib::Request& r
 }
 
 void list_models(Service& svc, const httplib::Request& req, httplib::Response& res) {
-  if (!svc.auth.check(req.get_header_value("Authorization")))
-    return send_error(res, 401, "Incorrect API key provided.", "invalid_api_key");
+  if (!client_key_of(*svc.auth, req)) return send_unauthorized(res);
   auto models = svc.backend->models();
   std::sort(models.begin(), models.end());
   models.erase(std::unique(models.begin(), models.end()), models.end());
@@ -248,10 +272,20 @@ void list_models(Service& svc, const httplib::Request& req, httplib::Response& r
 
 }  // namespace
 
+std::function<bool(const httplib::Request&, httplib::Response&)> client_admit(std::shared_ptr<ClientAuth> auth) {
+  return [auth = std::move(auth)](const httplib::Request& req, httplib::Response& res) {
+    if (client_key_of(*auth, req)) return true;
+    send_unauthorized(res);
+    return false;
+  };
+}
+
 void register_proxy_routes(httplib::Server& server, std::shared_ptr<ProxyBackend> backend, ProxyOptions options) {
-  UpstreamTimeouts timeouts{options.connect_timeout_ms, options.first_byte_timeout_ms, options.idle_timeout_ms};
+  UpstreamTimeouts timeouts{options.connect_timeout_ms, options.first_byte_timeout_ms, options.idle_timeout_ms,
+                            options.request_timeout_ms, options.max_response_bytes, options.request_timeout_ms};
   auto svc = std::make_shared<Service>(
-      Service{std::move(backend), options, ClientAuth(options.api_keys), timeouts});
+      Service{std::move(backend), options,
+              options.auth ? options.auth : std::make_shared<ClientAuth>(options.api_keys), timeouts});
   auto route = [svc](ApiEndpoint e) {
     return [svc, e](const httplib::Request& req, httplib::Response& res) {
       InflightRequest inflight;  // graceful shutdown waits for it (a stream holds its own)
@@ -275,9 +309,10 @@ void register_proxy_routes(httplib::Server& server, std::shared_ptr<ProxyBackend
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     };
   };
-  server.Post("/v1/chat/completions", route(ApiEndpoint::chat_completions));
-  server.Post("/v1/completions", route(ApiEndpoint::completions));
-  server.Post("/v1/embeddings", route(ApiEndpoint::embeddings));
+  // Bodies read with the bound, chunked ones too (http/bounded_body.hpp).
+  post_bounded(server, "/v1/chat/completions", options.max_body_bytes, route(ApiEndpoint::chat_completions));
+  post_bounded(server, "/v1/completions", options.max_body_bytes, route(ApiEndpoint::completions));
+  post_bounded(server, "/v1/embeddings", options.max_body_bytes, route(ApiEndpoint::embeddings));
   server.Get("/v1/models", [svc](const httplib::Request& req, httplib::Response& res) { list_models(*svc, req, res); });
 }
 

@@ -14,27 +14,39 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace qg {
 
+class ClientAuth;
 class ProxyBackend;
 
 struct ProxyOptions {
-  std::vector<std::string> api_keys;       // server.api_keys; empty = open
+  std::vector<std::string> api_keys;       // server.api_keys; empty = open (used when auth is null)
+  std::shared_ptr<ClientAuth> auth;        // shared with the front door and reload (rotates keys)
   std::size_t max_body_bytes = 10485760;   // server.max_body_bytes -> 413
   int max_attempts = 3;                    // proxy.max_attempts: accounts tried per request
   std::int64_t connect_timeout_ms = 5000;  // proxy.connect_timeout
   std::int64_t first_byte_timeout_ms = 120000;  // proxy.first_byte_timeout: headers + first bytes
   std::int64_t idle_timeout_ms = 60000;    // proxy.idle_timeout: between stream chunks
   std::int64_t default_max_tokens = 1024;  // reservations.default_max_tokens
+  std::size_t max_sse_event_bytes = 16 * 1024 * 1024;  // proxy.max_sse_event_bytes
+  std::size_t max_response_bytes = 64u << 20;          // proxy.max_response_bytes (non-stream bodies)
+  std::int64_t request_timeout_ms = 600000;            // proxy.request_timeout: whole non-stream request
 };
+
+// The front-door check for /v1/* (HttpServer RouteFamily::admit): the client key, before the
+// body is read; false with an OpenAI-shaped 401 filled in.
+std::function<bool(const httplib::Request&, httplib::Response&)> client_admit(std::shared_ptr<ClientAuth> auth);
 
 // `backend` must be thread-safe; it is shared by all handler threads and kept alive by the
 // registered routes.

@@ -1,15 +1,19 @@
 // http/proxy_stream.cpp — see proxy_stream.hpp.
 #include "http/proxy_stream.hpp"
+#include "messages/usage_range.hpp"
 #include "http/shutdown_flag.hpp"
 
 #include "http/proxy_routes.hpp"
 #include "http/sse_relay.hpp"
 #include "messages/token_estimate.hpp"
+#include "messages/live_reservations.hpp"
+#include "messages/usage_range.hpp"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <mutex>
+#include <optional>
 
 namespace qg {
 namespace {
@@ -23,10 +27,13 @@ struct StreamSession {
   SseRelay relay;
   std::once_flag finished;
   InflightRequest inflight;  // until the session (relay + commit) is over
+  std::optional<LiveReservation> live;  // the TTL never expires a stream being relayed
 
   StreamSession(std::shared_ptr<ProxyBackend> b, std::shared_ptr<UpstreamStream> u, StreamAccounting a)
       : backend(std::move(b)), upstream(std::move(u)), acc(std::move(a)),
-        relay(acc.drop_usage_chunk) {}
+        relay(acc.drop_usage_chunk, acc.max_sse_event_bytes) {
+    live.emplace(acc.reservation_id);
+  }
 
   // Commit once: reported usage, else an estimate from what was relayed.
   void finish(OutcomeKind kind, const std::string& detail) {
@@ -36,10 +43,13 @@ struct StreamSession {
       if (estimated) {
         usage.requests = 1;
         usage.input_tokens = acc.estimate.input_tokens;
-        usage.output_tokens = tokens_from_bytes(relay.content_bytes());
+        usage.output_tokens = std::min(tokens_from_bytes(relay.content_bytes()), kMaxUsagePerRequest);
       } else {
         usage = *relay.usage();
       }
+      if (relay.usage_out_of_range())
+        spdlog::warn("proxy: account {} reported usage outside 0..{} in a stream; committing the estimate instead",
+                     acc.account_id, kMaxUsagePerRequest);
       backend->commit(acc.account_id, acc.reservation_id, usage, estimated);
       UpstreamOutcome outcome = acc.opened;
       outcome.kind = kind;
@@ -50,6 +60,7 @@ struct StreamSession {
         acc.access->estimated = estimated;
         write_access_log(*acc.access);
       }
+      live.reset();
       spdlog::debug("proxy stream end account={} reservation={} outcome={} in={}B out={}B estimated={}",
                     acc.account_id, acc.reservation_id, to_string(kind), relay.bytes_in(),
                     relay.bytes_out(), estimated);
@@ -87,6 +98,14 @@ struct StreamSession {
           last_data = Clock::now();
           relay.feed(in, out);
           if (!write(sink, out)) return client_gone();
+          if (relay.overflowed()) {  // no blank line within the bound: a broken upstream
+            upstream->cancel();
+            const std::string what = "upstream SSE event exceeds " + std::to_string(acc.max_sse_event_bytes) + " bytes";
+            write(sink, sse_error_event(what, "upstream_error"));
+            finish(OutcomeKind::server_error, what);
+            sink.done();
+            return true;
+          }
           continue;
         case UpstreamStream::Next::waiting:
           if (!sink.is_writable()) return client_gone();

@@ -29,6 +29,7 @@ struct StreamAccounting {
   UpstreamOutcome opened;         // status, latency and signals of the response headers
   bool drop_usage_chunk = false;  // QuotaGuard injected include_usage: hide its chunk
   std::int64_t idle_timeout_ms = 60000;
+  std::size_t max_sse_event_bytes = 16 * 1024 * 1024;  // proxy.max_sse_event_bytes
   std::optional<AccessLogEntry> access;  // the request's access-log line, written at the end
 };
 

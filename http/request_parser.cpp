@@ -1,5 +1,7 @@
 // http/request_parser.cpp — see request_parser.hpp.
 #include "http/request_parser.hpp"
+#include "messages/json_depth.hpp"
+#include "messages/saturating.hpp"
 
 #include <simdjson.h>
 
@@ -11,6 +13,8 @@ namespace qg {
 namespace od = simdjson::ondemand;
 
 namespace {
+
+constexpr std::size_t kCachedParserBytes = 256 * 1024;
 
 RequestParseResult fail(std::string message, std::string param = "") {
   RequestParseResult r;
@@ -121,7 +125,13 @@ const char* endpoint_path(ApiEndpoint e) {
 
 RequestParseResult parse_request(ApiEndpoint endpoint, std::string_view body) {
   static const std::string kBadJson = "We could not parse the JSON body of your request.";
-  thread_local od::parser parser;
+  if (json_too_deep(body)) return fail("The request body has " + json_depth_error() + ".");
+  // A parser keeps buffers sized for the largest document it saw: one cached per thread for
+  // ordinary bodies, a temporary one for large bodies (else every worker thread would keep
+  // megabytes after one large request; issue 15 item 2).
+  thread_local od::parser cached;
+  std::optional<od::parser> large;
+  od::parser& parser = body.size() <= kCachedParserBytes ? cached : large.emplace();
   simdjson::padded_string padded(body);
   const char* base = padded.data();
   od::document doc;
@@ -144,6 +154,8 @@ RequestParseResult parse_request(ApiEndpoint endpoint, std::string_view body) {
       std::string_view model;
       if (v.get_string().get(model) || model.empty() || std::any_of(model.begin(), model.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
         return fail("'model' must be a non-empty string without control characters.", "model");
+      if (model.size() > kMaxModelNameBytes)
+        return fail("'model' must be at most " + std::to_string(kMaxModelNameBytes) + " bytes.", "model");
       r.model = std::string(model);
       r.model_begin = static_cast<std::size_t>(token.data() - base);
       r.model_end = r.model_begin + trim_right(token).size();
@@ -161,13 +173,14 @@ RequestParseResult parse_request(ApiEndpoint endpoint, std::string_view body) {
       od::json_type type;
       if (v.type().get(type)) return fail(kBadJson);
       if (type == od::json_type::null) continue;
-      if (!read_count(v, k == "max_tokens" ? max_tokens : max_completion_tokens))
-        return fail("'" + k + "' must be a non-negative integer.", k);
+      std::int64_t& out = k == "max_tokens" ? max_tokens : max_completion_tokens;
+      if (!read_count(v, out) || out > kMaxRequestTokens)
+        return fail("'" + k + "' must be an integer between 0 and " + std::to_string(kMaxRequestTokens) + ".", k);
     } else if (k == "n") {
       od::json_type type;
       if (v.type().get(type)) return fail(kBadJson);
-      if (type != od::json_type::null && (!read_count(v, n) || n < 1))
-        return fail("'n' must be a positive integer.", "n");
+      if (type != od::json_type::null && (!read_count(v, n) || n < 1 || n > kMaxChoices))
+        return fail("'n' must be an integer between 1 and " + std::to_string(kMaxChoices) + ".", "n");
     } else if (k == "messages" && endpoint == ApiEndpoint::chat_completions) {
       if (!message_bytes(v, r.prompt_bytes)) return fail("'messages' must be an array of message objects.", "messages");
     } else if ((k == "prompt" && endpoint == ApiEndpoint::completions) ||
@@ -181,7 +194,9 @@ RequestParseResult parse_request(ApiEndpoint endpoint, std::string_view body) {
   if (!has_model) return fail("You must provide a model parameter.", "model");
   std::string_view trimmed = trim_right(body);
   if (trimmed.empty() || trimmed.back() != '}') return fail(kBadJson);
-  r.max_tokens = std::max(max_tokens, max_completion_tokens) * n;
+  if (r.stream && endpoint == ApiEndpoint::embeddings)
+    return fail("'stream' is not supported for embeddings.", "stream");
+  r.max_tokens = std::min(sat_mul(std::max(max_tokens, max_completion_tokens), n), kMaxRequestTokens);
   if (r.stream && !r.include_usage) {
     if (!has_stream_options)
       usage_splice = BodySplice{trimmed.size() - 1, 0, R"(,"stream_options":{"include_usage":true})"};

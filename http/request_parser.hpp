@@ -19,6 +19,12 @@ namespace qg {
 
 enum class ApiEndpoint { chat_completions, completions, embeddings };
 
+// Bounds on what a request may ask (400 past them, naming the field and the bound): model
+// names are stored in events and sticky routes; token counts feed the reservation estimate.
+inline constexpr std::size_t kMaxModelNameBytes = 256;
+inline constexpr std::int64_t kMaxRequestTokens = 1'000'000'000;  // = kMaxUsagePerRequest
+inline constexpr std::int64_t kMaxChoices = 128;                   // `n`
+
 // The upstream path under the OpenAI base (`/chat/completions`, ...).
 const char* endpoint_path(ApiEndpoint e);
 

@@ -1,5 +1,6 @@
 // http/sse_relay.cpp — see sse_relay.hpp.
 #include "http/sse_relay.hpp"
+#include "messages/usage_range.hpp"
 
 #include "http/request_parser.hpp"
 
@@ -8,16 +9,16 @@
 namespace qg {
 namespace {
 
-// Collects the `data:` field of an SSE event (multi-line data joined by '\n').
+// Collects the `data:` field of an SSE event (multi-line data joined by '\n'). Lines end in
+// CRLF, LF or a bare CR (the SSE grammar allows all three).
 std::string event_data(std::string_view event, bool& has_data) {
   std::string data;
   has_data = false;
   std::size_t pos = 0;
   while (pos < event.size()) {
-    std::size_t end = event.find('\n', pos);
+    std::size_t end = event.find_first_of("\r\n", pos);
     if (end == std::string_view::npos) end = event.size();
     std::string_view line = event.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.starts_with("data:")) {
       line.remove_prefix(5);
       if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
@@ -25,7 +26,7 @@ std::string event_data(std::string_view event, bool& has_data) {
       data.append(line);
       has_data = true;
     }
-    pos = end + 1;
+    pos = end + (end + 1 < event.size() && event[end] == '\r' && event[end + 1] == '\n' ? 2 : 1);
   }
   return data;
 }
@@ -34,7 +35,11 @@ std::string event_data(std::string_view event, bool& has_data) {
 
 ChunkInfo inspect_completion_json(std::string_view json) {
   ChunkInfo info;
-  thread_local simdjson::dom::parser parser;
+  // Cached per thread for ordinary chunks; large bodies get a parser freed on return, so no
+  // worker keeps megabytes of parser buffers after one large answer.
+  thread_local simdjson::dom::parser cached;
+  std::optional<simdjson::dom::parser> large;
+  simdjson::dom::parser& parser = json.size() <= 256 * 1024 ? cached : large.emplace();
   simdjson::dom::element doc;
   if (parser.parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS || !doc.is_object()) return info;
   info.valid_json = true;
@@ -50,7 +55,10 @@ ChunkInfo inspect_completion_json(std::string_view json) {
     if (has_prompt || has_completion) {
       u.input_tokens = prompt;
       u.output_tokens = completion;
-      info.usage = u;
+      // Negative or absurd numbers are not usage: treated as missing (the estimate is
+      // committed instead) and flagged so the caller can log them.
+      if (usage_in_range(u)) info.usage = u;
+      else info.usage_out_of_range = true;
     }
   }
   simdjson::dom::array choices;
@@ -69,34 +77,42 @@ ChunkInfo inspect_completion_json(std::string_view json) {
 
 void SseRelay::feed(std::string_view bytes, std::string& out) {
   bytes_in_ += static_cast<std::int64_t>(bytes.size());
+  if (overflowed_) return;
   pending_.append(bytes);
   std::size_t event_start = 0;
   std::size_t i = scan_from_;
-  while (true) {
-    std::size_t nl = pending_.find('\n', i);
-    if (nl == std::string::npos || nl + 1 >= pending_.size()) {
-      scan_from_ = nl == std::string::npos ? pending_.size() : nl;
-      break;
+  while (i < pending_.size()) {
+    const char c = pending_[i];
+    if (c != '\n' && c != '\r') {
+      line_has_text_ = true;
+      ++i;
+      continue;
     }
-    std::size_t end = 0;
-    if (pending_[nl + 1] == '\n') end = nl + 2;
-    else if (pending_[nl + 1] == '\r') {
-      if (nl + 2 >= pending_.size()) { scan_from_ = nl; break; }
-      if (pending_[nl + 2] == '\n') end = nl + 3;
+    std::size_t terminator = 1;
+    if (c == '\r') {
+      if (i + 1 >= pending_.size()) break;  // CR LF may be split across reads: wait
+      if (pending_[i + 1] == '\n') terminator = 2;
     }
-    if (end == 0) { i = nl + 1; continue; }
-    handle_event(std::string_view(pending_).substr(event_start, end - event_start), out);
-    event_start = end;
-    i = end;
+    i += terminator;
+    if (line_has_text_) {
+      line_has_text_ = false;
+      continue;
+    }
+    // A blank line ends the event.
+    handle_event(std::string_view(pending_).substr(event_start, i - event_start), out);
+    event_start = i;
   }
-  if (event_start > 0) {
-    pending_.erase(0, event_start);
-    scan_from_ = scan_from_ >= event_start ? scan_from_ - event_start : 0;
+  scan_from_ = i - event_start;
+  if (event_start > 0) pending_.erase(0, event_start);
+  if (pending_.size() > max_event_bytes_) {
+    overflowed_ = true;
+    std::string().swap(pending_);  // give the memory back now, not when the stream ends
+    scan_from_ = 0;
   }
 }
 
 void SseRelay::finish(std::string& out) {
-  if (pending_.empty()) return;
+  if (pending_.empty() || overflowed_) return;
   std::string rest;
   rest.swap(pending_);
   scan_from_ = 0;
@@ -113,6 +129,7 @@ void SseRelay::handle_event(std::string_view event, std::string& out) {
     } else {
       ChunkInfo info = inspect_completion_json(data);
       content_bytes_ += info.content_bytes;
+      if (info.usage_out_of_range) usage_out_of_range_ = true;
       if (info.usage) usage_ = info.usage;
       if (drop_usage_chunk_ && info.usage_only) return;
     }

@@ -5,7 +5,10 @@
 // the usage report. When QuotaGuard itself asked for `stream_options.include_usage` (the client
 // did not), the extra usage-only chunk (`"choices":[]` with a `usage` object) is dropped.
 // It also counts the generated text bytes so that a stream that never reports usage (cut
-// upstream, client gone) can be committed as an estimate. Not thread-safe; one per stream.
+// upstream, client gone) can be committed as an estimate. Lines may end in CRLF, LF or a
+// bare CR. An event still incomplete after `max_event_bytes` (an upstream that never sends
+// the blank line, or one huge line) stops the relay: `overflowed()` turns true, the pending
+// bytes are freed, and the caller ends the stream with an error. Not thread-safe.
 #pragma once
 
 #include "messages/event.hpp"
@@ -19,15 +22,21 @@ namespace qg {
 
 class SseRelay {
  public:
-  explicit SseRelay(bool drop_usage_chunk) : drop_usage_chunk_(drop_usage_chunk) {}
+  static constexpr std::size_t kDefaultMaxEventBytes = 16 * 1024 * 1024;
+  explicit SseRelay(bool drop_usage_chunk, std::size_t max_event_bytes = kDefaultMaxEventBytes)
+      : drop_usage_chunk_(drop_usage_chunk), max_event_bytes_(max_event_bytes) {}
 
-  // Feed upstream bytes; complete events to forward are appended to `out`.
+  // Feed upstream bytes; complete events to forward are appended to `out`. Once overflowed,
+  // further bytes are ignored.
   void feed(std::string_view bytes, std::string& out);
   // End of upstream: a trailing event without its blank line is forwarded as is.
   void finish(std::string& out);
 
   const std::optional<Usage>& usage() const { return usage_; }  // last usage reported
   bool saw_done() const { return saw_done_; }                    // `data: [DONE]` seen
+  bool overflowed() const { return overflowed_; }                // an event exceeded the bound
+  bool usage_out_of_range() const { return usage_out_of_range_; }  // a usage report was refused
+  std::size_t pending_bytes() const { return pending_.size(); }
   std::int64_t content_bytes() const { return content_bytes_; }  // generated text bytes
   std::int64_t bytes_in() const { return bytes_in_; }
   std::int64_t bytes_out() const { return bytes_out_; }
@@ -37,8 +46,12 @@ class SseRelay {
   void handle_event(std::string_view event, std::string& out);
 
   bool drop_usage_chunk_;
+  std::size_t max_event_bytes_;
   std::string pending_;
   std::size_t scan_from_ = 0;
+  bool line_has_text_ = false;      // the current line has bytes before its terminator
+  bool overflowed_ = false;
+  bool usage_out_of_range_ = false;
   std::optional<Usage> usage_;
   bool saw_done_ = false;
   std::int64_t content_bytes_ = 0, bytes_in_ = 0, bytes_out_ = 0, events_ = 0;
@@ -52,6 +65,7 @@ struct ChunkInfo {
   bool usage_only = false;
   std::int64_t content_bytes = 0;
   bool valid_json = false;
+  bool usage_out_of_range = false;  // a usage object with numbers outside [0, kMaxUsagePerRequest]
 };
 ChunkInfo inspect_completion_json(std::string_view json);
 

@@ -1,11 +1,13 @@
 // http/telegram_routes.cpp — the forwarded-update route and the webhook route.
 #include "http/telegram_routes.hpp"
+#include "messages/json_depth.hpp"
 
 #include "telegram/bot_commands.hpp"
 #include "telegram/telegram_bot.hpp"
 #include "telegram/telegram_update.hpp"
 #include "telegram/webhook_reply.hpp"
 #include "http/api_support.hpp"
+#include "http/client_auth.hpp"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -32,10 +34,15 @@ void register_telegram_routes(httplib::Server& server, telegram::BotCommands& co
 void register_telegram_webhook_route(httplib::Server& server, telegram::TelegramBot& bot,
                                      const std::string& secret) {
   server.Post("/telegram/webhook", [&bot, secret](const httplib::Request& req, httplib::Response& res) {
-    if (!token_matches(secret, req.get_header_value("X-Telegram-Bot-Api-Secret-Token"))) {
+    const std::string given = req.get_header_value("X-Telegram-Bot-Api-Secret-Token");
+    if (!header_credential(given) || !secret_matches(secret, given)) {
       spdlog::warn("telegram: refused a webhook call without the right secret token (from {})",
                    req.remote_addr);
       send_error(res, 401, "unauthorized", "missing or wrong X-Telegram-Bot-Api-Secret-Token");
+      return;
+    }
+    if (json_too_deep(req.body)) {
+      send_error(res, 400, "invalid_update", json_depth_error());
       return;
     }
     const nlohmann::json update = nlohmann::json::parse(req.body, nullptr, false);

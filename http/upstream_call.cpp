@@ -85,18 +85,49 @@ UpstreamReply call_upstream_plain(const UpstreamTarget& target, const std::strin
   thread_local std::unordered_map<std::string, std::unique_ptr<httplib::Client>> clients;
   auto& client = clients[target.scheme_host_port];
   if (!client) client = std::make_unique<httplib::Client>(target.scheme_host_port);
-  configure(*client, timeouts, timeouts.first_byte_ms);
+  const std::int64_t read_ms = std::min(timeouts.first_byte_ms, std::max<std::int64_t>(timeouts.total_ms, 1));
+  configure(*client, timeouts, read_ms);
   UpstreamReply r;
-  auto start = Clock::now();
-  auto res = client->Post(target.path.c_str(), upstream_headers(target, false), body, "application/json");
-  r.latency_ms = ms_since(start);
-  if (!res) {
-    describe_failure(res.error(), r.latency_ms, timeouts.first_byte_ms, timeouts, r);
-    return r;
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::milliseconds(timeouts.total_ms);
+  enum class Stop { none, too_large, deadline } stop = Stop::none;
+  httplib::Request req;
+  req.method = "POST";
+  req.path = target.path;
+  req.headers = upstream_headers(target, false);
+  req.headers.emplace("Content-Type", "application/json");
+  req.body = body;
+  req.response_handler = [&](const httplib::Response& head) {
+    r.status = head.status;
+    r.headers = to_header_list(head.headers);
+    r.latency_ms = ms_since(start);
+    return true;
+  };
+  req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
+    if (r.body.size() + n > timeouts.max_body_bytes) stop = Stop::too_large;
+    else if (Clock::now() > deadline) stop = Stop::deadline;
+    if (stop != Stop::none) return false;
+    r.body.append(data, n);
+    return true;
+  };
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  const bool sent = client->send(req, res, err);
+  if (!sent || stop != Stop::none) {
+    client.reset();  // the connection is mid-response: never reuse it
+    std::string().swap(r.body);
+    r.status = 0;
+    if (r.latency_ms == 0) r.latency_ms = ms_since(start);
+    if (stop == Stop::too_large) {
+      r.failure = OutcomeKind::server_error;
+      r.detail = "response larger than " + std::to_string(timeouts.max_body_bytes) + " bytes";
+    } else if (stop == Stop::deadline || Clock::now() >= deadline) {
+      r.failure = OutcomeKind::timeout;
+      r.detail = "response not complete within proxy.request_timeout (" + std::to_string(timeouts.request_timeout_ms) + "ms)";
+    } else {
+      describe_failure(err, ms_since(start), read_ms, timeouts, r);
+    }
   }
-  r.status = res->status;
-  r.headers = to_header_list(res->headers);
-  r.body = std::move(res->body);
   return r;
 }
 

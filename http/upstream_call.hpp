@@ -34,6 +34,12 @@ struct UpstreamTimeouts {
   std::int64_t connect_ms = 5000;
   std::int64_t first_byte_ms = 120000;  // until response headers + first body bytes
   std::int64_t idle_ms = 60000;         // between stream chunks
+  // Plain calls only: the whole response must arrive within total_ms (proxy.request_timeout,
+  // what is left of it for a later attempt) and within max_body_bytes (proxy.max_response_bytes);
+  // past either the call is abandoned (timeout / server_error, with a detail saying which).
+  std::int64_t total_ms = 600000;
+  std::size_t max_body_bytes = 64u << 20;
+  std::int64_t request_timeout_ms = 600000;  // the configured deadline, for the error text
 };
 
 // Result of a call up to the point the proxy decides: a response (any status) or a failure.

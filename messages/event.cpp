@@ -1,6 +1,8 @@
 // messages/event.cpp — names of enums and event types.
 #include "messages/event.hpp"
 
+#include "messages/saturating.hpp"
+
 #include <type_traits>
 
 namespace qg {
@@ -41,7 +43,7 @@ std::optional<QuotaSource> source_from_string(std::string_view s) {
 std::int64_t Usage::amount(Metric m) const {
   switch (m) {
     case Metric::requests: return requests;
-    case Metric::tokens: return input_tokens + output_tokens;
+    case Metric::tokens: return sat_add(input_tokens, output_tokens);
     case Metric::input_tokens: return input_tokens;
     case Metric::output_tokens: return output_tokens;
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "messages/event.hpp"
+#include "messages/usage_range.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -15,15 +16,16 @@ namespace qg {
 inline constexpr std::int64_t kBytesPerToken = 4;
 
 constexpr std::int64_t tokens_from_bytes(std::int64_t bytes) {
-  return bytes <= 0 ? 0 : (bytes + kBytesPerToken - 1) / kBytesPerToken;
+  return bytes <= 0 ? 0 : bytes / kBytesPerToken + (bytes % kBytesPerToken != 0);  // no overflow near INT64_MAX
 }
 
-// A request's reservation estimate: 1 request, its prompt bytes as tokens, `max_tokens` out.
+// A request's reservation estimate: 1 request, its prompt bytes as tokens, `max_tokens` out,
+// each clamped to the usage range (messages/usage_range.hpp).
 inline Usage estimate_usage(std::int64_t prompt_bytes, std::int64_t max_tokens) {
   Usage u;
   u.requests = 1;
-  u.input_tokens = tokens_from_bytes(prompt_bytes);
-  u.output_tokens = std::max<std::int64_t>(0, max_tokens);
+  u.input_tokens = std::min(tokens_from_bytes(prompt_bytes), kMaxUsagePerRequest);
+  u.output_tokens = std::clamp<std::int64_t>(max_tokens, 0, kMaxUsagePerRequest);
   return u;
 }
 

@@ -1,6 +1,7 @@
 // persistence/log_verifier.cpp — seq, reservation-ledger and snapshot invariants.
 #include "persistence/log_verifier.hpp"
 #include "messages/window_label.hpp"
+#include "messages/usage_range.hpp"
 
 #include "persistence/state_codec.hpp"
 
@@ -36,6 +37,14 @@ void LogVerifier::add(std::uint64_t seq, const char* kind, std::string message) 
   violations_.push_back(Violation{seq, kind, at(seq) + std::move(message)});
 }
 
+namespace {
+std::string usage_text(const Usage& u) {
+  return " (requests " + std::to_string(u.requests) + ", input_tokens " + std::to_string(u.input_tokens) +
+         ", output_tokens " + std::to_string(u.output_tokens) + "; each must be 0.." +
+         std::to_string(kMaxUsagePerRequest) + ")";
+}
+}  // namespace
+
 std::uint32_t LogVerifier::account_index(const std::string& account) {
   auto [it, inserted] = account_ids_.try_emplace(account, static_cast<std::uint32_t>(account_names_.size()));
   if (inserted) account_names_.push_back(account);
@@ -51,6 +60,15 @@ void LogVerifier::observe(const Event& e, const std::string& decode_warning, boo
   expected_seq_ = e.seq + 1;
   if (malformed) add(e.seq, "malformed", decode_warning);
   else if (!decode_warning.empty()) ++warnings_;
+
+  if (const auto* c = std::get_if<ReservationCreated>(&e.payload); c && !usage_in_range(c->estimate))
+    add(e.seq, "usage_range", "reservation " + c->id + " estimate out of range" + usage_text(c->estimate));
+  if (const auto* v = std::get_if<ReservationCommitted>(&e.payload); v && !usage_in_range(v->usage))
+    add(e.seq, "usage_range", "reservation " + v->id + " committed usage out of range" + usage_text(v->usage));
+  if (const auto* q = std::get_if<QuotaObserved>(&e.payload))
+    for (const auto& w : q->windows)
+      if (w.limit < 0 || w.used < 0 || w.window_s < 0)
+        add(e.seq, "usage_range", std::string("observed window ") + to_string(w.metric) + " has a negative number");
 
   if (const auto* c = std::get_if<ReservationCreated>(&e.payload)) {
     auto [it, inserted] = reservations_.try_emplace(c->id);

@@ -8,6 +8,8 @@
 //   unknown        a resolution (committed/released/expired) of an id never created
 //   resolved_twice a second resolution of the same id
 //   wrong_account  a resolution by another account than the one that created the id
+//   usage_range    an estimate or committed usage outside [0, kMaxUsagePerRequest], or an
+//                  observed window with a negative limit, used or length
 //   snapshot       unreadable snapshot (checksum, decode, beyond the log)
 //   snapshot_usage a snapshot's used/reserved of a window differs from the events' total
 //   snapshot_state a snapshot differs in any other field from the full replay

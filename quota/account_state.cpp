@@ -1,5 +1,8 @@
 // quota/account_state.cpp — apply, roll-over and admission for one account.
 #include "quota/account_state.hpp"
+#include "messages/usage_range.hpp"
+
+#include "messages/saturating.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -21,12 +24,12 @@ const char* to_string(AccountStatus s) {
 
 std::int64_t QuotaWindow::remaining() const {
   if (limit <= 0) return std::numeric_limits<std::int64_t>::max();
-  return std::max<std::int64_t>(0, limit - used - reserved);
+  return std::max<std::int64_t>(0, sat_sub(limit, sat_add(used, reserved)));
 }
 
 double QuotaWindow::used_percent() const {
   if (limit <= 0) return 0.0;
-  return 100.0 * static_cast<double>(used + reserved) / static_cast<double>(limit);
+  return 100.0 * (static_cast<double>(used) + static_cast<double>(reserved)) / static_cast<double>(limit);
 }
 
 namespace {
@@ -42,7 +45,7 @@ TimeMs aligned_reset_after(TimeMs t, std::int64_t window_s) {
 
 std::int64_t open_reserved(const AccountState& s, Metric m) {
   std::int64_t total = 0;
-  for (const auto& [id, r] : s.reservations) total += r.estimate.amount(m);
+  for (const auto& [id, r] : s.reservations) total = sat_add(total, r.estimate.amount(m));
   return total;
 }
 
@@ -76,11 +79,13 @@ void sync_config_windows(AccountState& s, TimeMs now) {
 }
 
 void add_reserved(AccountState& s, const Usage& u, int sign) {
-  for (auto& w : s.windows) w.reserved = std::max<std::int64_t>(0, w.reserved + sign * u.amount(w.metric));
+  for (auto& w : s.windows)
+    w.reserved = std::max<std::int64_t>(0, sign > 0 ? sat_add(w.reserved, u.amount(w.metric))
+                                                    : sat_sub(w.reserved, u.amount(w.metric)));
 }
 
 void add_used(AccountState& s, const Usage& u) {
-  for (auto& w : s.windows) w.used += u.amount(w.metric);
+  for (auto& w : s.windows) w.used = sat_add(w.used, u.amount(w.metric));
 }
 
 void observe(AccountState& s, const QuotaObserved& q, TimeMs ts) {
@@ -131,9 +136,10 @@ struct Applier {
     if (!take_reservation(s, v.id)) return;
     add_used(s, v.usage);
     ++s.counters.committed;
-    s.counters.committed_usage.requests += v.usage.requests;
-    s.counters.committed_usage.input_tokens += v.usage.input_tokens;
-    s.counters.committed_usage.output_tokens += v.usage.output_tokens;
+    auto& total = s.counters.committed_usage;
+    total.requests = sat_add(total.requests, v.usage.requests);
+    total.input_tokens = sat_add(total.input_tokens, v.usage.input_tokens);
+    total.output_tokens = sat_add(total.output_tokens, v.usage.output_tokens);
   }
   void operator()(const ReservationReleased& v) {
     if (take_reservation(s, v.id)) ++s.counters.released;
@@ -257,7 +263,7 @@ std::string admission_refusal(const AccountState& state, const Usage& estimate, 
   for (const auto& w : s.windows) {
     if (w.limit <= 0) continue;
     const std::int64_t need = estimate.amount(w.metric);
-    if (w.used + w.reserved + need > w.limit)
+    if (sat_add(sat_add(w.used, w.reserved), need) > w.limit)
       return std::string("window full: ") + to_string(w.metric) + "/" +
              std::to_string(w.window_s) + "s";
   }
@@ -267,6 +273,11 @@ std::string admission_refusal(const AccountState& state, const Usage& estimate, 
 namespace {
 Validation reject(std::string why) { return {Verdict::reject, std::move(why)}; }
 Validation noop(std::string why) { return {Verdict::noop, std::move(why)}; }
+std::string usage_range_error(const char* what, const Usage& u) {
+  return std::string(what) + " out of range (requests " + std::to_string(u.requests) + ", input_tokens " +
+         std::to_string(u.input_tokens) + ", output_tokens " + std::to_string(u.output_tokens) +
+         "; each must be 0.." + std::to_string(kMaxUsagePerRequest) + ")";
+}
 Validation resolution(const AccountState& s, const std::string& id) {
   if (s.reservations.count(id)) return {};
   return reject("reservation " + id + " is not open (unknown or already resolved)");
@@ -279,9 +290,17 @@ Validation validate(const AccountState& s, const EventPayload& proposed, TimeMs 
         using T = std::decay_t<decltype(p)>;
         if constexpr (std::is_same_v<T, ReservationCreated>) {
           if (s.reservations.count(p.id)) return reject("reservation " + p.id + " already exists");
+          if (!usage_in_range(p.estimate)) return reject(usage_range_error("estimate", p.estimate));
           if (auto why = admission_refusal(s, p.estimate, now); !why.empty()) return reject(why);
-        } else if constexpr (std::is_same_v<T, ReservationCommitted> ||
-                             std::is_same_v<T, ReservationReleased> ||
+        } else if constexpr (std::is_same_v<T, ReservationCommitted>) {
+          if (!usage_in_range(p.usage)) return reject(usage_range_error("usage", p.usage));
+          return resolution(s, p.id);
+        } else if constexpr (std::is_same_v<T, QuotaObserved>) {
+          for (const auto& w : p.windows)
+            if (w.limit < 0 || w.used < 0 || w.window_s < 0)
+              return reject("observed window " + std::string(to_string(w.metric)) +
+                            ": limit, used and window_s must not be negative");
+        } else if constexpr (std::is_same_v<T, ReservationReleased> ||
                              std::is_same_v<T, ReservationExpired>) {
           return resolution(s, p.id);
         } else if constexpr (std::is_same_v<T, AccountDrained>) {
@@ -306,7 +325,7 @@ Validation validate(const AccountState& s, const EventPayload& proposed, TimeMs 
 TimeMs earliest_reset(const AccountState& s, TimeMs now) {
   TimeMs best = 0;
   for (const auto& w : s.windows) {
-    if (w.reset_at <= now || w.limit <= 0 || w.used + w.reserved < w.limit) continue;
+    if (w.reset_at <= now || w.limit <= 0 || sat_add(w.used, w.reserved) < w.limit) continue;
     if (best == 0 || w.reset_at < best) best = w.reset_at;
   }
   if (s.cooldown_until > now && (best == 0 || s.cooldown_until > best))

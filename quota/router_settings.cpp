@@ -1,5 +1,6 @@
 // quota/router_settings.cpp — validation and JSON form of the router settings.
 #include "quota/router_settings.hpp"
+#include "messages/json_depth.hpp"
 
 #include "quota/router_state.hpp"
 #include "config/duration.hpp"
@@ -184,6 +185,7 @@ std::vector<std::string> apply_setting(RouterSettings& s, std::string_view key, 
 
 std::vector<std::string> apply_setting_text(RouterSettings& s, std::string_view key,
                                             std::string_view json_text) {
+  if (json_too_deep(json_text)) return {std::string(key) + ": " + json_depth_error()};
   json v = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (v.is_discarded()) return {std::string(key) + ": value is not valid JSON"};
   return apply_setting(s, key, v);

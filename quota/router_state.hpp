@@ -24,6 +24,11 @@ struct SettingValue {
   bool operator==(const SettingValue&) const = default;
 };
 
+// The sticky table is bounded: past this many route keys (models, or model + client key),
+// applying a RouteSwitched forgets the key whose choice is oldest (least recently switched).
+// The fold stays pure, so live state and replay agree.
+inline constexpr std::size_t kMaxStickyRoutes = 4096;
+
 struct RouterState {
   std::map<std::string, StickyRoute> sticky;      // route key -> current choice
   std::map<std::string, SettingValue> settings;   // key -> latest SettingChanged

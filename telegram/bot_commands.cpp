@@ -1,5 +1,6 @@
 // telegram/bot_commands.cpp — command dispatch: auth, rate limit, validation, verb, format.
 #include "telegram/bot_commands.hpp"
+#include "messages/text_cut.hpp"
 
 #include "messages/operations.hpp"
 #include "telegram/bot_token.hpp"
@@ -283,7 +284,7 @@ std::string BotCommands::mute(const BotCommand& cmd, const std::string& by) {
   const auto space = cmd.args.find_first_of(" \t\n");
   std::string reason = space == std::string::npos ? "" : cmd.args.substr(space + 1);
   reason.erase(0, reason.find_first_not_of(" \t\n"));
-  if (reason.size() > 200) reason.resize(200);
+  reason = std::string(utf8_prefix(reason, 200));
   mute_->mute(now + *duration, reason, by);
   return ok_line(muted_until_text(mute_->state(), now) + " /qg_unmute ends it.");
 }

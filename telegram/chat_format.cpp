@@ -1,5 +1,6 @@
 // telegram/chat_format.cpp — status/quota/event/error text for chat.
 #include "telegram/chat_format.hpp"
+#include "messages/text_cut.hpp"
 
 #include "messages/operations.hpp"
 #include "telegram/chat_text.hpp"
@@ -197,7 +198,7 @@ std::string format_events(const json& events) {
   std::string out = "<b>Events</b>\n";
   for (const auto& ev : events) {
     std::string data = ev.contains("data") ? ev["data"].dump() : "";
-    if (data.size() > 200) data = data.substr(0, 200) + "…";
+    data = shorten_text(data, 200);
     out += "#" + e(text_of(ev, "seq")) + " " + e(text_of(ev, "ts")) + " <b>" + e(text_of(ev, "type")) + "</b>";
     const std::string account = text_of(ev, "account");
     if (!account.empty()) out += " " + e(account);

@@ -1,5 +1,6 @@
 // telegram/telegram_update.cpp — Update JSON -> TelegramUpdate, validating shapes.
 #include "telegram/telegram_update.hpp"
+#include "messages/json_depth.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -47,6 +48,7 @@ UpdateParse parse_update(const nlohmann::json& j) {
 }
 
 UpdateParse parse_update_text(std::string_view json_text) {
+  if (json_too_deep(json_text)) return fail("update: " + json_depth_error());
   const auto j = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return fail("update: body is not valid JSON");
   return parse_update(j);

@@ -1,5 +1,6 @@
 // actors/account/account_actor.cpp — the account actor: validate -> event -> persist -> apply.
 #include "actors/account/account_actor.hpp"
+#include "messages/live_reservations.hpp"
 
 #include "quota/account_state.hpp"
 #include "quota/admission.hpp"
@@ -70,7 +71,8 @@ void expire_due(self_ptr self) {
   const TimeMs now = self->state.opts.clock();
   EventBatch expired;
   for (const auto& [id, r] : self->state.account.reservations)
-    if (r.expires_at <= now) expired.push_back(Event{0, now, self->state.account.id, ReservationExpired{id}});
+    if (r.expires_at <= now && !reservation_live(id))  // a slow request keeps its reservation
+      expired.push_back(Event{0, now, self->state.account.id, ReservationExpired{id}});
   if (expired.empty()) return;
   spdlog::info("account {}: {} reservation(s) expired after their TTL", self->state.account.id,
                expired.size());

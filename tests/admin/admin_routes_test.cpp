@@ -2,6 +2,7 @@
 // missing/wrong token (401), bad body (400 naming the field), unknown account (404), and
 // state changes visible in GET /api/v1/accounts and GET /api/v1/events.
 #include "http/api_support.hpp"
+#include "http/client_auth.hpp"
 #include "tests/admin/api_test_server.hpp"
 
 #include <doctest/doctest.h>
@@ -280,11 +281,11 @@ TEST_CASE("without an admin token the routes are open") {
 }
 
 TEST_CASE("the token compare is exact") {
-  CHECK(qg::token_matches("abc", "abc"));
-  CHECK_FALSE(qg::token_matches("abc", "abd"));
-  CHECK_FALSE(qg::token_matches("abc", "abcd"));
-  CHECK_FALSE(qg::token_matches("abc", ""));
-  CHECK_FALSE(qg::token_matches("abc", "ABC"));
+  CHECK(qg::secret_matches("abc", "abc"));
+  CHECK_FALSE(qg::secret_matches("abc", "abd"));
+  CHECK_FALSE(qg::secret_matches("abc", "abcd"));
+  CHECK_FALSE(qg::secret_matches("abc", ""));
+  CHECK_FALSE(qg::secret_matches("abc", "ABC"));
 }
 
 TEST_CASE("activity: committed usage per account, decisions and operator actions, newest first") {

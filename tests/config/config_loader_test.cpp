@@ -39,7 +39,7 @@ TEST_CASE("defaults: no file gives exactly the INTERFACE §3 defaults") {
   CHECK(c.server.listen == "127.0.0.1:8318");
   CHECK(c.server.api_keys.empty());
   CHECK(c.server.admin_token.empty());
-  CHECK(c.server.max_connections == 512);
+  CHECK(c.server.max_connections == 8192);
   CHECK(c.server.max_body_bytes == 10485760);
   CHECK(c.server.threads == 0);
   CHECK(c.server.shutdown_timeout == seconds{30});

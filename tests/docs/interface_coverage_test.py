@@ -55,6 +55,9 @@ def code_routes(src):
         text = open(path, encoding="utf-8").read()
         for m in re.finditer(r'\.(Get|Post|Put|Delete|Patch)\(\s*"(/[^"]*)"', text):
             routes.add((m.group(1).upper(), norm(m.group(2))))
+        # Bodies read with a bound (http/bounded_body.hpp): post_bounded(server, "/path", ...).
+        for m in re.finditer(r'\b(post|put)_bounded\(\s*\w+\s*,\s*"(/[^"]*)"', text):
+            routes.add((m.group(1).upper(), norm(m.group(2))))
         for m in re.finditer(r'routes\.(get|post|put|del|patch)\w*\(\s*(?:R"\([^"]*?\)"|"[^"]*"|\w+)[^,;]*,\s*"(/[^"]*)"\s*,', text):
             routes.add(({"del": "DELETE"}.get(m.group(1), m.group(1).upper()), norm(m.group(2))))
         settings = re.findall(r'register_setting\(\s*routes\s*,\s*\w+\s*,\s*"(\w+)"', text)

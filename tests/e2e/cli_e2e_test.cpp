@@ -137,6 +137,12 @@ TEST_CASE("check: non-loopback listen without an admin token fails the config ch
   CHECK(r.exit_code == 1);
   CHECK(r.out.rfind("FAIL config: server.listen: 0.0.0.0:8318 is not loopback", 0) == 0);
   r = run_quotaguard({"check", "--config", cfg}, qg::test::RunOptions().set_env("QUOTAGUARD_ADMIN_TOKEN", "tok-12345"));
+  CHECK(r.out.rfind("FAIL config: server.listen: 0.0.0.0:8318 is not loopback and server.api_keys is empty", 0) == 0);
+  CHECK(r.out.find("allow_unauthenticated") != std::string::npos);
+  r = run_quotaguard({"check", "--config", cfg}, qg::test::RunOptions()
+                                                     .set_env("QUOTAGUARD_ADMIN_TOKEN", "tok-12345")
+                                                     .set_env("QUOTAGUARD_API_KEYS", "ck-12345"));
   CHECK(r.out.rfind("ok   config: ", 0) == 0);
   CHECK(r.out.find("tok-12345") == std::string::npos);
+  CHECK(r.out.find("ck-12345") == std::string::npos);
 }
