@@ -117,12 +117,20 @@ class RoutesModule : public DaemonModule {
     std::static_pointer_cast<CoreOperations>(core->operations_ptr())
         ->on_reload([auth = proxy.auth](const Config& next) { auth->replace(next.server.api_keys); });
     // Front door: each family authenticates and bounds its bodies before they are read.
-    ctx.http.add_route_family({"/v1/", static_cast<std::size_t>(c.server.max_body_bytes), client_admit(proxy.auth), {}});
+    // Each dialect's family answers its errors in the dialect's own shape.
+    for (const char* family : {"/v1/", "/v1/messages", "/v1/responses", "/v1beta/"})
+      ctx.http.add_route_family({family, static_cast<std::size_t>(c.server.max_body_bytes), client_admit(proxy.auth),
+                                 [path = std::string(family)](int status, std::string_view code, std::string_view message) {
+                                   return client_error_body(path, status, code, message);
+                                 }});
     // Admin and other paths: their own bound, never above the overall server.max_body_bytes.
     const std::size_t admin_body = static_cast<std::size_t>(std::min(c.server.max_admin_body_bytes, c.server.max_body_bytes));
     ctx.http.add_route_family({"/api/v1/", admin_body, admin_admit(ApiAuth{c.server.admin_token, false}), {}});
     for (const char* advisory : {"/router/", "/quotas", "/ingest", "/reservations"})
       ctx.http.add_route_family({advisory, admin_body, admin_admit(ApiAuth{c.server.admin_token, true}), {}});
+    proxy.default_output_tokens = c.reservations.default_output_tokens;
+    if (!c.storage.db_path.empty() && c.storage.db_path != ":memory:")
+      proxy.responses_path = c.storage.db_path + "-responses";
     Operations& ops = core->operations();
     ctx.http.with_server([&](httplib::Server& server) {
       register_proxy_routes(server, core->proxy_ptr(), proxy);

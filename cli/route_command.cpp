@@ -1,4 +1,4 @@
-// cli/route_command.cpp — `quotaguard route --model M [--client-key K] [--json] [--offline]`.
+// cli/route_command.cpp — `quotaguard route --model M [--client-key K] [--dialect D] [--json] [--offline]`.
 //
 // Prints the decision the router would take now for model M, without reserving anything: the
 // chosen account, each candidate's score and windows, and each excluded account with its
@@ -39,6 +39,7 @@ struct RouteFlags {
   qg::LoadOptions load;
   std::string model;
   std::string client_key;
+  std::string dialect = "chat";
   std::string url;
   bool json = false;
   bool offline = false;
@@ -64,6 +65,7 @@ std::optional<json> ask_daemon(const qg::Config& cfg, const RouteFlags& f, std::
   if (!cfg.server.admin_token.empty()) headers.emplace("Authorization", "Bearer " + cfg.server.admin_token);
   httplib::Params params{{"model", f.model}};
   if (!f.client_key.empty()) params.emplace("client_key", f.client_key);
+  params.emplace("dialect", f.dialect);
   auto res = client->Get("/api/v1/route", params, headers);
   if (!res) return std::nullopt;
   json body = json::parse(res->body, nullptr, false);
@@ -89,7 +91,8 @@ json decide_offline(const qg::Config& cfg, const RouteFlags& f, qg::TimeMs now) 
       qg::effective_settings(qg::router_settings_from(cfg.router), state.router);
   const qg::RouterView view = qg::make_view(state.accounts, now);
   // The same estimate the daemon explains with (GET /api/v1/route).
-  const qg::RouteRequest request{f.model, f.client_key, qg::estimate_usage(0, cfg.reservations.default_max_tokens), {}};
+  const qg::RouteRequest request{f.model, f.client_key, qg::estimate_usage(0, cfg.reservations.default_max_tokens), {},
+                                 qg::parse_dialect(f.dialect).value_or(qg::Dialect::chat)};
   const qg::Decision d = qg::decide(view, state.router, request, settings, now, {}, qg::DecideOptions{true, 4});
   return qg::explain_json(d, view, settings, now);
 }
@@ -126,6 +129,8 @@ void add_route_command(CLI::App& root) {
   auto* cmd = root.add_subcommand("route", "explain the account the router would choose now for a model");
   cmd->add_option("--model", flags->model, "the model a client would ask for")->required();
   cmd->add_option("--client-key", flags->client_key, "client key name/fingerprint (router.route_by_client_key)");
+  cmd->add_option("--dialect", flags->dialect, "the client's API dialect: accounts that cannot serve it are excluded")
+      ->check(CLI::IsMember({"chat", "messages", "responses", "gemini"}));
   cmd->add_flag("--json", flags->json, "print the decision as JSON");
   cmd->add_option("--url", flags->url, "daemon base URL (default: server.listen)");
   cmd->add_flag("--offline", flags->offline, "do not ask a running daemon; rebuild from the event log");

@@ -86,7 +86,7 @@ struct CliproxyConfig {
 // One statically configured upstream account (accounts[]).
 struct AccountConfig {
   std::string id;
-  std::string provider;                           // openai | anthropic | cliproxy
+  std::string provider;                           // openai | anthropic | gemini | cliproxy
   std::string type;                               // defaults to provider
   std::string base_url;                           // defaults per provider (see loader)
   std::string api_key;                            // [secret]
@@ -135,6 +135,10 @@ struct RouterConfig {
 struct ReservationsConfig {
   std::chrono::milliseconds ttl = std::chrono::minutes{10};
   std::int64_t default_max_tokens = 1024;
+  // Output estimate for requests that name no max tokens, by model (as the client asked it)
+  // or by dialect (chat|messages|responses|gemini); a model entry wins. Codex CLI and Gemini
+  // CLI send none. Falls back to default_max_tokens.
+  std::map<std::string, std::int64_t> default_output_tokens;
   bool operator==(const ReservationsConfig&) const = default;
 };
 

@@ -133,11 +133,11 @@ AccountConfig parse_account(ParseContext& ctx, const YAML::Node& node, const std
   if (!valid_account_id(a.id))
     ctx.fail(m.path_of("id"), (a.id.empty() ? "\"\"" : a.id) +
                                   " is not an account id (no spaces, '/', '?', '#' or '%')");
-  YAML::Node provider = m.require("provider", "(openai|anthropic|cliproxy)");
+  YAML::Node provider = m.require("provider", "(openai|anthropic|gemini|cliproxy)");
   a.provider = read_string(ctx, provider, m.path_of("provider"));
-  if (a.provider != "openai" && a.provider != "anthropic" && a.provider != "cliproxy")
+  if (a.provider != "openai" && a.provider != "anthropic" && a.provider != "gemini" && a.provider != "cliproxy")
     ctx.fail(m.path_of("provider"), (a.provider.empty() ? "\"\"" : a.provider) +
-                                        " is not one of openai|anthropic|cliproxy");
+                                        " is not one of openai|anthropic|gemini|cliproxy");
   opt(m, "type", a.type, str);
   opt(m, "base_url", a.base_url,
       [&](const YAML::Node& n, const std::string& p) { return read_url(ctx, n, p); });
@@ -268,6 +268,7 @@ void parse_telegram(ParseContext& ctx, MapReader& m, TelegramConfig& t) {
 std::string default_base_url(const std::string& provider, const CliproxyConfig& cliproxy) {
   if (provider == "openai") return "https://api.openai.com/v1";
   if (provider == "anthropic") return "https://api.anthropic.com/v1";
+  if (provider == "gemini") return "https://generativelanguage.googleapis.com/v1beta";
   if (provider == "cliproxy") return cliproxy.base_url + "/v1";
   return "";
 }
@@ -298,6 +299,15 @@ Config parse_config_tree(ParseContext& ctx, const YAML::Node& root) {
         [&](const YAML::Node& n, const std::string& p) { return read_duration(ctx, n, p); });
     opt(m, "default_max_tokens", cfg.reservations.default_max_tokens,
         [&](const YAML::Node& n, const std::string& p) { return read_int(ctx, n, p, 1, kMaxI64); });
+    YAML::Node outputs = m.take("default_output_tokens");
+    std::string path = m.path_of("default_output_tokens");
+    MapReader f(ctx, outputs, path, "reservations.default_output_tokens");
+    if (present(outputs))
+      for (const auto& kv : outputs) {
+        std::string key = kv.first.Scalar();
+        cfg.reservations.default_output_tokens[key] = read_int(ctx, f.take(key), f.path_of(key), 1, kMaxI64);
+      }
+    f.finish();
   });
   section("proxy", [&](MapReader& m) {
     auto dur = [&](const YAML::Node& n, const std::string& p) { return read_duration(ctx, n, p); };

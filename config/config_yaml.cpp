@@ -193,6 +193,9 @@ std::string config_to_yaml(const Config& cfg, bool redact) {
   w.begin("reservations");
   w.duration("ttl", cfg.reservations.ttl);
   w.num("default_max_tokens", cfg.reservations.default_max_tokens);
+  w.begin("default_output_tokens");
+  for (const auto& [key, n] : cfg.reservations.default_output_tokens) w.num(key.c_str(), n);
+  w.end();
   w.end();
   w.begin("proxy");
   w.duration("connect_timeout", cfg.proxy.connect_timeout);

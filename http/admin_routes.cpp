@@ -132,7 +132,13 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
                if (model.empty()) throw BadField("model: required (GET /api/v1/route?model=M)");
                if (model.size() > kMaxModelNameBytes)
                  throw BadField("model: must be at most " + std::to_string(kMaxModelNameBytes) + " bytes");
-               send_result(res, ops.explain_route(model, req.get_param_value("client_key")));
+               Dialect dialect = Dialect::chat;
+               if (req.has_param("dialect")) {
+                 auto d = parse_dialect(req.get_param_value("dialect"));
+                 if (!d) throw BadField("dialect: one of chat|messages|responses|gemini");
+                 dialect = *d;
+               }
+               send_result(res, ops.explain_route(model, req.get_param_value("client_key"), dialect));
              });
 }
 

@@ -4,6 +4,7 @@
 #include "http/shutdown_flag.hpp"
 
 #include "http/proxy_routes.hpp"
+#include "http/dialect_errors.hpp"
 #include "http/sse_relay.hpp"
 #include "messages/token_estimate.hpp"
 #include "messages/live_reservations.hpp"
@@ -31,7 +32,7 @@ struct StreamSession {
 
   StreamSession(std::shared_ptr<ProxyBackend> b, std::shared_ptr<UpstreamStream> u, StreamAccounting a)
       : backend(std::move(b)), upstream(std::move(u)), acc(std::move(a)),
-        relay(acc.drop_usage_chunk, acc.max_sse_event_bytes) {
+        relay(acc.drop_usage_chunk, acc.dialect, acc.max_sse_event_bytes) {
     live.emplace(acc.reservation_id);
   }
 
@@ -41,15 +42,15 @@ struct StreamSession {
       bool estimated = !relay.usage().has_value();
       Usage usage;
       if (estimated) {
-        usage.requests = 1;
-        usage.input_tokens = acc.estimate.input_tokens;
-        usage.output_tokens = std::min(tokens_from_bytes(relay.content_bytes()), kMaxUsagePerRequest);
+        usage = relay.estimate(acc.estimate.input_tokens);
+        usage.output_tokens = std::min(usage.output_tokens, kMaxUsagePerRequest);
       } else {
         usage = *relay.usage();
       }
       if (relay.usage_out_of_range())
         spdlog::warn("proxy: account {} reported usage outside 0..{} in a stream; committing the estimate instead",
                      acc.account_id, kMaxUsagePerRequest);
+      if (acc.on_response_id && !relay.response_id().empty()) acc.on_response_id(relay.response_id());
       backend->commit(acc.account_id, acc.reservation_id, usage, estimated);
       UpstreamOutcome outcome = acc.opened;
       outcome.kind = kind;
@@ -73,6 +74,10 @@ struct StreamSession {
     return false;
   }
 
+  std::string error_event(int status, std::string_view message, std::string_view code) const {
+    return dialect_sse_error(acc.dialect, status, message, code);
+  }
+
   bool write(httplib::DataSink& sink, const std::string& out) {
     return out.empty() || sink.write(out.data(), out.size());
   }
@@ -85,7 +90,7 @@ struct StreamSession {
     while (true) {
       if (stream_shutdown_requested()) {  // drain time over: end cleanly, commit what was used
         upstream->cancel();
-        write(sink, sse_error_event("server shutting down", "server_shutdown"));
+        write(sink, error_event(503, "server shutting down", "server_shutdown"));
         finish(OutcomeKind::cancelled, "daemon shutdown");
         sink.done();
         return true;
@@ -111,17 +116,20 @@ struct StreamSession {
           if (!sink.is_writable()) return client_gone();
           if (Clock::now() - last_data < idle) continue;
           upstream->cancel();
-          write(sink, sse_error_event("upstream idle timeout", "upstream_timeout"));
+          write(sink, error_event(504, "upstream idle timeout", "upstream_timeout"));
           finish(OutcomeKind::timeout, "idle timeout " + std::to_string(acc.idle_timeout_ms) + "ms");
           sink.done();
           return true;
         case UpstreamStream::Next::end:
           relay.finish(out);
           if (!write(sink, out)) return client_gone();
-          if (!relay.saw_done() && !relay.usage()) {
-            // Ended without [DONE]: tell the client the stream is incomplete.
-            write(sink, sse_error_event("upstream stream ended early", "upstream_error"));
-            finish(OutcomeKind::connect_error, "stream ended without [DONE]");
+          if (relay.upstream_error_event()) {
+            // The upstream itself ended the stream with an error event (already relayed).
+            finish(OutcomeKind::server_error, "upstream sent an error event");
+          } else if (acc.dialect == Dialect::chat ? (!relay.saw_done() && !relay.usage()) : !relay.saw_done()) {
+            // Ended before the dialect's final event: tell the client the stream is incomplete.
+            write(sink, error_event(502, "upstream stream ended early", "upstream_error"));
+            finish(OutcomeKind::connect_error, "stream ended before its final event");
           } else {
             finish(OutcomeKind::success, "");
           }
@@ -129,7 +137,7 @@ struct StreamSession {
           return true;
         case UpstreamStream::Next::failed: {
           std::string detail = upstream->failure_detail();
-          write(sink, sse_error_event("upstream connection lost", "upstream_error"));
+          write(sink, error_event(502, "upstream connection lost", "upstream_error"));
           finish(upstream->failure_kind() == OutcomeKind::cancelled ? OutcomeKind::cancelled
                                                                      : OutcomeKind::connect_error,
                  detail);
@@ -145,7 +153,8 @@ struct StreamSession {
 
 void start_stream_response(httplib::Response& res, std::shared_ptr<ProxyBackend> backend,
                            std::shared_ptr<UpstreamStream> upstream, StreamAccounting accounting) {
-  auto session = std::make_shared<StreamSession>(std::move(backend), std::move(upstream), std::move(accounting));
+  auto session = std::make_shared<StreamSession>(std::move(backend),
+                                                 std::move(upstream), std::move(accounting));
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",

@@ -16,6 +16,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace qg {
 
@@ -40,11 +41,11 @@ class ReservationGuard {
   }
 
   void commit(const Usage& usage, bool estimated) {
-    settled_ = true;
+    if (std::exchange(settled_, true)) return;
     backend_.commit(account_id_, reservation_id_, usage, estimated);
   }
   void release(const std::string& reason) {
-    settled_ = true;
+    if (std::exchange(settled_, true)) return;
     backend_.release(account_id_, reservation_id_, reason);
   }
   // A stream session now owns the resolution (it commits once when the stream ends).
@@ -61,7 +62,7 @@ class ReservationGuard {
   std::string reservation_id_;
   LiveReservation live_;  // the TTL sweep skips it while this attempt runs
   int exceptions_at_start_;
-  bool settled_ = false;
+  bool settled_ = reservation_id_.empty();  // a routed call without a reservation (count_tokens)
   std::optional<Usage> served_estimate_;
 };
 

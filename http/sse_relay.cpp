@@ -4,14 +4,16 @@
 
 #include "http/request_parser.hpp"
 
+#include "messages/token_estimate.hpp"
+
 #include <simdjson.h>
 
 namespace qg {
 namespace {
 
-// Collects the `data:` field of an SSE event (multi-line data joined by '\n'). Lines end in
-// CRLF, LF or a bare CR (the SSE grammar allows all three).
-std::string event_data(std::string_view event, bool& has_data) {
+// Collects the `data:` field of an SSE event (multi-line data joined by '\n') and its
+// `event:` name. Lines end in CRLF, LF or a bare CR (the SSE grammar allows all three).
+std::string event_data(std::string_view event, bool& has_data, std::string* name = nullptr) {
   std::string data;
   has_data = false;
   std::size_t pos = 0;
@@ -19,7 +21,11 @@ std::string event_data(std::string_view event, bool& has_data) {
     std::size_t end = event.find_first_of("\r\n", pos);
     if (end == std::string_view::npos) end = event.size();
     std::string_view line = event.substr(pos, end - pos);
-    if (line.starts_with("data:")) {
+    if (name && line.starts_with("event:")) {
+      line.remove_prefix(6);
+      if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+      *name = std::string(line);
+    } else if (line.starts_with("data:")) {
       line.remove_prefix(5);
       if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
       if (has_data) data += '\n';
@@ -119,9 +125,22 @@ void SseRelay::finish(std::string& out) {
   handle_event(rest, out);
 }
 
+Usage SseRelay::estimate(std::int64_t reserved_input) const {
+  if (dialect_ != Dialect::chat) return meter_.estimate(reserved_input);
+  return Usage{1, reserved_input, tokens_from_bytes(content_bytes_)};
+}
+
 void SseRelay::handle_event(std::string_view event, std::string& out) {
   ++events_;
   bool has_data = false;
+  if (dialect_ != Dialect::chat) {
+    std::string name;
+    std::string data = event_data(event, has_data, &name);
+    if (has_data) meter_.on_event(name, data);
+    out.append(event);
+    bytes_out_ += static_cast<std::int64_t>(event.size());
+    return;
+  }
   std::string data = event_data(event, has_data);
   if (has_data) {
     if (data == "[DONE]") {

@@ -2,7 +2,8 @@
 //
 // Upstream bytes arrive in arbitrary pieces; the relay cuts them into events (blank-line
 // separated), passes each event through byte for byte, and watches the `data:` payloads for
-// the usage report. When QuotaGuard itself asked for `stream_options.include_usage` (the client
+// the usage report (chat here; other dialects through their StreamUsageMeter,
+// http/dialect_usage.hpp). When QuotaGuard itself asked for `stream_options.include_usage` (the client
 // did not), the extra usage-only chunk (`"choices":[]` with a `usage` object) is dropped.
 // It also counts the generated text bytes so that a stream that never reports usage (cut
 // upstream, client gone) can be committed as an estimate. Lines may end in CRLF, LF or a
@@ -11,6 +12,8 @@
 // bytes are freed, and the caller ends the stream with an error. Not thread-safe.
 #pragma once
 
+#include "http/dialect_usage.hpp"
+#include "messages/dialect.hpp"
 #include "messages/event.hpp"
 
 #include <cstdint>
@@ -23,8 +26,10 @@ namespace qg {
 class SseRelay {
  public:
   static constexpr std::size_t kDefaultMaxEventBytes = 16 * 1024 * 1024;
-  explicit SseRelay(bool drop_usage_chunk, std::size_t max_event_bytes = kDefaultMaxEventBytes)
-      : drop_usage_chunk_(drop_usage_chunk), max_event_bytes_(max_event_bytes) {}
+  explicit SseRelay(bool drop_usage_chunk, Dialect dialect = Dialect::chat,
+                    std::size_t max_event_bytes = kDefaultMaxEventBytes)
+      : drop_usage_chunk_(drop_usage_chunk && dialect == Dialect::chat), max_event_bytes_(max_event_bytes),
+        dialect_(dialect), meter_(dialect) {}
 
   // Feed upstream bytes; complete events to forward are appended to `out`. Once overflowed,
   // further bytes are ignored.
@@ -32,12 +37,19 @@ class SseRelay {
   // End of upstream: a trailing event without its blank line is forwarded as is.
   void finish(std::string& out);
 
-  const std::optional<Usage>& usage() const { return usage_; }  // last usage reported
-  bool saw_done() const { return saw_done_; }                    // `data: [DONE]` seen
+  // The final usage reported (chat: the last usage chunk).
+  std::optional<Usage> usage() const { return dialect_ == Dialect::chat ? usage_ : meter_.final_usage(); }
+  // The dialect's end of stream arrived (chat: `data: [DONE]`).
+  bool saw_done() const { return dialect_ == Dialect::chat ? saw_done_ : meter_.complete(); }
   bool overflowed() const { return overflowed_; }                // an event exceeded the bound
   bool usage_out_of_range() const { return usage_out_of_range_; }  // a usage report was refused
   std::size_t pending_bytes() const { return pending_.size(); }
-  std::int64_t content_bytes() const { return content_bytes_; }  // generated text bytes
+  // Usage to commit when usage() is empty (see StreamUsageMeter::estimate).
+  Usage estimate(std::int64_t reserved_input) const;
+  bool upstream_error_event() const { return meter_.error_event(); }  // non-chat dialects
+  Dialect dialect() const { return dialect_; }
+  const std::string& response_id() const { return meter_.response_id(); }  // responses dialect
+  std::int64_t content_bytes() const { return dialect_ == Dialect::chat ? content_bytes_ : meter_.content_bytes(); }
   std::int64_t bytes_in() const { return bytes_in_; }
   std::int64_t bytes_out() const { return bytes_out_; }
   std::int64_t events() const { return events_; }
@@ -47,6 +59,8 @@ class SseRelay {
 
   bool drop_usage_chunk_;
   std::size_t max_event_bytes_;
+  Dialect dialect_;
+  StreamUsageMeter meter_;
   std::string pending_;
   std::size_t scan_from_ = 0;
   bool line_has_text_ = false;      // the current line has bytes before its terminator

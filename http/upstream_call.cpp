@@ -37,9 +37,14 @@ void configure(httplib::Client& c, const UpstreamTimeouts& t, std::int64_t read_
 httplib::Headers upstream_headers(const UpstreamTarget& t, bool stream) {
   httplib::Headers h;
   if (!t.api_key.empty()) {
-    h.emplace("Authorization", "Bearer " + t.api_key);
-    if (t.provider == "anthropic") h.emplace("x-api-key", t.api_key);
+    if (t.provider == "gemini") {
+      h.emplace("x-goog-api-key", t.api_key);
+    } else {
+      h.emplace("Authorization", "Bearer " + t.api_key);
+      if (t.provider == "anthropic") h.emplace("x-api-key", t.api_key);
+    }
   }
+  for (const auto& [k, v] : t.extra_headers) h.emplace(k, v);
   if (stream) h.emplace("Accept", "text/event-stream");
   return h;
 }
@@ -92,11 +97,13 @@ UpstreamReply call_upstream_plain(const UpstreamTarget& target, const std::strin
   const auto deadline = start + std::chrono::milliseconds(timeouts.total_ms);
   enum class Stop { none, too_large, deadline } stop = Stop::none;
   httplib::Request req;
-  req.method = "POST";
+  req.method = target.method.empty() ? "POST" : target.method;  // GET/DELETE: the responses {id} routes
   req.path = target.path;
   req.headers = upstream_headers(target, false);
-  req.headers.emplace("Content-Type", "application/json");
-  req.body = body;
+  if (req.method == "POST") {
+    req.headers.emplace("Content-Type", "application/json");
+    req.body = body;
+  }
   req.response_handler = [&](const httplib::Response& head) {
     r.status = head.status;
     r.headers = to_header_list(head.headers);

@@ -21,8 +21,10 @@ namespace qg {
 struct UpstreamTarget {
   std::string scheme_host_port;  // "http://127.0.0.1:8317"
   std::string path;              // "/v1/chat/completions"
-  std::string provider;          // openai | anthropic | cliproxy
+  std::string provider;          // openai | anthropic | gemini | cliproxy (decides the auth header)
   std::string api_key;           // never logged
+  std::string method = "POST";   // GET/DELETE: no body (Responses {id} routes, model lists)
+  HeaderList extra_headers;      // client headers passed through (anthropic-version, -beta)
 };
 
 // base_url ("http://host:port/v1", a base without a path gets "/v1") + endpoint path.

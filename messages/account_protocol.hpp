@@ -28,6 +28,7 @@ struct ReserveCommand {
   std::string model;
   TimeMs ttl_ms = 600'000;
   std::string request_id;  // stored in ReservationCreated ("" when none)
+  std::string dialect;               // recorded on ReservationCreated ("" = not a proxied request)
 };
 
 // Exactly one of: reservation_id set (admitted), refusal set (quota/state said no), error set

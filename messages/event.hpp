@@ -91,6 +91,7 @@ struct ReservationCreated {
   Usage estimate;
   TimeMs expires_at = 0;
   std::string request_id;          // x-request-id of the proxied request; "" (absent) when none
+  std::string dialect;             // chat | messages | responses | gemini; "" in logs from before dialects
 };
 struct ReservationCommitted {
   std::string id;

@@ -44,6 +44,7 @@ std::string encode(const ReservationCreated& v) {
   ObjectWriter w;
   w.str("id", v.id).str("model", v.model).raw("estimate", usage_json(v.estimate)).num("expires_at", v.expires_at);
   if (!v.request_id.empty()) w.str("request_id", v.request_id);  // absent in older logs
+  if (!v.dialect.empty()) w.str("dialect", v.dialect);
   return w.done();
 }
 std::string encode(const ReservationCommitted& v) {
@@ -110,7 +111,7 @@ template <> QuotaObserved decode(object o) {
 }
 template <> ReservationCreated decode(object o) {
   return {get_string(o, "id"), get_string(o, "model"), get_usage(o, "estimate"),
-          get_int(o, "expires_at"), get_string(o, "request_id")};
+          get_int(o, "expires_at"), get_string(o, "request_id"), get_string(o, "dialect")};
 }
 template <> ReservationCommitted decode(object o) {
   return {get_string(o, "id"), get_usage(o, "usage"), get_bool(o, "estimated")};

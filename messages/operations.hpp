@@ -12,6 +12,7 @@
 #pragma once
 
 #include "messages/activity_view.hpp"
+#include "messages/dialect.hpp"
 #include "messages/event.hpp"
 
 #include <nlohmann/json.hpp>
@@ -75,11 +76,11 @@ class Operations {
   virtual OpResult import_accounts(const std::string& auth_dir, const Actor& by) = 0;  // "" = configured
   virtual std::string export_yaml() = 0;                              // effective config, secrets redacted
   virtual OpResult events(std::uint64_t after, std::size_t limit) = 0;  // {"events":[<replay --json objects>]}
-  virtual OpResult explain_route(const std::string& model, const std::string& client_key) = 0;
   // GET /api/v1/activity: the event log's last `span_ms` (up to 24 h) as per-account buckets
   // of `bucket_ms` (a multiple of 5 min, up to 1 h) of committed usage, and the latest route
   // decisions, switches and alerts (messages/activity_view.hpp). Read-only.
   virtual ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) = 0;
+  virtual OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) = 0;
 
   // --- Verbs behind the advisory API (Go-QuotaGuard compatible routes) -------------------
   // Record an observation for a known account (404 for an unknown one; never a silent 200).

@@ -15,8 +15,10 @@
 //   report_outcome     after every upstream response or failure (also on success), with the
 //                      rate-limit signals parsed from it. Feeds cooldowns and QuotaObserved.
 //   models             union of the models the accounts serve, for GET /v1/models.
+//   account_target     one account's upstream, no reservation (Responses {id} routes).
 #pragma once
 
+#include "messages/dialect.hpp"
 #include "messages/event.hpp"
 #include "messages/rate_limit_signals.hpp"
 #include "messages/upstream_outcome.hpp"
@@ -29,12 +31,15 @@ namespace qg {
 
 struct RouteAsk {
   std::string model;                          // as the client asked
-  std::string endpoint;                       // "/chat/completions" | "/completions" | "/embeddings"
+  std::string endpoint;                       // "/chat/completions" | "/messages" | "/responses" | ":generateContent" ...
+  Dialect dialect = Dialect::chat;            // only accounts serving it are considered
   std::string client_key_id;                  // fingerprint of the client key ("" when open); never the key
   Usage estimate;                             // 1 request, prompt bytes / 4, max_tokens (or default)
   std::vector<std::string> exclude_accounts;  // accounts that already failed this request
   int attempt = 1;                            // 1-based
   std::string request_id;                     // x-request-id (http/request_id.hpp); goes into ReservationCreated
+  bool reserve = true;                        // false: route only (count_tokens), grant has no reservation
+  std::string pin_account;                    // only this account (previous_response_id), "" = router picks
 };
 
 struct RouteGrant {
@@ -45,7 +50,7 @@ struct RouteGrant {
   std::string model_upstream;   // value for the body's "model": fallback model, `<prefix>/<model>` for CLIProxyAPI
   std::string base_url;         // OpenAI-style base incl. version path, e.g. http://127.0.0.1:8317/v1
                                 // (a base with no path at all gets /v1 appended)
-  std::string provider;         // openai | anthropic | cliproxy (decides the auth header)
+  std::string provider;         // openai | anthropic | gemini | cliproxy (decides the auth header)
   std::string api_key;          // upstream credential; NEVER logged or echoed
   // When !ok (no account can serve):
   int http_status = 429;        // 429 quota exhausted, 503 no account configured for the model, 400 ...
@@ -76,6 +81,16 @@ class ProxyBackend {
                        const std::string& reason) = 0;
   virtual void report_outcome(const std::string& account_id, const UpstreamOutcome& outcome) = 0;
   virtual std::vector<std::string> models() = 0;
+  // Where account `account_id` is served (base_url, provider, credential), without routing or
+  // reserving: for calls that must reach the account that holds a resource (GET/DELETE
+  // /v1/responses/{id}). !ok with http_status 404 when the account is unknown or disabled.
+  virtual RouteGrant account_target(const std::string& account_id) {
+    RouteGrant g;
+    g.http_status = 404;
+    g.error_code = "not_found";
+    g.error_message = "unknown account " + account_id;
+    return g;
+  }
 };
 
 }  // namespace qg

@@ -10,6 +10,8 @@
 // reused scoped_actor with a finite timeout it does not degrade).
 #pragma once
 
+#include "messages/dialect.hpp"
+
 #include "messages/account_protocol.hpp"
 #include "messages/event.hpp"
 
@@ -41,6 +43,7 @@ struct RouteCommand {
   TimeMs ttl_ms = 600'000;
   bool reserve = true;               // false: decide only (advisory select without reserve)
   std::string request_id;            // x-request-id of the proxied request, "" for advisory calls
+  Dialect dialect = Dialect::chat;   // the request's API dialect (routing and ReservationCreated)
 };
 
 // The router's answer: a reservation on an account, or why none could be made.

@@ -39,6 +39,7 @@ AccountSummary summarize(const AccountState& s, TimeMs now, const BreakerState* 
   out.disabled = s.removed || !s.spec.enabled;
   out.drained = s.drained;
   out.priority = s.spec.priority;
+  out.dialects = dialects_served(s.spec.provider, s.spec.type);
   out.models = s.spec.models;
   out.excluded_models = s.spec.excluded_models;
   out.prefix = s.spec.prefix;

@@ -8,6 +8,7 @@
 // Pure and single-threaded: a RouterView belongs to one actor (its cache is not locked).
 #pragma once
 
+#include "messages/dialect.hpp"
 #include "quota/account_state.hpp"
 
 #include <cstdint>
@@ -47,6 +48,7 @@ struct AccountSummary {
   bool disabled = false;                         // spec.enabled false or removed
   bool drained = false;
   bool probe_in_flight = false;                  // half-open probe sent, outcome unknown
+  DialectSet dialects = kAllDialects;            // API dialects its provider serves
   AccountStatus status = AccountStatus::active;  // as of `summarized_at` (for display)
   std::int64_t priority = 0;
   TimeMs cooldown_until = 0;                     // != 0 and <= now: half-open (probe allowed)

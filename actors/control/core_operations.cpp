@@ -302,11 +302,12 @@ ActivityView CoreOperations::activity(TimeMs span_ms, TimeMs bucket_ms) {
   return activity_.view(now, span_ms, bucket_ms);
 }
 
-OpResult CoreOperations::explain_route(const std::string& model, const std::string& client_key) {
+OpResult CoreOperations::explain_route(const std::string& model, const std::string& client_key, Dialect dialect) {
   if (model.empty()) return bad_request("model: required");
   RouteCommand cmd;
   cmd.model = model;
   cmd.client_key = client_key;
+  cmd.dialect = dialect;
   cmd.estimate = estimate_usage(0, core_.config().reservations.default_max_tokens);
   RouteExplanation explanation;
   caf::scoped_actor self{core_.system()};

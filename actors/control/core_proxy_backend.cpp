@@ -34,6 +34,9 @@ RouteGrant CoreProxyBackend::route_and_reserve(const RouteAsk& ask) {
   cmd.exclude = ask.exclude_accounts;
   cmd.ttl_ms = creds->ttl_ms;
   cmd.request_id = ask.request_id;
+  cmd.dialect = ask.dialect;
+  cmd.reserve = ask.reserve;
+  cmd.account = ask.pin_account;
   RouteReply reply = core_.route(std::move(cmd));
 
   RouteGrant g;
@@ -45,13 +48,42 @@ RouteGrant CoreProxyBackend::route_and_reserve(const RouteAsk& ask) {
     return g;
   }
   g.ok = true;
-  g.account_id = reply.account;
   g.reservation_id = reply.reservation_id;
+  if (reply.provider.empty()) {  // decided without a reservation (count_tokens): read the spec
+    const std::string model_used = reply.model_used;
+    const std::string reservation = reply.reservation_id;
+    g = account_target(reply.account);
+    g.reservation_id = reservation;
+    const auto spec = core_.directory().spec(reply.account);
+    g.model_upstream = spec && !spec->prefix.empty() ? spec->prefix + "/" + model_used : model_used;
+    return g;
+  }
+  g.account_id = reply.account;
   g.provider = reply.provider.empty() ? "openai" : reply.provider;
   const bool cliproxy = g.provider == "cliproxy";
   g.base_url = !reply.base_url.empty() ? reply.base_url : (cliproxy ? creds->cliproxy_base_url : "");
   g.model_upstream = !reply.prefix.empty() ? reply.prefix + "/" + reply.model_used : reply.model_used;
   if (auto it = creds->api_keys.find(reply.account); it != creds->api_keys.end()) g.api_key = it->second;
+  else if (cliproxy) g.api_key = creds->cliproxy_key;
+  return g;
+}
+
+RouteGrant CoreProxyBackend::account_target(const std::string& account_id) {
+  const auto creds = credentials();
+  const auto spec = core_.directory().spec(account_id);
+  RouteGrant g;
+  if (!spec || !spec->enabled) {
+    g.http_status = 404;
+    g.error_code = "not_found";
+    g.error_message = "account " + account_id + " is not available";
+    return g;
+  }
+  g.ok = true;
+  g.account_id = account_id;
+  g.provider = spec->provider;
+  const bool cliproxy = g.provider == "cliproxy";
+  g.base_url = !spec->base_url.empty() ? spec->base_url : (cliproxy ? creds->cliproxy_base_url : "");
+  if (auto it = creds->api_keys.find(account_id); it != creds->api_keys.end()) g.api_key = it->second;
   else if (cliproxy) g.api_key = creds->cliproxy_key;
   return g;
 }

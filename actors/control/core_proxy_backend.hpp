@@ -29,6 +29,7 @@ class CoreProxyBackend : public ProxyBackend {
                const std::string& reason) override;
   void report_outcome(const std::string& account_id, const UpstreamOutcome& outcome) override;
   std::vector<std::string> models() override;
+  RouteGrant account_target(const std::string& account_id) override;
 
   // Re-reads credentials and defaults from the config (after a reload).
   void refresh(const Config& config);

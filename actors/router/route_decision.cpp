@@ -23,8 +23,10 @@ const std::string& Decision::chosen() const {
 }
 
 std::string route_key_for(const RouteRequest& r, const RouterSettings& settings) {
-  if (settings.route_by_client_key && !r.client_key.empty()) return r.model + "|" + r.client_key;
-  return r.model;
+  std::string key = r.model;
+  if (settings.route_by_client_key && !r.client_key.empty()) key += "|" + r.client_key;
+  if (r.dialect != Dialect::chat) key += std::string("#") + to_string(r.dialect);
+  return key;
 }
 
 namespace {
@@ -68,6 +70,7 @@ ModelEvals evaluate_model(const RouterView& view, const std::string& model, cons
     const bool excluded = !req.exclude.empty() &&
         std::find(req.exclude.begin(), req.exclude.end(), a.id) != req.exclude.end();
     m.evals.push_back(evaluate(a, i, req.estimate, now, settings.breaker, excluded));
+    if (!(a.dialects & dialect_bit(req.dialect))) m.evals.back().reason = Exclusion::not_serving_dialect;
   }
   return m;
 }
@@ -244,7 +247,7 @@ struct Decider {
     for (const auto& m : models)
       for (const auto& e : m.evals) {
         const auto& a = account(e);
-        any_enabled = any_enabled || !a.disabled;
+        any_enabled = any_enabled || (!a.disabled && e.reason != Exclusion::not_serving_dialect);
         ++counts[to_string(e.why())];
         const TimeMs t = ready_at(a, req.estimate, now, cap);
         if (t > 0 && (d.retry_at == 0 || t < d.retry_at)) d.retry_at = t;
@@ -253,7 +256,8 @@ struct Decider {
     for (const auto& m : models) models_text += (models_text.empty() ? "" : ", ") + m.model;
     if (!any_enabled) {
       d.error = RouteError::no_account_for_model;
-      d.message = "no enabled account serves model " + models_text;
+      d.message = "no enabled account serves model " + models_text +
+                  (req.dialect == Dialect::chat ? "" : std::string(" in the ") + to_string(req.dialect) + " dialect");
       return;
     }
     d.error = RouteError::quota_exhausted;

@@ -1,11 +1,12 @@
 // actors/router/route_decision.hpp — which account serves a request: the router's pure core.
 //
 // `decide` is a pure function of (view, sticky state, request, settings, clock, runtime):
-//   1. Route key: the model, or model + "|" + client key when router.route_by_client_key.
+//   1. Route key: the model, or model + "|" + client key when router.route_by_client_key; a
+//      dialect other than chat appends "#<dialect>" (sticky choices are per dialect).
 //   2. Models tried: the asked one, then its fallback chain in order — a fallback model is used
 //      only when no account for the earlier ones qualifies. Past-critical accounts are drained
 //      (all_critical: drain) only after the whole chain had no account below critical.
-//   3. Per model, candidates: accounts serving it, not excluded by the request, not disabled,
+//   3. Per model, candidates: accounts serving it in the request's dialect, not excluded by the request, not disabled,
 //      draining or in cooldown (one probe allowed when half-open), whose reservation fits every
 //      window. Zones by percent used after this reservation: above `critical` is excluded while
 //      any account stays at or below it; at or above `switch` is excluded while another is below
@@ -24,6 +25,7 @@
 #include "quota/account_summary.hpp"
 #include "quota/router_settings.hpp"
 #include "quota/router_state.hpp"
+#include "messages/dialect.hpp"
 
 #include <map>
 #include <optional>
@@ -37,6 +39,7 @@ struct RouteRequest {
   std::string client_key;            // a client key fingerprint or name — never the key itself
   Usage estimate{1, 0, 0};           // what the reservation will hold
   std::vector<std::string> exclude;  // accounts not to use (e.g. already failed for this request)
+  Dialect dialect = Dialect::chat;   // accounts that cannot serve it are excluded (not_serving_dialect)
 };
 
 // Router-owned memory that is not worth persisting.

@@ -39,6 +39,7 @@ std::string_view to_string(Exclusion e) {
   switch (e) {
     case Exclusion::none: return "";
     case Exclusion::not_serving_model: return "not_serving_model";
+    case Exclusion::not_serving_dialect: return "not_serving_dialect";
     case Exclusion::excluded_by_request: return "excluded_by_request";
     case Exclusion::disabled: return "disabled";
     case Exclusion::draining: return "draining";
@@ -139,6 +140,7 @@ std::string exclusion_detail(const AccountSummary& a, const AccountEval& e, cons
   const Exclusion r = e.why();
   if (r == Exclusion::none) return {};
   if (r == Exclusion::not_serving_model) return "its model list does not include this model";
+  if (r == Exclusion::not_serving_dialect) return "its provider does not serve this API dialect";
   if (r == Exclusion::excluded_by_request) return "excluded by the request (already tried)";
   if (r == Exclusion::disabled) return "account is disabled";
   if (r == Exclusion::draining) return "drained by an operator";

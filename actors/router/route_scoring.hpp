@@ -21,6 +21,7 @@ namespace qg {
 enum class Exclusion : std::uint8_t {
   none,
   not_serving_model,
+  not_serving_dialect,  // serves the model, but not in the request's dialect (messages/dialect.hpp)
   excluded_by_request,
   disabled,
   draining,

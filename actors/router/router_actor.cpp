@@ -106,7 +106,7 @@ void try_target(self_ptr self, std::shared_ptr<const Decision> d, std::size_t i,
   auto it = self->state.accounts.find(account);
   if (it == self->state.accounts.end()) { try_target(self, d, i + 1, ask, std::move(deliver)); return; }
   const TimeMs expires_at = self->state.opts.clock() + ask.ttl_ms;
-  self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{ask.estimate, d->model_used, ask.ttl_ms, ask.request_id})
+  self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{ask.estimate, d->model_used, ask.ttl_ms, ask.request_id, to_string(ask.dialect)})
       .then(
           [=](const ReserveReply& r) {
             if (r.ok()) admitted(self, *d, account, r, expires_at, deliver);
@@ -117,7 +117,7 @@ void try_target(self_ptr self, std::shared_ptr<const Decision> d, std::size_t i,
 }
 
 RouteRequest to_request(const RouteCommand& ask) {
-  return RouteRequest{ask.model, ask.client_key, ask.estimate, ask.exclude};
+  return RouteRequest{ask.model, ask.client_key, ask.estimate, ask.exclude, ask.dialect};
 }
 
 void route(self_ptr self, const RouteCommand& ask, Deliver deliver) {
@@ -129,7 +129,7 @@ void route(self_ptr self, const RouteCommand& ask, Deliver deliver) {
     d->model_asked = d->model_used = ask.model;
     d->targets = {ask.account};
     d->policy = RoutePolicy::fill_first;  // no sticky bookkeeping for pinned requests
-    self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{ask.estimate, ask.model, ask.ttl_ms, ask.request_id})
+    self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{ask.estimate, ask.model, ask.ttl_ms, ask.request_id, to_string(ask.dialect)})
         .then([=](const ReserveReply& r) {
                 if (r.ok()) deliver(grant(*d, ask.account, &r, now + ask.ttl_ms));
                 else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error, kStorageRetryAfterS));

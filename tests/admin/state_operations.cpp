@@ -201,7 +201,7 @@ OpResult StateOperations::events(std::uint64_t after, std::size_t limit) {
   return OpResult::success({{"events", list}});
 }
 
-OpResult StateOperations::explain_route(const std::string& model, const std::string&) {
+OpResult StateOperations::explain_route(const std::string& model, const std::string&, Dialect) {
   std::lock_guard lock(mutex_);
   nlohmann::json candidates = nlohmann::json::array();
   for (const auto& [id, s] : state_.accounts)

@@ -42,8 +42,8 @@ class StateOperations : public Operations {
   OpResult import_accounts(const std::string& auth_dir, const Actor& by) override;
   std::string export_yaml() override;
   OpResult events(std::uint64_t after, std::size_t limit) override;
-  OpResult explain_route(const std::string& model, const std::string& client_key) override;
   ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) override;  // folds the whole log
+  OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) override;
   OpResult observe(const std::string& account, const QuotaObserved& q, const Actor& by) override;
   OpResult select(const std::string& model, const std::vector<std::string>& exclude,
                   bool reserve, const Usage& estimate) override;

@@ -96,7 +96,7 @@ TEST_CASE("enums list their choices") {
        "config.yaml: log.level: verbose is not one of trace|debug|info|warn|error"},
       {"log: {format: xml}", "config.yaml: log.format: xml is not one of text|json"},
       {"accounts: [{id: a, provider: azure}]",
-       "config.yaml: accounts[0].provider: azure is not one of openai|anthropic|cliproxy"},
+       "config.yaml: accounts[0].provider: azure is not one of openai|anthropic|gemini|cliproxy"},
       {"accounts: [{id: a, provider: openai, limits: [{metric: bytes, window: 1m, limit: 1}]}]",
        "config.yaml: accounts[0].limits[0].metric: bytes is not one of "
        "requests|tokens|input_tokens|output_tokens"},
@@ -146,7 +146,7 @@ TEST_CASE("shapes: mapping, list, scalar where something else is expected") {
 TEST_CASE("accounts: ids, providers and limits") {
   check_all({
       {"accounts: [{provider: openai}]", "config.yaml: accounts[0].id: missing"},
-      {"accounts: [{id: a}]", "config.yaml: accounts[0].provider: missing (openai|anthropic|cliproxy)"},
+      {"accounts: [{id: a}]", "config.yaml: accounts[0].provider: missing (openai|anthropic|gemini|cliproxy)"},
       {"accounts: [{id: \"a b\", provider: openai}]",
        "config.yaml: accounts[0].id: a b is not an account id (no spaces, '/', '?', '#' or '%')"},
       {"accounts: [{id: a, provider: openai}, {id: b, provider: openai}, {id: a, provider: anthropic}]",

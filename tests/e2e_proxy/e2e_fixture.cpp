@@ -12,8 +12,9 @@ void E2eDaemon::start(const std::vector<E2eAccount>& accounts, const std::string
   yaml += extra_yaml;
   yaml += "accounts:\n";
   for (const auto& a : accounts) {
-    yaml += "  - id: " + a.id + "\n    provider: openai\n    base_url: \"http://127.0.0.1:" +
-            std::to_string(a.upstream_port) + "/v1\"\n    api_key: \"" + a.api_key + "\"\n";
+    yaml += "  - id: " + a.id + "\n    provider: " + a.provider + "\n    base_url: \"http://127.0.0.1:" +
+            std::to_string(a.upstream_port) + a.base_path + "\"\n    api_key: \"" + a.api_key + "\"\n";
+    if (!a.models.empty()) yaml += "    models: " + a.models + "\n";
     if (a.daily_requests > 0)
       yaml += "    limits:\n      - {metric: requests, window: 1d, limit: " + std::to_string(a.daily_requests) + "}\n";
   }

@@ -21,6 +21,9 @@ struct E2eAccount {
   int upstream_port = 0;
   std::string api_key;
   int daily_requests = 0;  // 0 = no configured limit
+  std::string provider = "openai";
+  std::string base_path = "/v1";  // the base_url path on the fake
+  std::string models;             // YAML flow list, "" = any model
 };
 
 struct E2eDaemon {

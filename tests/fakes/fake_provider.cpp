@@ -1,20 +1,29 @@
-// tests/fakes/fake_provider.cpp — qg-fake-provider: an OpenAI-compatible upstream for tests,
-// benchmarks and `make demo`.
+// tests/fakes/fake_provider.cpp — qg-fake-provider: a fake LLM provider for tests, benchmarks
+// and `make demo`, speaking four dialects.
 //
-// POST /v1/chat/completions (plain + SSE), /v1/completions, /v1/embeddings, GET /v1/models;
+// OpenAI: POST /v1/chat/completions (plain + SSE), /v1/completions, /v1/embeddings, GET /v1/models;
+// Anthropic: POST /v1/messages (plain + SSE, anthropic-ratelimit-* headers), /v1/messages/count_tokens;
+// Responses: POST /v1/responses (plain + SSE), GET|DELETE /v1/responses/{id}, /cancel, /input_items;
+// Gemini: POST /v1beta/models/{m}:generateContent|streamGenerateContent|countTokens, GET /v1beta/models.
+// The key is read from Authorization: Bearer, x-api-key or x-goog-api-key; every credential a
+// request presented (also ?key=) is listed in GET /_served "credentials_seen", and GET /_last
+// shows the last dialect request (method, path with query, anthropic-* headers, body).
 // per-key quota windows with real x-ratelimit-* headers and 429 + Retry-After when exhausted;
 // fault injection by key (--fault KEY=KIND) or header (x-fake-fault: KIND) with KIND one of
 // 500, 429, 401, hang, reset, malformed, slow, cut; GET /_served (what was served, per key),
 // POST /_reset. Deterministic usage: prompt_tokens = ceil(bytes of message contents / 4),
 // completion_tokens = min(max_tokens, --completion-tokens). Prints
 // "listening on 127.0.0.1:PORT" on stderr once bound (--port 0 picks a free port).
+#include "tests/fakes/fake_dialects.hpp"
 #include "tests/fakes/fake_quota.hpp"
 
 #include <CLI/CLI.hpp>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <ctime>
 #include <csignal>
 #include <sys/socket.h>
 #include <iostream>
@@ -61,7 +70,18 @@ std::string go_duration(std::int64_t ms) {
 
 std::string bearer_key(const httplib::Request& req) {
   std::string auth = req.get_header_value("Authorization");
-  return auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
+  if (auth.rfind("Bearer ", 0) == 0) return auth.substr(7);
+  if (req.has_header("x-api-key")) return req.get_header_value("x-api-key");
+  return req.get_header_value("x-goog-api-key");
+}
+
+std::string rfc3339_in(std::int64_t ms_from_now) {
+  std::time_t t = static_cast<std::time_t>((now_ms() + ms_from_now) / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 std::int64_t text_bytes(const json& v) {
@@ -130,9 +150,45 @@ class FakeProvider {
       for (const auto& m : o_.models) data.push_back({{"id", m}, {"object", "model"}, {"created", 0}, {"owned_by", "fake"}});
       res.set_content(json{{"object", "list"}, {"data", data}}.dump(), "application/json");
     });
+    using qg::fake::Wire;
+    svr.Post("/v1/messages", [this](const auto& req, auto& res) { dialect(req, res, Wire::messages, "", false); });
+    svr.Post("/v1/messages/count_tokens", [this](const auto& req, auto& res) { dialect(req, res, Wire::messages, "", true); });
+    svr.Post("/v1/responses", [this](const auto& req, auto& res) { dialect(req, res, Wire::responses, "", false); });
+    svr.Post(R"(/v1beta/models/(.+):(generateContent|streamGenerateContent|countTokens))", [this](const auto& req, auto& res) {
+      dialect(req, res, Wire::gemini, req.matches[1], req.matches[2] == "countTokens");
+    });
+    svr.Get("/v1beta/models", [this](const httplib::Request& req, httplib::Response& res) {
+      see(req);
+      json models = json::array();
+      for (const auto& m : o_.models) models.push_back({{"name", "models/" + m}, {"displayName", m}});
+      res.set_content(json{{"models", models}}.dump(), "application/json");
+    });
+    auto resource = [this](const httplib::Request& req, httplib::Response& res) {
+      see(req);
+      const std::string id = req.matches[1];
+      std::lock_guard lock(ports_mutex_);
+      if (!responses_.count(id))
+        return error(res, 404, "No response found with id '" + id + "'.", "invalid_request_error", "not_found");
+      if (req.method == "DELETE") {
+        responses_.erase(id);
+        return res.set_content(json{{"id", id}, {"object", "response.deleted"}, {"deleted", true}}.dump(), "application/json");
+      }
+      if (req.path.ends_with("/input_items"))
+        return res.set_content(json{{"object", "list"}, {"data", json::array()}, {"has_more", false}}.dump(), "application/json");
+      res.set_content(responses_.at(id), "application/json");
+    };
+    svr.Get(R"(/v1/responses/([^/]+))", resource);
+    svr.Delete(R"(/v1/responses/([^/]+))", resource);
+    svr.Post(R"(/v1/responses/([^/]+)/cancel)", resource);
+    svr.Get(R"(/v1/responses/([^/]+)/input_items)", resource);
+    svr.Get("/_last", [this](const httplib::Request&, httplib::Response& res) {
+      std::lock_guard lock(ports_mutex_);
+      res.set_content(last_.dump(), "application/json");
+    });
     svr.Get("/_served", [this](const httplib::Request&, httplib::Response& res) {
       auto served = json::parse(quota_.served_json());
       std::lock_guard lock(ports_mutex_);
+      served["credentials_seen"] = credentials_seen_;
       served["stream_connections"] = stream_ports_.size();  // distinct client ports seen by streams
       res.set_content(served.dump(), "application/json");
     });
@@ -278,7 +334,116 @@ class FakeProvider {
     });
   }
 
+  // Records the credentials and, for dialect calls, the request itself (GET /_last).
+  void see(const httplib::Request& req) {
+    std::lock_guard lock(ports_mutex_);
+    for (const char* h : {"Authorization", "x-api-key", "x-goog-api-key"})
+      if (req.has_header(h)) credentials_seen_.insert(req.get_header_value(h));
+    if (req.has_param("key")) credentials_seen_.insert(req.get_param_value("key"));
+    std::string query;
+    for (const auto& [k, v] : req.params) query += (query.empty() ? "?" : "&") + k + "=" + v;
+    last_ = {{"method", req.method}, {"path", req.path + query}, {"body", req.body},
+             {"anthropic-version", req.get_header_value("anthropic-version")},
+             {"anthropic-beta", req.get_header_value("anthropic-beta")}};
+  }
+
+  void dialect(const httplib::Request& req, httplib::Response& res, qg::fake::Wire wire, std::string model,
+               bool count_only) {
+    using qg::fake::Wire;
+    see(req);
+    const std::string key = bearer_key(req);
+    json body = json::parse(req.body, nullptr, false);
+    auto fail = [&](int status, const std::string& msg) {
+      res.status = status;
+      res.set_content(qg::fake::error_body(wire, status, msg, o_.retry_after_s), "application/json");
+    };
+    if (body.is_discarded() || !body.is_object()) return fail(400, "fake: body must be a JSON object");
+    if (wire != Wire::gemini) {
+      if (!body.contains("model") || !body["model"].is_string()) return fail(400, "fake: model is required");
+      model = body["model"];
+    }
+    const std::int64_t prompt = (qg::fake::dialect_prompt_bytes(wire, body) + 3) / 4;
+    if (count_only) {
+      if (wire == Wire::gemini) return res.set_content(json{{"totalTokens", prompt}}.dump(), "application/json");
+      return res.set_content(json{{"input_tokens", prompt}}.dump(), "application/json");
+    }
+    const bool stream = wire == Wire::gemini ? req.matches[2] == "streamGenerateContent" : body.value("stream", false);
+    std::string fault = req.get_header_value("x-fake-fault");
+    if (fault.empty() && key_faults_.count(key)) fault = key_faults_.at(key);
+    auto window = quota_.admit(key, now_ms());
+    if (wire == Wire::messages) {
+      if (window.limits.requests > 0) {
+        res.set_header("anthropic-ratelimit-requests-limit", std::to_string(window.limits.requests));
+        res.set_header("anthropic-ratelimit-requests-remaining",
+                       std::to_string(std::max<std::int64_t>(0, window.limits.requests - window.requests_used)));
+        res.set_header("anthropic-ratelimit-requests-reset", rfc3339_in(window.reset_in_ms));
+      }
+      if (window.limits.tokens > 0) {
+        res.set_header("anthropic-ratelimit-tokens-limit", std::to_string(window.limits.tokens));
+        res.set_header("anthropic-ratelimit-tokens-remaining",
+                       std::to_string(std::max<std::int64_t>(0, window.limits.tokens - window.tokens_used)));
+        res.set_header("anthropic-ratelimit-tokens-reset", rfc3339_in(window.reset_in_ms));
+      }
+      res.set_header("request-id", "req_fake_" + std::to_string(now_ms()));
+    } else if (wire == Wire::responses) {
+      rate_headers(res, window);
+    }
+    if (window.refused || fault == "429") {
+      const int retry = window.refused ? static_cast<int>((window.reset_in_ms + 999) / 1000) : o_.retry_after_s;
+      if (wire != Wire::gemini) res.set_header("Retry-After", std::to_string(retry));
+      quota_.count(key, &Served::faults);
+      res.status = 429;
+      return res.set_content(qg::fake::error_body(wire, 429, "Rate limit reached (fake).", retry), "application/json");
+    }
+    if (fault == "500" || fault == "401" || fault == "529") {
+      quota_.count(key, &Served::faults);
+      return fail(std::stoi(fault), "fake fault " + fault);
+    }
+    std::int64_t completion = o_.completion_tokens;
+    if (auto max = qg::fake::dialect_max_tokens(wire, body); max >= 0) completion = std::min(completion, max);
+    quota_.add_tokens(key, prompt + completion, now_ms());
+    qg::fake::Turn turn;
+    turn.model = model;
+    for (std::int64_t i = 0; i < completion; ++i) turn.text += "tok ";
+    turn.chunks = req.has_header("x-fake-chunks") ? std::stoi(req.get_header_value("x-fake-chunks")) : o_.chunks;
+    turn.prompt = prompt;
+    turn.completion = completion;
+    // The id depends on the request only, so a direct call and a proxied one answer the same bytes.
+    turn.id = (wire == Wire::messages ? "msg_fake" : wire == Wire::responses ? "resp_fake" : "gem_fake") +
+              std::to_string(std::hash<std::string>{}(req.body) % 1000000007);
+    if (wire == Wire::responses) {
+      std::lock_guard lock(ports_mutex_);
+      responses_[turn.id] = qg::fake::plain_reply(wire, turn);
+    }
+    if (!stream) {
+      quota_.served(key, prompt, completion, false);
+      return res.set_content(qg::fake::plain_reply(wire, turn), "application/json");
+    }
+    auto frames = std::make_shared<std::vector<std::string>>(qg::fake::stream_frames(wire, turn));
+    const std::size_t cut_at = fault == "cut" ? qg::fake::final_usage_frame(wire, *frames) : frames->size();
+    const int delay = req.has_header("x-fake-chunk-delay-ms") ? std::stoi(req.get_header_value("x-fake-chunk-delay-ms"))
+                      : fault == "slow"                        ? o_.slow_delay_ms
+                                                               : o_.chunk_delay_ms;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider("text/event-stream", [=, this](size_t, httplib::DataSink& sink) {
+      for (std::size_t i = 0; i < frames->size(); ++i) {
+        if (i == cut_at) return false;  // drop the connection before the final usage
+        if (delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        if (!sink.write((*frames)[i].data(), (*frames)[i].size())) {
+          quota_.count(key, &Served::cancelled);
+          return false;
+        }
+      }
+      quota_.served(key, prompt, completion, true);
+      sink.done();
+      return true;
+    });
+  }
+
   Options o_;
+  std::set<std::string> credentials_seen_;
+  json last_ = json::object();
+  std::map<std::string, std::string> responses_;  // id -> stored Response (plain JSON)
   FakeQuota quota_;
   std::mutex ports_mutex_;
   std::set<int> stream_ports_;  // remote ports of stream requests: one per upstream connection

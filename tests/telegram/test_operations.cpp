@@ -176,7 +176,7 @@ OpResult TestOperations::events(std::uint64_t after, std::size_t limit) {
   return OpResult::success(json{{"events", list}});
 }
 
-OpResult TestOperations::explain_route(const std::string&, const std::string&) { return OpResult::success(json::object()); }
+OpResult TestOperations::explain_route(const std::string&, const std::string&, Dialect) { return OpResult::success(json::object()); }
 OpResult TestOperations::observe(const std::string&, const QuotaObserved&, const Actor&) { return OpResult::success(json::object()); }
 OpResult TestOperations::select(const std::string&, const std::vector<std::string>&, bool, const Usage&) {
   return OpResult::success(json::object());
