@@ -4,8 +4,8 @@
 #   tests/sdk/run.sh [QUOTAGUARD_BIN] [FAKE_PROVIDER_BIN]
 # defaults: build/cli/quotaguard, build/tests/fakes/qg-fake-provider (or $BUILD_DIR/...).
 # Starts qg-fake-provider (accounts = API keys on it; one always answers 429), writes a config
-# in a temp dir, starts `quotaguard serve` on 127.0.0.1:0, installs the `openai` npm package
-# into tests/sdk/node_modules if missing, runs openai_sdk_test.mjs, then checks the daemon log
+# in a temp dir, starts `quotaguard serve` on 127.0.0.1:0, installs the npm packages
+# (npm_install.sh) into tests/sdk/node_modules if missing, runs openai_sdk_test.mjs, then checks the daemon log
 # for leaked secrets. Exit 0 = pass. Stops only the processes it started.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -26,9 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ ! -d "$here/node_modules/openai" ]]; then
-  (cd "$here" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
-fi
+"$here/npm_install.sh"
 
 "$fake" --port 0 --fault sk-sdk-exhausted=429 --retry-after 30 --chunks 4 2>"$work/fake.log" &
 pids+=($!)
