@@ -183,31 +183,46 @@ void gemini_models(ProxyService& svc, const httplib::Request& req, httplib::Resp
   res.set_content(out, "application/json");
 }
 
+// The registrations, each with the route's label for metrics and docs ("/v1/responses/{id}").
+struct DialectRoutes {
+  httplib::Server& server;
+  std::shared_ptr<ProxyService> svc;
+  void get(const std::string& pattern, const char* label, Handler h) { server.Get(pattern, instrumented(svc, label, std::move(h))); }
+  // Bodies read with the bound, chunked ones too (http/bounded_body.hpp).
+  void post(const std::string& pattern, const char* label, Handler h) {
+    post_bounded(server, pattern, svc->options.max_body_bytes, instrumented(svc, label, std::move(h)));
+  }
+  void del(const std::string& pattern, const char* label, Handler h) { server.Delete(pattern, instrumented(svc, label, std::move(h))); }
+};
+
+Handler resource(const char* suffix) {
+  return [suffix](ProxyService& s, const httplib::Request& req, httplib::Response& res, AccessLogEntry& access) {
+    response_resource(s, req, res, access, suffix);
+  };
+}
+
 }  // namespace
 
 void register_dialect_routes(httplib::Server& server, std::shared_ptr<ProxyService> svc) {
-  post_bounded(server, "/v1/messages", svc->options.max_body_bytes, instrumented(svc, "/v1/messages", [](auto& s, const auto& req, auto& res, auto& access) {
-                messages(s, req, res, access, false);
-              }));
-  post_bounded(server, "/v1/messages/count_tokens", svc->options.max_body_bytes, instrumented(svc, "/v1/messages/count_tokens", [](auto& s, const auto& req, auto& res, auto& access) {
-                messages(s, req, res, access, true);
-              }));
-  post_bounded(server, "/v1/responses", svc->options.max_body_bytes, instrumented(svc, "/v1/responses", responses_create));
-  const std::string id = "/v1/responses/([A-Za-z0-9_.:-]{1,256})";
-  server.Get(id, instrumented(svc, "/v1/responses/{id}", [](auto& s, const auto& req, auto& res, auto& access) {
-               response_resource(s, req, res, access, "");
-             }));
-  server.Delete(id, instrumented(svc, "/v1/responses/{id}", [](auto& s, const auto& req, auto& res, auto& access) {
-                  response_resource(s, req, res, access, "");
-                }));
-  post_bounded(server, id + "/cancel", svc->options.max_body_bytes, instrumented(svc, "/v1/responses/{id}/cancel", [](auto& s, const auto& req, auto& res, auto& access) {
-                response_resource(s, req, res, access, "/cancel");
-              }));
-  server.Get(id + "/input_items", instrumented(svc, "/v1/responses/{id}/input_items", [](auto& s, const auto& req, auto& res, auto& access) {
-               response_resource(s, req, res, access, "/input_items");
-             }));
-  post_bounded(server, "/v1beta/models/(.+)", svc->options.max_body_bytes, instrumented(svc, "/v1beta/models:generate", gemini));
-  server.Get("/v1beta/models", instrumented(svc, "/v1beta/models", gemini_models));
+  DialectRoutes routes{server, svc};
+  routes.post("/v1/messages", "/v1/messages", [](auto& s, const auto& req, auto& res, auto& access) {
+    messages(s, req, res, access, false);
+  });
+  routes.post("/v1/messages/count_tokens", "/v1/messages/count_tokens", [](auto& s, const auto& req, auto& res, auto& access) {
+    messages(s, req, res, access, true);
+  });
+  routes.post("/v1/responses", "/v1/responses", responses_create);
+  routes.get(R"(/v1/responses/([A-Za-z0-9_.:-]{1,256}))", "/v1/responses/{id}", resource(""));
+  routes.del(R"(/v1/responses/([A-Za-z0-9_.:-]{1,256}))", "/v1/responses/{id}", resource(""));
+  routes.post(R"(/v1/responses/([A-Za-z0-9_.:-]{1,256})/cancel)", "/v1/responses/{id}/cancel", resource("/cancel"));
+  routes.get(R"(/v1/responses/([A-Za-z0-9_.:-]{1,256})/input_items)", "/v1/responses/{id}/input_items", resource("/input_items"));
+  routes.post(R"(/v1beta/models/(.+:generateContent))", "/v1beta/models/{model}:generateContent", gemini);
+  routes.post(R"(/v1beta/models/(.+:streamGenerateContent))", "/v1beta/models/{model}:streamGenerateContent", gemini);
+  routes.post(R"(/v1beta/models/(.+:countTokens))", "/v1beta/models/{model}:countTokens", gemini);
+  routes.get("/v1beta/models", "/v1beta/models", gemini_models);
+  // Any other Gemini method: a Google-shaped 404 (gemini() answers it).
+  post_bounded(server, R"(/v1beta/models/(.+))", svc->options.max_body_bytes,
+               instrumented(svc, "/v1beta/models/{model}:other", gemini));
 }
 
 }  // namespace qg
