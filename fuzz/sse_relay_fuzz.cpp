@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t bound = 64 + (static_cast<std::size_t>(data[0]) << 6);
   const std::size_t piece = 1 + data[1] % 97;
   std::string_view stream = qg::fuzz::as_view(data + 2, size - 2);
-  qg::SseRelay relay(data[0] & 1, bound);
+  qg::SseRelay relay(data[0] & 1, qg::Dialect::chat, bound);
   std::string out;
   while (!stream.empty()) {
     const std::size_t n = std::min(piece, stream.size());

@@ -1,5 +1,6 @@
 // http/dialect_usage.cpp — see dialect_usage.hpp.
 #include "http/dialect_usage.hpp"
+#include "messages/usage_range.hpp"
 
 #include "http/sse_relay.hpp"
 
@@ -75,7 +76,9 @@ Usage make_usage(std::int64_t input, std::int64_t output) {
 BodyUsage read_body_usage(Dialect dialect, std::string_view json) {
   if (dialect == Dialect::chat) {
     ChunkInfo c = inspect_completion_json(json);
-    return BodyUsage{c.valid_json, c.usage, c.content_bytes};
+    BodyUsage out{c.valid_json, c.usage, c.content_bytes};
+    out.usage_out_of_range = c.usage_out_of_range;
+    return out;
   }
   BodyUsage out;
   thread_local simdjson::dom::parser parser;
@@ -110,6 +113,10 @@ BodyUsage read_body_usage(Dialect dialect, std::string_view json) {
     gemini_usage(doc, input, output);
   }
   if (input >= 0 || output >= 0) out.usage = make_usage(input, output);
+  if (out.usage && !usage_in_range(*out.usage)) {  // absurd numbers: treated as missing
+    out.usage.reset();
+    out.usage_out_of_range = true;
+  }
   return out;
 }
 

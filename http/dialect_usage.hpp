@@ -35,6 +35,7 @@ struct BodyUsage {
   std::optional<Usage> usage;     // the reported usage, if any
   std::int64_t content_bytes = 0; // generated text bytes (for an estimate)
   std::string response_id;        // responses: the Response's `id`
+  bool usage_out_of_range = false; // a usage outside 0..kMaxUsagePerRequest was reported (and dropped)
 };
 BodyUsage read_body_usage(Dialect dialect, std::string_view json);
 

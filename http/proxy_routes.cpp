@@ -162,6 +162,9 @@ void relay_plain_success(httplib::Response& res, ProxyService& svc, const ProxyC
   if (!g.reservation_id.empty()) {
     BodyUsage info = read_body_usage(call.dialect, reply.body);
     bool estimated = !info.usage.has_value();
+    if (info.usage_out_of_range)
+      spdlog::warn("proxy: account {} reported usage outside 0..{}; committing the estimate instead",
+                   g.account_id, kMaxUsagePerRequest);
     Usage usage = estimated ? Usage{1, estimate.input_tokens,
                                     std::min(tokens_from_bytes(info.content_bytes), kMaxUsagePerRequest)}
                             : *info.usage;

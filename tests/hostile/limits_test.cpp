@@ -170,7 +170,7 @@ TEST_CASE("item 4: the SSE relay splits bare CR lines and bounds a pending event
   CHECK(relay.usage()->output_tokens == 4);
   CHECK(relay.content_bytes() == 2);
 
-  SseRelay bounded(false, 64 * 1024);
+  SseRelay bounded(false, Dialect::chat, 64 * 1024);
   std::string big(10'000, 'x');
   out.clear();
   bounded.feed("data: ", out);
