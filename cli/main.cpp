@@ -13,10 +13,11 @@
 
 namespace {
 
-// INTERFACE §1, in the order --help lists them; `route` (dry-run routing) is an extension.
+// INTERFACE §1, in the order --help lists them; `route` (dry-run routing), `forecast` is an
+// extension.
 // Commands not in this list follow in the order of their adder's name.
 constexpr const char* kCommandOrder[] = {"serve", "setup", "quotas", "check", "replay",
-                                         "settoken", "version", "route"};
+                                         "settoken", "version", "route", "forecast"};
 
 void build_commands(CLI::App& root) {
   auto adders = qg::cli::registered_commands();

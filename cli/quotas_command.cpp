@@ -8,27 +8,23 @@
 //      the way the daemon does at start-up, and labels the output
 //      "offline (from event log at seq N)".
 // --json prints {"source", "accounts":[INTERFACE §4 account objects]} (offline also "seq").
+// FORECAST: each window's forecast at the current pace (docs/FORECAST.md): "runs out in 1h5m
+// (40m before reset)", "resets first, 120 unused", "idle".
 // Exit: 0 shown; 1 the daemon answered with an error (e.g. 401: wrong token); 2 usage,
 // config or storage error.
-#include "quota/config_sync.hpp"
-#include "quota/system_state.hpp"
-#include "messages/text_cut.hpp"
 #include "cli/command_registry.hpp"
 #include "cli/config_options.hpp"
-#include "config/listen_address.hpp"
+#include "cli/daemon_query.hpp"
+#include "cli/forecast_text.hpp"
+#include "messages/forecast_json.hpp"
 #include "messages/wall_clock.hpp"
-#include "persistence/database.hpp"
-#include "persistence/recovery.hpp"
 #include "persistence/state_codec.hpp"
+#include "quota/forecast.hpp"
 
 #include <CLI/CLI.hpp>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -42,64 +38,15 @@ struct QuotasFlags {
   bool json = false;
 };
 
-std::unique_ptr<httplib::Client> daemon_client(const qg::Config& cfg, const std::string& url,
-                                               std::string& where) {
-  if (!url.empty()) {
-    where = url;
-    return std::make_unique<httplib::Client>(url);
-  }
-  auto listen = qg::parse_listen(cfg.server.listen);
-  if (!listen || listen->port == 0) return nullptr;
-  std::string host = listen->host;
-  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
-  if (host == "::") host = "::1";
-  where = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
-          std::to_string(listen->port);
-  return std::make_unique<httplib::Client>(host, listen->port);
-}
-
-// The daemon's accounts, or nullopt when no daemon answers. `error` is set when one answered
-// with an error status or something that is not the accounts list.
-std::optional<json> ask_daemon(const qg::Config& cfg, const QuotasFlags& f, std::string& source,
-                               std::string& error) {
-  std::string where;
-  auto client = daemon_client(cfg, f.url, where);
-  if (!client) return std::nullopt;
-  if (!client->is_valid()) {
-    error = "--url " + f.url + " is not a valid http(s) URL";
-    return std::nullopt;
-  }
-  client->set_connection_timeout(1, 0);
-  client->set_read_timeout(10, 0);
-  std::string token = cfg.server.admin_token;
-  if (token.empty())
-    if (const char* env = std::getenv("QUOTAGUARD_ADMIN_TOKEN")) token = env;
-  httplib::Headers headers;
-  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-  auto res = client->Get("/api/v1/accounts", headers);
-  if (!res) return std::nullopt;
-  json body = json::parse(res->body, nullptr, false);
-  if (res->status != 200 || !body.is_object() || !body.contains("accounts")) {
-    const bool shaped = body.is_object() && body.contains("error") && body["error"].is_object();
-    error = "daemon at " + where + " answered " + std::to_string(res->status) + ": " +
-            (shaped ? body["error"].value("message", "") : std::string(qg::utf8_prefix(res->body, 200)));
-    return std::nullopt;
-  }
-  source = "daemon at " + where;
-  return body;
-}
-
+// The state summary of the event log plus config.yaml, each window with its `forecast`.
 json rebuild_offline(const qg::Config& cfg, std::uint64_t& seq) {
-  qg::SystemState state;
-  std::error_code ec;
-  if (std::filesystem::exists(cfg.storage.db_path, ec)) {
-    auto db = qg::Database::open({cfg.storage.db_path, qg::OpenMode::read_only});
-    state = qg::recover(*db).state;
-  }
-  seq = state.last_seq;
   const qg::TimeMs now = qg::system_clock_ms();
-  for (const auto& e : qg::config_sync_events(cfg, state, now)) apply(state, e);
-  return qg::state_summary_json(state, now);
+  qg::SystemState state = qg::cli::offline_state(cfg, now);
+  seq = state.last_seq;
+  json summary = qg::state_summary_json(state, now);
+  qg::attach_window_forecasts(summary["accounts"],
+                              qg::forecast(state.accounts, qg::cli::offline_settings(cfg, state), now));
+  return summary;
 }
 
 std::string cell(const json& v) {
@@ -116,14 +63,15 @@ std::string cell(const json& v) {
 void print_table(const json& accounts) {
   std::vector<std::vector<std::string>> rows = {
       {"ACCOUNT", "PROVIDER", "STATE", "METRIC", "WINDOW", "USED", "RESERVED", "LIMIT",
-       "REMAINING", "USED%", "RESETS AT", "SOURCE"}};
+       "REMAINING", "USED%", "RESETS AT", "SOURCE", "FORECAST"}};
+  const qg::TimeMs now = qg::system_clock_ms();
   for (const auto& a : accounts) {
     const std::vector<std::string> head = {cell(a.value("id", json())), cell(a.value("provider", json())),
                                            cell(a.value("state", json()))};
     const json windows = a.value("windows", json::array());
     if (windows.empty()) {
       auto row = head;
-      row.insert(row.end(), {"-", "-", "-", "-", "-", "-", "-", "-", "-"});
+      row.insert(row.end(), {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-"});
       rows.push_back(row);
     }
     for (const auto& w : windows) {
@@ -136,7 +84,8 @@ void print_table(const json& accounts) {
                              cell(w.value("used", json())), cell(w.value("reserved", json())),
                              limit > 0 ? std::to_string(limit) : "unknown",
                              limit > 0 ? cell(w.value("remaining", json())) : "-", percent,
-                             cell(w.value("reset_at", json())), cell(w.value("source", json()))});
+                             cell(w.value("reset_at", json())), cell(w.value("source", json())),
+                             w.contains("forecast") ? qg::cli::forecast_cell(w["forecast"], now) : "-"});
       rows.push_back(row);
     }
   }
@@ -155,10 +104,12 @@ void print_table(const json& accounts) {
 
 void run_quotas(const QuotasFlags& f) {
   const auto loaded = qg::cli::load_config_or_exit(f.load);
-  std::string source, error;
+  std::string error;
   json out;
-  if (auto live = ask_daemon(loaded.config, f, source, error)) {
-    out = {{"source", source}, {"accounts", (*live)["accounts"]}};
+  auto live = qg::cli::get_from_daemon(loaded.config, f.url, "/api/v1/accounts", {}, error);
+  if (live && !live->body.contains("accounts")) error = "daemon at " + live->where + " did not answer an accounts list";
+  if (live && error.empty()) {
+    out = {{"source", "daemon at " + live->where}, {"accounts", live->body["accounts"]}};
   } else if (!error.empty()) {
     std::fprintf(stderr, "quotaguard quotas: %s\n", error.c_str());
     qg::cli::exit_with(1);

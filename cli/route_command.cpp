@@ -10,25 +10,19 @@
 //      daemon does at start-up) and decide offline. The output says which source it used.
 // Exit: 0 an account was chosen; 1 none qualifies (or the daemon refused the request);
 // 2 usage/config/storage error.
-#include "quota/config_sync.hpp"
-#include "messages/text_cut.hpp"
 #include "actors/router/route_decision.hpp"
 #include "actors/router/route_explain.hpp"
 #include "quota/system_state.hpp"
 #include "cli/command_registry.hpp"
 #include "cli/config_options.hpp"
-#include "config/listen_address.hpp"
+#include "cli/daemon_query.hpp"
 #include "messages/wall_clock.hpp"
-#include "persistence/database.hpp"
-#include "persistence/recovery.hpp"
 
 #include <CLI/CLI.hpp>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cstdio>
-#include <filesystem>
+#include <map>
 #include <memory>
 
 namespace {
@@ -48,47 +42,17 @@ struct RouteFlags {
 // The daemon's explanation, or nullopt when no daemon answers. `error` is set when one
 // answered with an error status.
 std::optional<json> ask_daemon(const qg::Config& cfg, const RouteFlags& f, std::string& error) {
-  std::unique_ptr<httplib::Client> client;
-  if (!f.url.empty()) {
-    client = std::make_unique<httplib::Client>(f.url);
-  } else {
-    auto listen = qg::parse_listen(cfg.server.listen);
-    if (!listen || listen->port == 0) return std::nullopt;
-    std::string host = listen->host;
-    if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
-    if (host == "::") host = "::1";
-    client = std::make_unique<httplib::Client>(host, listen->port);
-  }
-  client->set_connection_timeout(1, 0);
-  client->set_read_timeout(10, 0);
-  httplib::Headers headers;
-  if (!cfg.server.admin_token.empty()) headers.emplace("Authorization", "Bearer " + cfg.server.admin_token);
-  httplib::Params params{{"model", f.model}};
+  std::multimap<std::string, std::string> params{{"model", f.model}, {"dialect", f.dialect}};
   if (!f.client_key.empty()) params.emplace("client_key", f.client_key);
-  params.emplace("dialect", f.dialect);
-  auto res = client->Get("/api/v1/route", params, headers);
-  if (!res) return std::nullopt;
-  json body = json::parse(res->body, nullptr, false);
-  if (res->status >= 300 || !body.is_object()) {
-    const std::string message = body.is_object() && body.contains("error") && body["error"].is_object()
-                                    ? body["error"].value("message", "") : std::string(qg::utf8_prefix(res->body, 200));
-    error = "daemon answered " + std::to_string(res->status) + ": " + message;
-    return std::nullopt;
-  }
-  return body;
+  auto answer = qg::cli::get_from_daemon(cfg, f.url, "/api/v1/route", params, error);
+  if (!answer) return std::nullopt;
+  return std::move(answer->body);
 }
 
 // The explanation rebuilt from the event log plus config.yaml.
 json decide_offline(const qg::Config& cfg, const RouteFlags& f, qg::TimeMs now) {
-  qg::SystemState state;
-  std::error_code ec;
-  if (std::filesystem::exists(cfg.storage.db_path, ec)) {
-    auto db = qg::Database::open({cfg.storage.db_path, qg::OpenMode::read_only});
-    state = qg::recover(*db).state;
-  }
-  for (const auto& e : qg::config_sync_events(cfg, state, now)) apply(state, e);
-  const qg::RouterSettings settings =
-      qg::effective_settings(qg::router_settings_from(cfg.router), state.router);
+  const qg::SystemState state = qg::cli::offline_state(cfg, now);
+  const qg::RouterSettings settings = qg::cli::offline_settings(cfg, state);
   const qg::RouterView view = qg::make_view(state.accounts, now);
   // The same estimate the daemon explains with (GET /api/v1/route).
   const qg::RouteRequest request{f.model, f.client_key, qg::estimate_usage(0, cfg.reservations.default_max_tokens), {},

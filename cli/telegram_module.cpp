@@ -44,6 +44,7 @@ class TelegramModule : public DaemonModule {
       options.config_token = t.token;
       if (const char* env = std::getenv("QUOTAGUARD_TELEGRAM_TOKEN")) options.env_token = env;
       options.alert_chat = t.alert_chat;
+      options.forecast_horizon_ms = ctx.config.alerts.forecast_horizon.count();
       options.commands = commands;
       options.webhook_url = t.webhook_url;
       options.webhook_secret = t.webhook_secret;

@@ -15,11 +15,12 @@ constexpr NameTable<Synchronous, 2> kSynchronous{{{Synchronous::normal, "normal"
                                                   {Synchronous::full, "full"}}};
 constexpr NameTable<OnJournalError, 2> kOnError{{{OnJournalError::reject, "reject"},
                                                  {OnJournalError::allow, "allow"}}};
-constexpr NameTable<RoutePolicy, 5> kPolicy{{{RoutePolicy::balanced, "balanced"},
+constexpr NameTable<RoutePolicy, 6> kPolicy{{{RoutePolicy::balanced, "balanced"},
                                              {RoutePolicy::max_remaining, "max_remaining"},
                                              {RoutePolicy::fill_first, "fill_first"},
                                              {RoutePolicy::earliest_reset, "earliest_reset"},
-                                             {RoutePolicy::round_robin, "round_robin"}}};
+                                             {RoutePolicy::round_robin, "round_robin"},
+                                             {RoutePolicy::paced, "paced"}}};
 constexpr NameTable<AllCritical, 2> kAllCritical{{{AllCritical::drain, "drain"},
                                                   {AllCritical::reject, "reject"}}};
 constexpr NameTable<LogLevel, 5> kLogLevel{{{LogLevel::trace, "trace"},

@@ -20,7 +20,7 @@ namespace qg {
 
 enum class Synchronous { normal, full };
 enum class OnJournalError { reject, allow };
-enum class RoutePolicy { balanced, max_remaining, fill_first, earliest_reset, round_robin };
+enum class RoutePolicy { balanced, max_remaining, fill_first, earliest_reset, round_robin, paced };
 enum class AllCritical { drain, reject };
 enum class LogLevel { trace, debug, info, warn, error };
 enum class LogFormat { text, json };
@@ -166,6 +166,14 @@ struct TelegramConfig {
   bool operator==(const TelegramConfig&) const = default;
 };
 
+// Telegram alerts beyond threshold crossings (docs/TELEGRAM.md, docs/FORECAST.md).
+struct AlertsConfig {
+  // Alert when a model pool is forecast to run dry (every account past `critical` at the
+  // current pace) within this long.
+  std::chrono::milliseconds forecast_horizon = std::chrono::minutes{30};
+  bool operator==(const AlertsConfig&) const = default;
+};
+
 struct LogConfig {
   LogLevel level = LogLevel::info;
   LogFormat format = LogFormat::text;
@@ -182,6 +190,7 @@ struct Config {
   ReservationsConfig reservations;
   ProxyConfig proxy;
   TelegramConfig telegram;
+  AlertsConfig alerts;
   LogConfig log;
   bool operator==(const Config&) const = default;
 };

@@ -99,23 +99,6 @@ void parse_cliproxy(ParseContext& ctx, MapReader& m, CliproxyConfig& c) {
   opt(m, "poll_interval", c.poll_interval, dur);
 }
 
-LimitSpec parse_limit(ParseContext& ctx, const YAML::Node& node, const std::string& path,
-                      const std::string& generic) {
-  MapReader m(ctx, node, path, generic);
-  LimitSpec limit;
-  constexpr std::string_view kMetrics = "requests|tokens|input_tokens|output_tokens";
-  YAML::Node metric = m.require("metric", "(" + std::string(kMetrics) + ")");
-  limit.metric = read_enum<Metric>(ctx, metric, m.path_of("metric"), metric_from_string, kMetrics);
-  YAML::Node window = m.require("window", "(a duration such as 1m or 1d)");
-  auto ms = read_duration(ctx, window, m.path_of("window"));
-  if (ms.count() % 1000 != 0)
-    ctx.fail(m.path_of("window"), window.Scalar() + " is not a whole number of seconds");
-  limit.window_s = ms.count() / 1000;
-  YAML::Node value = m.require("limit", "(a positive integer)");
-  limit.limit = read_int(ctx, value, m.path_of("limit"), 1, kMaxI64);
-  m.finish();
-  return limit;
-}
 
 bool valid_account_id(const std::string& id) {
   return !id.empty() && std::none_of(id.begin(), id.end(), [](char c) {
@@ -176,7 +159,7 @@ void parse_router(ParseContext& ctx, MapReader& m, RouterConfig& r) {
   };
   opt(m, "policy", r.policy, [&](const YAML::Node& n, const std::string& p) {
     return read_enum<RoutePolicy>(ctx, n, p, policy_from_string,
-                                  "balanced|max_remaining|fill_first|earliest_reset|round_robin");
+                                  "balanced|max_remaining|fill_first|earliest_reset|round_robin|paced");
   });
   {
     MapReader t(ctx, m.take("thresholds"), m.path_of("thresholds"), "router.thresholds");
@@ -265,6 +248,24 @@ void parse_telegram(ParseContext& ctx, MapReader& m, TelegramConfig& t) {
 
 }  // namespace
 
+LimitSpec parse_limit(ParseContext& ctx, const YAML::Node& node, const std::string& path,
+                      const std::string& generic) {
+  MapReader m(ctx, node, path, generic);
+  LimitSpec limit;
+  constexpr std::string_view kMetrics = "requests|tokens|input_tokens|output_tokens";
+  YAML::Node metric = m.require("metric", "(" + std::string(kMetrics) + ")");
+  limit.metric = read_enum<Metric>(ctx, metric, m.path_of("metric"), metric_from_string, kMetrics);
+  YAML::Node window = m.require("window", "(a duration such as 1m or 1d)");
+  auto ms = read_duration(ctx, window, m.path_of("window"));
+  if (ms.count() % 1000 != 0)
+    ctx.fail(m.path_of("window"), window.Scalar() + " is not a whole number of seconds");
+  limit.window_s = ms.count() / 1000;
+  YAML::Node value = m.require("limit", "(a positive integer)");
+  limit.limit = read_int(ctx, value, m.path_of("limit"), 1, kMaxI64);
+  m.finish();
+  return limit;
+}
+
 std::string default_base_url(const std::string& provider, const CliproxyConfig& cliproxy) {
   if (provider == "openai") return "https://api.openai.com/v1";
   if (provider == "anthropic") return "https://api.anthropic.com/v1";
@@ -324,6 +325,10 @@ Config parse_config_tree(ParseContext& ctx, const YAML::Node& root) {
     opt(m, "request_timeout", cfg.proxy.request_timeout, dur);
   });
   section("telegram", [&](MapReader& m) { parse_telegram(ctx, m, cfg.telegram); });
+  section("alerts", [&](MapReader& m) {
+    opt(m, "forecast_horizon", cfg.alerts.forecast_horizon,
+        [&](const YAML::Node& n, const std::string& p) { return read_duration(ctx, n, p); });
+  });
   section("log", [&](MapReader& m) {
     opt(m, "level", cfg.log.level, [&](const YAML::Node& n, const std::string& p) {
       return read_enum<LogLevel>(ctx, n, p, log_level_from_string, "trace|debug|info|warn|error");

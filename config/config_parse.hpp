@@ -12,6 +12,10 @@ namespace qg {
 
 Config parse_config_tree(ParseContext& ctx, const YAML::Node& root);
 
+// One `limits[]` item ({metric, window, limit}) at `path`; `generic` is its path pattern.
+LimitSpec parse_limit(ParseContext& ctx, const YAML::Node& node, const std::string& path,
+                      const std::string& generic);
+
 // The base_url an account of `provider` gets when it names none.
 std::string default_base_url(const std::string& provider, const CliproxyConfig& cliproxy);
 

@@ -218,6 +218,9 @@ std::string config_to_yaml(const Config& cfg, bool redact) {
   w.str("webhook_url", cfg.telegram.webhook_url);
   w.secret("webhook_secret", cfg.telegram.webhook_secret, "QUOTAGUARD_TELEGRAM_WEBHOOK_SECRET");
   w.end();
+  w.begin("alerts");
+  w.duration("forecast_horizon", cfg.alerts.forecast_horizon);
+  w.end();
   w.begin("log");
   w.word("level", to_string(cfg.log.level));
   w.word("format", to_string(cfg.log.format));

@@ -14,7 +14,7 @@ import { renderChart, renderFeeds, renderForecast } from './panels.js';
 
 const TOKEN_KEY = 'quotaguard.admin_token';
 const REFRESH_MS = 5000;
-const POLICIES = ['balanced', 'max_remaining', 'fill_first', 'earliest_reset', 'round_robin'];
+const POLICIES = ['balanced', 'max_remaining', 'fill_first', 'earliest_reset', 'round_robin', 'paced'];
 
 let session = 0;           // bumped at each sign-in and log-out: late answers of another are dropped
 let timer = null;

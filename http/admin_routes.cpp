@@ -2,6 +2,7 @@
 #include "http/admin_routes.hpp"
 
 #include "http/activity_json.hpp"
+#include "messages/forecast_json.hpp"
 #include "http/api_support.hpp"
 #include "http/request_parser.hpp"
 
@@ -125,6 +126,10 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
                const auto view = ops.activity(static_cast<TimeMs>(hours) * 3'600'000,
                                               static_cast<TimeMs>(minutes) * 60'000);
                send_json(res, 200, activity_to_json(view));
+             });
+  routes.get("/api/v1/forecast", "/api/v1/forecast",
+             [&ops](const httplib::Request&, httplib::Response& res) {
+               send_json(res, 200, forecast_to_json(ops.forecast()));
              });
   routes.get("/api/v1/route", "/api/v1/route",
              [&ops](const httplib::Request& req, httplib::Response& res) {

@@ -38,11 +38,34 @@ void refresh_state_metrics(const nlohmann::json& accounts, const nlohmann::json&
       {{{}, open != status.end() && open->is_number() ? open->get<double>() : 0.0}});
 }
 
+void refresh_forecast_metrics(const ForecastView& forecast) {
+  using metrics::LabelValues;
+  std::map<LabelValues, double> exhaustion, unused;
+  for (const auto& a : forecast.accounts) {
+    for (const auto& w : a.windows) {
+      const LabelValues labels{a.id, to_string(w.metric), window_label(w.window_s)};
+      if (w.verdict == ForecastVerdict::runs_out && w.exhausts_at > 0) {
+        const double s = static_cast<double>(std::max<TimeMs>(0, w.exhausts_at - forecast.at)) / 1000.0;
+        auto [it, fresh] = exhaustion.emplace(labels, s);
+        if (!fresh) it->second = std::min(it->second, s);
+      }
+      if (w.unused_at_reset && w.limit > 0) {
+        const double r = static_cast<double>(*w.unused_at_reset) / static_cast<double>(w.limit);
+        auto [it, fresh] = unused.emplace(labels, r);
+        if (!fresh) it->second = std::min(it->second, r);
+      }
+    }
+  }
+  metrics::quota_exhaustion_seconds().replace({exhaustion.begin(), exhaustion.end()});
+  metrics::quota_unused_at_reset_ratio().replace({unused.begin(), unused.end()});
+}
+
 void register_metrics_routes(httplib::Server& server, Operations& ops) {
   metrics::register_quotaguard_metrics();
   server.Get("/metrics", [&ops](const httplib::Request&, httplib::Response& res) {
     try {
       refresh_state_metrics(ops.accounts(), ops.status());
+      refresh_forecast_metrics(ops.forecast());
     } catch (const std::exception&) {
       // State families keep their previous values; the rest still renders.
     }

@@ -1,8 +1,9 @@
 // http/metrics_routes.hpp — GET /metrics, Prometheus text format, no auth.
 //
 // Before rendering, the [scrape] families of metrics/quotaguard_metrics.hpp (quota used
-// ratio per window, open reservations, active cooldowns, accounts by state) are refreshed
-// from Operations::accounts() and status(). Label values are account ids, model names,
+// ratio per window, open reservations, active cooldowns, accounts by state, the forecast's
+// exhaustion seconds and unused-at-reset ratio) are refreshed from Operations::accounts(),
+// status() and forecast(). Label values are account ids, model names,
 // metrics, windows, states and statuses: never a credential.
 #pragma once
 
@@ -18,6 +19,10 @@ namespace qg {
 
 // Sets the [scrape] families from an accounts() answer and a status() answer.
 void refresh_state_metrics(const nlohmann::json& accounts, const nlohmann::json& status);
+
+// Sets quotaguard_quota_exhaustion_seconds and quotaguard_quota_unused_at_reset_ratio from a
+// forecast (the soonest / smallest when a config and an observed window share a label).
+void refresh_forecast_metrics(const ForecastView& forecast);
 
 // Registers GET /metrics (and every QuotaGuard metric family). `ops` must outlive the server.
 void register_metrics_routes(httplib::Server& server, Operations& ops);

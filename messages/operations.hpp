@@ -14,6 +14,7 @@
 #include "messages/activity_view.hpp"
 #include "messages/dialect.hpp"
 #include "messages/event.hpp"
+#include "messages/forecast_view.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -80,6 +81,10 @@ class Operations {
   // of `bucket_ms` (a multiple of 5 min, up to 1 h) of committed usage, and the latest route
   // decisions, switches and alerts (messages/activity_view.hpp). Read-only.
   virtual ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) = 0;
+  // GET /api/v1/forecast: per account and window the burn rate, when it runs out and what stays
+  // unused at its reset; per model pool when it runs dry (messages/forecast_view.hpp,
+  // quota/forecast.hpp). Read-only. GET /api/v1/accounts carries each window's `forecast` too.
+  virtual ForecastView forecast() = 0;
   virtual OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) = 0;
 
   // --- Verbs behind the advisory API (Go-QuotaGuard compatible routes) -------------------

@@ -81,6 +81,20 @@ SnapshotFamily& quota_used_ratio() {
   return f;
 }
 
+SnapshotFamily& quota_exhaustion_seconds() {
+  static auto& f = registry().snapshot("quotaguard_quota_exhaustion_seconds",
+      "Seconds until the quota window runs out at the current pace; only windows forecast to run out before their reset.",
+      MetricType::gauge, {"account", "metric", "window"});
+  return f;
+}
+
+SnapshotFamily& quota_unused_at_reset_ratio() {
+  static auto& f = registry().snapshot("quotaguard_quota_unused_at_reset_ratio",
+      "Share of the quota window's limit the current pace leaves unused at its reset (0..1).",
+      MetricType::gauge, {"account", "metric", "window"});
+  return f;
+}
+
 SnapshotFamily& open_reservations() {
   static auto& f = registry().snapshot("quotaguard_open_reservations",
       "Reservations created and not yet committed, released or expired.", MetricType::gauge);
@@ -120,6 +134,8 @@ void register_quotaguard_metrics() {
     journal_held_events().with({}).set(0);
     journal_write_failures_total().with({});
     quota_used_ratio();
+    quota_exhaustion_seconds();
+    quota_unused_at_reset_ratio();
     open_reservations();
     cooldowns_active();
     accounts_by_state();

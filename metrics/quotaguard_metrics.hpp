@@ -44,6 +44,12 @@ CounterFamily& journal_write_failures_total();
 // quotaguard_quota_used_ratio{account,metric,window}: (used + reserved) / limit, 0..1+; the
 // tighter one when a config and an observed window share metric and length.
 SnapshotFamily& quota_used_ratio();
+// quotaguard_quota_exhaustion_seconds{account,metric,window}: seconds until the window runs out
+// at the current pace (quota/forecast.hpp); only windows forecast to run out before their reset.
+SnapshotFamily& quota_exhaustion_seconds();
+// quotaguard_quota_unused_at_reset_ratio{account,metric,window}: the share of the limit the
+// current pace leaves unused at the window's reset (0..1); windows with a known reset.
+SnapshotFamily& quota_unused_at_reset_ratio();
 // quotaguard_open_reservations: reservations created and not yet resolved.
 SnapshotFamily& open_reservations();
 // quotaguard_cooldowns_active: accounts in cooldown.

@@ -64,6 +64,10 @@ AccountCounters counters_from(object o) {
   return c;
 }
 
+json burn_to_json(const BurnRate& b) { return {{"level", b.level}, {"at", b.at}, {"since", b.since}}; }
+
+BurnRate burn_from(object o) { return {get_double(o, "level"), get_int(o, "at"), get_int(o, "since")}; }
+
 json account_to_json(const AccountState& a) {
   json windows = json::array(), reservations = json::array();
   for (const auto& w : a.windows) windows.push_back(window_to_json(w));
@@ -74,6 +78,9 @@ json account_to_json(const AccountState& a) {
               {"windows", std::move(windows)}, {"reservations", std::move(reservations)},
               {"counters", counters_to_json(a.counters)}, {"last_event_at", a.last_event_at}};
   if (a.cooldown_failures != 0) out["cooldown_failures"] = a.cooldown_failures;  // absent = 0
+  out["burn"] = {{"requests", burn_to_json(a.burn.requests)},
+                 {"input_tokens", burn_to_json(a.burn.input_tokens)},
+                 {"output_tokens", burn_to_json(a.burn.output_tokens)}};
   return out;
 }
 
@@ -98,6 +105,12 @@ AccountState account_from(object o) {
     }
   if (get_object(o, "counters", sub)) a.counters = counters_from(sub);
   a.last_event_at = get_int(o, "last_event_at");
+  if (get_object(o, "burn", sub)) {
+    object b;
+    if (get_object(sub, "requests", b)) a.burn.requests = burn_from(b);
+    if (get_object(sub, "input_tokens", b)) a.burn.input_tokens = burn_from(b);
+    if (get_object(sub, "output_tokens", b)) a.burn.output_tokens = burn_from(b);
+  }
   return a;
 }
 

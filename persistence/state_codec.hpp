@@ -17,7 +17,7 @@
 
 namespace qg {
 
-inline constexpr int kStateSchemaVersion = 1;
+inline constexpr int kStateSchemaVersion = 2;  // 2: AccountState.burn
 
 std::string encode_state(const SystemState& s);
 // nullopt with `*err` set (may be null) when the text is not a valid encoded state.

@@ -135,6 +135,7 @@ struct Applier {
   void operator()(const ReservationCommitted& v) {
     if (!take_reservation(s, v.id)) return;
     add_used(s, v.usage);
+    s.burn.add(v.usage, e.ts);
     ++s.counters.committed;
     auto& total = s.counters.committed_usage;
     total.requests = sat_add(total.requests, v.usage.requests);

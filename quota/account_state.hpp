@@ -20,6 +20,7 @@
 
 #include "messages/event.hpp"
 #include "messages/token_estimate.hpp"  // estimate_usage
+#include "quota/burn_rate.hpp"
 
 #include <map>
 #include <string>
@@ -77,6 +78,7 @@ struct AccountState {
   std::vector<QuotaWindow> windows;                 // config windows first, then observed
   std::map<std::string, Reservation> reservations;  // the open reservations (ledger)
   AccountCounters counters;
+  BurnRates burn;                                   // EWMA of committed usage (quota/burn_rate.hpp)
   TimeMs last_event_at = 0;
   bool operator==(const AccountState&) const = default;
 };

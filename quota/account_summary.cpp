@@ -51,7 +51,8 @@ AccountSummary summarize(const AccountState& s, TimeMs now, const BreakerState* 
   windows_only.windows = s.windows;
   roll_windows(windows_only, now);
   for (const auto& w : windows_only.windows) {
-    const WindowSummary ws = WindowSummary::of(w);
+    WindowSummary ws = WindowSummary::of(w);
+    ws.burn_per_ms = s.burn.per_ms(w.metric, now);
     out.max_used_percent = std::max(out.max_used_percent, ws.used_percent_at(now));
     if (ws.limit > 0 && ws.reset_at > now && (out.earliest_reset == 0 || ws.reset_at < out.earliest_reset))
       out.earliest_reset = ws.reset_at;

@@ -33,6 +33,9 @@ struct WindowSummary {
   // dividing (0 when unknown). Set by `of`.
   double percent_per_unit = 0;
   double per_length_ms = 0;
+  // The account's burn rate of this window's metric (units per ms, quota/burn_rate.hpp) as of
+  // the summary's time: what the `paced` policy projects to the reset with.
+  double burn_per_ms = 0;
   bool operator==(const WindowSummary&) const = default;
 
   static WindowSummary of(const QuotaWindow& w);

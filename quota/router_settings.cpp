@@ -140,7 +140,7 @@ std::vector<std::string> apply_setting(RouterSettings& s, std::string_view key, 
   std::vector<std::string> errs;
   if (key == kSettingPolicy) {
     auto p = v.is_string() ? policy_from_string(v.get<std::string>()) : std::nullopt;
-    if (!p) errs.push_back("policy: must be one of balanced, max_remaining, fill_first, earliest_reset, round_robin");
+    if (!p) errs.push_back("policy: must be one of balanced, max_remaining, fill_first, earliest_reset, round_robin, paced");
     else next.policy = *p;
   } else if (key == kSettingThresholds) {
     if (check_object_keys(v, "thresholds", {"warning", "switch", "critical"}, errs)) {

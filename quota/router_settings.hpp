@@ -24,7 +24,7 @@ namespace qg {
 
 struct RouterState;
 
-// RoutePolicy (balanced | max_remaining | fill_first | earliest_reset | round_robin) and
+// RoutePolicy (balanced | max_remaining | fill_first | earliest_reset | round_robin | paced) and
 // AllCritical (drain | reject: what to do when every account is past `critical`) are defined
 // once, in config/config.hpp, with to_string / policy_from_string / all_critical_from_string.
 

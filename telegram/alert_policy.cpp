@@ -125,6 +125,33 @@ std::optional<Alert> capacity_transition(AlertState& s, const json& accounts) {
   return std::nullopt;
 }
 
+std::vector<Alert> forecast_transitions(AlertState& s, const ForecastView& f, TimeMs horizon_ms) {
+  std::vector<Alert> out;
+  std::set<std::string> present;
+  for (const auto& p : f.pools) {
+    present.insert(p.model);
+    const TimeMs in = p.dry_at > 0 ? std::max<TimeMs>(0, p.dry_at - f.at) : -1;
+    const bool alerted = s.dry_pools.count(p.model) > 0;
+    if (!alerted && in >= 0 && in <= horizon_ms) {
+      s.dry_pools.insert(p.model);
+      std::string chain;
+      for (const auto& m : p.chain) chain += (chain.empty() ? "" : " → ") + e(m);
+      std::string html = "⏳ <b>Pool " + e(p.model) + " runs dry in " + compact_duration(in) +
+                         "</b> at the current pace: every account of " + chain + " past critical";
+      if (p.dry_until > 0) html += " until the first resets in " + compact_duration(p.dry_until - f.at);
+      html += ". /qg_forecast for the figures.";
+      out.push_back({std::move(html), "pool|" + p.model + "|dry"});
+    } else if (alerted && (in < 0 || in > 2 * horizon_ms)) {
+      s.dry_pools.erase(p.model);
+      out.push_back({"🟢 <b>Pool " + e(p.model) + "</b> no longer forecast to run dry.",
+                     "pool|" + p.model + "|recovered"});
+    }
+  }
+  for (auto it = s.dry_pools.begin(); it != s.dry_pools.end();)  // pools that went away
+    it = present.count(*it) ? std::next(it) : s.dry_pools.erase(it);
+  return out;
+}
+
 std::vector<Alert> AlertThrottle::admit(std::vector<Alert> alerts, TimeMs now) {
   std::vector<Alert> out;
   for (auto& a : alerts) {
@@ -160,7 +187,7 @@ std::optional<Event> event_from_json(const json& line) {
 
 std::string to_json_text(const AlertState& s) {
   json j{{"last_seq", s.last_seq}, {"alerted", s.alerted}, {"auth_down", s.auth_down},
-         {"all_exhausted", s.all_exhausted}};
+         {"all_exhausted", s.all_exhausted}, {"dry_pools", s.dry_pools}};
   return j.dump();
 }
 
@@ -173,6 +200,7 @@ std::optional<AlertState> alert_state_from_json_text(std::string_view text) {
     s.alerted = j.value("alerted", std::map<std::string, TimeMs>{});
     s.auth_down = j.value("auth_down", std::set<std::string>{});
     s.all_exhausted = j.value("all_exhausted", false);
+    s.dry_pools = j.value("dry_pools", std::set<std::string>{});
     return s;
   } catch (const json::exception&) {
     return std::nullopt;

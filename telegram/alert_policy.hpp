@@ -15,12 +15,16 @@
 //   CooldownEnded / AccountResumed after an auth alert -> "recovered".
 //   all accounts exhausted              -> edge-triggered from the accounts view (see
 //        `capacity_transition`), once until some account is usable again.
+//   a model pool forecast to run dry within alerts.forecast_horizon -> edge-triggered from the
+//        forecast (`forecast_transitions`): once per pool until the forecast no longer says so
+//        within twice the horizon, then a "pool recovered" note.
 // `AlertThrottle` caps the send rate; what it drops is counted and reported with the next
 // alert that goes out.
 #pragma once
 
 #include "telegram/token_bucket.hpp"
 #include "messages/event.hpp"
+#include "messages/forecast_view.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -38,6 +42,7 @@ struct AlertState {
   std::map<std::string, TimeMs> alerted;        // "account|metric|window_s|level" -> event ts
   std::set<std::string> auth_down;              // accounts with an open re-login alert
   bool all_exhausted = false;
+  std::set<std::string> dry_pools;              // models alerted as running dry, not yet recovered
   bool operator==(const AlertState&) const = default;
 };
 
@@ -57,6 +62,11 @@ std::vector<Alert> alerts_for_event(AlertState& s, const Event& e);
 // accounts (every enabled, non-drained account is exhausted or cooling down), or just got one
 // back. Updates s.all_exhausted.
 std::optional<Alert> capacity_transition(AlertState& s, const nlohmann::json& accounts);
+
+// Given a forecast: an alert for each pool newly forecast to run dry within `horizon_ms` of
+// `f.at` (key "pool|<model>|dry"), and a recovery note for each alerted pool whose forecast no
+// longer runs dry within 2 x horizon ("pool|<model>|recovered"). Updates s.dry_pools.
+std::vector<Alert> forecast_transitions(AlertState& s, const ForecastView& f, TimeMs horizon_ms);
 
 class AlertThrottle {
  public:

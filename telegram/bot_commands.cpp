@@ -1,5 +1,6 @@
 // telegram/bot_commands.cpp — command dispatch: auth, rate limit, validation, verb, format.
 #include "telegram/bot_commands.hpp"
+#include "telegram/forecast_format.hpp"
 #include "messages/text_cut.hpp"
 
 #include "messages/operations.hpp"
@@ -27,6 +28,7 @@ struct CommandInfo {
 constexpr CommandInfo kCommands[] = {
     {"qg_status", "/qg_status", "accounts, windows, cooldowns, sticky routes"},
     {"qg_quotas", "/qg_quotas", "quota windows per account"},
+    {"qg_forecast", "/qg_forecast", "when each window and model pool runs out at the current pace"},
     {"qg_thresholds", "/qg_thresholds [warning switch critical]", "show or set thresholds (% used)"},
     {"qg_policy", "/qg_policy [name]", "show or set the routing policy"},
     {"qg_fallback", "/qg_fallback [json]", "show or set fallback chains"},
@@ -158,8 +160,14 @@ std::string BotCommands::run(const BotCommand& cmd, const ChatMessage& m, Reply&
   if (n == "qg_status") {
     if (!no_args()) return usage(n, "/qg_status takes no arguments.");
     std::string out = format_status(ops_.status(), ops_.accounts(), clock_());
+    const std::string pools = format_pool_lines(ops_.forecast());
+    if (!pools.empty()) out += "\n<b>Pools</b> (forecast)\n" + pools;
     if (mute_ && mute_->active(clock_())) out += "\n" + mute_line(mute_->state(), clock_());
     return out;
+  }
+  if (n == "qg_forecast") {
+    if (!no_args()) return usage(n, "/qg_forecast takes no arguments.");
+    return format_forecast(ops_.forecast());
   }
   if (n == "qg_quotas") {
     if (!no_args()) return usage(n, "/qg_quotas takes no arguments.");
@@ -231,7 +239,7 @@ std::string BotCommands::policy(const BotCommand& cmd, const std::string& by) {
     return r.ok() ? format_setting("policy", r.body) : format_error(r);
   }
   if (cmd.argv.size() != 1)
-    return usage(cmd.name, "Policies: balanced, max_remaining, fill_first, earliest_reset, round_robin.");
+    return usage(cmd.name, "Policies: balanced, max_remaining, fill_first, earliest_reset, round_robin, paced.");
   std::string name = cmd.argv[0];
   for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const OpResult r = ops_.put_setting("policy", json{{"policy", name}}, by);

@@ -1,22 +1,11 @@
 // telegram/chat_text.cpp — HTML escaping and message splitting.
 #include "telegram/chat_text.hpp"
 
+#include "messages/markup_text.hpp"
+
 namespace qg::telegram {
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 16);
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string html_escape(std::string_view text) { return markup_escape(text); }
 
 namespace {
 

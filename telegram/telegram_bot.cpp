@@ -402,6 +402,8 @@ void TelegramBot::alert_pass() {
     if (list.size() < kEventBatch) break;
   }
   if (auto a = capacity_transition(*alert_state_, ops_.accounts())) alerts.push_back(std::move(*a));
+  for (auto& a : forecast_transitions(*alert_state_, ops_.forecast(), options_.forecast_horizon_ms))
+    alerts.push_back(std::move(a));
   if (!(*alert_state_ == before)) store_.set(kKeyAlertState, to_json_text(*alert_state_));  // before sending
   for (const auto& a : throttle_->admit(mute_.filter(std::move(alerts), clock_()), clock_())) {
     const BotApiResult r = send_with_retry([&] { return current->send_message(options_.alert_chat, a.html); });

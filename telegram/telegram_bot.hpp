@@ -51,6 +51,7 @@ struct BotOptions {
   TimeMs idle_recheck_ms = 2000;   // token re-check while idle
   BackoffConfig backoff;
   BucketConfig alert_rate{10, 20.0 / 60.0};
+  TimeMs forecast_horizon_ms = 30 * 60'000;  // alerts.forecast_horizon: pools running dry within it
   // Webhook mode (telegram.webhook_url): setWebhook instead of getUpdates; updates arrive
   // through handle_webhook_update (POST /telegram/webhook). "" = long polling.
   std::string webhook_url;

@@ -9,6 +9,8 @@
 #include "quota/router_settings.hpp"
 #include "config/config_yaml.hpp"
 #include "messages/event_codec.hpp"
+#include "messages/forecast_json.hpp"
+#include "quota/forecast.hpp"
 #include "persistence/state_codec.hpp"
 
 #include <caf/all.hpp>
@@ -26,8 +28,9 @@ OpResult unavailable(const std::string& what) { return OpResult::failure(503, "u
 
 json time_or_null(TimeMs t) { return t > 0 ? json(format_iso8601_ms(t)) : json(nullptr); }
 
-// INTERFACE §4 account objects from live states (reuses the replay summary for the windows).
-json accounts_json(const std::map<std::string, AccountState>& states, TimeMs now) {
+// INTERFACE §4 account objects from live states (reuses the replay summary for the windows),
+// each window with its `forecast`.
+json accounts_json(const std::map<std::string, AccountState>& states, TimeMs now, const ForecastView& forecast) {
   SystemState all;
   all.accounts = states;
   json summary = state_summary_json(all, now);
@@ -46,6 +49,7 @@ json accounts_json(const std::map<std::string, AccountState>& states, TimeMs now
     a["cooldown_detail"] = s.cooldown_detail;
     out.push_back(std::move(a));
   }
+  attach_window_forecasts(out, forecast);
   return out;
 }
 
@@ -147,13 +151,26 @@ json CoreOperations::status() {
           {"components", components}};
 }
 
-json CoreOperations::accounts() { return {{"accounts", accounts_json(core_.account_states(), core_.now())}}; }
+json CoreOperations::accounts() {
+  const TimeMs now = core_.now();
+  const auto states = core_.account_states();
+  return {{"accounts", accounts_json(states, now, forecast_of(states, now))}};
+}
 
 OpResult CoreOperations::account(const std::string& id) {
   auto s = core_.account_state(id);
   if (!s) return not_found("unknown account " + id);
-  return OpResult::success(accounts_json({{id, *s}}, core_.now()).at(0));
+  const TimeMs now = core_.now();
+  const std::map<std::string, AccountState> one{{id, *s}};
+  return OpResult::success(accounts_json(one, now, forecast_of(one, now)).at(0));
 }
+
+ForecastView CoreOperations::forecast_of(const std::map<std::string, AccountState>& states, TimeMs now) {
+  const RouterSnapshot snap = core_.router_snapshot();
+  return qg::forecast(states, snap.settings ? *snap.settings : RouterSettings{}, now);
+}
+
+ForecastView CoreOperations::forecast() { return forecast_of(core_.account_states(), core_.now()); }
 
 OpResult CoreOperations::account_command(const std::string& id, EventPayload payload) {
   if (!core_.account_state(id)) return not_found("unknown account " + id);

@@ -57,6 +57,7 @@ class CoreOperations : public Operations {
   std::string export_yaml() override;
   OpResult events(std::uint64_t after, std::size_t limit) override;
   ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) override;
+  ForecastView forecast() override;
   OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) override;
   OpResult observe(const std::string& account, const QuotaObserved& q, const Actor& by) override;
   OpResult select(const std::string& model, const std::vector<std::string>& exclude, bool reserve,
@@ -71,6 +72,8 @@ class CoreOperations : public Operations {
   OpResult set_telegram_token(const std::string& token, const Actor& by) override;
 
  private:
+  // The forecast of `states` at `now` under the router's effective settings.
+  ForecastView forecast_of(const std::map<std::string, AccountState>& states, TimeMs now);
   OpResult account_command(const std::string& id, EventPayload payload);
   nlohmann::json effective_settings_json();
   void remember_resolution(const std::string& id, const std::string& status);

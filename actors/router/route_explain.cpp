@@ -27,12 +27,18 @@ json time_or_null(TimeMs t) { return t > 0 ? json(format_iso8601_ms(t)) : json(n
 
 json windows_json(const AccountSummary& a, TimeMs now) {
   json out = json::array();
-  for (const auto& w : a.windows)
+  for (const auto& w : a.windows) {
+    // the `paced` projection: used + reserved + burn rate x time to reset
+    double projected = static_cast<double>(w.used_at(now) + w.reserved);
+    if (w.reset_at > now) projected += w.burn_per_ms * static_cast<double>(w.reset_at - now);
     out.push_back({{"metric", to_string(w.metric)}, {"window", window_label(w.window_s)},
                    {"limit", w.limit}, {"used", w.used_at(now)}, {"reserved", w.reserved},
                    {"remaining", w.limit > 0 ? json(w.remaining_at(now)) : json(nullptr)},
                    {"used_percent", round_to(w.used_percent_at(now), 1)},
-                   {"reset_at", time_or_null(w.reset_at)}, {"source", to_string(w.source)}});
+                   {"reset_at", time_or_null(w.reset_at)}, {"source", to_string(w.source)},
+                   {"rate_per_hour", round_to(w.burn_per_ms * 3'600'000.0, 2)},
+                   {"projected_at_reset", w.reset_at > now ? json(round_to(projected, 1)) : json(nullptr)}});
+  }
   return out;
 }
 
@@ -135,7 +141,12 @@ std::string explain_text(const json& x) {
                                     ? number_text(w, "limit", 0) : std::string("?");
       out += "      " + str_or(w, "metric", "?") + "/" + str_or(w, "window", "?") + "  " +
              number_text(w, "used", 0) + " used + " + number_text(w, "reserved", 0) + " reserved of " + limit +
-             "  resets " + str_or(w, "reset_at", "unknown") + "\n";
+             "  resets " + str_or(w, "reset_at", "unknown");
+      if (str_or(x, "policy", "") == "paced")  // what paced ranks by
+        out += "  pace " + number_text(w, "rate_per_hour", 1) + "/h -> " +
+               (w.contains("projected_at_reset") && w["projected_at_reset"].is_number()
+                    ? number_text(w, "projected_at_reset", 0) : std::string("?")) + " at reset";
+      out += "\n";
     }
   }
   const json& excluded = x.contains("excluded") ? x["excluded"] : json::array();

@@ -9,7 +9,8 @@
 //    "thresholds":{"warning","switch","critical","hysteresis"},
 //    "candidates":[{"account","model","score","priority","used_percent_after","zone","probe",
 //                   "windows":[{"metric","window","limit","used","reserved","remaining",
-//                               "used_percent","reset_at","source"}]}],
+//                               "used_percent","reset_at","source","rate_per_hour",
+//                               "projected_at_reset"}]}],   (the paced projection, below)
 //    "excluded":[{"account","model","reason","detail"}],
 //    "error":{"kind","message","retry_at","retry_after_s"}|null}
 // Scores are rounded to 2 decimals and percents to 1 so the output is stable to compare.

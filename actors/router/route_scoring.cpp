@@ -85,6 +85,21 @@ AccountEval evaluate(const AccountSummary& a, std::uint32_t index, const Usage& 
   return e;
 }
 
+double projected_slack(const AccountSummary& a, TimeMs now) {
+  double slack = 1.0;
+  for (const auto& w : a.windows) {
+    if (w.limit <= 0) break;  // windows with a limit come first
+    double projected = static_cast<double>(w.used_at(now) + w.reserved);
+    if (w.reset_at > now) projected += w.burn_per_ms * static_cast<double>(w.reset_at - now);
+    slack = std::min(slack, 1.0 - projected / static_cast<double>(w.limit));
+  }
+  return slack;
+}
+
+double paced_score(const AccountSummary& a, TimeMs now) {
+  return 50.0 * (1.0 + std::clamp(projected_slack(a, now), -1.0, 1.0));
+}
+
 double policy_score(RoutePolicy policy, const AccountSummary& a, const AccountEval& e, TimeMs now) {
   const double headroom = std::clamp(1.0 - e.after * 0.01, 0.0, 1.0);
   switch (policy) {
@@ -106,6 +121,8 @@ double policy_score(RoutePolicy policy, const AccountSummary& a, const AccountEv
       const double minutes = static_cast<double>(soonest - now) * kMinutesPerMs;
       return 100.0 * 60.0 / (60.0 + minutes);
     }
+    case RoutePolicy::paced:
+      return paced_score(a, now);
     case RoutePolicy::balanced: {
       double reset_soon = 0.0;
       if (e.binding >= 0) {

@@ -52,9 +52,17 @@ struct AccountEval {
 AccountEval evaluate(const AccountSummary& a, std::uint32_t index, const Usage& estimate,
                      TimeMs now, const BreakerSettings& breaker, bool excluded_by_request);
 
-// Higher is better. balanced / max_remaining / earliest_reset score in [0, 100] points;
+// Higher is better. balanced / max_remaining / earliest_reset / paced score in [0, 100] points;
 // fill_first scores the priority; round_robin scores 0 (it rotates instead of ranking).
 double policy_score(RoutePolicy policy, const AccountSummary& a, const AccountEval& e, TimeMs now);
+
+// paced: of the account's windows with a limit, the smallest share of the limit left at the
+// window's reset if the account keeps burning at its current pace (quota/burn_rate.hpp):
+// 1 - (used + reserved + burn rate x time to reset) / limit; below 0 when it runs out first.
+// 1 with no windows. paced_score = 50 x (1 + clamp(slack, -1, 1)): 100 for an idle, empty
+// account, 50 for one that lands exactly on its limit at its reset.
+double projected_slack(const AccountSummary& a, TimeMs now);
+double paced_score(const AccountSummary& a, TimeMs now);
 
 // Drain mode (every account past critical): the least used first.
 inline double drain_score(const AccountEval& e) { return 100.0 - e.after; }

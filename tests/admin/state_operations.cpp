@@ -4,6 +4,7 @@
 
 #include "actors/control/activity_history.hpp"
 #include "messages/event_codec.hpp"
+#include "quota/forecast.hpp"
 
 #include <algorithm>
 
@@ -215,6 +216,11 @@ ActivityView StateOperations::activity(TimeMs span_ms, TimeMs bucket_ms) {
   for (const auto& e : log_) history.apply(e);
   history.prune(now);
   return history.view(now, span_ms, bucket_ms);
+}
+
+ForecastView StateOperations::forecast() {
+  std::lock_guard lock(mutex_);
+  return qg::forecast(state_.accounts, RouterSettings{}, now);
 }
 
 OpResult StateOperations::observe(const std::string& account, const QuotaObserved& q, const Actor&) {

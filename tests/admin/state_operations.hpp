@@ -43,6 +43,7 @@ class StateOperations : public Operations {
   std::string export_yaml() override;
   OpResult events(std::uint64_t after, std::size_t limit) override;
   ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) override;  // folds the whole log
+  ForecastView forecast() override;  // quota/forecast.hpp over the state, default router settings
   OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) override;
   OpResult observe(const std::string& account, const QuotaObserved& q, const Actor& by) override;
   OpResult select(const std::string& model, const std::vector<std::string>& exclude,

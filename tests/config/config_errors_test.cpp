@@ -78,7 +78,7 @@ TEST_CASE("enums list their choices") {
   check_all({
       {"router: {policy: fastest}",
        "config.yaml: router.policy: fastest is not one of "
-       "balanced|max_remaining|fill_first|earliest_reset|round_robin"},
+       "balanced|max_remaining|fill_first|earliest_reset|round_robin|paced"},
       {"router: {all_critical: panic}",
        "config.yaml: router.all_critical: panic is not one of drain|reject"},
       {"storage: {synchronous: off}",

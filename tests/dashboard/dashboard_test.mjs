@@ -189,6 +189,31 @@ try {
     for (const a of withForecast) {
       await page.waitForSelector(`.card[data-account="${a.id}"] [data-role=forecast]`);
     }
+    // The panel's figures are the route's (issue 18): per window its used %, the verdict and,
+    // per pool, its chain and whether it runs dry. (Times and paces move by the second: the
+    // panel's text is compared with the answer the daemon gives now.)
+    assert.ok(f.body.accounts.length > 0, 'the forecast lists the accounts');
+    const now = (await admin('/api/v1/forecast')).body;
+    for (const a of now.accounts) {
+      const rows = await page.$$eval(`#forecast tr[data-forecast-account="${a.id}"]`,
+        (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+      assert.equal(rows.length, a.windows.length, `${a.id}: one row per window`);
+      a.windows.forEach((w, i) => {
+        const [id, label, used, , verdict] = rows[i];
+        assert.equal(id, a.id);
+        assert.equal(label, `${w.metric} / ${w.window}`);
+        assert.equal(used, w.used_percent.toFixed(1) + '%', `${a.id} ${label}: used %`);
+        const word = { runs_out: /^runs out/, resets_first: /^resets first$/, idle: /^idle$/ }[w.verdict];
+        assert.match(verdict, word, `${a.id} ${label}: verdict ${w.verdict}`);
+      });
+    }
+    for (const p of now.pools) {
+      const cells = await page.$eval(`#forecast tr[data-forecast-pool="${p.model}"]`,
+        (tr) => [...tr.children].map((td) => td.textContent));
+      assert.equal(cells[1], p.chain.join(' → '));
+      assert.match(cells[2], p.dry_at ? /^runs dry in / : /^does not run dry/);
+      if (p.accounts.length) assert.equal(cells[3].split(' · ').length, p.accounts.length);
+    }
   });
 
   await check('the forecast panel renders the documented GET /api/v1/forecast shape', async () => {

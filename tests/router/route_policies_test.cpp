@@ -1,8 +1,11 @@
 // Policies, threshold zones, fallback chains, ties and stickiness of decide().
 #include "actors/router/route_decision.hpp"
+#include "actors/router/route_explain.hpp"
+#include "actors/router/route_scoring.hpp"
 #include "router_world.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 using namespace qg;
 using namespace qg::test;
@@ -269,4 +272,47 @@ TEST_CASE("route_by_client_key keeps an independent sticky choice per client key
   CHECK(other.switched->reason == "initial");
   CHECK(w.router.sticky.at("m|team-x").account == "a");
   CHECK(w.router.sticky.at("m|team-y").account == "b");
+}
+
+TEST_CASE("paced prefers the account whose projected use at its reset is furthest below its limit (issue 18)") {
+  RouterWorld w;
+  const TimeMs now = kT0 + 19 * 3'600'000;  // 5 h before the daily reset
+  w.add_account("busy", 0, 100, {}, kT0);     // config window: 100 a day, resets at kT0 + 1 day
+  w.add_account("calm", 0, 0, {}, kT0);
+  // busy: 20 requests over the last hour (a pace of ~20/h) -> 20 + ~100 by its reset: runs out
+  for (int i = 0; i < 20; ++i) {
+    const TimeMs ts = now - 3'600'000 + i * 180'000;
+    const std::string id = "r" + std::to_string(i);
+    w.apply_event("busy", ReservationCreated{id, "m", Usage{1, 0, 0}, ts + 600'000}, ts);
+    w.apply_event("busy", ReservationCommitted{id, Usage{1, 0, 0}, false}, ts);
+  }
+  // calm: 60 used, nothing burning -> 60 at its reset
+  w.observe("calm", Metric::requests, 86'400, 100, 60, kT0 + kDayMs, now);
+  w.refresh("busy", now);
+
+  const AccountSummary* busy = w.view.find("busy");
+  const AccountSummary* calm = w.view.find("calm");
+  REQUIRE(busy);
+  REQUIRE(calm);
+  CHECK(projected_slack(*calm, now) == doctest::Approx(0.4));
+  CHECK(projected_slack(*busy, now) < 0);  // would run out before its reset
+  CHECK(paced_score(*calm, now) == doctest::Approx(70.0));
+
+  w.settings.policy = RoutePolicy::max_remaining;  // the most headroom now: busy (80 % left vs 40 %)
+  CHECK(decide_now(w, "m", now).chosen() == "busy");
+  w.settings.policy = RoutePolicy::balanced;
+  CHECK(decide_now(w, "m", now).chosen() == "busy");
+  w.settings.policy = RoutePolicy::paced;          // what expires unused first: calm
+  const Decision d = decide_now(w, "m", now, true);
+  REQUIRE(d.ok());
+  CHECK(d.chosen() == "calm");
+  REQUIRE(d.candidates.size() == 2);
+  CHECK(d.candidates[0].score == doctest::Approx(paced_score(*calm, now)));
+  CHECK(d.candidates[1].score == doctest::Approx(paced_score(*busy, now)));
+  // explained: each window's pace and projection at its reset
+  const auto x = explain_json(d, w.view, w.settings, now);
+  CHECK(x["policy"] == "paced");
+  CHECK(x["candidates"][0]["windows"][0]["projected_at_reset"] == 60.0);
+  CHECK(x["candidates"][1]["windows"][0]["rate_per_hour"].get<double>() > 15.0);
+  CHECK(explain_text(x).find("pace 0.0/h -> 60 at reset") != std::string::npos);
 }

@@ -127,3 +127,32 @@ TEST_CASE("event_from_json decodes replay --json lines") {
   CHECK(std::get<ThresholdCrossed>(e->payload).level == "warning");
   CHECK_FALSE(event_from_json(nlohmann::json::parse(R"({"type":"X"})")));
 }
+
+TEST_CASE("a pool forecast to run dry within the horizon alerts once, recovers past twice the horizon (issue 18)") {
+  constexpr TimeMs kMin = 60'000;
+  AlertState s;
+  ForecastView f;
+  f.at = kT;
+  f.pools.push_back({"gpt-4o", {"gpt-4o", "gpt-4o-mini"}, {{"a", kT + 45 * kMin, 0}}, kT + 45 * kMin, kT + 120 * kMin});
+  CHECK(forecast_transitions(s, f, 30 * kMin).empty());        // 45m away: beyond the horizon
+  f.pools[0].dry_at = kT + 20 * kMin;
+  auto a = forecast_transitions(s, f, 30 * kMin);
+  REQUIRE(a.size() == 1);
+  CHECK(a[0].key == "pool|gpt-4o|dry");
+  CHECK(a[0].html.find("runs dry in 20m") != std::string::npos);
+  CHECK(a[0].html.find("gpt-4o → gpt-4o-mini") != std::string::npos);
+  CHECK(forecast_transitions(s, f, 30 * kMin).empty());        // deduplicated
+  f.pools[0].dry_at = kT + 50 * kMin;                           // within 2 x horizon: still armed
+  CHECK(forecast_transitions(s, f, 30 * kMin).empty());
+  // the state survives a restart
+  auto restored = alert_state_from_json_text(to_json_text(s));
+  REQUIRE(restored);
+  CHECK(restored->dry_pools == std::set<std::string>{"gpt-4o"});
+  f.pools[0].dry_at = 0;                                        // no longer runs dry
+  auto r = forecast_transitions(s, f, 30 * kMin);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].key == "pool|gpt-4o|recovered");
+  CHECK(s.dry_pools.empty());
+  f.pools[0].dry_at = kT + 10 * kMin;                           // dry again: a new alert
+  CHECK(forecast_transitions(s, f, 30 * kMin).size() == 1);
+}

@@ -3,6 +3,8 @@
 #include "telegram/bot_commands.hpp"
 #include "tests/telegram/test_operations.hpp"
 
+#include "messages/forecast_view.hpp"
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -61,6 +63,35 @@ TEST_CASE("/qg_quotas shows used/limit per window") {
   CHECK(r.find("requests/1m: 0/10") != std::string::npos);
 }
 
+TEST_CASE("/qg_forecast shows pools and windows - /qg_status one line per pool (issue 18)") {
+  Fixture f;
+  ForecastView v;
+  v.at = 1'764'430'000'000;
+  v.half_life_ms = 900'000;
+  v.critical_percent = 95;
+  WindowForecast w;
+  w.limit = 100;
+  w.window_s = 3600;
+  w.used_percent = 60;
+  w.rate_per_s = 0.01;
+  w.verdict = ForecastVerdict::runs_out;
+  w.exhausts_at = v.at + 40 * 60'000;
+  w.short_by_ms = 20 * 60'000;
+  v.accounts.push_back({"openai-main", "active", {w}, v.at + 30 * 60'000, v.at + 3'600'000});
+  v.pools.push_back({"gpt-4o", {"gpt-4o", "gpt-<4o>-mini"}, {{"openai-main", v.at + 30 * 60'000, v.at + 3'600'000}},
+                     v.at + 30 * 60'000, v.at + 3'600'000});
+  v.pools.push_back({"claude", {"claude"}, {}, 0, 0});
+  f.ops.forecast_view = v;
+  const std::string r = f.say("/qg_forecast");
+  CHECK(r.find("gpt-4o → gpt-&lt;4o&gt;-mini: <b>runs dry in 30m</b> (until 1h from now)") != std::string::npos);
+  CHECK(r.find("claude: not dry before its resets") != std::string::npos);
+  CHECK(r.find("requests/1h 60% · 36.0/h · <b>runs out in 40m</b> (20m before reset)") != std::string::npos);
+  CHECK(f.say("/qg_forecast now").find("Usage") != std::string::npos);
+  const std::string status = f.say("/qg_status");
+  CHECK(status.find("<b>Pools</b> (forecast)") != std::string::npos);
+  CHECK(status.find("runs dry in 30m") != std::string::npos);
+}
+
 TEST_CASE("non-admins get one refusal showing their id - and nothing runs") {
   Fixture f;
   const auto before = f.ops.calls_snapshot().size();  // every call, reads included
@@ -86,10 +117,10 @@ TEST_CASE("unknown /qg_ commands get a help hint - /qg_help lists every command"
   Fixture f;
   CHECK(f.say("/qg_nope").find("Send /qg_help") != std::string::npos);
   const std::string help = f.say("/qg_help");
-  for (const char* c : {"/qg_status", "/qg_quotas", "/qg_thresholds", "/qg_policy", "/qg_fallback", "/qg_import",
+  for (const char* c : {"/qg_status", "/qg_quotas", "/qg_forecast", "/qg_thresholds", "/qg_policy", "/qg_fallback", "/qg_import",
                         "/qg_export", "/qg_reload", "/qg_drain", "/qg_resume", "/qg_reset", "/qg_events", "/settoken"})
     CHECK_MESSAGE(help.find(c) != std::string::npos, c);
-  CHECK(command_menu().size() == 16);
+  CHECK(command_menu().size() == 17);
 }
 
 TEST_CASE("/qg_thresholds shows - validates and sets through put_setting") {

@@ -138,7 +138,7 @@ OpResult TestOperations::put_setting(const std::string& key, const json& value, 
   }
   if (key == "policy") {
     const std::string p = value.value("policy", "");
-    if (p != "balanced" && p != "fill_first" && p != "max_remaining" && p != "earliest_reset" && p != "round_robin")
+    if (p != "balanced" && p != "fill_first" && p != "max_remaining" && p != "earliest_reset" && p != "round_robin" && p != "paced")
       return OpResult::failure(400, "invalid_request", "policy: unknown policy \"" + p + "\"");
     policy_ = p;
     return OpResult::success(json{{"policy", policy_}});

@@ -29,6 +29,7 @@ class TestOperations : public Operations {
   std::uint64_t seq();
   std::string token;                      // last set_telegram_token
   std::function<void(const std::string&)> on_token;
+  ForecastView forecast_view;             // what forecast() answers (set by the test)
 
   nlohmann::json status() override;
   nlohmann::json accounts() override;
@@ -44,6 +45,7 @@ class TestOperations : public Operations {
   std::string export_yaml() override;
   OpResult events(std::uint64_t after, std::size_t limit) override;
   ActivityView activity(TimeMs, TimeMs) override { return {}; }
+  ForecastView forecast() override { return forecast_view; }
   OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) override;
   OpResult observe(const std::string& account, const QuotaObserved& q, const Actor& by) override;
   OpResult select(const std::string& model, const std::vector<std::string>& exclude, bool reserve,

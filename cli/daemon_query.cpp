@@ -1,0 +1,84 @@
+// cli/daemon_query.cpp — see daemon_query.hpp.
+#include "cli/daemon_query.hpp"
+
+#include "config/listen_address.hpp"
+#include "messages/text_cut.hpp"
+#include "persistence/database.hpp"
+#include "persistence/recovery.hpp"
+#include "quota/config_sync.hpp"
+
+#include <httplib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+namespace qg::cli {
+
+using nlohmann::json;
+
+namespace {
+
+std::unique_ptr<httplib::Client> daemon_client(const Config& cfg, const std::string& url, std::string& where) {
+  if (!url.empty()) {
+    where = url;
+    return std::make_unique<httplib::Client>(url);
+  }
+  auto listen = parse_listen(cfg.server.listen);
+  if (!listen || listen->port == 0) return nullptr;
+  std::string host = listen->host;
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  where = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+          std::to_string(listen->port);
+  return std::make_unique<httplib::Client>(host, listen->port);
+}
+
+}  // namespace
+
+std::optional<DaemonAnswer> get_from_daemon(const Config& cfg, const std::string& url, const std::string& path,
+                                            const std::multimap<std::string, std::string>& params,
+                                            std::string& error) {
+  DaemonAnswer answer;
+  auto client = daemon_client(cfg, url, answer.where);
+  if (!client) return std::nullopt;
+  if (!client->is_valid()) {
+    error = "--url " + url + " is not a valid http(s) URL";
+    return std::nullopt;
+  }
+  client->set_connection_timeout(1, 0);
+  client->set_read_timeout(10, 0);
+  std::string token = cfg.server.admin_token;
+  if (token.empty())
+    if (const char* env = std::getenv("QUOTAGUARD_ADMIN_TOKEN")) token = env;
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  httplib::Params query(params.begin(), params.end());
+  auto res = client->Get(path.c_str(), query, headers);
+  if (!res) return std::nullopt;
+  answer.body = json::parse(res->body, nullptr, false);
+  if (res->status >= 300 || !answer.body.is_object()) {
+    const bool shaped = answer.body.is_object() && answer.body.contains("error") && answer.body["error"].is_object();
+    error = "daemon at " + answer.where + " answered " + std::to_string(res->status) + ": " +
+            (shaped ? answer.body["error"].value("message", "") : std::string(utf8_prefix(res->body, 200)));
+    return std::nullopt;
+  }
+  return answer;
+}
+
+SystemState offline_state(const Config& cfg, TimeMs now) {
+  SystemState state;
+  std::error_code ec;
+  if (std::filesystem::exists(cfg.storage.db_path, ec)) {
+    auto db = Database::open({cfg.storage.db_path, OpenMode::read_only});
+    state = recover(*db).state;
+  }
+  for (const auto& e : config_sync_events(cfg, state, now)) apply(state, e);
+  return state;
+}
+
+RouterSettings offline_settings(const Config& cfg, const SystemState& state) {
+  return effective_settings(router_settings_from(cfg.router), state.router);
+}
+
+}  // namespace qg::cli
