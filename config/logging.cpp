@@ -91,28 +91,37 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   std::FILE* out_;
 };
 
-std::shared_ptr<RedactingSink>& shared_sink() {
-  static std::shared_ptr<RedactingSink> sink;
+std::unique_ptr<spdlog::formatter> text_formatter() {
+  return std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %-5l %n: %v",
+                                                     spdlog::pattern_time_type::utc);
+}
+
+// The one redacting sink, made on first use (thread-safe static initialisation) with the
+// text format on stderr; setup_logging() only reconfigures it. Making it never touches the
+// default logger: a named logger created lazily on a worker thread (make_logger) must not swap
+// the default logger while other threads log through it (spdlog's free functions use a raw
+// pointer to the default logger, so a swap frees it under their feet).
+const std::shared_ptr<RedactingSink>& shared_sink() {
+  static const std::shared_ptr<RedactingSink> sink = [] {
+    auto s = std::make_shared<RedactingSink>(stderr);
+    s->set_formatter(text_formatter());
+    return s;
+  }();
   return sink;
 }
 
-spdlog::level::level_enum& current_level() {
-  static spdlog::level::level_enum level = spdlog::level::info;
+std::atomic<spdlog::level::level_enum>& current_level() {
+  static std::atomic<spdlog::level::level_enum> level{spdlog::level::info};
   return level;
 }
 
 }  // namespace
 
 void setup_logging(const LogConfig& log, std::FILE* out) {
-  auto& sink = shared_sink();
-  if (!sink) sink = std::make_shared<RedactingSink>(out);
+  const auto& sink = shared_sink();
   sink->set_output(out);
-  if (log.format == LogFormat::json) {
-    sink->set_formatter(std::make_unique<JsonFormatter>());
-  } else {
-    sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        "%Y-%m-%dT%H:%M:%S.%eZ %-5l %n: %v", spdlog::pattern_time_type::utc));
-  }
+  if (log.format == LogFormat::json) sink->set_formatter(std::make_unique<JsonFormatter>());
+  else sink->set_formatter(text_formatter());
   current_level() = to_spdlog(log.level);
   current_format() = log.format;
   access_enabled() = log.access;
@@ -122,7 +131,7 @@ void setup_logging(const LogConfig& log, std::FILE* out) {
     logger = std::make_shared<spdlog::logger>("quotaguard", sink);
     spdlog::set_default_logger(logger);
   }
-  spdlog::set_level(current_level());  // every registered logger, this one included
+  spdlog::set_level(current_level().load());  // every registered logger, this one included
   logger->flush_on(spdlog::level::info);
 }
 
@@ -131,10 +140,11 @@ void register_config_secrets(const Config& cfg) {
 }
 
 std::shared_ptr<spdlog::logger> make_logger(const std::string& name) {
-  if (!shared_sink()) setup_logging(LogConfig{});
+  static std::mutex m;  // get-then-register as one step (register_logger throws on a duplicate)
+  std::lock_guard lock(m);
   if (auto existing = spdlog::get(name)) return existing;
   auto logger = std::make_shared<spdlog::logger>(name, shared_sink());
-  logger->set_level(current_level());
+  logger->set_level(current_level().load());
   spdlog::register_logger(logger);
   return logger;
 }

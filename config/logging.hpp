@@ -29,7 +29,8 @@ void setup_logging(const LogConfig& log, std::FILE* out = stderr);
 // Registers every secret of `cfg` (config_secrets) with the redaction registry.
 void register_config_secrets(const Config& cfg);
 
-// A named logger sharing the current sink, level and format.
+// A named logger sharing the current sink, level and format. Safe from any thread, before or
+// after setup_logging(); it never replaces the default logger (only setup_logging() does).
 std::shared_ptr<spdlog::logger> make_logger(const std::string& name);
 
 // True when a message at `level` would be written by the default logger.

@@ -135,3 +135,18 @@ TEST_CASE("log_with_fields: JSON members with log.format json, key=value with te
   CHECK_FALSE(qg::access_log_enabled());
   qg::clear_secrets_for_testing();
 }
+
+// ctest runs each case in its own process, so here the logging set-up has not run yet: the
+// first make_logger() comes from a worker thread (the access log's lazy logger) while other
+// threads log through the default logger. It must leave the default logger in place; it
+// used to install its own, freeing the one in use (heap-use-after-free under ASan in the
+// proxy tests).
+TEST_CASE("a named logger made before set-up leaves the default logger alone") {
+  auto mine = std::make_shared<spdlog::logger>("mine");
+  spdlog::set_default_logger(mine);
+  auto named = qg::make_logger("early.module");
+  REQUIRE(named != nullptr);
+  CHECK(spdlog::default_logger().get() == mine.get());
+  CHECK(qg::make_logger("early.module").get() == named.get());
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("null"));
+}
