@@ -8,7 +8,9 @@
 //   responses  a response's account is remembered (http/response_affinity); a request with a
 //              known `previous_response_id` is pinned to that account, and GET/DELETE
 //              /v1/responses/{id}, /cancel and /input_items go to it (404 when QuotaGuard did
-//              not relay that response or forgot it).
+//              not relay that response or forgot it). An account that keeps no responses
+//              (CLIProxyAPI, messages/dialect.hpp keeps_responses) answers neither: 400 / 404
+//              saying so, instead of a reply without the conversation's past.
 //   gemini     the model is the URL segment before ':' and may be `<prefix>/<model>`; the
 //              client key may come as ?key=, which is never forwarded.
 #include "http/bounded_body.hpp"
@@ -17,6 +19,7 @@
 #include "http/proxy_call.hpp"
 #include "http/request_id.hpp"
 #include "http/shutdown_flag.hpp"
+#include "http/upstream_headers.hpp"
 #include "messages/wall_clock.hpp"
 #include "metrics/quotaguard_metrics.hpp"
 
@@ -79,6 +82,18 @@ std::optional<ProxyCall> prepare(ProxyService& svc, Dialect dialect, const httpl
   call.query = forwarded_query(req);
   if (dialect == Dialect::responses && !parsed.request->previous_response_id.empty() && svc.responses)
     call.pin_account = svc.responses->account_of(parsed.request->previous_response_id, system_clock_ms()).value_or("");
+  if (!call.pin_account.empty()) {
+    const RouteGrant holder = svc.backend->account_target(call.pin_account);
+    if (holder.ok && !keeps_responses(holder.provider)) {
+      send_dialect_error(res, dialect, 400,
+                         "Response '" + parsed.request->previous_response_id + "' was created on account " +
+                             call.pin_account + " (" + holder.provider +
+                             "), which keeps no responses: it would answer without the conversation so far. "
+                             "Send the whole conversation as input instead of previous_response_id.",
+                         "previous_response_not_stored", "previous_response_id");
+      return std::nullopt;
+    }
+  }
   return call;
 }
 
@@ -128,6 +143,13 @@ void response_resource(ProxyService& svc, const httplib::Request& req, httplib::
                               "Response '" + id + "' is held by account " + *account + ", which is not available.",
                               "account_unavailable");
   }
+  if (!keeps_responses(g.provider)) {
+    res.set_header("x-quotaguard-account", g.account_id);
+    return send_dialect_error(res, Dialect::responses, 404,
+                              "Response '" + id + "' was created on account " + *account + " (" + g.provider +
+                                  "), which keeps no responses (CLIProxyAPI serves only POST /v1/responses).",
+                              "response_not_stored");
+  }
   UpstreamTarget t = make_upstream_target(g.base_url, "/responses/" + id + suffix, g.provider, g.api_key);
   t.method = req.method;
   t.path += forwarded_query(req);
@@ -138,6 +160,7 @@ void response_resource(ProxyService& svc, const httplib::Request& req, httplib::
   }
   if (req.method == "DELETE" && reply.status >= 200 && reply.status < 300) svc.responses->forget(id);
   res.status = reply.status;
+  relay_upstream_headers(res, reply.headers);
   auto ct = find_header(reply.headers, "content-type");
   res.set_content(std::move(reply.body), ct ? std::string(*ct) : std::string("application/json"));
 }

@@ -18,6 +18,7 @@
 #include "http/reservation_guard.hpp"
 #include "http/sse_relay.hpp"
 #include "http/upstream_call.hpp"
+#include "http/upstream_headers.hpp"
 #include "metrics/quotaguard_metrics.hpp"
 
 #include <httplib.h>
@@ -176,6 +177,7 @@ void relay_plain_success(httplib::Response& res, ProxyService& svc, const ProxyC
   svc.backend->report_outcome(g.account_id, outcome);
   res.status = reply.status;
   set_quotaguard_headers(res, g);
+  relay_upstream_headers(res, reply.headers);
   std::string ct = content_type_of(reply);
   res.set_content(std::move(reply.body), ct);
 }
@@ -356,6 +358,7 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
       if (!pr.stream) return relay_plain_success(res, svc, call, g, guard, reply, outcome, ask.estimate, access);
       res.status = reply.status;
       set_quotaguard_headers(res, g);
+      relay_upstream_headers(res, reply.headers);
       StreamAccounting acc{g.account_id, g.reservation_id, ask.estimate, outcome,
                            call.dialect == Dialect::chat && !pr.include_usage, svc.options.idle_timeout_ms,
                            svc.options.max_sse_event_bytes};
@@ -379,6 +382,7 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
       res.status = reply.status == 0 ? 502 : reply.status;
       set_quotaguard_headers(res, g);
       if (reply.status == 0) return send_dialect_error(res, call.dialect, 502, "Upstream failed (" + reply.detail + ").", "upstream_error");
+      relay_upstream_headers(res, reply.headers);
       res.set_content(reply.body, content_type_of(reply));
       return;
     }

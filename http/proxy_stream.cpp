@@ -155,7 +155,7 @@ void start_stream_response(httplib::Response& res, std::shared_ptr<ProxyBackend>
                            std::shared_ptr<UpstreamStream> upstream, StreamAccounting accounting) {
   auto session = std::make_shared<StreamSession>(std::move(backend),
                                                  std::move(upstream), std::move(accounting));
-  res.set_header("Cache-Control", "no-cache");
+  if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-cache");  // or the provider's
   res.set_chunked_content_provider(
       "text/event-stream",
       [session](std::size_t, httplib::DataSink& sink) { return session->run(sink); },

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# scripts/demo.sh — `make demo`: QuotaGuard in front of three fake provider accounts.
+# scripts/demo.sh — `make demo`: QuotaGuard in front of fake provider accounts.
 #
-# Starts two qg-fake-provider processes (OpenAI-compatible fakes with real x-ratelimit-*
-# headers and per-key quotas) holding three accounts, writes a demo config into a temp dir,
-# starts `quotaguard serve` on 127.0.0.1:${DEMO_PORT:-8318} and prints curl lines to try.
-# Ctrl-C stops everything it started (and only that). Set DEMO_KEEP=1 to keep the temp dir
-# (config, event log, logs) for `quotaguard replay --db <dir>/demo.db`.
+# Starts two qg-fake-provider processes (fakes of OpenAI, Anthropic Messages, OpenAI Responses
+# and Gemini with real rate-limit headers and per-key quotas) holding nine accounts, writes a
+# demo config into a temp dir, starts `quotaguard serve` on 127.0.0.1:${DEMO_PORT:-8318}, then
+# plays an agent of each dialect — what Claude Code, Codex CLI and Gemini CLI send — against
+# two small accounts (3 requests/min each): the first is spent, the agent is switched to the
+# second, and once both are spent it gets the dialect's own 429 (the one its SDK maps to its
+# rate-limit error). Then it prints curl lines to try and waits; Ctrl-C stops everything it
+# started (and only that). DEMO_KEEP=1 keeps the temp dir (config, event log, logs) for
+# `quotaguard replay --db <dir>/demo.db`; DEMO_EXIT=1 stops after the agents' run (tests).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
@@ -27,12 +31,16 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# Provider 1: accounts demo-alpha (30 requests/min) and demo-gamma (5 requests/min).
+# Provider 1: accounts demo-alpha (30 requests/min) and demo-gamma (5 requests/min), and the
+# first account of each other dialect (3 requests/min).
 "$fake" --port 0 --key-quota sk-demo-alpha=30:20000 --key-quota sk-demo-gamma=5:5000 \
+  --key-quota sk-demo-claude-1=3:0 --key-quota sk-demo-codex-1=3:0 --key-quota sk-demo-gemini-1=3:0 \
   --chunks 6 --chunk-delay-ms 80 2>"$work/fake1.log" &
 pids+=($!)
-# Provider 2: account demo-beta (30 requests/min).
-"$fake" --port 0 --key-quota sk-demo-beta=30:20000 --chunks 6 --chunk-delay-ms 80 2>"$work/fake2.log" &
+# Provider 2: account demo-beta (30 requests/min) and the second account of each other dialect.
+"$fake" --port 0 --key-quota sk-demo-beta=30:20000 \
+  --key-quota sk-demo-claude-2=3:0 --key-quota sk-demo-codex-2=3:0 --key-quota sk-demo-gemini-2=3:0 \
+  --chunks 6 --chunk-delay-ms 80 2>"$work/fake2.log" &
 pids+=($!)
 p1="$(wait_port "$work/fake1.log")"
 p2="$(wait_port "$work/fake2.log")"
@@ -51,6 +59,21 @@ accounts:
      models: ["gpt-4o-mini", "text-embedding-3-small"], limits: [{metric: requests, window: 1m, limit: 30}]}
   - {id: demo-gamma, provider: openai, base_url: "http://127.0.0.1:$p1/v1", api_key: "sk-demo-gamma",
      models: ["gpt-4o-mini"], limits: [{metric: requests, window: 1m, limit: 5}]}
+  # Two small accounts per agent dialect: Anthropic Messages, OpenAI Responses, Gemini.
+  - {id: demo-claude-1, provider: anthropic, base_url: "http://127.0.0.1:$p1/v1", api_key: "sk-demo-claude-1",
+     models: ["claude-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}
+  - {id: demo-claude-2, provider: anthropic, base_url: "http://127.0.0.1:$p2/v1", api_key: "sk-demo-claude-2",
+     models: ["claude-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}
+  - {id: demo-codex-1, provider: openai, base_url: "http://127.0.0.1:$p1/v1", api_key: "sk-demo-codex-1",
+     models: ["codex-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}
+  - {id: demo-codex-2, provider: openai, base_url: "http://127.0.0.1:$p2/v1", api_key: "sk-demo-codex-2",
+     models: ["codex-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}
+  - {id: demo-gemini-1, provider: gemini, base_url: "http://127.0.0.1:$p1/v1beta", api_key: "sk-demo-gemini-1",
+     models: ["gemini-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}
+  - {id: demo-gemini-2, provider: gemini, base_url: "http://127.0.0.1:$p2/v1beta", api_key: "sk-demo-gemini-2",
+     models: ["gemini-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}
+reservations:
+  default_output_tokens: {responses: 256, gemini: 256}   # Codex CLI and Gemini CLI name no output bound
 router:
   policy: balanced
   fallback_chains: {"gpt-4o": ["gpt-4o-mini"]}
@@ -64,10 +87,66 @@ qport="$(wait_port "$work/quotaguard.log")"
 wait_ready "$qport"
 
 url="http://127.0.0.1:$qport"
+
+# One agent turn in a dialect, as the agent sends it; prints "N STATUS ACCOUNT MODE" or the
+# dialect's error. agent_turn N DIALECT stream(0|1)
+agent_turn() {
+  local n=$1 dialect=$2 stream=$3 path body headers=(-H 'Content-Type: application/json')
+  case "$dialect" in
+    messages)   # Claude Code / @anthropic-ai/sdk
+      path="/v1/messages?beta=true"
+      body='{"model":"claude-demo","max_tokens":64,"messages":[{"role":"user","content":"Fix the failing test."}]'
+      [[ $stream == 1 ]] && body+=',"stream":true'; body+='}'
+      headers+=(-H 'x-api-key: demo-key' -H 'anthropic-version: 2023-06-01') ;;
+    responses)  # Codex CLI / openai responses.create (no max_output_tokens)
+      path="/v1/responses"
+      body='{"model":"codex-demo","input":"Fix the failing test.","store":false'
+      [[ $stream == 1 ]] && body+=',"stream":true'; body+='}'
+      headers+=(-H 'Authorization: Bearer demo-key') ;;
+    gemini)     # Gemini CLI / @google/genai (no maxOutputTokens)
+      path="/v1beta/models/gemini-demo:generateContent"
+      [[ $stream == 1 ]] && path="/v1beta/models/gemini-demo:streamGenerateContent?alt=sse"
+      body='{"contents":[{"role":"user","parts":[{"text":"Fix the failing test."}]}]}'
+      headers+=(-H 'x-goog-api-key: demo-key') ;;
+  esac
+  local status account
+  status="$(curl -s -o "$work/turn.out" -D "$work/turn.head" -w '%{http_code}' "${headers[@]}" -d "$body" "$url$path")"
+  account="$(sed -n 's/^x-quotaguard-account: *\([^[:space:]]*\).*/\1/Ip' "$work/turn.head" | head -1)"
+  if [[ $status == 200 ]]; then
+    printf '  %d  %s  %-14s %s\n' "$n" "$status" "$account" "$([[ $stream == 1 ]] && echo stream || echo plain)"
+  else
+    printf '  %d  %s  %s  retry-after %s\n' "$n" "$status" "$(head -c 400 "$work/turn.out")" \
+      "$(sed -n 's/^retry-after: *\([0-9]*\).*/\1/Ip' "$work/turn.head" | head -1)"
+  fi
+}
+
+echo
+# The accounts' 1-minute windows are clock minutes: start the agents early in one, so that no
+# window rolls over halfway through the run.
+sec=$((10#$(date -u +%S)))
+if (( sec > 40 )); then
+  echo "(waiting $((60 - sec)) s for the next minute: the demo accounts' 1-minute windows are clock minutes)"
+  sleep $((60 - sec))
+fi
+echo "Agents at work, two accounts of 3 requests/min each per dialect (x-quotaguard-account shows which served):"
+for dialect in messages responses gemini; do
+  case "$dialect" in
+    messages)  echo "Claude Code -> POST /v1/messages, model claude-demo (demo-claude-1, demo-claude-2):" ;;
+    responses) echo "Codex CLI -> POST /v1/responses, model codex-demo (demo-codex-1, demo-codex-2):" ;;
+    gemini)    echo "Gemini CLI -> POST /v1beta/models/gemini-demo:generateContent (demo-gemini-1, demo-gemini-2):" ;;
+  esac
+  for n in 1 2 3 4 5 6 7; do agent_turn "$n" "$dialect" $((n % 2 == 0 ? 1 : 0)); done
+done
+echo "(each agent stayed on its first account until it neared its limit (router.thresholds.switch), was"
+echo " switched to the second, used up both, then got its dialect's own 429 with a Retry-After: Anthropic"
+echo " rate_limit_error, OpenAI rate_limit_error, Google RESOURCE_EXHAUSTED — its SDK's rate-limit error.)"
+[[ -n "${DEMO_EXIT:-}" ]] && exit 0
+
 cat <<TXT
 
 QuotaGuard demo is running on $url  (config: $work/config.yaml, log: $work/quotaguard.log)
-Three fake accounts: demo-alpha and demo-gamma on 127.0.0.1:$p1, demo-beta on 127.0.0.1:$p2.
+Fake accounts: demo-alpha, demo-gamma and demo-{claude,codex,gemini}-1 on 127.0.0.1:$p1; demo-beta and
+demo-{claude,codex,gemini}-2 on 127.0.0.1:$p2.
 
 Try:
   curl -s $url/v1/chat/completions -H 'Authorization: Bearer demo-key' -H 'Content-Type: application/json' \\
@@ -79,6 +158,14 @@ Try:
   for i in \$(seq 80); do curl -s -o /dev/null -w '%{http_code} ' $url/v1/chat/completions \\
        -H 'Authorization: Bearer demo-key' -d '{"model":"gpt-4o-mini","messages":[]}'; done; echo
        # 65 x 200, then 429 quota_exhausted with Retry-After once all three accounts are used up
+
+  # the agents' dialects (their accounts refill a minute after the run above):
+  curl -s "$url/v1/messages" -H 'x-api-key: demo-key' -H 'anthropic-version: 2023-06-01' \\
+       -d '{"model":"claude-demo","max_tokens":64,"messages":[{"role":"user","content":"Hi"}]}'
+  curl -s "$url/v1/responses" -H 'Authorization: Bearer demo-key' -d '{"model":"codex-demo","input":"Hi"}'
+  curl -s "$url/v1beta/models/gemini-demo:generateContent" -H 'x-goog-api-key: demo-key' \\
+       -d '{"contents":[{"parts":[{"text":"Hi"}]}]}'
+  # Claude Code, Codex CLI, Gemini CLI and the SDKs themselves: docs/AGENTS.md
 
 Response headers x-quotaguard-account / -model / -reservation show which account served.
 Open $url/dashboard in a browser to watch the accounts, the 24-hour chart and the decisions

@@ -157,7 +157,8 @@ std::string exclusion_detail(const AccountSummary& a, const AccountEval& e, cons
   const Exclusion r = e.why();
   if (r == Exclusion::none) return {};
   if (r == Exclusion::not_serving_model) return "its model list does not include this model";
-  if (r == Exclusion::not_serving_dialect) return "its provider does not serve this API dialect";
+  if (r == Exclusion::not_serving_dialect)
+    return "its provider serves only the " + dialect_names(a.dialects) + " dialect(s), not this request's";
   if (r == Exclusion::excluded_by_request) return "excluded by the request (already tried)";
   if (r == Exclusion::disabled) return "account is disabled";
   if (r == Exclusion::draining) return "drained by an operator";

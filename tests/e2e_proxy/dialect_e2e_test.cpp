@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 
 using namespace qg::test;
 using nlohmann::json;
@@ -107,11 +108,23 @@ TEST_CASE("each dialect: bodies byte-identical to the provider's, usage committe
     d.start(c, fake.port(), {{"sk-dia-account-one", 0}});
     std::string proxied[2];
     for (int stream = 0; stream < 2; ++stream) {
-      auto r = d.call(c, stream == 1);
+      // Gemini's streamed call authenticates with ?key= (as @google/genai may): never forwarded.
+      auto r = std::string(c.name) == "gemini" && stream == 1
+                   ? http_request("POST", "127.0.0.1", d.qg.daemon->port(), path_for(c, true) + "&key=" + kClientKey,
+                                  body_for(c, true))
+                   : d.call(c, stream == 1);
       REQUIRE(r.status == 200);
       CHECK(r.header("x-quotaguard-account") == "acct-1");
       CHECK(r.header("x-quotaguard-model") == "m1");
       proxied[stream] = r.body;
+      // The provider's request id reaches the client as the provider sent it; x-request-id
+      // stays QuotaGuard's (the provider's own is kept beside it).
+      if (std::string(c.name) == "messages") CHECK(r.header("request-id").rfind("req_fake_", 0) == 0);
+      if (std::string(c.name) == "responses") {
+        CHECK(r.header("x-quotaguard-upstream-request-id").rfind("req_fake_", 0) == 0);
+        CHECK(r.header("x-request-id").rfind("req_fake_", 0) == std::string::npos);
+      }
+      CHECK(r.header("set-cookie").empty());
       if (std::string(c.name) == "messages") {
         json last = json::parse(http_get("127.0.0.1", fake.port(), "/_last").body);
         CHECK(last["path"] == "/v1/messages?beta=true");
@@ -160,15 +173,22 @@ TEST_CASE("each dialect: small limits switch accounts, all spent is the dialect 
   for (const auto& c : kCases) {
     const std::string dialect_name = c.name;
     CAPTURE(dialect_name);
-    FakeProviderProcess fake({"--models", "m1", "--chunks", "2"});
+    FakeProviderProcess fake({"--models", "m1", "--chunks", "2", "--key-quota", "sk-lim-one=2:0", "--key-quota", "sk-lim-two=2:0"});
     Daemon d;
     d.start(c, fake.port(), {{"sk-lim-one", 2}, {"sk-lim-two", 2}});
     std::vector<std::string> used;
+    std::map<std::string, std::vector<std::string>> remaining;  // account -> provider's remaining, in order
     for (int i = 0; i < 4; ++i) {
       auto r = d.call(c, i % 2 == 1);
       REQUIRE(r.status == 200);
       used.push_back(r.header("x-quotaguard-account"));
+      // The serving account's rate-limit headers, relayed as the provider sent them.
+      const std::string d_name = c.name;
+      if (d_name == "messages") remaining[used.back()].push_back(r.header("anthropic-ratelimit-requests-remaining"));
+      if (d_name == "responses") remaining[used.back()].push_back(r.header("x-ratelimit-remaining-requests"));
     }
+    for (const auto& [account, seen] : remaining)  // Gemini sends no rate-limit headers on success
+      CHECK(seen == std::vector<std::string>{"1", "0"});
     // Each account serves exactly its limit (the thresholds decide the order), then nothing is left.
     CHECK(std::count(used.begin(), used.end(), "acct-1") == 2);
     CHECK(std::count(used.begin(), used.end(), "acct-2") == 2);

@@ -18,11 +18,16 @@
 // OpenAI-compatible: POST /v1/chat/completions honours "<prefix>/<model>"
 //   (force-model-prefix: prefixed auths serve only prefixed names); the serving auth file is
 //   returned in header `x-fake-cliproxy-auth`; a cooling entry gives the real 429
-//   model_cooldown body. GET /v1/models lists prefixed names.
+//   model_cooldown body. GET /v1/models lists prefixed names. POST /v1/messages,
+//   /v1/responses and /v1beta/models/{m}:generateContent|streamGenerateContent pick the auth
+//   the same way, by model, whatever its type (as CLIProxyAPI does, translating), and answer in
+//   the route's own format (tests/fakes/fake_dialects); GET /v1/responses/{id} is gin's 404.
 // Control (no auth, for tests): GET /_fake/stats, PUT /_fake/quota/<auth_index>[?status=N]
 //   (body = upstream quota JSON), PATCH /_fake/auth-file/<name> (JSON merged into the listing
 //   entry, e.g. {"unavailable":true,"next_retry_after":"..."}), POST /_fake/reset-stats.
 // Listens on 127.0.0.1:<--port, default 0> and prints "listening on 127.0.0.1:PORT" to stderr.
+#include "tests/fakes/fake_dialects.hpp"
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
@@ -34,6 +39,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -159,6 +165,20 @@ class FakeCliproxy {
     svr.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mu_);
       chat(req, res);
+    });
+    auto dialect_route = [this](qg::fake::Wire wire) {
+      return [this, wire](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard lock(mu_);
+        dialect(req, res, wire);
+      };
+    };
+    svr.Post("/v1/messages", dialect_route(qg::fake::Wire::messages));
+    svr.Post("/v1/responses", dialect_route(qg::fake::Wire::responses));
+    svr.Post(R"(/v1beta/models/(.+):(generateContent|streamGenerateContent))", dialect_route(qg::fake::Wire::gemini));
+    // CLIProxyAPI has no /v1/responses/{id} routes: gin's plain-text 404.
+    svr.Get(R"(/v1/responses/(.+))", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 404;
+      res.set_content("404 page not found", "text/plain");
     });
 
     svr.Get("/_fake/stats", [this](const httplib::Request&, httplib::Response& res) {
@@ -291,13 +311,9 @@ class FakeCliproxy {
     reply(res, 200, {{"status_code", status}, {"header", {{"Content-Type", {"application/json"}}}}, {"body", upstream}});
   }
 
-  void chat(const httplib::Request& req, httplib::Response& res) {
-    ++stats_["chat"];
-    if (!client_key_ok(req)) return reply_bad_key(res);
-    json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object() || !body["model"].is_string())
-      return reply(res, 400, {{"error", {{"message", "model is required"}, {"type", "invalid_request_error"}, {"code", "invalid_request"}}}});
-    std::string model = body["model"];
+  // The auth that serves `model` ("<prefix>/<model>" pins by prefix), or nullopt with the
+  // error answered. Like CLIProxyAPI: by model only, whatever the route's dialect.
+  std::optional<std::string> pick_auth(const std::string& model, const std::string& route, httplib::Response& res) {
     last_chat_model_ = model;
     std::string prefix, bare = model;
     if (auto slash = model.find('/'); slash != std::string::npos) {
@@ -312,17 +328,61 @@ class FakeCliproxy {
       std::string p = f.value("prefix", "");
       if (p == prefix) pool.push_back(f);  // force-model-prefix: exact namespace only
     }
-    if (pool.empty())
-      return reply(res, 502, {{"error", {{"message", "unknown provider for model " + model}, {"type", "server_error"}, {"code", "internal_server_error"}}}});
+    if (pool.empty()) {
+      reply(res, 502, {{"error", {{"message", "unknown provider for model " + model}, {"type", "server_error"}, {"code", "internal_server_error"}}}});
+      return std::nullopt;
+    }
     chosen = pool[static_cast<std::size_t>(round_robin_++) % pool.size()];
     if (chosen.value("unavailable", false)) {
       res.set_header("Retry-After", "9720");
-      return reply(res, 429, {{"error", {{"code", "model_cooldown"}, {"message", "All credentials for model " + bare + " are cooling down"},
-                                          {"model", bare}, {"reset_seconds", 9720}, {"reset_time", "2h42m0s"}}}});
+      reply(res, 429, {{"error", {{"code", "model_cooldown"}, {"message", "All credentials for model " + bare + " are cooling down"},
+                                   {"model", bare}, {"reset_seconds", 9720}, {"reset_time", "2h42m0s"}}}});
+      return std::nullopt;
     }
     std::string served_by = chosen.value("name", "");
-    ++stats_["chat_" + served_by];
+    ++stats_[route + "_" + served_by];
     res.set_header("x-fake-cliproxy-auth", served_by);
+    return served_by;
+  }
+
+  // /v1/messages, /v1/responses, /v1beta/models/{m}:generateContent|streamGenerateContent: the
+  // answer in the route's own format (CLIProxyAPI translates from the executor's), plain or SSE.
+  void dialect(const httplib::Request& req, httplib::Response& res, qg::fake::Wire wire) {
+    using qg::fake::Wire;
+    const char* route = wire == Wire::messages ? "messages" : wire == Wire::responses ? "responses" : "gemini";
+    ++stats_[route];
+    if (!client_key_ok(req)) return reply_bad_key(res);
+    json body = json::parse(req.body, nullptr, false);
+    std::string model = wire == Wire::gemini ? std::string(req.matches[1]) : body.is_object() ? body.value("model", "") : "";
+    if (!body.is_object() || model.empty())
+      return reply(res, 400, {{"error", {{"message", "model is required"}, {"type", "invalid_request_error"}, {"code", "invalid_request"}}}});
+    auto served_by = pick_auth(model, route, res);
+    if (!served_by) return;
+    qg::fake::Turn turn;
+    turn.model = model.substr(model.find('/') == std::string::npos ? 0 : model.find('/') + 1);
+    turn.text = "hello from " + *served_by;
+    turn.chunks = 2;
+    turn.prompt = 11;
+    turn.completion = 7;
+    turn.id = std::string(route) + "_fake_" + std::to_string(++round_robin_);
+    const bool stream = wire == Wire::gemini ? req.matches[2] == "streamGenerateContent" : body.value("stream", false);
+    if (!stream) return res.set_content(qg::fake::plain_reply(wire, turn), "application/json");
+    std::string sse;
+    for (const auto& frame : qg::fake::stream_frames(wire, turn)) sse += frame;
+    res.set_content(sse, "text/event-stream");
+  }
+
+  void chat(const httplib::Request& req, httplib::Response& res) {
+    ++stats_["chat"];
+    if (!client_key_ok(req)) return reply_bad_key(res);
+    json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body["model"].is_string())
+      return reply(res, 400, {{"error", {{"message", "model is required"}, {"type", "invalid_request_error"}, {"code", "invalid_request"}}}});
+    std::string model = body["model"];
+    std::string bare = model.substr(model.find('/') == std::string::npos ? 0 : model.find('/') + 1);
+    auto chosen = pick_auth(model, "chat", res);
+    if (!chosen) return;
+    const std::string served_by = *chosen;
     json usage = {{"prompt_tokens", 11}, {"completion_tokens", 7}, {"total_tokens", 18}};
     if (body.value("stream", false)) {
       std::string sse;

@@ -2,8 +2,8 @@
 // and `make demo`, speaking four dialects.
 //
 // OpenAI: POST /v1/chat/completions (plain + SSE), /v1/completions, /v1/embeddings, GET /v1/models;
-// Anthropic: POST /v1/messages (plain + SSE, anthropic-ratelimit-* headers), /v1/messages/count_tokens;
-// Responses: POST /v1/responses (plain + SSE), GET|DELETE /v1/responses/{id}, /cancel, /input_items;
+// Anthropic: POST /v1/messages (plain + SSE, anthropic-ratelimit-* and request-id headers), /v1/messages/count_tokens;
+// Responses: POST /v1/responses (plain + SSE, x-ratelimit-* and x-request-id headers), GET|DELETE /v1/responses/{id}, /cancel, /input_items;
 // Gemini: POST /v1beta/models/{m}:generateContent|streamGenerateContent|countTokens, GET /v1beta/models.
 // The key is read from Authorization: Bearer, x-api-key or x-goog-api-key; every credential a
 // request presented (also ?key=) is listed in GET /_served "credentials_seen", and GET /_last
@@ -387,6 +387,7 @@ class FakeProvider {
       res.set_header("request-id", "req_fake_" + std::to_string(now_ms()));
     } else if (wire == Wire::responses) {
       rate_headers(res, window);
+      res.set_header("x-request-id", "req_fake_" + std::to_string(now_ms()));
     }
     if (window.refused || fault == "429") {
       const int retry = window.refused ? static_cast<int>((window.reset_in_ms + 999) / 1000) : o_.retry_after_s;

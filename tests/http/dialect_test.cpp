@@ -207,6 +207,20 @@ TEST_CASE("dialects served by provider") {
   CHECK(serves("openai", Dialect::responses));
   CHECK_FALSE(serves("openai", Dialect::messages));
   CHECK(dialects_served("cliproxy", "codex") == kAllDialects);
+  // Every CLIProxyAPI auth type of the recorded samples serves every dialect (CLIProxyAPI
+  // routes by model and translates), and so does a type QuotaGuard does not know.
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(QG_SOURCE_DIR) + "/tests/fixtures/cliproxy/auth-types")) {
+    std::ifstream in(entry.path());
+    const std::string type = nlohmann::json::parse(in).at("type");
+    CAPTURE(type);
+    CHECK(dialects_served("cliproxy", type) == kAllDialects);
+  }
+  CHECK(dialects_served("cliproxy", "some-fork-type") == kAllDialects);
+  CHECK(dialect_names(dialects_served("openai", "openai")) == "chat, responses");
+  CHECK(dialect_names(0) == "none");
+  // Stored responses: only OpenAI keeps them; CLIProxyAPI drops previous_response_id.
+  CHECK(keeps_responses("openai"));
+  CHECK_FALSE(keeps_responses("cliproxy"));
   CHECK(parse_dialect("gemini") == Dialect::gemini);
   CHECK_FALSE(parse_dialect("grpc"));
 }
