@@ -14,7 +14,11 @@
 #
 # Env: ROUNDS=3 DURATION=10 CONNS=32 THREADS=1
 #      SCENARIOS="max r500 r2000 sr200"  (max = closed loop, rN = N req/s,
-#                 s... = same with "stream":true against the SSE mock)
+#                 s... = same with "stream":true against the SSE mock; a suffix
+#                 -messages / -responses sends that dialect instead of chat,
+#                 e.g. sr200-messages: direct, nginx and THIRD_MESSAGES_URL /
+#                 THIRD_STREAM_URL only, Portkey is skipped)
+#      THIRD_MESSAGES_URL= third gateway instance serving /v1/messages from the SSE mock
 #      JSON_PORT=18080 SSE_PORT=18081 PORTKEY_PORT=8787
 #      THIRD_HEADERS='Name: v|Name2: v'  extra request headers for THIRD
 #      THIRD_PID=<pid>     sample RSS/CPU of the third gateway
@@ -52,7 +56,9 @@ IFS='|' read -r -a TH_H <<< "${THIRD_HEADERS:-}"
 
 # run_target <target> <scenario> : one bench.sh line for that pair
 run_target() {
-  local t=$1 sc=$2 rate=0 stream=0 up=$JSON_PORT
+  local t=$1 sc=$2 rate=0 stream=0 up=$JSON_PORT api=openai
+  case "$sc" in *-messages) api=anthropic; sc=${sc%-messages} ;; *-responses) api=responses; sc=${sc%-responses} ;; esac
+  export API=$api
   case "$sc" in s*) stream=1; up=$SSE_PORT; sc=${sc#s} ;; esac
   case "$sc" in r*) rate=${sc#r} ;; esac
   export RATE=$rate STREAM=$stream
@@ -66,6 +72,7 @@ run_target() {
     nginx)   local np=$NGX_PORT; [ "$stream" = 1 ] && np=$NGX_SSE_PORT
              RSS_PID=$NGX_PID "$HERE/bench.sh" "http://127.0.0.1:$np/v1" nginx ;;
     *) local u=$THIRD_URL; [ "$stream" = 1 ] && u=$THIRD_STREAM_URL
+       [ "$api" = anthropic ] && u=$THIRD_MESSAGES_URL
        RSS_PID=${THIRD_PID:-} "$HERE/bench.sh" "$u" "$THIRD_LABEL" "${TH_H[@]}" ;;
   esac
 }
@@ -85,6 +92,10 @@ for sc in $SCENARIOS; do
       if [ "${sc#s}" != "$sc" ]; then   # streaming: skip targets without an SSE path
         [ "$t" = "$THIRD_LABEL" ] && [ -z "${THIRD_STREAM_URL:-}" ] && continue
       fi
+      case "$sc" in *-messages|*-responses)   # other dialects: no Portkey (its routes differ)
+        [ "$t" = portkey ] && continue
+        [ "$t" = "$THIRD_LABEL" ] && [ "${sc%-messages}" != "$sc" ] && [ -z "${THIRD_MESSAGES_URL:-}" ] && continue ;;
+      esac
       line=$(run_target "$t" "$sc") || { echo "FAILED: $t $sc" >&2; continue; }
       echo "$sc $r $line" | tee -a "$RAW" >&2
     done
@@ -98,7 +109,7 @@ col() { awk -v s="$1" -v t="$2" -v c="$3" '$1==s && $3==t {print $c}' "$RAW" | m
 echo
 # cpu_ms/req = gateway CPU time per request (cpu% * 10 / rps): the least
 # noise-sensitive efficiency figure on a shared or small machine.
-printf '%-7s %-10s %9s %8s %8s %8s %8s %5s %7s %5s %6s %10s\n' scenario target rps p50_ms p90_ms p99_ms max_ms err rss_mb cpu% other% cpu_ms/req
+printf '%-15s %-10s %9s %8s %8s %8s %8s %5s %7s %5s %6s %10s\n' scenario target rps p50_ms p90_ms p99_ms max_ms err rss_mb cpu% other% cpu_ms/req
 AGG="$RAW.agg"; : > "$AGG"
 for sc in $SCENARIOS; do for t in "${TARGETS[@]}"; do
   [ -n "$(awk -v s="$sc" -v t="$t" '$1==s && $3==t' "$RAW")" ] || continue
@@ -107,19 +118,28 @@ for sc in $SCENARIOS; do for t in "${TARGETS[@]}"; do
   row="$sc $t $(col "$sc" "$t" 4) $(col "$sc" "$t" 5) $(col "$sc" "$t" 7) $(col "$sc" "$t" 6) $mx $er $(col "$sc" "$t" 10) $(col "$sc" "$t" 11) $(col "$sc" "$t" 12)"
   echo "$row" >> "$AGG"
   set -- $row; cms=$(awk -v c="${10}" -v r="$3" 'BEGIN{ if (c=="-"||r<=0) print "-"; else printf "%.3f", c*10/r }')
-  printf '%-7s %-10s %9s %8s %8s %8s %8s %5s %7s %5s %6s %10s\n' $row "$cms"
+  printf '%-15s %-10s %9s %8s %8s %8s %8s %5s %7s %5s %6s %10s\n' $row "$cms"
 done; done
 
 echo; echo "overhead vs direct (medians): +ms = gateway - direct; x = gateway / direct"
-printf '%-7s %-10s %9s %9s %9s %9s %8s\n' scenario target rps_x +p50_ms +p90_ms +p99_ms p99_x
+printf '%-15s %-10s %9s %9s %9s %9s %8s\n' scenario target rps_x +p50_ms +p90_ms +p99_ms p99_x
 awk 'NR==FNR { if ($2=="direct") { r[$1]=$3; a[$1]=$4; b[$1]=$5; c[$1]=$6 } next }
-     $2!="direct" && ($1 in r) { printf "%-7s %-10s %9.3f %9.3f %9.3f %9.3f %8.1f\n", $1, $2,
+     $2!="direct" && ($1 in r) { printf "%-15s %-10s %9.3f %9.3f %9.3f %9.3f %8.1f\n", $1, $2,
        $3/r[$1], $4-a[$1], $5-b[$1], $6-c[$1], (c[$1]>0 ? $6/c[$1] : 0) }' "$AGG" "$AGG"
+# Other dialects against chat, same run: added latency (gateway - direct) of sX-messages and
+# sX-responses over that of sX; x <= 1 means the dialect costs no more than chat.
+echo; echo "dialect streams vs chat stream (same run): added p50/p99 over direct, and dialect/chat ratio"
+awk 'NR==FNR { if ($2=="direct") { a[$1]=$4; c[$1]=$6 } next }
+     $2!="direct" && ($1 in a) { add50[$1" "$2]=$4-a[$1]; add99[$1" "$2]=$6-c[$1]; if (index($1, "-")) dia[$1" "$2]=1 }
+     END { for (k in dia) { split(k, p, " "); base=p[1]; sub(/-.*/, "", base); b=base" "p[2]
+             if (!(b in add50)) continue
+             printf "%-18s %-10s +p50 %7.3f ms (chat %7.3f, x %.2f)  +p99 %7.3f ms (chat %7.3f, x %.2f)\n", p[1], p[2],
+               add50[k], add50[b], (add50[b] != 0 ? add50[k]/add50[b] : 0), add99[k], add99[b], (add99[b] != 0 ? add99[k]/add99[b] : 0) } }' "$AGG" "$AGG" | sort
 if [ -n "$THIRD_URL" ]; then
   for ref in portkey nginx; do
     echo; echo "$THIRD_LABEL vs $ref (same run): rps_x >1 and p50_x/p99_x <1 mean $THIRD_LABEL is better"
     awk -v T="$THIRD_LABEL" -v R="$ref" 'NR==FNR { if ($2==R) { r[$1]=$3; a[$1]=$4; c[$1]=$6 } next }
-       $2==T && ($1 in r) { printf "%-7s rps_x %.3f  p50_x %.2f  p99_x %.2f\n", $1, $3/r[$1], $4/a[$1], $6/c[$1] }' "$AGG" "$AGG"
+       $2==T && ($1 in r) { printf "%-15s rps_x %.3f  p50_x %.2f  p99_x %.2f\n", $1, $3/r[$1], $4/a[$1], $6/c[$1] }' "$AGG" "$AGG"
   done
 fi
 awk '!/^#/ && $12!="-" && $12+0>30 {n++} END{if(n) printf "\nWARNING: %d run(s) saw >30%% CPU used by other processes (other%%): the machine was shared, figures are noisy.\n", n}' "$RAW"

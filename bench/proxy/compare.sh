@@ -4,9 +4,11 @@
 # Uses the peers harness in bench/peers (PEERS_SRC): its nginx mock upstream
 # (:18080 JSON, :18081 SSE), Portkey, wrk with fixed-rate pacing. Starts two QuotaGuard
 # instances with `storage.synchronous: full` (QG_SYNCHRONOUS=normal: the default): :9000
-# forwarding to the JSON mock and :9001 to the SSE mock (for the streamed scenarios), then runs the peers' compare.sh with QuotaGuard as
-# the third target. Env is passed through (ROUNDS, DURATION, SCENARIOS, QUIET_WAIT, ...).
-#   bench/proxy/compare.sh                      # ~5 min: max r500 r2000 sr200, 3 rounds
+# forwarding to the JSON mock, :9001 to the SSE mock (streamed chat and Responses, an openai
+# account) and :9002 to the SSE mock with an anthropic account (streamed /v1/messages), then
+# runs the peers' compare.sh with QuotaGuard as the third target. Env is passed through
+# (ROUNDS, DURATION, SCENARIOS, QUIET_WAIT, ...).
+#   bench/proxy/compare.sh                      # max r500 r2000 sr200 sr200-messages sr200-responses, 3 rounds
 #   ROUNDS=1 DURATION=5 bench/proxy/compare.sh  # quick look
 # `make bench-proxy` runs bench/peers/setup.sh (nginx, wrk, Portkey) and then this script.
 set -euo pipefail
@@ -17,7 +19,7 @@ peers="${PEERS_SRC:-$root/bench/peers}"
 [[ -x "$qg" ]] || { echo "bench: $qg not found (make build)" >&2; exit 2; }
 [[ -x "$peers/compare.sh" ]] || { echo "bench: peers harness not found at $peers" >&2; exit 2; }
 JSON_PORT=${JSON_PORT:-18080}; SSE_PORT=${SSE_PORT:-18081}
-QG_PORT=${QG_PORT:-9000}; QG_STREAM_PORT=${QG_STREAM_PORT:-9001}
+QG_PORT=${QG_PORT:-9000}; QG_STREAM_PORT=${QG_STREAM_PORT:-9001}; QG_MESSAGES_PORT=${QG_MESSAGES_PORT:-9002}
 
 work="$(mktemp -d /tmp/qg-bench-proxy-XXXXXX)"
 pids=()
@@ -28,10 +30,13 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$(dirname "$0")/qg_instance.sh"
+export SCENARIOS=${SCENARIOS:-max r500 r2000 sr200 sr200-messages sr200-responses}
 
 start_qg json "$QG_PORT" "http://127.0.0.1:$JSON_PORT/v1"
-start_qg sse "$QG_STREAM_PORT" "http://127.0.0.1:$SSE_PORT/v1"
+start_qg sse "$QG_STREAM_PORT" "http://127.0.0.1:$SSE_PORT/v1"   # chat and Responses streams
+start_qg msg "$QG_MESSAGES_PORT" "http://127.0.0.1:$SSE_PORT/v1" "" anthropic   # Anthropic Messages streams
 
 THIRD_PID="$QG_PID_json" THIRD_STREAM_URL="http://127.0.0.1:$QG_STREAM_PORT/v1" \
+  THIRD_MESSAGES_URL="http://127.0.0.1:$QG_MESSAGES_PORT/v1" \
   "$peers/compare.sh" "http://127.0.0.1:$QG_PORT/v1" quotaguard
 echo "quotaguard journal: $(sqlite3 "$work/json.db" 'select count(*) from events' 2>/dev/null || echo '?') events written (synchronous: ${QG_SYNCHRONOUS:-full})"

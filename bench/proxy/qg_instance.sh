@@ -1,10 +1,10 @@
-# bench/proxy/qg_instance.sh — sourced helper: start_qg NAME LISTEN_PORT UPSTREAM_BASE [EXTRA_YAML]
-# writes $work/NAME.yaml (one open account on UPSTREAM_BASE, journal synchronous: $QG_SYNCHRONOUS,
-# default full),
+# bench/proxy/qg_instance.sh — sourced helper: start_qg NAME LISTEN_PORT UPSTREAM_BASE [EXTRA_YAML] [PROVIDER]
+# writes $work/NAME.yaml (one open account of PROVIDER (openai) on UPSTREAM_BASE, journal
+# synchronous: $QG_SYNCHRONOUS, default full),
 # starts `quotaguard serve` in the background, waits for /ready, sets QG_PID_<NAME>.
 # Needs: $qg (binary), $work (temp dir), array pids (for cleanup).
 start_qg() {
-  local name=$1 port=$2 upstream=$3 extra=${4:-}
+  local name=$1 port=$2 upstream=$3 extra=${4:-} provider=${5:-openai}
   cat >"$work/$name.yaml" <<YAML
 server:
   listen: "127.0.0.1:$port"
@@ -13,7 +13,7 @@ storage:
   db_path: "$work/$name.db"
   synchronous: ${QG_SYNCHRONOUS:-full}
 accounts:
-  - {id: mock, provider: openai, base_url: "$upstream", api_key: "sk-mock"}
+  - {id: mock, provider: $provider, base_url: "$upstream", api_key: "sk-mock"}
 log:
   level: warn
 $extra

@@ -208,10 +208,14 @@ TEST_CASE("each dialect: a provider 500 before the first byte fails over, a cut 
   for (const auto& c : kCases) {
     const std::string dialect_name = c.name;
     CAPTURE(dialect_name);
-    FakeProviderProcess fake({"--models", "m1", "--chunks", "3", "--fault", "sk-fo-broken=500", "--fault", "sk-fo-cut=cut"});
-    {
+    FakeProviderProcess fake({"--models", "m1", "--chunks", "3", "--fault", "sk-fo-broken=500", "--fault", "sk-fo-cut=cut",
+                              "--fault", "sk-fo-overloaded=529"});
+    // 500, and for Anthropic also its 529 overloaded_error, before the first byte: the next account.
+    for (const char* broken : {"sk-fo-broken", "sk-fo-overloaded"}) {
+      if (std::string(broken) == "sk-fo-overloaded" && std::string(c.name) != "messages") continue;
+      CAPTURE(broken);
       Daemon d;
-      d.start(c, fake.port(), {{"sk-fo-broken", 0}, {"sk-fo-good", 0}});
+      d.start(c, fake.port(), {{broken, 0}, {"sk-fo-good", 0}});
       for (int stream = 0; stream < 2; ++stream) {
         auto r = d.call(c, stream == 1);
         CHECK(r.status == 200);
