@@ -3,6 +3,7 @@
 
 #include "http/activity_json.hpp"
 #include "messages/forecast_json.hpp"
+#include "messages/event_codec.hpp"
 #include "http/api_support.hpp"
 #include "http/request_parser.hpp"
 
@@ -63,6 +64,17 @@ void register_account_verb(ApiRoutes& routes, Operations& ops, const std::string
               });
 }
 
+// {"events":[<replay --json line>...],"next_after":N}: each event through the one codec.
+std::string events_page_json(const EventPage& page) {
+  std::string body = "{\"events\":[";
+  for (const auto& e : page.events) {
+    if (body.back() != '[') body += ',';
+    body += event_to_json_line(e);
+  }
+  body += "],\"next_after\":" + std::to_string(page.next_after) + "}";
+  return body;
+}
+
 }  // namespace
 
 void register_admin_routes(httplib::Server& server, Operations& ops,
@@ -111,7 +123,10 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
              [&ops](const httplib::Request& req, httplib::Response& res) {
                const std::uint64_t after = query_uint(req, "after", 0, 0, kMaxSeq);
                const std::uint64_t limit = query_uint(req, "limit", kDefaultEventLimit, 1, kMaxEventLimit);
-               send_result(res, ops.events(after, static_cast<std::size_t>(limit)));
+               const auto page = ops.events(after, static_cast<std::size_t>(limit));
+               if (!page.ok()) return send_failure(res, *page.failure);
+               res.status = 200;
+               res.set_content(events_page_json(page.value), "application/json");
              });
   routes.get("/api/v1/activity", "/api/v1/activity",
              [&ops](const httplib::Request& req, httplib::Response& res) {

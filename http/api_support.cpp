@@ -97,6 +97,34 @@ void send_result(httplib::Response& res, const OpResult& r) {
   send_error(res, r.status, code, message, r.body);
 }
 
+int op_error_status(OpError e) {
+  switch (e) {
+    case OpError::invalid_argument: return 400;
+    case OpError::unknown_account:
+    case OpError::not_found: return 404;
+    case OpError::rejected: return 409;
+    case OpError::journal_unavailable:
+    case OpError::unavailable: return 503;
+  }
+  return 500;
+}
+
+const char* op_error_code(OpError e) {
+  switch (e) {
+    case OpError::invalid_argument: return "invalid_request";
+    case OpError::unknown_account:
+    case OpError::not_found: return "not_found";
+    case OpError::rejected: return "conflict";
+    case OpError::journal_unavailable:
+    case OpError::unavailable: return "unavailable";
+  }
+  return "error";
+}
+
+void send_failure(httplib::Response& res, const OpFailure& f) {
+  send_error(res, op_error_status(f.error), op_error_code(f.error), f.message);
+}
+
 std::optional<nlohmann::json> parse_json_object(const httplib::Request& req,
                                                 httplib::Response& res, bool empty_ok) {
   const bool blank = req.body.find_first_not_of(" \t\r\n") == std::string::npos;

@@ -49,6 +49,12 @@ void send_error(httplib::Response& res, int status, std::string_view code,
                 std::string_view message, const nlohmann::json& extra = nullptr);
 // A successful OpResult's body, or its error (a 429/503 with retry_after_s gets Retry-After).
 void send_result(httplib::Response& res, const OpResult& r);
+// A typed verb's refusal in the admin API's dialect: status and code from the OpError
+// (invalid_argument 400 invalid_request, unknown_account/not_found 404 not_found,
+// rejected 409 conflict, journal_unavailable/unavailable 503 unavailable).
+int op_error_status(OpError e);
+const char* op_error_code(OpError e);
+void send_failure(httplib::Response& res, const OpFailure& f);
 
 // The body as a JSON object. An empty body counts as {} when `empty_ok`. On failure sends a
 // 400 ("request body: ...") and answers nullopt.

@@ -5,7 +5,10 @@
 // implementation (actors/control/core_operations) talks to the actors; this interface is
 // CAF-free and thread-safe (called from HTTP worker threads and the Telegram poller).
 //
-// Every verb answers an OpResult: `status` is an HTTP status (200 ok, 400 bad input naming the
+// Verbs answer typed values (`OpAnswer<T>`: the value or an `OpFailure` with an `OpError`),
+// which each front end renders in its own dialect (http/: JSON bodies and statuses through
+// `op_error_status`/`op_error_code`; telegram/: chat text; cli/: over HTTP). Verbs not yet
+// typed answer an OpResult: `status` is an HTTP status (200 ok, 400 bad input naming the
 // field, 404 unknown account/reservation, 409 conflict, 503 journal unavailable) and `body`
 // the JSON to return (for errors: {"error":{"message","type","code"}} is built by the caller
 // from `error` and `code`).
@@ -19,10 +22,46 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace qg {
+
+// Why a verb refused. Front ends branch on it, never on the message text.
+enum class OpError : std::uint8_t {
+  invalid_argument,     // bad input; the message names the field          (HTTP 400 invalid_request)
+  unknown_account,      // no such account                                   (HTTP 404 not_found)
+  not_found,            // no such reservation / setting                     (HTTP 404 not_found)
+  rejected,             // the state refuses the command (already resolved)  (HTTP 409 conflict)
+  journal_unavailable,  // the event log cannot take the command             (HTTP 503 unavailable)
+  unavailable,          // the part of the process that would answer is off  (HTTP 503 unavailable)
+};
+
+struct OpFailure {
+  OpError error = OpError::invalid_argument;
+  std::string message;  // for people: names the field, the account, the reason
+};
+
+// A verb's answer: `value` when ok(), else `failure`.
+template <class T>
+struct OpAnswer {
+  T value{};
+  std::optional<OpFailure> failure;
+
+  bool ok() const { return !failure; }
+  static OpAnswer fail(OpError error, std::string message) {
+    OpAnswer a;
+    a.failure = OpFailure{error, std::move(message)};
+    return a;
+  }
+};
+
+// GET /api/v1/events: committed events after a seq, oldest first.
+struct EventPage {
+  std::vector<Event> events;
+  std::uint64_t next_after = 0;  // the last listed seq (`after` when none)
+};
 
 struct OpResult {
   int status = 200;
@@ -76,7 +115,9 @@ class Operations {
   virtual OpResult reload(const Actor& by) = 0;                      // re-read config, diff -> events
   virtual OpResult import_accounts(const std::string& auth_dir, const Actor& by) = 0;  // "" = configured
   virtual std::string export_yaml() = 0;                              // effective config, secrets redacted
-  virtual OpResult events(std::uint64_t after, std::size_t limit) = 0;  // {"events":[<replay --json objects>]}
+  // invalid_argument unless 1 <= limit <= 10000. Rendered as {"events":[<replay --json lines>],
+  // "next_after"} by http/ (event_to_json_line, the one event codec).
+  virtual OpAnswer<EventPage> events(std::uint64_t after, std::size_t limit) = 0;
   // GET /api/v1/activity: the event log's last `span_ms` (up to 24 h) as per-account buckets
   // of `bucket_ms` (a multiple of 5 min, up to 1 h) of committed usage, and the latest route
   // decisions, switches and alerts (messages/activity_view.hpp). Read-only.

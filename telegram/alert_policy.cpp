@@ -169,22 +169,6 @@ std::vector<Alert> AlertThrottle::admit(std::vector<Alert> alerts, TimeMs now) {
   return out;
 }
 
-std::optional<Event> event_from_json(const json& line) {
-  if (!line.is_object() || !line.contains("seq") || !line["seq"].is_number_integer()) return std::nullopt;
-  Event ev;
-  ev.seq = line["seq"].get<std::uint64_t>();
-  if (line.contains("ts")) {
-    const auto& ts = line["ts"];
-    if (ts.is_string()) ev.ts = parse_iso8601(ts.get<std::string>()).value_or(0);
-    else if (ts.is_number_integer()) ev.ts = ts.get<TimeMs>();
-  }
-  ev.account = line.value("account", std::string());
-  const std::string type = line.value("type", std::string());
-  const std::string data = line.contains("data") ? line["data"].dump() : "{}";
-  ev.payload = decode_payload(type, data, kEventSchemaVersion, nullptr);
-  return ev;
-}
-
 std::string to_json_text(const AlertState& s) {
   json j{{"last_seq", s.last_seq}, {"alerted", s.alerted}, {"auth_down", s.auth_down},
          {"all_exhausted", s.all_exhausted}, {"dry_pools", s.dry_pools}};

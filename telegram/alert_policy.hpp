@@ -81,8 +81,4 @@ class AlertThrottle {
   std::int64_t dropped_total_ = 0;
 };
 
-// One element of Operations::events()["events"] ({"seq","ts","type","account","data"}, the
-// replay --json line) as an Event; nullopt when it has no integer seq.
-std::optional<Event> event_from_json(const nlohmann::json& line);
-
 }  // namespace qg::telegram

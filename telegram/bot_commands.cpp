@@ -276,9 +276,9 @@ std::string BotCommands::events(const BotCommand& cmd) {
       status["journal_seq"].get<std::int64_t>() > 0)
     last = status["journal_seq"].get<std::uint64_t>();
   const std::uint64_t after = last > static_cast<std::uint64_t>(n) ? last - n : 0;
-  const OpResult r = ops_.events(after, static_cast<std::size_t>(n));
-  if (!r.ok()) return format_error(r);
-  return format_events(r.body.value("events", json::array()));
+  const auto page = ops_.events(after, static_cast<std::size_t>(n));
+  if (!page.ok()) return format_error(*page.failure);
+  return format_events(page.value.events);
 }
 
 std::string BotCommands::mute(const BotCommand& cmd, const std::string& by) {

@@ -193,15 +193,13 @@ std::string format_quotas(const json& accounts, TimeMs now) {
   return out;
 }
 
-std::string format_events(const json& events) {
-  if (!events.is_array() || events.empty()) return "No events.";
+std::string format_events(const std::vector<Event>& events) {
+  if (events.empty()) return "No events.";
   std::string out = "<b>Events</b>\n";
   for (const auto& ev : events) {
-    std::string data = ev.contains("data") ? ev["data"].dump() : "";
-    data = shorten_text(data, 200);
-    out += "#" + e(text_of(ev, "seq")) + " " + e(text_of(ev, "ts")) + " <b>" + e(text_of(ev, "type")) + "</b>";
-    const std::string account = text_of(ev, "account");
-    if (!account.empty()) out += " " + e(account);
+    const std::string data = shorten_text(encode_payload(ev.payload), 200);
+    out += "#" + std::to_string(ev.seq) + " " + e(format_iso8601_ms(ev.ts)) + " <b>" + e(event_type(ev)) + "</b>";
+    if (!ev.account.empty()) out += " " + e(ev.account);
     if (!data.empty() && data != "{}") out += " <code>" + e(data) + "</code>";
     out += "\n";
   }
@@ -212,6 +210,8 @@ std::string format_error(const OpResult& r) {
   std::string msg = r.error.empty() ? "request failed (" + std::to_string(r.status) + ")" : r.error;
   return "❌ " + e(msg);
 }
+
+std::string format_error(const OpFailure& f) { return "❌ " + e(f.message); }
 
 std::string format_setting(const std::string& key, const json& body) {
   if (key == "thresholds") {

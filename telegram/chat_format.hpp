@@ -11,9 +11,11 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <string>
+#include <vector>
 
 namespace qg {
 struct OpResult;
+struct OpFailure;
 }
 
 namespace qg::telegram {
@@ -30,10 +32,11 @@ std::string format_when(const nlohmann::json& value, TimeMs now);
 std::string format_status(const nlohmann::json& status, const nlohmann::json& accounts, TimeMs now);
 // /qg_quotas: per account and window: used/limit, reserved, remaining, reset, source.
 std::string format_quotas(const nlohmann::json& accounts, TimeMs now);
-// /qg_events: one line per event {"seq","ts","type","account","data"}.
-std::string format_events(const nlohmann::json& events);
-// A failed OpResult: "❌ <message>".
+// /qg_events: one line per event: seq, time, type, account and its data (cut to 200 bytes).
+std::string format_events(const std::vector<Event>& events);
+// A failed OpResult / typed verb: "❌ <message>".
 std::string format_error(const OpResult& r);
+std::string format_error(const OpFailure& f);
 // A setting value (thresholds / policy / fallbacks) for display.
 std::string format_setting(const std::string& key, const nlohmann::json& body);
 

@@ -391,15 +391,13 @@ void TelegramBot::alert_pass() {
   const AlertState before = *alert_state_;
   std::vector<Alert> alerts;
   for (;;) {
-    const OpResult r = ops_.events(alert_state_->last_seq, kEventBatch);
-    if (!r.ok() || !r.body.contains("events") || !r.body["events"].is_array()) break;
-    const auto& list = r.body["events"];
-    for (const auto& line : list) {
-      auto ev = event_from_json(line);
-      if (!ev || ev->seq <= alert_state_->last_seq) continue;
-      for (auto& a : alerts_for_event(*alert_state_, *ev)) alerts.push_back(std::move(a));
+    const auto page = ops_.events(alert_state_->last_seq, kEventBatch);
+    if (!page.ok()) break;
+    for (const auto& ev : page.value.events) {
+      if (ev.seq <= alert_state_->last_seq) continue;
+      for (auto& a : alerts_for_event(*alert_state_, ev)) alerts.push_back(std::move(a));
     }
-    if (list.size() < kEventBatch) break;
+    if (page.value.events.size() < kEventBatch) break;
   }
   if (auto a = capacity_transition(*alert_state_, ops_.accounts())) alerts.push_back(std::move(*a));
   for (auto& a : forecast_transitions(*alert_state_, ops_.forecast(), options_.forecast_horizon_ms))

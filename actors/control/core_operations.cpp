@@ -286,15 +286,13 @@ std::string CoreOperations::export_yaml() {
   return config_to_yaml(effective, /*redact=*/true);
 }
 
-OpResult CoreOperations::events(std::uint64_t after, std::size_t limit) {
-  if (limit == 0 || limit > 10'000) return bad_request("limit: must be between 1 and 10000");
-  json list = json::array();
-  std::uint64_t last = after;
-  for (const auto& e : core_.read_events(after, limit)) {
-    list.push_back(json::parse(event_to_json_line(e)));
-    last = e.seq;
-  }
-  return OpResult::success({{"events", list}, {"next_after", last}});
+OpAnswer<EventPage> CoreOperations::events(std::uint64_t after, std::size_t limit) {
+  if (limit == 0 || limit > 10'000)
+    return OpAnswer<EventPage>::fail(OpError::invalid_argument, "limit: must be between 1 and 10000");
+  OpAnswer<EventPage> out;
+  out.value.events = core_.read_events(after, limit);
+  out.value.next_after = out.value.events.empty() ? after : out.value.events.back().seq;
+  return out;
 }
 
 ActivityView CoreOperations::activity(TimeMs span_ms, TimeMs bucket_ms) {

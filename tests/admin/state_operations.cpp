@@ -194,12 +194,16 @@ std::string StateOperations::export_yaml() {
   return "server:\n  listen: \"127.0.0.1:8318\"\n  admin_token: \"<redacted>\"\n";
 }
 
-OpResult StateOperations::events(std::uint64_t after, std::size_t limit) {
+OpAnswer<EventPage> StateOperations::events(std::uint64_t after, std::size_t limit) {
   std::lock_guard lock(mutex_);
-  nlohmann::json list = nlohmann::json::array();
+  OpAnswer<EventPage> out;
+  out.value.next_after = after;
   for (const auto& e : log_)
-    if (e.seq > after && list.size() < limit) list.push_back(nlohmann::json::parse(event_to_json_line(e)));
-  return OpResult::success({{"events", list}});
+    if (e.seq > after && out.value.events.size() < limit) {
+      out.value.events.push_back(e);
+      out.value.next_after = e.seq;
+    }
+  return out;
 }
 
 OpResult StateOperations::explain_route(const std::string& model, const std::string&, Dialect) {

@@ -41,7 +41,7 @@ class StateOperations : public Operations {
   OpResult reload(const Actor& by) override;
   OpResult import_accounts(const std::string& auth_dir, const Actor& by) override;
   std::string export_yaml() override;
-  OpResult events(std::uint64_t after, std::size_t limit) override;
+  OpAnswer<EventPage> events(std::uint64_t after, std::size_t limit) override;
   ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) override;  // folds the whole log
   ForecastView forecast() override;  // quota/forecast.hpp over the state, default router settings
   OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) override;

@@ -258,8 +258,7 @@ TEST_CASE("item 17: text is cut on code-point boundaries") {
   CHECK_FALSE(valid_utf8(text.substr(0, 4)));  // what substr(0, n) did
   CHECK(valid_utf8(shorten_text(text, 200)));
   // /qg_events: 200 bytes of event data ending inside a character still makes a valid reply.
-  nlohmann::json events = nlohmann::json::array();
-  events.push_back({{"seq", 1}, {"ts", "t"}, {"type", "SettingChanged"}, {"data", {{"value", "xy" + text}}}});
+  const std::vector<Event> events{Event{1, 1000, "", SettingChanged{"router.policy", "xy" + text, "test"}}};
   CHECK(valid_utf8(telegram::format_events(events)));
 }
 

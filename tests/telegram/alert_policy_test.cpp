@@ -117,16 +117,6 @@ TEST_CASE("alert state survives a JSON round trip - garbage is rejected") {
   CHECK_FALSE(alert_state_from_json_text("{\"alerted\":[]}"));
 }
 
-TEST_CASE("event_from_json decodes replay --json lines") {
-  const auto e = event_from_json(nlohmann::json::parse(
-      R"({"seq":12,"ts":"2026-11-29T15:04:05.123Z","type":"ThresholdCrossed","account":"acc","data":{"level":"warning","metric":"tokens","window_s":3600,"used_percent":86.5}})"));
-  REQUIRE(e);
-  CHECK(e->seq == 12);
-  CHECK(e->account == "acc");
-  REQUIRE(std::holds_alternative<ThresholdCrossed>(e->payload));
-  CHECK(std::get<ThresholdCrossed>(e->payload).level == "warning");
-  CHECK_FALSE(event_from_json(nlohmann::json::parse(R"({"type":"X"})")));
-}
 
 TEST_CASE("a pool forecast to run dry within the horizon alerts once, recovers past twice the horizon (issue 18)") {
   constexpr TimeMs kMin = 60'000;

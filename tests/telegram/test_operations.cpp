@@ -168,12 +168,16 @@ std::string TestOperations::export_yaml() {
   return "server:\n  listen: \"127.0.0.1:8318\"\n  admin_token: \"${QUOTAGUARD_ADMIN_TOKEN}\"\ntelegram:\n  token: \"${QUOTAGUARD_TELEGRAM_TOKEN}\"\n";
 }
 
-OpResult TestOperations::events(std::uint64_t after, std::size_t limit) {
+OpAnswer<EventPage> TestOperations::events(std::uint64_t after, std::size_t limit) {
   std::lock_guard lock(mu_);
-  json list = json::array();
+  OpAnswer<EventPage> out;
+  out.value.next_after = after;
   for (const auto& e : events_)
-    if (e.seq > after && list.size() < limit) list.push_back(json::parse(event_to_json_line(e)));
-  return OpResult::success(json{{"events", list}});
+    if (e.seq > after && out.value.events.size() < limit) {
+      out.value.events.push_back(e);
+      out.value.next_after = e.seq;
+    }
+  return out;
 }
 
 OpResult TestOperations::explain_route(const std::string&, const std::string&, Dialect) { return OpResult::success(json::object()); }

@@ -43,7 +43,7 @@ class TestOperations : public Operations {
   OpResult reload(const Actor& by) override;
   OpResult import_accounts(const std::string& auth_dir, const Actor& by) override;
   std::string export_yaml() override;
-  OpResult events(std::uint64_t after, std::size_t limit) override;
+  OpAnswer<EventPage> events(std::uint64_t after, std::size_t limit) override;
   ActivityView activity(TimeMs, TimeMs) override { return {}; }
   ForecastView forecast() override { return forecast_view; }
   OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) override;
