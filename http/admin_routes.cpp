@@ -2,6 +2,7 @@
 #include "http/admin_routes.hpp"
 
 #include "http/activity_json.hpp"
+#include "messages/account_json.hpp"
 #include "messages/forecast_json.hpp"
 #include "messages/event_codec.hpp"
 #include "http/api_support.hpp"
@@ -87,11 +88,13 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
              });
   routes.get("/api/v1/accounts", "/api/v1/accounts",
              [&ops](const httplib::Request&, httplib::Response& res) {
-               send_json(res, 200, ops.accounts());
+               send_json(res, 200, accounts_view_json(ops.accounts()));
              });
   routes.get(R"(/api/v1/accounts/([^/]+))", "/api/v1/accounts/{id}",
              [&ops](const httplib::Request& req, httplib::Response& res) {
-               send_result(res, ops.account(req.matches[1].str()));
+               const auto a = ops.account(req.matches[1].str());
+               if (!a.ok()) return send_failure(res, *a.failure);
+               send_json(res, 200, account_view_json(a.value));
              });
   register_account_verb(routes, ops, "drain", &Operations::drain);
   register_account_verb(routes, ops, "resume", &Operations::resume);

@@ -31,24 +31,19 @@ std::int64_t window_seconds(const nlohmann::json& v) {
   return d ? d->count() / 1000 : 0;
 }
 
-TimeMs time_member(const nlohmann::json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end()) return 0;
-  if (it->is_number()) return it->get<TimeMs>();
-  if (it->is_string()) return parse_iso8601(it->get<std::string>()).value_or(0);
-  return 0;
-}
-
-std::string go_source(const std::string& source) {
-  if (source == "headers") return "HEADERS";
-  if (source == "poll") return "POLLING";
-  if (source == "estimated") return "ESTIMATED";
+std::string go_source(QuotaSource source) {
+  switch (source) {
+    case QuotaSource::headers: return "HEADERS";
+    case QuotaSource::poll: return "POLLING";
+    case QuotaSource::estimated: return "ESTIMATED";
+    case QuotaSource::config: break;
+  }
   return "CONFIG";
 }
 
-double confidence_of(const std::string& source) {
-  if (source == "estimated") return 0.2;
-  if (source == "poll") return 0.8;
+double confidence_of(QuotaSource source) {
+  if (source == QuotaSource::estimated) return 0.2;
+  if (source == QuotaSource::poll) return 0.8;
   return 1.0;
 }
 
@@ -114,27 +109,6 @@ ObservedWindow dimension_window(const nlohmann::json& d, const std::string& wher
 
 }  // namespace
 
-std::vector<WindowView> windows_of(const nlohmann::json& account) {
-  std::vector<WindowView> out;
-  auto it = account.find("windows");
-  if (it == account.end() || !it->is_array()) return out;
-  for (const auto& w : *it) {
-    if (!w.is_object()) continue;
-    WindowView v;
-    auto metric = metric_from_string(w.value("metric", std::string()));
-    if (!metric) continue;
-    v.metric = *metric;
-    if (auto win = w.find("window"); win != w.end()) v.window_s = window_seconds(*win);
-    v.limit = std::max<std::int64_t>(0, int_member(w, "limit"));
-    v.used = int_member(w, "used");
-    v.reserved = int_member(w, "reserved");
-    v.reset_at = time_member(w, "reset_at");
-    v.source = w.value("source", std::string("config"));
-    out.push_back(v);
-  }
-  return out;
-}
-
 std::string dimension_type(Metric metric, std::int64_t window_s) {
   const bool requests = metric == Metric::requests;
   if (window_s == 60) return requests ? "RPM" : "TPM";
@@ -142,10 +116,10 @@ std::string dimension_type(Metric metric, std::int64_t window_s) {
   return "WINDOW";
 }
 
-Usage percent_to_usage(const nlohmann::json& account, double percent, const std::string& field) {
+Usage percent_to_usage(const AccountView& account, double percent, const std::string& field) {
   check_percent(percent, field);
   Usage u;
-  for (const auto& w : windows_of(account)) {
+  for (const auto& w : account.windows) {
     if (w.limit <= 0) continue;
     const std::int64_t amount = percent_of(w.limit, percent);
     switch (w.metric) {
@@ -158,9 +132,9 @@ Usage percent_to_usage(const nlohmann::json& account, double percent, const std:
   return u;
 }
 
-double usage_to_percent(const nlohmann::json& account, const Usage& u) {
+double usage_to_percent(const AccountView& account, const Usage& u) {
   double worst = 0;
-  for (const auto& w : windows_of(account))
+  for (const auto& w : account.windows)
     if (w.limit > 0)
       worst = std::max(worst, static_cast<double>(u.amount(w.metric)) * 100.0 /
                                   static_cast<double>(w.limit));
@@ -174,11 +148,12 @@ Usage usage_of(const nlohmann::json& v) {
 
 std::string rfc3339(TimeMs t) { return t > 0 ? format_iso8601_ms(t) : std::string(); }
 
-nlohmann::json quota_info(const nlohmann::json& account, TimeMs now) {
+nlohmann::json quota_info(const AccountView& account, TimeMs now) {
   nlohmann::json dims = nlohmann::json::array();
   double effective = 100, virtual_used = 0;
-  std::string critical, source = "config";
-  for (const auto& w : windows_of(account)) {
+  std::string critical;
+  QuotaSource source = QuotaSource::config;
+  for (const auto& w : account.windows) {
     if (w.limit <= 0) continue;
     const double limit = static_cast<double>(w.limit);
     nlohmann::json d = {{"name", std::string(to_string(w.metric)) + " " + window_label(w.window_s)},
@@ -200,10 +175,10 @@ nlohmann::json quota_info(const nlohmann::json& account, TimeMs now) {
       source = w.source;
     }
   }
-  const std::string state = account.value("state", std::string("active"));
-  nlohmann::json q = {{"provider", account.value("provider", std::string())},
-                      {"provider_type", account.value("type", std::string())},
-                      {"account_id", account.value("id", std::string())},
+  const std::string& state = account.state;
+  nlohmann::json q = {{"provider", account.provider},
+                      {"provider_type", account.type},
+                      {"account_id", account.id},
                       {"tier", ""},
                       {"dimensions", std::move(dims)},
                       {"effective_remaining_percent", effective},
@@ -219,7 +194,7 @@ nlohmann::json quota_info(const nlohmann::json& account, TimeMs now) {
   return q;
 }
 
-QuotaObserved observation_from_ingest(const nlohmann::json& body, const nlohmann::json& account) {
+QuotaObserved observation_from_ingest(const nlohmann::json& body, const AccountView& account) {
   QuotaObserved q;
   if (auto s = opt_string(body, "source")) {
     const std::string v = ascii_lower(*s);
@@ -239,7 +214,7 @@ QuotaObserved observation_from_ingest(const nlohmann::json& body, const nlohmann
   const auto percent = opt_number(body, "effective_remaining_percent");
   if (!percent) throw BadField("dimensions: required (or effective_remaining_percent)");
   check_percent(*percent, "effective_remaining_percent");
-  for (const auto& w : windows_of(account)) {
+  for (const auto& w : account.windows) {
     if (w.limit <= 0) continue;
     q.windows.push_back({w.metric, w.window_s, w.limit,
                          w.limit - percent_of(w.limit, *percent), w.reset_at});

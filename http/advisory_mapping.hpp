@@ -11,7 +11,7 @@
 // Malformed input throws BadField (http/api_support.hpp) naming the field.
 #pragma once
 
-#include "messages/event.hpp"
+#include "messages/account_view.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -21,38 +21,25 @@
 
 namespace qg {
 
-// A window of the account JSON, read leniently ("window" as "5h" text or seconds; "limit"
-// 0/null = unknown; "reset_at" ISO text, ms number or null).
-struct WindowView {
-  Metric metric = Metric::requests;
-  std::int64_t window_s = 0;
-  std::int64_t limit = 0;
-  std::int64_t used = 0;
-  std::int64_t reserved = 0;
-  TimeMs reset_at = 0;
-  std::string source;  // config | headers | poll | estimated
-};
-std::vector<WindowView> windows_of(const nlohmann::json& account);
-
 // "RPM", "TPM", "RPD", "TPD" or "WINDOW".
 std::string dimension_type(Metric metric, std::int64_t window_s);
 // p% of every known-limit window of `account` (p in [0, 100], else BadField naming `field`).
-Usage percent_to_usage(const nlohmann::json& account, double percent, const std::string& field);
+Usage percent_to_usage(const AccountView& account, double percent, const std::string& field);
 // The largest share of a known limit `u` takes, in percent (0 with no known limit).
-double usage_to_percent(const nlohmann::json& account, const Usage& u);
+double usage_to_percent(const AccountView& account, const Usage& u);
 
 // The Go QuotaInfo of an account (GET /quotas): dimensions, effective_remaining_percent
 // (min over known-limit windows of remaining/limit, reservations already subtracted; 100
 // with no known limit), critical_dimension, virtual_used_percent (reserved share of the
 // critical window), is_throttled (= cooldown), collected_at/updated_at = `now`.
-nlohmann::json quota_info(const nlohmann::json& account, TimeMs now);
+nlohmann::json quota_info(const AccountView& account, TimeMs now);
 
 // POST /ingest body -> QuotaObserved for `account`. Dimensions map by type (RPM, TPM, RPD,
 // TPD; other types need "metric" and "window" members); "used" wins over limit - remaining.
 // Without dimensions, effective_remaining_percent sets every known-limit window's used to
 // (100 - p)% of its limit. `source` is case-insensitive (HEADERS|POLLING|ESTIMATED, or
 // headers|poll|estimated).
-QuotaObserved observation_from_ingest(const nlohmann::json& body, const nlohmann::json& account);
+QuotaObserved observation_from_ingest(const nlohmann::json& body, const AccountView& account);
 
 // {"requests","input_tokens","output_tokens"} read leniently from an Operations answer
 // (missing or non-numeric members count 0).

@@ -27,13 +27,11 @@ std::vector<std::string> provider_exclusions(Operations& ops, const std::string&
                                              const std::vector<std::string>& excluded) {
   std::vector<std::string> out;
   if (provider.empty() && excluded.empty()) return out;
-  const auto all = ops.accounts();
-  for (const auto& a : all.value("accounts", nlohmann::json::array())) {
-    const std::string p = a.value("provider", std::string());
-    const std::string t = a.value("type", std::string());
+  for (const auto& a : ops.accounts()) {
+    const std::string& p = a.provider;
+    const std::string& t = a.type;
     const bool wrong = !provider.empty() && p != provider && t != provider;
-    if (wrong || contains(excluded, p) || (!t.empty() && contains(excluded, t)))
-      out.push_back(a.value("id", std::string()));
+    if (wrong || contains(excluded, p) || (!t.empty() && contains(excluded, t))) out.push_back(a.id);
   }
   return out;
 }
@@ -56,13 +54,15 @@ FeedbackKind feedback_kind(bool success, const std::string& error, int status_co
   return FeedbackKind::server_error;
 }
 
-// A reservation (Operations::reservation body) and its account's JSON, for percent mapping.
+// A reservation (Operations::reservation body) and its account, for percent mapping.
 struct ReservationContext {
   OpResult reservation;
-  OpResult account;
-  const OpResult* failure() const {
-    if (!reservation.ok()) return &reservation;
-    return account.ok() ? nullptr : &account;
+  OpAnswer<AccountView> account;  // an empty view when the reservation names no account
+  // Sends the first failure; false when there was none.
+  bool sent_failure(httplib::Response& res) const {
+    if (!reservation.ok()) return send_result(res, reservation), true;
+    if (!account.ok()) return send_failure(res, *account.failure), true;
+    return false;
   }
 };
 
@@ -79,7 +79,7 @@ ReservationContext reservation_context(Operations& ops, const std::string& id) {
 }
 
 // Usage from `<units_field>` (units) or `<percent_field>` (percent of the account's windows).
-std::optional<Usage> usage_from(const nlohmann::json& body, const nlohmann::json& account,
+std::optional<Usage> usage_from(const nlohmann::json& body, const AccountView& account,
                                 const std::string& units_field, const std::string& percent_field) {
   if (auto u = opt_usage(body, units_field)) return u;
   if (auto p = opt_number(body, percent_field)) return percent_to_usage(account, *p, percent_field);
@@ -87,7 +87,7 @@ std::optional<Usage> usage_from(const nlohmann::json& body, const nlohmann::json
 }
 
 // Go Reservation JSON from Operations::reservation's body.
-nlohmann::json go_reservation(const nlohmann::json& r, const nlohmann::json& account) {
+nlohmann::json go_reservation(const nlohmann::json& r, const AccountView& account) {
   nlohmann::json out = r;
   const std::string id = r.value("id", r.value("reservation_id", std::string()));
   out["id"] = id;
@@ -146,8 +146,8 @@ void feedback_route(Operations& ops, const httplib::Request& req, httplib::Respo
   std::optional<Usage> actual;
   if (resolving) {
     ctx = reservation_context(ops, *reservation_id);
-    if (const OpResult* f = ctx.failure()) return send_result(res, *f);
-    actual = usage_from(*body, ctx.account.body, "actual", "actual_cost_percent");
+    if (ctx.sent_failure(res)) return;
+    actual = usage_from(*body, ctx.account.value, "actual", "actual_cost_percent");
   }
   OpResult fed = ops.feedback(account, feedback_kind(success, error, status_code),
                               static_cast<TimeMs>(std::max(0.0, retry_s) * 1000));
@@ -187,10 +187,9 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
                send_json(res, 200, d.is_object() ? d : nlohmann::json::object());
              });
   routes.get("/quotas", "/quotas", [&ops, now](const httplib::Request&, httplib::Response& res) {
-    auto all = ops.accounts().value("accounts", nlohmann::json::array());
     nlohmann::json out = nlohmann::json::array();
     const TimeMs t = now();
-    for (const auto& a : all) out.push_back(quota_info(a, t));
+    for (const auto& a : ops.accounts()) out.push_back(quota_info(a, t));
     std::sort(out.begin(), out.end(), [](const nlohmann::json& x, const nlohmann::json& y) {
       return x["account_id"].get<std::string>() < y["account_id"].get<std::string>();
     });
@@ -198,9 +197,9 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
   });
   routes.get(R"(/quotas/([^/]+))", "/quotas/{id}",
              [&ops, now](const httplib::Request& req, httplib::Response& res) {
-               OpResult a = ops.account(req.matches[1].str());
-               if (!a.ok()) return send_result(res, a);
-               send_json(res, 200, quota_info(a.body, now()));
+               const auto a = ops.account(req.matches[1].str());
+               if (!a.ok()) return send_failure(res, *a.failure);
+               send_json(res, 200, quota_info(a.value, now()));
              });
   routes.post("/ingest", "/ingest", [&ops](const httplib::Request& req, httplib::Response& res) {
     auto body = parse_json_object(req, res, false);
@@ -208,9 +207,9 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
     const std::string id = required_string(*body, "account_id");
     opt_string(*body, "provider");
     const bool throttled = opt_bool(*body, "is_throttled").value_or(false);
-    OpResult a = ops.account(id);
-    if (!a.ok()) return send_result(res, a);
-    const QuotaObserved q = observation_from_ingest(*body, a.body);
+    const auto a = ops.account(id);
+    if (!a.ok()) return send_failure(res, *a.failure);
+    const QuotaObserved q = observation_from_ingest(*body, a.value);
     OpResult r = ops.observe(id, q, kActor);
     if (!r.ok()) return send_result(res, r);
     if (throttled) {
@@ -227,10 +226,10 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
                 const std::string model = opt_string(*body, "model").value_or("");
                 const std::string correlation = opt_string(*body, "correlation_id").value_or("");
                 const double ttl_s = opt_number_in(*body, "ttl_s", 0, 7 * 86400).value_or(0);
-                OpResult a = ops.account(id);
-                if (!a.ok()) return send_result(res, a);
+                const auto a = ops.account(id);
+                if (!a.ok()) return send_failure(res, *a.failure);
                 const auto estimate =
-                    usage_from(*body, a.body, "estimate", "estimated_cost_percent");
+                    usage_from(*body, a.value, "estimate", "estimated_cost_percent");
                 if (!estimate) throw BadField("estimated_cost_percent: required (0 to 100)");
                 OpResult r = ops.reserve(id, model, *estimate, static_cast<TimeMs>(ttl_s * 1000));
                 if (r.ok()) {
@@ -243,9 +242,8 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
              [&ops](const httplib::Request& req, httplib::Response& res) {
                const ReservationContext ctx = reservation_context(ops, req.matches[1].str());
                if (!ctx.reservation.ok()) return send_result(res, ctx.reservation);
-               send_json(res, 200,
-                         go_reservation(ctx.reservation.body,
-                                        ctx.account.ok() ? ctx.account.body : nlohmann::json::object()));
+               send_json(res, 200, go_reservation(ctx.reservation.body,
+                                                  ctx.account.ok() ? ctx.account.value : AccountView{}));
              });
   routes.post(R"(/reservations/([^/]+)/release)", "/reservations/{id}/release",
               [&ops](const httplib::Request& req, httplib::Response& res) {
@@ -253,9 +251,9 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
                 if (!body) return;
                 const std::string id = req.matches[1].str();
                 const ReservationContext ctx = reservation_context(ops, id);
-                if (const OpResult* f = ctx.failure()) return send_result(res, *f);
+                if (ctx.sent_failure(res)) return;
                 const auto actual =
-                    usage_from(*body, ctx.account.body, "actual", "actual_cost_percent");
+                    usage_from(*body, ctx.account.value, "actual", "actual_cost_percent");
                 if (!actual) throw BadField("actual_cost_percent: required (0 to 100)");
                 OpResult r = ops.resolve(id, "commit", *actual);
                 if (!r.ok()) return send_result(res, r);

@@ -2,7 +2,6 @@
 #include "http/metrics_routes.hpp"
 #include "messages/window_label.hpp"
 
-#include "http/advisory_mapping.hpp"
 #include "metrics/quotaguard_metrics.hpp"
 
 #include <httplib.h>
@@ -12,19 +11,20 @@
 
 namespace qg {
 
-void refresh_state_metrics(const nlohmann::json& accounts, const nlohmann::json& status) {
+void refresh_state_metrics(const std::vector<AccountView>& accounts) {
   using metrics::LabelValues;
   // A config window and an observed window can share metric and length: export the tighter.
   std::map<LabelValues, double> ratios;
   std::map<std::string, double> by_state = {
       {"active", 0}, {"draining", 0}, {"cooldown", 0}, {"disabled", 0}, {"exhausted", 0}};
-  for (const auto& a : accounts.value("accounts", nlohmann::json::array())) {
-    const std::string id = a.value("id", std::string());
-    by_state[a.value("state", std::string("active"))] += 1;
-    for (const auto& w : windows_of(a)) {
+  double open = 0;
+  for (const auto& a : accounts) {
+    by_state[a.state] += 1;
+    open += static_cast<double>(a.in_flight);
+    for (const auto& w : a.windows) {
       if (w.limit <= 0) continue;
       const double ratio = static_cast<double>(w.used + w.reserved) / static_cast<double>(w.limit);
-      auto [it, fresh] = ratios.emplace(LabelValues{id, to_string(w.metric), window_label(w.window_s)}, ratio);
+      auto [it, fresh] = ratios.emplace(LabelValues{a.id, to_string(w.metric), window_label(w.window_s)}, ratio);
       if (!fresh) it->second = std::max(it->second, ratio);
     }
   }
@@ -33,9 +33,7 @@ void refresh_state_metrics(const nlohmann::json& accounts, const nlohmann::json&
   for (const auto& [state, n] : by_state) states.push_back({{state}, n});
   metrics::accounts_by_state().replace(std::move(states));
   metrics::cooldowns_active().replace({{{}, by_state["cooldown"]}});
-  const auto open = status.find("open_reservations");
-  metrics::open_reservations().replace(
-      {{{}, open != status.end() && open->is_number() ? open->get<double>() : 0.0}});
+  metrics::open_reservations().replace({{{}, open}});
 }
 
 void refresh_forecast_metrics(const ForecastView& forecast) {
@@ -64,7 +62,7 @@ void register_metrics_routes(httplib::Server& server, Operations& ops) {
   metrics::register_quotaguard_metrics();
   server.Get("/metrics", [&ops](const httplib::Request&, httplib::Response& res) {
     try {
-      refresh_state_metrics(ops.accounts(), ops.status());
+      refresh_state_metrics(ops.accounts());
       refresh_forecast_metrics(ops.forecast());
     } catch (const std::exception&) {
       // State families keep their previous values; the rest still renders.

@@ -14,6 +14,7 @@
 // from `error` and `code`).
 #pragma once
 
+#include "messages/account_view.hpp"
 #include "messages/activity_view.hpp"
 #include "messages/dialect.hpp"
 #include "messages/event.hpp"
@@ -90,12 +91,11 @@ class Operations {
   // {enabled, healthy, last_poll, error}, telegram {enabled, healthy, error}, ready.
   virtual nlohmann::json status() = 0;
 
-  // GET /api/v1/accounts: {"accounts":[{"id","provider","enabled","state","used_percent",
-  //   "windows":[{"metric","window","limit","used","reserved","remaining","reset_at","source"}],
-  //   "cooldown_until","in_flight"}]} — INTERFACE §4, plus extra fields (type, email, prefix,
-  //   priority, cooldown_reason, cooldown_detail, models).
-  virtual nlohmann::json accounts() = 0;
-  virtual OpResult account(const std::string& id) = 0;            // one element of the above
+  // GET /api/v1/accounts: every account (removed ones too) at `now`, each window with its
+  // forecast (messages/account_view.hpp; JSON in messages/account_json.hpp, INTERFACE §4).
+  // account(): one of them, unknown_account when there is none.
+  virtual std::vector<AccountView> accounts() = 0;
+  virtual OpAnswer<AccountView> account(const std::string& id) = 0;
 
   virtual OpResult drain(const std::string& id, const Actor& by) = 0;
   virtual OpResult resume(const std::string& id, const Actor& by) = 0;

@@ -1,6 +1,7 @@
 // persistence/state_codec.cpp — SystemState <-> JSON (nlohmann writes, simdjson reads).
 #include "persistence/state_codec.hpp"
-#include "messages/window_label.hpp"
+#include "messages/account_json.hpp"
+#include "quota/account_view.hpp"
 
 #include "messages/event_codec.hpp"
 #include "messages/json_fields.hpp"
@@ -186,27 +187,22 @@ nlohmann::json state_summary_json(const SystemState& s, TimeMs now, std::string_
   json accounts = json::array();
   for (const auto& [id, original] : s.accounts) {
     if (!only_account.empty() && id != only_account) continue;
-    AccountState a = original;
-    roll_windows(a, now);
+    const AccountView a = account_view(original, now);
     json windows = json::array();
-    for (const auto& w : a.windows)
-      windows.push_back({{"metric", to_string(w.metric)}, {"window", window_label(w.window_s)},
-                         {"limit", w.limit}, {"used", w.used}, {"reserved", w.reserved},
-                         {"remaining", w.limit > 0 ? json(w.remaining()) : json(nullptr)},
-                         {"reset_at", time_or_null(w.reset_at)}, {"source", to_string(w.source)}});
+    for (const auto& w : a.windows) windows.push_back(window_view_json(w, now));
     json reservations = json::array();
-    for (const auto& [rid, r] : a.reservations)
+    for (const auto& [rid, r] : original.reservations)
       reservations.push_back({{"id", r.id}, {"model", r.model},
                               {"estimate", usage_to_json(r.estimate)},
                               {"created_at", time_or_null(r.created_at)},
                               {"expires_at", time_or_null(r.expires_at)}});
-    accounts.push_back({{"id", id}, {"provider", a.spec.provider}, {"enabled", a.spec.enabled},
-                        {"removed", a.removed}, {"state", to_string(status_at(a, now))},
-                        {"used_percent", max_used_percent(a)},
+    accounts.push_back({{"id", id}, {"provider", a.provider}, {"enabled", a.enabled},
+                        {"removed", a.removed}, {"state", a.state},
+                        {"used_percent", a.used_percent},
                         {"cooldown_until", time_or_null(a.cooldown_until)},
                         {"windows", std::move(windows)},
                         {"reservations", std::move(reservations)},
-                        {"counters", counters_to_json(a.counters)}});
+                        {"counters", counters_view_json(a.counters)}});
   }
   json sticky = json::object(), settings = json::object();
   for (const auto& [key, r] : s.router.sticky) sticky[key] = r.account;

@@ -102,14 +102,11 @@ std::vector<Alert> alerts_for_event(AlertState& s, const Event& ev) {
       ev.payload);
 }
 
-std::optional<Alert> capacity_transition(AlertState& s, const json& accounts) {
-  if (!accounts.is_object() || !accounts.contains("accounts") || !accounts["accounts"].is_array())
-    return std::nullopt;
+std::optional<Alert> capacity_transition(AlertState& s, const std::vector<AccountView>& accounts) {
   int usable = 0, blocked = 0;
-  for (const auto& a : accounts["accounts"]) {
-    const std::string state = a.value("state", std::string());
-    if (state == "active") ++usable;
-    else if (state == "exhausted" || state == "cooldown") ++blocked;
+  for (const auto& a : accounts) {
+    if (a.state == "active") ++usable;
+    else if (a.state == "exhausted" || a.state == "cooldown") ++blocked;
   }
   if (!s.all_exhausted && usable == 0 && blocked > 0) {
     s.all_exhausted = true;

@@ -24,7 +24,7 @@
 
 #include "telegram/token_bucket.hpp"
 #include "messages/event.hpp"
-#include "messages/forecast_view.hpp"
+#include "messages/account_view.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -61,7 +61,7 @@ std::vector<Alert> alerts_for_event(AlertState& s, const Event& e);
 // Given Operations::accounts() JSON: an alert when the service just ran out of usable
 // accounts (every enabled, non-drained account is exhausted or cooling down), or just got one
 // back. Updates s.all_exhausted.
-std::optional<Alert> capacity_transition(AlertState& s, const nlohmann::json& accounts);
+std::optional<Alert> capacity_transition(AlertState& s, const std::vector<AccountView>& accounts);
 
 // Given a forecast: an alert for each pool newly forecast to run dry within `horizon_ms` of
 // `f.at` (key "pool|<model>|dry"), and a recovery note for each alerted pool whose forecast no

@@ -75,7 +75,7 @@ constexpr const char* kNoAlerts =
 
 // "Alerts muted until 15:04 UTC (in 2h) by telegram:1 — deploy. 3 alert(s) muted so far."
 std::string muted_until_text(const MuteState& s, TimeMs now) {
-  std::string out = "Alerts muted until " + format_when(json(s.until), now);
+  std::string out = "Alerts muted until " + format_when(s.until, now);
   if (!s.by.empty()) out += " by " + html_escape(s.by);
   if (!s.reason.empty()) out += " — " + html_escape(s.reason);
   out += ".";

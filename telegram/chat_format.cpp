@@ -5,6 +5,7 @@
 #include "messages/operations.hpp"
 #include "telegram/chat_text.hpp"
 #include "messages/event_codec.hpp"
+#include "messages/window_label.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -59,22 +60,11 @@ std::string state_icon(const std::string& state) {
   return "⚪";
 }
 
-std::string count(const json& v) {
-  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
-  if (v.is_number()) return std::to_string(static_cast<std::int64_t>(v.get<double>()));
-  if (v.is_string()) return v.get<std::string>();
-  return "?";
-}
+std::string window_name(const WindowView& w) { return std::string(to_string(w.metric)) + "/" + window_label(w.window_s); }
 
-std::string window_name(const json& w) {
-  std::string s = text_of(w, "metric") + "/" + text_of(w, "window");
-  return s == "/" ? "window" : s;
-}
-
-double window_percent(const json& w) {
-  const double limit = number_of(w, "limit");
-  if (limit <= 0) return -1;
-  return (number_of(w, "used") + number_of(w, "reserved")) / limit * 100.0;
+double window_percent(const WindowView& w) {
+  if (w.limit <= 0) return -1;
+  return static_cast<double>(w.used + w.reserved) / static_cast<double>(w.limit) * 100.0;
 }
 
 }  // namespace
@@ -91,15 +81,7 @@ std::string compact_duration(TimeMs ms) {
   return out.empty() ? "0s" : out;
 }
 
-std::string format_when(const json& value, TimeMs now) {
-  TimeMs t = 0;
-  if (value.is_number()) {
-    const double v = value.get<double>();
-    t = static_cast<TimeMs>(v < 1e11 ? v * 1000 : v);
-  } else if (value.is_string()) {
-    if (auto parsed = parse_iso8601(value.get<std::string>())) t = *parsed;
-    else return e(value.get<std::string>());
-  }
+std::string format_when(TimeMs t, TimeMs now) {
   if (t <= 0) return "";
   const std::time_t secs = static_cast<std::time_t>(t / 1000);
   std::tm tm{};
@@ -112,7 +94,7 @@ std::string format_when(const json& value, TimeMs now) {
   return out;
 }
 
-std::string format_status(const json& status, const json& accounts, TimeMs now) {
+std::string format_status(const json& status, const std::vector<AccountView>& accounts, TimeMs now) {
   std::string out = "<b>QuotaGuard status</b>";
   const std::string version = text_of(status, "version");
   if (!version.empty()) out += " v" + e(version);
@@ -129,34 +111,27 @@ std::string format_status(const json& status, const json& accounts, TimeMs now) 
     else out += "⚠️ " + std::string(component) + ": " + e(text_of(c, "detail"));
     out += "\n";
   }
-  const json list = accounts.is_object() ? accounts.value("accounts", json::array()) : json::array();
-  if (!list.is_array() || list.empty()) out += "\nNo accounts.\n";
-  for (const auto& a : list) {
-    const std::string state = text_of(a, "state");
-    out += "\n" + state_icon(state) + " <b>" + e(text_of(a, "id")) + "</b> " + e(state);
-    const std::string provider = text_of(a, "provider");
-    if (!provider.empty()) out += " · " + e(provider);
-    if (a.contains("in_flight")) out += " · in-flight " + e(count(a["in_flight"]));
+  if (accounts.empty()) out += "\nNo accounts.\n";
+  for (const auto& a : accounts) {
+    out += "\n" + state_icon(a.state) + " <b>" + e(a.id) + "</b> " + e(a.state);
+    if (!a.provider.empty()) out += " · " + e(a.provider);
+    out += " · in-flight " + std::to_string(a.in_flight);
     out += "\n";
-    if (state == "cooldown") {
-      const std::string until = format_when(a.value("cooldown_until", json()), now);
+    if (a.state == "cooldown") {
+      const std::string until = format_when(a.cooldown_until, now);
       if (!until.empty()) {
         out += "  cooldown until " + until;
-        const std::string why = text_of(a, "cooldown_reason");
-        const std::string detail = text_of(a, "cooldown_detail");
-        if (!why.empty()) out += " — " + e(why);
-        if (!detail.empty()) out += ": " + e(detail);
+        if (!a.cooldown_reason.empty()) out += " — " + e(a.cooldown_reason);
+        if (!a.cooldown_detail.empty()) out += ": " + e(a.cooldown_detail);
         out += "\n";
       }
     }
-    const json windows = a.value("windows", json::array());
-    for (const auto& w : windows) {
+    for (const auto& w : a.windows) {
       const double p = window_percent(w);
       out += "  " + e(window_name(w)) + " " + (p < 0 ? std::string("no limit") : percent(p));
-      const std::string source = text_of(w, "source");
-      if (!source.empty() && source != "config") out += " (" + e(source) + ")";
-      if (number_of(w, "reserved") > 0) out += " · reserved " + e(count(w["reserved"]));
-      const std::string reset = format_when(w.value("reset_at", json()), now);
+      if (w.source != QuotaSource::config) out += " (" + e(to_string(w.source)) + ")";
+      if (w.reserved > 0) out += " · reserved " + std::to_string(w.reserved);
+      const std::string reset = format_when(w.reset_at, now);
       if (!reset.empty()) out += " · reset " + reset;
       out += "\n";
     }
@@ -170,23 +145,20 @@ std::string format_status(const json& status, const json& accounts, TimeMs now) 
   return out;
 }
 
-std::string format_quotas(const json& accounts, TimeMs now) {
+std::string format_quotas(const std::vector<AccountView>& accounts, TimeMs now) {
   std::string out = "<b>Quotas</b>\n";
-  const json list = accounts.is_object() ? accounts.value("accounts", json::array()) : json::array();
-  if (!list.is_array() || list.empty()) return out + "No accounts.";
-  for (const auto& a : list) {
-    out += "\n" + state_icon(text_of(a, "state")) + " <b>" + e(text_of(a, "id")) + "</b>\n";
-    const json windows = a.value("windows", json::array());
-    if (!windows.is_array() || windows.empty()) out += "  no quota windows known\n";
-    for (const auto& w : windows) {
+  if (accounts.empty()) return out + "No accounts.";
+  for (const auto& a : accounts) {
+    out += "\n" + state_icon(a.state) + " <b>" + e(a.id) + "</b>\n";
+    if (a.windows.empty()) out += "  no quota windows known\n";
+    for (const auto& w : a.windows) {
       const double p = window_percent(w);
-      out += "  " + e(window_name(w)) + ": " + e(count(w.value("used", json(0))));
-      if (number_of(w, "limit") > 0) out += "/" + e(count(w["limit"])) + " (" + percent(p) + ")";
-      if (number_of(w, "reserved") > 0) out += " +" + e(count(w["reserved"])) + " reserved";
-      const std::string reset = format_when(w.value("reset_at", json()), now);
+      out += "  " + e(window_name(w)) + ": " + std::to_string(w.used);
+      if (w.limit > 0) out += "/" + std::to_string(w.limit) + " (" + percent(p) + ")";
+      if (w.reserved > 0) out += " +" + std::to_string(w.reserved) + " reserved";
+      const std::string reset = format_when(w.reset_at, now);
       if (!reset.empty()) out += " · reset " + reset;
-      const std::string source = text_of(w, "source");
-      if (!source.empty()) out += " · " + e(source);
+      out += " · " + e(to_string(w.source));
       out += "\n";
     }
   }

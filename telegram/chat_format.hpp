@@ -1,12 +1,11 @@
 // telegram/chat_format.hpp — Operations results rendered as Telegram HTML messages.
 //
-// The bot never computes state itself: it shows what Operations answers (the same JSON the
-// admin API returns). These functions turn that JSON into short chat text, escaping every
-// value. They are tolerant of missing fields (a field the core does not fill yet is skipped,
-// never a crash). Times are shown in UTC with a relative "in 2h5m". Pure, `now` injected.
+// The bot never computes state itself: it shows what Operations answers (typed views, and the
+// JSON of the verbs not typed yet). These functions turn it into short chat text, escaping
+// every value; JSON fields that are missing are skipped, never a crash. Times are shown in UTC with a relative "in 2h5m". Pure, `now` injected.
 #pragma once
 
-#include "messages/event.hpp"
+#include "messages/account_view.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -22,16 +21,15 @@ namespace qg::telegram {
 
 // "2h5m", "45s", "3d4h": a compact duration (negative -> "0s").
 std::string compact_duration(TimeMs ms);
-// A time value from Operations JSON (ms number, seconds number < 1e11, or ISO text) as
-// "15:04 UTC (in 2h5m)"; "" when absent/zero.
-std::string format_when(const nlohmann::json& value, TimeMs now);
+// A time as "15:04 UTC (in 2h5m)" (with the date when more than 20 h away); "" for 0.
+std::string format_when(TimeMs t, TimeMs now);
 
 // /qg_status: service line (uptime, version, journal seq, reservations, ready), per account
 // state, used % per window with reset time, reserved, in-flight, cooldown until and why, and
 // the sticky route per model.
-std::string format_status(const nlohmann::json& status, const nlohmann::json& accounts, TimeMs now);
+std::string format_status(const nlohmann::json& status, const std::vector<AccountView>& accounts, TimeMs now);
 // /qg_quotas: per account and window: used/limit, reserved, remaining, reset, source.
-std::string format_quotas(const nlohmann::json& accounts, TimeMs now);
+std::string format_quotas(const std::vector<AccountView>& accounts, TimeMs now);
 // /qg_events: one line per event: seq, time, type, account and its data (cut to 200 bytes).
 std::string format_events(const std::vector<Event>& events);
 // A failed OpResult / typed verb: "❌ <message>".

@@ -9,9 +9,9 @@
 #include "quota/router_settings.hpp"
 #include "config/config_yaml.hpp"
 #include "messages/event_codec.hpp"
-#include "messages/forecast_json.hpp"
+#include "messages/account_json.hpp"
+#include "quota/account_view.hpp"
 #include "quota/forecast.hpp"
-#include "persistence/state_codec.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -28,28 +28,13 @@ OpResult unavailable(const std::string& what) { return OpResult::failure(503, "u
 
 json time_or_null(TimeMs t) { return t > 0 ? json(format_iso8601_ms(t)) : json(nullptr); }
 
-// INTERFACE §4 account objects from live states (reuses the replay summary for the windows),
-// each window with its `forecast`.
-json accounts_json(const std::map<std::string, AccountState>& states, TimeMs now, const ForecastView& forecast) {
-  SystemState all;
-  all.accounts = states;
-  json summary = state_summary_json(all, now);
-  json out = json::array();
-  for (auto& a : summary["accounts"]) {
-    const auto& s = states.at(a["id"].get<std::string>());
-    a["in_flight"] = s.reservations.size();
-    a.erase("reservations");
-    a["type"] = s.spec.type;
-    a["email"] = s.spec.email;
-    a["prefix"] = s.spec.prefix;
-    a["priority"] = s.spec.priority;
-    a["models"] = s.spec.models;
-    a["origin"] = s.spec.origin;
-    a["cooldown_reason"] = s.cooldown_reason;
-    a["cooldown_detail"] = s.cooldown_detail;
-    out.push_back(std::move(a));
-  }
-  attach_window_forecasts(out, forecast);
+// The views of `states` at `now`, each window with its forecast.
+std::vector<AccountView> account_views(const std::map<std::string, AccountState>& states, TimeMs now,
+                                       const ForecastView& forecast) {
+  std::vector<AccountView> out;
+  out.reserve(states.size());
+  for (const auto& [id, s] : states) out.push_back(account_view(s, now));
+  attach_forecasts(out, forecast);
   return out;
 }
 
@@ -151,18 +136,20 @@ json CoreOperations::status() {
           {"components", components}};
 }
 
-json CoreOperations::accounts() {
+std::vector<AccountView> CoreOperations::accounts() {
   const TimeMs now = core_.now();
   const auto states = core_.account_states();
-  return {{"accounts", accounts_json(states, now, forecast_of(states, now))}};
+  return account_views(states, now, forecast_of(states, now));
 }
 
-OpResult CoreOperations::account(const std::string& id) {
+OpAnswer<AccountView> CoreOperations::account(const std::string& id) {
   auto s = core_.account_state(id);
-  if (!s) return not_found("unknown account " + id);
+  if (!s) return OpAnswer<AccountView>::fail(OpError::unknown_account, "unknown account " + id);
   const TimeMs now = core_.now();
   const std::map<std::string, AccountState> one{{id, *s}};
-  return OpResult::success(accounts_json(one, now, forecast_of(one, now)).at(0));
+  OpAnswer<AccountView> out;
+  out.value = std::move(account_views(one, now, forecast_of(one, now)).at(0));
+  return out;
 }
 
 ForecastView CoreOperations::forecast_of(const std::map<std::string, AccountState>& states, TimeMs now) {
@@ -177,7 +164,9 @@ OpResult CoreOperations::account_command(const std::string& id, EventPayload pay
   const CommandReply r = core_.propose(id, std::move(payload));
   if (!r.ok) return r.code == ReplyCode::journal_unavailable ? unavailable(r.error)
                                                              : OpResult::failure(409, "conflict", r.error);
-  OpResult out = account(id);
+  const auto view = account(id);
+  if (!view.ok()) return not_found(view.failure->message);
+  OpResult out = OpResult::success(account_view_json(view.value));
   if (!r.error.empty()) out.body["note"] = r.error;  // a no-op: "already draining", ...
   return out;
 }
@@ -277,12 +266,8 @@ OpResult CoreOperations::import_accounts(const std::string& auth_dir, const Acto
 
 std::string CoreOperations::export_yaml() {
   Config effective = core_.config();
-  RouterSettings s;
-  json all = effective_settings_json();
-  for (auto key : {kSettingPolicy, kSettingThresholds, kSettingAntiFlapping, kSettingFallbackChains,
-                   kSettingAllCritical, kSettingRouteByClientKey, kSettingCircuitBreaker})
-    if (all.contains(std::string(key.substr(7)))) apply_setting(s, key, all[std::string(key.substr(7))]);
-  store_router_settings(effective.router, s);
+  const RouterSnapshot snap = core_.router_snapshot();
+  store_router_settings(effective.router, snap.settings ? *snap.settings : RouterSettings{});
   return config_to_yaml(effective, /*redact=*/true);
 }
 

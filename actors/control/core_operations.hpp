@@ -44,8 +44,8 @@ class CoreOperations : public Operations {
   void set_importer(ImportFn fn);
 
   nlohmann::json status() override;
-  nlohmann::json accounts() override;
-  OpResult account(const std::string& id) override;
+  std::vector<AccountView> accounts() override;
+  OpAnswer<AccountView> account(const std::string& id) override;
   OpResult drain(const std::string& id, const Actor& by) override;
   OpResult resume(const std::string& id, const Actor& by) override;
   OpResult reset_cooldown(const std::string& id, const Actor& by) override;

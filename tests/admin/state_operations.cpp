@@ -4,6 +4,7 @@
 
 #include "actors/control/activity_history.hpp"
 #include "messages/event_codec.hpp"
+#include "quota/account_view.hpp"
 #include "quota/forecast.hpp"
 
 #include <algorithm>
@@ -60,32 +61,6 @@ OpResult StateOperations::propose(const std::string& account, EventPayload paylo
   return OpResult::success(std::move(ok_body));
 }
 
-nlohmann::json StateOperations::account_json(const AccountState& s) const {
-  nlohmann::json windows = nlohmann::json::array();
-  for (const auto& w : s.windows) {
-    windows.push_back({{"metric", to_string(w.metric)},
-                       {"window", window_label(w.window_s)},
-                       {"limit", w.limit},
-                       {"used", w.used},
-                       {"reserved", w.reserved},
-                       {"remaining", w.limit > 0 ? nlohmann::json(w.remaining()) : nlohmann::json()},
-                       {"reset_at", time_or_null(w.reset_at)},
-                       {"source", to_string(w.source)}});
-  }
-  return {{"id", s.id},
-          {"provider", s.spec.provider},
-          {"type", s.spec.type},
-          {"enabled", s.spec.enabled},
-          {"state", to_string(status_at(s, now))},
-          {"used_percent", max_used_percent(s)},
-          {"windows", windows},
-          {"cooldown_until", s.cooldown_until > now ? time_or_null(s.cooldown_until) : nullptr},
-          {"cooldown_reason", s.cooldown_reason},
-          {"in_flight", s.reservations.size()},
-          {"priority", s.spec.priority},
-          {"models", s.spec.models}};
-}
-
 nlohmann::json StateOperations::status() {
   std::lock_guard lock(mutex_);
   nlohmann::json by_state = nlohmann::json::object();
@@ -106,20 +81,20 @@ nlohmann::json StateOperations::status() {
           {"ready", true}};
 }
 
-nlohmann::json StateOperations::accounts() {
+std::vector<AccountView> StateOperations::accounts() {
   std::lock_guard lock(mutex_);
-  nlohmann::json list = nlohmann::json::array();
+  std::vector<AccountView> list;
   for (const auto& [id, s] : state_.accounts)
-    if (!s.removed) list.push_back(account_json(s));
-  return {{"accounts", list}};
+    if (!s.removed) list.push_back(account_view(s, now));
+  return list;
 }
 
-OpResult StateOperations::account(const std::string& id) {
+OpAnswer<AccountView> StateOperations::account(const std::string& id) {
   std::lock_guard lock(mutex_);
   auto it = state_.accounts.find(id);
   if (it == state_.accounts.end() || it->second.removed)
-    return OpResult::failure(404, "not_found", "unknown account: " + id);
-  return OpResult::success(account_json(it->second));
+    return OpAnswer<AccountView>::fail(OpError::unknown_account, "unknown account: " + id);
+  return {account_view(it->second, now), std::nullopt};
 }
 
 OpResult StateOperations::drain(const std::string& id, const Actor& by) {

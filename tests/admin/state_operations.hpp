@@ -29,8 +29,8 @@ class StateOperations : public Operations {
   std::string telegram_token() const;
 
   nlohmann::json status() override;
-  nlohmann::json accounts() override;
-  OpResult account(const std::string& id) override;
+  std::vector<AccountView> accounts() override;
+  OpAnswer<AccountView> account(const std::string& id) override;
   OpResult drain(const std::string& id, const Actor& by) override;
   OpResult resume(const std::string& id, const Actor& by) override;
   OpResult reset_cooldown(const std::string& id, const Actor& by) override;
@@ -61,7 +61,6 @@ class StateOperations : public Operations {
   // Validates and appends; answers the failure (404/409) or a success with `ok_body`.
   OpResult propose(const std::string& account, EventPayload payload, nlohmann::json ok_body);
   void append(const std::string& account, EventPayload payload);
-  nlohmann::json account_json(const AccountState& s) const;
   OpResult reserve_locked(const std::string& account, const std::string& model,
                           const Usage& estimate, TimeMs ttl_ms);
 

@@ -76,11 +76,15 @@ TEST_CASE("dynamic text in alerts is HTML-escaped") {
 }
 
 TEST_CASE("all accounts exhausted alerts on the edge - and capacity back on the way out") {
-  using nlohmann::json;
   AlertState s;
-  const json mixed{{"accounts", {{{"id", "a"}, {"state", "exhausted"}}, {{"id", "b"}, {"state", "active"}}}}};
-  const json none{{"accounts", {{{"id", "a"}, {"state", "exhausted"}}, {{"id", "b"}, {"state", "cooldown"}},
-                                {{"id", "c"}, {"state", "disabled"}}}}};
+  auto view = [](std::string id, std::string state) {
+    AccountView a;
+    a.id = std::move(id);
+    a.state = std::move(state);
+    return a;
+  };
+  const std::vector<AccountView> mixed{view("a", "exhausted"), view("b", "active")};
+  const std::vector<AccountView> none{view("a", "exhausted"), view("b", "cooldown"), view("c", "disabled")};
   CHECK_FALSE(capacity_transition(s, mixed));
   auto down = capacity_transition(s, none);
   REQUIRE(down);
@@ -89,8 +93,7 @@ TEST_CASE("all accounts exhausted alerts on the edge - and capacity back on the 
   auto up = capacity_transition(s, mixed);
   REQUIRE(up);
   CHECK(up->html.find("Capacity back") != std::string::npos);
-  CHECK_FALSE(capacity_transition(s, json{{"accounts", json::array()}}));  // no accounts: no alarm
-  CHECK_FALSE(capacity_transition(s, json::array()));                      // malformed: ignored
+  CHECK_FALSE(capacity_transition(s, {}));  // no accounts: no alarm
 }
 
 TEST_CASE("the throttle drops over-rate alerts and reports the count with the next one") {

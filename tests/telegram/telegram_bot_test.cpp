@@ -122,7 +122,7 @@ TEST_CASE("a non-admin gets one refusal with their id and nothing changes") {
   REQUIRE(refusals.size() == 1);
   CHECK(refusals[0]["text"].get<std::string>().find("<code>777</code>") != std::string::npos);
   CHECK(h.ops.mutations() == mutations_before);
-  CHECK(h.ops.accounts()["accounts"][0]["state"] == "active");
+  CHECK(h.ops.accounts()[0].state == "active");
 }
 
 TEST_CASE("malformed updates are logged and skipped - polling continues") {

@@ -188,23 +188,29 @@ TEST_CASE("webhook_reply: sendMessage method call - cut to one message - {} for 
   CHECK(text.find("</pre>") != std::string::npos);
 }
 
+#include "messages/event_codec.hpp"
 #include "telegram/chat_format.hpp"
 
-TEST_CASE("format_status renders the admin API JSON: states - windows - reserved - cooldown - sticky") {
+TEST_CASE("format_status renders status and account views: states - windows - reserved - cooldown - sticky") {
   using nlohmann::json;
   const TimeMs now = 1'764'430'000'000;  // 2025-11-29T15:26:40Z
   const json status{{"version", "0.1.0"}, {"uptime_s", 90061}, {"journal_seq", 42}, {"open_reservations", 1},
                     {"ready", true}, {"sticky_routes", {{"gpt-4o", "acc-a"}}},
                     {"collector", {{"enabled", true}, {"healthy", false}, {"detail", "poll <failed>"}}},
                     {"telegram", {{"enabled", true}, {"healthy", true}, {"detail", "polling"}}}};
-  const json accounts{{"accounts",
-      {{{"id", "acc-a"}, {"provider", "openai"}, {"state", "active"}, {"in_flight", 1},
-        {"cooldown_until", nullptr}, {"cooldown_reason", ""},
-        {"windows", {{{"metric", "tokens"}, {"window", "1m"}, {"limit", 1000}, {"used", 500}, {"reserved", 250},
-                      {"reset_at", "2025-11-29T15:27:00Z"}, {"source", "headers"}}}}},
-       {{"id", "acc-b"}, {"provider", "anthropic"}, {"state", "cooldown"}, {"in_flight", 0},
-        {"cooldown_until", now + 3 * 3600'000}, {"cooldown_reason", "auth"}, {"cooldown_detail", "401"},
-        {"windows", json::array()}}}}};
+  std::vector<AccountView> accounts(2);
+  accounts[0].id = "acc-a";
+  accounts[0].provider = "openai";
+  accounts[0].state = "active";
+  accounts[0].in_flight = 1;
+  accounts[0].windows.push_back(WindowView{Metric::tokens, 60, 1000, 500, 250, *parse_iso8601("2025-11-29T15:27:00Z"),
+                                           QuotaSource::headers, std::nullopt});
+  accounts[1].id = "acc-b";
+  accounts[1].provider = "anthropic";
+  accounts[1].state = "cooldown";
+  accounts[1].cooldown_until = now + 3 * 3600'000;
+  accounts[1].cooldown_reason = "auth";
+  accounts[1].cooldown_detail = "401";
   const std::string s = format_status(status, accounts, now);
   CHECK(s.find("uptime 1d1h · journal seq 42 · open reservations 1 · ready") != std::string::npos);
   CHECK(s.find("🟢 <b>acc-a</b> active · openai · in-flight 1") != std::string::npos);

@@ -2,6 +2,7 @@
 #include "tests/telegram/test_operations.hpp"
 
 #include "messages/event_codec.hpp"
+#include "quota/account_view.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -60,24 +61,6 @@ void TestOperations::add_account(const std::string& id, std::int64_t limit) {
   append_locked(id, AccountRegistered{spec}, kNow);
 }
 
-json TestOperations::account_json(const AccountState& s) {
-  json windows = json::array();
-  for (const auto& w : s.windows)
-    windows.push_back({{"metric", to_string(w.metric)}, {"window", std::to_string(w.window_s / 60) + "m"},
-                       {"limit", w.limit}, {"used", w.used}, {"reserved", w.reserved},
-                       {"remaining", w.remaining()}, {"reset_at", format_iso8601_ms(w.reset_at)},
-                       {"source", to_string(w.source)}});
-  json a{{"id", s.id}, {"provider", s.spec.provider}, {"enabled", s.spec.enabled},
-         {"state", to_string(status_at(s, kNow))}, {"used_percent", max_used_percent(s)},
-         {"windows", windows}, {"in_flight", s.reservations.size()}};
-  a["cooldown_until"] = s.cooldown_until ? json(format_iso8601_ms(s.cooldown_until)) : json(nullptr);
-  if (!s.cooldown_reason.empty()) {
-    a["cooldown_reason"] = s.cooldown_reason;
-    a["cooldown_detail"] = s.cooldown_detail;
-  }
-  return a;
-}
-
 json TestOperations::status() {
   std::lock_guard lock(mu_);
   record("status");
@@ -86,19 +69,19 @@ json TestOperations::status() {
               {"ready", true}};
 }
 
-json TestOperations::accounts() {
+std::vector<AccountView> TestOperations::accounts() {
   std::lock_guard lock(mu_);
   record("accounts");
-  json list = json::array();
-  for (const auto& a : accounts_) list.push_back(account_json(a));
-  return json{{"accounts", list}};
+  std::vector<AccountView> list;
+  for (const auto& a : accounts_) list.push_back(account_view(a, kNow));
+  return list;
 }
 
-OpResult TestOperations::account(const std::string& id) {
+OpAnswer<AccountView> TestOperations::account(const std::string& id) {
   std::lock_guard lock(mu_);
   for (const auto& a : accounts_)
-    if (a.id == id) return OpResult::success(account_json(a));
-  return not_found(id);
+    if (a.id == id) return {account_view(a, kNow), std::nullopt};
+  return OpAnswer<AccountView>::fail(OpError::unknown_account, "unknown account " + id);
 }
 
 #define QG_ACCOUNT_VERB(name, payload)                                   \

@@ -32,8 +32,8 @@ class TestOperations : public Operations {
   ForecastView forecast_view;             // what forecast() answers (set by the test)
 
   nlohmann::json status() override;
-  nlohmann::json accounts() override;
-  OpResult account(const std::string& id) override;
+  std::vector<AccountView> accounts() override;
+  OpAnswer<AccountView> account(const std::string& id) override;
   OpResult drain(const std::string& id, const Actor& by) override;
   OpResult resume(const std::string& id, const Actor& by) override;
   OpResult reset_cooldown(const std::string& id, const Actor& by) override;
@@ -61,7 +61,6 @@ class TestOperations : public Operations {
  private:
   void record(const std::string& call);
   void append_locked(const std::string& account, EventPayload payload, TimeMs ts);
-  nlohmann::json account_json(const AccountState& s);
   std::mutex mu_;
   std::vector<AccountState> accounts_;
   std::vector<Event> events_;
