@@ -45,6 +45,21 @@ pids+=($!)
 p1="$(wait_port "$work/fake1.log")"
 p2="$(wait_port "$work/fake2.log")"
 
+# Two small accounts (3 requests/min) per agent dialect, one on each fake: Anthropic Messages
+# (claude-demo), OpenAI Responses (codex-demo), Gemini (gemini-demo).
+agent_accounts() {
+  local name provider base n
+  for spec in claude:anthropic:/v1 codex:openai:/v1 gemini:gemini:/v1beta; do
+    IFS=: read -r name provider base <<<"$spec"
+    for n in 1 2; do
+      local port=$p1; [[ $n == 2 ]] && port=$p2
+      printf '  - {id: demo-%s-%s, provider: %s, base_url: "http://127.0.0.1:%s%s", api_key: "sk-demo-%s-%s",\n' \
+        "$name" "$n" "$provider" "$port" "$base" "$name" "$n"
+      printf '     models: ["%s-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}\n' "$name"
+    done
+  done
+}
+
 cat >"$work/config.yaml" <<YAML
 # QuotaGuard demo config (written by scripts/demo.sh).
 server:
@@ -59,19 +74,7 @@ accounts:
      models: ["gpt-4o-mini", "text-embedding-3-small"], limits: [{metric: requests, window: 1m, limit: 30}]}
   - {id: demo-gamma, provider: openai, base_url: "http://127.0.0.1:$p1/v1", api_key: "sk-demo-gamma",
      models: ["gpt-4o-mini"], limits: [{metric: requests, window: 1m, limit: 5}]}
-  # Two small accounts per agent dialect: Anthropic Messages, OpenAI Responses, Gemini.
-  - {id: demo-claude-1, provider: anthropic, base_url: "http://127.0.0.1:$p1/v1", api_key: "sk-demo-claude-1",
-     models: ["claude-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}
-  - {id: demo-claude-2, provider: anthropic, base_url: "http://127.0.0.1:$p2/v1", api_key: "sk-demo-claude-2",
-     models: ["claude-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}
-  - {id: demo-codex-1, provider: openai, base_url: "http://127.0.0.1:$p1/v1", api_key: "sk-demo-codex-1",
-     models: ["codex-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}
-  - {id: demo-codex-2, provider: openai, base_url: "http://127.0.0.1:$p2/v1", api_key: "sk-demo-codex-2",
-     models: ["codex-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}
-  - {id: demo-gemini-1, provider: gemini, base_url: "http://127.0.0.1:$p1/v1beta", api_key: "sk-demo-gemini-1",
-     models: ["gemini-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}
-  - {id: demo-gemini-2, provider: gemini, base_url: "http://127.0.0.1:$p2/v1beta", api_key: "sk-demo-gemini-2",
-     models: ["gemini-demo"], limits: [{metric: requests, window: 1m, limit: 3}]}
+$(agent_accounts)
 reservations:
   default_output_tokens: {responses: 256, gemini: 256}   # Codex CLI and Gemini CLI name no output bound
 router:
