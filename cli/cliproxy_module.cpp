@@ -1,10 +1,14 @@
 // cli/cliproxy_module.cpp — the CLIProxyAPI integration inside `serve` (order 40).
 //
 // A detached actor (own thread: its work is blocking file and HTTP I/O) that
-//   - discovers accounts in the auth folder at start, on every inotify change (debounced by
-//     cliproxy::AuthDirWatcher), every cliproxy.rescan_interval, and on import
-//     (POST /api/v1/import, /qg_import) — changes become AccountRegistered/Updated/Removed
-//     through the core;
+//   - discovers accounts in the auth folders — cliproxy.auth_dir and every folder imported
+//     besides it (quota/auth_folders.hpp) — at start, on every inotify change of a folder
+//     (debounced by one cliproxy::AuthDirWatcher per folder), every cliproxy.rescan_interval,
+//     and on import (POST /api/v1/import, /qg_import, `setup PATH`). Changes become
+//     AccountRegistered/Updated/Removed through the core; a scan answers only for accounts of
+//     the folder it scanned (cliproxy/discovery.hpp);
+//   - records imports and forgets of folders (AuthFolderImported/Forgotten) and folds them
+//     with the same pure `apply` replay uses, so imported folders survive restarts;
 //   - when cliproxy.management_key is set, polls the management API every
 //     cliproxy.poll_interval (adaptive, with jitter) and records cooldowns and quotas
 //     (QuotaObserved{poll}). A 401 or 404 stops polling with one alert; nothing retries it.
@@ -29,16 +33,36 @@ namespace {
 using scan_atom = caf::atom_constant<caf::atom("scan")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using rescan_atom = caf::atom_constant<caf::atom("rescan")>;
+using import_atom = caf::atom_constant<caf::atom("import")>;
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
+using folders_atom = caf::atom_constant<caf::atom("folders")>;
 
 struct CliproxyState {
   std::shared_ptr<Core> core;
-  std::string auth_dir;
+  std::string configured;          // folder_key of cliproxy.auth_dir
+  AuthFolders folders;             // imported besides it (folded from AuthFolderImported/Forgotten)
+  std::map<std::string, std::unique_ptr<cliproxy::AuthDirWatcher>> watchers;  // by folder
   std::unique_ptr<cliproxy::ManagementClient> management;
   cliproxy::CollectorState collector;
   std::mt19937 rng{std::random_device{}()};
   bool polling = false;
   static inline const char* name = "cliproxy";
+
+  bool live(const std::string& folder) const { return folder == configured || folders.imported.count(folder); }
+  std::vector<std::string> all_folders() const {
+    std::vector<std::string> out{configured};
+    for (const auto& [path, _] : folders.imported) out.push_back(path);
+    return out;
+  }
+  cliproxy::ScanOptions options_for(const std::string& folder) const {
+    cliproxy::ScanOptions o{core->config().cliproxy.base_url, folder, folder == configured, {}};
+    for (const auto& other : all_folders())
+      if (other != folder) o.other_folders.insert(other);
+    return o;
+  }
 };
+
+using Self = caf::stateful_actor<CliproxyState>;
 
 // Accounts discovery may update or remove: everything registered and not removed.
 std::map<std::string, AccountSpec> live_specs(Core& core) {
@@ -48,23 +72,99 @@ std::map<std::string, AccountSpec> live_specs(Core& core) {
   return out;
 }
 
-OpResult scan(Core& core, const std::string& dir, const std::string& why) {
-  const Config& cfg = core.config();
-  auto outcome = cliproxy::scan_auth_dir(dir, live_specs(core), core.now(), {cfg.cliproxy.base_url});
-  auto errors = core.apply_account_events(outcome.events);
+OpResult invalid_path(const std::string& message) { return OpResult::failure(400, "invalid_request", "path: " + message); }
+
+// Writes the folder's outcome; `first` (AuthFolderImported) goes before the account events.
+OpResult record_scan(Core& core, const cliproxy::DiscoveryOutcome& outcome, const std::string& why,
+                     std::vector<Event> first = {}) {
+  std::vector<std::string> errors;
+  if (std::string e = core.record(first); !e.empty()) errors.push_back(e);
+  if (errors.empty()) errors = core.apply_account_events(outcome.events);
   if (!outcome.events.empty() || !errors.empty())
     spdlog::info("cliproxy discovery ({}): {} added, {} updated, {} removed, {} skipped in {}", why,
                  outcome.count(cliproxy::DiscoveryStatus::added), outcome.count(cliproxy::DiscoveryStatus::updated),
-                 outcome.removed.size(), outcome.count(cliproxy::DiscoveryStatus::skipped), dir);
+                 outcome.removed.size(), outcome.count(cliproxy::DiscoveryStatus::skipped), outcome.dir);
   for (const auto& r : outcome.results)
     if (r.status == cliproxy::DiscoveryStatus::skipped) spdlog::debug("cliproxy: skipped {}: {}", r.file, r.reason);
   for (const auto& e : errors) spdlog::error("cliproxy discovery: {}", e);
-  nlohmann::json body = {{"auth_dir", dir}, {"files", cliproxy::results_json(outcome.results)},
+  nlohmann::json body = {{"auth_dir", outcome.dir}, {"files", cliproxy::results_json(outcome.results)},
                          {"removed", outcome.removed}, {"errors", errors}};
   return errors.empty() ? OpResult::success(body) : OpResult{503, body, errors.front(), "unavailable"};
 }
 
-void poll(caf::stateful_actor<CliproxyState>* self) {
+void watch(Self* self, const std::string& folder) {
+  auto& slot = self->state.watchers[folder];
+  if (slot) return;
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  slot = std::make_unique<cliproxy::AuthDirWatcher>(folder, [me, folder] {
+    caf::anon_send(me, scan_atom::value, folder, std::string("file change"));
+  });
+  if (!slot->start()) spdlog::warn("cliproxy: not watching {} ({}); periodic rescans only", folder, slot->error());
+}
+
+// A rescan of a live folder (file change, timer). A missing folder is logged, nothing removed.
+void rescan(Self* self, const std::string& folder, const std::string& why) {
+  auto& st = self->state;
+  if (!st.live(folder)) return;  // forgotten since the change was noticed
+  auto outcome = cliproxy::scan_auth_dir(folder, live_specs(*st.core), st.core->now(), st.options_for(folder));
+  if (!outcome.error.empty()) {  // often just "no CLIProxyAPI here": not worth a warning per rescan
+    spdlog::debug("cliproxy discovery ({}): {}", why, outcome.error);
+    return;
+  }
+  record_scan(*st.core, outcome, why);
+}
+
+OpResult import_folder(Self* self, const std::string& path, const std::string& by) {
+  auto& st = self->state;
+  const std::string folder = path.empty() ? st.configured : cliproxy::folder_key(expand_user_path(path));
+  auto outcome = cliproxy::scan_auth_dir(folder, live_specs(*st.core), st.core->now(), st.options_for(folder));
+  if (!outcome.error.empty()) return invalid_path(outcome.error);
+  std::vector<Event> first;
+  if (!st.live(folder)) first.push_back(Event{0, st.core->now(), "", AuthFolderImported{folder, by}});
+  OpResult r = record_scan(*st.core, outcome, "import by " + by, first);
+  r.body["imported"] = folder != st.configured;  // kept, watched and rescanned besides auth_dir
+  if (!first.empty() && r.ok()) {
+    apply(st.folders, first.front());
+    spdlog::info("cliproxy: auth folder {} imported by {}; watched and rescanned from now on", folder, by);
+    watch(self, folder);
+  }
+  return r;
+}
+
+OpResult forget_folder(Self* self, const std::string& path, const std::string& by) {
+  auto& st = self->state;
+  if (path.empty()) return invalid_path("required (the imported folder to forget)");
+  const std::string folder = cliproxy::folder_key(expand_user_path(path));
+  if (folder == st.configured)
+    return OpResult::failure(409, "conflict", "path: " + folder + " is cliproxy.auth_dir; change the config to stop watching it");
+  if (!st.folders.imported.count(folder))
+    return OpResult::failure(404, "not_found", "path: " + folder + " is not an imported folder");
+  Event forgotten{0, st.core->now(), "", AuthFolderForgotten{folder, by}};
+  if (std::string e = st.core->record({forgotten}); !e.empty()) return OpResult::failure(503, "unavailable", e);
+  apply(st.folders, forgotten);
+  st.watchers.erase(folder);  // stops and joins its thread
+  // After the event: should this stop half-way, the configured folder's scan claims the rest.
+  auto removals = cliproxy::forget_folder_events(folder, live_specs(*st.core), st.core->now());
+  auto errors = st.core->apply_account_events(removals);
+  nlohmann::json removed = nlohmann::json::array();
+  for (const auto& e : removals) removed.push_back(e.account);
+  spdlog::info("cliproxy: auth folder {} forgotten by {}: {} account(s) removed", folder, by, removals.size());
+  nlohmann::json body = {{"path", folder}, {"removed", removed}, {"errors", errors}};
+  return errors.empty() ? OpResult::success(body) : OpResult{503, body, errors.front(), "unavailable"};
+}
+
+OpResult list_folders(Self* self) {
+  auto& st = self->state;
+  std::map<std::string, int> counts;
+  for (const auto& [id, spec] : live_specs(*st.core))
+    if (spec.origin == "cliproxy") ++counts[spec.auth_dir];
+  nlohmann::json imported = nlohmann::json::array();
+  for (const auto& [path, f] : st.folders.imported)
+    imported.push_back({{"path", path}, {"by", f.by}, {"since", f.since}, {"accounts", counts[path]}});
+  return OpResult::success({{"configured", st.configured}, {"imported", imported}});
+}
+
+void poll(Self* self) {
   auto& st = self->state;
   Core& core = *st.core;
   const TimeMs base = core.config().cliproxy.poll_interval.count();
@@ -95,25 +195,32 @@ void poll(caf::stateful_actor<CliproxyState>* self) {
   self->delayed_send(self, std::chrono::milliseconds(delay), poll_atom::value);
 }
 
-caf::behavior cliproxy_actor(caf::stateful_actor<CliproxyState>* self, std::shared_ptr<Core> core,
-                             std::string auth_dir) {
-  self->state.core = std::move(core);
-  self->state.auth_dir = std::move(auth_dir);
-  const Config& cfg = self->state.core->config();
+caf::behavior cliproxy_actor(Self* self, std::shared_ptr<Core> core, std::string configured) {
+  auto& st = self->state;
+  st.core = std::move(core);
+  st.configured = std::move(configured);
+  st.folders = st.core->auth_folders_at_start();
+  const Config& cfg = st.core->config();
   if (!cfg.cliproxy.management_key.empty()) {
-    self->state.management = std::make_unique<cliproxy::ManagementClient>(cfg.cliproxy.base_url, cfg.cliproxy.management_key);
-    self->state.polling = true;
-    self->state.core->health_board().set("collector", {true, true, "starting", 0});
+    st.management = std::make_unique<cliproxy::ManagementClient>(cfg.cliproxy.base_url, cfg.cliproxy.management_key);
+    st.polling = true;
+    st.core->health_board().set("collector", {true, true, "starting", 0});
     // The first poll is sent by CliproxyModule::start after the start-up discovery, so it
     // sees the discovered accounts (polling first found none and waited a whole interval).
   }
   self->delayed_send(self, cfg.cliproxy.rescan_interval, rescan_atom::value);
   return {
-      [=](scan_atom, const std::string& dir, const std::string& why) -> OpResult {
-        return scan(*self->state.core, dir.empty() ? self->state.auth_dir : dir, why);
+      [=](import_atom, const std::string& path, const std::string& by) { return import_folder(self, path, by); },
+      [=](forget_atom, const std::string& path, const std::string& by) { return forget_folder(self, path, by); },
+      [=](folders_atom) { return list_folders(self); },
+      [=](scan_atom, const std::string& folder, const std::string& why) { rescan(self, folder, why); },
+      // Start-up: every imported folder is scanned and every folder watched.
+      [=](scan_atom) {
+        for (const auto& [path, _] : self->state.folders.imported) rescan(self, path, "start-up");
+        for (const auto& folder : self->state.all_folders()) watch(self, folder);
       },
       [=](rescan_atom) {
-        scan(*self->state.core, self->state.auth_dir, "periodic rescan");
+        for (const auto& folder : self->state.all_folders()) rescan(self, folder, "periodic rescan");
         self->delayed_send(self, self->state.core->config().cliproxy.rescan_interval, rescan_atom::value);
       },
       [=](poll_atom) {
@@ -122,43 +229,53 @@ caf::behavior cliproxy_actor(caf::stateful_actor<CliproxyState>* self, std::shar
   };
 }
 
+// The core's view of the folders: each call is one request to the actor.
+class FolderService : public CoreOperations::AuthFolderService {
+ public:
+  FolderService(caf::actor_system& sys, caf::actor actor) : sys_(sys), actor_(std::move(actor)) {}
+  OpResult import_folder(const std::string& path, const Actor& by) override { return ask(import_atom::value, path, by); }
+  OpResult list_folders() override { return ask(folders_atom::value); }
+  OpResult forget_folder(const std::string& path, const Actor& by) override { return ask(forget_atom::value, path, by); }
+
+ private:
+  template <class... Ts>
+  OpResult ask(Ts... message) {
+    OpResult out = OpResult::failure(503, "unavailable", "discovery did not answer");
+    caf::scoped_actor self{sys_};
+    self->request(actor_, caf::infinite, std::move(message)...)
+        .receive([&](OpResult& r) { out = std::move(r); }, [](caf::error&) {});
+    return out;
+  }
+  caf::actor_system& sys_;
+  caf::actor actor_;
+};
+
 class CliproxyModule : public DaemonModule {
  public:
   std::string start(DaemonContext& ctx) override {
     auto core = ctx.services.get<Core>();
     if (!core) return "the core is not running";
-    const std::string dir = expand_user_path(ctx.config.cliproxy.auth_dir);
+    const std::string dir = cliproxy::folder_key(expand_user_path(ctx.config.cliproxy.auth_dir));
     actor_ = ctx.system.spawn<caf::detached>(cliproxy_actor, core, dir);
-    caf::actor handle = actor_;
-    caf::actor_system* sys = &ctx.system;
     auto ops = std::static_pointer_cast<CoreOperations>(core->operations_ptr());
-    ops->set_importer([sys, handle](const std::string& path, const Actor& by) {
-      OpResult out = OpResult::failure(503, "unavailable", "discovery did not answer");
-      caf::scoped_actor self{*sys};
-      self->request(handle, caf::infinite, scan_atom::value, path, "import by " + by)
-          .receive([&](OpResult& r) { out = std::move(r); }, [](caf::error&) {});
-      return out;
-    });
-    OpResult first = ops->import_accounts("", "start-up");  // synchronous: accounts exist before /ready
-    if (!first.ok()) spdlog::warn("cliproxy discovery at start-up: {}", first.error);
-    caf::anon_send(handle, poll_atom::value);  // no-op unless cliproxy.management_key is set
-    watcher_ = std::make_unique<cliproxy::AuthDirWatcher>(dir, [handle] {
-      caf::anon_send(handle, scan_atom::value, std::string(), std::string("file change"));
-    });
-    if (!watcher_->start()) spdlog::warn("cliproxy: not watching {} ({}); periodic rescans only", dir, watcher_->error());
+    ops->set_auth_folder_service(std::make_shared<FolderService>(ctx.system, actor_));
+    // Synchronous: accounts exist before /ready.
+    OpResult first = ops->import_accounts("", "start-up");
+    if (first.status == 400) spdlog::info("cliproxy discovery at start-up: {} (watched; found when it appears)", first.error);
+    else if (!first.ok()) spdlog::warn("cliproxy discovery at start-up: {}", first.error);
+    caf::scoped_actor self{ctx.system};
+    self->request(actor_, caf::infinite, scan_atom::value).receive([] {}, [](caf::error&) {});
+    caf::anon_send(actor_, poll_atom::value);  // no-op unless cliproxy.management_key is set
     return "";
   }
   void stop(DaemonContext&) override {
-    if (watcher_) watcher_->stop();
     if (actor_) caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
   }
 
  private:
   caf::actor actor_;
-  std::unique_ptr<cliproxy::AuthDirWatcher> watcher_;
 };
 QG_REGISTER_DAEMON_MODULE(40, CliproxyModule);
 
 }  // namespace
 }  // namespace qg
-

@@ -36,9 +36,21 @@ std::unique_ptr<httplib::Client> daemon_client(const Config& cfg, const std::str
 
 }  // namespace
 
-std::optional<DaemonAnswer> get_from_daemon(const Config& cfg, const std::string& url, const std::string& path,
-                                            const std::multimap<std::string, std::string>& params,
-                                            std::string& error) {
+namespace {
+
+httplib::Headers admin_headers(const Config& cfg) {
+  std::string token = cfg.server.admin_token;
+  if (token.empty())
+    if (const char* env = std::getenv("QUOTAGUARD_ADMIN_TOKEN")) token = env;
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  return headers;
+}
+
+// One call to the daemon: nullopt when none answers (or, with `error`, when it refused).
+template <class Call>
+std::optional<DaemonAnswer> ask_daemon(const Config& cfg, const std::string& url, int read_timeout_s,
+                                       std::string& error, int* status, Call call) {
   DaemonAnswer answer;
   auto client = daemon_client(cfg, url, answer.where);
   if (!client) return std::nullopt;
@@ -47,15 +59,10 @@ std::optional<DaemonAnswer> get_from_daemon(const Config& cfg, const std::string
     return std::nullopt;
   }
   client->set_connection_timeout(1, 0);
-  client->set_read_timeout(10, 0);
-  std::string token = cfg.server.admin_token;
-  if (token.empty())
-    if (const char* env = std::getenv("QUOTAGUARD_ADMIN_TOKEN")) token = env;
-  httplib::Headers headers;
-  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-  httplib::Params query(params.begin(), params.end());
-  auto res = client->Get(path.c_str(), query, headers);
+  client->set_read_timeout(read_timeout_s, 0);
+  auto res = call(*client, admin_headers(cfg));
   if (!res) return std::nullopt;
+  if (status) *status = res->status;
   answer.body = json::parse(res->body, nullptr, false);
   if (res->status >= 300 || !answer.body.is_object()) {
     const bool shaped = answer.body.is_object() && answer.body.contains("error") && answer.body["error"].is_object();
@@ -64,6 +71,23 @@ std::optional<DaemonAnswer> get_from_daemon(const Config& cfg, const std::string
     return std::nullopt;
   }
   return answer;
+}
+
+}  // namespace
+
+std::optional<DaemonAnswer> get_from_daemon(const Config& cfg, const std::string& url, const std::string& path,
+                                            const std::multimap<std::string, std::string>& params,
+                                            std::string& error) {
+  return ask_daemon(cfg, url, 10, error, nullptr, [&](httplib::Client& c, const httplib::Headers& headers) {
+    return c.Get(path.c_str(), httplib::Params(params.begin(), params.end()), headers);
+  });
+}
+
+std::optional<DaemonAnswer> post_to_daemon(const Config& cfg, const std::string& path, const nlohmann::json& body,
+                                           std::string& error, int* status) {
+  return ask_daemon(cfg, "", 30, error, status, [&](httplib::Client& c, const httplib::Headers& headers) {
+    return c.Post(path.c_str(), headers, body.dump(), "application/json");
+  });
 }
 
 SystemState offline_state(const Config& cfg, TimeMs now) {

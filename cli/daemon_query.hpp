@@ -1,4 +1,5 @@
-// cli/daemon_query.hpp — how the read commands (quotas, route, forecast) reach their data.
+// cli/daemon_query.hpp — how the read commands (quotas, route, forecast) reach their data,
+// and how setup and forget hand their change to a running daemon.
 //
 //   1. The running daemon: GET <path> on --url, else server.listen (0.0.0.0 -> 127.0.0.1,
 //      :: -> ::1), with the admin token from config or QUOTAGUARD_ADMIN_TOKEN.
@@ -30,6 +31,12 @@ struct DaemonAnswer {
 std::optional<DaemonAnswer> get_from_daemon(const Config& cfg, const std::string& url, const std::string& path,
                                             const std::multimap<std::string, std::string>& params,
                                             std::string& error);
+
+// The daemon's JSON answer to POST `path` with `body` on server.listen (the verbs: setup's
+// import, forget); same rules as get_from_daemon. `status` (optional) gets the HTTP status of
+// any answer, refusals included.
+std::optional<DaemonAnswer> post_to_daemon(const Config& cfg, const std::string& path, const nlohmann::json& body,
+                                           std::string& error, int* status = nullptr);
 
 // The state from the event log plus config.yaml at `now` (throws StorageError on a bad log).
 SystemState offline_state(const Config& cfg, TimeMs now);

@@ -9,26 +9,27 @@
 //   2. Unless --dry-run: hand the folder to a running daemon (POST /api/v1/import on
 //      server.listen, admin token if set); if none answers, write the events into the DB
 //      (`record_in_database`). A daemon that answers with an error is reported, not bypassed.
+//      A folder other than the configured cliproxy.auth_dir is recorded as imported
+//      (AuthFolderImported): the daemon watches and rescans it until `quotaguard forget`.
 //   3. Print one line per file (or, with --json, the INTERFACE §1 array). Secrets never appear:
 //      discovery keeps only identity fields and a fingerprint.
 // Exit: 0 ok; 1 the daemon refused or the management API rejected the key; 2 usage/config
 // error (bad config, auth folder missing or unreadable, --assign-prefixes without a key).
 #include "cli/command_registry.hpp"
-#include "messages/text_cut.hpp"
 #include "cli/config_options.hpp"
+#include "cli/daemon_query.hpp"
 #include "cliproxy/discovery.hpp"
 #include "cliproxy/management_client.hpp"
 #include "cliproxy/prefix_assignment.hpp"
 #include "config/config.hpp"
-#include "config/listen_address.hpp"
 #include "config/redaction.hpp"
 #include "messages/wall_clock.hpp"
 #include "persistence/database.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/recovery.hpp"
+#include "quota/system_state.hpp"
 
 #include <CLI/CLI.hpp>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -48,36 +49,60 @@ struct SetupFlags {
   bool assign_prefixes = false;
 };
 
-// The CLIProxyAPI accounts the log knows (not removed), id -> spec; empty when no DB yet.
-std::map<std::string, qg::AccountSpec> known_accounts(qg::Database& db) {
-  std::map<std::string, qg::AccountSpec> known;
+// What the log knows: accounts (not removed), id -> spec, and the imported folders.
+struct Known {
+  std::map<std::string, qg::AccountSpec> accounts;
+  qg::AuthFolders folders;
+};
+
+Known known_in(qg::Database& db) {
+  Known known;
   qg::RecoveredState recovered = qg::recover(db);
   for (const auto& [id, account] : recovered.state.accounts)
-    if (!account.removed) known[id] = account.spec;
+    if (!account.removed) known.accounts[id] = account.spec;
+  known.folders = recovered.state.auth_folders;
   return known;
 }
 
-std::map<std::string, qg::AccountSpec> known_accounts_read_only(const std::string& db_path) {
+// Empty when there is no DB yet.
+Known known_read_only(const std::string& db_path) {
   std::error_code ec;
   if (!std::filesystem::exists(db_path, ec)) return {};
   auto db = qg::Database::open({db_path, qg::OpenMode::read_only});
-  return known_accounts(*db);
+  return known_in(*db);
 }
 
-// Writes the discovery of `dir` into the event log at `db_path`; returns the outcome.
-// Used when no daemon answers (the daemon owns the log while it runs).
-DiscoveryOutcome record_in_database(const qg::Config& cfg, const std::string& dir) {
+// How `dir` is scanned: the configured folder is primary, the others answer for their own.
+ScanOptions scan_options(const qg::Config& cfg, const std::string& dir, const std::string& configured,
+                         const qg::AuthFolders& folders) {
+  ScanOptions o{cfg.cliproxy.base_url, dir, dir == configured, {}};
+  if (dir != configured) o.other_folders.insert(configured);
+  for (const auto& [path, _] : folders.imported)
+    if (path != dir) o.other_folders.insert(path);
+  return o;
+}
+
+// Writes the discovery of `dir` into the event log at `db_path` (a folder other than the
+// configured one is recorded as imported first); returns the outcome. Used when no daemon
+// answers (the daemon owns the log while it runs).
+DiscoveryOutcome record_in_database(const qg::Config& cfg, const std::string& dir, const std::string& configured) {
   qg::DatabaseOptions options;
   options.path = cfg.storage.db_path;
   options.synchronous = cfg.storage.synchronous;
   auto db = qg::Database::open(options);
-  auto known = known_accounts(*db);
-  DiscoveryOutcome out = scan_auth_dir(dir, known, qg::system_clock_ms(), ScanOptions{cfg.cliproxy.base_url});
-  if (out.error.empty() && !out.events.empty()) qg::EventStore(*db).append(out.events);
+  Known known = known_in(*db);
+  const qg::TimeMs now = qg::system_clock_ms();
+  DiscoveryOutcome out = scan_auth_dir(dir, known.accounts, now, scan_options(cfg, dir, configured, known.folders));
+  if (!out.error.empty()) return out;
+  std::vector<qg::Event> events;
+  if (dir != configured && !known.folders.imported.count(dir))
+    events.push_back(qg::Event{0, now, "", qg::AuthFolderImported{dir, "cli"}});
+  events.insert(events.end(), out.events.begin(), out.events.end());
+  if (!events.empty()) qg::EventStore(*db).append(events);
   return out;
 }
 
-enum class DaemonAnswer { none, ok, refused };
+enum class Handoff { none, ok, refused };
 
 // The daemon's per-file objects (same shape as `setup --json`) back into results.
 std::vector<DiscoveryResult> results_from_json(const nlohmann::json& array) {
@@ -97,35 +122,18 @@ std::vector<DiscoveryResult> results_from_json(const nlohmann::json& array) {
   return out;
 }
 
-// POST /api/v1/import on the configured listen address. `results` gets the per-file array
-// the daemon returns ("results", or "accounts" as older daemons name it).
-DaemonAnswer hand_to_daemon(const qg::Config& cfg, const std::string& dir, nlohmann::json& results,
-                            std::string& error) {
-  auto listen = qg::parse_listen(cfg.server.listen);
-  if (!listen || listen->port == 0) return DaemonAnswer::none;
-  std::string host = listen->host;
-  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
-  if (host == "::") host = "::1";
-  httplib::Client client(host, listen->port);
-  client.set_connection_timeout(1, 0);
-  client.set_read_timeout(30, 0);
-  httplib::Headers headers;
-  if (!cfg.server.admin_token.empty()) headers.emplace("Authorization", "Bearer " + cfg.server.admin_token);
-  auto res = client.Post("/api/v1/import", headers, nlohmann::json{{"path", dir}}.dump(), "application/json");
-  if (!res) return DaemonAnswer::none;
-  auto body = nlohmann::json::parse(res->body, nullptr, false);
-  if (res->status >= 300) {
-    std::string message = body.is_object() && body.contains("error") && body["error"].is_object()
-                              ? body["error"].value("message", "") : std::string(qg::utf8_prefix(res->body, 200));
-    error = "running daemon refused the import (" + std::to_string(res->status) + "): " + message;
-    return DaemonAnswer::refused;
-  }
-  for (const char* key : {"results", "accounts"})
-    if (body.is_object() && body.contains(key) && body[key].is_array()) {
-      results = body[key];
+// POST /api/v1/import on the configured listen address (`dir` "" = the daemon's own
+// cliproxy.auth_dir). `results` gets the per-file array the daemon returns ("files", or
+// "results"/"accounts" as older daemons name it).
+Handoff hand_to_daemon(const qg::Config& cfg, const std::string& dir, nlohmann::json& results, std::string& error) {
+  auto answer = qg::cli::post_to_daemon(cfg, "/api/v1/import", nlohmann::json{{"path", dir}}, error);
+  if (!answer) return error.empty() ? Handoff::none : Handoff::refused;
+  for (const char* key : {"files", "results", "accounts"})
+    if (answer->body.contains(key) && answer->body[key].is_array()) {
+      results = answer->body[key];
       break;
     }
-  return DaemonAnswer::ok;
+  return Handoff::ok;
 }
 
 void print_text(const std::vector<DiscoveryResult>& results, const DiscoveryOutcome& out,
@@ -186,8 +194,15 @@ void run_setup(const SetupFlags& flags) {
   const qg::Config& cfg = loaded.config;
   std::error_code ec;
   // Absolute: the daemon resolves the path in its own working directory.
-  const std::string dir =
-      std::filesystem::absolute(qg::expand_user_path(cfg.cliproxy.auth_dir), ec).lexically_normal().string();
+  const std::string dir = folder_key(qg::expand_user_path(cfg.cliproxy.auth_dir));
+  // The folder the config names (without AUTH_DIR): any other stays imported once recorded.
+  std::string configured = dir;
+  if (!flags.auth_dir.empty()) {
+    qg::LoadOptions plain = flags.load;
+    plain.auth_dir.reset();
+    qg::LoadResult base = qg::load_config(plain);
+    if (base.ok()) configured = folder_key(qg::expand_user_path(base.config.cliproxy.auth_dir));
+  }
 
   if (!std::filesystem::is_directory(dir, ec)) {
     std::fprintf(stderr, "cliproxy.auth_dir: %s does not exist or is not a folder\n", dir.c_str());
@@ -205,21 +220,22 @@ void run_setup(const SetupFlags& flags) {
   bool handed = false;
   try {
     // What recording the folder will do, against the log as it is now (read-only).
-    out = scan_auth_dir(dir, known_accounts_read_only(cfg.storage.db_path), qg::system_clock_ms(),
-                        ScanOptions{cfg.cliproxy.base_url});
+    Known known = known_read_only(cfg.storage.db_path);
+    out = scan_auth_dir(dir, known.accounts, qg::system_clock_ms(), scan_options(cfg, dir, configured, known.folders));
     if (!flags.dry_run && out.error.empty()) {
       nlohmann::json daemon_results;
       std::string daemon_error;
-      DaemonAnswer answer = hand_to_daemon(cfg, dir, daemon_results, daemon_error);
-      if (answer == DaemonAnswer::refused) {
+      // Without AUTH_DIR the daemon scans its own cliproxy.auth_dir (its environment may differ).
+      Handoff answer = hand_to_daemon(cfg, flags.auth_dir.empty() ? "" : dir, daemon_results, daemon_error);
+      if (answer == Handoff::refused) {
         std::fprintf(stderr, "%s\n", qg::redact(daemon_error).c_str());
         qg::cli::exit_with(1);
       }
-      if (answer == DaemonAnswer::ok) {
+      if (answer == Handoff::ok) {
         handed = true;  // the daemon recorded its own scan; prefer what it reports
         if (daemon_results.is_array() && !daemon_results.empty()) out.results = results_from_json(daemon_results);
       } else {
-        out = record_in_database(cfg, dir);
+        out = record_in_database(cfg, dir, configured);
       }
     }
   } catch (const qg::StorageError& e) {
@@ -236,6 +252,9 @@ void run_setup(const SetupFlags& flags) {
   }
   if (handed) std::printf("handed to the running daemon at %s\n", cfg.server.listen.c_str());
   print_text(out.results, out, dir, flags.dry_run);
+  if (dir != configured && !flags.dry_run)
+    std::printf("%s stays imported besides cliproxy.auth_dir: watched and rescanned until "
+                "`quotaguard forget %s`\n", dir.c_str(), dir.c_str());
 }
 
 }  // namespace

@@ -43,6 +43,31 @@ std::string non_auth_reason(const DirEntry& e) {
 
 }  // namespace
 
+std::string folder_key(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p = fs::absolute(fs::path(path), ec);
+  if (ec) p = fs::path(path);
+  std::string key = p.lexically_normal().string();
+  while (key.size() > 1 && key.back() == '/') key.pop_back();
+  return key;
+}
+
+bool folder_owns(const AccountSpec& spec, const ScanOptions& options) {
+  if (spec.origin != "cliproxy") return false;
+  if (spec.auth_dir == options.folder) return true;
+  return options.primary && !options.other_folders.count(spec.auth_dir);
+}
+
+std::vector<Event> forget_folder_events(const std::string& folder,
+                                        const std::map<std::string, AccountSpec>& known, TimeMs now) {
+  std::vector<Event> out;
+  for (const auto& [id, spec] : known)
+    if (spec.origin == "cliproxy" && spec.auth_dir == folder)
+      out.push_back(Event{0, now, id, AccountRemoved{"auth folder " + folder + " forgotten"}});
+  return out;
+}
+
 const char* to_string(DiscoveryStatus s) {
   switch (s) {
     case DiscoveryStatus::added: return "added";
@@ -104,7 +129,13 @@ DiscoveryOutcome reconcile(std::vector<DirEntry> entries,
       r.type = account.spec.type;
       r.email = account.spec.email;
       r.file = entry.name;
+      account.spec.auth_dir = options.folder;
       auto it = known.find(account.id);
+      if (it != known.end() && it->second.origin == "cliproxy" && !folder_owns(it->second, options)) {
+        out.results.push_back(skipped(entry.name, "same account " + account.id + " as " + it->second.file +
+                                                      " in " + it->second.auth_dir, account.spec.type));
+        continue;
+      }
       if (it == known.end()) {
         r.status = DiscoveryStatus::added;
         out.events.push_back(Event{0, now, account.id, AccountRegistered{account.spec}});
@@ -124,7 +155,7 @@ DiscoveryOutcome reconcile(std::vector<DirEntry> entries,
   }
 
   for (const auto& [id, spec] : known) {
-    if (spec.origin != "cliproxy" || out.accounts.count(id)) continue;
+    if (spec.origin != "cliproxy" || out.accounts.count(id) || !folder_owns(spec, options)) continue;
     if (protected_files.count(spec.file)) continue;  // unreadable this time: keep, retry later
     out.removed.push_back(id);
     out.events.push_back(Event{0, now, id, AccountRemoved{"auth file " + spec.file + " removed"}});

@@ -6,7 +6,15 @@
 // considered (status added|updated|unchanged|disabled|skipped, with a reason for skipped and
 // disabled) and the events to write: AccountRegistered for a new id, AccountUpdated for a
 // changed spec (a renamed file keeps its id, so it is an update, not remove+add), and
-// AccountRemoved for a known CLIProxyAPI account whose file is gone.
+// AccountRemoved for a known CLIProxyAPI account of this folder whose file is gone.
+//
+// Folders: besides cliproxy.auth_dir (the *primary* folder) operators import others
+// (quota/auth_folders.hpp). Every account found is stamped with the folder it came from
+// (`AccountSpec::auth_dir`), and a scan removes only accounts of the folder it scanned —
+// plus, for the primary folder, accounts of no live folder (logs from before folders were
+// recorded, or a folder that is no longer configured), so nothing is left orphaned. An
+// account already held by another live folder (the same auth file in two folders) is
+// skipped, not moved back and forth.
 //
 // Robustness: a bad file (empty, truncated mid-write, non-JSON, no type, ...) is skipped with
 // a reason and never stops the rest; accounts that came from a file that is unreadable this
@@ -20,6 +28,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,10 +71,25 @@ struct DirEntry {
 
 struct ScanOptions {
   std::string base_url;     // written into every AccountSpec (cliproxy.base_url); may be ""
+  std::string folder;       // folder_key of the folder scanned, written into AccountSpec::auth_dir
+  bool primary = true;      // the configured cliproxy.auth_dir (claims accounts of no live folder)
+  std::set<std::string> other_folders;  // folder_keys of the other live folders
 };
 
+// The key a folder is known by: absolute (against the current directory), `~` expanded by the
+// caller, lexically normalised, no trailing '/'.
+std::string folder_key(const std::string& path);
+
+// Whether a scan with `options` answers for `spec`: a CLIProxyAPI account of this folder, or,
+// for the primary folder, of no live folder.
+bool folder_owns(const AccountSpec& spec, const ScanOptions& options);
+
+// AccountRemoved for every live CLIProxyAPI account of `folder` (forgetting it), in id order.
+std::vector<Event> forget_folder_events(const std::string& folder,
+                                        const std::map<std::string, AccountSpec>& known, TimeMs now);
+
 // Pure reconciliation of `entries` against `known` (id -> spec; only specs with origin
-// "cliproxy" can be removed). Results follow the entries' name order.
+// "cliproxy" that this folder owns can be removed). Results follow the entries' name order.
 DiscoveryOutcome reconcile(std::vector<DirEntry> entries,
                            const std::map<std::string, AccountSpec>& known, TimeMs now,
                            const ScanOptions& options = {});

@@ -117,6 +117,14 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
                 if (!body) return;
                 send_result(res, ops.import_accounts(opt_string(*body, "path").value_or(""), kActor));
               });
+  routes.get("/api/v1/import", "/api/v1/import",
+             [&ops](const httplib::Request&, httplib::Response& res) { send_result(res, ops.auth_folders()); });
+  routes.post("/api/v1/import/forget", "/api/v1/import/forget",
+              [&ops](const httplib::Request& req, httplib::Response& res) {
+                auto body = parse_json_object(req, res, false);
+                if (!body) return;
+                send_result(res, ops.forget_folder(required_string(*body, "path"), kActor));
+              });
   routes.get("/api/v1/export", "/api/v1/export",
              [&ops](const httplib::Request&, httplib::Response& res) {
                res.status = 200;

@@ -25,8 +25,8 @@ struct AdminRouteOptions {
 
 // Registers GET /api/v1/status, /accounts, /accounts/{id}, POST /accounts/{id}/drain|resume|
 // reset-cooldown, GET /reservations, GET|PUT /thresholds|/policy|/fallbacks, POST /reload,
-// POST /import, GET /export, GET /events, GET /activity, GET /route. `ops` must outlive the
-// server.
+// GET|POST /import, POST /import/forget, GET /export, GET /events, GET /activity, GET /route.
+// `ops` must outlive the server.
 void register_admin_routes(httplib::Server& server, Operations& ops,
                            const AdminRouteOptions& options);
 

@@ -36,7 +36,7 @@ json counters_view_json(const AccountCountersView& c) {
 json account_view_json(const AccountView& a) {
   json windows = json::array();
   for (const auto& w : a.windows) windows.push_back(window_view_json(w, a.at));
-  return {{"id", a.id}, {"provider", a.provider}, {"type", a.type}, {"email", a.email},
+  json out = {{"id", a.id}, {"provider", a.provider}, {"type", a.type}, {"email", a.email},
           {"prefix", a.prefix}, {"origin", a.origin}, {"priority", a.priority},
           {"models", a.models}, {"enabled", a.enabled}, {"removed", a.removed},
           {"state", a.state}, {"used_percent", a.used_percent},
@@ -44,6 +44,8 @@ json account_view_json(const AccountView& a) {
           {"cooldown_reason", a.cooldown_reason}, {"cooldown_detail", a.cooldown_detail},
           {"in_flight", a.in_flight}, {"windows", std::move(windows)},
           {"counters", counters_view_json(a.counters)}};
+  if (!a.auth_dir.empty()) out["auth_dir"] = a.auth_dir;  // CLIProxyAPI: the folder it came from
+  return out;
 }
 
 json accounts_view_json(const std::vector<AccountView>& accounts) {

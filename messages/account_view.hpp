@@ -46,6 +46,7 @@ struct AccountView {
   TimeMs at = 0;                       // when the view was taken (windows rolled to it)
   std::string id;
   std::string provider, type, email, prefix, origin;
+  std::string auth_dir;                // the CLIProxyAPI folder it came from ("" for others)
   std::int64_t priority = 0;
   std::vector<std::string> models;
   bool enabled = true;

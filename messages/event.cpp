@@ -68,6 +68,8 @@ QG_EVENT_NAME(SettingChanged)
 QG_EVENT_NAME(AccountDrained)
 QG_EVENT_NAME(AccountResumed)
 QG_EVENT_NAME(ThresholdCrossed)
+QG_EVENT_NAME(AuthFolderImported)
+QG_EVENT_NAME(AuthFolderForgotten)
 #undef QG_EVENT_NAME
 }  // namespace
 

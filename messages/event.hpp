@@ -62,6 +62,8 @@ struct AccountSpec {
   std::vector<LimitSpec> limits;
   std::string origin;                   // "config" | "cliproxy" | "admin"
   std::string file;                     // auth file name (cliproxy), informational
+  std::string auth_dir;                 // folder the auth file was found in (cliproxy): absolute,
+                                        // normalised; "" in logs from before imported folders
   std::string fingerprint;              // sha256 prefix of the credential, never the credential
   TimeMs expires_at = 0;                // credential expiry if known, else 0
   bool operator==(const AccountSpec&) const = default;
@@ -134,13 +136,20 @@ struct ThresholdCrossed {         // warning/critical crossed upward (alert-wort
   double used_percent = 0;
 };
 
+// A CLIProxyAPI auth folder other than cliproxy.auth_dir that `setup PATH`, `/qg_import PATH`
+// or POST /api/v1/import added: watched and rescanned like the configured folder until
+// forgotten. `path` is absolute and normalised (cliproxy::folder_key). Account "" (global).
+struct AuthFolderImported { std::string path; std::string by; };
+struct AuthFolderForgotten { std::string path; std::string by; };
+
 // An event whose type or schema version this build does not know: kept verbatim.
 struct UnknownEvent { std::string type; std::string raw; };
 
 using EventPayload = std::variant<AccountRegistered, AccountUpdated, AccountRemoved,
     QuotaObserved, ReservationCreated, ReservationCommitted, ReservationReleased,
     ReservationExpired, RouteSwitched, CooldownStarted, CooldownEnded, SettingChanged,
-    AccountDrained, AccountResumed, ThresholdCrossed, UnknownEvent>;
+    AccountDrained, AccountResumed, ThresholdCrossed, AuthFolderImported, AuthFolderForgotten,
+    UnknownEvent>;
 
 struct Event {
   std::uint64_t seq = 0;           // assigned by the journal at commit; 0 before

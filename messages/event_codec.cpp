@@ -87,6 +87,8 @@ std::string encode(const ThresholdCrossed& v) {
       .real("used_percent", v.used_percent)
       .done();
 }
+std::string encode(const AuthFolderImported& v) { return ObjectWriter().str("path", v.path).str("by", v.by).done(); }
+std::string encode(const AuthFolderForgotten& v) { return ObjectWriter().str("path", v.path).str("by", v.by).done(); }
 
 // ---- decoding ----------------------------------------------------------------------------
 
@@ -147,6 +149,8 @@ template <> ThresholdCrossed decode(object o) {
   return {get_string(o, "level"), get_metric(o, "metric"), get_int(o, "window_s"),
           get_double(o, "used_percent")};
 }
+template <> AuthFolderImported decode(object o) { return {get_string(o, "path"), get_string(o, "by")}; }
+template <> AuthFolderForgotten decode(object o) { return {get_string(o, "path"), get_string(o, "by")}; }
 
 using Decoder = EventPayload (*)(object);
 template <class T> EventPayload decode_as(object o) { return decode<T>(o); }

@@ -129,13 +129,15 @@ nlohmann::json spec_to_json(const AccountSpec& s) {
   nlohmann::json limits = nlohmann::json::array();
   for (const auto& l : s.limits)
     limits.push_back({{"metric", to_string(l.metric)}, {"window_s", l.window_s}, {"limit", l.limit}});
-  return {{"provider", s.provider},       {"type", s.type},
+  nlohmann::json j = {{"provider", s.provider},       {"type", s.type},
           {"email", s.email},             {"base_url", s.base_url},
           {"prefix", s.prefix},           {"models", s.models},
           {"excluded_models", s.excluded_models}, {"priority", s.priority},
           {"enabled", s.enabled},         {"limits", std::move(limits)},
           {"origin", s.origin},           {"file", s.file},
           {"fingerprint", s.fingerprint}, {"expires_at", s.expires_at}};
+  if (!s.auth_dir.empty()) j["auth_dir"] = s.auth_dir;  // absent in logs from before imported folders
+  return j;
 }
 
 AccountSpec spec_from(object o) {
@@ -160,6 +162,7 @@ AccountSpec spec_from(object o) {
   s.file = get_string(o, "file");
   s.fingerprint = get_string(o, "fingerprint");
   s.expires_at = get_int(o, "expires_at");
+  s.auth_dir = get_string(o, "auth_dir");
   return s;
 }
 

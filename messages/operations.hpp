@@ -113,7 +113,15 @@ class Operations {
                                const Actor& by) = 0;
 
   virtual OpResult reload(const Actor& by) = 0;                      // re-read config, diff -> events
-  virtual OpResult import_accounts(const std::string& auth_dir, const Actor& by) = 0;  // "" = configured
+  // POST /api/v1/import {"path"}: scan a CLIProxyAPI auth folder ("" = cliproxy.auth_dir); a
+  // folder other than cliproxy.auth_dir stays imported (AuthFolderImported): watched and
+  // rescanned until forgotten. Body {"auth_dir","imported","files":[..],"removed":[..],"errors"}.
+  virtual OpResult import_accounts(const std::string& auth_dir, const Actor& by) = 0;
+  // GET /api/v1/import: {"configured":"/path","imported":[{"path","by","since","accounts"}]}.
+  virtual OpResult auth_folders() = 0;
+  // POST /api/v1/import/forget {"path"}: stop watching an imported folder and remove its
+  // accounts (AuthFolderForgotten, AccountRemoved). 404 not imported, 409 cliproxy.auth_dir.
+  virtual OpResult forget_folder(const std::string& path, const Actor& by) = 0;
   virtual std::string export_yaml() = 0;                              // effective config, secrets redacted
   // invalid_argument unless 1 <= limit <= 10000. Rendered as {"events":[<replay --json lines>],
   // "next_after"} by http/ (event_to_json_line, the one event codec).

@@ -158,8 +158,10 @@ json time_or_null(TimeMs t) { return t > 0 ? json(format_iso8601_ms(t)) : json(n
 std::string encode_state(const SystemState& s) {
   json accounts = json::array();
   for (const auto& [id, a] : s.accounts) accounts.push_back(account_to_json(a));
+  json folders = json::object();
+  for (const auto& [path, f] : s.auth_folders.imported) folders[path] = {{"by", f.by}, {"since", f.since}};
   return dump({{"last_seq", s.last_seq}, {"accounts", std::move(accounts)},
-               {"router", router_to_json(s.router)}});
+               {"router", router_to_json(s.router)}, {"auth_folders", std::move(folders)}});
 }
 
 std::optional<SystemState> decode_state(std::string_view text, std::string* err) {
@@ -176,6 +178,12 @@ std::optional<SystemState> decode_state(std::string_view text, std::string* err)
       }
     object router;
     if (get_object(root, "router", router)) s.router = router_from(router);
+    object folders;
+    if (get_object(root, "auth_folders", folders))
+      for (auto [path, value] : folders) {
+        object f = as_object(value, "auth_folders entry");
+        s.auth_folders.imported.emplace(std::string(path), ImportedFolder{get_string(f, "by"), get_int(f, "since")});
+      }
     return s;
   } catch (const JsonFieldError& e) {
     if (err) *err = e.what();
@@ -207,8 +215,11 @@ nlohmann::json state_summary_json(const SystemState& s, TimeMs now, std::string_
   json sticky = json::object(), settings = json::object();
   for (const auto& [key, r] : s.router.sticky) sticky[key] = r.account;
   for (const auto& [key, v] : s.router.settings) settings[key] = v.value;
+  json folders = json::array();
+  for (const auto& [path, f] : s.auth_folders.imported) folders.push_back(path);
   return {{"last_seq", s.last_seq}, {"at", time_or_null(now)}, {"accounts", std::move(accounts)},
-          {"router", {{"sticky", std::move(sticky)}, {"settings", std::move(settings)}}}};
+          {"router", {{"sticky", std::move(sticky)}, {"settings", std::move(settings)}}},
+          {"auth_folders", std::move(folders)}};
 }
 
 }  // namespace qg

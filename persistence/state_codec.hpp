@@ -17,7 +17,7 @@
 
 namespace qg {
 
-inline constexpr int kStateSchemaVersion = 2;  // 2: AccountState.burn
+inline constexpr int kStateSchemaVersion = 3;  // 2: AccountState.burn; 3: auth_folders
 
 std::string encode_state(const SystemState& s);
 // nullopt with `*err` set (may be null) when the text is not a valid encoded state.
@@ -25,7 +25,8 @@ std::optional<SystemState> decode_state(std::string_view text, std::string* err)
 
 // {"last_seq":N,"at":"ISO","accounts":[{"id","provider","enabled","state","used_percent",
 //   "cooldown_until","windows":[{"metric","window","limit","used","reserved","remaining",
-//   "reset_at","source"}],"reservations":[...],"counters":{...}}],"router":{...}}
+//   "reset_at","source"}],"reservations":[...],"counters":{...}}],"router":{...},
+//   "auth_folders":["/imported/folder",...]}
 // Windows are rolled forward to `now` first. `only_account` limits the accounts listed.
 nlohmann::json state_summary_json(const SystemState& s, TimeMs now,
                                   std::string_view only_account = {});

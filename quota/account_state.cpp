@@ -169,6 +169,8 @@ struct Applier {
   }
   void operator()(const RouteSwitched&) {}
   void operator()(const SettingChanged&) {}
+  void operator()(const AuthFolderImported&) {}  // global: quota/auth_folders
+  void operator()(const AuthFolderForgotten&) {}
   void operator()(const UnknownEvent&) {}
 
   void register_spec(const AccountSpec& spec) {

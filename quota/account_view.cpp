@@ -14,6 +14,7 @@ AccountView account_view(const AccountState& original, TimeMs now) {
   v.email = s.spec.email;
   v.prefix = s.spec.prefix;
   v.origin = s.spec.origin;
+  v.auth_dir = s.spec.auth_dir;
   v.priority = s.spec.priority;
   v.models = s.spec.models;
   v.enabled = s.spec.enabled;

@@ -10,6 +10,7 @@ void apply(SystemState& s, const Event& e) {
     apply(acc, e);
   }
   apply(s.router, e);
+  apply(s.auth_folders, e);
   if (e.seq != 0) s.last_seq = e.seq;
 }
 

@@ -1,11 +1,12 @@
 // quota/system_state.hpp — the whole daemon's state as one fold over the event log.
 //
-// `apply(SystemState&, Event)` routes each event to the account it names and to the router
-// state. The journal keeps one of these in step with what it has committed, so snapshots
-// are exact at a seq; `replay` and startup rebuild it from the newest snapshot plus the tail.
+// `apply(SystemState&, Event)` routes each event to the account it names, to the router
+// state and to the imported auth folders. The journal keeps one of these in step with what it
+// has committed, so snapshots are exact at a seq; `replay` and startup rebuild it from the newest snapshot plus the tail.
 #pragma once
 
 #include "quota/account_state.hpp"
+#include "quota/auth_folders.hpp"
 #include "quota/router_state.hpp"
 
 #include <map>
@@ -17,6 +18,7 @@ struct SystemState {
   std::uint64_t last_seq = 0;
   std::map<std::string, AccountState> accounts;
   RouterState router;
+  AuthFolders auth_folders;        // CLIProxyAPI folders imported besides cliproxy.auth_dir
   bool operator==(const SystemState&) const = default;
 };
 

@@ -4,6 +4,7 @@
 #include "messages/text_cut.hpp"
 
 #include "messages/operations.hpp"
+#include "config/thresholds_rule.hpp"
 #include "telegram/bot_token.hpp"
 #include "telegram/chat_format.hpp"
 #include "telegram/chat_text.hpp"
@@ -32,7 +33,8 @@ constexpr CommandInfo kCommands[] = {
     {"qg_thresholds", "/qg_thresholds [warning switch critical]", "show or set thresholds (% used)"},
     {"qg_policy", "/qg_policy [name]", "show or set the routing policy"},
     {"qg_fallback", "/qg_fallback [json]", "show or set fallback chains"},
-    {"qg_import", "/qg_import [path]", "import CLIProxyAPI accounts"},
+    {"qg_import", "/qg_import [path]", "import CLIProxyAPI accounts (a folder besides auth_dir stays watched)"},
+    {"qg_forget", "/qg_forget [path]", "stop watching an imported folder, remove its accounts; alone: list folders"},
     {"qg_export", "/qg_export", "effective config (secrets as ${VAR} references)"},
     {"qg_reload", "/qg_reload", "reload config.yaml"},
     {"qg_drain", "/qg_drain <account>", "stop routing new requests to an account"},
@@ -59,11 +61,12 @@ std::string usage(const std::string& name, const std::string& why = "") {
   return out;
 }
 
+// A number, with an optional '%'; its range is the thresholds rule's (config/thresholds_rule).
 std::optional<double> parse_percent(std::string_view s) {
   if (!s.empty() && s.back() == '%') s.remove_suffix(1);
   double v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || !(v > 0) || v > 100) return std::nullopt;
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
   return v;
 }
 
@@ -179,8 +182,13 @@ std::string BotCommands::run(const BotCommand& cmd, const ChatMessage& m, Reply&
   if (n == "qg_import") {
     const OpResult r = ops_.import_accounts(cmd.args, by);
     if (!r.ok()) return format_error(r);
-    return ok_line("Import done.\n<code>" + html_escape(r.body.dump()) + "</code>");
+    std::string done = "Import done.";
+    if (r.body.value("imported", false))
+      done += " The folder stays imported: watched and rescanned until <code>/qg_forget " +
+              html_escape(r.body.value("auth_dir", "")) + "</code>.";
+    return ok_line(done + "\n<code>" + html_escape(r.body.dump()) + "</code>");
   }
+  if (n == "qg_forget") return forget(cmd, by);
   if (n == "qg_export") {
     if (!no_args()) return usage(n, "/qg_export takes no arguments.");
     reply.document = Document{"quotaguard-export.yaml", ops_.export_yaml(),
@@ -222,11 +230,12 @@ std::string BotCommands::thresholds(const BotCommand& cmd, const std::string& by
   static const char* kNames[3] = {"warning", "switch", "critical"};
   for (int i = 0; i < 3; ++i) {
     const auto p = parse_percent(cmd.argv[i]);
-    if (!p) return usage(cmd.name, std::string(kNames[i]) + " must be a number in (0, 100], got \"" + cmd.argv[i] + "\".");
+    if (!p) return usage(cmd.name, std::string(kNames[i]) + " must be a number, got \"" + cmd.argv[i] + "\".");
     v[i] = *p;
   }
-  if (!(v[0] <= v[1] && v[1] <= v[2]))
-    return usage(cmd.name, "Need warning <= switch <= critical.");
+  // The one rule config.yaml and the admin API use, so what is set here loads from an export.
+  if (const auto problem = check_thresholds(v[0], v[1], v[2]))
+    return usage(cmd.name, problem->field + " " + problem->message + ".");
   const OpResult r = ops_.put_setting(
       "thresholds", json{{"warning", v[0]}, {"switch", v[1]}, {"critical", v[2]}}, by);
   if (!r.ok()) return format_error(r);
@@ -295,6 +304,23 @@ std::string BotCommands::mute(const BotCommand& cmd, const std::string& by) {
   reason = std::string(utf8_prefix(reason, 200));
   mute_->mute(now + *duration, reason, by);
   return ok_line(muted_until_text(mute_->state(), now) + " /qg_unmute ends it.");
+}
+
+std::string BotCommands::forget(const BotCommand& cmd, const std::string& by) {
+  if (cmd.args.empty()) {
+    const OpResult r = ops_.auth_folders();
+    if (!r.ok()) return format_error(r);
+    std::string out = "<b>CLIProxyAPI folders</b>\nconfigured: <code>" +
+                      html_escape(r.body.value("configured", "")) + "</code>";
+    for (const auto& f : r.body.value("imported", json::array()))
+      out += "\nimported: <code>" + html_escape(f.value("path", "")) + "</code> (" +
+             std::to_string(f.value("accounts", 0)) + " accounts, by " + html_escape(f.value("by", "")) + ")";
+    return out + "\n" + usage(cmd.name);
+  }
+  const OpResult r = ops_.forget_folder(cmd.args, by);
+  if (!r.ok()) return format_error(r);
+  return ok_line("Folder forgotten: <code>" + html_escape(r.body.value("path", "")) + "</code>, " +
+                 std::to_string(r.body.value("removed", json::array()).size()) + " account(s) removed.");
 }
 
 std::string BotCommands::settoken(const BotCommand& cmd, const ChatMessage& m, Reply& reply,

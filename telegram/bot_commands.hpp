@@ -81,6 +81,7 @@ class BotCommands {
   std::string fallback(const BotCommand& cmd, const std::string& by);
   std::string events(const BotCommand& cmd);
   std::string mute(const BotCommand& cmd, const std::string& by);
+  std::string forget(const BotCommand& cmd, const std::string& by);
   std::string settoken(const BotCommand& cmd, const ChatMessage& m, Reply& reply, const std::string& by);
 
   Operations& ops_;

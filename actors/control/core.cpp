@@ -34,6 +34,7 @@ struct Core::Impl {
   AccountDirectory directory;
   std::unique_ptr<HealthBoard> health;
   std::mutex apply_mutex;                  // one apply_account_events at a time
+  AuthFolders auth_folders_at_start;
   std::shared_ptr<CoreOperations> operations;
   std::shared_ptr<CoreProxyBackend> proxy;
   bool stopped = false;
@@ -104,6 +105,7 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   ro_opts.clock = clock;
   d.router = spawn_router(sys, std::move(ro_opts));
 
+  d.auth_folders_at_start = rec.state.auth_folders;
   d.health = std::make_unique<HealthBoard>(d.journal_health, clock);
   for (auto& [id, acc] : rec.state.accounts) {
     if (acc.spec.provider.empty()) continue;  // events for an account never registered
@@ -256,6 +258,20 @@ std::vector<std::string> Core::apply_account_events(const std::vector<Event>& ev
   }
   return errors;
 }
+
+std::string Core::record(const std::vector<Event>& events) {
+  if (events.empty()) return "";
+  EventBatch batch(events.begin(), events.end());
+  for (auto& e : batch) e.ts = e.ts ? e.ts : now();
+  std::string error;
+  caf::scoped_actor self{*impl_->sys};
+  self->request(impl_->journal, caf::infinite, append_atom::value, std::move(batch))
+      .receive([&](AppendResult& r) { error = std::move(r.error); },
+               [&](caf::error& err) { error = caf::to_string(err); });
+  return error;
+}
+
+const AuthFolders& Core::auth_folders_at_start() const { return impl_->auth_folders_at_start; }
 
 std::vector<Event> Core::read_events(std::uint64_t after, std::size_t limit) {
   std::lock_guard lock(impl_->reader_mutex);

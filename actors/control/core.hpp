@@ -21,6 +21,7 @@
 #include "messages/journal_protocol.hpp"
 #include "messages/router_protocol.hpp"
 #include "messages/journal_health.hpp"
+#include "quota/auth_folders.hpp"
 
 #include <functional>
 #include <map>
@@ -77,6 +78,11 @@ class Core {
   // discovery: new accounts are written through the journal and get an actor; known ones
   // are proposed to their actor. Returns one error line per failure.
   std::vector<std::string> apply_account_events(const std::vector<Event>& events);
+  // Writes global events (no account: AuthFolderImported/Forgotten) through the journal and
+  // waits for the commit; "" or the error.
+  std::string record(const std::vector<Event>& events);
+  // The imported auth folders as recovered at start (the CLIProxyAPI module folds on from here).
+  const AuthFolders& auth_folders_at_start() const;
   // Reads the events after `after` (read-only connection, safe while the journal writes).
   std::vector<Event> read_events(std::uint64_t after, std::size_t limit);
   // The first seq whose event happened at or after `ts` (last seq + 1 when none did).

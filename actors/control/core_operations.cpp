@@ -254,14 +254,24 @@ OpResult CoreOperations::reload(const Actor& by) {
   return OpResult::success(body);
 }
 
+std::shared_ptr<CoreOperations::AuthFolderService> CoreOperations::folder_service() {
+  std::lock_guard lock(mutex_);
+  return folders_;
+}
+
 OpResult CoreOperations::import_accounts(const std::string& auth_dir, const Actor& by) {
-  ImportFn import;
-  {
-    std::lock_guard lock(mutex_);
-    import = importer_;
-  }
-  if (!import) return OpResult::failure(503, "unavailable", "CLIProxyAPI discovery is not running");
-  return import(auth_dir, by);
+  auto service = folder_service();
+  return service ? service->import_folder(auth_dir, by) : unavailable("CLIProxyAPI discovery is not running");
+}
+
+OpResult CoreOperations::auth_folders() {
+  auto service = folder_service();
+  return service ? service->list_folders() : unavailable("CLIProxyAPI discovery is not running");
+}
+
+OpResult CoreOperations::forget_folder(const std::string& path, const Actor& by) {
+  auto service = folder_service();
+  return service ? service->forget_folder(path, by) : unavailable("CLIProxyAPI discovery is not running");
 }
 
 std::string CoreOperations::export_yaml() {
@@ -434,9 +444,9 @@ json CoreOperations::distribution() {
   return out;
 }
 
-void CoreOperations::set_importer(ImportFn fn) {
+void CoreOperations::set_auth_folder_service(std::shared_ptr<AuthFolderService> service) {
   std::lock_guard lock(mutex_);
-  importer_ = std::move(fn);
+  folders_ = std::move(service);
 }
 
 void CoreOperations::on_token_stored(std::function<void(const std::string&)> listener) {

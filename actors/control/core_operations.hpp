@@ -38,10 +38,16 @@ class CoreOperations : public Operations {
   void set_token_store(TokenStore store);
   // Called after set_telegram_token stored a token, so the bot picks it up without restart.
   void on_token_stored(std::function<void(const std::string&)> listener);
-  // How import_accounts discovers accounts (the CLIProxyAPI module installs it); without one,
-  // import_accounts answers 503.
-  using ImportFn = std::function<OpResult(const std::string& auth_dir, const Actor& by)>;
-  void set_importer(ImportFn fn);
+  // The CLIProxyAPI auth folders (the CLIProxyAPI module installs it): import_accounts,
+  // auth_folders and forget_folder ask it; without one they answer 503.
+  class AuthFolderService {
+   public:
+    virtual ~AuthFolderService() = default;
+    virtual OpResult import_folder(const std::string& path, const Actor& by) = 0;
+    virtual OpResult list_folders() = 0;
+    virtual OpResult forget_folder(const std::string& path, const Actor& by) = 0;
+  };
+  void set_auth_folder_service(std::shared_ptr<AuthFolderService> service);
 
   nlohmann::json status() override;
   std::vector<AccountView> accounts() override;
@@ -54,6 +60,8 @@ class CoreOperations : public Operations {
   OpResult put_setting(const std::string& key, const nlohmann::json& value, const Actor& by) override;
   OpResult reload(const Actor& by) override;
   OpResult import_accounts(const std::string& auth_dir, const Actor& by) override;
+  OpResult auth_folders() override;
+  OpResult forget_folder(const std::string& path, const Actor& by) override;
   std::string export_yaml() override;
   OpAnswer<EventPage> events(std::uint64_t after, std::size_t limit) override;
   ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) override;
@@ -75,6 +83,7 @@ class CoreOperations : public Operations {
   // The forecast of `states` at `now` under the router's effective settings.
   ForecastView forecast_of(const std::map<std::string, AccountState>& states, TimeMs now);
   OpResult account_command(const std::string& id, EventPayload payload);
+  std::shared_ptr<AuthFolderService> folder_service();
   nlohmann::json effective_settings_json();
   void remember_resolution(const std::string& id, const std::string& status);
   // The account holding open reservation `reservation_id` and its state: the directory's index
@@ -85,7 +94,7 @@ class CoreOperations : public Operations {
   std::mutex mutex_;
   ConfigSource config_source_;
   TokenStore token_store_;
-  ImportFn importer_;
+  std::shared_ptr<AuthFolderService> folders_;
   std::vector<std::function<void(const std::string&)>> token_listeners_;
   std::vector<std::function<void(const Config&)>> reload_listeners_;
   std::unordered_map<std::string, std::string> resolved_;  // recent reservation id -> status

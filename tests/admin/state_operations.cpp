@@ -165,6 +165,15 @@ OpResult StateOperations::import_accounts(const std::string& auth_dir, const Act
   return OpResult::success({{"path", auth_dir}, {"accounts", nlohmann::json::array()}});
 }
 
+OpResult StateOperations::auth_folders() {
+  return OpResult::success({{"configured", "/tmp/auth"}, {"imported", nlohmann::json::array()}});
+}
+
+OpResult StateOperations::forget_folder(const std::string& path, const Actor&) {
+  if (path != "/tmp/imported") return OpResult::failure(404, "not_found", "path: " + path + " is not an imported folder");
+  return OpResult::success({{"path", path}, {"removed", nlohmann::json::array()}});
+}
+
 std::string StateOperations::export_yaml() {
   return "server:\n  listen: \"127.0.0.1:8318\"\n  admin_token: \"<redacted>\"\n";
 }

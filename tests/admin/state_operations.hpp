@@ -40,6 +40,8 @@ class StateOperations : public Operations {
                        const Actor& by) override;
   OpResult reload(const Actor& by) override;
   OpResult import_accounts(const std::string& auth_dir, const Actor& by) override;
+  OpResult auth_folders() override;
+  OpResult forget_folder(const std::string& path, const Actor& by) override;
   std::string export_yaml() override;
   OpAnswer<EventPage> events(std::uint64_t after, std::size_t limit) override;
   ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) override;  // folds the whole log

@@ -49,6 +49,14 @@ check_lists_equal() {  # install-deps.sh Dockerfile
   fi
 }
 
+# Item 11: CLIProxyAPI's image carries a version tag (never `latest`, never untagged).
+check_cliproxy_pinned() {  # docker-compose.yml
+  local image
+  image=$(grep -E '^[[:space:]]+image:[[:space:]]*[^ ]*cli-proxy-api' "$1" | awk '{print $2}')
+  [ -n "$image" ] || { err "docker-compose.yml has no CLIProxyAPI image"; return; }
+  [[ "$image" =~ :v?[0-9]+\.[0-9]+\.[0-9]+$ ]] || err "docker-compose.yml: CLIProxyAPI image $image is not pinned by version"
+}
+
 if [ "${1:-}" = "--self-test" ]; then
   src=$2; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   sed 's/^  cmake g++/  cmake libdrift-dev g++/' "$src/scripts/install-deps.sh" > "$tmp/install-deps.sh"
@@ -57,7 +65,17 @@ if [ "${1:-}" = "--self-test" ]; then
   if [ $? -eq 0 ] || ! grep -q "only in install-deps.sh: libdrift-dev" <<<"$out"; then
     echo "self-test: an extra package in install-deps.sh was not reported: $out" >&2; exit 1
   fi
-  echo "self-test: drift reported: $(grep libdrift <<<"$out")"; exit 0
+  echo "self-test: drift reported: $(grep libdrift <<<"$out")"
+  for image in eceasy/cli-proxy-api:latest eceasy/cli-proxy-api; do
+    sed -E "s#image: eceasy/cli-proxy-api[^ ]*#image: $image#" "$src/docker-compose.yml" > "$tmp/docker-compose.yml"
+    grep -qF "image: $image" "$tmp/docker-compose.yml" || { echo "self-test: could not inject $image" >&2; exit 1; }
+    fail=0
+    out=$( (check_cliproxy_pinned "$tmp/docker-compose.yml"; exit $fail) 2>&1 )
+    if [ $? -eq 0 ] || ! grep -q "not pinned by version" <<<"$out"; then
+      echo "self-test: an unpinned CLIProxyAPI image ($image) was not reported: $out" >&2; exit 1
+    fi
+  done
+  echo "self-test: unpinned CLIProxyAPI images reported"; exit 0
 fi
 
 src=${1:?usage: deps_sync_test.sh SOURCE_DIR [BINARY]}; bin=${2:-}
@@ -97,9 +115,16 @@ grep -Eqx '/?\.env' "$src/.dockerignore" || err ".dockerignore does not exclude 
 grep -Eq ':/config:ro' "$src/docker-compose.yml" || err "docker-compose.yml: config folder not mounted at /config"
 grep -Eq 'QUOTAGUARD_CONFIG_PATH: /config/config.yaml' "$src/docker-compose.yml" ||
   err "docker-compose.yml: QUOTAGUARD_CONFIG_PATH is not /config/config.yaml"
-cliproxy_image=$(grep -E '^[[:space:]]+image:[[:space:]]*[^ ]*cli-proxy-api' "$src/docker-compose.yml" | awk '{print $2}')
-[ -n "$cliproxy_image" ] || err "docker-compose.yml has no CLIProxyAPI image"
-[[ "$cliproxy_image" =~ :v?[0-9]+\.[0-9]+\.[0-9]+$ ]] || err "docker-compose.yml: CLIProxyAPI image $cliproxy_image is not pinned by version"
+# Item 4: QUICKSTART's Docker steps work as written: every variable the compose file requires
+# (${VAR:?...}) is exported there, and the Telegram first-run steps are there.
+quickstart="$src/QUICKSTART.md"
+for var in $(grep -oE '\$\{[A-Z_]+:\?' "$src/docker-compose.yml" | sed 's/^\${//; s/:?$//' | sort -u); do
+  grep -Eq "^export $var=" "$quickstart" || err "QUICKSTART.md: the Docker steps do not export $var (docker-compose.yml requires it)"
+done
+for step in 'docker compose up -d' 'enabled: true' 'admins:' 'quotaguard settoken' 'QUOTAGUARD_TELEGRAM_TOKEN'; do
+  grep -qF -- "$step" "$quickstart" || err "QUICKSTART.md lacks the first-run step '$step'"
+done
+check_cliproxy_pinned "$src/docker-compose.yml"
 grep -Eq 'run:[[:space:]]*\.ci/run' "$src/.github/workflows/ci.yml" 2>/dev/null || err ".github/workflows/ci.yml does not run .ci/run"
 
 # (3) runtime libraries cover what the binary links

@@ -1,5 +1,5 @@
 // End-to-end (issue 16 item 9): server.tls.cert/key make the listener speak HTTPS; a reload
-// (POST /api/v1/reload) swaps the certificate for new connections; a bad pair is refused at
+// (POST /api/v1/reload, and SIGHUP) swaps the certificate for new connections; a bad pair is refused at
 // start naming the key. Certificates come from the openssl CLI, the client is curl.
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -47,7 +48,7 @@ std::string https_status(int port, const std::string& ca, const std::string& pat
 
 }  // namespace
 
-TEST_CASE("server.tls: HTTPS on listen, certificate reloaded by POST /api/v1/reload") {
+TEST_CASE("server.tls: HTTPS on listen, certificate reloaded by POST /api/v1/reload and by SIGHUP") {
   TempDir certs("qg-tls");
   make_cert(certs, "one", "qg-one");
   make_cert(certs, "two", "qg-two");
@@ -88,6 +89,19 @@ TEST_CASE("server.tls: HTTPS on listen, certificate reloaded by POST /api/v1/rel
                "-X POST -d '{}' -H 'Authorization: Bearer tls-admin-token-123456'");
   CHECK(served_cn(d.port()) == "qg-two");
   CHECK(d.stderr_text().find("tls: reload failed") != std::string::npos);
+
+  // SIGHUP (systemd's ExecReload) reloads the pair as well: back to the first certificate.
+  certs.write("live.crt", certs.read("one.crt"));
+  certs.write("live.key", certs.read("one.key"));
+  REQUIRE(::kill(d.pid(), SIGHUP) == 0);
+  std::string cn;
+  for (int i = 0; i < 100 && cn != "qg-one"; ++i) {
+    cn = served_cn(d.port());
+    if (cn != "qg-one") std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(cn == "qg-one");
+  CHECK(https_status(d.port(), certs.file("one.crt"), "/health") == "200");
+  CHECK(d.stderr_text().find("SIGHUP: config reloaded") != std::string::npos);
   CHECK(d.stop() == 0);
 }
 

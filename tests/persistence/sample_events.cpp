@@ -20,6 +20,7 @@ AccountSpec sample_spec() {
   s.file = "codex-dev.json";
   s.fingerprint = "ab12cd34";
   s.expires_at = 1'790'000'123'456;
+  s.auth_dir = "/srv/cli-proxy-api";
   return s;
 }
 }  // namespace
@@ -43,6 +44,8 @@ std::vector<EventPayload> sample_payloads() {
       AccountDrained{"admin"},
       AccountResumed{"telegram:42"},
       ThresholdCrossed{"critical", Metric::tokens, 86400, 96.5},
+      AuthFolderImported{"/srv/more-auths", "telegram:42"},
+      AuthFolderForgotten{"/srv/more-auths", "cli"},
   };
 }
 
@@ -93,7 +96,10 @@ Event RandomLog::next() {
     e.payload = RouteSwitched{"gpt-4o", pick_account(), pick_account(), "better", {{"x", 0.5}}};
   } else if (kind < 88) {
     e.account.clear();
-    e.payload = SettingChanged{"router.policy", roll(2) ? "\"balanced\"" : "\"fill_first\"", "admin"};
+    const std::string folder = "/auth-" + std::to_string(roll(3));
+    if (roll(3) == 0) e.payload = AuthFolderImported{folder, "cli"};
+    else if (roll(4) == 0) e.payload = AuthFolderForgotten{folder, "admin"};
+    else e.payload = SettingChanged{"router.policy", roll(2) ? "\"balanced\"" : "\"fill_first\"", "admin"};
   } else if (kind < 91) {
     if (roll(2)) e.payload = AccountDrained{"admin"};
     else e.payload = AccountResumed{"admin"};

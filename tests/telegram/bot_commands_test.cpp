@@ -118,9 +118,9 @@ TEST_CASE("unknown /qg_ commands get a help hint - /qg_help lists every command"
   CHECK(f.say("/qg_nope").find("Send /qg_help") != std::string::npos);
   const std::string help = f.say("/qg_help");
   for (const char* c : {"/qg_status", "/qg_quotas", "/qg_forecast", "/qg_thresholds", "/qg_policy", "/qg_fallback", "/qg_import",
-                        "/qg_export", "/qg_reload", "/qg_drain", "/qg_resume", "/qg_reset", "/qg_events", "/settoken"})
+                        "/qg_forget", "/qg_export", "/qg_reload", "/qg_drain", "/qg_resume", "/qg_reset", "/qg_events", "/settoken"})
     CHECK_MESSAGE(help.find(c) != std::string::npos, c);
-  CHECK(command_menu().size() == 17);
+  CHECK(command_menu().size() == 18);
 }
 
 TEST_CASE("/qg_thresholds shows - validates and sets through put_setting") {
@@ -136,6 +136,11 @@ TEST_CASE("/qg_thresholds shows - validates and sets through put_setting") {
   CHECK(ok.find("warning 80") != std::string::npos);
   const auto calls = f.ops.calls_snapshot();
   CHECK(calls.back() == "put_setting thresholds {\"critical\":95.0,\"switch\":90.0,\"warning\":80.0} by telegram:42");
+  // Issue 16 item 2: equal neighbours are what config.yaml accepts too (config/thresholds_rule),
+  // so the bot neither refuses them nor lets through what an export could not load.
+  CHECK(f.say("/qg_thresholds 90 90 95").find("Thresholds updated") != std::string::npos);
+  CHECK(f.say("/qg_thresholds 90% 95% 95%").find("Thresholds updated") != std::string::npos);
+  CHECK(f.say("/qg_thresholds 95 90 99").find("warning must be &lt;= switch (90)") != std::string::npos);
 }
 
 TEST_CASE("/qg_policy and /qg_fallback pass validation errors from Operations through") {
@@ -185,6 +190,17 @@ TEST_CASE("/qg_export answers a document - /qg_import and /qg_reload run their v
   CHECK(f.say("/qg_import /tmp/auths").find("Import done") != std::string::npos);
   CHECK(f.ops.calls_snapshot().back() == "import /tmp/auths by telegram:42");
   CHECK(f.say("/qg_reload").find("reloaded") != std::string::npos);
+}
+
+TEST_CASE("/qg_forget lists the folders alone and forgets an imported one through Operations") {
+  Fixture f;
+  const std::string list = f.say("/qg_forget");
+  CHECK(list.find("configured: <code>/auth</code>") != std::string::npos);
+  CHECK(list.find("imported: <code>/imports/a</code> (2 accounts, by cli)") != std::string::npos);
+  const std::string done = f.say("/qg_forget /imports/a");
+  CHECK(done.find("Folder forgotten: <code>/imports/a</code>, 2 account(s) removed") != std::string::npos);
+  CHECK(f.ops.calls_snapshot().back() == "forget /imports/a by telegram:42");
+  CHECK(f.say("/qg_forget /elsewhere").find("not an imported folder") != std::string::npos);
 }
 
 TEST_CASE("/settoken validates - stores through Operations - and asks to delete the message") {

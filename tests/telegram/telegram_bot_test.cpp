@@ -104,7 +104,7 @@ TEST_CASE("the bot registers its commands and answers an admin's /qg_status with
   CHECK(replies[0]["parse_mode"] == "HTML");
   const auto menus = FakeTelegramProcess::of(h.fake.sent(), "setMyCommands");
   REQUIRE(menus.size() == 1);
-  CHECK(menus[0]["commands"].size() == 17);
+  CHECK(menus[0]["commands"].size() == 18);
   CHECK(h.bot->health().polling);
   CHECK(h.bot->health().bot_username == "qg_test_bot");
 }

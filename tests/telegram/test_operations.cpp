@@ -145,6 +145,20 @@ OpResult TestOperations::import_accounts(const std::string& auth_dir, const Acto
   return OpResult::success(json{{"added", 0}, {"updated", 0}});
 }
 
+OpResult TestOperations::auth_folders() {
+  std::lock_guard lock(mu_);
+  record("folders");
+  return OpResult::success(json{{"configured", "/auth"},
+                                {"imported", json::array({json{{"path", "/imports/a"}, {"by", "cli"}, {"accounts", 2}}})}});
+}
+
+OpResult TestOperations::forget_folder(const std::string& path, const Actor& by) {
+  std::lock_guard lock(mu_);
+  record("forget " + path + " by " + by);
+  if (path != "/imports/a") return OpResult::failure(404, "not_found", "path: " + path + " is not an imported folder");
+  return OpResult::success(json{{"path", path}, {"removed", json::array({"cliproxy-a1", "cliproxy-a2"})}});
+}
+
 std::string TestOperations::export_yaml() {
   std::lock_guard lock(mu_);
   record("export");
