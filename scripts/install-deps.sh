@@ -4,8 +4,8 @@
 # `install-deps.sh --fuzz` adds what `make fuzz` needs (clang, libclang-rt-14-dev).
 # `install-deps.sh --no-browser` leaves out the browser the dashboard test drives (chromium):
 # the Dockerfile builds the daemon only, so it passes it.
-# `install-deps.sh --no-test-clients` leaves out Node.js/npm (only the SDK/agent tests use them;
-# the Dockerfile's build stage, which builds no tests, passes it).
+# `install-deps.sh --no-test-clients` leaves out Node.js/npm and nginx (only the SDK/agent and
+# reverse-proxy tests use them; the Dockerfile's build stage, which builds no tests, passes it).
 # The Dockerfile uses the same list (tests/deps_sync_test.sh keeps them equal).
 set -euo pipefail
 
@@ -30,6 +30,10 @@ command -v npm >/dev/null 2>&1 || NODE_PACKAGES+=(npm)
 # through playwright-core (npm); left out with --no-browser, and when a chromium is present.
 BROWSER_PACKAGES=()
 command -v chromium >/dev/null 2>&1 || BROWSER_PACKAGES=(chromium)
+# Tests only: nginx, which tests/docs/reverse_proxy_test.py runs with docs/TLS.md's block in
+# front of the daemon (left out with --no-test-clients, like Node.js; present when found).
+PEER_PACKAGES=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || PEER_PACKAGES=(nginx-light)
 # `--fuzz` (make fuzz, CI): clang and its libFuzzer runtime, for the fuzz targets only.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 with_browser=1
@@ -43,7 +47,7 @@ for arg in "$@"; do
   esac
 done
 [ "$with_browser" = 1 ] && PACKAGES=("${PACKAGES[@]}" "${BROWSER_PACKAGES[@]}")
-[ "$with_node" = 1 ] && PACKAGES=("${PACKAGES[@]}" "${NODE_PACKAGES[@]}")
+[ "$with_node" = 1 ] && PACKAGES=("${PACKAGES[@]}" "${NODE_PACKAGES[@]}" "${PEER_PACKAGES[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do
