@@ -208,3 +208,37 @@ TEST_CASE("setup hands the folder to a running daemon and does not write the DB 
   CHECK(json::parse(r.out).size() == 1);
   CHECK_FALSE(fs::exists(env.db));
 }
+
+TEST_CASE("without a daemon, setup records imported folders and forget drops one (issue 16 item 1)") {
+  SetupEnv env;
+  env.write_config("cliproxy:\n  auth_dir: \"" + (env.tmp.path() / "configured").string() + "\"\n");
+  const fs::path second = env.tmp.path() / "second";
+  fs::create_directories(second);
+  std::string other = read_file(fixture_dir() / "auth-types/xai.json");  // another xAI account
+  other.replace(other.find("ivan@example.com"), 16, "olga@example.com");
+  write_file(second / "xai-olga.json", other);
+  auto first = env.setup({env.auth.string()});
+  INFO(first.out, first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.out.find("stays imported") != std::string::npos);
+  REQUIRE(env.setup({second.string()}).exit_code == 0);
+  // The first folder's accounts survived the second import: a rescan finds them unchanged.
+  auto again = env.setup({env.auth.string(), "--json"});
+  REQUIRE(again.exit_code == 0);
+  CHECK(status_by_file(again.out)["codex.json"] == "unchanged");
+
+  auto state = run_command({QG_QUOTAGUARD_BIN, "replay", "--config", env.config.string(), "--json"});
+  REQUIRE(state.exit_code == 0);
+  const json last = json::parse(state.out.substr(state.out.rfind("{\"state\"")));
+  CHECK(last["state"]["auth_folders"] == json::array({env.auth.string(), second.string()}));
+
+  auto forget = run_command({QG_QUOTAGUARD_BIN, "forget", second.string(), "--config", env.config.string()});
+  INFO(forget.out, forget.err);
+  REQUIRE(forget.exit_code == 0);
+  CHECK(forget.out.find("1 account(s) removed") != std::string::npos);
+  auto twice = run_command({QG_QUOTAGUARD_BIN, "forget", second.string(), "--config", env.config.string()});
+  CHECK(twice.exit_code == 2);
+  CHECK(twice.err.find("not an imported folder") != std::string::npos);
+  auto verify = run_command({QG_QUOTAGUARD_BIN, "replay", "--config", env.config.string(), "--verify"});
+  CHECK(verify.exit_code == 0);
+}
