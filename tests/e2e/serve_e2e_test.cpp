@@ -154,3 +154,28 @@ TEST_CASE("two daemons on port 0 get different ports") {
   CHECK(a.stop() == 0);
   CHECK(b.stop() == 0);
 }
+
+// Issue 16 item 4, the original README's order with Docker: the config folder is mounted
+// before config.yaml exists. The daemon starts on defaults + environment and says so; once
+// config.yaml is written, a restart reads it.
+TEST_CASE("serve before config.yaml exists: defaults + environment, logged; a restart reads the file") {
+  TempDir mounted("qg-config-folder");
+  const std::string path = mounted.str() + "/config.yaml";
+  for (const std::string& named : {path, mounted.str()}) {  // the file not written yet, or the folder
+    DaemonProcess d(DaemonOptions().set_env("QUOTAGUARD_CONFIG_PATH", named)
+                        .set_env("QUOTAGUARD_ADMIN_TOKEN", "item4-admin-token-123456"));
+    std::string why;
+    REQUIRE_MESSAGE(d.start(&why), why);
+    CHECK(d.stderr_text().find("no config file") != std::string::npos);
+    auto status = d.get("/api/v1/status", {{"Authorization", "Bearer item4-admin-token-123456"}});
+    CHECK(status.status == 200);  // the environment's admin token is in force
+    CHECK(d.stop() == 0);
+  }
+  mounted.write("config.yaml", "router:\n  policy: fill_first\n");
+  DaemonProcess d(DaemonOptions().set_env("QUOTAGUARD_CONFIG_PATH", path));
+  std::string why;
+  REQUIRE_MESSAGE(d.start(&why), why);
+  CHECK(d.stderr_text().find("no config file") == std::string::npos);
+  CHECK(nlohmann::json::parse(d.get("/api/v1/policy").body)["policy"] == "fill_first");
+  CHECK(d.stop() == 0);
+}
