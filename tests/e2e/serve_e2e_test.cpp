@@ -158,7 +158,7 @@ TEST_CASE("two daemons on port 0 get different ports") {
 // Issue 16 item 4, the original README's order with Docker: the config folder is mounted
 // before config.yaml exists. The daemon starts on defaults + environment and says so; once
 // config.yaml is written, a restart reads it.
-TEST_CASE("serve before config.yaml exists: defaults + environment, logged; a restart reads the file") {
+TEST_CASE("serve before config.yaml exists: defaults + environment, logged, a restart reads the file") {
   TempDir mounted("qg-config-folder");
   const std::string path = mounted.str() + "/config.yaml";
   for (const std::string& named : {path, mounted.str()}) {  // the file not written yet, or the folder
