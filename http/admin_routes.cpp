@@ -3,6 +3,8 @@
 
 #include "http/activity_json.hpp"
 #include "messages/account_json.hpp"
+#include "messages/status_json.hpp"
+#include "messages/reservation_json.hpp"
 #include "messages/forecast_json.hpp"
 #include "messages/event_codec.hpp"
 #include "http/api_support.hpp"
@@ -84,7 +86,7 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
 
   routes.get("/api/v1/status", "/api/v1/status",
              [&ops](const httplib::Request&, httplib::Response& res) {
-               send_json(res, 200, ops.status());
+               send_json(res, 200, status_view_json(ops.status()));
              });
   routes.get("/api/v1/accounts", "/api/v1/accounts",
              [&ops](const httplib::Request&, httplib::Response& res) {
@@ -102,7 +104,13 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
 
   routes.get("/api/v1/reservations", "/api/v1/reservations",
              [&ops](const httplib::Request&, httplib::Response& res) {
-               send_json(res, 200, ops.reservations());
+               nlohmann::json list = nlohmann::json::array();
+               for (const auto& r : ops.reservations()) {
+                 nlohmann::json j = reservation_view_json(r);
+                 j["account"] = r.account;
+                 list.push_back(std::move(j));
+               }
+               send_json(res, 200, {{"reservations", std::move(list)}});
              });
 
   for (const char* key : {"thresholds", "policy", "fallbacks"}) register_setting(routes, ops, key);

@@ -17,13 +17,6 @@ namespace {
 
 constexpr double kMaxUnits = 1e15;  // far above any real quota; keeps conversions defined
 
-std::int64_t int_member(const nlohmann::json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->is_number()) return 0;
-  return it->is_number_integer() ? it->get<std::int64_t>()
-                                 : static_cast<std::int64_t>(it->get<double>());
-}
-
 std::int64_t window_seconds(const nlohmann::json& v) {
   if (v.is_number()) return v.get<std::int64_t>();
   if (!v.is_string()) return 0;
@@ -139,11 +132,6 @@ double usage_to_percent(const AccountView& account, const Usage& u) {
       worst = std::max(worst, static_cast<double>(u.amount(w.metric)) * 100.0 /
                                   static_cast<double>(w.limit));
   return worst;
-}
-
-Usage usage_of(const nlohmann::json& v) {
-  if (!v.is_object()) return {};
-  return {int_member(v, "requests"), int_member(v, "input_tokens"), int_member(v, "output_tokens")};
 }
 
 std::string rfc3339(TimeMs t) { return t > 0 ? format_iso8601_ms(t) : std::string(); }

@@ -41,10 +41,6 @@ nlohmann::json quota_info(const AccountView& account, TimeMs now);
 // headers|poll|estimated).
 QuotaObserved observation_from_ingest(const nlohmann::json& body, const AccountView& account);
 
-// {"requests","input_tokens","output_tokens"} read leniently from an Operations answer
-// (missing or non-numeric members count 0).
-Usage usage_of(const nlohmann::json& v);
-
 // RFC 3339 UTC text of a ms time ("" for 0).
 std::string rfc3339(TimeMs t);
 

@@ -4,6 +4,7 @@
 
 #include "http/advisory_mapping.hpp"
 #include "http/api_support.hpp"
+#include "messages/reservation_json.hpp"
 
 #include <httplib.h>
 
@@ -54,15 +55,15 @@ FeedbackKind feedback_kind(bool success, const std::string& error, int status_co
   return FeedbackKind::server_error;
 }
 
-// A reservation (Operations::reservation body) and its account, for percent mapping.
+// A reservation and its account, for percent mapping.
 struct ReservationContext {
-  OpResult reservation;
+  OpAnswer<ReservationView> reservation;
   OpAnswer<AccountView> account;  // an empty view when the reservation names no account
   // Sends the first failure; false when there was none.
   bool sent_failure(httplib::Response& res) const {
-    if (!reservation.ok()) return send_result(res, reservation), true;
-    if (!account.ok()) return send_failure(res, *account.failure), true;
-    return false;
+    const auto& failure = !reservation.ok() ? reservation.failure : account.failure;
+    if (failure) send_failure(res, *failure);
+    return failure.has_value();
   }
 };
 
@@ -72,9 +73,7 @@ ReservationContext reservation_context(Operations& ops, const std::string& id) {
   ReservationContext c;
   c.reservation = ops.reservation(id);
   if (!c.reservation.ok()) return c;
-  const std::string account =
-      c.reservation.body.value("account", c.reservation.body.value("account_id", std::string()));
-  if (!account.empty()) c.account = ops.account(account);
+  if (!c.reservation.value.account.empty()) c.account = ops.account(c.reservation.value.account);
   return c;
 }
 
@@ -86,17 +85,13 @@ std::optional<Usage> usage_from(const nlohmann::json& body, const AccountView& a
   return std::nullopt;
 }
 
-// Go Reservation JSON from Operations::reservation's body.
-nlohmann::json go_reservation(const nlohmann::json& r, const AccountView& account) {
-  nlohmann::json out = r;
-  const std::string id = r.value("id", r.value("reservation_id", std::string()));
-  out["id"] = id;
-  out["account_id"] = r.value("account_id", r.value("account", std::string()));
-  out["status"] = r.value("status", std::string("active"));
-  if (r.contains("estimate"))
-    out["estimated_cost_percent"] = usage_to_percent(account, usage_of(r["estimate"]));
-  if (r.contains("usage"))
-    out["actual_cost_percent"] = usage_to_percent(account, usage_of(r["usage"]));
+// Go Reservation JSON: an open one with its estimate (units and percent of `account`), a
+// resolved one with its id and status only.
+nlohmann::json go_reservation(const ReservationView& r, const AccountView& account) {
+  nlohmann::json out = {{"id", r.id}, {"account_id", r.account}, {"status", r.status}};
+  if (!r.active()) return out;
+  out.update(reservation_view_json(r));
+  out["estimated_cost_percent"] = usage_to_percent(account, r.estimate);
   return out;
 }
 
@@ -157,7 +152,7 @@ void feedback_route(Operations& ops, const httplib::Request& req, httplib::Respo
     // A reported cost is committed; a success without one counts the estimate; a failure
     // without one releases the hold (COMPAT.md).
     const bool commit = actual.has_value() || success;
-    if (commit && !actual) actual = usage_of(ctx.reservation.body.value("estimate", nlohmann::json()));
+    if (commit && !actual) actual = ctx.reservation.value.estimate;
     OpResult done = commit ? ops.resolve(*reservation_id, "commit", *actual)
                            : ops.resolve(*reservation_id, "release", Usage{});
     if (!done.ok()) return send_result(res, done);
@@ -241,8 +236,8 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
   routes.get(R"(/reservations/([^/]+))", "/reservations/{id}",
              [&ops](const httplib::Request& req, httplib::Response& res) {
                const ReservationContext ctx = reservation_context(ops, req.matches[1].str());
-               if (!ctx.reservation.ok()) return send_result(res, ctx.reservation);
-               send_json(res, 200, go_reservation(ctx.reservation.body,
+               if (!ctx.reservation.ok()) return send_failure(res, *ctx.reservation.failure);
+               send_json(res, 200, go_reservation(ctx.reservation.value,
                                                   ctx.account.ok() ? ctx.account.value : AccountView{}));
              });
   routes.post(R"(/reservations/([^/]+)/release)", "/reservations/{id}/release",

@@ -19,6 +19,8 @@
 #include "messages/dialect.hpp"
 #include "messages/event.hpp"
 #include "messages/forecast_view.hpp"
+#include "messages/reservation_view.hpp"
+#include "messages/status_view.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -86,10 +88,9 @@ class Operations {
  public:
   virtual ~Operations() = default;
 
-  // GET /api/v1/status: uptime_s, version, journal_seq, snapshot_seq, accounts_by_state
-  // {active: n, ...}, open_reservations, sticky_routes {route_key: account}, collector
-  // {enabled, healthy, last_poll, error}, telegram {enabled, healthy, error}, ready.
-  virtual nlohmann::json status() = 0;
+  // GET /api/v1/status (messages/status_view.hpp; JSON in messages/status_json.hpp). Never
+  // makes the journal commit.
+  virtual StatusView status() = 0;
 
   // GET /api/v1/accounts: every account (removed ones too) at `now`, each window with its
   // forecast (messages/account_view.hpp; JSON in messages/account_json.hpp, INTERFACE §4).
@@ -101,9 +102,8 @@ class Operations {
   virtual OpResult resume(const std::string& id, const Actor& by) = 0;
   virtual OpResult reset_cooldown(const std::string& id, const Actor& by) = 0;
 
-  // GET /api/v1/reservations: {"reservations":[{"id","account","model","estimate":{requests,
-  //   input_tokens,output_tokens},"created_at","expires_at"}]}
-  virtual nlohmann::json reservations() = 0;
+  // GET /api/v1/reservations: the open reservations (messages/reservation_view.hpp).
+  virtual std::vector<ReservationView> reservations() = 0;
 
   // Settings: key is "thresholds" ({"warning","switch","critical"}), "policy" ({"policy"}),
   // "fallbacks" ({"fallback_chains":{model:[models]}}). put validates (400 naming the field),
@@ -152,7 +152,8 @@ class Operations {
   // 409 already resolved.
   virtual OpResult resolve(const std::string& reservation_id, const std::string& kind,
                            const Usage& actual) = 0;
-  virtual OpResult reservation(const std::string& reservation_id) = 0;
+  // One reservation, open or resolved (then only id and status); not_found when unknown.
+  virtual OpAnswer<ReservationView> reservation(const std::string& reservation_id) = 0;
   // Feed the circuit breaker with the result of a call the client made itself.
   virtual OpResult feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) = 0;
   // {"account": percent share} over routable accounts (by remaining headroom).

@@ -1,6 +1,7 @@
 // persistence/state_codec.cpp — SystemState <-> JSON (nlohmann writes, simdjson reads).
 #include "persistence/state_codec.hpp"
 #include "messages/account_json.hpp"
+#include "messages/reservation_json.hpp"
 #include "quota/account_view.hpp"
 
 #include "messages/event_codec.hpp"
@@ -200,10 +201,7 @@ nlohmann::json state_summary_json(const SystemState& s, TimeMs now, std::string_
     for (const auto& w : a.windows) windows.push_back(window_view_json(w, now));
     json reservations = json::array();
     for (const auto& [rid, r] : original.reservations)
-      reservations.push_back({{"id", r.id}, {"model", r.model},
-                              {"estimate", usage_to_json(r.estimate)},
-                              {"created_at", time_or_null(r.created_at)},
-                              {"expires_at", time_or_null(r.expires_at)}});
+      reservations.push_back(reservation_view_json(reservation_view(id, r)));
     accounts.push_back({{"id", id}, {"provider", a.provider}, {"enabled", a.enabled},
                         {"removed", a.removed}, {"state", a.state},
                         {"used_percent", a.used_percent},

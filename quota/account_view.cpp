@@ -32,6 +32,10 @@ AccountView account_view(const AccountState& original, TimeMs now) {
   return v;
 }
 
+ReservationView reservation_view(const std::string& account, const Reservation& r) {
+  return {r.id, account, r.model, "active", r.estimate, r.created_at, r.expires_at};
+}
+
 void attach_forecasts(std::vector<AccountView>& accounts, const ForecastView& f) {
   for (auto& a : accounts) {
     const AccountForecast* forecast = nullptr;

@@ -4,14 +4,19 @@
 #pragma once
 
 #include "messages/account_view.hpp"
+#include "messages/reservation_view.hpp"
 #include "quota/account_state.hpp"
 
+#include <string>
 #include <vector>
 
 namespace qg {
 
 // The account at `now`: windows rolled forward, state and used percent at `now`.
 AccountView account_view(const AccountState& s, TimeMs now);
+
+// An open reservation of `account`.
+ReservationView reservation_view(const std::string& account, const Reservation& r);
 
 // Gives every window of `accounts` the forecast `f` makes for it (matched by account id,
 // metric, window length and limit; a config and an observed window may share a length).

@@ -279,11 +279,7 @@ std::string BotCommands::events(const BotCommand& cmd) {
     if (ec != std::errc() || end != a.data() + a.size() || n < 1 || n > options_.max_events)
       return usage(cmd.name, "n must be a whole number from 1 to " + std::to_string(options_.max_events) + ".");
   }
-  const json status = ops_.status();
-  std::uint64_t last = 0;
-  if (status.is_object() && status.contains("journal_seq") && status["journal_seq"].is_number_integer() &&
-      status["journal_seq"].get<std::int64_t>() > 0)
-    last = status["journal_seq"].get<std::uint64_t>();
+  const std::uint64_t last = ops_.status().journal_seq;
   const std::uint64_t after = last > static_cast<std::uint64_t>(n) ? last - n : 0;
   const auto page = ops_.events(after, static_cast<std::size_t>(n));
   if (!page.ok()) return format_error(*page.failure);

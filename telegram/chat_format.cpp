@@ -38,12 +38,6 @@ std::string text_of(const json& obj, const char* key) {
   return it->dump();
 }
 
-double number_of(const json& obj, const char* key, double fallback = 0) {
-  if (!obj.is_object()) return fallback;
-  const auto it = obj.find(key);
-  return it != obj.end() && it->is_number() ? it->get<double>() : fallback;
-}
-
 std::string e(std::string_view s) { return html_escape(s); }
 
 std::string percent(double p) {
@@ -94,21 +88,19 @@ std::string format_when(TimeMs t, TimeMs now) {
   return out;
 }
 
-std::string format_status(const json& status, const std::vector<AccountView>& accounts, TimeMs now) {
+std::string format_status(const StatusView& status, const std::vector<AccountView>& accounts, TimeMs now) {
   std::string out = "<b>QuotaGuard status</b>";
-  const std::string version = text_of(status, "version");
-  if (!version.empty()) out += " v" + e(version);
-  out += "\nuptime " + compact_duration(static_cast<TimeMs>(number_of(status, "uptime_s") * 1000)) +
-         " · journal seq " + e(text_of(status, "journal_seq")) +
-         " · open reservations " + e(text_of(status, "open_reservations"));
-  if (status.is_object() && status.contains("ready"))
-    out += status["ready"] == true ? " · ready" : " · <b>not ready</b>";
+  if (!status.version.empty()) out += " v" + e(status.version);
+  out += "\nuptime " + compact_duration(status.uptime_s * 1000) + " · journal seq " +
+         std::to_string(status.journal_seq) + " · open reservations " +
+         std::to_string(status.open_reservations);
+  out += status.ready ? " · ready" : " · <b>not ready</b>";
   out += "\n";
   for (const char* component : {"collector", "telegram"}) {
-    const json c = status.is_object() ? status.value(component, json()) : json();
-    if (!c.is_object() || c.value("enabled", false) != true) continue;
-    if (c.value("healthy", true) == true) out += std::string(component) + " ok";
-    else out += "⚠️ " + std::string(component) + ": " + e(text_of(c, "detail"));
+    const auto c = status.components.find(component);
+    if (c == status.components.end() || !c->second.enabled) continue;
+    if (c->second.healthy) out += std::string(component) + " ok";
+    else out += "⚠️ " + std::string(component) + ": " + e(c->second.detail);
     out += "\n";
   }
   if (accounts.empty()) out += "\nNo accounts.\n";
@@ -136,11 +128,9 @@ std::string format_status(const json& status, const std::vector<AccountView>& ac
       out += "\n";
     }
   }
-  const json sticky = status.is_object() ? status.value("sticky_routes", json::object()) : json::object();
-  if (sticky.is_object() && !sticky.empty()) {
+  if (!status.sticky_routes.empty()) {
     out += "\n<b>Sticky routes</b>\n";
-    for (auto it = sticky.begin(); it != sticky.end(); ++it)
-      out += "  " + e(it.key()) + " → " + e(it->is_string() ? it->get<std::string>() : it->dump()) + "\n";
+    for (const auto& [key, account] : status.sticky_routes) out += "  " + e(key) + " → " + e(account) + "\n";
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "messages/account_view.hpp"
+#include "messages/status_view.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -27,7 +28,7 @@ std::string format_when(TimeMs t, TimeMs now);
 // /qg_status: service line (uptime, version, journal seq, reservations, ready), per account
 // state, used % per window with reset time, reserved, in-flight, cooldown until and why, and
 // the sticky route per model.
-std::string format_status(const nlohmann::json& status, const std::vector<AccountView>& accounts, TimeMs now);
+std::string format_status(const StatusView& status, const std::vector<AccountView>& accounts, TimeMs now);
 // /qg_quotas: per account and window: used/limit, reserved, remaining, reset, source.
 std::string format_quotas(const std::vector<AccountView>& accounts, TimeMs now);
 // /qg_events: one line per event: seq, time, type, account and its data (cut to 200 bytes).

@@ -364,9 +364,7 @@ void TelegramBot::init_alert_state() {
   if (loaded) {
     *alert_state_ = *loaded;
   } else {
-    const auto status = ops_.status();
-    if (status.is_object() && status.contains("journal_seq") && status["journal_seq"].is_number_integer())
-      alert_state_->last_seq = status["journal_seq"].get<std::uint64_t>();
+    alert_state_->last_seq = ops_.status().journal_seq;
     store_.set(kKeyAlertState, to_json_text(*alert_state_));
   }
   throttle_ = std::make_unique<AlertThrottle>(options_.alert_rate, clock_());

@@ -100,40 +100,29 @@ void CoreOperations::on_reload(std::function<void(const Config&)> listener) {
   reload_listeners_.push_back(std::move(listener));
 }
 
-json CoreOperations::status() {
+StatusView CoreOperations::status() {
   const TimeMs now = core_.now();
   const auto states = core_.account_states();
   const auto router = core_.router_snapshot();
-  json by_state = json::object();
+  StatusView v;
+  v.version = QG_VERSION;
+  v.uptime_s = (now - core_.started_at()) / 1000;
+  v.journal_seq = core_.journal_seq();    // the log's read-only connection: no commit forced
+  v.snapshot_seq = core_.snapshot_seq();
+  v.accounts = states.size();
   for (auto st : {AccountStatus::active, AccountStatus::draining, AccountStatus::cooldown,
                   AccountStatus::disabled, AccountStatus::exhausted})
-    by_state[to_string(st)] = 0;
-  std::size_t open = 0;
+    v.accounts_by_state[to_string(st)] = 0;
   for (const auto& [id, s] : states) {
     AccountState rolled = s;
     roll_windows(rolled, now);
-    by_state[to_string(status_at(rolled, now))] = by_state[to_string(status_at(rolled, now))].get<int>() + 1;
-    open += s.reservations.size();
+    ++v.accounts_by_state[to_string(status_at(rolled, now))];
+    v.open_reservations += s.reservations.size();
   }
-  json components = json::object();
-  for (const auto& [name, h] : core_.health_board().all())
-    components[name] = {{"enabled", h.enabled}, {"healthy", h.healthy}, {"detail", h.detail},
-                        {"last_ok", time_or_null(h.last_ok)}};
-  for (auto name : {"collector", "telegram"})
-    if (!components.contains(name)) components[name] = {{"enabled", false}, {"healthy", true}, {"detail", "not running"}};
-  return {{"version", QG_VERSION},
-          {"uptime_s", (now - core_.started_at()) / 1000},
-          {"ready", true},
-          {"journal_seq", core_.journal_seq()},
-          {"snapshot_seq", core_.snapshot_seq()},
-          {"accounts", states.size()},
-          {"accounts_by_state", by_state},
-          {"open_reservations", open},
-          {"sticky_routes", router.sticky},
-          {"settings", router.settings ? to_json(*router.settings) : json(nullptr)},
-          {"collector", components["collector"]},
-          {"telegram", components["telegram"]},
-          {"components", components}};
+  v.sticky_routes = router.sticky;
+  v.components = core_.health_board().all();
+  v.settings = router.settings ? to_json(*router.settings) : json(nullptr);
+  return v;
 }
 
 std::vector<AccountView> CoreOperations::accounts() {
@@ -177,15 +166,11 @@ OpResult CoreOperations::reset_cooldown(const std::string& id, const Actor& by) 
   return account_command(id, CooldownEnded{"operator:" + by});
 }
 
-json CoreOperations::reservations() {
-  json list = json::array();
+std::vector<ReservationView> CoreOperations::reservations() {
+  std::vector<ReservationView> list;
   for (const auto& [id, s] : core_.account_states())
-    for (const auto& [rid, r] : s.reservations)
-      list.push_back({{"id", rid}, {"account", id}, {"model", r.model},
-                      {"estimate", {{"requests", r.estimate.requests}, {"input_tokens", r.estimate.input_tokens},
-                                    {"output_tokens", r.estimate.output_tokens}}},
-                      {"created_at", time_or_null(r.created_at)}, {"expires_at", time_or_null(r.expires_at)}});
-  return {{"reservations", list}};
+    for (const auto& [rid, r] : s.reservations) list.push_back(reservation_view(id, r));
+  return list;
 }
 
 json CoreOperations::effective_settings_json() {
@@ -403,19 +388,19 @@ std::optional<std::pair<std::string, AccountState>> CoreOperations::holder_of(co
   return std::nullopt;
 }
 
-OpResult CoreOperations::reservation(const std::string& reservation_id) {
+OpAnswer<ReservationView> CoreOperations::reservation(const std::string& reservation_id) {
+  OpAnswer<ReservationView> out;
   if (auto held = holder_of(reservation_id)) {
-    const std::string& account = held->first;
-    const Reservation& r = held->second.reservations.at(reservation_id);
-    return OpResult::success({{"id", r.id}, {"account_id", account}, {"model", r.model}, {"status", "active"},
-                              {"estimate", {{"requests", r.estimate.requests}, {"input_tokens", r.estimate.input_tokens},
-                                            {"output_tokens", r.estimate.output_tokens}}},
-                              {"created_at", time_or_null(r.created_at)}, {"expires_at", time_or_null(r.expires_at)}});
+    out.value = reservation_view(held->first, held->second.reservations.at(reservation_id));
+    return out;
   }
   std::lock_guard lock(mutex_);
-  if (auto it = resolved_.find(reservation_id); it != resolved_.end())
-    return OpResult::success({{"id", reservation_id}, {"status", it->second}});
-  return not_found("reservation " + reservation_id + " not found");
+  if (auto it = resolved_.find(reservation_id); it != resolved_.end()) {
+    out.value.id = reservation_id;
+    out.value.status = it->second;
+    return out;
+  }
+  return OpAnswer<ReservationView>::fail(OpError::not_found, "reservation " + reservation_id + " not found");
 }
 
 OpResult CoreOperations::feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) {

@@ -49,13 +49,13 @@ class CoreOperations : public Operations {
   };
   void set_auth_folder_service(std::shared_ptr<AuthFolderService> service);
 
-  nlohmann::json status() override;
+  StatusView status() override;
   std::vector<AccountView> accounts() override;
   OpAnswer<AccountView> account(const std::string& id) override;
   OpResult drain(const std::string& id, const Actor& by) override;
   OpResult resume(const std::string& id, const Actor& by) override;
   OpResult reset_cooldown(const std::string& id, const Actor& by) override;
-  nlohmann::json reservations() override;
+  std::vector<ReservationView> reservations() override;
   OpResult get_setting(const std::string& key) override;
   OpResult put_setting(const std::string& key, const nlohmann::json& value, const Actor& by) override;
   OpResult reload(const Actor& by) override;
@@ -74,7 +74,7 @@ class CoreOperations : public Operations {
                    TimeMs ttl_ms) override;
   OpResult resolve(const std::string& reservation_id, const std::string& kind,
                    const Usage& actual) override;
-  OpResult reservation(const std::string& reservation_id) override;
+  OpAnswer<ReservationView> reservation(const std::string& reservation_id) override;
   OpResult feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) override;
   nlohmann::json distribution() override;
   OpResult set_telegram_token(const std::string& token, const Actor& by) override;

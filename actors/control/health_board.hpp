@@ -6,6 +6,7 @@
 #pragma once
 
 #include "messages/journal_health.hpp"
+#include "messages/status_view.hpp"
 #include "messages/wall_clock.hpp"
 
 #include <map>
@@ -15,13 +16,6 @@
 
 namespace qg {
 
-// One named component's health.
-struct ComponentHealth {
-  bool enabled = false;
-  bool healthy = true;
-  std::string detail;
-  TimeMs last_ok = 0;
-};
 
 class HealthBoard {
  public:

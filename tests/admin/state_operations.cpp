@@ -11,19 +11,6 @@
 
 namespace qg::test {
 
-namespace {
-
-nlohmann::json time_or_null(TimeMs t) {
-  return t > 0 ? nlohmann::json(format_iso8601_ms(t)) : nlohmann::json(nullptr);
-}
-
-nlohmann::json usage_json(const Usage& u) {
-  return {{"requests", u.requests}, {"input_tokens", u.input_tokens},
-          {"output_tokens", u.output_tokens}};
-}
-
-}  // namespace
-
 void StateOperations::add_account(const std::string& id, AccountSpec spec) {
   std::lock_guard lock(mutex_);
   append(id, AccountRegistered{std::move(spec)});
@@ -61,24 +48,17 @@ OpResult StateOperations::propose(const std::string& account, EventPayload paylo
   return OpResult::success(std::move(ok_body));
 }
 
-nlohmann::json StateOperations::status() {
+StatusView StateOperations::status() {
   std::lock_guard lock(mutex_);
-  nlohmann::json by_state = nlohmann::json::object();
-  std::size_t open = 0;
+  StatusView v;
+  v.uptime_s = 1;
+  v.version = "test";
+  v.journal_seq = state_.last_seq;
   for (const auto& [id, s] : state_.accounts) {
-    by_state[to_string(status_at(s, now))] = by_state.value(to_string(status_at(s, now)), 0) + 1;
-    open += s.reservations.size();
+    ++v.accounts_by_state[to_string(status_at(s, now))];
+    v.open_reservations += s.reservations.size();
   }
-  return {{"uptime_s", 1},
-          {"version", "test"},
-          {"journal_seq", state_.last_seq},
-          {"snapshot_seq", 0},
-          {"accounts_by_state", by_state},
-          {"open_reservations", open},
-          {"sticky_routes", nlohmann::json::object()},
-          {"collector", {{"enabled", false}, {"healthy", true}}},
-          {"telegram", {{"enabled", false}, {"healthy", true}}},
-          {"ready", true}};
+  return v;
 }
 
 std::vector<AccountView> StateOperations::accounts() {
@@ -112,16 +92,12 @@ OpResult StateOperations::reset_cooldown(const std::string& id, const Actor&) {
   return propose(id, CooldownEnded{"operator"}, {{"id", id}});
 }
 
-nlohmann::json StateOperations::reservations() {
+std::vector<ReservationView> StateOperations::reservations() {
   std::lock_guard lock(mutex_);
-  nlohmann::json list = nlohmann::json::array();
+  std::vector<ReservationView> list;
   for (const auto& [id, s] : state_.accounts)
-    for (const auto& [rid, r] : s.reservations)
-      list.push_back({{"id", rid}, {"account", id}, {"model", r.model},
-                      {"estimate", usage_json(r.estimate)},
-                      {"created_at", time_or_null(r.created_at)},
-                      {"expires_at", time_or_null(r.expires_at)}});
-  return {{"reservations", list}};
+    for (const auto& [rid, r] : s.reservations) list.push_back(reservation_view(id, r));
+  return list;
 }
 
 OpResult StateOperations::get_setting(const std::string& key) {
@@ -275,23 +251,21 @@ OpResult StateOperations::resolve(const std::string& id, const std::string& kind
   return r;
 }
 
-OpResult StateOperations::reservation(const std::string& id) {
+OpAnswer<ReservationView> StateOperations::reservation(const std::string& id) {
   std::lock_guard lock(mutex_);
   auto it = reservation_account_.find(id);
   if (it == reservation_account_.end())
-    return OpResult::failure(404, "not_found", "unknown reservation: " + id);
+    return OpAnswer<ReservationView>::fail(OpError::not_found, "unknown reservation: " + id);
   const auto& s = state_.accounts.at(it->second);
   // Like the daemon's: a resolved reservation no longer names its account.
-  nlohmann::json body = {{"id", id}};
+  OpAnswer<ReservationView> out;
   if (auto r = s.reservations.find(id); r != s.reservations.end()) {
-    body["account_id"] = it->second;
-    body["status"] = "active";
-    body["estimate"] = usage_json(r->second.estimate);
-    body["expires_at"] = format_iso8601_ms(r->second.expires_at);
+    out.value = reservation_view(it->second, r->second);
   } else {
-    body["status"] = resolved_.count(id) ? resolved_[id] : "expired";
+    out.value.id = id;
+    out.value.status = resolved_.count(id) ? resolved_[id] : "expired";
   }
-  return OpResult::success(body);
+  return out;
 }
 
 OpResult StateOperations::feedback(const std::string& account, FeedbackKind kind, TimeMs) {

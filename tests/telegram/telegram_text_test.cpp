@@ -194,10 +194,13 @@ TEST_CASE("webhook_reply: sendMessage method call - cut to one message - {} for 
 TEST_CASE("format_status renders status and account views: states - windows - reserved - cooldown - sticky") {
   using nlohmann::json;
   const TimeMs now = 1'764'430'000'000;  // 2025-11-29T15:26:40Z
-  const json status{{"version", "0.1.0"}, {"uptime_s", 90061}, {"journal_seq", 42}, {"open_reservations", 1},
-                    {"ready", true}, {"sticky_routes", {{"gpt-4o", "acc-a"}}},
-                    {"collector", {{"enabled", true}, {"healthy", false}, {"detail", "poll <failed>"}}},
-                    {"telegram", {{"enabled", true}, {"healthy", true}, {"detail", "polling"}}}};
+  StatusView status;
+  status.version = "0.1.0";
+  status.uptime_s = 90061;
+  status.journal_seq = 42;
+  status.open_reservations = 1;
+  status.sticky_routes = {{"gpt-4o", "acc-a"}};
+  status.components = {{"collector", {true, false, "poll <failed>", 0}}, {"telegram", {true, true, "polling", 0}}};
   std::vector<AccountView> accounts(2);
   accounts[0].id = "acc-a";
   accounts[0].provider = "openai";

@@ -61,12 +61,15 @@ void TestOperations::add_account(const std::string& id, std::int64_t limit) {
   append_locked(id, AccountRegistered{spec}, kNow);
 }
 
-json TestOperations::status() {
+StatusView TestOperations::status() {
   std::lock_guard lock(mu_);
   record("status");
-  return json{{"uptime_s", 3725}, {"version", "0.1.0"}, {"journal_seq", events_.size()},
-              {"open_reservations", 0}, {"sticky_routes", {{"gpt-4o-mini", accounts_.empty() ? "" : accounts_[0].id}}},
-              {"ready", true}};
+  StatusView v;
+  v.uptime_s = 3725;
+  v.version = "0.1.0";
+  v.journal_seq = events_.size();
+  v.sticky_routes = {{"gpt-4o-mini", accounts_.empty() ? "" : accounts_[0].id}};
+  return v;
 }
 
 std::vector<AccountView> TestOperations::accounts() {
@@ -100,7 +103,7 @@ QG_ACCOUNT_VERB(resume, AccountResumed{by})
 QG_ACCOUNT_VERB(reset_cooldown, CooldownEnded{"operator"})
 #undef QG_ACCOUNT_VERB
 
-json TestOperations::reservations() { return json{{"reservations", json::array()}}; }
+std::vector<ReservationView> TestOperations::reservations() { return {}; }
 
 OpResult TestOperations::get_setting(const std::string& key) {
   std::lock_guard lock(mu_);
@@ -186,7 +189,9 @@ OpResult TestOperations::reserve(const std::string&, const std::string&, const U
   return OpResult::success(json::object());
 }
 OpResult TestOperations::resolve(const std::string&, const std::string&, const Usage&) { return OpResult::success(json::object()); }
-OpResult TestOperations::reservation(const std::string&) { return OpResult::success(json::object()); }
+OpAnswer<ReservationView> TestOperations::reservation(const std::string& id) {
+  return OpAnswer<ReservationView>::fail(OpError::not_found, "reservation " + id + " not found");
+}
 OpResult TestOperations::feedback(const std::string&, FeedbackKind, TimeMs) { return OpResult::success(json::object()); }
 json TestOperations::distribution() { return json::object(); }
 

@@ -1,0 +1,34 @@
+// messages/status_json.cpp — see status_json.hpp.
+#include "messages/status_json.hpp"
+
+#include "messages/civil_time.hpp"
+
+namespace qg {
+
+using nlohmann::json;
+
+nlohmann::json status_view_json(const StatusView& s) {
+  json components = json::object();
+  for (const auto& [name, h] : s.components) {
+    components[name] = {{"enabled", h.enabled}, {"healthy", h.healthy}, {"detail", h.detail},
+                        {"last_ok", h.last_ok > 0 ? json(format_utc_ms(h.last_ok)) : json(nullptr)}};
+  }
+  for (auto name : {"collector", "telegram"})
+    if (!components.contains(name))
+      components[name] = {{"enabled", false}, {"healthy", true}, {"detail", "not running"}};
+  return {{"version", s.version},
+          {"uptime_s", s.uptime_s},
+          {"ready", s.ready},
+          {"journal_seq", s.journal_seq},
+          {"snapshot_seq", s.snapshot_seq},
+          {"accounts", s.accounts},
+          {"accounts_by_state", s.accounts_by_state},
+          {"open_reservations", s.open_reservations},
+          {"sticky_routes", s.sticky_routes},
+          {"settings", s.settings},
+          {"collector", components["collector"]},
+          {"telegram", components["telegram"]},
+          {"components", components}};
+}
+
+}  // namespace qg
