@@ -16,6 +16,9 @@ struct ThresholdsProblem {
   std::string message;  // "must be <= critical (95)", "must be a percent in (0, 100], got 120"
 };
 
+// A number as the settings rules' messages show it ("%g": 95, 90.5, 1e+06).
+std::string rule_number_text(double v);
+
 // The first problem with these thresholds, or nullopt when they are valid.
 std::optional<ThresholdsProblem> check_thresholds(double warning, double switch_at, double critical);
 

@@ -42,16 +42,6 @@ RouterSettings router_settings_from(const RouterConfig& c) {
   return s;
 }
 
-namespace {
-
-std::string fmt_num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
-}  // namespace
-
 std::vector<std::string> validate(const RouterSettings& s) {
   std::vector<std::string> errs;
   const auto& t = s.thresholds;
@@ -62,7 +52,7 @@ std::vector<std::string> validate(const RouterSettings& s) {
   if (a.cooldown_after_switch_ms < 0)
     errs.push_back("anti_flapping.cooldown_after_switch: must not be negative");
   if (!std::isfinite(a.hysteresis) || a.hysteresis < 0 || a.hysteresis >= 50)
-    errs.push_back("anti_flapping.hysteresis: must be in [0, 50) points, got " + fmt_num(a.hysteresis));
+    errs.push_back("anti_flapping.hysteresis: must be in [0, 50) points, got " + rule_number_text(a.hysteresis));
   for (const auto& [model, alts] : s.fallback_chains) {
     const std::string field = "fallback_chains." + model;
     if (model.empty()) errs.push_back("fallback_chains: model name must not be empty");
