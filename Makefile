@@ -46,7 +46,9 @@ test-asan:
 #                       in one run (bench/proxy/compare.sh; ROUNDS, DURATION, SCENARIOS pass through);
 #                       the summary with same-run ratios is kept in bench/results/proxy-<time>.txt
 #   make bench-streams  N concurrent slow streams through QuotaGuard (bench/proxy/slow_streams.sh)
-.PHONY: bench-proxy bench-streams
+#   make bench-idle     a normal request with and without 5,000 idle connections open
+#                       (bench/proxy/idle_connections.sh; IDLE, REQUESTS pass through)
+.PHONY: bench-proxy bench-streams bench-idle
 bench-proxy: build
 	@bench/peers/setup.sh
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target qg-fake-provider >/dev/null
@@ -59,6 +61,11 @@ bench-streams: build
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target qg-fake-provider >/dev/null
 	@mkdir -p bench/results
 	@BUILD_DIR=$(BUILD_DIR) bench/proxy/slow_streams.sh | tee bench/results/streams-$$(date -u +%Y%m%d-%H%M%S).txt
+
+bench-idle: build
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target qg-fake-provider >/dev/null
+	@mkdir -p bench/results
+	@BUILD_DIR=$(BUILD_DIR) bench/proxy/idle_connections.sh | tee bench/results/idle-$$(date -u +%Y%m%d-%H%M%S).txt
 
 bench: build
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target benchmarks

@@ -10,10 +10,7 @@ qg::cli::CheckResult check_config(const qg::cli::CheckContext& ctx) {
   const auto& loaded = ctx.loaded;
   if (!loaded.ok()) return CheckResult::fail(loaded.error);
   const qg::Config& cfg = loaded.config;
-  if (!qg::is_loopback_listen(cfg.server.listen) && cfg.server.admin_token.empty())
-    return CheckResult::fail("server.listen: " + cfg.server.listen +
-                             " is not loopback and server.admin_token is not set");
-  if (std::string open = qg::open_proxy_refusal(cfg.server); !open.empty()) return CheckResult::fail(open);
+  if (std::string open = qg::exposure_refusal(cfg.server); !open.empty()) return CheckResult::fail(open);
   std::string source = loaded.path.empty() ? "built-in defaults" : loaded.path;
   return CheckResult::ok(source + ": valid (" + std::to_string(cfg.accounts.size()) +
                          " configured accounts, listen " + cfg.server.listen + ")");

@@ -54,6 +54,11 @@ class CoreModule : public DaemonModule {
         return std::nullopt;
       }
       register_config_secrets(loaded.config);  // secrets new in this file are redacted too
+      // A reload never opens the daemon (an emptied admin_token or api_keys on a public listen).
+      if (std::string open = exposure_refusal(loaded.config.server); !open.empty()) {
+        error = open;
+        return std::nullopt;
+      }
       return loaded.config;
     });
     ops->set_token_store([db_path = ctx.config.storage.db_path](const std::string& token,
@@ -123,20 +128,25 @@ class RoutesModule : public DaemonModule {
                                  [path = std::string(family)](int status, std::string_view code, std::string_view message) {
                                    return client_error_body(path, status, code, message);
                                  }});
+    // One admin token for every admin route; a reload rotates it (the old one stops working).
+    auto admin_token = std::make_shared<AdminToken>(c.server.admin_token);
+    std::static_pointer_cast<CoreOperations>(core->operations_ptr())
+        ->on_reload([admin_token](const Config& next) { admin_token->replace(next.server.admin_token); });
+    ctx.services.put(admin_token);  // the Telegram module's /api/v1/telegram/update
     // Admin and other paths: their own bound, never above the overall server.max_body_bytes.
     const std::size_t admin_body = static_cast<std::size_t>(std::min(c.server.max_admin_body_bytes, c.server.max_body_bytes));
-    ctx.http.add_route_family({"/api/v1/", admin_body, admin_admit(ApiAuth{c.server.admin_token, false}), {}});
+    ctx.http.add_route_family({"/api/v1/", admin_body, admin_admit(ApiAuth{admin_token, false}), {}});
     for (const char* advisory : {"/router/", "/quotas", "/ingest", "/reservations"})
-      ctx.http.add_route_family({advisory, admin_body, admin_admit(ApiAuth{c.server.admin_token, true}), {}});
+      ctx.http.add_route_family({advisory, admin_body, admin_admit(ApiAuth{admin_token, true}), {}});
     proxy.default_output_tokens = c.reservations.default_output_tokens;
     if (!c.storage.db_path.empty() && c.storage.db_path != ":memory:")
       proxy.responses_path = c.storage.db_path + "-responses";
     Operations& ops = core->operations();
     ctx.http.with_server([&](httplib::Server& server) {
       register_proxy_routes(server, core->proxy_ptr(), proxy);
-      register_admin_routes(server, ops, AdminRouteOptions{c.server.admin_token, admin_body});
+      register_admin_routes(server, ops, AdminRouteOptions{admin_token, admin_body});
       AdvisoryRouteOptions advisory;
-      advisory.admin_token = c.server.admin_token;
+      advisory.admin_token = admin_token;
       advisory.max_body_bytes = admin_body;
       register_advisory_routes(server, ops, advisory);
       register_metrics_routes(server, ops);

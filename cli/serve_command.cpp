@@ -21,14 +21,7 @@ namespace {
 int serve(const qg::LoadOptions& options) {
   qg::LoadResult loaded = qg::cli::load_config_or_exit(options);
   const qg::Config& cfg = loaded.config;
-  if (!qg::is_loopback_listen(cfg.server.listen) && cfg.server.admin_token.empty()) {
-    std::fprintf(stderr,
-                 "server.listen: %s is not loopback and server.admin_token is not set "
-                 "(set it in the config or QUOTAGUARD_ADMIN_TOKEN)\n",
-                 cfg.server.listen.c_str());
-    return 2;
-  }
-  if (std::string open = qg::open_proxy_refusal(cfg.server); !open.empty()) {
+  if (std::string open = qg::exposure_refusal(cfg.server); !open.empty()) {
     std::fprintf(stderr, "%s\n", open.c_str());
     return 2;
   }

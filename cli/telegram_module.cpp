@@ -10,6 +10,7 @@
 #include "telegram/bot_settings.hpp"
 #include "telegram/telegram_bot.hpp"
 #include "cli/daemon_modules.hpp"
+#include "http/client_auth.hpp"
 #include "http/http_server.hpp"
 #include "http/telegram_client.hpp"
 #include "http/telegram_routes.hpp"
@@ -74,7 +75,10 @@ class TelegramModule : public DaemonModule {
       standalone_ = std::make_unique<telegram::BotCommands>(ops, commands, system_clock_ms);
     }
     telegram::BotCommands& handler = bot_ ? bot_->commands() : *standalone_;
-    const std::string admin_token = ctx.config.server.admin_token;
+    // Rotated by a reload like every admin route (cli/core_module.cpp); the config's value when
+    // the routes module did not run (tests of this module alone).
+    auto admin_token = ctx.services.get<AdminToken>();
+    if (!admin_token) admin_token = std::make_shared<AdminToken>(ctx.config.server.admin_token);
     ctx.http.with_server([&](httplib::Server& server) {
       register_telegram_routes(server, handler, admin_token);
       if (bot_ && !t.webhook_url.empty()) register_telegram_webhook_route(server, *bot_, t.webhook_secret);

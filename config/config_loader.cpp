@@ -247,6 +247,13 @@ std::function<std::optional<std::string>(const std::string&)> env_from_map(
   };
 }
 
+std::string exposure_refusal(const ServerConfig& server) {
+  if (!is_loopback_listen(server.listen) && server.admin_token.empty())
+    return "server.listen: " + server.listen +
+           " is not loopback and server.admin_token is not set (set it in the config or QUOTAGUARD_ADMIN_TOKEN)";
+  return open_proxy_refusal(server);
+}
+
 std::string open_proxy_refusal(const ServerConfig& server) {
   if (is_loopback_listen(server.listen) || !server.api_keys.empty() || server.allow_unauthenticated) return {};
   return "server.listen: " + server.listen +

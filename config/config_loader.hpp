@@ -51,6 +51,12 @@ LoadResult load_config_text(std::string_view yaml, std::string_view file_label,
 // server.api_keys (or QUOTAGUARD_API_KEYS) or an explicit server.allow_unauthenticated: true.
 std::string open_proxy_refusal(const ServerConfig& server);
 
+// Why the daemon must not run with these server settings, or "": a non-loopback listen
+// without server.admin_token (the admin API would be open), then open_proxy_refusal. `serve`
+// exits 2 with it, `check` fails with it, and a reload that would open the daemon is refused
+// with it (the running settings stay).
+std::string exposure_refusal(const ServerConfig& server);
+
 // An environment lookup answering from `vars` only (for tests).
 std::function<std::optional<std::string>(const std::string&)> env_from_map(
     std::map<std::string, std::string> vars);

@@ -9,6 +9,7 @@
 #include "messages/operations.hpp"
 
 #include <cstddef>
+#include <memory>
 
 #include <string>
 
@@ -18,8 +19,12 @@ class Server;
 
 namespace qg {
 
+class AdminToken;  // http/client_auth.hpp
+
 struct AdminRouteOptions {
-  std::string admin_token;  // "" = open (config refuses that unless listen is loopback)
+  // server.admin_token, shared so a reload rotates it; null or "" = open (config refuses that
+  // unless listen is loopback).
+  std::shared_ptr<const AdminToken> admin_token;
   std::size_t max_body_bytes = 1u << 20;  // server.max_admin_body_bytes
 };
 

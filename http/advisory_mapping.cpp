@@ -195,6 +195,7 @@ QuotaObserved observation_from_ingest(const nlohmann::json& body, const AccountV
   const bool has_dims = dims != body.end() && !dims->is_null();
   if (has_dims) {
     if (!dims->is_array()) throw BadField("dimensions: must be an array");
+    if (dims->size() > kMaxListItems) throw BadField("dimensions: at most " + std::to_string(kMaxListItems) + " items");
     for (std::size_t i = 0; i < dims->size(); ++i)
       q.windows.push_back(dimension_window((*dims)[i], "dimensions[" + std::to_string(i) + "]"));
   }

@@ -129,7 +129,8 @@ void feedback_route(Operations& ops, const httplib::Request& req, httplib::Respo
   auto body = parse_json_object(req, res, false);
   if (!body) return;
   const std::string account = required_string(*body, "account_id");
-  const std::string error = opt_string(*body, "error").value_or("");
+  // Only classified (feedback_kind), never stored or echoed: any length the body allows.
+  const std::string error = opt_string(*body, "error", req.body.size()).value_or("");
   const bool success = opt_bool(*body, "success").value_or(error.empty());
   const int status_code = static_cast<int>(opt_number_in(*body, "status_code", 0, 999).value_or(0));
   const double retry_s = opt_number_in(*body, "retry_after_s", 0, 30 * 86400).value_or(0);
@@ -219,7 +220,7 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
                 if (!body) return;
                 const std::string id = required_string(*body, "account_id");
                 const std::string model = opt_string(*body, "model").value_or("");
-                const std::string correlation = opt_string(*body, "correlation_id").value_or("");
+                const std::string correlation = opt_name(*body, "correlation_id").value_or("");  // echoed
                 const double ttl_s = opt_number_in(*body, "ttl_s", 0, 7 * 86400).value_or(0);
                 const auto a = ops.account(id);
                 if (!a.ok()) return send_failure(res, *a.failure);

@@ -13,6 +13,7 @@
 #include "messages/operations.hpp"
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace httplib {
@@ -21,8 +22,10 @@ class Server;
 
 namespace qg {
 
+class AdminToken;  // http/client_auth.hpp
+
 struct AdvisoryRouteOptions {
-  std::string admin_token;           // "" = open
+  std::shared_ptr<const AdminToken> admin_token;  // null or "" = open (rotates on reload)
   std::function<TimeMs()> now;       // clock for collected_at; default: system clock
   std::size_t max_body_bytes = 1u << 20;  // server.max_admin_body_bytes
 };

@@ -16,7 +16,8 @@
 namespace qg {
 
 std::string admin_auth_refusal(const ApiAuth& auth, const httplib::Request& req) {
-  if (auth.token.empty()) return {};
+  const std::shared_ptr<const std::string> token = auth.token ? auth.token->current() : nullptr;
+  if (!token || token->empty()) return {};
   const bool has_authorization = req.has_header("Authorization");
   const bool has_x_api_key = auth.accept_x_api_key && req.has_header("X-API-Key");
   if (!has_authorization && !has_x_api_key)
@@ -32,7 +33,7 @@ std::string admin_auth_refusal(const ApiAuth& auth, const httplib::Request& req)
   const std::string x_api_key = has_x_api_key ? value_of("X-API-Key") : std::string();
   std::optional<std::string_view> given = bearer_credential(authorization);
   if (!given && has_x_api_key) given = header_credential(x_api_key);
-  if (!given || !secret_matches(auth.token, *given)) return "invalid admin token";
+  if (!given || !secret_matches(*token, *given)) return "invalid admin token";
   return {};
 }
 
@@ -150,11 +151,20 @@ std::optional<nlohmann::json> parse_json_object(const httplib::Request& req,
   return body;
 }
 
-std::optional<std::string> opt_string(const nlohmann::json& o, const std::string& field) {
+std::optional<std::string> opt_string(const nlohmann::json& o, const std::string& field, std::size_t max_bytes) {
   auto it = o.find(field);
   if (it == o.end() || it->is_null()) return std::nullopt;
   if (!it->is_string()) throw BadField(field + ": must be a string, not " + kind_of(*it));
+  if (it->get_ref<const std::string&>().size() > max_bytes)
+    throw BadField(field + ": must be at most " + std::to_string(max_bytes) + " bytes");
   return it->get<std::string>();
+}
+
+std::optional<std::string> opt_name(const nlohmann::json& o, const std::string& field) {
+  auto v = opt_string(o, field);
+  if (v)
+    if (std::string why = name_refusal(field, *v); !why.empty()) throw BadField(why);
+  return v;
 }
 
 std::optional<double> opt_number(const nlohmann::json& o, const std::string& field) {
@@ -187,11 +197,16 @@ std::vector<std::string> opt_string_list(const nlohmann::json& o, const std::str
   auto it = o.find(field);
   if (it == o.end() || it->is_null()) return {};
   if (!it->is_array()) throw BadField(field + ": must be an array of strings, not " + kind_of(*it));
+  if (it->size() > kMaxListItems)
+    throw BadField(field + ": at most " + std::to_string(kMaxListItems) + " items");
   std::vector<std::string> out;
   for (std::size_t i = 0; i < it->size(); ++i) {
     const auto& v = (*it)[i];
     if (!v.is_string())
       throw BadField(field + "[" + std::to_string(i) + "]: must be a string, not " + kind_of(v));
+    if (std::string why = text_refusal(field + "[" + std::to_string(i) + "]", v.get_ref<const std::string&>());
+        !why.empty())
+      throw BadField(why);
     out.push_back(v.get<std::string>());
   }
   return out;

@@ -8,10 +8,12 @@
 #pragma once
 
 #include "messages/operations.hpp"
+#include "messages/text_bounds.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -26,8 +28,10 @@ struct Response;
 
 namespace qg {
 
+class AdminToken;  // http/client_auth.hpp
+
 struct ApiAuth {
-  std::string token;            // "" = no auth required
+  std::shared_ptr<const AdminToken> token;  // null or "" = no auth required; rotates on reload
   bool accept_x_api_key = false;  // also accept `X-API-Key: <token>` (Go QuotaGuard clients)
 };
 
@@ -66,7 +70,12 @@ std::optional<nlohmann::json> parse_json_object(const httplib::Request& req,
 struct BadField : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-std::optional<std::string> opt_string(const nlohmann::json& o, const std::string& field);
+// Strings are bounded (item 9, messages/text_bounds.hpp): opt_string and the list items at
+// `max_bytes` (kMaxTextBytes unless said), opt_name at kMaxNameBytes without control
+// characters; a list holds at most kMaxListItems. The 400 names the field, never the value.
+std::optional<std::string> opt_string(const nlohmann::json& o, const std::string& field,
+                                      std::size_t max_bytes = kMaxTextBytes);
+std::optional<std::string> opt_name(const nlohmann::json& o, const std::string& field);
 std::optional<double> opt_number(const nlohmann::json& o, const std::string& field);
 // A number in [lo, hi] (else "<field>: must be between lo and hi"), nullopt when absent.
 std::optional<double> opt_number_in(const nlohmann::json& o, const std::string& field, double lo,

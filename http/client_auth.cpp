@@ -53,6 +53,19 @@ std::string key_fingerprint(std::string_view key) {
 
 ClientAuth::ClientAuth(std::vector<std::string> keys) { replace(std::move(keys)); }
 
+AdminToken::AdminToken(std::string token) : token_(std::make_shared<const std::string>(std::move(token))) {}
+
+std::shared_ptr<const std::string> AdminToken::current() const {
+  std::lock_guard lock(mu_);
+  return token_;
+}
+
+void AdminToken::replace(std::string token) {
+  auto next = std::make_shared<const std::string>(std::move(token));
+  std::lock_guard lock(mu_);
+  token_ = std::move(next);
+}
+
 void ClientAuth::replace(std::vector<std::string> keys) {
   auto next = std::make_shared<std::vector<Key>>();
   for (const auto& k : keys) next->push_back(Key{sha256(k), key_fingerprint(k)});

@@ -10,6 +10,8 @@
 // `ClientAuth` holds the client keys (`server.api_keys`); `replace` swaps them atomically on
 // reload, so a revoked key stops working for the next request. A matched key is identified by
 // a fingerprint (SHA-256 prefix), never by the key itself. An empty key list means open access.
+// `AdminToken` is server.admin_token shared by every admin route (the admin API, the advisory
+// API, the Telegram update route); `replace` rotates it on reload the same way.
 #pragma once
 
 #include <array>
@@ -33,6 +35,18 @@ std::optional<std::string_view> header_credential(std::string_view value);
 
 // "k-" + first 12 hex chars of SHA-256(key).
 std::string key_fingerprint(std::string_view key);
+
+class AdminToken {
+ public:
+  explicit AdminToken(std::string token = {});
+  // The token now in force ("" = admin routes open). Later calls see a replacement.
+  std::shared_ptr<const std::string> current() const;
+  void replace(std::string token);
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const std::string> token_;
+};
 
 class ClientAuth {
  public:

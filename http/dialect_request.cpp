@@ -48,9 +48,10 @@ bool value_bytes(od::value v, std::int64_t& out) {
   return true;
 }
 
+// A token count in [0, kMaxRequestTokens] (item 5: it feeds the reservation estimate).
 bool read_count(od::value v, std::int64_t& out) {
   std::int64_t n;
-  if (v.get_int64().get(n) || n < 0) return false;
+  if (v.get_int64().get(n) || n < 0 || n > kMaxRequestTokens) return false;
   out = n;
   return true;
 }
@@ -99,9 +100,10 @@ DialectParseResult parse_dialect_request(Dialect dialect, std::string_view body)
     if (!gemini && k == "model") {
       std::string_view token = v.raw_json_token();
       std::string_view model;
-      if (v.get_string().get(model) || model.empty() ||
-          std::any_of(model.begin(), model.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+      if (v.get_string().get(model) || model.empty() || has_control_character(model))
         return fail("'model' must be a non-empty string without control characters.", "model");
+      if (model.size() > kMaxModelNameBytes)
+        return fail("'model' must be at most " + std::to_string(kMaxModelNameBytes) + " bytes.", "model");
       r.model = std::string(model);
       r.model_begin = static_cast<std::size_t>(token.data() - base);
       r.model_end = r.model_begin + trim_right(token).size();
@@ -110,7 +112,8 @@ DialectParseResult parse_dialect_request(Dialect dialect, std::string_view body)
       if (!is_null(v) && v.get_bool().get(r.stream)) return fail("'stream' must be a boolean.", "stream");
     } else if (!gemini && k == max_field) {
       if (is_null(v)) continue;
-      if (!read_count(v, r.max_tokens)) return fail("'" + k + "' must be a non-negative integer.", k);
+      if (!read_count(v, r.max_tokens))
+        return fail("'" + k + "' must be an integer between 0 and " + std::to_string(kMaxRequestTokens) + ".", k);
     } else if (dialect == Dialect::responses && k == "previous_response_id") {
       if (is_null(v)) continue;
       std::string_view id;
@@ -118,7 +121,8 @@ DialectParseResult parse_dialect_request(Dialect dialect, std::string_view body)
       out.previous_response_id = std::string(id);
     } else if (gemini && k == "generationConfig") {
       if (!gemini_generation_config(v, r.max_tokens))
-        return fail("generationConfig.maxOutputTokens must be a non-negative integer.", "generationConfig");
+        return fail("generationConfig.maxOutputTokens must be an integer between 0 and " +
+                        std::to_string(kMaxRequestTokens) + ".", "generationConfig");
     } else if ((dialect == Dialect::messages && (k == "messages" || k == "system")) ||
                (dialect == Dialect::responses && (k == "input" || k == "instructions")) ||
                (gemini && (k == "contents" || k == "systemInstruction")) || k == "tools") {
@@ -140,7 +144,7 @@ bool split_gemini_target(std::string_view tail, std::string& model, std::string&
   if (colon == std::string_view::npos || colon == 0 || colon + 1 >= tail.size()) return false;
   model = std::string(tail.substr(0, colon));
   action = std::string(tail.substr(colon + 1));
-  return std::none_of(model.begin(), model.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+  return !has_control_character(model);
 }
 
 }  // namespace qg

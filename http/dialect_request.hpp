@@ -38,7 +38,8 @@ DialectParseResult parse_dialect_request(Dialect dialect, std::string_view body)
 
 // `/v1beta/models/{model}:{action}` split: the part after "models/" up to the last ':'. The
 // model may hold a '/' (`<prefix>/<model>`). False when `path_tail` ("{model}:{action}") has
-// no ':' or an empty side.
+// no ':' or an empty side, or the model holds a control character (its length is the
+// route's check: a 400, not a 404).
 bool split_gemini_target(std::string_view path_tail, std::string& model, std::string& action);
 
 }  // namespace qg

@@ -177,6 +177,10 @@ void gemini(ProxyService& svc, const httplib::Request& req, httplib::Response& r
   }
   auto call = prepare(svc, Dialect::gemini, req, res);
   if (!call) return;
+  if (model.size() > kMaxModelNameBytes)  // the same bound as a model in a body (item 9)
+    return send_dialect_error(res, Dialect::gemini, 400,
+                              "The model name must be at most " + std::to_string(kMaxModelNameBytes) + " bytes.",
+                              "invalid_request_error", "model");
   call->endpoint = action;
   call->model_in_body = false;
   call->request.model = model;

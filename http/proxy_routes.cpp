@@ -7,6 +7,7 @@
 #include "messages/token_estimate.hpp"
 #include "http/access_log.hpp"
 #include "http/bounded_body.hpp"
+#include "config/redaction.hpp"
 #include "http/client_auth.hpp"
 #include "http/dialect_errors.hpp"
 #include "http/dialect_usage.hpp"
@@ -339,6 +340,7 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
       stream = std::make_shared<UpstreamStream>(target, std::move(body), timeouts);
       reply = stream->open();
       if (reply.status >= 200 && reply.status < 300 && first_event_malformed(stream->peek())) {
+        reply.cut_status = reply.status;
         reply.status = 0;
         reply.failure = OutcomeKind::server_error;
         reply.detail = "stream started with a malformed JSON chunk";
@@ -346,7 +348,8 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
     } else {
       reply = call_upstream_plain(target, body, timeouts);
     }
-    if (reply.status >= 200 && reply.status < 300) guard.upstream_served(ask.estimate);
+    const int head_status = reply.status != 0 ? reply.status : reply.cut_status;
+    if (head_status >= 200 && head_status < 300) guard.upstream_served(ask.estimate);
     UpstreamOutcome outcome = outcome_of(reply, pr.stream, call.dialect);
     // Streams: latency to the upstream's response head is the time to first byte.
     (pr.stream ? metrics::stream_ttfb_seconds() : metrics::upstream_duration_seconds())
@@ -376,14 +379,15 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
       return;
     }
     if (stream) stream->cancel();
-    guard.release(std::string("upstream_") + to_string(outcome.kind));
+    guard.fail(std::string("upstream_") + to_string(outcome.kind));
     svc.backend->report_outcome(g.account_id, outcome);
     if (!retryable(outcome.kind) || pinned) {  // the request's own fault: the client sees the upstream answer
       res.status = reply.status == 0 ? 502 : reply.status;
       set_quotaguard_headers(res, g);
       if (reply.status == 0) return send_dialect_error(res, call.dialect, 502, "Upstream failed (" + reply.detail + ").", "upstream_error");
       relay_upstream_headers(res, reply.headers);
-      res.set_content(reply.body, content_type_of(reply));
+      // Some providers quote the key they were sent in an error; the client never sees it.
+      res.set_content(redact(reply.body), content_type_of(reply));
       return;
     }
     log.add(outcome);

@@ -152,7 +152,7 @@ RequestParseResult parse_request(ApiEndpoint endpoint, std::string_view body) {
     if (k == "model") {
       std::string_view token = v.raw_json_token();
       std::string_view model;
-      if (v.get_string().get(model) || model.empty() || std::any_of(model.begin(), model.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+      if (v.get_string().get(model) || model.empty() || has_control_character(model))
         return fail("'model' must be a non-empty string without control characters.", "model");
       if (model.size() > kMaxModelNameBytes)
         return fail("'model' must be at most " + std::to_string(kMaxModelNameBytes) + " bytes.", "model");

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "messages/json_text.hpp"  // json_quote, for the callers building bodies
+#include "messages/text_bounds.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -21,7 +22,7 @@ enum class ApiEndpoint { chat_completions, completions, embeddings };
 
 // Bounds on what a request may ask (400 past them, naming the field and the bound): model
 // names are stored in events and sticky routes; token counts feed the reservation estimate.
-inline constexpr std::size_t kMaxModelNameBytes = 256;
+inline constexpr std::size_t kMaxModelNameBytes = kMaxNameBytes;  // messages/text_bounds.hpp
 inline constexpr std::int64_t kMaxRequestTokens = 1'000'000'000;  // = kMaxUsagePerRequest
 inline constexpr std::int64_t kMaxChoices = 128;                   // `n`
 

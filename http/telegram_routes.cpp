@@ -15,8 +15,8 @@
 namespace qg {
 
 void register_telegram_routes(httplib::Server& server, telegram::BotCommands& commands,
-                              const std::string& admin_token) {
-  ApiRoutes routes(server, ApiAuth{admin_token, false});
+                              std::shared_ptr<const AdminToken> admin_token) {
+  ApiRoutes routes(server, ApiAuth{std::move(admin_token), false});
   routes.post("/api/v1/telegram/update", "/api/v1/telegram/update",
               [&commands](const httplib::Request& req, httplib::Response& res) {
                 const telegram::UpdateParse parsed = telegram::parse_update_text(req.body);

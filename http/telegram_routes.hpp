@@ -14,6 +14,7 @@
 // answer is 200 {} (400 for a body that is not JSON, which Telegram never sends).
 #pragma once
 
+#include <memory>
 #include <string>
 
 namespace httplib {
@@ -27,9 +28,11 @@ class TelegramBot;
 
 namespace qg {
 
+class AdminToken;  // http/client_auth.hpp
+
 // `commands` must outlive the server.
 void register_telegram_routes(httplib::Server& server, telegram::BotCommands& commands,
-                              const std::string& admin_token);
+                              std::shared_ptr<const AdminToken> admin_token);
 
 // `bot` must outlive the server; `secret` is telegram.webhook_secret (not empty).
 void register_telegram_webhook_route(httplib::Server& server, telegram::TelegramBot& bot,

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
+#include <set>
 #include <type_traits>
 
 namespace qg {
@@ -287,6 +288,17 @@ Validation resolution(const AccountState& s, const std::string& id) {
 }
 }  // namespace
 
+std::size_t observed_windows_after(const AccountState& s, const QuotaObserved& q) {
+  std::set<std::pair<Metric, std::int64_t>> observed;
+  for (const auto& w : s.windows)
+    if (w.origin == WindowOrigin::observed) observed.emplace(w.metric, w.window_s);
+  for (const auto& o : q.windows) {
+    observed.emplace(o.metric, o.window_s);
+    if (observed.size() > kMaxObservedWindows) break;
+  }
+  return observed.size();
+}
+
 Validation validate(const AccountState& s, const EventPayload& proposed, TimeMs now) {
   return std::visit(
       [&](const auto& p) -> Validation {
@@ -303,6 +315,8 @@ Validation validate(const AccountState& s, const EventPayload& proposed, TimeMs 
             if (w.limit < 0 || w.used < 0 || w.window_s < 0)
               return reject("observed window " + std::string(to_string(w.metric)) +
                             ": limit, used and window_s must not be negative");
+          if (observed_windows_after(s, p) > kMaxObservedWindows)
+            return reject("an account holds at most " + std::to_string(kMaxObservedWindows) + " observed windows");
         } else if constexpr (std::is_same_v<T, ReservationReleased> ||
                              std::is_same_v<T, ReservationExpired>) {
           return resolution(s, p.id);

@@ -110,7 +110,12 @@ std::string admission_refusal(const AccountState& s, const Usage& estimate, Time
 // Command validation for any proposed event: accept (write it), noop (already so: write
 // nothing, report success) or reject (write nothing, report `reason`). Reservation
 // resolutions must name an open reservation, so a second resolution is rejected and can
-// never be counted twice; ReservationCreated must pass admission_refusal.
+// never be counted twice; ReservationCreated must pass admission_refusal. A QuotaObserved
+// that would give the account more than kMaxObservedWindows observed windows is rejected: each
+// distinct (metric, length) a client ingests would otherwise be kept forever (issue 15 item 9).
+inline constexpr std::size_t kMaxObservedWindows = 32;
+// How many observed windows `s` would hold once `q` is applied (counting stops past the bound).
+std::size_t observed_windows_after(const AccountState& s, const QuotaObserved& q);
 enum class Verdict { accept, noop, reject };
 struct Validation {
   Verdict verdict = Verdict::accept;

@@ -1,6 +1,7 @@
 // quota/router_settings.cpp — validation and JSON form of the router settings.
 #include "quota/router_settings.hpp"
 #include "messages/json_depth.hpp"
+#include "messages/text_bounds.hpp"
 
 #include "quota/router_state.hpp"
 #include "config/duration.hpp"
@@ -110,14 +111,32 @@ bool check_object_keys(const json& v, const std::string& prefix,
   return ok;
 }
 
+// Model names are bounded (messages/text_bounds.hpp) before any message names them.
 void read_fallback_chains(const json& v, RouterSettings& next, std::vector<std::string>& errs) {
   if (!v.is_object()) { errs.push_back("fallback_chains: must be a JSON object {model: [models]}"); return; }
+  if (v.size() > kMaxListItems) {
+    errs.push_back("fallback_chains: at most " + std::to_string(kMaxListItems) + " models");
+    return;
+  }
   next.fallback_chains.clear();
   for (const auto& [model, alts] : v.items()) {
-    if (!alts.is_array()) { errs.push_back("fallback_chains." + model + ": must be an array of model names"); continue; }
+    if (std::string why = name_refusal("fallback_chains: a model name", model); !why.empty()) {
+      errs.push_back(why);
+      return;
+    }
+    const std::string field = "fallback_chains." + model;
+    if (!alts.is_array()) { errs.push_back(field + ": must be an array of model names"); continue; }
+    if (alts.size() > kMaxListItems) {
+      errs.push_back(field + ": at most " + std::to_string(kMaxListItems) + " alternatives");
+      continue;
+    }
     auto& chain = next.fallback_chains[model];
     for (const auto& a : alts) {
-      if (!a.is_string()) { errs.push_back("fallback_chains." + model + ": must be an array of model names"); break; }
+      if (!a.is_string()) { errs.push_back(field + ": must be an array of model names"); break; }
+      if (std::string why = name_refusal(field + "[]", a.get_ref<const std::string&>()); !why.empty()) {
+        errs.push_back(why);
+        break;
+      }
       chain.push_back(a.get<std::string>());
     }
   }

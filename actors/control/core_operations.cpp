@@ -10,6 +10,7 @@
 #include "config/config_yaml.hpp"
 #include "messages/event_codec.hpp"
 #include "messages/account_json.hpp"
+#include "messages/text_bounds.hpp"
 #include "quota/account_view.hpp"
 #include "quota/forecast.hpp"
 
@@ -25,6 +26,13 @@ namespace {
 OpResult not_found(const std::string& what) { return OpResult::failure(404, "not_found", what); }
 OpResult bad_request(const std::string& what) { return OpResult::failure(400, "invalid_request", what); }
 OpResult unavailable(const std::string& what) { return OpResult::failure(503, "unavailable", what); }
+
+// Item 9: a client's name past its bound (messages/text_bounds.hpp) is a 400 before it is
+// looked up, stored or echoed; "" fields are the verbs' own rule.
+std::optional<OpResult> bad_name(std::string_view field, std::string_view value) {
+  if (std::string why = name_refusal(field, value); !why.empty()) return bad_request(why);
+  return std::nullopt;
+}
 
 json time_or_null(TimeMs t) { return t > 0 ? json(format_iso8601_ms(t)) : json(nullptr); }
 
@@ -132,6 +140,8 @@ std::vector<AccountView> CoreOperations::accounts() {
 }
 
 OpAnswer<AccountView> CoreOperations::account(const std::string& id) {
+  if (std::string why = name_refusal("account id", id); !why.empty())
+    return OpAnswer<AccountView>::fail(OpError::invalid_argument, why);
   auto s = core_.account_state(id);
   if (!s) return OpAnswer<AccountView>::fail(OpError::unknown_account, "unknown account " + id);
   const TimeMs now = core_.now();
@@ -149,6 +159,7 @@ ForecastView CoreOperations::forecast_of(const std::map<std::string, AccountStat
 ForecastView CoreOperations::forecast() { return forecast_of(core_.account_states(), core_.now()); }
 
 OpResult CoreOperations::account_command(const std::string& id, EventPayload payload) {
+  if (auto bad = bad_name("account id", id)) return *bad;
   if (!core_.account_state(id)) return not_found("unknown account " + id);
   const CommandReply r = core_.propose(id, std::move(payload));
   if (!r.ok) return r.code == ReplyCode::journal_unavailable ? unavailable(r.error)
@@ -245,6 +256,7 @@ std::shared_ptr<CoreOperations::AuthFolderService> CoreOperations::folder_servic
 }
 
 OpResult CoreOperations::import_accounts(const std::string& auth_dir, const Actor& by) {
+  if (std::string why = text_refusal("path", auth_dir); !why.empty()) return bad_request(why);
   auto service = folder_service();
   return service ? service->import_folder(auth_dir, by) : unavailable("CLIProxyAPI discovery is not running");
 }
@@ -255,6 +267,7 @@ OpResult CoreOperations::auth_folders() {
 }
 
 OpResult CoreOperations::forget_folder(const std::string& path, const Actor& by) {
+  if (std::string why = text_refusal("path", path); !why.empty()) return bad_request(why);
   auto service = folder_service();
   return service ? service->forget_folder(path, by) : unavailable("CLIProxyAPI discovery is not running");
 }
@@ -299,6 +312,8 @@ ActivityView CoreOperations::activity(TimeMs span_ms, TimeMs bucket_ms) {
 
 OpResult CoreOperations::explain_route(const std::string& model, const std::string& client_key, Dialect dialect) {
   if (model.empty()) return bad_request("model: required");
+  if (auto bad = bad_name("model", model)) return *bad;
+  if (auto bad = bad_name("client_key", client_key)) return *bad;
   RouteCommand cmd;
   cmd.model = model;
   cmd.client_key = client_key;
@@ -313,13 +328,20 @@ OpResult CoreOperations::explain_route(const std::string& model, const std::stri
 }
 
 OpResult CoreOperations::observe(const std::string& account, const QuotaObserved& q, const Actor& by) {
+  if (auto bad = bad_name("account_id", account)) return *bad;
   if (q.windows.empty()) return bad_request("dimensions: at least one window is required");
+  if (auto s = core_.account_state(account); s && observed_windows_after(*s, q) > kMaxObservedWindows)
+    return bad_request("dimensions: an account holds at most " + std::to_string(kMaxObservedWindows) +
+                       " observed windows (distinct metric and window)");
   (void)by;
   return account_command(account, q);
 }
 
 OpResult CoreOperations::select(const std::string& model, const std::vector<std::string>& exclude,
                                 bool reserve, const Usage& estimate) {
+  if (auto bad = bad_name("model", model)) return *bad;
+  for (const auto& id : exclude)
+    if (auto bad = bad_name("exclude_accounts[]", id)) return *bad;
   RouteCommand cmd;
   cmd.model = model;
   cmd.exclude = exclude;
@@ -336,6 +358,8 @@ OpResult CoreOperations::select(const std::string& model, const std::vector<std:
 
 OpResult CoreOperations::reserve(const std::string& account, const std::string& model,
                                  const Usage& estimate, TimeMs ttl_ms) {
+  if (auto bad = bad_name("account_id", account)) return *bad;
+  if (auto bad = bad_name("model", model)) return *bad;
   if (!core_.directory().handle(account)) return not_found("unknown account " + account);
   RouteCommand cmd;
   cmd.account = account;
@@ -360,6 +384,7 @@ OpResult CoreOperations::resolve(const std::string& reservation_id, const std::s
                                  const Usage& actual) {
   if (kind != "commit" && kind != "release" && kind != "cancel")
     return bad_request("kind: must be commit, release or cancel");
+  if (auto bad = bad_name("reservation id", reservation_id)) return *bad;
   if (auto held = holder_of(reservation_id)) {
     const std::string& account = held->first;
     EventPayload p = kind == "commit" ? EventPayload{ReservationCommitted{reservation_id, actual, false}}
@@ -389,6 +414,8 @@ std::optional<std::pair<std::string, AccountState>> CoreOperations::holder_of(co
 }
 
 OpAnswer<ReservationView> CoreOperations::reservation(const std::string& reservation_id) {
+  if (std::string why = name_refusal("reservation id", reservation_id); !why.empty())
+    return OpAnswer<ReservationView>::fail(OpError::invalid_argument, why);
   OpAnswer<ReservationView> out;
   if (auto held = holder_of(reservation_id)) {
     out.value = reservation_view(held->first, held->second.reservations.at(reservation_id));
@@ -404,6 +431,7 @@ OpAnswer<ReservationView> CoreOperations::reservation(const std::string& reserva
 }
 
 OpResult CoreOperations::feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) {
+  if (auto bad = bad_name("account_id", account)) return *bad;
   if (!core_.directory().handle(account)) return not_found("unknown account " + account);
   Outcome o;
   o.kind = outcome_of(kind);

@@ -3,6 +3,7 @@
 
 #include "http/admin_routes.hpp"
 #include "http/advisory_routes.hpp"
+#include "http/client_auth.hpp"
 #include "http/metrics_routes.hpp"
 
 #include <chrono>
@@ -22,8 +23,9 @@ ApiTestServer::ApiTestServer(std::string token) : token_(std::move(token)) {
   b.limits = {{Metric::requests, 60, 100}};
   ops.add_account("acc-b", b);
 
-  register_admin_routes(server_, ops, AdminRouteOptions{token_});
-  register_advisory_routes(server_, ops, AdvisoryRouteOptions{token_, [this] { return ops.now; }});
+  auto admin_token = std::make_shared<AdminToken>(token_);
+  register_admin_routes(server_, ops, AdminRouteOptions{admin_token});
+  register_advisory_routes(server_, ops, AdvisoryRouteOptions{admin_token, [this] { return ops.now; }});
   register_metrics_routes(server_, ops);
   port_ = server_.bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("cannot bind a test port");

@@ -296,3 +296,168 @@ TEST_CASE("item 10: thousands of idle keep-alive connections do not delay a norm
   CHECK(ms < 1000);  // before: 15 s at 2,000 connections (a timing bound, generous on purpose)
   for (int fd : idle) ::close(fd);
 }
+
+TEST_CASE("item 9: every client string the admin and advisory APIs store or echo is bounded") {
+  Daemon t;
+  const Headers admin = bearer(kAdmin);
+  const std::string long_name(300, 'n');      // past kMaxNameBytes (256)
+  const std::string huge(200'000, 'h');       // within the admin body bound, far past any name
+  auto journal_seq = [&] { return json::parse(t.admin_get("/api/v1/status").body)["journal_seq"].get<std::int64_t>(); };
+  const std::int64_t before = journal_seq();
+  auto put = [&](const std::string& path, const std::string& body) {
+    return http_request("PUT", "127.0.0.1", t.d.port(), path, body, "application/json", admin);
+  };
+  // Each is a 400 in the admin/advisory shape that names the field and never quotes the value.
+  auto refused = [&](const HttpReply& r, const std::string& what) {
+    INFO(what << ": " << r.status << " " << r.body.substr(0, 300));
+    CHECK(r.status == 400);
+    const json j = json::parse(r.body, nullptr, false);
+    REQUIRE(j.is_object());
+    CHECK(j["error"]["type"] == "invalid_request_error");
+    CHECK(r.body.size() < 1000);
+    CHECK(r.body.find("nnnnnnnnnn") == std::string::npos);
+    CHECK(r.body.find("hhhhhhhhhh") == std::string::npos);
+  };
+  refused(t.admin_get("/api/v1/accounts/" + long_name), "account id in the path");
+  refused(t.d.post("/api/v1/accounts/" + long_name + "/drain", "", admin), "drain");
+  refused(t.d.get("/quotas/" + long_name, admin), "advisory quotas/{id}");
+  refused(t.d.get("/reservations/" + long_name, admin), "advisory reservations/{id}");
+  refused(t.d.post("/reservations/" + long_name + "/cancel", "", admin), "cancel");
+  refused(t.admin_get("/api/v1/route?model=" + long_name), "route model");
+  for (const std::string& body :
+       {"{\"fallback_chains\":{\"" + huge + "\":[\"m\"]}}", "{\"fallback_chains\":{\"m\":[\"" + huge + "\"]}}"})
+    refused(put("/api/v1/fallbacks", body), "fallback chain names");
+  json many = json::object();
+  for (int i = 0; i < 300; ++i) many["model-" + std::to_string(i)] = json::array({"m"});
+  refused(put("/api/v1/fallbacks", json{{"fallback_chains", many}}.dump()), "300 fallback chains");
+  refused(t.d.post("/reservations", json{{"account_id", "a1"}, {"model", huge}, {"estimated_cost_percent", 1}}.dump(), admin),
+          "reservation model");
+  refused(t.d.post("/reservations", json{{"account_id", huge}, {"estimated_cost_percent", 1}}.dump(), admin),
+          "reservation account");
+  refused(t.d.post("/reservations",
+                   json{{"account_id", "a1"}, {"model", "m"}, {"correlation_id", huge}, {"estimated_cost_percent", 1}}.dump(),
+                   admin),
+          "correlation id (echoed)");
+  refused(t.d.post("/router/select", json{{"model", huge}, {"reserve", true}}.dump(), admin), "select model");
+  refused(t.d.post("/router/feedback", json{{"account_id", huge}, {"success", true}}.dump(), admin), "feedback account");
+  refused(t.d.post("/api/v1/import", json{{"path", huge}}.dump(), admin), "import path");
+  // Observed windows: each distinct window a client ingests would be kept forever.
+  json dims = json::array();
+  for (int i = 1; i <= 40; ++i)
+    dims.push_back({{"metric", "requests"}, {"window", std::to_string(i) + "m"}, {"limit", 100}, {"used", 1}});
+  refused(t.d.post("/ingest", json{{"account_id", "a1"}, {"dimensions", dims}}.dump(), admin), "40 observed windows");
+  // Dialect routes bound the model like /v1/chat/completions does.
+  auto anthropic = t.d.post("/v1/messages",
+                            json{{"model", huge}, {"max_tokens", 5}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}}.dump(),
+                            {{"x-api-key", kKey1}, {"anthropic-version", "2023-06-01"}});
+  CHECK(anthropic.status == 400);
+  CHECK(json::parse(anthropic.body, nullptr, false)["type"] == "error");  // Anthropic's shape
+  CHECK(anthropic.body.find("hhhhhhhhhh") == std::string::npos);
+  auto gemini = t.d.post("/v1beta/models/" + long_name + ":generateContent",
+                         R"({"contents":[{"parts":[{"text":"hi"}]}]})", {{"x-goog-api-key", kKey1}});
+  CHECK(gemini.status == 400);
+  CHECK(json::parse(gemini.body, nullptr, false)["error"]["status"] == "INVALID_ARGUMENT");  // Google's shape
+  // Nothing was stored, and names within the bound still work.
+  CHECK(journal_seq() == before);
+  CHECK(put("/api/v1/fallbacks", "{\"fallback_chains\":{\"" + std::string(256, 'm') + "\":[\"m\"]}}").status == 200);
+  CHECK(t.d.post("/reservations", json{{"account_id", "a1"}, {"model", std::string(256, 'm')}, {"estimated_cost_percent", 1}}.dump(),
+                 admin).status == 201);
+  CHECK(t.admin_get("/api/v1/status").body.size() < 100'000);
+  CHECK(t.d.running());
+}
+
+TEST_CASE("item 16: a reload rotates the admin token, and secrets it adds are redacted everywhere") {
+  // An upstream that quotes the key it was sent in its error, as some providers do.
+  ScriptedUpstream echo([](const std::string& request, const ScriptedUpstream::Conn& c) {
+    std::string auth;
+    if (auto at = request.find("Authorization: Bearer "); at != std::string::npos)
+      auth = request.substr(at + 22, request.find("\r\n", at) - at - 22);
+    return c.write(http_response(400, "application/json",
+                                 R"({"error":{"message":"Incorrect API key provided: )" + auth + R"(","type":"invalid_request_error"}})"));
+  });
+  FakeProviderProcess fake{{"--models", "m"}};
+  const std::string new_admin = "adm-ROTATED-9f2c71d0e4", new_key = "ck-ROTATED-5ad81c2b77",
+                    new_upstream = "sk-ROTATED-e03b6a91f5";
+  auto yaml = [&](const std::string& admin_token, const std::string& key, const std::string& echo_key) {
+    return "storage: {db_path: \"./qg.db\"}\nlog: {level: trace}\n"
+           "server: {admin_token: \"" + admin_token + "\", api_keys: [\"" + key + "\"]}\n"
+           "accounts:\n  - {id: a1, provider: openai, models: [m], base_url: \"http://127.0.0.1:" + std::to_string(fake.port()) +
+           "/v1\", api_key: \"sk-hostile-up\"}\n"
+           "  - {id: echo, provider: openai, models: [echo-model], base_url: \"" + echo.base_url() + "\", api_key: \"" +
+           echo_key + "\"}\n";
+  };
+  DaemonProcess d(DaemonOptions().config(yaml(kAdmin, kKey1, "sk-hostile-echo-old")));
+  std::string why;
+  REQUIRE_MESSAGE(d.start(&why), why << d.stderr_text());
+  std::ofstream(d.config_path(), std::ios::trunc) << yaml(new_admin, new_key, new_upstream);
+  REQUIRE(d.post("/api/v1/reload", "", bearer(kAdmin)).status == 200);
+
+  std::vector<std::pair<std::string, HttpReply>> replies;
+  replies.emplace_back("old admin token", d.get("/api/v1/status", bearer(kAdmin)));
+  CHECK(replies.back().second.status == 401);
+  replies.emplace_back("old token, advisory", d.get("/quotas", {{"X-API-Key", kAdmin}}));
+  CHECK(replies.back().second.status == 401);
+  replies.emplace_back("new admin token", d.get("/api/v1/status", bearer(new_admin)));
+  CHECK(replies.back().second.status == 200);
+  replies.emplace_back("new token, advisory", d.get("/quotas", {{"X-API-Key", new_admin}}));
+  CHECK(replies.back().second.status == 200);
+  replies.emplace_back("old token, telegram update", d.post("/api/v1/telegram/update", "{}", bearer(kAdmin)));
+  CHECK(replies.back().second.status == 401);
+  replies.emplace_back("old client key", d.get("/v1/models", bearer(kKey1)));
+  CHECK(replies.back().second.status == 401);
+  replies.emplace_back("new admin token + x", d.get("/api/v1/export", bearer(new_admin + "x")));
+  CHECK(replies.back().second.status == 401);
+  replies.emplace_back("new key + x", d.post("/v1/chat/completions", chat_body(), bearer(new_key + "x")));
+  CHECK(replies.back().second.status == 401);
+  // The upstream quotes the key a reload brought in: relayed as the client's error, redacted.
+  replies.emplace_back("echoed upstream error", d.post("/v1/chat/completions", chat_body("echo-model"), bearer(new_key)));
+  CHECK(replies.back().second.status == 400);
+  CHECK(replies.back().second.body.find("Incorrect API key provided: ***") != std::string::npos);
+  replies.emplace_back("chat", d.post("/v1/chat/completions", chat_body(), bearer(new_key)));
+  CHECK(replies.back().second.status == 200);
+  replies.emplace_back("export", d.get("/api/v1/export", bearer(new_admin)));
+  CHECK(replies.back().second.status == 200);
+  replies.emplace_back("accounts", d.get("/api/v1/accounts", bearer(new_admin)));
+  replies.emplace_back("events", d.get("/api/v1/events?limit=1000", bearer(new_admin)));
+  replies.emplace_back("metrics", d.get("/metrics"));
+  const std::string db = d.dir().file("qg.db");
+  REQUIRE(d.stop() == 0);
+  auto leaks = [&](const std::string& text) {
+    for (const std::string& s : {new_admin, new_key, new_upstream})
+      if (text.find(s) != std::string::npos || text.find(s.substr(4, 12)) != std::string::npos) return s.substr(0, 8);
+    return std::string();
+  };
+  for (const auto& [name, r] : replies) {
+    std::string all = r.body;
+    for (const auto& [k, v] : r.headers) all += k + ": " + v + "\n";
+    CHECK_MESSAGE(leaks(all).empty(), name << " holds " << leaks(all));
+  }
+  CHECK_MESSAGE(leaks(d.stderr_text() + d.stdout_text()).empty(), "the daemon log holds a rotated secret");
+  auto replay = run_quotaguard({"replay", "--json", "--db", db});
+  CHECK(leaks(replay.out + replay.err).empty());
+  CHECK(echo.requests() == 1);  // the upstream really received (and quoted) the new key
+}
+
+TEST_CASE("items 15, 16: a reload that would open a public listener is refused and changes nothing") {
+  FakeProviderProcess fake{{"--models", "m"}};
+  DaemonOptions o;
+  o.config(config(fake.port()));
+  o.listen = "0.0.0.0:0";
+  DaemonProcess d(o);
+  std::string why;
+  REQUIRE_MESSAGE(d.start(&why), why << d.stderr_text());
+  for (const std::string& server : {"server: {admin_token: \"" + kAdmin + "\", api_keys: []}\n",
+                                    "server: {admin_token: \"\", api_keys: [\"" + kKey1 + "\"]}\n"}) {
+    std::ofstream(d.config_path(), std::ios::trunc)
+        << "storage: {db_path: \"./qg.db\"}\n" + server + "accounts:\n  - {id: a1, provider: openai, base_url: \"http://127.0.0.1:" +
+               std::to_string(fake.port()) + "/v1\", api_key: \"sk-hostile-up\"}\n";
+    auto r = d.post("/api/v1/reload", "", bearer(kAdmin));
+    CHECK_MESSAGE(r.status == 400, server << r.body);
+    CHECK(r.body.find("is not loopback") != std::string::npos);
+    CHECK(d.get("/v1/models").status == 401);                  // still closed to clients without a key
+    CHECK(d.get("/v1/models", bearer(kKey1)).status == 200);
+    CHECK(d.get("/api/v1/status").status == 401);              // and the admin API to callers without the token
+    CHECK(d.get("/api/v1/status", bearer(kAdmin)).status == 200);
+  }
+  CHECK(d.stop() == 0);
+}

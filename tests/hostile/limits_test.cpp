@@ -5,7 +5,10 @@
 //   17 cutting text on code-point boundaries   10  ElasticThreadPool grows past idle workers
 #include "quota/account_state.hpp"
 #include "messages/usage_range.hpp"
+#include "quota/router_settings.hpp"
 #include "quota/router_state.hpp"
+#include "http/dialect_request.hpp"
+#include "messages/text_bounds.hpp"
 #include "telegram/chat_format.hpp"
 #include "config/config_loader.hpp"
 #include "http/client_auth.hpp"
@@ -153,8 +156,18 @@ TEST_CASE("item 3: the reservation guard settles on every exit, exceptions inclu
     throw std::out_of_range("stod");
   } catch (const std::out_of_range&) {
   }
-  CHECK(b.committed == std::vector<std::string>{"r3", "r5"});
-  CHECK(b.released.size() == 2);
+  {  // a failed attempt whose upstream began a 2xx (body too large, past the deadline): counted
+    ReservationGuard g(b, "a1", "r6");
+    g.upstream_served(Usage{1, 10, 20});
+    g.fail("upstream_timeout");
+  }
+  {
+    ReservationGuard g(b, "a1", "r7");
+    g.fail("upstream_server_error");
+  }
+  CHECK(b.committed == std::vector<std::string>{"r3", "r5", "r6"});
+  CHECK(b.released.size() == 3);
+  CHECK(b.released.back() == "r7:upstream_server_error");
 }
 
 TEST_CASE("item 4: the SSE relay splits bare CR lines and bounds a pending event") {
@@ -280,4 +293,51 @@ TEST_CASE("item 10: the worker pool starts a thread for each connection beyond t
   for (int i = 0; i < 400 && pool.threads() > 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   CHECK(pool.threads() == 2);  // idle extra threads exit
   pool.shutdown();
+}
+
+TEST_CASE("item 9: client names are bounded in one place, for every parser and setting") {
+  CHECK(name_refusal("model", std::string(kMaxNameBytes, 'm')).empty());
+  const std::string refusal = name_refusal("model", std::string(kMaxNameBytes + 1, 'm'));
+  CHECK(refusal == "model: must be at most 256 bytes without control characters");
+  CHECK_FALSE(name_refusal("id", "a\nb").empty());
+  CHECK(text_refusal("path", std::string(kMaxTextBytes + 1, 'p')).find("4096") != std::string::npos);
+  // Every dialect's model and token count are bounded like /v1/chat/completions'.
+  const std::string long_model = "{\"model\":\"" + std::string(257, 'm') + "\",\"max_tokens\":5,\"messages\":[]}";
+  for (Dialect d : {Dialect::messages, Dialect::responses}) {
+    auto r = parse_dialect_request(d, long_model);
+    CHECK_FALSE(r.request);
+    CHECK(r.param == "model");
+    auto big = parse_dialect_request(d, R"({"model":"m","max_tokens":9223372036854775807,"max_output_tokens":9223372036854775807})");
+    CHECK_FALSE(big.request);
+  }
+  CHECK_FALSE(parse_dialect_request(Dialect::gemini, R"({"generationConfig":{"maxOutputTokens":1000000001}})").request);
+  CHECK(parse_dialect_request(Dialect::gemini, R"({"generationConfig":{"maxOutputTokens":1000000000}})").request);
+  // Fallback chains: names and counts, refused without quoting the value.
+  RouterSettings s;
+  auto errs = apply_setting_text(s, kSettingFallbackChains, "{\"" + std::string(100'000, 'x') + "\":[\"m\"]}");
+  REQUIRE(errs.size() == 1);
+  CHECK(errs[0].size() < 200);
+  errs = apply_setting_text(s, kSettingFallbackChains, "{\"m\":[\"" + std::string(300, 'x') + "\"]}");
+  REQUIRE(errs.size() == 1);
+  CHECK(errs[0].find("xxxxxxxxxx") == std::string::npos);
+  nlohmann::json many = nlohmann::json::object();
+  for (std::size_t i = 0; i <= kMaxListItems; ++i) many["m" + std::to_string(i)] = {"alt"};
+  CHECK_FALSE(apply_setting_text(s, kSettingFallbackChains, many.dump()).empty());
+  CHECK(s.fallback_chains.empty());
+  CHECK(apply_setting_text(s, kSettingFallbackChains, "{\"" + std::string(256, 'x') + "\":[\"m\"]}").empty());
+}
+
+TEST_CASE("item 9: an account keeps at most kMaxObservedWindows observed windows") {
+  AccountState s;
+  s.id = "a";
+  QuotaObserved q{QuotaSource::headers, {}};
+  for (std::int64_t i = 1; i <= static_cast<std::int64_t>(kMaxObservedWindows); ++i)
+    q.windows.push_back(ObservedWindow{Metric::requests, i * 60, 100, 1, 0});
+  CHECK(validate(s, q, 1000).verdict == Verdict::accept);
+  apply(s, Event{1, 1000, "a", q});
+  CHECK(validate(s, q, 2000).verdict == Verdict::accept);  // the same windows again: nothing new
+  QuotaObserved one_more{QuotaSource::headers, {ObservedWindow{Metric::tokens, 60, 100, 1, 0}}};
+  const Validation v = validate(s, one_more, 2000);
+  CHECK(v.verdict == Verdict::reject);
+  CHECK(v.reason.find("at most 32 observed windows") != std::string::npos);
 }

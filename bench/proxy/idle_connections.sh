@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# bench/proxy/idle_connections.sh — does a crowd of idle connections delay a normal request?
+# (issue 15 item 10; target: a request answers in <= 50 ms with 5,000 idle connections open)
+#
+# One quotaguard in front of qg-fake-provider. A normal request is a new connection sending one
+# chat completion. It is timed REQUESTS times with no other connection open (the reference),
+# then IDLE connections are opened — half send one GET /health and stay on keep-alive, half
+# send nothing — and the same requests are timed again while they are all open. Prints
+# median / p99 / max of both runs, their ratio, and how many idle connections were still open
+# after the second run (the keep-alive half is closed by the server's keep-alive timeout, 5 s).
+#   bench/proxy/idle_connections.sh
+#   IDLE=2000 REQUESTS=100 bench/proxy/idle_connections.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build="${BUILD_DIR:-$root/build}"
+qg="$(realpath "${QUOTAGUARD_BIN:-$build/cli/quotaguard}")"
+fake="${FAKE_PROVIDER_BIN:-$build/tests/fakes/qg-fake-provider}"
+IDLE=${IDLE:-5000}; REQUESTS=${REQUESTS:-50}; QG_PORT=${QG_PORT:-9003}
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+work="$(mktemp -d /tmp/qg-bench-idle-XXXXXX)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+source "$(dirname "$0")/qg_instance.sh"
+
+"$fake" --port 0 --models m 2>"$work/fake.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q "listening on" "$work/fake.log" && break; sleep 0.05; done
+fport="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/fake.log")"
+QG_MAX_CONNECTIONS=$((IDLE + 256)) start_qg idle "$QG_PORT" "http://127.0.0.1:$fport/v1"
+
+python3 - "$QG_PORT" "$IDLE" "$REQUESTS" "$QG_PID_idle" <<'PY'
+import resource, socket, statistics, sys, time
+port, idle, requests, pid = (int(a) for a in sys.argv[1:])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+body = b'{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}'
+chat = (b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+def normal_request():
+    start = time.perf_counter()
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(chat)
+    reply = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        reply += chunk
+    s.close()
+    assert reply.startswith(b"HTTP/1.1 200"), reply[:200]
+    return (time.perf_counter() - start) * 1000
+
+def timed(label):
+    ms = sorted(normal_request() for _ in range(requests))
+    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    print(f"{label:<28} median {statistics.median(ms):7.2f} ms  p99 {p99:7.2f} ms  max {ms[-1]:7.2f} ms")
+    return statistics.median(ms), ms[-1]
+
+def rss_mb():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0
+
+for _ in range(10):
+    normal_request()  # warm
+base_median, base_max = timed("no idle connections")
+t0 = time.perf_counter()
+conns = []
+for i in range(idle):
+    s = socket.create_connection(("127.0.0.1", port))
+    if i % 2 == 0:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    conns.append(s)
+answered = 0
+for s in conns[::2]:
+    s.settimeout(30)
+    if s.recv(65536).startswith(b"HTTP/1.1 200"):
+        answered += 1
+print(f"opened {len(conns)} idle connections in {time.perf_counter() - t0:.1f} s "
+      f"({answered} answered once, now on keep-alive); quotaguard RSS {rss_mb():.0f} MB")
+median, worst = timed(f"{idle} idle connections open")
+still_open = 0
+for s in conns:
+    s.setblocking(False)
+    try:
+        still_open += s.recv(1, socket.MSG_PEEK) != b""
+    except BlockingIOError:
+        still_open += 1
+    except OSError:
+        pass
+print(f"still open after the timed run: {still_open} of {len(conns)}")
+print(f"ratio (idle / none): median {median / base_median:.2f}x, max {worst / max(base_max, 0.001):.2f}x; "
+      f"target max <= 50 ms: {'met' if worst <= 50 else 'MISSED'}")
+for s in conns:
+    s.close()
+PY
