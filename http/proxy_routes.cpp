@@ -340,7 +340,6 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
       stream = std::make_shared<UpstreamStream>(target, std::move(body), timeouts);
       reply = stream->open();
       if (reply.status >= 200 && reply.status < 300 && first_event_malformed(stream->peek())) {
-        reply.cut_status = reply.status;
         reply.status = 0;
         reply.failure = OutcomeKind::server_error;
         reply.detail = "stream started with a malformed JSON chunk";
@@ -348,8 +347,7 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
     } else {
       reply = call_upstream_plain(target, body, timeouts);
     }
-    const int head_status = reply.status != 0 ? reply.status : reply.cut_status;
-    if (head_status >= 200 && head_status < 300) guard.upstream_served(ask.estimate);
+    if (reply.status >= 200 && reply.status < 300) guard.upstream_served(ask.estimate);
     UpstreamOutcome outcome = outcome_of(reply, pr.stream, call.dialect);
     // Streams: latency to the upstream's response head is the time to first byte.
     (pr.stream ? metrics::stream_ttfb_seconds() : metrics::upstream_duration_seconds())
@@ -379,7 +377,10 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
       return;
     }
     if (stream) stream->cancel();
-    guard.fail(std::string("upstream_") + to_string(outcome.kind));
+    if (reply.cut_status >= 200 && reply.cut_status < 300)
+      guard.commit(ask.estimate, /*estimated=*/true);  // a 2xx answer we cut: the provider counted it
+    else
+      guard.release(std::string("upstream_") + to_string(outcome.kind));
     svc.backend->report_outcome(g.account_id, outcome);
     if (!retryable(outcome.kind) || pinned) {  // the request's own fault: the client sees the upstream answer
       res.status = reply.status == 0 ? 502 : reply.status;

@@ -48,13 +48,6 @@ class ReservationGuard {
     if (std::exchange(settled_, true)) return;
     backend_.release(account_id_, reservation_id_, reason);
   }
-  // The attempt failed: released with `reason`, or — when upstream_served() said the upstream
-  // answered with success before the failure (a body past its bound or its deadline, a broken
-  // answer) — its estimate committed: the provider counted it, so we do.
-  void fail(const std::string& reason) {
-    if (served_estimate_) commit(*served_estimate_, /*estimated=*/true);
-    else release(reason);
-  }
   // A stream session now owns the resolution (it commits once when the stream ends).
   void hand_over() { settled_ = true; }
   // The upstream answered with success: if the attempt now ends without settling (an

@@ -123,7 +123,7 @@ UpstreamReply call_upstream_plain(const UpstreamTarget& target, const std::strin
   if (!sent || stop != Stop::none) {
     client.reset();  // the connection is mid-response: never reuse it
     std::string().swap(r.body);
-    r.cut_status = r.status;
+    if (stop != Stop::none) r.cut_status = r.status;  // we cut it; a reset is the upstream's failure
     r.status = 0;
     if (r.latency_ms == 0) r.latency_ms = ms_since(start);
     if (stop == Stop::too_large) {

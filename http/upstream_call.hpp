@@ -47,8 +47,8 @@ struct UpstreamTimeouts {
 // Result of a call up to the point the proxy decides: a response (any status) or a failure.
 struct UpstreamReply {
   int status = 0;                      // 0 = no response (see failure)
-  int cut_status = 0;                  // status 0: the head's status of an answer cut short
-                                       // (past max_body_bytes or the deadline), else 0
+  int cut_status = 0;                  // status 0: the head's status of an answer this side cut
+                                       // short (past max_body_bytes or the deadline), else 0
   HeaderList headers;
   std::string body;                    // full body (plain calls, and error statuses of streams)
   OutcomeKind failure = OutcomeKind::success;  // timeout | connect_error when status == 0

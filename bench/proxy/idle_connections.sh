@@ -16,22 +16,10 @@ build="${BUILD_DIR:-$root/build}"
 qg="$(realpath "${QUOTAGUARD_BIN:-$build/cli/quotaguard}")"
 fake="${FAKE_PROVIDER_BIN:-$build/tests/fakes/qg-fake-provider}"
 IDLE=${IDLE:-5000}; REQUESTS=${REQUESTS:-50}; QG_PORT=${QG_PORT:-9003}
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-work="$(mktemp -d /tmp/qg-bench-idle-XXXXXX)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 source "$(dirname "$0")/qg_instance.sh"
+bench_begin idle
 
-"$fake" --port 0 --models m 2>"$work/fake.log" &
-pids+=($!)
-for _ in $(seq 1 100); do grep -q "listening on" "$work/fake.log" && break; sleep 0.05; done
-fport="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/fake.log")"
+start_fake --models m
 QG_MAX_CONNECTIONS=$((IDLE + 256)) start_qg idle "$QG_PORT" "http://127.0.0.1:$fport/v1"
 
 python3 - "$QG_PORT" "$IDLE" "$REQUESTS" "$QG_PID_idle" <<'PY'

@@ -3,6 +3,8 @@
 # synchronous: $QG_SYNCHRONOUS, default full),
 # starts `quotaguard serve` in the background, waits for /ready, sets QG_PID_<NAME>.
 # Needs: $qg (binary), $work (temp dir), array pids (for cleanup).
+# Also: bench_begin NAME (ulimit -n up, $work = a fresh temp dir, pids=(), both cleaned up on
+# exit) and start_fake ARGS... (qg-fake-provider $fake on a free port; sets $fport).
 start_qg() {
   local name=$1 port=$2 upstream=$3 extra=${4:-} provider=${5:-openai}
   cat >"$work/$name.yaml" <<YAML
@@ -30,4 +32,24 @@ YAML
   echo "bench: quotaguard '$name' did not get ready:" >&2
   tail -20 "$work/$name.log" >&2
   return 1
+}
+
+bench_begin() {
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  work="$(mktemp -d "/tmp/qg-bench-$1-XXXXXX")"
+  pids=()
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+
+start_fake() {
+  "$fake" --port 0 "$@" 2>"$work/fake.log" &
+  pids+=($!)
+  for _ in $(seq 1 100); do grep -q "listening on" "$work/fake.log" && break; sleep 0.05; done
+  fport="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/fake.log")"
 }

@@ -15,22 +15,10 @@ fake="${FAKE_PROVIDER_BIN:-$build/tests/fakes/qg-fake-provider}"
 STREAMS=${STREAMS:-1000}; DURATION=${DURATION:-35}; CHUNKS=${CHUNKS:-30}; DELAY_MS=${DELAY_MS:-1000}
 QG_PORT=${QG_PORT:-9002}
 command -v wrk >/dev/null || { echo "bench: wrk not installed" >&2; exit 2; }
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-work="$(mktemp -d /tmp/qg-bench-streams-XXXXXX)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 source "$(dirname "$0")/qg_instance.sh"
+bench_begin streams
 
-"$fake" --port 0 --chunks "$CHUNKS" --chunk-delay-ms "$DELAY_MS" --threads $((STREAMS + 64)) 2>"$work/fake.log" &
-pids+=($!)
-for _ in $(seq 1 100); do grep -q "listening on" "$work/fake.log" && break; sleep 0.05; done
-fport="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/fake.log")"
+start_fake --chunks "$CHUNKS" --chunk-delay-ms "$DELAY_MS" --threads $((STREAMS + 64))
 QG_MAX_CONNECTIONS=$((STREAMS + 64)) start_qg streams "$QG_PORT" "http://127.0.0.1:$fport/v1" \
   "proxy: {idle_timeout: 10s, first_byte_timeout: 10s}"
 

@@ -32,14 +32,6 @@ std::string config(int fake_port, const std::string& keys = "[\"" + kKey1 + "\",
 
 Headers bearer(const std::string& t) { return {{"Authorization", "Bearer " + t}}; }
 
-std::string nested(std::size_t levels) {
-  std::string s;
-  for (std::size_t i = 0; i < levels; ++i) s += "{\"a\":";
-  s += "1";
-  s.append(levels, '}');
-  return s;
-}
-
 std::string raw_post(const std::string& path, const std::string& body, const std::string& headers) {
   return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + headers +
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -74,7 +66,7 @@ struct Daemon {
 
 TEST_CASE("items 1, 12: 100,000 levels of JSON are a 400 naming the limit on every JSON route") {
   Daemon t;
-  const std::string deep = nested(100'000);
+  const std::string deep = nested_json(100'000);
   for (const std::string path : {"/api/v1/thresholds", "/api/v1/policy", "/api/v1/fallbacks"}) {
     auto r = raw_request(t.d.port(), "PUT " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kAdmin +
                                          "\r\nContent-Length: " + std::to_string(deep.size()) + "\r\n\r\n" + deep);

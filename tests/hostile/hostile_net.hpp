@@ -74,6 +74,15 @@ class ScriptedUpstream {
   std::vector<std::thread> workers_;
 };
 
+// `levels` nested objects around a 1: {"a":{"a":...1}} (item 1's deep JSON).
+inline std::string nested_json(std::size_t levels) {
+  std::string s;
+  for (std::size_t i = 0; i < levels; ++i) s += "{\"a\":";
+  s += "1";
+  s.append(levels, '}');
+  return s;
+}
+
 // "HTTP/1.1 <status> X\r\nContent-Type: ...\r\nContent-Length: N\r\n<extra>\r\n<body>"
 std::string http_response(int status, std::string_view content_type, std::string_view body,
                           std::string_view extra_headers = {});

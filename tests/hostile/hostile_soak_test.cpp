@@ -30,14 +30,6 @@ const std::string kAdmin = "adm-hostile-soak-31";
 const std::string kKey = "ck-hostile-soak";
 constexpr std::int64_t kRequestLimit = 100'000;
 
-std::string nested(std::size_t levels) {
-  std::string s;
-  for (std::size_t i = 0; i < levels; ++i) s += "{\"a\":";
-  s += "1";
-  s.append(levels, '}');
-  return s;
-}
-
 struct Soak {
   std::atomic<int> served{0};
   ScriptedUpstream upstream{[this](const std::string& r, const ScriptedUpstream::Conn& c) {
@@ -74,7 +66,7 @@ struct Soak {
 
 // Each attack checks only that it was refused or contained; the books are checked at the end.
 void hostile_client(const Soak& s) {
-  const std::string deep = nested(100'000);  // item 1
+  const std::string deep = nested_json(100'000);  // item 1
   for (const std::string path : {"/api/v1/thresholds", "/api/v1/policy", "/api/v1/fallbacks"})
     CHECK(s.raw("PUT " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kAdmin + "\r\nContent-Length: " +
                 std::to_string(deep.size()) + "\r\n\r\n" + deep)
