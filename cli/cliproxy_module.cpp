@@ -233,9 +233,9 @@ caf::behavior cliproxy_actor(Self* self, std::shared_ptr<Core> core, std::string
 class FolderService : public CoreOperations::AuthFolderService {
  public:
   FolderService(caf::actor_system& sys, caf::actor actor) : sys_(sys), actor_(std::move(actor)) {}
-  OpResult import_folder(const std::string& path, const Actor& by) override { return ask(import_atom::value, path, by); }
+  OpResult import_folder(const std::string& path, const Requester& by) override { return ask(import_atom::value, path, by); }
   OpResult list_folders() override { return ask(folders_atom::value); }
-  OpResult forget_folder(const std::string& path, const Actor& by) override { return ask(forget_atom::value, path, by); }
+  OpResult forget_folder(const std::string& path, const Requester& by) override { return ask(forget_atom::value, path, by); }
 
  private:
   template <class... Ts>

@@ -57,7 +57,7 @@ void register_setting(ApiRoutes& routes, Operations& ops, const std::string& key
   });
 }
 
-using AccountVerb = OpResult (Operations::*)(const std::string&, const Actor&);
+using AccountVerb = OpResult (Operations::*)(const std::string&, const Requester&);
 
 void register_account_verb(ApiRoutes& routes, Operations& ops, const std::string& name,
                            AccountVerb verb) {

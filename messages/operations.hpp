@@ -81,8 +81,8 @@ struct OpResult {
 
 enum class FeedbackKind { success, server_error, timeout, connect_error, rate_limited, auth_error };
 
-// Who asked, recorded in events (`by`, `source`): "admin", "telegram:<user id>", "cli".
-using Actor = std::string;
+// Who asked (not a CAF actor), recorded in events (`by`, `source`): "admin", "telegram:<user id>", "cli".
+using Requester = std::string;
 
 class Operations {
  public:
@@ -98,9 +98,9 @@ class Operations {
   virtual std::vector<AccountView> accounts() = 0;
   virtual OpAnswer<AccountView> account(const std::string& id) = 0;
 
-  virtual OpResult drain(const std::string& id, const Actor& by) = 0;
-  virtual OpResult resume(const std::string& id, const Actor& by) = 0;
-  virtual OpResult reset_cooldown(const std::string& id, const Actor& by) = 0;
+  virtual OpResult drain(const std::string& id, const Requester& by) = 0;
+  virtual OpResult resume(const std::string& id, const Requester& by) = 0;
+  virtual OpResult reset_cooldown(const std::string& id, const Requester& by) = 0;
 
   // GET /api/v1/reservations: the open reservations (messages/reservation_view.hpp).
   virtual std::vector<ReservationView> reservations() = 0;
@@ -110,18 +110,18 @@ class Operations {
   // writes SettingChanged and answers the new effective value.
   virtual OpResult get_setting(const std::string& key) = 0;
   virtual OpResult put_setting(const std::string& key, const nlohmann::json& value,
-                               const Actor& by) = 0;
+                               const Requester& by) = 0;
 
-  virtual OpResult reload(const Actor& by) = 0;                      // re-read config, diff -> events
+  virtual OpResult reload(const Requester& by) = 0;                      // re-read config, diff -> events
   // POST /api/v1/import {"path"}: scan a CLIProxyAPI auth folder ("" = cliproxy.auth_dir); a
   // folder other than cliproxy.auth_dir stays imported (AuthFolderImported): watched and
   // rescanned until forgotten. Body {"auth_dir","imported","files":[..],"removed":[..],"errors"}.
-  virtual OpResult import_accounts(const std::string& auth_dir, const Actor& by) = 0;
+  virtual OpResult import_accounts(const std::string& auth_dir, const Requester& by) = 0;
   // GET /api/v1/import: {"configured":"/path","imported":[{"path","by","since","accounts"}]}.
   virtual OpResult auth_folders() = 0;
   // POST /api/v1/import/forget {"path"}: stop watching an imported folder and remove its
   // accounts (AuthFolderForgotten, AccountRemoved). 404 not imported, 409 cliproxy.auth_dir.
-  virtual OpResult forget_folder(const std::string& path, const Actor& by) = 0;
+  virtual OpResult forget_folder(const std::string& path, const Requester& by) = 0;
   virtual std::string export_yaml() = 0;                              // effective config, secrets redacted
   // invalid_argument unless 1 <= limit <= 10000. Rendered as {"events":[<replay --json lines>],
   // "next_after"} by http/ (event_to_json_line, the one event codec).
@@ -138,7 +138,7 @@ class Operations {
 
   // --- Verbs behind the advisory API (Go-QuotaGuard compatible routes) -------------------
   // Record an observation for a known account (404 for an unknown one; never a silent 200).
-  virtual OpResult observe(const std::string& account, const QuotaObserved& q, const Actor& by) = 0;
+  virtual OpResult observe(const std::string& account, const QuotaObserved& q, const Requester& by) = 0;
   // Pick an account for `model` (router policy, anti-flapping) and, when `reserve`, hold
   // `estimate` on it. Body: {"account_id","provider","model","score","reason",
   // "alternative_ids":[...],"reservation_id"?,"expires_at"?}. 429 quota_exhausted with
@@ -160,7 +160,7 @@ class Operations {
   virtual nlohmann::json distribution() = 0;
 
   // Telegram bot token (settings table); takes effect without restart. Never echoed back.
-  virtual OpResult set_telegram_token(const std::string& token, const Actor& by) = 0;
+  virtual OpResult set_telegram_token(const std::string& token, const Requester& by) = 0;
 };
 
 }  // namespace qg

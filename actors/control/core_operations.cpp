@@ -171,9 +171,9 @@ OpResult CoreOperations::account_command(const std::string& id, EventPayload pay
   return out;
 }
 
-OpResult CoreOperations::drain(const std::string& id, const Actor& by) { return account_command(id, AccountDrained{by}); }
-OpResult CoreOperations::resume(const std::string& id, const Actor& by) { return account_command(id, AccountResumed{by}); }
-OpResult CoreOperations::reset_cooldown(const std::string& id, const Actor& by) {
+OpResult CoreOperations::drain(const std::string& id, const Requester& by) { return account_command(id, AccountDrained{by}); }
+OpResult CoreOperations::resume(const std::string& id, const Requester& by) { return account_command(id, AccountResumed{by}); }
+OpResult CoreOperations::reset_cooldown(const std::string& id, const Requester& by) {
   return account_command(id, CooldownEnded{"operator:" + by});
 }
 
@@ -198,7 +198,7 @@ OpResult CoreOperations::get_setting(const std::string& key) {
   return OpResult::success({{std::string(route->field), value}});
 }
 
-OpResult CoreOperations::put_setting(const std::string& key, const json& body, const Actor& by) {
+OpResult CoreOperations::put_setting(const std::string& key, const json& body, const Requester& by) {
   const SettingRoute* route = setting_route(key);
   if (!route) return not_found("unknown setting " + key);
   json value = body;
@@ -220,7 +220,7 @@ OpResult CoreOperations::put_setting(const std::string& key, const json& body, c
   return get_setting(key);
 }
 
-OpResult CoreOperations::reload(const Actor& by) {
+OpResult CoreOperations::reload(const Requester& by) {
   ConfigSource source;
   {
     std::lock_guard lock(mutex_);
@@ -255,7 +255,7 @@ std::shared_ptr<CoreOperations::AuthFolderService> CoreOperations::folder_servic
   return folders_;
 }
 
-OpResult CoreOperations::import_accounts(const std::string& auth_dir, const Actor& by) {
+OpResult CoreOperations::import_accounts(const std::string& auth_dir, const Requester& by) {
   if (std::string why = text_refusal("path", auth_dir); !why.empty()) return bad_request(why);
   auto service = folder_service();
   return service ? service->import_folder(auth_dir, by) : unavailable("CLIProxyAPI discovery is not running");
@@ -266,7 +266,7 @@ OpResult CoreOperations::auth_folders() {
   return service ? service->list_folders() : unavailable("CLIProxyAPI discovery is not running");
 }
 
-OpResult CoreOperations::forget_folder(const std::string& path, const Actor& by) {
+OpResult CoreOperations::forget_folder(const std::string& path, const Requester& by) {
   if (std::string why = text_refusal("path", path); !why.empty()) return bad_request(why);
   auto service = folder_service();
   return service ? service->forget_folder(path, by) : unavailable("CLIProxyAPI discovery is not running");
@@ -327,7 +327,7 @@ OpResult CoreOperations::explain_route(const std::string& model, const std::stri
   return OpResult::success(*explanation);
 }
 
-OpResult CoreOperations::observe(const std::string& account, const QuotaObserved& q, const Actor& by) {
+OpResult CoreOperations::observe(const std::string& account, const QuotaObserved& q, const Requester& by) {
   if (auto bad = bad_name("account_id", account)) return *bad;
   if (q.windows.empty()) return bad_request("dimensions: at least one window is required");
   if (auto s = core_.account_state(account); s && observed_windows_after(*s, q) > kMaxObservedWindows)
@@ -472,7 +472,7 @@ void CoreOperations::set_token_store(TokenStore store) {
   token_store_ = std::move(store);
 }
 
-OpResult CoreOperations::set_telegram_token(const std::string& token, const Actor& by) {
+OpResult CoreOperations::set_telegram_token(const std::string& token, const Requester& by) {
   TokenStore store;
   {
     std::lock_guard lock(mutex_);

@@ -77,17 +77,17 @@ OpAnswer<AccountView> StateOperations::account(const std::string& id) {
   return {account_view(it->second, now), std::nullopt};
 }
 
-OpResult StateOperations::drain(const std::string& id, const Actor& by) {
+OpResult StateOperations::drain(const std::string& id, const Requester& by) {
   std::lock_guard lock(mutex_);
   return propose(id, AccountDrained{by}, {{"id", id}, {"state", "draining"}});
 }
 
-OpResult StateOperations::resume(const std::string& id, const Actor& by) {
+OpResult StateOperations::resume(const std::string& id, const Requester& by) {
   std::lock_guard lock(mutex_);
   return propose(id, AccountResumed{by}, {{"id", id}, {"state", "active"}});
 }
 
-OpResult StateOperations::reset_cooldown(const std::string& id, const Actor&) {
+OpResult StateOperations::reset_cooldown(const std::string& id, const Requester&) {
   std::lock_guard lock(mutex_);
   return propose(id, CooldownEnded{"operator"}, {{"id", id}});
 }
@@ -112,7 +112,7 @@ OpResult StateOperations::get_setting(const std::string& key) {
 }
 
 OpResult StateOperations::put_setting(const std::string& key, const nlohmann::json& value,
-                                      const Actor& by) {
+                                      const Requester& by) {
   std::lock_guard lock(mutex_);
   if (key == "thresholds") {
     for (const char* f : {"warning", "switch", "critical"})
@@ -133,9 +133,9 @@ OpResult StateOperations::put_setting(const std::string& key, const nlohmann::js
   return OpResult::success(value);
 }
 
-OpResult StateOperations::reload(const Actor&) { return OpResult::success({{"changes", 0}}); }
+OpResult StateOperations::reload(const Requester&) { return OpResult::success({{"changes", 0}}); }
 
-OpResult StateOperations::import_accounts(const std::string& auth_dir, const Actor&) {
+OpResult StateOperations::import_accounts(const std::string& auth_dir, const Requester&) {
   if (auth_dir == "/nonexistent")
     return OpResult::failure(400, "invalid_request", "path: /nonexistent does not exist");
   return OpResult::success({{"path", auth_dir}, {"accounts", nlohmann::json::array()}});
@@ -145,7 +145,7 @@ OpResult StateOperations::auth_folders() {
   return OpResult::success({{"configured", "/tmp/auth"}, {"imported", nlohmann::json::array()}});
 }
 
-OpResult StateOperations::forget_folder(const std::string& path, const Actor&) {
+OpResult StateOperations::forget_folder(const std::string& path, const Requester&) {
   if (path != "/tmp/imported") return OpResult::failure(404, "not_found", "path: " + path + " is not an imported folder");
   return OpResult::success({{"path", path}, {"removed", nlohmann::json::array()}});
 }
@@ -187,7 +187,7 @@ ForecastView StateOperations::forecast() {
   return qg::forecast(state_.accounts, RouterSettings{}, now);
 }
 
-OpResult StateOperations::observe(const std::string& account, const QuotaObserved& q, const Actor&) {
+OpResult StateOperations::observe(const std::string& account, const QuotaObserved& q, const Requester&) {
   std::lock_guard lock(mutex_);
   return propose(account, q, {{"status", "observed"}});
 }
@@ -292,7 +292,7 @@ nlohmann::json StateOperations::distribution() {
   return out;
 }
 
-OpResult StateOperations::set_telegram_token(const std::string& token, const Actor&) {
+OpResult StateOperations::set_telegram_token(const std::string& token, const Requester&) {
   std::lock_guard lock(mutex_);
   telegram_token_ = token;
   return OpResult::success({{"status", "stored"}});

@@ -31,23 +31,23 @@ class StateOperations : public Operations {
   StatusView status() override;
   std::vector<AccountView> accounts() override;
   OpAnswer<AccountView> account(const std::string& id) override;
-  OpResult drain(const std::string& id, const Actor& by) override;
-  OpResult resume(const std::string& id, const Actor& by) override;
-  OpResult reset_cooldown(const std::string& id, const Actor& by) override;
+  OpResult drain(const std::string& id, const Requester& by) override;
+  OpResult resume(const std::string& id, const Requester& by) override;
+  OpResult reset_cooldown(const std::string& id, const Requester& by) override;
   std::vector<ReservationView> reservations() override;
   OpResult get_setting(const std::string& key) override;
   OpResult put_setting(const std::string& key, const nlohmann::json& value,
-                       const Actor& by) override;
-  OpResult reload(const Actor& by) override;
-  OpResult import_accounts(const std::string& auth_dir, const Actor& by) override;
+                       const Requester& by) override;
+  OpResult reload(const Requester& by) override;
+  OpResult import_accounts(const std::string& auth_dir, const Requester& by) override;
   OpResult auth_folders() override;
-  OpResult forget_folder(const std::string& path, const Actor& by) override;
+  OpResult forget_folder(const std::string& path, const Requester& by) override;
   std::string export_yaml() override;
   OpAnswer<EventPage> events(std::uint64_t after, std::size_t limit) override;
   ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) override;  // folds the whole log
   ForecastView forecast() override;  // quota/forecast.hpp over the state, default router settings
   OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) override;
-  OpResult observe(const std::string& account, const QuotaObserved& q, const Actor& by) override;
+  OpResult observe(const std::string& account, const QuotaObserved& q, const Requester& by) override;
   OpResult select(const std::string& model, const std::vector<std::string>& exclude,
                   bool reserve, const Usage& estimate) override;
   OpResult reserve(const std::string& account, const std::string& model, const Usage& estimate,
@@ -57,7 +57,7 @@ class StateOperations : public Operations {
   OpAnswer<ReservationView> reservation(const std::string& reservation_id) override;
   OpResult feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) override;
   nlohmann::json distribution() override;
-  OpResult set_telegram_token(const std::string& token, const Actor& by) override;
+  OpResult set_telegram_token(const std::string& token, const Requester& by) override;
 
  private:
   // Validates and appends; answers the failure (404/409) or a success with `ok_body`.

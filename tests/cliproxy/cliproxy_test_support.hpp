@@ -3,6 +3,8 @@
 // the fixtures (to grep outputs for leaks).
 #pragma once
 
+#include "tests/support/temp_dir.hpp"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -10,17 +12,10 @@
 namespace qg::cliproxy::test {
 
 std::filesystem::path fixture_dir();  // tests/fixtures/cliproxy
-std::string read_file(const std::filesystem::path& p);
+using qg::test::read_file;  // tests/support/temp_dir.hpp
 void write_file(const std::filesystem::path& p, const std::string& bytes);
 
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
- private:
-  std::filesystem::path path_;
-};
+using TempDir = qg::test::TempDir;
 
 // Every string value (>= 6 chars) directly under a secret key in every auth-types fixture.
 std::vector<std::string> fixture_secrets();

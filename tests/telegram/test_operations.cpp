@@ -88,7 +88,7 @@ OpAnswer<AccountView> TestOperations::account(const std::string& id) {
 }
 
 #define QG_ACCOUNT_VERB(name, payload)                                   \
-  OpResult TestOperations::name(const std::string& id, const Actor& by) { \
+  OpResult TestOperations::name(const std::string& id, const Requester& by) { \
     std::lock_guard lock(mu_);                                            \
     record(#name " " + id + " by " + by);                                 \
     for (const auto& a : accounts_)                                       \
@@ -114,7 +114,7 @@ OpResult TestOperations::get_setting(const std::string& key) {
   return OpResult::failure(404, "not_found", "unknown setting " + key);
 }
 
-OpResult TestOperations::put_setting(const std::string& key, const json& value, const Actor& by) {
+OpResult TestOperations::put_setting(const std::string& key, const json& value, const Requester& by) {
   std::lock_guard lock(mu_);
   record("put_setting " + key + " " + value.dump() + " by " + by);
   if (key == "thresholds") {
@@ -136,13 +136,13 @@ OpResult TestOperations::put_setting(const std::string& key, const json& value, 
   return OpResult::failure(400, "invalid_request", "unknown setting");
 }
 
-OpResult TestOperations::reload(const Actor& by) {
+OpResult TestOperations::reload(const Requester& by) {
   std::lock_guard lock(mu_);
   record("reload by " + by);
   return OpResult::success(json{{"changed", 0}});
 }
 
-OpResult TestOperations::import_accounts(const std::string& auth_dir, const Actor& by) {
+OpResult TestOperations::import_accounts(const std::string& auth_dir, const Requester& by) {
   std::lock_guard lock(mu_);
   record("import " + auth_dir + " by " + by);
   return OpResult::success(json{{"added", 0}, {"updated", 0}});
@@ -155,7 +155,7 @@ OpResult TestOperations::auth_folders() {
                                 {"imported", json::array({json{{"path", "/imports/a"}, {"by", "cli"}, {"accounts", 2}}})}});
 }
 
-OpResult TestOperations::forget_folder(const std::string& path, const Actor& by) {
+OpResult TestOperations::forget_folder(const std::string& path, const Requester& by) {
   std::lock_guard lock(mu_);
   record("forget " + path + " by " + by);
   if (path != "/imports/a") return OpResult::failure(404, "not_found", "path: " + path + " is not an imported folder");
@@ -181,7 +181,7 @@ OpAnswer<EventPage> TestOperations::events(std::uint64_t after, std::size_t limi
 }
 
 OpResult TestOperations::explain_route(const std::string&, const std::string&, Dialect) { return OpResult::success(json::object()); }
-OpResult TestOperations::observe(const std::string&, const QuotaObserved&, const Actor&) { return OpResult::success(json::object()); }
+OpResult TestOperations::observe(const std::string&, const QuotaObserved&, const Requester&) { return OpResult::success(json::object()); }
 OpResult TestOperations::select(const std::string&, const std::vector<std::string>&, bool, const Usage&) {
   return OpResult::success(json::object());
 }
@@ -195,7 +195,7 @@ OpAnswer<ReservationView> TestOperations::reservation(const std::string& id) {
 OpResult TestOperations::feedback(const std::string&, FeedbackKind, TimeMs) { return OpResult::success(json::object()); }
 json TestOperations::distribution() { return json::object(); }
 
-OpResult TestOperations::set_telegram_token(const std::string& t, const Actor& by) {
+OpResult TestOperations::set_telegram_token(const std::string& t, const Requester& by) {
   std::function<void(const std::string&)> cb;
   {
     std::lock_guard lock(mu_);
