@@ -70,7 +70,6 @@ QG_EVENT_NAME(AccountResumed)
 QG_EVENT_NAME(ThresholdCrossed)
 QG_EVENT_NAME(AuthFolderImported)
 QG_EVENT_NAME(AuthFolderForgotten)
-QG_EVENT_NAME(RouteRefused)
 #undef QG_EVENT_NAME
 }  // namespace
 

@@ -96,29 +96,9 @@ void admitted(self_ptr self, const Decision& d, const std::string& account, cons
   deliver(grant(d, account, &r, expires_at));
 }
 
-// Records a request the router could not place (RouteRefused: the demand `quotaguard simulate`
-// replays). `account` is the pinned account, "" when the router chose.
-void record_refusal(self_ptr self, const RouteCommand& ask, const std::string& account, std::string error) {
-  if (!ask.reserve) return;  // a decision asked for without a request behind it
-  RouteRefused r{ask.model, to_string(ask.dialect), ask.client_key, ask.estimate, ask.request_id, std::move(error)};
-  persist(self, Event{0, self->state.opts.clock(), account, std::move(r)}, [](const std::string& err) {
-    if (!err.empty()) spdlog::debug("journal: refused request held until the log is writable: {}", err);
-  });
-}
-
-// The reservation asked of an account for `ask`; `model` is the one it serves.
-ReserveCommand reserve_command(const RouteCommand& ask, const std::string& model, bool pinned) {
-  ReserveCommand c{ask.estimate, model, ask.ttl_ms, ask.request_id, to_string(ask.dialect)};
-  if (model != ask.model) c.asked = ask.model;
-  c.client = ask.client_key;
-  c.pinned = pinned;
-  return c;
-}
-
 void try_target(self_ptr self, std::shared_ptr<const Decision> d, std::size_t i, const RouteCommand& ask,
                 Deliver deliver) {
   if (i >= d->targets.size()) {
-    record_refusal(self, ask, "", "quota_exhausted");
     deliver(refusal(429, "quota_exhausted", "every candidate account refused the reservation", 1));
     return;
   }
@@ -126,7 +106,7 @@ void try_target(self_ptr self, std::shared_ptr<const Decision> d, std::size_t i,
   auto it = self->state.accounts.find(account);
   if (it == self->state.accounts.end()) { try_target(self, d, i + 1, ask, std::move(deliver)); return; }
   const TimeMs expires_at = self->state.opts.clock() + ask.ttl_ms;
-  self->request(it->second, caf::infinite, reserve_atom::value, reserve_command(ask, d->model_used, false))
+  self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{ask.estimate, d->model_used, ask.ttl_ms, ask.request_id, to_string(ask.dialect)})
       .then(
           [=](const ReserveReply& r) {
             if (r.ok()) admitted(self, *d, account, r, expires_at, deliver);
@@ -149,14 +129,11 @@ void route(self_ptr self, const RouteCommand& ask, Deliver deliver) {
     d->model_asked = d->model_used = ask.model;
     d->targets = {ask.account};
     d->policy = RoutePolicy::fill_first;  // no sticky bookkeeping for pinned requests
-    self->request(it->second, caf::infinite, reserve_atom::value, reserve_command(ask, ask.model, true))
+    self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{ask.estimate, ask.model, ask.ttl_ms, ask.request_id, to_string(ask.dialect)})
         .then([=](const ReserveReply& r) {
                 if (r.ok()) deliver(grant(*d, ask.account, &r, now + ask.ttl_ms));
                 else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error, kStorageRetryAfterS));
-                else {
-                  record_refusal(self, ask, ask.account, "quota_exhausted");
-                  deliver(refusal(429, "quota_exhausted", "account " + ask.account + ": " + r.refusal, 1));
-                }
+                else deliver(refusal(429, "quota_exhausted", "account " + ask.account + ": " + r.refusal, 1));
               },
               [=](const caf::error& e) { deliver(refusal(503, "unavailable", caf::to_string(e))); });
     return;
@@ -164,7 +141,6 @@ void route(self_ptr self, const RouteCommand& ask, Deliver deliver) {
   auto d = std::make_shared<Decision>(decide(self->state.view, self->state.opts.state, to_request(ask),
                                              self->state.settings, now, self->state.runtime));
   if (!d->ok()) {
-    record_refusal(self, ask, "", to_string(d->error));
     if (d->error == RouteError::no_account_for_model)
       deliver(refusal(404, "model_not_found", d->message));
     else
