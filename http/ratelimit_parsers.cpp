@@ -14,16 +14,6 @@
 namespace qg {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
 
 std::optional<std::int64_t> header_int(const HeaderList& h, const std::string& name) {
   auto v = find_header(h, name);
@@ -139,9 +129,20 @@ void parse_google_error(simdjson::dom::element error, TimeMs now, RateLimitSigna
 
 }  // namespace
 
+bool header_name_equals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool header_name_starts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && header_name_equals(s.substr(0, prefix.size()), prefix);
+}
+
 std::optional<std::string_view> find_header(const HeaderList& headers, std::string_view name) {
   for (const auto& [k, v] : headers)
-    if (iequals(k, name)) return std::string_view(v);
+    if (header_name_equals(k, name)) return std::string_view(v);
   return std::nullopt;
 }
 
@@ -191,7 +192,7 @@ void parse_anthropic_unified_headers(const HeaderList& h, TimeMs now, RateLimitS
   };
   std::map<std::string, Unified> by_window;  // "" = overall
   for (const auto& [k, v] : h) {
-    if (!istarts_with(k, prefix)) continue;
+    if (!header_name_starts_with(k, prefix)) continue;
     std::string rest = ascii_lower(std::string_view(k).substr(prefix.size()));
     auto dash = rest.rfind('-');
     std::string window = dash == std::string::npos ? "" : rest.substr(0, dash);
@@ -228,7 +229,7 @@ void parse_codex_headers(const HeaderList& h, TimeMs now, RateLimitSignals& out)
   };
   std::map<std::string, Slot> slots;  // "<family>-primary" -> values
   for (const auto& [k, v] : h) {
-    if (!istarts_with(k, "x-")) continue;
+    if (!header_name_starts_with(k, "x-")) continue;
     std::string name = ascii_lower(k);
     for (std::string_view slot_name : {"-primary-", "-secondary-"}) {
       auto pos = name.find(slot_name);

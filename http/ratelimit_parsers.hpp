@@ -29,6 +29,9 @@ inline constexpr std::int64_t kPercentScale = 10000;
 
 // First value of header `name` (case-insensitive), nullopt when absent.
 std::optional<std::string_view> find_header(const HeaderList& headers, std::string_view name);
+// Header names compare without regard to ASCII case (RFC 9110 §5.1).
+bool header_name_equals(std::string_view a, std::string_view b);
+bool header_name_starts_with(std::string_view name, std::string_view prefix);
 
 // `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`; reset is a Go duration from now.
 void parse_openai_ratelimit_headers(const HeaderList& headers, TimeMs now, RateLimitSignals& out);
