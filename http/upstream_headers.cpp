@@ -4,7 +4,6 @@
 
 #include <httplib.h>
 
-
 namespace qg {
 
 bool relayed_upstream_header(std::string_view name) {
