@@ -19,6 +19,7 @@ RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
       cmake g++ ninja-build pkg-config ccache make \
       libcaf-dev libcpp-httplib-dev libsimdjson-dev libyaml-cpp-dev libsqlite3-dev \
       libspdlog-dev doctest-dev libssl-dev \
+      libpq-dev \
       libcli11-dev nlohmann-json3-dev \
       sqlite3 curl ca-certificates python3 jq python3-yaml \
     && rm -rf /var/lib/apt/lists/*
@@ -36,7 +37,7 @@ FROM debian:bookworm-slim
 # sqlite3 for online backups (RUNBOOK.md), curl for the HEALTHCHECK.
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       libcaf-core0.17 libcpp-httplib0.11 libsimdjson14 libyaml-cpp0.7 libsqlite3-0 \
-      libspdlog1.10 libfmt9 libssl3 \
+      libspdlog1.10 libfmt9 libssl3 libpq5 \
       sqlite3 curl ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 quotaguard \

@@ -4,8 +4,9 @@
 # `install-deps.sh --fuzz` adds what `make fuzz` needs (clang, libclang-rt-14-dev).
 # `install-deps.sh --no-browser` leaves out the browser the dashboard test drives (chromium):
 # the Dockerfile builds the daemon only, so it passes it.
-# `install-deps.sh --no-test-clients` leaves out Node.js/npm and nginx (only the SDK/agent and
-# reverse-proxy tests use them; the Dockerfile's build stage, which builds no tests, passes it).
+# `install-deps.sh --no-test-clients` leaves out Node.js/npm, nginx and the PostgreSQL server
+# (only the SDK/agent, reverse-proxy and PostgreSQL tests use them; the Dockerfile's build
+# stage, which builds no tests, passes it).
 # The Dockerfile uses the same list (tests/deps_sync_test.sh keeps them equal).
 set -euo pipefail
 
@@ -15,6 +16,8 @@ PACKAGES=(
   # the seven card libraries + OpenSSL
   libcaf-dev libcpp-httplib-dev libsimdjson-dev libyaml-cpp-dev libsqlite3-dev
   libspdlog-dev doctest-dev libssl-dev
+  # libpq, PostgreSQL's own C client: the event log backend for several nodes (storage.backend: postgres)
+  libpq-dev
   # argument parsing and off-hot-path JSON building
   libcli11-dev nlohmann-json3-dev
   # tests: sqlite3 CLI for backups/inspection, curl for end-to-end tests; jq and python3-yaml
@@ -34,6 +37,11 @@ command -v chromium >/dev/null 2>&1 || BROWSER_PACKAGES=(chromium)
 # front of the daemon (left out with --no-test-clients, like Node.js; present when found).
 PEER_PACKAGES=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || PEER_PACKAGES=(nginx-light)
+# Tests only: the PostgreSQL server, which tests/postgres starts in a temporary directory
+# (initdb + pg_ctl, as the `postgres` user this package creates when the tests run as root).
+# Debian keeps the binaries in /usr/lib/postgresql/<version>/bin; present when found there.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null 2>&1 ||
+  PEER_PACKAGES+=(postgresql)
 # `--fuzz` (make fuzz, CI): clang and its libFuzzer runtime, for the fuzz targets only.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 with_browser=1

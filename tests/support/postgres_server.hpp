@@ -1,0 +1,77 @@
+// tests/support/postgres_server.hpp — a throw-away PostgreSQL server for tests.
+//
+//   auto& pg = qg::test::shared_postgres();          // one server per test binary
+//   std::string dsn = pg.create_database();          // a fresh, empty database per test
+//
+// A server is a new cluster (`initdb`) in its own directory under the system temp dir
+// (/tmp/qg-pg-cluster-XXXXXX; the state directory the caller names holds only server.conf and
+// logs, so it may live anywhere, e.g. under a root-only build tree), started with `pg_ctl` on a
+// free 127.0.0.1 port (no Unix socket), password authentication (scram-sha-256) for the
+// superuser `qg_test`, fsync off. PostgreSQL refuses to run as root, so when the tests run as
+// root (CI) initdb/pg_ctl run as the `postgres` user (`runuser -u postgres --`; Debian's
+// postgresql package creates it) and the directory is handed to that user. The binaries are
+// looked up on PATH, then in /usr/lib/postgresql/<newest>/bin; when none is found, or the
+// server does not start, the constructor throws std::runtime_error saying what is missing —
+// tests fail, they never skip.
+//
+// Sharing: ctest starts one server per test binary before its first case and stops it after
+// the last (a fixture: `qg_add_test(... POSTGRES)` in tests/CMakeLists.txt runs
+// `qg_postgres_fixture start|stop DIR` and gives each case QG_TEST_POSTGRES_DIR=DIR).
+// shared_postgres() attaches to that server; run outside ctest (no such variable, or no
+// server answering there) it starts a private one that lives until the process exits.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace qg::test {
+
+class PostgresServer {
+ public:
+  // initdb + pg_ctl start, state in `dir` (created; a server it names is stopped first and
+  // anything there before is removed). The server
+  // keeps running until stop() or, unless detach()ed, the destructor.
+  static std::unique_ptr<PostgresServer> start(const std::filesystem::path& dir);
+  // A server that start() left running in `dir` (reads DIR/server.conf); nullptr when there
+  // is none or it does not answer.
+  static std::unique_ptr<PostgresServer> attach(const std::filesystem::path& dir);
+  ~PostgresServer();
+  PostgresServer(const PostgresServer&) = delete;
+  PostgresServer& operator=(const PostgresServer&) = delete;
+
+  int port() const { return port_; }
+  const std::string& user() const { return user_; }
+  const std::string& password() const { return password_; }
+  // postgresql://user:password@127.0.0.1:port/database
+  std::string dsn(const std::string& database = "postgres") const;
+  // CREATE DATABASE with a name unique to this process; returns its DSN.
+  std::string create_database();
+  // Runs SQL as the superuser on `database`; throws std::runtime_error with the server's message.
+  void exec(const std::string& sql, const std::string& database = "postgres") const;
+
+  const std::filesystem::path& cluster_dir() const { return cluster_; }
+  void stop();    // pg_ctl stop -m immediate, then removes the cluster and the state directory
+  void detach();  // leave the server running when this object goes away (the fixture's start)
+
+ private:
+  PostgresServer() = default;
+  std::filesystem::path dir_;      // server.conf "port user password cluster_dir", logs
+  std::filesystem::path cluster_;  // the data directory's parent, owned by the server's user
+  int port_ = 0;
+  std::string user_ = "qg_test";
+  std::string password_;
+  bool owned_ = true;
+  bool running_ = false;
+};
+
+// The test binary's server (see above). Throws std::runtime_error when none can be started.
+PostgresServer& shared_postgres();
+
+// Stops the server start()ed with state in `dir`, if one runs, and removes its cluster and `dir`.
+void stop_postgres_in(const std::filesystem::path& dir);
+
+// Where initdb/pg_ctl live ("" when not found): PATH first, then /usr/lib/postgresql/*/bin.
+std::string postgres_bin_dir();
+
+}  // namespace qg::test
