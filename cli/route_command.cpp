@@ -57,7 +57,7 @@ json decide_offline(const qg::Config& cfg, const RouteFlags& f, qg::TimeMs now) 
   // The same estimate the daemon explains with (GET /api/v1/route).
   const qg::RouteRequest request{f.model, f.client_key, qg::estimate_usage(0, cfg.reservations.default_max_tokens), {},
                                  qg::parse_dialect(f.dialect).value_or(qg::Dialect::chat)};
-  const qg::Decision d = qg::decide(view, state.router, request, settings, now, {}, qg::DecideOptions{true, 4});
+  const qg::RouteDecision d = qg::decide(view, state.router, request, settings, now, {}, qg::DecideOptions{true, 4});
   return qg::explain_json(d, view, settings, now);
 }
 

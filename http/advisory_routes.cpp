@@ -38,21 +38,21 @@ std::vector<std::string> provider_exclusions(Operations& ops, const std::string&
 }
 
 // Kind of failure from the Go feedback fields (and the optional status_code extension).
-FeedbackKind feedback_kind(bool success, const std::string& error, int status_code) {
-  if (success) return FeedbackKind::success;
-  if (status_code == 429) return FeedbackKind::rate_limited;
-  if (status_code == 401 || status_code == 403) return FeedbackKind::auth_error;
+OutcomeKind feedback_kind(bool success, const std::string& error, int status_code) {
+  if (success) return OutcomeKind::success;
+  if (status_code == 429) return OutcomeKind::rate_limited;
+  if (status_code == 401 || status_code == 403) return OutcomeKind::auth_error;
   std::string e = error;
   for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto has = [&](const char* s) { return e.find(s) != std::string::npos; };
-  if (has("rate limit") || has("429") || has("too many requests")) return FeedbackKind::rate_limited;
-  if (has("timeout") || has("deadline exceeded") || has("timed out")) return FeedbackKind::timeout;
+  if (has("rate limit") || has("429") || has("too many requests")) return OutcomeKind::rate_limited;
+  if (has("timeout") || has("deadline exceeded") || has("timed out")) return OutcomeKind::timeout;
   if (has("connection refused") || has("connection reset") || has("no such host") ||
       has("unreachable"))
-    return FeedbackKind::connect_error;
+    return OutcomeKind::connect_error;
   if (has("401") || has("403") || has("unauthorized") || has("forbidden"))
-    return FeedbackKind::auth_error;
-  return FeedbackKind::server_error;
+    return OutcomeKind::auth_error;
+  return OutcomeKind::server_error;
 }
 
 // A reservation and its account, for percent mapping.
@@ -209,7 +209,7 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
     OpResult r = ops.observe(id, q, kActor);
     if (!r.ok()) return send_result(res, r);
     if (throttled) {
-      OpResult t = ops.feedback(id, FeedbackKind::rate_limited, 0);
+      OpResult t = ops.feedback(id, OutcomeKind::rate_limited, 0);
       if (!t.ok()) return send_result(res, t);
     }
     send_json(res, 200, {{"status", "ingested"}});

@@ -295,29 +295,29 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
   access.client_key = call.client_key_id;
   access.model = pr.model;
   access.stream = pr.stream;
-  RouteAsk ask;
-  ask.model = pr.model;
-  ask.endpoint = call.endpoint;
-  ask.dialect = call.dialect;
-  ask.client_key_id = call.client_key_id;
-  ask.reserve = call.reserve;
-  ask.pin_account = call.pin_account;
-  ask.request_id = access.request_id;
+  RouteRequest route;
+  route.model = pr.model;
+  route.endpoint = call.endpoint;
+  route.dialect = call.dialect;
+  route.client_key = call.client_key_id;
+  route.reserve = call.reserve;
+  route.account = call.pin_account;
+  route.request_id = access.request_id;
   const std::int64_t max_tokens = pr.max_tokens < 0  ? 0  // embeddings: no output
                                   : pr.max_tokens > 0 ? pr.max_tokens
                                                       : default_output(svc.options, pr.model, call.dialect);
-  ask.estimate = estimate_usage(pr.prompt_bytes, max_tokens);
+  route.estimate = estimate_usage(pr.prompt_bytes, max_tokens);
   const bool pinned = !call.pin_account.empty();
   const int attempts = pinned ? 1 : std::max(1, svc.options.max_attempts);
 
   AttemptLog log;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(svc.options.request_timeout_ms);
   for (int attempt = 1; attempt <= attempts; ++attempt) {
-    ask.attempt = attempt;
+    route.attempt = attempt;
     UpstreamTimeouts timeouts = svc.timeouts;  // a later attempt gets what is left of the deadline
     timeouts.total_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     if (attempt > 1 && !pr.stream && timeouts.total_ms <= 0) break;
-    RouteGrant g = svc.backend->route_and_reserve(ask);
+    RouteGrant g = svc.backend->route_and_reserve(route);
     if (!g.ok) {
       if (pinned && log.failures == 0)
         g.error_message = "The response this request continues was created on account " + call.pin_account +
@@ -347,7 +347,7 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
     } else {
       reply = call_upstream_plain(target, body, timeouts);
     }
-    if (reply.status >= 200 && reply.status < 300) guard.upstream_served(ask.estimate);
+    if (reply.status >= 200 && reply.status < 300) guard.upstream_served(route.estimate);
     UpstreamOutcome outcome = outcome_of(reply, pr.stream, call.dialect);
     // Streams: latency to the upstream's response head is the time to first byte.
     (pr.stream ? metrics::stream_ttfb_seconds() : metrics::upstream_duration_seconds())
@@ -356,11 +356,11 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
                   access.request_id, attempt, to_string(call.dialect), pr.model, g.account_id, g.model_upstream, reply.status,
                   to_string(outcome.kind), reply.latency_ms, outcome.detail.empty() ? "" : " detail=", outcome.detail);
     if (outcome.kind == OutcomeKind::success) {
-      if (!pr.stream) return relay_plain_success(res, svc, call, g, guard, reply, outcome, ask.estimate, access);
+      if (!pr.stream) return relay_plain_success(res, svc, call, g, guard, reply, outcome, route.estimate, access);
       res.status = reply.status;
       set_quotaguard_headers(res, g);
       relay_upstream_headers(res, reply.headers);
-      StreamAccounting acc{g.account_id, g.reservation_id, ask.estimate, outcome,
+      StreamAccounting acc{g.account_id, g.reservation_id, route.estimate, outcome,
                            call.dialect == Dialect::chat && !pr.include_usage, svc.options.idle_timeout_ms,
                            svc.options.max_sse_event_bytes};
       acc.dialect = call.dialect;
@@ -378,7 +378,7 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
     }
     if (stream) stream->cancel();
     if (reply.cut_status >= 200 && reply.cut_status < 300)
-      guard.commit(ask.estimate, /*estimated=*/true);  // a 2xx answer we cut: the provider counted it
+      guard.commit(route.estimate, /*estimated=*/true);  // a 2xx answer we cut: the provider counted it
     else
       guard.release(std::string("upstream_") + to_string(outcome.kind));
     svc.backend->report_outcome(g.account_id, outcome);
@@ -392,7 +392,7 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
       return;
     }
     log.add(outcome);
-    ask.exclude_accounts.push_back(g.account_id);
+    route.exclude.push_back(g.account_id);
   }
   respond_unserved(res, svc, call.dialect, log, nullptr, pr.model);
 }

@@ -20,7 +20,7 @@
 namespace qg {
 
 struct AccountState;
-struct Outcome;
+struct UpstreamOutcome;
 struct RouterSettings;
 
 struct ReserveCommand {
@@ -86,7 +86,7 @@ using account_actor = caf::typed_actor<
     caf::replies_to<reserve_atom, ReserveCommand>::with<ReserveReply>,
     caf::replies_to<propose_atom, EventPayload>::with<CommandReply>,
     caf::reacts_to<propose_atom, EventPayload, CommandReplyPromise>,
-    caf::replies_to<outcome_atom, Outcome>::with<CommandReply>,
+    caf::replies_to<outcome_atom, UpstreamOutcome>::with<CommandReply>,
     caf::replies_to<state_atom>::with<AccountState>,
     caf::reacts_to<settings_atom, RouterSettings>,
     caf::reacts_to<tick_atom>>;
@@ -99,5 +99,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReplyPromise)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::EventPayload)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AccountState)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::Outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::UpstreamOutcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouterSettings)

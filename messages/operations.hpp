@@ -21,6 +21,7 @@
 #include "messages/forecast_view.hpp"
 #include "messages/reservation_view.hpp"
 #include "messages/status_view.hpp"
+#include "messages/upstream_outcome.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -79,7 +80,6 @@ struct OpResult {
   }
 };
 
-enum class FeedbackKind { success, server_error, timeout, connect_error, rate_limited, auth_error };
 
 // Who asked (not a CAF actor), recorded in events (`by`, `source`): "admin", "telegram:<user id>", "cli".
 using Requester = std::string;
@@ -154,8 +154,9 @@ class Operations {
                            const Usage& actual) = 0;
   // One reservation, open or resolved (then only id and status); not_found when unknown.
   virtual OpAnswer<ReservationView> reservation(const std::string& reservation_id) = 0;
-  // Feed the circuit breaker with the result of a call the client made itself.
-  virtual OpResult feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) = 0;
+  // Feed the circuit breaker with the result of a call the client made itself (kind one of
+  // success, server_error, timeout, connect_error, rate_limited, auth_error).
+  virtual OpResult feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) = 0;
   // {"account": percent share} over routable accounts (by remaining headroom).
   virtual nlohmann::json distribution() = 0;
 

@@ -18,9 +18,10 @@
 //   account_target     one account's upstream, no reservation (Responses {id} routes).
 #pragma once
 
-#include "messages/dialect.hpp"
 #include "messages/event.hpp"
 #include "messages/rate_limit_signals.hpp"
+#include "messages/route_grant.hpp"
+#include "messages/route_request.hpp"
 #include "messages/upstream_outcome.hpp"
 
 #include <cstdint>
@@ -29,52 +30,13 @@
 
 namespace qg {
 
-struct RouteAsk {
-  std::string model;                          // as the client asked
-  std::string endpoint;                       // "/chat/completions" | "/messages" | "/responses" | ":generateContent" ...
-  Dialect dialect = Dialect::chat;            // only accounts serving it are considered
-  std::string client_key_id;                  // fingerprint of the client key ("" when open); never the key
-  Usage estimate;                             // 1 request, prompt bytes / 4, max_tokens (or default)
-  std::vector<std::string> exclude_accounts;  // accounts that already failed this request
-  int attempt = 1;                            // 1-based
-  std::string request_id;                     // x-request-id (http/request_id.hpp); goes into ReservationCreated
-  bool reserve = true;                        // false: route only (count_tokens), grant has no reservation
-  std::string pin_account;                    // only this account (previous_response_id), "" = router picks
-};
-
-struct RouteGrant {
-  bool ok = false;
-  // When ok:
-  std::string account_id;
-  std::string reservation_id;
-  std::string model_upstream;   // value for the body's "model": fallback model, `<prefix>/<model>` for CLIProxyAPI
-  std::string base_url;         // OpenAI-style base incl. version path, e.g. http://127.0.0.1:8317/v1
-                                // (a base with no path at all gets /v1 appended)
-  std::string provider;         // openai | anthropic | gemini | cliproxy (decides the auth header)
-  std::string api_key;          // upstream credential; NEVER logged or echoed
-  // When !ok (no account can serve):
-  int http_status = 429;        // 429 quota exhausted, 503 no account configured for the model, 400 ...
-  std::string error_code;       // e.g. quota_exhausted, model_not_found, journal_unavailable
-  std::string error_message;
-  std::int64_t retry_after_s = 0;  // seconds to the earliest known reset (429), 0 = unknown
-};
-
-
-struct UpstreamOutcome {
-  int http_status = 0;          // 0 when no response arrived
-  OutcomeKind kind = OutcomeKind::success;
-  std::int64_t latency_ms = 0;  // request start to response headers (or failure)
-  RateLimitSignals signals;     // windows -> QuotaObserved{headers}; cooldown_until -> CooldownStarted
-  std::string detail;           // short human text, no secrets (e.g. "connect timeout 5000ms")
-};
-
 // The outcome kind of an HTTP status with its parsed signals.
 OutcomeKind classify_status(int http_status, const RateLimitSignals& signals);
 
 class ProxyBackend {
  public:
   virtual ~ProxyBackend() = default;
-  virtual RouteGrant route_and_reserve(const RouteAsk& ask) = 0;
+  virtual RouteGrant route_and_reserve(const RouteRequest& request) = 0;
   virtual void commit(const std::string& account_id, const std::string& reservation_id,
                       const Usage& usage, bool estimated) = 0;
   virtual void release(const std::string& account_id, const std::string& reservation_id,

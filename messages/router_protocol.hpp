@@ -5,15 +5,15 @@
 // RouterSettings. It decides with the pure qg::decide and asks the chosen account actor to
 // reserve; if that account refuses (raced), it tries the next target.
 //
-// HTTP worker threads are not actors: they send (route_atom, RouteCommand, RouteReplyPromise) with
-// anon_send and wait on the promise (docs/ARCHITECTURE.md, "Toolchain facts": a promise bridge costs ~2 µs, and unlike a
-// reused scoped_actor with a finite timeout it does not degrade).
+// HTTP worker threads are not actors: they send (route_atom, RouteRequest, RouteGrantPromise)
+// with anon_send and wait on the promise (docs/ARCHITECTURE.md, "Toolchain facts": a promise
+// bridge costs ~2 µs, and unlike a reused scoped_actor with a finite timeout it does not degrade).
 #pragma once
-
-#include "messages/dialect.hpp"
 
 #include "messages/account_protocol.hpp"
 #include "messages/event.hpp"
+#include "messages/route_grant.hpp"
+#include "messages/route_request.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
@@ -32,41 +32,8 @@ namespace qg {
 
 struct AccountSummary;
 struct RouterSettings;
-struct Outcome;
 
-struct RouteCommand {
-  std::string model;
-  std::string client_key;            // fingerprint/name of the client key, never the key
-  Usage estimate;
-  std::vector<std::string> exclude;  // accounts already tried for this request
-  std::string account;               // pin: only this account (advisory reserve), "" = router picks
-  TimeMs ttl_ms = 600'000;
-  bool reserve = true;               // false: decide only (advisory select without reserve)
-  std::string request_id;            // x-request-id of the proxied request, "" for advisory calls
-  Dialect dialect = Dialect::chat;   // the request's API dialect (routing and ReservationCreated)
-};
-
-// The router's answer: a reservation on an account, or why none could be made.
-struct RouteReply {
-  bool ok = false;
-  std::string account;
-  std::string reservation_id;
-  std::string model_used;            // differs from the asked model after a fallback
-  double score = 0;
-  std::string reason;                // why this account (policy, sticky, fallback, drain)
-  std::vector<std::string> alternatives;
-  TimeMs expires_at = 0;
-  std::string provider;              // with a reservation: the account's provider, base URL and
-  std::string base_url;              // model prefix at admission ("" base URL: the provider's
-  std::string prefix;                // default, e.g. cliproxy.base_url)
-  // When !ok:
-  int http_status = 0;               // 429 quota exhausted / no account, 503 journal down, 404 unknown model
-  std::string error_code;            // quota_exhausted | model_not_found | unavailable
-  std::string message;
-  std::int64_t retry_after_s = 0;    // seconds to the earliest known reset (429)
-};
-
-using RouteReplyPromise = std::shared_ptr<std::promise<RouteReply>>;
+using RouteGrantPromise = std::shared_ptr<std::promise<RouteGrant>>;
 
 // The router's explanation of a decision (route_explain.hpp's JSON), built once, never re-parsed.
 using RouteExplanation = std::shared_ptr<const nlohmann::json>;
@@ -96,9 +63,9 @@ using config_atom = caf::atom_constant<caf::atom("config")>;
 // add_account: a new account actor (spawned after start-up, e.g. by discovery).
 using router_actor = caf::typed_actor<
     caf::reacts_to<summary_atom, AccountSummary, account_actor>,
-    caf::reacts_to<route_atom, RouteCommand, RouteReplyPromise>,
-    caf::replies_to<route_atom, RouteCommand>::with<RouteReply>,
-    caf::replies_to<explain_atom, RouteCommand>::with<RouteExplanation>,
+    caf::reacts_to<route_atom, RouteRequest, RouteGrantPromise>,
+    caf::replies_to<route_atom, RouteRequest>::with<RouteGrant>,
+    caf::replies_to<explain_atom, RouteRequest>::with<RouteExplanation>,
     caf::replies_to<setting_atom, std::string, std::string, std::string>::with<CommandReply>,
     caf::replies_to<summary_atom>::with<RouterSnapshot>,
     caf::replies_to<accounts_atom>::with<std::map<std::string, account_actor>>,
@@ -107,9 +74,9 @@ using router_actor = caf::typed_actor<
 
 }  // namespace qg
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteCommand)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteReply)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteReplyPromise)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteRequest)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteGrant)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteGrantPromise)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteExplanation)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouterSnapshot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AccountSummary)

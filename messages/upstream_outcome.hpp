@@ -1,8 +1,14 @@
 // messages/upstream_outcome.hpp — how an upstream call ended, as the proxy reports it.
 //
-// One vocabulary for the HTTP proxy (messages/proxy_backend.hpp, which classifies responses) and
-// the circuit breaker (quota/circuit_breaker.hpp, which reacts to them).
+// One vocabulary for the HTTP proxy (messages/proxy_backend.hpp, which classifies responses),
+// the advisory feedback verb (messages/operations.hpp) and the circuit breaker
+// (quota/circuit_breaker.hpp, which reacts to them through the account actor's outcome_atom).
 #pragma once
+
+#include "messages/rate_limit_signals.hpp"
+
+#include <cstdint>
+#include <string>
 
 namespace qg {
 
@@ -17,5 +23,13 @@ enum class OutcomeKind {
   cancelled,      // the client went away and the proxy cancelled the upstream call
 };
 const char* to_string(OutcomeKind k);
+
+struct UpstreamOutcome {
+  int http_status = 0;          // 0 when no response arrived
+  OutcomeKind kind = OutcomeKind::success;
+  std::int64_t latency_ms = 0;  // request start to response headers (or failure)
+  RateLimitSignals signals;     // windows -> QuotaObserved{headers}; cooldown_until -> CooldownStarted
+  std::string detail;           // short human text, no secrets (e.g. "connect timeout 5000ms")
+};
 
 }  // namespace qg

@@ -18,9 +18,9 @@ namespace {
 
 std::string seconds_text(TimeMs ms) { return std::to_string((std::max<TimeMs>(ms, 0) + 999) / 1000) + "s"; }
 
-std::string failure_detail(const Outcome& o, std::int64_t failures) {
+std::string failure_detail(const UpstreamOutcome& o, std::int64_t failures) {
   std::string what = to_string(o.kind);
-  if (o.status > 0) what += " " + std::to_string(o.status);
+  if (o.http_status > 0) what += " " + std::to_string(o.http_status);
   return std::to_string(failures) + " consecutive failures, last: " + what;
 }
 
@@ -36,7 +36,7 @@ std::optional<EventPayload> open(BreakerState& b, TimeMs until, std::string reas
 
 }  // namespace
 
-std::optional<EventPayload> on_outcome(BreakerState& b, const Outcome& o, TimeMs now,
+std::optional<EventPayload> on_outcome(BreakerState& b, const UpstreamOutcome& o, TimeMs now,
                                        const BreakerSettings& settings) {
   if (o.kind == OutcomeKind::cancelled) {  // the client left: says nothing about the account
     b.probe_in_flight = false;
@@ -59,12 +59,13 @@ std::optional<EventPayload> on_outcome(BreakerState& b, const Outcome& o, TimeMs
       b.probe_started_at = 0;
       return CooldownEnded{"probe_ok"};
     case OutcomeKind::rate_limited: {
-      if (o.retry_at > now)
-        return open(b, o.retry_at, "rate_limited", "429 Retry-After " + seconds_text(o.retry_at - now), 0);
+      const TimeMs retry_at = o.signals.cooldown_until;
+      if (retry_at > now)
+        return open(b, retry_at, "rate_limited", "429 Retry-After " + seconds_text(retry_at - now), 0);
       return open(b, now + settings.base_ms, "rate_limited", "429 without a reset hint", 0);
     }
     case OutcomeKind::auth_error: {
-      const std::string code = o.status > 0 ? std::to_string(o.status) : std::string("401");
+      const std::string code = o.http_status > 0 ? std::to_string(o.http_status) : std::string("401");
       return open(b, now + settings.auth_cooldown_ms, "auth", code + ": re-login needed", 0);
     }
     case OutcomeKind::server_error:

@@ -1,8 +1,8 @@
 // quota/circuit_breaker.hpp — per-account circuit breaker as pure state.
 //
 // The account actor keeps one BreakerState beside its AccountState and reports every
-// upstream outcome to `on_outcome`, which returns the CooldownStarted / CooldownEnded event
-// to persist (or nothing). The cooldown itself lives in AccountState (cooldown_until), so it
+// upstream outcome (messages/upstream_outcome.hpp) to `on_outcome`, which returns the
+// CooldownStarted / CooldownEnded event to persist (or nothing). The cooldown itself lives in AccountState (cooldown_until), so it
 // survives restarts like every other state; `apply(BreakerState&, Event)` folds the same events,
 // and AccountState keeps the failure count too (cooldown_failures), so `breaker_from` rebuilds
 // the breaker after a restart with the backoff where it was.
@@ -28,12 +28,6 @@ namespace qg {
 struct AccountState;
 
 
-struct Outcome {
-  OutcomeKind kind = OutcomeKind::success;
-  TimeMs retry_at = 0;    // rate_limited: when the provider says to retry (absolute ms), 0 = no hint
-  int status = 0;         // HTTP status when there was one (for the cooldown detail)
-};
-
 struct BreakerState {
   std::int64_t consecutive_failures = 0;
   TimeMs open_until = 0;             // mirrors AccountState::cooldown_until (0 = closed)
@@ -51,8 +45,10 @@ inline bool half_open(TimeMs cooldown_until, TimeMs now) {
   return cooldown_until != 0 && cooldown_until <= now;
 }
 
-// Records an outcome at `now`; returns the event to persist for this account, if any.
-std::optional<EventPayload> on_outcome(BreakerState& b, const Outcome& o, TimeMs now,
+// Records an outcome at `now`; returns the event to persist for this account, if any. Reads the
+// kind, the HTTP status (for the cooldown detail) and, when rate limited, signals.cooldown_until
+// (when the provider says to retry, absolute ms; 0 = no hint).
+std::optional<EventPayload> on_outcome(BreakerState& b, const UpstreamOutcome& o, TimeMs now,
                                        const BreakerSettings& settings);
 
 // The router admitted a request to a half-open account: it is the probe.

@@ -170,7 +170,7 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
       [=](propose_atom, EventPayload& payload, const CommandReplyPromise& promise) {
         propose(self, std::move(payload), [promise](CommandReply r) { promise->set_value(std::move(r)); });
       },
-      [=](outcome_atom, const Outcome& o) -> caf::result<CommandReply> {
+      [=](outcome_atom, const UpstreamOutcome& o) -> caf::result<CommandReply> {
         auto event = on_outcome(self->state.breaker, o, self->state.opts.clock(),
                                 self->state.opts.settings.breaker);
         if (!event) {

@@ -150,10 +150,10 @@ journal_actor Core::journal() const { return impl_->journal; }
 TimeMs Core::now() const { return impl_->clock(); }
 TimeMs Core::started_at() const { return impl_->started_at; }
 
-RouteReply Core::route(RouteCommand cmd) {
-  auto promise = std::make_shared<std::promise<RouteReply>>();
+RouteGrant Core::route(RouteRequest request) {
+  auto promise = std::make_shared<std::promise<RouteGrant>>();
   auto future = promise->get_future();
-  caf::anon_send(impl_->router, route_atom::value, std::move(cmd), std::move(promise));
+  caf::anon_send(impl_->router, route_atom::value, std::move(request), std::move(promise));
   return future.get();
 }
 
@@ -173,7 +173,7 @@ void Core::propose_async(const std::string& account, EventPayload payload) {
                    std::make_shared<std::promise<CommandReply>>());
 }
 
-void Core::report(const std::string& account, const Outcome& outcome) {
+void Core::report(const std::string& account, const UpstreamOutcome& outcome) {
   if (auto handle = impl_->directory.handle(account)) caf::anon_send(*handle, outcome_atom::value, outcome);
 }
 

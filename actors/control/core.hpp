@@ -64,10 +64,10 @@ class Core {
   TimeMs started_at() const;
 
   // --- Blocking calls for non-actor threads -------------------------------------------
-  RouteReply route(RouteCommand cmd);
+  RouteGrant route(RouteRequest request);
   CommandReply propose(const std::string& account, EventPayload payload);
   void propose_async(const std::string& account, EventPayload payload);  // fire and forget
-  void report(const std::string& account, const Outcome& outcome);  // fire and forget
+  void report(const std::string& account, const UpstreamOutcome& outcome);  // fire and forget
   std::map<std::string, AccountState> account_states();             // full states (with ledgers)
   std::optional<AccountState> account_state(const std::string& id);
   RouterSnapshot router_snapshot();

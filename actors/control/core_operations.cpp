@@ -65,20 +65,8 @@ const SettingRoute* setting_route(const std::string& key) {
   return nullptr;
 }
 
-OutcomeKind outcome_of(FeedbackKind k) {
-  switch (k) {
-    case FeedbackKind::success: return OutcomeKind::success;
-    case FeedbackKind::server_error: return OutcomeKind::server_error;
-    case FeedbackKind::timeout: return OutcomeKind::timeout;
-    case FeedbackKind::connect_error: return OutcomeKind::connect_error;
-    case FeedbackKind::rate_limited: return OutcomeKind::rate_limited;
-    case FeedbackKind::auth_error: return OutcomeKind::auth_error;
-  }
-  return OutcomeKind::success;
-}
-
-json grant_json(const RouteReply& r) {
-  json j = {{"account_id", r.account}, {"model", r.model_used}, {"score", r.score},
+json grant_json(const RouteGrant& r) {
+  json j = {{"account_id", r.account_id}, {"model", r.model_used}, {"score", r.score},
             {"reason", r.reason}, {"alternative_ids", r.alternatives}};
   if (!r.reservation_id.empty()) {
     j["reservation_id"] = r.reservation_id;
@@ -88,8 +76,8 @@ json grant_json(const RouteReply& r) {
   return j;
 }
 
-OpResult refusal_result(const RouteReply& r) {
-  OpResult res = OpResult::failure(r.http_status, r.error_code, r.message);
+OpResult refusal_result(const RouteGrant& r) {
+  OpResult res = OpResult::failure(r.http_status, r.error_code, r.error_message);
   if (r.retry_after_s > 0) res.body["retry_after_s"] = r.retry_after_s;
   return res;
 }
@@ -314,14 +302,14 @@ OpResult CoreOperations::explain_route(const std::string& model, const std::stri
   if (model.empty()) return bad_request("model: required");
   if (auto bad = bad_name("model", model)) return *bad;
   if (auto bad = bad_name("client_key", client_key)) return *bad;
-  RouteCommand cmd;
-  cmd.model = model;
-  cmd.client_key = client_key;
-  cmd.dialect = dialect;
-  cmd.estimate = estimate_usage(0, core_.config().reservations.default_max_tokens);
+  RouteRequest request;
+  request.model = model;
+  request.client_key = client_key;
+  request.dialect = dialect;
+  request.estimate = estimate_usage(0, core_.config().reservations.default_max_tokens);
   RouteExplanation explanation;
   caf::scoped_actor self{core_.system()};
-  self->request(core_.router(), caf::infinite, explain_atom::value, cmd)
+  self->request(core_.router(), caf::infinite, explain_atom::value, request)
       .receive([&](RouteExplanation& e) { explanation = std::move(e); }, [](caf::error&) {});
   if (!explanation) return unavailable("router did not answer");
   return OpResult::success(*explanation);
@@ -342,17 +330,17 @@ OpResult CoreOperations::select(const std::string& model, const std::vector<std:
   if (auto bad = bad_name("model", model)) return *bad;
   for (const auto& id : exclude)
     if (auto bad = bad_name("exclude_accounts[]", id)) return *bad;
-  RouteCommand cmd;
-  cmd.model = model;
-  cmd.exclude = exclude;
-  cmd.reserve = reserve;
-  cmd.estimate = estimate;
-  cmd.ttl_ms = core_.config().reservations.ttl.count();
-  const RouteReply r = core_.route(std::move(cmd));
+  RouteRequest request;
+  request.model = model;
+  request.exclude = exclude;
+  request.reserve = reserve;
+  request.estimate = estimate;
+  request.ttl_ms = core_.config().reservations.ttl.count();
+  const RouteGrant r = core_.route(std::move(request));
   if (!r.ok) return refusal_result(r);
-  if (!r.reservation_id.empty()) core_.directory().note_reservation(r.reservation_id, r.account);
+  if (!r.reservation_id.empty()) core_.directory().note_reservation(r.reservation_id, r.account_id);
   json body = grant_json(r);
-  if (auto spec = core_.directory().spec(r.account)) body["provider"] = spec->provider;
+  if (auto spec = core_.directory().spec(r.account_id)) body["provider"] = spec->provider;
   return OpResult::success(body);
 }
 
@@ -361,14 +349,14 @@ OpResult CoreOperations::reserve(const std::string& account, const std::string& 
   if (auto bad = bad_name("account_id", account)) return *bad;
   if (auto bad = bad_name("model", model)) return *bad;
   if (!core_.directory().handle(account)) return not_found("unknown account " + account);
-  RouteCommand cmd;
-  cmd.account = account;
-  cmd.model = model;
-  cmd.estimate = estimate;
-  cmd.ttl_ms = ttl_ms > 0 ? ttl_ms : core_.config().reservations.ttl.count();
-  const RouteReply r = core_.route(std::move(cmd));
+  RouteRequest request;
+  request.account = account;
+  request.model = model;
+  request.estimate = estimate;
+  request.ttl_ms = ttl_ms > 0 ? ttl_ms : core_.config().reservations.ttl.count();
+  const RouteGrant r = core_.route(std::move(request));
   if (!r.ok) return refusal_result(r);
-  core_.directory().note_reservation(r.reservation_id, r.account);
+  core_.directory().note_reservation(r.reservation_id, r.account_id);
   OpResult out = OpResult::success(grant_json(r));
   out.status = 201;
   return out;
@@ -430,12 +418,12 @@ OpAnswer<ReservationView> CoreOperations::reservation(const std::string& reserva
   return OpAnswer<ReservationView>::fail(OpError::not_found, "reservation " + reservation_id + " not found");
 }
 
-OpResult CoreOperations::feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) {
+OpResult CoreOperations::feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) {
   if (auto bad = bad_name("account_id", account)) return *bad;
   if (!core_.directory().handle(account)) return not_found("unknown account " + account);
-  Outcome o;
-  o.kind = outcome_of(kind);
-  o.retry_at = retry_hint_ms > 0 ? core_.now() + retry_hint_ms : 0;
+  UpstreamOutcome o;
+  o.kind = kind;
+  o.signals.cooldown_until = retry_hint_ms > 0 ? core_.now() + retry_hint_ms : 0;
   core_.report(account, o);
   return OpResult::success({{"status", "feedback recorded"}});
 }

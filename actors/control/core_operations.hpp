@@ -75,7 +75,7 @@ class CoreOperations : public Operations {
   OpResult resolve(const std::string& reservation_id, const std::string& kind,
                    const Usage& actual) override;
   OpAnswer<ReservationView> reservation(const std::string& reservation_id) override;
-  OpResult feedback(const std::string& account, FeedbackKind kind, TimeMs retry_hint_ms) override;
+  OpResult feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) override;
   nlohmann::json distribution() override;
   OpResult set_telegram_token(const std::string& token, const Requester& by) override;
 

@@ -25,45 +25,23 @@ std::shared_ptr<const CoreProxyBackend::Credentials> CoreProxyBackend::credentia
   return credentials_;
 }
 
-RouteGrant CoreProxyBackend::route_and_reserve(const RouteAsk& ask) {
+RouteGrant CoreProxyBackend::route_and_reserve(const RouteRequest& request) {
   const auto creds = credentials();
-  RouteCommand cmd;
-  cmd.model = ask.model;
-  cmd.client_key = ask.client_key_id;
-  cmd.estimate = ask.estimate;
-  cmd.exclude = ask.exclude_accounts;
-  cmd.ttl_ms = creds->ttl_ms;
-  cmd.request_id = ask.request_id;
-  cmd.dialect = ask.dialect;
-  cmd.reserve = ask.reserve;
-  cmd.account = ask.pin_account;
-  RouteReply reply = core_.route(std::move(cmd));
-
-  RouteGrant g;
-  if (!reply.ok) {
-    g.http_status = reply.http_status;
-    g.error_code = reply.error_code;
-    g.error_message = reply.message;
-    g.retry_after_s = reply.retry_after_s;
-    return g;
+  RouteRequest routed = request;
+  routed.ttl_ms = creds->ttl_ms;
+  RouteGrant g = core_.route(std::move(routed));
+  if (!g.ok) return g;
+  if (g.provider.empty()) {  // decided without a reservation (count_tokens): read the spec
+    RouteGrant target = account_target(g.account_id);
+    target.reservation_id = g.reservation_id;
+    const auto spec = core_.directory().spec(g.account_id);
+    target.model_upstream = spec && !spec->prefix.empty() ? spec->prefix + "/" + g.model_used : g.model_used;
+    return target;
   }
-  g.ok = true;
-  g.reservation_id = reply.reservation_id;
-  if (reply.provider.empty()) {  // decided without a reservation (count_tokens): read the spec
-    const std::string model_used = reply.model_used;
-    const std::string reservation = reply.reservation_id;
-    g = account_target(reply.account);
-    g.reservation_id = reservation;
-    const auto spec = core_.directory().spec(reply.account);
-    g.model_upstream = spec && !spec->prefix.empty() ? spec->prefix + "/" + model_used : model_used;
-    return g;
-  }
-  g.account_id = reply.account;
-  g.provider = reply.provider.empty() ? "openai" : reply.provider;
   const bool cliproxy = g.provider == "cliproxy";
-  g.base_url = !reply.base_url.empty() ? reply.base_url : (cliproxy ? creds->cliproxy_base_url : "");
-  g.model_upstream = !reply.prefix.empty() ? reply.prefix + "/" + reply.model_used : reply.model_used;
-  if (auto it = creds->api_keys.find(reply.account); it != creds->api_keys.end()) g.api_key = it->second;
+  if (g.base_url.empty() && cliproxy) g.base_url = creds->cliproxy_base_url;
+  g.model_upstream = !g.prefix.empty() ? g.prefix + "/" + g.model_used : g.model_used;
+  if (auto it = creds->api_keys.find(g.account_id); it != creds->api_keys.end()) g.api_key = it->second;
   else if (cliproxy) g.api_key = creds->cliproxy_key;
   return g;
 }
@@ -101,11 +79,7 @@ void CoreProxyBackend::release(const std::string& account_id, const std::string&
 void CoreProxyBackend::report_outcome(const std::string& account_id, const UpstreamOutcome& outcome) {
   if (!outcome.signals.windows.empty())
     core_.propose_async(account_id, QuotaObserved{QuotaSource::headers, outcome.signals.windows});
-  Outcome o;
-  o.kind = outcome.kind;
-  o.status = outcome.http_status;
-  o.retry_at = outcome.signals.cooldown_until;
-  core_.report(account_id, o);
+  core_.report(account_id, outcome);
 }
 
 std::vector<std::string> CoreProxyBackend::models() {

@@ -22,7 +22,7 @@ struct Config;
 class CoreProxyBackend : public ProxyBackend {
  public:
   explicit CoreProxyBackend(Core& core);
-  RouteGrant route_and_reserve(const RouteAsk& ask) override;
+  RouteGrant route_and_reserve(const RouteRequest& request) override;
   void commit(const std::string& account_id, const std::string& reservation_id, const Usage& usage,
               bool estimated) override;
   void release(const std::string& account_id, const std::string& reservation_id,

@@ -17,7 +17,7 @@ const char* to_string(RouteError e) {
   return "none";
 }
 
-const std::string& Decision::chosen() const {
+const std::string& RouteDecision::chosen() const {
   static const std::string empty;
   return targets.empty() ? empty : targets.front();
 }
@@ -123,7 +123,7 @@ struct Decider {
   TimeMs now;
   const RouterRuntime& runtime;
   const DecideOptions& opts;
-  Decision& d;
+  RouteDecision& d;
   std::vector<ModelEvals> models;  // evaluated so far, in chain order
 
   const AccountSummary& account(const AccountEval& e) const { return view.accounts()[e.index]; }
@@ -286,10 +286,10 @@ struct Decider {
 
 }  // namespace
 
-Decision decide(const RouterView& view, const RouterState& state, const RouteRequest& request,
+RouteDecision decide(const RouterView& view, const RouterState& state, const RouteRequest& request,
                 const RouterSettings& settings, TimeMs now, const RouterRuntime& runtime,
                 const DecideOptions& options) {
-  Decision d;
+  RouteDecision d;
   d.model_asked = request.model;
   d.policy = settings.policy;
   d.route_key = route_key_for(request, settings);
@@ -300,7 +300,7 @@ Decision decide(const RouterView& view, const RouterState& state, const RouteReq
   return d;
 }
 
-std::optional<RouteSwitched> switch_for_admitted(const Decision& d, const std::string& account) {
+std::optional<RouteSwitched> switch_for_admitted(const RouteDecision& d, const std::string& account) {
   if (!d.ok() || d.policy == RoutePolicy::round_robin) return std::nullopt;
   if (account == d.chosen()) return d.switched;
   if (d.sticky && d.sticky->account == account) return std::nullopt;
@@ -310,7 +310,7 @@ std::optional<RouteSwitched> switch_for_admitted(const Decision& d, const std::s
   return sw;
 }
 
-void note_admitted(RouterRuntime& rt, const Decision& d, const std::string& account) {
+void note_admitted(RouterRuntime& rt, const RouteDecision& d, const std::string& account) {
   if (d.policy == RoutePolicy::round_robin) rt.round_robin_last[d.route_key] = account;
 }
 

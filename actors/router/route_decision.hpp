@@ -1,6 +1,7 @@
 // actors/router/route_decision.hpp — which account serves a request: the router's pure core.
 //
-// `decide` is a pure function of (view, sticky state, request, settings, clock, runtime):
+// `decide` is a pure function of (view, sticky state, RouteRequest, settings, clock, runtime)
+// and answers a RouteDecision, the ranked plan the router actor then reserves on:
 //   1. Route key: the model, or model + "|" + client key when router.route_by_client_key; a
 //      dialect other than chat appends "#<dialect>" (sticky choices are per dialect).
 //   2. Models tried: the asked one, then its fallback chain in order — a fallback model is used
@@ -26,6 +27,7 @@
 #include "quota/router_settings.hpp"
 #include "quota/router_state.hpp"
 #include "messages/dialect.hpp"
+#include "messages/route_request.hpp"
 
 #include <map>
 #include <optional>
@@ -34,21 +36,13 @@
 
 namespace qg {
 
-struct RouteRequest {
-  std::string model;
-  std::string client_key;            // a client key fingerprint or name — never the key itself
-  Usage estimate{1, 0, 0};           // what the reservation will hold
-  std::vector<std::string> exclude;  // accounts not to use (e.g. already failed for this request)
-  Dialect dialect = Dialect::chat;   // accounts that cannot serve it are excluded (not_serving_dialect)
-};
-
 // Router-owned memory that is not worth persisting.
 struct RouterRuntime {
   std::map<std::string, std::string> round_robin_last;  // route key -> account last admitted
 };
 
 struct DecideOptions {
-  bool explain = false;              // fill Decision::excluded and every candidate (slower)
+  bool explain = false;              // fill RouteDecision::excluded and every candidate (slower)
   std::size_t max_targets = 4;       // accounts to try, chosen first
 };
 
@@ -72,7 +66,7 @@ struct ExcludedAccount {
   std::string detail;                // the numbers behind it
 };
 
-struct Decision {
+struct RouteDecision {
   std::string model_asked;
   std::string model_used;            // differs from model_asked after a fallback
   std::string route_key;
@@ -100,16 +94,16 @@ std::string route_key_for(const RouteRequest& r, const RouterSettings& settings)
 // lower-cased with any leading "models/" stripped).
 std::vector<std::string> models_to_try(const std::string& model, const RouterSettings& settings);
 
-Decision decide(const RouterView& view, const RouterState& state, const RouteRequest& request,
+RouteDecision decide(const RouterView& view, const RouterState& state, const RouteRequest& request,
                 const RouterSettings& settings, TimeMs now, const RouterRuntime& runtime = {},
                 const DecideOptions& options = {});
 
 // The RouteSwitched to persist once `account` (one of d.targets) admitted the reservation:
 // d.switched when it is targets[0]; a forced switch ("refused") when an earlier target refused;
 // nothing when `account` is already the sticky choice or the policy is round_robin.
-std::optional<RouteSwitched> switch_for_admitted(const Decision& d, const std::string& account);
+std::optional<RouteSwitched> switch_for_admitted(const RouteDecision& d, const std::string& account);
 
 // Records that `account` admitted the request (round_robin rotation).
-void note_admitted(RouterRuntime& rt, const Decision& d, const std::string& account);
+void note_admitted(RouterRuntime& rt, const RouteDecision& d, const std::string& account);
 
 }  // namespace qg

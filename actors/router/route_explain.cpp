@@ -50,12 +50,12 @@ std::string fixed(double v, int decimals) {
 
 }  // namespace
 
-std::int64_t retry_after_seconds(const Decision& d, TimeMs now) {
+std::int64_t retry_after_seconds(const RouteDecision& d, TimeMs now) {
   if (d.retry_at <= now) return kUnknownRetryAfterS;
   return std::max<std::int64_t>(1, (d.retry_at - now + 999) / 1000);
 }
 
-json explain_json(const Decision& d, const RouterView& view, const RouterSettings& settings, TimeMs now) {
+json explain_json(const RouteDecision& d, const RouterView& view, const RouterSettings& settings, TimeMs now) {
   json candidates = json::array();
   for (const auto& c : d.candidates) {
     const AccountSummary* a = view.find(c.account);

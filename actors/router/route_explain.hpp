@@ -24,7 +24,7 @@
 
 namespace qg {
 
-nlohmann::json explain_json(const Decision& d, const RouterView& view, const RouterSettings& settings,
+nlohmann::json explain_json(const RouteDecision& d, const RouterView& view, const RouterSettings& settings,
                             TimeMs now);
 
 // An explain_json() object as a few human-readable lines (ends with a newline). Works on the
@@ -32,6 +32,6 @@ nlohmann::json explain_json(const Decision& d, const RouterView& view, const Rou
 std::string explain_text(const nlohmann::json& explained);
 
 // Seconds to put in Retry-After for a decision that found nothing (at least 1).
-std::int64_t retry_after_seconds(const Decision& d, TimeMs now);
+std::int64_t retry_after_seconds(const RouteDecision& d, TimeMs now);
 
 }  // namespace qg

@@ -25,16 +25,16 @@ struct RouterActorState {
 };
 
 using self_ptr = router_actor::stateful_pointer<RouterActorState>;
-using Deliver = std::function<void(RouteReply)>;
+using Deliver = std::function<void(RouteGrant)>;
 
 // A 503 because the event log cannot be written: the journal retries every second.
 constexpr std::int64_t kStorageRetryAfterS = 1;
 
-RouteReply refusal(int status, std::string code, std::string message, std::int64_t retry_after_s = 0) {
-  RouteReply g;
+RouteGrant refusal(int status, std::string code, std::string message, std::int64_t retry_after_s = 0) {
+  RouteGrant g;
   g.http_status = status;
   g.error_code = std::move(code);
-  g.message = std::move(message);
+  g.error_message = std::move(message);
   g.retry_after_s = retry_after_s;
   return g;
 }
@@ -51,12 +51,12 @@ void broadcast_settings(self_ptr self) {
   for (auto& [id, handle] : self->state.accounts) self->send(handle, settings_atom::value, self->state.settings);
 }
 
-// The one place a successful RouteReply is built: the decision's view of `account` (score,
+// The one place a successful RouteGrant is built: the decision's view of `account` (score,
 // zone, alternatives, fallback/drain notes) plus, when one was made, the reservation.
-RouteReply grant(const Decision& d, const std::string& account, const ReserveReply* r, TimeMs expires_at) {
-  RouteReply g;
+RouteGrant grant(const RouteDecision& d, const std::string& account, const ReserveReply* r, TimeMs expires_at) {
+  RouteGrant g;
   g.ok = true;
-  g.account = account;
+  g.account_id = account;
   g.model_used = d.model_used;
   for (const auto& c : d.candidates) {
     if (c.account == account) { g.score = c.score; g.reason = c.zone; }
@@ -74,7 +74,7 @@ RouteReply grant(const Decision& d, const std::string& account, const ReserveRep
   return g;
 }
 
-void admitted(self_ptr self, const Decision& d, const std::string& account, const ReserveReply& r,
+void admitted(self_ptr self, const RouteDecision& d, const std::string& account, const ReserveReply& r,
               TimeMs expires_at, const Deliver& deliver) {
   auto sw = switch_for_admitted(d, account);
   if (sw) {
@@ -96,7 +96,7 @@ void admitted(self_ptr self, const Decision& d, const std::string& account, cons
   deliver(grant(d, account, &r, expires_at));
 }
 
-void try_target(self_ptr self, std::shared_ptr<const Decision> d, std::size_t i, const RouteCommand& ask,
+void try_target(self_ptr self, std::shared_ptr<const RouteDecision> d, std::size_t i, const RouteRequest& req,
                 Deliver deliver) {
   if (i >= d->targets.size()) {
     deliver(refusal(429, "quota_exhausted", "every candidate account refused the reservation", 1));
@@ -104,41 +104,37 @@ void try_target(self_ptr self, std::shared_ptr<const Decision> d, std::size_t i,
   }
   const std::string& account = d->targets[i];
   auto it = self->state.accounts.find(account);
-  if (it == self->state.accounts.end()) { try_target(self, d, i + 1, ask, std::move(deliver)); return; }
-  const TimeMs expires_at = self->state.opts.clock() + ask.ttl_ms;
-  self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{ask.estimate, d->model_used, ask.ttl_ms, ask.request_id, to_string(ask.dialect)})
+  if (it == self->state.accounts.end()) { try_target(self, d, i + 1, req, std::move(deliver)); return; }
+  const TimeMs expires_at = self->state.opts.clock() + req.ttl_ms;
+  self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{req.estimate, d->model_used, req.ttl_ms, req.request_id, to_string(req.dialect)})
       .then(
           [=](const ReserveReply& r) {
             if (r.ok()) admitted(self, *d, account, r, expires_at, deliver);
             else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error, kStorageRetryAfterS));
-            else try_target(self, d, i + 1, ask, deliver);  // raced: the next candidate
+            else try_target(self, d, i + 1, req, deliver);  // raced: the next candidate
           },
-          [=](const caf::error&) { try_target(self, d, i + 1, ask, deliver); });
+          [=](const caf::error&) { try_target(self, d, i + 1, req, deliver); });
 }
 
-RouteRequest to_request(const RouteCommand& ask) {
-  return RouteRequest{ask.model, ask.client_key, ask.estimate, ask.exclude, ask.dialect};
-}
-
-void route(self_ptr self, const RouteCommand& ask, Deliver deliver) {
+void route(self_ptr self, const RouteRequest& req, Deliver deliver) {
   const TimeMs now = self->state.opts.clock();
-  if (!ask.account.empty()) {  // pinned by the caller (advisory reserve)
-    auto it = self->state.accounts.find(ask.account);
-    if (it == self->state.accounts.end()) { deliver(refusal(404, "not_found", "unknown account " + ask.account)); return; }
-    auto d = std::make_shared<Decision>();
-    d->model_asked = d->model_used = ask.model;
-    d->targets = {ask.account};
+  if (!req.account.empty()) {  // pinned by the caller (advisory reserve)
+    auto it = self->state.accounts.find(req.account);
+    if (it == self->state.accounts.end()) { deliver(refusal(404, "not_found", "unknown account " + req.account)); return; }
+    auto d = std::make_shared<RouteDecision>();
+    d->model_asked = d->model_used = req.model;
+    d->targets = {req.account};
     d->policy = RoutePolicy::fill_first;  // no sticky bookkeeping for pinned requests
-    self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{ask.estimate, ask.model, ask.ttl_ms, ask.request_id, to_string(ask.dialect)})
+    self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{req.estimate, req.model, req.ttl_ms, req.request_id, to_string(req.dialect)})
         .then([=](const ReserveReply& r) {
-                if (r.ok()) deliver(grant(*d, ask.account, &r, now + ask.ttl_ms));
+                if (r.ok()) deliver(grant(*d, req.account, &r, now + req.ttl_ms));
                 else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error, kStorageRetryAfterS));
-                else deliver(refusal(429, "quota_exhausted", "account " + ask.account + ": " + r.refusal, 1));
+                else deliver(refusal(429, "quota_exhausted", "account " + req.account + ": " + r.refusal, 1));
               },
               [=](const caf::error& e) { deliver(refusal(503, "unavailable", caf::to_string(e))); });
     return;
   }
-  auto d = std::make_shared<Decision>(decide(self->state.view, self->state.opts.state, to_request(ask),
+  auto d = std::make_shared<RouteDecision>(decide(self->state.view, self->state.opts.state, req,
                                              self->state.settings, now, self->state.runtime));
   if (!d->ok()) {
     if (d->error == RouteError::no_account_for_model)
@@ -147,11 +143,11 @@ void route(self_ptr self, const RouteCommand& ask, Deliver deliver) {
       deliver(refusal(429, "quota_exhausted", d->message, retry_after_seconds(*d, now)));
     return;
   }
-  if (!ask.reserve) {
+  if (!req.reserve) {
     deliver(grant(*d, d->chosen(), nullptr, 0));
     return;
   }
-  try_target(self, d, 0, ask, std::move(deliver));
+  try_target(self, d, 0, req, std::move(deliver));
 }
 
 router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions opts) {
@@ -164,19 +160,19 @@ router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions op
         self->state.view.upsert(std::move(s));
         if (!known) self->send(handle, settings_atom::value, self->state.settings);
       },
-      [=](route_atom, const RouteCommand& ask, const RouteReplyPromise& promise) {
-        route(self, ask, [promise](RouteReply g) { promise->set_value(std::move(g)); });
+      [=](route_atom, const RouteRequest& req, const RouteGrantPromise& promise) {
+        route(self, req, [promise](RouteGrant g) { promise->set_value(std::move(g)); });
       },
-      [=](route_atom, const RouteCommand& ask) -> caf::result<RouteReply> {
-        auto rp = self->make_response_promise<RouteReply>();
-        route(self, ask, [rp](RouteReply g) mutable { rp.deliver(std::move(g)); });
+      [=](route_atom, const RouteRequest& req) -> caf::result<RouteGrant> {
+        auto rp = self->make_response_promise<RouteGrant>();
+        route(self, req, [rp](RouteGrant g) mutable { rp.deliver(std::move(g)); });
         return rp;
       },
-      [=](explain_atom, const RouteCommand& ask) -> RouteExplanation {
+      [=](explain_atom, const RouteRequest& req) -> RouteExplanation {
         const TimeMs now = self->state.opts.clock();
         DecideOptions options;
         options.explain = true;
-        Decision d = decide(self->state.view, self->state.opts.state, to_request(ask),
+        RouteDecision d = decide(self->state.view, self->state.opts.state, req,
                             self->state.settings, now, self->state.runtime, options);
         return std::make_shared<const nlohmann::json>(explain_json(d, self->state.view, self->state.settings, now));
       },

@@ -17,9 +17,9 @@ namespace {
 class OneAccountBackend : public qg::ProxyBackend {
  public:
   explicit OneAccountBackend(std::string base) : base_(std::move(base)) {}
-  qg::RouteGrant route_and_reserve(const qg::RouteAsk& ask) override {
+  qg::RouteGrant route_and_reserve(const qg::RouteRequest& ask) override {
     qg::RouteGrant g;
-    g.ok = ask.exclude_accounts.empty();
+    g.ok = ask.exclude.empty();
     g.account_id = "mock";
     g.reservation_id = "r";
     g.model_upstream = ask.model;

@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
     now += 1;
     const double cpu0 = thread_cpu_us();
     const auto t0 = clock::now();
-    Decision d = decide(w.view, w.router, req, settings, now, w.runtime);
+    RouteDecision d = decide(w.view, w.router, req, settings, now, w.runtime);
     const auto t1 = clock::now();
     std::string chosen, rid = "r" + std::to_string(i);
     for (const auto& id : d.targets) {
@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
   std::vector<double> explain;
   for (int i = 0; i < 2000; ++i) {
     const auto t0 = clock::now();
-    Decision d = decide(w.view, w.router, req, settings, now, w.runtime, DecideOptions{true, 4});
+    RouteDecision d = decide(w.view, w.router, req, settings, now, w.runtime, DecideOptions{true, 4});
     explain.push_back(std::chrono::duration<double, std::micro>(clock::now() - t0).count());
     if (d.candidates.empty()) return 1;
   }

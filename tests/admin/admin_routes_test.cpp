@@ -141,7 +141,7 @@ TEST_CASE("drain, resume and reset-cooldown change state visible in accounts and
   CHECK(account_from_list(json_of(c.Get("/api/v1/accounts")), "acc-a")["state"] == "active");
 
   // A cooldown (from feedback) and its operator reset.
-  REQUIRE(srv.ops.feedback("acc-b", qg::FeedbackKind::rate_limited, 0).ok());
+  REQUIRE(srv.ops.feedback("acc-b", qg::OutcomeKind::rate_limited, 0).ok());
   CHECK(json_of(c.Get("/api/v1/accounts/acc-b"))["state"] == "cooldown");
   CHECK(c.Post("/api/v1/accounts/acc-b/reset-cooldown", "", "application/json")->status == 200);
   CHECK(json_of(c.Get("/api/v1/accounts/acc-b"))["state"] == "active");

@@ -70,7 +70,7 @@ TEST_CASE("/metrics reflects quota use, open reservations, cooldowns and account
   CHECK(sample_value(m, "quotaguard_cooldowns_active", {}) == 0);
 
   REQUIRE(c.Post("/api/v1/accounts/acc-b/resume", "", "application/json")->status == 200);
-  REQUIRE(srv.ops.feedback("acc-b", qg::FeedbackKind::rate_limited, 0).ok());
+  REQUIRE(srv.ops.feedback("acc-b", qg::OutcomeKind::rate_limited, 0).ok());
   m = scrape(srv);
   CHECK(sample_value(m, "quotaguard_cooldowns_active", {}) == 1);
   CHECK(sample_value(m, "quotaguard_accounts", {{"state", "cooldown"}}) == 1);

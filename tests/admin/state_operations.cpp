@@ -268,14 +268,12 @@ OpAnswer<ReservationView> StateOperations::reservation(const std::string& id) {
   return out;
 }
 
-OpResult StateOperations::feedback(const std::string& account, FeedbackKind kind, TimeMs) {
+OpResult StateOperations::feedback(const std::string& account, OutcomeKind kind, TimeMs) {
   std::lock_guard lock(mutex_);
   if (!state_.accounts.count(account))
     return OpResult::failure(404, "not_found", "unknown account: " + account);
-  static const char* names[] = {"success", "server_error", "timeout", "connect_error",
-                                "rate_limited", "auth_error"};
-  feedback_.push_back(account + ":" + names[static_cast<int>(kind)]);
-  if (kind == FeedbackKind::rate_limited)
+  feedback_.push_back(account + ":" + to_string(kind));
+  if (kind == OutcomeKind::rate_limited)
     append(account, CooldownStarted{now + 60'000, "rate_limited", "advisory feedback", 0});
   return OpResult::success({{"status", "recorded"}});
 }

@@ -34,15 +34,15 @@ Config config_for(const std::string& db, OnJournalError on_error) {
   return c;
 }
 
-RouteReply route(Core& core) {
-  RouteCommand cmd;
+RouteGrant route(Core& core) {
+  RouteRequest cmd;
   cmd.model = "gpt-4o";
   cmd.estimate = Usage{1, 10, 10};
   return core.route(cmd);
 }
 
-CommandReply commit(Core& core, const RouteReply& r) {
-  return core.propose(r.account, ReservationCommitted{r.reservation_id, Usage{1, 7, 5}, false});
+CommandReply commit(Core& core, const RouteGrant& r) {
+  return core.propose(r.account_id, ReservationCommitted{r.reservation_id, Usage{1, 7, 5}, false});
 }
 
 std::int64_t used_requests(Core& core) {
@@ -66,7 +66,7 @@ std::string verify(const std::string& db) {
 // Start-up is asynchronous: the router learns of the account from its actor's first summary.
 std::unique_ptr<Core> start_core(caf::actor_system& sys, const Config& config) {
   auto core = Core::start(sys, config);
-  RouteCommand probe;
+  RouteRequest probe;
   probe.model = "gpt-4o";
   probe.reserve = false;
   for (int i = 0; i < 200 && !core->route(probe).ok; ++i)
@@ -105,23 +105,23 @@ TEST_CASE("on_error: reject — locked log refuses new requests, keeps in-flight
   LogFile log;
   auto core = start_core(log.sys, config_for(log.db, OnJournalError::reject));
 
-  const RouteReply before = route(*core);
-  REQUIRE_MESSAGE(before.ok, before.message);
-  const RouteReply inflight = route(*core);  // admitted before the lock, committed during it
+  const RouteGrant before = route(*core);
+  REQUIRE_MESSAGE(before.ok, before.error_message);
+  const RouteGrant inflight = route(*core);  // admitted before the lock, committed during it
   REQUIRE(inflight.ok);
   CHECK(commit(*core, before).ok);
   const std::uint64_t seq_before = core->journal_seq();
 
   auto locker = Database::open({log.db});
   locker->exec("BEGIN EXCLUSIVE");
-  const RouteReply refused = route(*core);
+  const RouteGrant refused = route(*core);
   CHECK_FALSE(refused.ok);
   CHECK(refused.http_status == 503);
-  CHECK(refused.message.find("event log unavailable") != std::string::npos);
-  CHECK(refused.message.find("locked") != std::string::npos);
+  CHECK(refused.error_message.find("event log unavailable") != std::string::npos);
+  CHECK(refused.error_message.find("locked") != std::string::npos);
   CHECK_FALSE(core->journal_health()->ok());
   // Refused at once now, without touching the log.
-  const RouteReply refused_fast = route(*core);
+  const RouteGrant refused_fast = route(*core);
   CHECK(refused_fast.http_status == 503);
   // The in-flight request finishes: its commit is held, not dropped.
   CHECK_FALSE(commit(*core, inflight).ok);
@@ -130,7 +130,7 @@ TEST_CASE("on_error: reject — locked log refuses new requests, keeps in-flight
 
   locker->exec("COMMIT");
   wait_until_writable(*core);
-  const RouteReply after = route(*core);
+  const RouteGrant after = route(*core);
   REQUIRE(after.ok);
   CHECK(commit(*core, after).ok);
   CHECK(used_requests(*core) == 3);
@@ -152,7 +152,7 @@ TEST_CASE("on_error: allow — locked log still admits, and every admitted reque
   locker->exec("BEGIN EXCLUSIVE");
   int admitted = 0;
   for (int i = 0; i < 5; ++i) {
-    const RouteReply r = route(*core);
+    const RouteGrant r = route(*core);
     REQUIRE(r.ok);
     commit(*core, r);  // held while locked
     ++admitted;

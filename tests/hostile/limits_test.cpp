@@ -49,7 +49,7 @@ bool valid_utf8(std::string_view s) {
 
 struct RecordingBackend : ProxyBackend {
   std::vector<std::string> released, committed;
-  RouteGrant route_and_reserve(const RouteAsk&) override { return {}; }
+  RouteGrant route_and_reserve(const RouteRequest&) override { return {}; }
   void commit(const std::string&, const std::string& id, const Usage&, bool) override { committed.push_back(id); }
   void release(const std::string&, const std::string& id, const std::string& reason) override {
     released.push_back(id + ":" + reason);

@@ -31,7 +31,7 @@ struct Commit {
 struct Release {
   std::string account, reservation, reason;
 };
-struct Outcome {
+struct ReportedOutcome {
   std::string account;
   UpstreamOutcome outcome;
 };
@@ -40,12 +40,12 @@ class FixedBackend : public ProxyBackend {
  public:
   explicit FixedBackend(std::vector<FixedAccount> accounts) : accounts_(std::move(accounts)) {}
 
-  RouteGrant route_and_reserve(const RouteAsk& ask) override {
+  RouteGrant route_and_reserve(const RouteRequest& ask) override {
     std::lock_guard lock(m_);
     asks.push_back(ask);
     for (const auto& a : accounts_) {
       bool excluded = false;
-      for (const auto& e : ask.exclude_accounts) excluded |= e == a.id;
+      for (const auto& e : ask.exclude) excluded |= e == a.id;
       bool serves = a.models.empty();
       for (const auto& m : a.models) serves |= m == ask.model;
       if (excluded || !serves) continue;
@@ -92,14 +92,14 @@ class FixedBackend : public ProxyBackend {
   // Snapshot helpers (copies under the lock).
   std::vector<Commit> commits_copy() { std::lock_guard lock(m_); return commits; }
   std::vector<Release> releases_copy() { std::lock_guard lock(m_); return releases; }
-  std::vector<Outcome> outcomes_copy() { std::lock_guard lock(m_); return outcomes; }
+  std::vector<ReportedOutcome> outcomes_copy() { std::lock_guard lock(m_); return outcomes; }
   std::size_t open_reservations() { std::lock_guard lock(m_); return open_.size(); }
 
   std::int64_t refusal_retry_after_s = 0;
-  std::vector<RouteAsk> asks;
+  std::vector<RouteRequest> asks;
   std::vector<Commit> commits;
   std::vector<Release> releases;
-  std::vector<Outcome> outcomes;
+  std::vector<ReportedOutcome> outcomes;
   bool resolved_twice = false;
 
  private:

@@ -71,7 +71,7 @@ TEST_CASE("plain chat: relayed, headers set, real usage committed equals what th
   CHECK(commits[0].usage.output_tokens == 8);
   // The router was asked with the estimate: 1 request, prompt bytes / 4, max_tokens.
   CHECK(h.backend().asks[0].estimate == Usage{1, 5, 8});
-  CHECK(h.backend().asks[0].client_key_id.starts_with("k-"));
+  CHECK(h.backend().asks[0].client_key.starts_with("k-"));
   auto outcomes = h.backend().outcomes_copy();
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].outcome.kind == OutcomeKind::success);
@@ -167,7 +167,7 @@ TEST_CASE("failover on 429, 500 and connect error before any byte reached the cl
   REQUIRE(outcomes.size() == 4);
   CHECK(outcomes[0].outcome.http_status == 429);
   CHECK(outcomes[0].outcome.signals.cooldown_until > 0);  // Retry-After 7 from the fake
-  CHECK(h.backend().asks[3].exclude_accounts == std::vector<std::string>{"limited", "broken", "nowhere"});
+  CHECK(h.backend().asks[3].exclude == std::vector<std::string>{"limited", "broken", "nowhere"});
   CHECK(h.backend().commits_copy().size() == 1);
   CHECK(served_for(h, "good")["requests"] == 1);
 }

@@ -10,8 +10,8 @@ using namespace qg::test;
 namespace {
 const BreakerSettings kB;  // 5 failures, 10 s base, 10 min cap, 6 h auth
 
-Outcome err() { return Outcome{OutcomeKind::server_error, 0, 502}; }
-Outcome ok() { return Outcome{OutcomeKind::success, 0, 200}; }
+UpstreamOutcome err() { return outcome_of(OutcomeKind::server_error, 0, 502); }
+UpstreamOutcome ok() { return outcome_of(OutcomeKind::success, 0, 200); }
 }  // namespace
 
 TEST_CASE("breaker: N consecutive failures open it - a success in between resets the count") {
@@ -20,7 +20,7 @@ TEST_CASE("breaker: N consecutive failures open it - a success in between resets
   for (int i = 0; i < 4; ++i) CHECK_FALSE(on_outcome(b, err(), t++, kB));
   CHECK_FALSE(on_outcome(b, ok(), t++, kB));
   for (int i = 0; i < 4; ++i) CHECK_FALSE(on_outcome(b, err(), t++, kB));
-  auto ev = on_outcome(b, Outcome{OutcomeKind::timeout, 0, 0}, t, kB);
+  auto ev = on_outcome(b, outcome_of(OutcomeKind::timeout, 0, 0), t, kB);
   REQUIRE(ev);
   const auto& cs = std::get<CooldownStarted>(*ev);
   CHECK(cs.until == t + 10'000);
@@ -59,17 +59,17 @@ TEST_CASE("breaker: each failed probe doubles the cooldown up to the cap - succe
 
 TEST_CASE("breaker: 429 with a reset hint cools down exactly until the hint - auth errors need re-login") {
   BreakerState b;
-  auto ev = on_outcome(b, Outcome{OutcomeKind::rate_limited, kT0 + 30'000, 429}, kT0, kB);
+  auto ev = on_outcome(b, outcome_of(OutcomeKind::rate_limited, kT0 + 30'000, 429), kT0, kB);
   REQUIRE(ev);
   auto cs = std::get<CooldownStarted>(*ev);
   CHECK(cs.until == kT0 + 30'000);
   CHECK(cs.reason == "rate_limited");
   CHECK(cs.detail == "429 Retry-After 30s");
   // A shorter hint does not shorten an open cooldown.
-  CHECK_FALSE(on_outcome(b, Outcome{OutcomeKind::rate_limited, kT0 + 10'000, 429}, kT0 + 1, kB));
+  CHECK_FALSE(on_outcome(b, outcome_of(OutcomeKind::rate_limited, kT0 + 10'000, 429), kT0 + 1, kB));
 
   BreakerState a;
-  ev = on_outcome(a, Outcome{OutcomeKind::auth_error, 0, 403}, kT0, kB);
+  ev = on_outcome(a, outcome_of(OutcomeKind::auth_error, 0, 403), kT0, kB);
   REQUIRE(ev);
   cs = std::get<CooldownStarted>(*ev);
   CHECK(cs.until == kT0 + 6 * 3'600'000);
@@ -106,7 +106,7 @@ TEST_CASE("breaker: after a restart the account's folded state rebuilds it - the
     record(on_outcome(live, err(), t, kB));
     t = std::max(t + 1, live.open_until);
   }
-  record(on_outcome(live, Outcome{OutcomeKind::rate_limited, t + 30'000, 429}, t, kB));
+  record(on_outcome(live, outcome_of(OutcomeKind::rate_limited, t + 30'000, 429), t, kB));
   REQUIRE(live.consecutive_failures == 7);
 
   // Restart: the actor starts from the recovered AccountState only.
@@ -135,7 +135,7 @@ TEST_CASE("breaker: 429 Retry-After 30 -> no request to that account for 30 s, t
   w.add_account("b", 10, 0, {}, kT0);
   auto first = w.route("m", kT0);
   REQUIRE(first.account == "a");
-  w.outcome("a", Outcome{OutcomeKind::rate_limited, kT0 + 30'000, 429}, kT0);
+  w.outcome("a", outcome_of(OutcomeKind::rate_limited, kT0 + 30'000, 429), kT0);
 
   std::vector<TimeMs> to_a;
   Routed probe;

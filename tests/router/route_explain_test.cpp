@@ -31,7 +31,7 @@ RouterWorld fixed_scenario(TimeMs now) {
   w.observe("alpha", Metric::requests, 86'400, 1000, 499, kT0 + kDayMs, now);
   w.observe("bravo", Metric::requests, 86'400, 1000, 100, kT0 + kDayMs, now);
   w.observe("charlie", Metric::requests, 86'400, 1000, 960, kT0 + kDayMs, now);
-  w.outcome("bravo", Outcome{OutcomeKind::rate_limited, now + 30'000, 429}, now);
+  w.outcome("bravo", outcome_of(OutcomeKind::rate_limited, now + 30'000, 429), now);
   return w;
 }
 }  // namespace
@@ -39,7 +39,7 @@ RouterWorld fixed_scenario(TimeMs now) {
 TEST_CASE("explain JSON for a fixed scenario matches the expected decision and reasons") {
   const TimeMs now = kT0 + 12 * 3'600'000;
   RouterWorld w = fixed_scenario(now);
-  const Decision d = decide(w.view, w.router, RouteRequest{"gpt-4o", "", {1, 0, 0}, {}}, w.settings, now,
+  const RouteDecision d = decide(w.view, w.router, RouteRequest{"gpt-4o", "", {1, 0, 0}, {}}, w.settings, now,
                             w.runtime, DecideOptions{true, 4});
   const json actual = explain_json(d, w.view, w.settings, now);
   INFO(actual.dump(2));
@@ -59,7 +59,7 @@ TEST_CASE("explain JSON when nothing qualifies carries the error kind and Retry-
   RouterWorld w = fixed_scenario(now);
   w.apply_event("alpha", AccountDrained{"admin"}, now);
   w.settings.all_critical = AllCritical::reject;
-  const Decision d = decide(w.view, w.router, RouteRequest{"gpt-4o", "", {1, 0, 0}, {}}, w.settings, now,
+  const RouteDecision d = decide(w.view, w.router, RouteRequest{"gpt-4o", "", {1, 0, 0}, {}}, w.settings, now,
                             w.runtime, DecideOptions{true, 4});
   const json j = explain_json(d, w.view, w.settings, now);
   INFO(j.dump(2));

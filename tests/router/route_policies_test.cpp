@@ -11,7 +11,7 @@ using namespace qg;
 using namespace qg::test;
 
 namespace {
-Decision decide_now(const RouterWorld& w, const std::string& model, TimeMs now, bool explain = false) {
+RouteDecision decide_now(const RouterWorld& w, const std::string& model, TimeMs now, bool explain = false) {
   return decide(w.view, w.router, RouteRequest{model, "", {1, 0, 0}, {}}, w.settings, now, w.runtime,
                 DecideOptions{explain, 4});
 }
@@ -19,7 +19,7 @@ Decision decide_now(const RouterWorld& w, const std::string& model, TimeMs now, 
 void set_used(RouterWorld& w, const std::string& id, std::int64_t used, TimeMs now) {
   w.observe(id, Metric::requests, 86'400, 100, used, kT0 + kDayMs, now);
 }
-const ExcludedAccount* excluded(const Decision& d, const std::string& id) {
+const ExcludedAccount* excluded(const RouteDecision& d, const std::string& id) {
   for (const auto& e : d.excluded) if (e.account == id) return &e;
   return nullptr;
 }
@@ -303,7 +303,7 @@ TEST_CASE("paced prefers the account whose projected use at its reset is furthes
   w.settings.policy = RoutePolicy::balanced;
   CHECK(decide_now(w, "m", now).chosen() == "busy");
   w.settings.policy = RoutePolicy::paced;          // what expires unused first: calm
-  const Decision d = decide_now(w, "m", now, true);
+  const RouteDecision d = decide_now(w, "m", now, true);
   REQUIRE(d.ok());
   CHECK(d.chosen() == "calm");
   REQUIRE(d.candidates.size() == 2);

@@ -60,7 +60,7 @@ void RouterWorld::commit(const Routed& r, TimeMs now) {
   apply_event(r.account, ReservationCommitted{r.reservation, u, false}, now);
 }
 
-void RouterWorld::outcome(const std::string& account, const Outcome& o, TimeMs now) {
+void RouterWorld::outcome(const std::string& account, const UpstreamOutcome& o, TimeMs now) {
   if (auto ev = on_outcome(breakers[account], o, now, settings.breaker)) apply_event(account, *ev, now);
   else refresh(account, now);
 }

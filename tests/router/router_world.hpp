@@ -23,8 +23,17 @@ namespace qg::test {
 inline constexpr TimeMs kDayMs = 86'400'000;
 inline constexpr TimeMs kT0 = 1'796'083'200'000;  // 2026-12-01T00:00:00Z, a day boundary
 
+// An upstream outcome as the breaker reads it: kind, when a 429 says to retry (0 = no hint), status.
+inline UpstreamOutcome outcome_of(OutcomeKind kind, TimeMs retry_at, int status) {
+  UpstreamOutcome o;
+  o.kind = kind;
+  o.http_status = status;
+  o.signals.cooldown_until = retry_at;
+  return o;
+}
+
 struct Routed {
-  Decision decision;
+  RouteDecision decision;
   std::string account;      // "" when nothing admitted the request
   std::string reservation;  // id of the reservation created
 };
@@ -51,7 +60,7 @@ struct RouterWorld {
   // Commits the reservation's estimate as real usage.
   void commit(const Routed& r, TimeMs now);
   // Reports an upstream outcome for `account`, persisting the breaker's event if any.
-  void outcome(const std::string& account, const Outcome& o, TimeMs now);
+  void outcome(const std::string& account, const UpstreamOutcome& o, TimeMs now);
   // Sets an observed window (replaces used) on `account`.
   void observe(const std::string& account, Metric m, std::int64_t window_s, std::int64_t limit,
                std::int64_t used, TimeMs reset_at, TimeMs now);

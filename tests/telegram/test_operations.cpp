@@ -192,7 +192,7 @@ OpResult TestOperations::resolve(const std::string&, const std::string&, const U
 OpAnswer<ReservationView> TestOperations::reservation(const std::string& id) {
   return OpAnswer<ReservationView>::fail(OpError::not_found, "reservation " + id + " not found");
 }
-OpResult TestOperations::feedback(const std::string&, FeedbackKind, TimeMs) { return OpResult::success(json::object()); }
+OpResult TestOperations::feedback(const std::string&, OutcomeKind, TimeMs) { return OpResult::success(json::object()); }
 json TestOperations::distribution() { return json::object(); }
 
 OpResult TestOperations::set_telegram_token(const std::string& t, const Requester& by) {
