@@ -8,13 +8,14 @@
 // The key is read from Authorization: Bearer, x-api-key or x-goog-api-key; every credential a
 // request presented (also ?key=) is listed in GET /_served "credentials_seen", and GET /_last
 // shows the last dialect request (method, path with query, anthropic-* headers, body).
-// per-key quota windows with real x-ratelimit-* headers and 429 + Retry-After when exhausted;
-// fault injection by key (--fault KEY=KIND) or header (x-fake-fault: KIND) with KIND one of
+// Per-key quota windows (fake_quota.hpp) with real x-ratelimit-* headers and 429 + Retry-After;
+// fault injection (fake_faults.hpp) by key (--fault KEY=KIND) or header (x-fake-fault), KIND one of
 // 500, 429, 401, hang, reset, malformed, slow, cut; GET /_served (what was served, per key),
 // POST /_reset. Deterministic usage: prompt_tokens = ceil(bytes of message contents / 4),
 // completion_tokens = min(max_tokens, --completion-tokens). Prints
 // "listening on 127.0.0.1:PORT" on stderr once bound (--port 0 picks a free port).
 #include "tests/fakes/fake_dialects.hpp"
+#include "tests/fakes/fake_faults.hpp"
 #include "tests/fakes/fake_quota.hpp"
 
 #include <CLI/CLI.hpp>
@@ -126,18 +127,13 @@ std::string base64_floats(const std::vector<float>& v) {
 class FakeProvider {
  public:
   explicit FakeProvider(Options o)
-      : o_(std::move(o)), quota_(o_.limits, o_.window_ms) {
+      : o_(std::move(o)), quota_(o_.limits, o_.window_ms), faults_(o_.faults) {
     for (const auto& spec : o_.key_quotas) {
       auto eq = spec.find('='), colon = spec.find(':', eq);
       if (eq == std::string::npos || colon == std::string::npos)
         throw std::runtime_error("--key-quota expects KEY=REQUESTS:TOKENS, got '" + spec + "'");
       quota_.set_key_limits(spec.substr(0, eq), {std::stoll(spec.substr(eq + 1, colon - eq - 1)),
                                                  std::stoll(spec.substr(colon + 1))});
-    }
-    for (const auto& spec : o_.faults) {
-      auto eq = spec.find('=');
-      if (eq == std::string::npos) throw std::runtime_error("--fault expects KEY=KIND, got '" + spec + "'");
-      key_faults_[spec.substr(0, eq)] = spec.substr(eq + 1);
     }
   }
 
@@ -200,9 +196,7 @@ class FakeProvider {
 
  private:
   void error(httplib::Response& res, int status, const std::string& msg, const std::string& type, const std::string& code) {
-    res.status = status;
-    res.set_content(json{{"error", {{"message", msg}, {"type", type}, {"code", code}, {"param", nullptr}}}}.dump(),
-                    "application/json");
+    qg::fake::openai_error(res, status, msg, type, code);
   }
 
   void rate_headers(httplib::Response& res, const qg::fake::WindowView& v) {
@@ -218,30 +212,11 @@ class FakeProvider {
     }
   }
 
-  // Returns true when a fault answered the request.
+  // Counts a fault (slow aside) and returns true when it answered the request (tests/fakes/fake_faults).
   bool inject_fault(const std::string& fault, const std::string& key, bool stream, httplib::Response& res) {
     if (fault.empty() || fault == "slow") return false;
     quota_.count(key, &Served::faults);
-    if (fault == "500") error(res, 500, "fake internal error", "server_error", "internal_error");
-    else if (fault == "401") error(res, 401, "fake invalid key", "invalid_request_error", "invalid_api_key");
-    else if (fault == "429") {
-      res.set_header("Retry-After", std::to_string(o_.retry_after_s));
-      error(res, 429, "Rate limit reached (fake). Please try again in " + std::to_string(o_.retry_after_s) + "s.",
-            "requests", "rate_limit_exceeded");
-    } else if (fault == "hang") {
-      std::this_thread::sleep_for(std::chrono::milliseconds(o_.hang_ms));
-      error(res, 500, "fake hang ended", "server_error", "internal_error");
-    } else if (fault == "reset") {
-      res.set_content_provider(1000, "application/json", [](size_t, size_t, httplib::DataSink&) { return false; });
-    } else if (fault == "malformed") {
-      if (stream) res.set_content("data: {\"id\": broken\n\ndata: [DONE]\n\n", "text/event-stream");
-      else res.set_content("{\"id\":\"x\",\"choices\":[", "application/json");
-    } else if (fault == "cut") {
-      return false;  // handled by the stream writer
-    } else {
-      error(res, 400, "unknown fake fault " + fault, "invalid_request_error", "bad_fault");
-    }
-    return true;
+    return qg::fake::answer_openai_fault(fault, stream, {o_.retry_after_s, o_.hang_ms}, res);
   }
 
   void complete(const httplib::Request& req, httplib::Response& res, const std::string& kind) {
@@ -250,8 +225,7 @@ class FakeProvider {
     if (body.is_discarded() || !body.is_object() || !body.contains("model") || !body["model"].is_string())
       return error(res, 400, "fake: body must be a JSON object with a model", "invalid_request_error", "invalid_json");
     bool stream = body.value("stream", false);
-    std::string fault = req.get_header_value("x-fake-fault");
-    if (fault.empty() && key_faults_.count(key)) fault = key_faults_.at(key);
+    const std::string fault = faults_.fault_for(req, key);
     auto window = quota_.admit(key, now_ms());
     rate_headers(res, window);
     if (window.refused) {
@@ -368,8 +342,7 @@ class FakeProvider {
       return res.set_content(json{{"input_tokens", prompt}}.dump(), "application/json");
     }
     const bool stream = wire == Wire::gemini ? req.matches[2] == "streamGenerateContent" : body.value("stream", false);
-    std::string fault = req.get_header_value("x-fake-fault");
-    if (fault.empty() && key_faults_.count(key)) fault = key_faults_.at(key);
+    const std::string fault = faults_.fault_for(req, key);
     auto window = quota_.admit(key, now_ms());
     if (wire == Wire::messages) {
       if (window.limits.requests > 0) {
@@ -448,7 +421,7 @@ class FakeProvider {
   FakeQuota quota_;
   std::mutex ports_mutex_;
   std::set<int> stream_ports_;  // remote ports of stream requests: one per upstream connection
-  std::map<std::string, std::string> key_faults_;
+  qg::fake::FaultTable faults_;
 };
 
 }  // namespace
