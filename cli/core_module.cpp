@@ -64,15 +64,15 @@ class CoreModule : public DaemonModule {
     ops->set_token_store([db_path = ctx.config.storage.db_path](const std::string& token,
                                                                 const std::string& config_token) {
       if (!telegram::looks_like_bot_token(token))
-        return OpResult::failure(400, "invalid_request",
-                                 "token: does not look like a Telegram bot token (<digits>:<35 characters>)");
+        return OpAnswer<Done>::fail(OpError::invalid_argument,
+                                    "token: does not look like a Telegram bot token (<digits>:<35 characters>)");
       try {
         telegram::SqliteBotStore store(db_path);
         telegram::store_bot_token(store, token, config_token);
       } catch (const std::exception& e) {
-        return OpResult::failure(503, "unavailable", std::string("could not store the token: ") + e.what());
+        return OpAnswer<Done>::fail(OpError::unavailable, std::string("could not store the token: ") + e.what());
       }
-      return OpResult::success(nlohmann::json::object());
+      return OpAnswer<Done>{};
     });
     auto proxy = std::static_pointer_cast<CoreProxyBackend>(core_->proxy_ptr());
     ops->on_reload([proxy](const Config& c) { proxy->refresh(c); });

@@ -57,13 +57,17 @@ void register_setting(ApiRoutes& routes, Operations& ops, const std::string& key
   });
 }
 
-using AccountVerb = OpResult (Operations::*)(const std::string&, const Requester&);
+using AccountVerb = OpAnswer<AccountCommandView> (Operations::*)(const std::string&, const Requester&);
 
 void register_account_verb(ApiRoutes& routes, Operations& ops, const std::string& name,
                            AccountVerb verb) {
   routes.post(R"(/api/v1/accounts/([^/]+)/)" + name, "/api/v1/accounts/{id}/" + name,
               [&ops, verb](const httplib::Request& req, httplib::Response& res) {
-                send_result(res, (ops.*verb)(req.matches[1].str(), kActor));
+                const auto done = (ops.*verb)(req.matches[1].str(), kActor);
+                if (!done.ok()) return send_failure(res, *done.failure);
+                nlohmann::json body = account_view_json(done.value.account);
+                if (!done.value.note.empty()) body["note"] = done.value.note;  // a no-op: "already draining", ...
+                send_json(res, 200, body);
               });
 }
 

@@ -4,6 +4,7 @@
 
 #include "http/advisory_mapping.hpp"
 #include "http/api_support.hpp"
+#include "messages/event_codec.hpp"
 #include "messages/reservation_json.hpp"
 
 #include <httplib.h>
@@ -53,6 +54,29 @@ OutcomeKind feedback_kind(bool success, const std::string& error, int status_cod
   if (has("401") || has("403") || has("unauthorized") || has("forbidden"))
     return OutcomeKind::auth_error;
   return OutcomeKind::server_error;
+}
+
+// Go's answer for a grant: {"account_id","model","score","reason","alternative_ids",
+// "reservation_id"?,"status"?,"expires_at"?}; a Selection also names the "provider" and, as Go
+// does, omits an empty alternative_ids.
+nlohmann::json go_grant(const RouteGrant& g, bool selection) {
+  nlohmann::json j = {{"account_id", g.account_id}, {"model", g.model_used}, {"score", g.score}, {"reason", g.reason}};
+  if (selection) j["provider"] = g.provider;
+  if (!selection || !g.alternatives.empty()) j["alternative_ids"] = g.alternatives;
+  if (!g.reservation_id.empty()) {
+    j["reservation_id"] = g.reservation_id;
+    j["status"] = "active";
+    j["expires_at"] = g.expires_at > 0 ? nlohmann::json(format_iso8601_ms(g.expires_at)) : nlohmann::json(nullptr);
+  }
+  return j;
+}
+
+// The router found no account: its own status and code, with retry_after_s (and Retry-After).
+void send_refusal(httplib::Response& res, const RouteGrant& g, int status) {
+  nlohmann::json extra = nlohmann::json::object();
+  if (g.retry_after_s > 0) extra["retry_after_s"] = g.retry_after_s;
+  send_error(res, status, g.error_code.empty() ? "error" : g.error_code,
+             g.error_message.empty() ? g.error_code : g.error_message, extra);
 }
 
 // A reservation and its account, for percent mapping.
@@ -112,17 +136,11 @@ void select_route(Operations& ops, const httplib::Request& req, httplib::Respons
   }
   if (auto units = opt_usage(*body, "estimate")) estimate = *units;
   const bool reserve = opt_bool(*body, "reserve").value_or(false);
-  OpResult r = ops.select(model, exclude, reserve, estimate);
-  if (!r.ok()) {
-    // Go answered 503 when nothing qualified; kept so Go clients branch the same way.
-    if (r.status == 429) r.status = 503;
-    send_result(res, r);
-    return;
-  }
-  auto alt = r.body.find("alternative_ids");
-  if (alt != r.body.end() && (alt->is_null() || (alt->is_array() && alt->empty())))
-    r.body.erase("alternative_ids");
-  send_result(res, r);
+  const auto r = ops.select(model, exclude, reserve, estimate);
+  if (!r.ok()) return send_failure(res, *r.failure);
+  // Go answered 503 when nothing qualified; kept so Go clients branch the same way.
+  if (!r.value.ok) return send_refusal(res, r.value, r.value.http_status == 429 ? 503 : r.value.http_status);
+  send_json(res, 200, go_grant(r.value, true));
 }
 
 void feedback_route(Operations& ops, const httplib::Request& req, httplib::Response& res) {
@@ -145,18 +163,18 @@ void feedback_route(Operations& ops, const httplib::Request& req, httplib::Respo
     if (ctx.sent_failure(res)) return;
     actual = usage_from(*body, ctx.account.value, "actual", "actual_cost_percent");
   }
-  OpResult fed = ops.feedback(account, feedback_kind(success, error, status_code),
-                              static_cast<TimeMs>(std::max(0.0, retry_s) * 1000));
-  if (!fed.ok()) return send_result(res, fed);
+  const auto fed = ops.feedback(account, feedback_kind(success, error, status_code),
+                                static_cast<TimeMs>(std::max(0.0, retry_s) * 1000));
+  if (!fed.ok()) return send_failure(res, *fed.failure);
   nlohmann::json reply = {{"status", "feedback recorded"}};
   if (resolving) {
     // A reported cost is committed; a success without one counts the estimate; a failure
     // without one releases the hold (COMPAT.md).
     const bool commit = actual.has_value() || success;
     if (commit && !actual) actual = ctx.reservation.value.estimate;
-    OpResult done = commit ? ops.resolve(*reservation_id, "commit", *actual)
-                           : ops.resolve(*reservation_id, "release", Usage{});
-    if (!done.ok()) return send_result(res, done);
+    const auto done = commit ? ops.resolve(*reservation_id, Resolution::commit, *actual)
+                             : ops.resolve(*reservation_id, Resolution::release, Usage{});
+    if (!done.ok()) return send_failure(res, *done.failure);
     reply["reservation_status"] = commit ? "committed" : "released";
   }
   send_json(res, 200, reply);
@@ -179,8 +197,9 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
               });
   routes.get("/router/distribution", "/router/distribution",
              [&ops](const httplib::Request&, httplib::Response& res) {
-               auto d = ops.distribution();
-               send_json(res, 200, d.is_object() ? d : nlohmann::json::object());
+               nlohmann::json shares = nlohmann::json::object();
+               for (const auto& [id, percent] : ops.distribution()) shares[id] = percent;
+               send_json(res, 200, shares);
              });
   routes.get("/quotas", "/quotas", [&ops, now](const httplib::Request&, httplib::Response& res) {
     nlohmann::json out = nlohmann::json::array();
@@ -206,11 +225,11 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
     const auto a = ops.account(id);
     if (!a.ok()) return send_failure(res, *a.failure);
     const QuotaObserved q = observation_from_ingest(*body, a.value);
-    OpResult r = ops.observe(id, q, kActor);
-    if (!r.ok()) return send_result(res, r);
+    const auto observed = ops.observe(id, q, kActor);
+    if (!observed.ok()) return send_failure(res, *observed.failure);
     if (throttled) {
-      OpResult t = ops.feedback(id, OutcomeKind::rate_limited, 0);
-      if (!t.ok()) return send_result(res, t);
+      const auto fed = ops.feedback(id, OutcomeKind::rate_limited, 0);
+      if (!fed.ok()) return send_failure(res, *fed.failure);
     }
     send_json(res, 200, {{"status", "ingested"}});
   });
@@ -227,12 +246,12 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
                 const auto estimate =
                     usage_from(*body, a.value, "estimate", "estimated_cost_percent");
                 if (!estimate) throw BadField("estimated_cost_percent: required (0 to 100)");
-                OpResult r = ops.reserve(id, model, *estimate, static_cast<TimeMs>(ttl_s * 1000));
-                if (r.ok()) {
-                  r.status = 201;
-                  if (!correlation.empty()) r.body["correlation_id"] = correlation;
-                }
-                send_result(res, r);
+                const auto r = ops.reserve(id, model, *estimate, static_cast<TimeMs>(ttl_s * 1000));
+                if (!r.ok()) return send_failure(res, *r.failure);
+                if (!r.value.ok) return send_refusal(res, r.value, r.value.http_status);
+                nlohmann::json grant = go_grant(r.value, false);
+                if (!correlation.empty()) grant["correlation_id"] = correlation;
+                send_json(res, 201, grant);
               });
   routes.get(R"(/reservations/([^/]+))", "/reservations/{id}",
              [&ops](const httplib::Request& req, httplib::Response& res) {
@@ -251,14 +270,14 @@ void register_advisory_routes(httplib::Server& server, Operations& ops,
                 const auto actual =
                     usage_from(*body, ctx.account.value, "actual", "actual_cost_percent");
                 if (!actual) throw BadField("actual_cost_percent: required (0 to 100)");
-                OpResult r = ops.resolve(id, "commit", *actual);
-                if (!r.ok()) return send_result(res, r);
+                const auto r = ops.resolve(id, Resolution::commit, *actual);
+                if (!r.ok()) return send_failure(res, *r.failure);
                 send_json(res, 200, {{"status", "released"}});
               });
   routes.post(R"(/reservations/([^/]+)/cancel)", "/reservations/{id}/cancel",
               [&ops](const httplib::Request& req, httplib::Response& res) {
-                OpResult r = ops.resolve(req.matches[1].str(), "cancel", Usage{});
-                if (!r.ok()) return send_result(res, r);
+                const auto r = ops.resolve(req.matches[1].str(), Resolution::cancel, Usage{});
+                if (!r.ok()) return send_failure(res, *r.failure);
                 send_json(res, 200, {{"status", "cancelled"}});
               });
 }

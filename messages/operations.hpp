@@ -20,12 +20,14 @@
 #include "messages/event.hpp"
 #include "messages/forecast_view.hpp"
 #include "messages/reservation_view.hpp"
+#include "messages/route_grant.hpp"
 #include "messages/status_view.hpp"
 #include "messages/upstream_outcome.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,7 +61,27 @@ struct OpAnswer {
     a.failure = OpFailure{error, std::move(message)};
     return a;
   }
+  static OpAnswer fail(OpFailure f) {
+    OpAnswer a;
+    a.failure = std::move(f);
+    return a;
+  }
 };
+
+// The value of a verb that only succeeds or refuses.
+struct Done {};
+
+// drain / resume / reset_cooldown: the account after the command. `note` says why nothing
+// changed (a no-op such as "already draining"), "" when the command took effect.
+struct AccountCommandView {
+  AccountView account;
+  std::string note;
+};
+
+// How an advisory reservation is resolved: commit (the actual usage counts), release or cancel
+// (nothing counts).
+enum class Resolution : std::uint8_t { commit, release, cancel };
+const char* resolved_status(Resolution r);  // "committed" | "released" | "cancelled"
 
 // GET /api/v1/events: committed events after a seq, oldest first.
 struct EventPage {
@@ -98,9 +120,11 @@ class Operations {
   virtual std::vector<AccountView> accounts() = 0;
   virtual OpAnswer<AccountView> account(const std::string& id) = 0;
 
-  virtual OpResult drain(const std::string& id, const Requester& by) = 0;
-  virtual OpResult resume(const std::string& id, const Requester& by) = 0;
-  virtual OpResult reset_cooldown(const std::string& id, const Requester& by) = 0;
+  // POST /api/v1/accounts/{id}/drain|resume|reset-cooldown: unknown_account, rejected (the state
+  // refuses it), journal_unavailable; rendered as the account's JSON plus "note" on a no-op.
+  virtual OpAnswer<AccountCommandView> drain(const std::string& id, const Requester& by) = 0;
+  virtual OpAnswer<AccountCommandView> resume(const std::string& id, const Requester& by) = 0;
+  virtual OpAnswer<AccountCommandView> reset_cooldown(const std::string& id, const Requester& by) = 0;
 
   // GET /api/v1/reservations: the open reservations (messages/reservation_view.hpp).
   virtual std::vector<ReservationView> reservations() = 0;
@@ -137,31 +161,32 @@ class Operations {
   virtual OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) = 0;
 
   // --- Verbs behind the advisory API (Go-QuotaGuard compatible routes) -------------------
-  // Record an observation for a known account (404 for an unknown one; never a silent 200).
-  virtual OpResult observe(const std::string& account, const QuotaObserved& q, const Requester& by) = 0;
+  // Record an observation for a known account (unknown_account for an unknown one; never a
+  // silent success).
+  virtual OpAnswer<Done> observe(const std::string& account, const QuotaObserved& q, const Requester& by) = 0;
   // Pick an account for `model` (router policy, anti-flapping) and, when `reserve`, hold
-  // `estimate` on it. Body: {"account_id","provider","model","score","reason",
-  // "alternative_ids":[...],"reservation_id"?,"expires_at"?}. 429 quota_exhausted with
-  // "retry_after_s" when nothing qualifies.
-  virtual OpResult select(const std::string& model, const std::vector<std::string>& exclude,
-                          bool reserve, const Usage& estimate) = 0;
-  // Reserve on a given account. Body {"reservation_id","account_id","status":"active","expires_at"}.
-  virtual OpResult reserve(const std::string& account, const std::string& model,
-                           const Usage& estimate, TimeMs ttl_ms) = 0;
-  // kind: "commit" (usage = actual), "release" or "cancel" (nothing counted). 404 unknown id,
-  // 409 already resolved.
-  virtual OpResult resolve(const std::string& reservation_id, const std::string& kind,
-                           const Usage& actual) = 0;
+  // `estimate` on it. Input errors are failures; when the router finds no account the answer
+  // is a RouteGrant with !ok and its own status, code and retry_after_s (as the proxy gets it).
+  // `provider` is always filled for a granted account. http/ renders the Go shape
+  // {"account_id","provider","model","score","reason","alternative_ids":[...],
+  // "reservation_id"?,"expires_at"?}.
+  virtual OpAnswer<RouteGrant> select(const std::string& model, const std::vector<std::string>& exclude,
+                                      bool reserve, const Usage& estimate) = 0;
+  // Reserve on a given account (unknown_account when there is none; a refusal as in select).
+  virtual OpAnswer<RouteGrant> reserve(const std::string& account, const std::string& model,
+                                       const Usage& estimate, TimeMs ttl_ms) = 0;
+  // not_found for an unknown id, rejected when already resolved.
+  virtual OpAnswer<Done> resolve(const std::string& reservation_id, Resolution how, const Usage& actual) = 0;
   // One reservation, open or resolved (then only id and status); not_found when unknown.
   virtual OpAnswer<ReservationView> reservation(const std::string& reservation_id) = 0;
   // Feed the circuit breaker with the result of a call the client made itself (kind one of
   // success, server_error, timeout, connect_error, rate_limited, auth_error).
-  virtual OpResult feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) = 0;
-  // {"account": percent share} over routable accounts (by remaining headroom).
-  virtual nlohmann::json distribution() = 0;
+  virtual OpAnswer<Done> feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) = 0;
+  // Percent share per routable account (by remaining headroom); sums to 100 when any.
+  virtual std::map<std::string, double> distribution() = 0;
 
   // Telegram bot token (settings table); takes effect without restart. Never echoed back.
-  virtual OpResult set_telegram_token(const std::string& token, const Requester& by) = 0;
+  virtual OpAnswer<Done> set_telegram_token(const std::string& token, const Requester& by) = 0;
 };
 
 }  // namespace qg

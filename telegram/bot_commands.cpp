@@ -154,8 +154,8 @@ std::string BotCommands::run(const BotCommand& cmd, const ChatMessage& m, Reply&
   const auto no_args = [&]() { return cmd.argv.empty(); };
   const auto account_verb = [&](auto verb, const char* done) -> std::string {
     if (cmd.argv.size() != 1) return usage(n, "Give exactly one account id.");
-    const OpResult r = (ops_.*verb)(cmd.argv[0], by);
-    if (!r.ok()) return format_error(r);
+    const auto r = (ops_.*verb)(cmd.argv[0], by);
+    if (!r.ok()) return format_error(*r.failure);
     return ok_line(html_escape(cmd.argv[0]) + " " + done + ".");
   };
 
@@ -324,11 +324,11 @@ std::string BotCommands::settoken(const BotCommand& cmd, const ChatMessage& m, R
   if (cmd.argv.size() != 1) return usage(cmd.name, "Give the token from @BotFather.");
   if (!looks_like_bot_token(cmd.argv[0]))
     return usage(cmd.name, "That does not look like a bot token (digits:letters, from @BotFather).");
-  const OpResult r = ops_.set_telegram_token(cmd.argv[0], by);
+  const auto r = ops_.set_telegram_token(cmd.argv[0], by);
   reply.delete_message_id = m.message_id;
   const std::string warn =
       "\n🧹 Delete your message with the token: it stays in this chat's history otherwise.";
-  if (!r.ok()) return format_error(r) + warn;
+  if (!r.ok()) return format_error(*r.failure) + warn;
   return ok_line("Token stored; the bot switches to it without a restart.") + warn;
 }
 

@@ -27,14 +27,23 @@ OpResult not_found(const std::string& what) { return OpResult::failure(404, "not
 OpResult bad_request(const std::string& what) { return OpResult::failure(400, "invalid_request", what); }
 OpResult unavailable(const std::string& what) { return OpResult::failure(503, "unavailable", what); }
 
+// A refusal of a typed verb (OpError) whatever the value type.
+OpFailure invalid(std::string what) { return OpFailure{OpError::invalid_argument, std::move(what)}; }
+std::optional<OpFailure> name_failure(std::string_view field, std::string_view value) {
+  if (std::string why = name_refusal(field, value); !why.empty()) return invalid(why);
+  return std::nullopt;
+}
+// A refused account command: the event log could not take it, or the state rejects it.
+OpFailure command_failure(const CommandReply& r) {
+  return OpFailure{r.code == ReplyCode::journal_unavailable ? OpError::journal_unavailable : OpError::rejected, r.error};
+}
+
 // Item 9: a client's name past its bound (messages/text_bounds.hpp) is a 400 before it is
 // looked up, stored or echoed; "" fields are the verbs' own rule.
 std::optional<OpResult> bad_name(std::string_view field, std::string_view value) {
   if (std::string why = name_refusal(field, value); !why.empty()) return bad_request(why);
   return std::nullopt;
 }
-
-json time_or_null(TimeMs t) { return t > 0 ? json(format_iso8601_ms(t)) : json(nullptr); }
 
 // The views of `states` at `now`, each window with its forecast.
 std::vector<AccountView> account_views(const std::map<std::string, AccountState>& states, TimeMs now,
@@ -63,23 +72,6 @@ const SettingRoute* setting_route(const std::string& key) {
   for (const auto& r : kSettingRoutes)
     if (r.admin == key) return &r;
   return nullptr;
-}
-
-json grant_json(const RouteGrant& r) {
-  json j = {{"account_id", r.account_id}, {"model", r.model_used}, {"score", r.score},
-            {"reason", r.reason}, {"alternative_ids", r.alternatives}};
-  if (!r.reservation_id.empty()) {
-    j["reservation_id"] = r.reservation_id;
-    j["status"] = "active";
-    j["expires_at"] = time_or_null(r.expires_at);
-  }
-  return j;
-}
-
-OpResult refusal_result(const RouteGrant& r) {
-  OpResult res = OpResult::failure(r.http_status, r.error_code, r.error_message);
-  if (r.retry_after_s > 0) res.body["retry_after_s"] = r.retry_after_s;
-  return res;
 }
 
 }  // namespace
@@ -146,23 +138,30 @@ ForecastView CoreOperations::forecast_of(const std::map<std::string, AccountStat
 
 ForecastView CoreOperations::forecast() { return forecast_of(core_.account_states(), core_.now()); }
 
-OpResult CoreOperations::account_command(const std::string& id, EventPayload payload) {
-  if (auto bad = bad_name("account id", id)) return *bad;
-  if (!core_.account_state(id)) return not_found("unknown account " + id);
+OpAnswer<std::string> CoreOperations::account_command(const std::string& id, EventPayload payload) {
+  if (auto bad = name_failure("account id", id)) return OpAnswer<std::string>::fail(*bad);
+  if (!core_.account_state(id)) return OpAnswer<std::string>::fail(OpError::unknown_account, "unknown account " + id);
   const CommandReply r = core_.propose(id, std::move(payload));
-  if (!r.ok) return r.code == ReplyCode::journal_unavailable ? unavailable(r.error)
-                                                             : OpResult::failure(409, "conflict", r.error);
-  const auto view = account(id);
-  if (!view.ok()) return not_found(view.failure->message);
-  OpResult out = OpResult::success(account_view_json(view.value));
-  if (!r.error.empty()) out.body["note"] = r.error;  // a no-op: "already draining", ...
-  return out;
+  if (!r.ok) return OpAnswer<std::string>::fail(command_failure(r));
+  return {r.error, std::nullopt};  // a no-op says why: "already draining", ...
 }
 
-OpResult CoreOperations::drain(const std::string& id, const Requester& by) { return account_command(id, AccountDrained{by}); }
-OpResult CoreOperations::resume(const std::string& id, const Requester& by) { return account_command(id, AccountResumed{by}); }
-OpResult CoreOperations::reset_cooldown(const std::string& id, const Requester& by) {
-  return account_command(id, CooldownEnded{"operator:" + by});
+OpAnswer<AccountCommandView> CoreOperations::account_verb(const std::string& id, EventPayload payload) {
+  auto done = account_command(id, std::move(payload));
+  if (!done.ok()) return OpAnswer<AccountCommandView>::fail(*done.failure);
+  auto view = account(id);
+  if (!view.ok()) return OpAnswer<AccountCommandView>::fail(*view.failure);
+  return {AccountCommandView{std::move(view.value), std::move(done.value)}, std::nullopt};
+}
+
+OpAnswer<AccountCommandView> CoreOperations::drain(const std::string& id, const Requester& by) {
+  return account_verb(id, AccountDrained{by});
+}
+OpAnswer<AccountCommandView> CoreOperations::resume(const std::string& id, const Requester& by) {
+  return account_verb(id, AccountResumed{by});
+}
+OpAnswer<AccountCommandView> CoreOperations::reset_cooldown(const std::string& id, const Requester& by) {
+  return account_verb(id, CooldownEnded{"operator:" + by});
 }
 
 std::vector<ReservationView> CoreOperations::reservations() {
@@ -315,50 +314,51 @@ OpResult CoreOperations::explain_route(const std::string& model, const std::stri
   return OpResult::success(*explanation);
 }
 
-OpResult CoreOperations::observe(const std::string& account, const QuotaObserved& q, const Requester& by) {
-  if (auto bad = bad_name("account_id", account)) return *bad;
-  if (q.windows.empty()) return bad_request("dimensions: at least one window is required");
+OpAnswer<Done> CoreOperations::observe(const std::string& account, const QuotaObserved& q, const Requester& by) {
+  if (auto bad = name_failure("account_id", account)) return OpAnswer<Done>::fail(*bad);
+  if (q.windows.empty()) return OpAnswer<Done>::fail(invalid("dimensions: at least one window is required"));
   if (auto s = core_.account_state(account); s && observed_windows_after(*s, q) > kMaxObservedWindows)
-    return bad_request("dimensions: an account holds at most " + std::to_string(kMaxObservedWindows) +
-                       " observed windows (distinct metric and window)");
+    return OpAnswer<Done>::fail(invalid("dimensions: an account holds at most " + std::to_string(kMaxObservedWindows) +
+                                        " observed windows (distinct metric and window)"));
   (void)by;
-  return account_command(account, q);
+  auto done = account_command(account, q);
+  if (!done.ok()) return OpAnswer<Done>::fail(*done.failure);
+  return {};
 }
 
-OpResult CoreOperations::select(const std::string& model, const std::vector<std::string>& exclude,
-                                bool reserve, const Usage& estimate) {
-  if (auto bad = bad_name("model", model)) return *bad;
+OpAnswer<RouteGrant> CoreOperations::select(const std::string& model, const std::vector<std::string>& exclude,
+                                            bool reserve, const Usage& estimate) {
+  if (auto bad = name_failure("model", model)) return OpAnswer<RouteGrant>::fail(*bad);
   for (const auto& id : exclude)
-    if (auto bad = bad_name("exclude_accounts[]", id)) return *bad;
+    if (auto bad = name_failure("exclude_accounts[]", id)) return OpAnswer<RouteGrant>::fail(*bad);
   RouteRequest request;
   request.model = model;
   request.exclude = exclude;
   request.reserve = reserve;
   request.estimate = estimate;
   request.ttl_ms = core_.config().reservations.ttl.count();
-  const RouteGrant r = core_.route(std::move(request));
-  if (!r.ok) return refusal_result(r);
-  if (!r.reservation_id.empty()) core_.directory().note_reservation(r.reservation_id, r.account_id);
-  json body = grant_json(r);
-  if (auto spec = core_.directory().spec(r.account_id)) body["provider"] = spec->provider;
-  return OpResult::success(body);
+  OpAnswer<RouteGrant> out{core_.route(std::move(request)), std::nullopt};
+  RouteGrant& g = out.value;
+  if (!g.ok) return out;
+  if (!g.reservation_id.empty()) core_.directory().note_reservation(g.reservation_id, g.account_id);
+  if (g.provider.empty())  // decided without a reservation: the account's spec names it
+    if (auto spec = core_.directory().spec(g.account_id)) g.provider = spec->provider;
+  return out;
 }
 
-OpResult CoreOperations::reserve(const std::string& account, const std::string& model,
-                                 const Usage& estimate, TimeMs ttl_ms) {
-  if (auto bad = bad_name("account_id", account)) return *bad;
-  if (auto bad = bad_name("model", model)) return *bad;
-  if (!core_.directory().handle(account)) return not_found("unknown account " + account);
+OpAnswer<RouteGrant> CoreOperations::reserve(const std::string& account, const std::string& model,
+                                             const Usage& estimate, TimeMs ttl_ms) {
+  if (auto bad = name_failure("account_id", account)) return OpAnswer<RouteGrant>::fail(*bad);
+  if (auto bad = name_failure("model", model)) return OpAnswer<RouteGrant>::fail(*bad);
+  if (!core_.directory().handle(account))
+    return OpAnswer<RouteGrant>::fail(OpError::unknown_account, "unknown account " + account);
   RouteRequest request;
   request.account = account;
   request.model = model;
   request.estimate = estimate;
   request.ttl_ms = ttl_ms > 0 ? ttl_ms : core_.config().reservations.ttl.count();
-  const RouteGrant r = core_.route(std::move(request));
-  if (!r.ok) return refusal_result(r);
-  core_.directory().note_reservation(r.reservation_id, r.account_id);
-  OpResult out = OpResult::success(grant_json(r));
-  out.status = 201;
+  OpAnswer<RouteGrant> out{core_.route(std::move(request)), std::nullopt};
+  if (out.value.ok) core_.directory().note_reservation(out.value.reservation_id, out.value.account_id);
   return out;
 }
 
@@ -368,27 +368,23 @@ void CoreOperations::remember_resolution(const std::string& id, const std::strin
   resolved_[id] = status;
 }
 
-OpResult CoreOperations::resolve(const std::string& reservation_id, const std::string& kind,
-                                 const Usage& actual) {
-  if (kind != "commit" && kind != "release" && kind != "cancel")
-    return bad_request("kind: must be commit, release or cancel");
-  if (auto bad = bad_name("reservation id", reservation_id)) return *bad;
+OpAnswer<Done> CoreOperations::resolve(const std::string& reservation_id, Resolution how, const Usage& actual) {
+  if (auto bad = name_failure("reservation id", reservation_id)) return OpAnswer<Done>::fail(*bad);
   if (auto held = holder_of(reservation_id)) {
     const std::string& account = held->first;
-    EventPayload p = kind == "commit" ? EventPayload{ReservationCommitted{reservation_id, actual, false}}
-                                      : EventPayload{ReservationReleased{reservation_id, kind}};
+    EventPayload p = how == Resolution::commit
+                         ? EventPayload{ReservationCommitted{reservation_id, actual, false}}
+                         : EventPayload{ReservationReleased{reservation_id, how == Resolution::cancel ? "cancel" : "release"}};
     const CommandReply r = core_.propose(account, std::move(p));
-    if (!r.ok) return r.code == ReplyCode::journal_unavailable ? unavailable(r.error)
-                                                               : OpResult::failure(409, "conflict", r.error);
-    const std::string status = kind == "commit" ? "committed" : kind == "release" ? "released" : "cancelled";
-    remember_resolution(reservation_id, status);
+    if (!r.ok) return OpAnswer<Done>::fail(command_failure(r));
+    remember_resolution(reservation_id, resolved_status(how));
     core_.directory().forget_reservation(reservation_id);
-    return OpResult::success({{"status", status}, {"reservation_id", reservation_id}, {"account_id", account}});
+    return {};
   }
   std::lock_guard lock(mutex_);
   if (auto it = resolved_.find(reservation_id); it != resolved_.end())
-    return OpResult::failure(409, "conflict", "reservation " + reservation_id + " is already " + it->second);
-  return not_found("reservation " + reservation_id + " not found");
+    return OpAnswer<Done>::fail(OpError::rejected, "reservation " + reservation_id + " is already " + it->second);
+  return OpAnswer<Done>::fail(OpError::not_found, "reservation " + reservation_id + " not found");
 }
 
 std::optional<std::pair<std::string, AccountState>> CoreOperations::holder_of(const std::string& reservation_id) {
@@ -418,17 +414,18 @@ OpAnswer<ReservationView> CoreOperations::reservation(const std::string& reserva
   return OpAnswer<ReservationView>::fail(OpError::not_found, "reservation " + reservation_id + " not found");
 }
 
-OpResult CoreOperations::feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) {
-  if (auto bad = bad_name("account_id", account)) return *bad;
-  if (!core_.directory().handle(account)) return not_found("unknown account " + account);
+OpAnswer<Done> CoreOperations::feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) {
+  if (auto bad = name_failure("account_id", account)) return OpAnswer<Done>::fail(*bad);
+  if (!core_.directory().handle(account))
+    return OpAnswer<Done>::fail(OpError::unknown_account, "unknown account " + account);
   UpstreamOutcome o;
   o.kind = kind;
   o.signals.cooldown_until = retry_hint_ms > 0 ? core_.now() + retry_hint_ms : 0;
   core_.report(account, o);
-  return OpResult::success({{"status", "feedback recorded"}});
+  return {};
 }
 
-json CoreOperations::distribution() {
+std::map<std::string, double> CoreOperations::distribution() {
   const TimeMs now = core_.now();
   std::map<std::string, double> headroom;
   double total = 0;
@@ -440,9 +437,8 @@ json CoreOperations::distribution() {
     headroom[id] = h;
     total += h;
   }
-  json out = json::object();
-  for (const auto& [id, h] : headroom) out[id] = h / total * 100.0;
-  return out;
+  for (auto& [id, h] : headroom) h = h / total * 100.0;
+  return headroom;
 }
 
 void CoreOperations::set_auth_folder_service(std::shared_ptr<AuthFolderService> service) {
@@ -460,14 +456,14 @@ void CoreOperations::set_token_store(TokenStore store) {
   token_store_ = std::move(store);
 }
 
-OpResult CoreOperations::set_telegram_token(const std::string& token, const Requester& by) {
+OpAnswer<Done> CoreOperations::set_telegram_token(const std::string& token, const Requester& by) {
   TokenStore store;
   {
     std::lock_guard lock(mutex_);
     store = token_store_;
   }
-  if (!store) return unavailable("no Telegram token store in this process");
-  OpResult stored = store(token, core_.config().telegram.token);
+  if (!store) return OpAnswer<Done>::fail(OpError::unavailable, "no Telegram token store in this process");
+  OpAnswer<Done> stored = store(token, core_.config().telegram.token);
   if (!stored.ok()) return stored;
   std::vector<std::function<void(const std::string&)>> listeners;
   {
@@ -476,7 +472,7 @@ OpResult CoreOperations::set_telegram_token(const std::string& token, const Requ
   }
   for (auto& listener : listeners) listener(token);
   spdlog::info("telegram bot token replaced by {}", by);
-  return OpResult::success({{"status", "stored"}});
+  return {};
 }
 
 }  // namespace qg

@@ -32,9 +32,9 @@ class CoreOperations : public Operations {
   void on_reload(std::function<void(const Config&)> listener);
   // How set_telegram_token checks and stores a bot token (installed by `serve`, which links
   // the bot: telegram/bot_settings.hpp), given the token and the config's telegram.token it
-  // overrides; answers 400 for a malformed token, 503 when it cannot be stored. Without one,
-  // set_telegram_token answers 503.
-  using TokenStore = std::function<OpResult(const std::string& token, const std::string& config_token)>;
+  // overrides; refuses invalid_argument for a malformed token, unavailable when it cannot be
+  // stored. Without one, set_telegram_token answers unavailable.
+  using TokenStore = std::function<OpAnswer<Done>(const std::string& token, const std::string& config_token)>;
   void set_token_store(TokenStore store);
   // Called after set_telegram_token stored a token, so the bot picks it up without restart.
   void on_token_stored(std::function<void(const std::string&)> listener);
@@ -52,9 +52,9 @@ class CoreOperations : public Operations {
   StatusView status() override;
   std::vector<AccountView> accounts() override;
   OpAnswer<AccountView> account(const std::string& id) override;
-  OpResult drain(const std::string& id, const Requester& by) override;
-  OpResult resume(const std::string& id, const Requester& by) override;
-  OpResult reset_cooldown(const std::string& id, const Requester& by) override;
+  OpAnswer<AccountCommandView> drain(const std::string& id, const Requester& by) override;
+  OpAnswer<AccountCommandView> resume(const std::string& id, const Requester& by) override;
+  OpAnswer<AccountCommandView> reset_cooldown(const std::string& id, const Requester& by) override;
   std::vector<ReservationView> reservations() override;
   OpResult get_setting(const std::string& key) override;
   OpResult put_setting(const std::string& key, const nlohmann::json& value, const Requester& by) override;
@@ -67,22 +67,23 @@ class CoreOperations : public Operations {
   ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) override;
   ForecastView forecast() override;
   OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) override;
-  OpResult observe(const std::string& account, const QuotaObserved& q, const Requester& by) override;
-  OpResult select(const std::string& model, const std::vector<std::string>& exclude, bool reserve,
-                  const Usage& estimate) override;
-  OpResult reserve(const std::string& account, const std::string& model, const Usage& estimate,
-                   TimeMs ttl_ms) override;
-  OpResult resolve(const std::string& reservation_id, const std::string& kind,
-                   const Usage& actual) override;
+  OpAnswer<Done> observe(const std::string& account, const QuotaObserved& q, const Requester& by) override;
+  OpAnswer<RouteGrant> select(const std::string& model, const std::vector<std::string>& exclude, bool reserve,
+                              const Usage& estimate) override;
+  OpAnswer<RouteGrant> reserve(const std::string& account, const std::string& model, const Usage& estimate,
+                               TimeMs ttl_ms) override;
+  OpAnswer<Done> resolve(const std::string& reservation_id, Resolution how, const Usage& actual) override;
   OpAnswer<ReservationView> reservation(const std::string& reservation_id) override;
-  OpResult feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) override;
-  nlohmann::json distribution() override;
-  OpResult set_telegram_token(const std::string& token, const Requester& by) override;
+  OpAnswer<Done> feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) override;
+  std::map<std::string, double> distribution() override;
+  OpAnswer<Done> set_telegram_token(const std::string& token, const Requester& by) override;
 
  private:
   // The forecast of `states` at `now` under the router's effective settings.
   ForecastView forecast_of(const std::map<std::string, AccountState>& states, TimeMs now);
-  OpResult account_command(const std::string& id, EventPayload payload);
+  // Proposes `payload` to account `id`: a refusal, or the reply's note ("" or why it was a no-op).
+  OpAnswer<std::string> account_command(const std::string& id, EventPayload payload);
+  OpAnswer<AccountCommandView> account_verb(const std::string& id, EventPayload payload);
   std::shared_ptr<AuthFolderService> folder_service();
   nlohmann::json effective_settings_json();
   void remember_resolution(const std::string& id, const std::string& status);

@@ -292,10 +292,10 @@ TEST_CASE("activity: committed usage per account, decisions and operator actions
   ApiTestServer s;
   const auto a = s.ops.reserve("acc-a", "gpt-4o", qg::Usage{1, 100, 20}, 60'000);
   REQUIRE(a.ok());
-  REQUIRE(s.ops.resolve(a.body["reservation_id"].get<std::string>(), "commit", qg::Usage{1, 120, 30}).ok());
+  REQUIRE(s.ops.resolve(a.value.reservation_id, qg::Resolution::commit, qg::Usage{1, 120, 30}).ok());
   const auto b = s.ops.reserve("acc-b", "gpt-4o-mini", qg::Usage{1, 10, 10}, 60'000);
   REQUIRE(b.ok());
-  REQUIRE(s.ops.resolve(b.body["reservation_id"].get<std::string>(), "release", qg::Usage{}).ok());
+  REQUIRE(s.ops.resolve(b.value.reservation_id, qg::Resolution::release, qg::Usage{}).ok());
   auto c = s.client();
   REQUIRE(c.Post("/api/v1/accounts/acc-a/drain")->status == 200);
 

@@ -37,15 +37,20 @@ void StateOperations::append(const std::string& account, EventPayload payload) {
   log_.push_back(std::move(e));
 }
 
-OpResult StateOperations::propose(const std::string& account, EventPayload payload,
-                                  nlohmann::json ok_body) {
+std::optional<OpFailure> StateOperations::propose(const std::string& account, EventPayload payload) {
   auto it = state_.accounts.find(account);
   if (it == state_.accounts.end() || it->second.removed)
-    return OpResult::failure(404, "not_found", "unknown account: " + account);
+    return OpFailure{OpError::unknown_account, "unknown account: " + account};
   const Validation v = validate(it->second, payload, now);
-  if (v.verdict == Verdict::reject) return OpResult::failure(409, "conflict", v.reason);
+  if (v.verdict == Verdict::reject) return OpFailure{OpError::rejected, v.reason};
   if (v.verdict == Verdict::accept) append(account, std::move(payload));
-  return OpResult::success(std::move(ok_body));
+  return std::nullopt;
+}
+
+OpAnswer<AccountCommandView> StateOperations::account_verb(const std::string& id, EventPayload payload) {
+  std::lock_guard lock(mutex_);
+  if (auto failure = propose(id, std::move(payload))) return OpAnswer<AccountCommandView>::fail(*failure);
+  return {AccountCommandView{account_view(state_.accounts.at(id), now), ""}, std::nullopt};
 }
 
 StatusView StateOperations::status() {
@@ -77,19 +82,16 @@ OpAnswer<AccountView> StateOperations::account(const std::string& id) {
   return {account_view(it->second, now), std::nullopt};
 }
 
-OpResult StateOperations::drain(const std::string& id, const Requester& by) {
-  std::lock_guard lock(mutex_);
-  return propose(id, AccountDrained{by}, {{"id", id}, {"state", "draining"}});
+OpAnswer<AccountCommandView> StateOperations::drain(const std::string& id, const Requester& by) {
+  return account_verb(id, AccountDrained{by});
 }
 
-OpResult StateOperations::resume(const std::string& id, const Requester& by) {
-  std::lock_guard lock(mutex_);
-  return propose(id, AccountResumed{by}, {{"id", id}, {"state", "active"}});
+OpAnswer<AccountCommandView> StateOperations::resume(const std::string& id, const Requester& by) {
+  return account_verb(id, AccountResumed{by});
 }
 
-OpResult StateOperations::reset_cooldown(const std::string& id, const Requester&) {
-  std::lock_guard lock(mutex_);
-  return propose(id, CooldownEnded{"operator"}, {{"id", id}});
+OpAnswer<AccountCommandView> StateOperations::reset_cooldown(const std::string& id, const Requester&) {
+  return account_verb(id, CooldownEnded{"operator"});
 }
 
 std::vector<ReservationView> StateOperations::reservations() {
@@ -187,13 +189,14 @@ ForecastView StateOperations::forecast() {
   return qg::forecast(state_.accounts, RouterSettings{}, now);
 }
 
-OpResult StateOperations::observe(const std::string& account, const QuotaObserved& q, const Requester&) {
+OpAnswer<Done> StateOperations::observe(const std::string& account, const QuotaObserved& q, const Requester&) {
   std::lock_guard lock(mutex_);
-  return propose(account, q, {{"status", "observed"}});
+  if (auto failure = propose(account, q)) return OpAnswer<Done>::fail(*failure);
+  return {};
 }
 
-OpResult StateOperations::select(const std::string& model, const std::vector<std::string>& exclude,
-                                 bool reserve, const Usage& estimate) {
+OpAnswer<RouteGrant> StateOperations::select(const std::string& model, const std::vector<std::string>& exclude,
+                                             bool reserve, const Usage& estimate) {
   std::lock_guard lock(mutex_);
   std::vector<std::pair<double, std::string>> ranked;
   for (const auto& [id, s] : state_.accounts) {
@@ -202,53 +205,65 @@ OpResult StateOperations::select(const std::string& model, const std::vector<std
     if (!admission_refusal(s, estimate, now).empty()) continue;
     ranked.push_back({max_used_percent(s), id});
   }
-  if (ranked.empty())
-    return {429, {{"retry_after_s", 30}}, "no account can serve " + model, "quota_exhausted"};
+  OpAnswer<RouteGrant> out;
+  RouteGrant& g = out.value;
+  if (ranked.empty()) {
+    g.http_status = 429;
+    g.error_code = "quota_exhausted";
+    g.error_message = "no account can serve " + model;
+    g.retry_after_s = 30;
+    return out;
+  }
   std::sort(ranked.begin(), ranked.end());
   const auto& best = state_.accounts.at(ranked.front().second);
-  nlohmann::json body = {{"account_id", best.id}, {"provider", best.spec.provider},
-                         {"model", model}, {"score", 1.0 - ranked.front().first / 100.0},
-                         {"reason", "most remaining"}, {"alternative_ids", nlohmann::json::array()}};
-  for (std::size_t i = 1; i < ranked.size(); ++i) body["alternative_ids"].push_back(ranked[i].second);
   if (reserve) {
-    OpResult r = reserve_locked(best.id, model, estimate, 0);
-    if (!r.ok()) return r;
-    body["reservation_id"] = r.body["reservation_id"];
-    body["expires_at"] = r.body["expires_at"];
+    out = reserve_locked(best.id, model, estimate, 0);
+    if (!out.ok() || !g.ok) return out;
   }
-  return OpResult::success(body);
+  g.ok = true;
+  g.account_id = best.id;
+  g.provider = best.spec.provider;
+  g.model_used = model;
+  g.score = 1.0 - ranked.front().first / 100.0;
+  g.reason = "most remaining";
+  for (std::size_t i = 1; i < ranked.size(); ++i) g.alternatives.push_back(ranked[i].second);
+  return out;
 }
 
-OpResult StateOperations::reserve_locked(const std::string& account, const std::string& model,
-                                         const Usage& estimate, TimeMs ttl_ms) {
+OpAnswer<RouteGrant> StateOperations::reserve_locked(const std::string& account, const std::string& model,
+                                                     const Usage& estimate, TimeMs ttl_ms) {
   const std::string id = "res_test_" + std::to_string(next_reservation_++);
   const TimeMs expires = now + (ttl_ms > 0 ? ttl_ms : 600'000);
-  OpResult r = propose(account, ReservationCreated{id, model, estimate, expires},
-                       {{"reservation_id", id}, {"account_id", account}, {"status", "active"},
-                        {"expires_at", format_iso8601_ms(expires)}});
-  if (r.ok()) reservation_account_[id] = account;
-  return r;
+  if (auto failure = propose(account, ReservationCreated{id, model, estimate, expires}))
+    return OpAnswer<RouteGrant>::fail(*failure);
+  reservation_account_[id] = account;
+  OpAnswer<RouteGrant> out;
+  out.value.ok = true;
+  out.value.account_id = account;
+  out.value.reservation_id = id;
+  out.value.model_used = model;
+  out.value.expires_at = expires;
+  return out;
 }
 
-OpResult StateOperations::reserve(const std::string& account, const std::string& model,
-                                  const Usage& estimate, TimeMs ttl_ms) {
+OpAnswer<RouteGrant> StateOperations::reserve(const std::string& account, const std::string& model,
+                                              const Usage& estimate, TimeMs ttl_ms) {
   std::lock_guard lock(mutex_);
   return reserve_locked(account, model, estimate, ttl_ms);
 }
 
-OpResult StateOperations::resolve(const std::string& id, const std::string& kind,
-                                  const Usage& actual) {
+OpAnswer<Done> StateOperations::resolve(const std::string& id, Resolution how, const Usage& actual) {
   std::lock_guard lock(mutex_);
   auto it = reservation_account_.find(id);
-  if (it == reservation_account_.end())
-    return OpResult::failure(404, "not_found", "unknown reservation: " + id);
+  if (it == reservation_account_.end()) return OpAnswer<Done>::fail(OpError::not_found, "unknown reservation: " + id);
   if (resolved_.count(id))
-    return OpResult::failure(409, "conflict", "reservation " + id + " is already " + resolved_[id]);
-  EventPayload p = kind == "commit" ? EventPayload(ReservationCommitted{id, actual, false})
-                                    : EventPayload(ReservationReleased{id, kind});
-  OpResult r = propose(it->second, std::move(p), {{"reservation_id", id}});
-  if (r.ok()) resolved_[id] = kind == "commit" ? "committed" : kind == "cancel" ? "cancelled" : "released";
-  return r;
+    return OpAnswer<Done>::fail(OpError::rejected, "reservation " + id + " is already " + resolved_[id]);
+  EventPayload p = how == Resolution::commit
+                       ? EventPayload(ReservationCommitted{id, actual, false})
+                       : EventPayload(ReservationReleased{id, how == Resolution::cancel ? "cancel" : "release"});
+  if (auto failure = propose(it->second, std::move(p))) return OpAnswer<Done>::fail(*failure);
+  resolved_[id] = resolved_status(how);
+  return {};
 }
 
 OpAnswer<ReservationView> StateOperations::reservation(const std::string& id) {
@@ -268,19 +283,18 @@ OpAnswer<ReservationView> StateOperations::reservation(const std::string& id) {
   return out;
 }
 
-OpResult StateOperations::feedback(const std::string& account, OutcomeKind kind, TimeMs) {
+OpAnswer<Done> StateOperations::feedback(const std::string& account, OutcomeKind kind, TimeMs) {
   std::lock_guard lock(mutex_);
-  if (!state_.accounts.count(account))
-    return OpResult::failure(404, "not_found", "unknown account: " + account);
+  if (!state_.accounts.count(account)) return OpAnswer<Done>::fail(OpError::unknown_account, "unknown account: " + account);
   feedback_.push_back(account + ":" + to_string(kind));
   if (kind == OutcomeKind::rate_limited)
     append(account, CooldownStarted{now + 60'000, "rate_limited", "advisory feedback", 0});
-  return OpResult::success({{"status", "recorded"}});
+  return {};
 }
 
-nlohmann::json StateOperations::distribution() {
+std::map<std::string, double> StateOperations::distribution() {
   std::lock_guard lock(mutex_);
-  nlohmann::json out = nlohmann::json::object();
+  std::map<std::string, double> out;
   double total = 0;
   for (const auto& [id, s] : state_.accounts)
     if (status_at(s, now) == AccountStatus::active) total += 100.0 - max_used_percent(s);
@@ -290,10 +304,10 @@ nlohmann::json StateOperations::distribution() {
   return out;
 }
 
-OpResult StateOperations::set_telegram_token(const std::string& token, const Requester&) {
+OpAnswer<Done> StateOperations::set_telegram_token(const std::string& token, const Requester&) {
   std::lock_guard lock(mutex_);
   telegram_token_ = token;
-  return OpResult::success({{"status", "stored"}});
+  return {};
 }
 
 }  // namespace qg::test

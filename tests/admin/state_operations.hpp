@@ -31,9 +31,9 @@ class StateOperations : public Operations {
   StatusView status() override;
   std::vector<AccountView> accounts() override;
   OpAnswer<AccountView> account(const std::string& id) override;
-  OpResult drain(const std::string& id, const Requester& by) override;
-  OpResult resume(const std::string& id, const Requester& by) override;
-  OpResult reset_cooldown(const std::string& id, const Requester& by) override;
+  OpAnswer<AccountCommandView> drain(const std::string& id, const Requester& by) override;
+  OpAnswer<AccountCommandView> resume(const std::string& id, const Requester& by) override;
+  OpAnswer<AccountCommandView> reset_cooldown(const std::string& id, const Requester& by) override;
   std::vector<ReservationView> reservations() override;
   OpResult get_setting(const std::string& key) override;
   OpResult put_setting(const std::string& key, const nlohmann::json& value,
@@ -47,24 +47,24 @@ class StateOperations : public Operations {
   ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) override;  // folds the whole log
   ForecastView forecast() override;  // quota/forecast.hpp over the state, default router settings
   OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) override;
-  OpResult observe(const std::string& account, const QuotaObserved& q, const Requester& by) override;
-  OpResult select(const std::string& model, const std::vector<std::string>& exclude,
-                  bool reserve, const Usage& estimate) override;
-  OpResult reserve(const std::string& account, const std::string& model, const Usage& estimate,
-                   TimeMs ttl_ms) override;
-  OpResult resolve(const std::string& reservation_id, const std::string& kind,
-                   const Usage& actual) override;
+  OpAnswer<Done> observe(const std::string& account, const QuotaObserved& q, const Requester& by) override;
+  OpAnswer<RouteGrant> select(const std::string& model, const std::vector<std::string>& exclude,
+                              bool reserve, const Usage& estimate) override;
+  OpAnswer<RouteGrant> reserve(const std::string& account, const std::string& model, const Usage& estimate,
+                               TimeMs ttl_ms) override;
+  OpAnswer<Done> resolve(const std::string& reservation_id, Resolution how, const Usage& actual) override;
   OpAnswer<ReservationView> reservation(const std::string& reservation_id) override;
-  OpResult feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) override;
-  nlohmann::json distribution() override;
-  OpResult set_telegram_token(const std::string& token, const Requester& by) override;
+  OpAnswer<Done> feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) override;
+  std::map<std::string, double> distribution() override;
+  OpAnswer<Done> set_telegram_token(const std::string& token, const Requester& by) override;
 
  private:
-  // Validates and appends; answers the failure (404/409) or a success with `ok_body`.
-  OpResult propose(const std::string& account, EventPayload payload, nlohmann::json ok_body);
+  // Validates and appends; answers the failure (unknown_account, rejected), if any.
+  std::optional<OpFailure> propose(const std::string& account, EventPayload payload);
+  OpAnswer<AccountCommandView> account_verb(const std::string& id, EventPayload payload);
   void append(const std::string& account, EventPayload payload);
-  OpResult reserve_locked(const std::string& account, const std::string& model,
-                          const Usage& estimate, TimeMs ttl_ms);
+  OpAnswer<RouteGrant> reserve_locked(const std::string& account, const std::string& model,
+                                      const Usage& estimate, TimeMs ttl_ms);
 
   mutable std::mutex mutex_;
   SystemState state_;

@@ -12,7 +12,6 @@ using nlohmann::json;
 
 namespace {
 constexpr TimeMs kNow = 1'764'430'000'000;
-OpResult not_found(const std::string& id) { return OpResult::failure(404, "not_found", "account \"" + id + "\" not found"); }
 }  // namespace
 
 TestOperations::TestOperations() = default;
@@ -87,16 +86,16 @@ OpAnswer<AccountView> TestOperations::account(const std::string& id) {
   return OpAnswer<AccountView>::fail(OpError::unknown_account, "unknown account " + id);
 }
 
-#define QG_ACCOUNT_VERB(name, payload)                                   \
-  OpResult TestOperations::name(const std::string& id, const Requester& by) { \
-    std::lock_guard lock(mu_);                                            \
-    record(#name " " + id + " by " + by);                                 \
-    for (const auto& a : accounts_)                                       \
-      if (a.id == id) {                                                   \
-        append_locked(id, payload, kNow);                                 \
-        return OpResult::success(json{{"id", id}});                       \
-      }                                                                   \
-    return not_found(id);                                                 \
+#define QG_ACCOUNT_VERB(name, payload)                                                          \
+  OpAnswer<AccountCommandView> TestOperations::name(const std::string& id, const Requester& by) { \
+    std::lock_guard lock(mu_);                                                                   \
+    record(#name " " + id + " by " + by);                                                        \
+    for (const auto& a : accounts_)                                                              \
+      if (a.id == id) {                                                                          \
+        append_locked(id, payload, kNow);                                                        \
+        return {AccountCommandView{account_view(a, kNow), ""}, std::nullopt};                     \
+      }                                                                                          \
+    return OpAnswer<AccountCommandView>::fail(OpError::unknown_account, "account \"" + id + "\" not found"); \
   }
 QG_ACCOUNT_VERB(drain, AccountDrained{by})
 QG_ACCOUNT_VERB(resume, AccountResumed{by})
@@ -181,21 +180,19 @@ OpAnswer<EventPage> TestOperations::events(std::uint64_t after, std::size_t limi
 }
 
 OpResult TestOperations::explain_route(const std::string&, const std::string&, Dialect) { return OpResult::success(json::object()); }
-OpResult TestOperations::observe(const std::string&, const QuotaObserved&, const Requester&) { return OpResult::success(json::object()); }
-OpResult TestOperations::select(const std::string&, const std::vector<std::string>&, bool, const Usage&) {
-  return OpResult::success(json::object());
+OpAnswer<Done> TestOperations::observe(const std::string&, const QuotaObserved&, const Requester&) { return {}; }
+OpAnswer<RouteGrant> TestOperations::select(const std::string&, const std::vector<std::string>&, bool, const Usage&) {
+  return {};
 }
-OpResult TestOperations::reserve(const std::string&, const std::string&, const Usage&, TimeMs) {
-  return OpResult::success(json::object());
-}
-OpResult TestOperations::resolve(const std::string&, const std::string&, const Usage&) { return OpResult::success(json::object()); }
+OpAnswer<RouteGrant> TestOperations::reserve(const std::string&, const std::string&, const Usage&, TimeMs) { return {}; }
+OpAnswer<Done> TestOperations::resolve(const std::string&, Resolution, const Usage&) { return {}; }
 OpAnswer<ReservationView> TestOperations::reservation(const std::string& id) {
   return OpAnswer<ReservationView>::fail(OpError::not_found, "reservation " + id + " not found");
 }
-OpResult TestOperations::feedback(const std::string&, OutcomeKind, TimeMs) { return OpResult::success(json::object()); }
-json TestOperations::distribution() { return json::object(); }
+OpAnswer<Done> TestOperations::feedback(const std::string&, OutcomeKind, TimeMs) { return {}; }
+std::map<std::string, double> TestOperations::distribution() { return {}; }
 
-OpResult TestOperations::set_telegram_token(const std::string& t, const Requester& by) {
+OpAnswer<Done> TestOperations::set_telegram_token(const std::string& t, const Requester& by) {
   std::function<void(const std::string&)> cb;
   {
     std::lock_guard lock(mu_);
@@ -204,7 +201,7 @@ OpResult TestOperations::set_telegram_token(const std::string& t, const Requeste
     cb = on_token;
   }
   if (cb) cb(t);
-  return OpResult::success(json::object());
+  return {};
 }
 
 }  // namespace qg::test

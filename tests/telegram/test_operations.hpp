@@ -34,9 +34,9 @@ class TestOperations : public Operations {
   StatusView status() override;
   std::vector<AccountView> accounts() override;
   OpAnswer<AccountView> account(const std::string& id) override;
-  OpResult drain(const std::string& id, const Requester& by) override;
-  OpResult resume(const std::string& id, const Requester& by) override;
-  OpResult reset_cooldown(const std::string& id, const Requester& by) override;
+  OpAnswer<AccountCommandView> drain(const std::string& id, const Requester& by) override;
+  OpAnswer<AccountCommandView> resume(const std::string& id, const Requester& by) override;
+  OpAnswer<AccountCommandView> reset_cooldown(const std::string& id, const Requester& by) override;
   std::vector<ReservationView> reservations() override;
   OpResult get_setting(const std::string& key) override;
   OpResult put_setting(const std::string& key, const nlohmann::json& value, const Requester& by) override;
@@ -49,16 +49,16 @@ class TestOperations : public Operations {
   ActivityView activity(TimeMs, TimeMs) override { return {}; }
   ForecastView forecast() override { return forecast_view; }
   OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) override;
-  OpResult observe(const std::string& account, const QuotaObserved& q, const Requester& by) override;
-  OpResult select(const std::string& model, const std::vector<std::string>& exclude, bool reserve,
+  OpAnswer<Done> observe(const std::string& account, const QuotaObserved& q, const Requester& by) override;
+  OpAnswer<RouteGrant> select(const std::string& model, const std::vector<std::string>& exclude, bool reserve,
                   const Usage& estimate) override;
-  OpResult reserve(const std::string& account, const std::string& model, const Usage& estimate,
+  OpAnswer<RouteGrant> reserve(const std::string& account, const std::string& model, const Usage& estimate,
                    TimeMs ttl_ms) override;
-  OpResult resolve(const std::string& reservation_id, const std::string& kind, const Usage& actual) override;
+  OpAnswer<Done> resolve(const std::string& reservation_id, Resolution how, const Usage& actual) override;
   OpAnswer<ReservationView> reservation(const std::string& reservation_id) override;
-  OpResult feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) override;
-  nlohmann::json distribution() override;
-  OpResult set_telegram_token(const std::string& token, const Requester& by) override;
+  OpAnswer<Done> feedback(const std::string& account, OutcomeKind kind, TimeMs retry_hint_ms) override;
+  std::map<std::string, double> distribution() override;
+  OpAnswer<Done> set_telegram_token(const std::string& token, const Requester& by) override;
 
  private:
   void record(const std::string& call);
