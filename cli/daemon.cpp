@@ -274,9 +274,9 @@ int Daemon::run() {
     while ((sig = impl_->wait_for_stop(waited)) == SIGHUP) {
       auto ops = services.get<Operations>();
       if (!ops) continue;
-      const OpResult r = ops->reload("SIGHUP");
+      const auto r = ops->reload("SIGHUP");
       if (r.ok()) spdlog::info("SIGHUP: config reloaded");
-      else spdlog::error("SIGHUP: reload failed: {}", redact(r.error));
+      else spdlog::error("SIGHUP: reload failed: {}", redact(r.failure->message));
     }
     spdlog::info("shutting down ({})", sig == SIGINT    ? "SIGINT"
                                        : sig == SIGTERM ? "SIGTERM"

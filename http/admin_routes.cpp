@@ -121,7 +121,9 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
 
   routes.post("/api/v1/reload", "/api/v1/reload",
               [&ops](const httplib::Request&, httplib::Response& res) {
-                send_result(res, ops.reload(kActor));
+                const auto r = ops.reload(kActor);
+                if (!r.ok()) return send_failure(res, *r.failure);
+                send_json(res, 200, reload_view_json(r.value));
               });
   routes.post("/api/v1/import", "/api/v1/import",
               [&ops](const httplib::Request& req, httplib::Response& res) {

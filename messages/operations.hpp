@@ -19,6 +19,7 @@
 #include "messages/dialect.hpp"
 #include "messages/event.hpp"
 #include "messages/forecast_view.hpp"
+#include "messages/reload_view.hpp"
 #include "messages/reservation_view.hpp"
 #include "messages/route_grant.hpp"
 #include "messages/status_view.hpp"
@@ -136,7 +137,9 @@ class Operations {
   virtual OpResult put_setting(const std::string& key, const nlohmann::json& value,
                                const Requester& by) = 0;
 
-  virtual OpResult reload(const Requester& by) = 0;                      // re-read config, diff -> events
+  // Re-read the config and write the differences as events: invalid_argument when the new
+  // config is refused (the message says why), unavailable without a config source.
+  virtual OpAnswer<ReloadView> reload(const Requester& by) = 0;
   // POST /api/v1/import {"path"}: scan a CLIProxyAPI auth folder ("" = cliproxy.auth_dir); a
   // folder other than cliproxy.auth_dir stays imported (AuthFolderImported): watched and
   // rescanned until forgotten. Body {"auth_dir","imported","files":[..],"removed":[..],"errors"}.

@@ -199,9 +199,9 @@ std::string BotCommands::run(const BotCommand& cmd, const ChatMessage& m, Reply&
   }
   if (n == "qg_reload") {
     if (!no_args()) return usage(n, "/qg_reload takes no arguments.");
-    const OpResult r = ops_.reload(by);
-    if (!r.ok()) return format_error(r);
-    return ok_line("Configuration reloaded.\n<code>" + html_escape(r.body.dump()) + "</code>");
+    const auto r = ops_.reload(by);
+    if (!r.ok()) return format_error(*r.failure);
+    return ok_line("Configuration reloaded.\n<code>" + html_escape(reload_view_json(r.value).dump()) + "</code>");
   }
   if (n == "qg_drain") return account_verb(&Operations::drain, "drained: no new requests");
   if (n == "qg_resume") return account_verb(&Operations::resume, "resumed");

@@ -207,16 +207,16 @@ OpResult CoreOperations::put_setting(const std::string& key, const json& body, c
   return get_setting(key);
 }
 
-OpResult CoreOperations::reload(const Requester& by) {
+OpAnswer<ReloadView> CoreOperations::reload(const Requester& by) {
   ConfigSource source;
   {
     std::lock_guard lock(mutex_);
     source = config_source_;
   }
-  if (!source) return unavailable("reload is not available (no config source)");
+  if (!source) return OpAnswer<ReloadView>::fail(OpError::unavailable, "reload is not available (no config source)");
   std::string error;
   auto next = source(error);
-  if (!next) return bad_request(error);
+  if (!next) return OpAnswer<ReloadView>::fail(OpError::invalid_argument, error);
   auto events = account_sync_events(next->accounts, core_.account_states(), core_.now());
   auto errors = core_.apply_account_events(events);
   CommandReply r;
@@ -231,10 +231,10 @@ OpResult CoreOperations::reload(const Requester& by) {
   }
   for (auto& l : listeners) l(*next);
   spdlog::info("config reloaded by {}: {} account change(s)", by, events.size());
-  json changes = json::array();
-  for (const auto& e : events) changes.push_back({{"account", e.account}, {"type", std::string(event_type(e))}});
-  json body = {{"status", errors.empty() ? "reloaded" : "partial"}, {"account_changes", changes}, {"errors", errors}};
-  return OpResult::success(body);
+  OpAnswer<ReloadView> out;
+  for (const auto& e : events) out.value.account_changes.push_back({e.account, std::string(event_type(e))});
+  out.value.errors = std::move(errors);
+  return out;
 }
 
 std::shared_ptr<CoreOperations::AuthFolderService> CoreOperations::folder_service() {

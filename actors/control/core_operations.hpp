@@ -58,7 +58,7 @@ class CoreOperations : public Operations {
   std::vector<ReservationView> reservations() override;
   OpResult get_setting(const std::string& key) override;
   OpResult put_setting(const std::string& key, const nlohmann::json& value, const Requester& by) override;
-  OpResult reload(const Requester& by) override;
+  OpAnswer<ReloadView> reload(const Requester& by) override;
   OpResult import_accounts(const std::string& auth_dir, const Requester& by) override;
   OpResult auth_folders() override;
   OpResult forget_folder(const std::string& path, const Requester& by) override;

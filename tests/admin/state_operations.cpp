@@ -135,7 +135,7 @@ OpResult StateOperations::put_setting(const std::string& key, const nlohmann::js
   return OpResult::success(value);
 }
 
-OpResult StateOperations::reload(const Requester&) { return OpResult::success({{"changes", 0}}); }
+OpAnswer<ReloadView> StateOperations::reload(const Requester&) { return {}; }
 
 OpResult StateOperations::import_accounts(const std::string& auth_dir, const Requester&) {
   if (auth_dir == "/nonexistent")

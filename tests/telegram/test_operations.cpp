@@ -135,10 +135,10 @@ OpResult TestOperations::put_setting(const std::string& key, const json& value, 
   return OpResult::failure(400, "invalid_request", "unknown setting");
 }
 
-OpResult TestOperations::reload(const Requester& by) {
+OpAnswer<ReloadView> TestOperations::reload(const Requester& by) {
   std::lock_guard lock(mu_);
   record("reload by " + by);
-  return OpResult::success(json{{"changed", 0}});
+  return {};
 }
 
 OpResult TestOperations::import_accounts(const std::string& auth_dir, const Requester& by) {
