@@ -25,7 +25,9 @@
 
 #include <random>
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::OpResult)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::OpAnswer<qg::ImportView>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::OpAnswer<qg::AuthFoldersView>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::OpAnswer<qg::ForgetFolderView>)
 
 namespace qg {
 namespace {
@@ -72,10 +74,10 @@ std::map<std::string, AccountSpec> live_specs(Core& core) {
   return out;
 }
 
-OpResult invalid_path(const std::string& message) { return OpResult::failure(400, "invalid_request", "path: " + message); }
+OpFailure invalid_path(const std::string& message) { return OpFailure{OpError::invalid_argument, "path: " + message}; }
 
 // Writes the folder's outcome; `first` (AuthFolderImported) goes before the account events.
-OpResult record_scan(Core& core, const cliproxy::DiscoveryOutcome& outcome, const std::string& why,
+ImportView record_scan(Core& core, const cliproxy::DiscoveryOutcome& outcome, const std::string& why,
                      std::vector<Event> first = {}) {
   std::vector<std::string> errors;
   if (std::string e = core.record(first); !e.empty()) errors.push_back(e);
@@ -87,9 +89,12 @@ OpResult record_scan(Core& core, const cliproxy::DiscoveryOutcome& outcome, cons
   for (const auto& r : outcome.results)
     if (r.status == cliproxy::DiscoveryStatus::skipped) spdlog::debug("cliproxy: skipped {}: {}", r.file, r.reason);
   for (const auto& e : errors) spdlog::error("cliproxy discovery: {}", e);
-  nlohmann::json body = {{"auth_dir", outcome.dir}, {"files", cliproxy::results_json(outcome.results)},
-                         {"removed", outcome.removed}, {"errors", errors}};
-  return errors.empty() ? OpResult::success(body) : OpResult{503, body, errors.front(), "unavailable"};
+  ImportView v;
+  v.auth_dir = outcome.dir;
+  v.files = cliproxy::discovered_files(outcome.results);
+  v.removed = outcome.removed;
+  v.errors = std::move(errors);
+  return v;
 }
 
 void watch(Self* self, const std::string& folder) {
@@ -114,16 +119,16 @@ void rescan(Self* self, const std::string& folder, const std::string& why) {
   record_scan(*st.core, outcome, why);
 }
 
-OpResult import_folder(Self* self, const std::string& path, const std::string& by) {
+OpAnswer<ImportView> import_folder(Self* self, const std::string& path, const std::string& by) {
   auto& st = self->state;
   const std::string folder = path.empty() ? st.configured : cliproxy::folder_key(expand_user_path(path));
   auto outcome = cliproxy::scan_auth_dir(folder, live_specs(*st.core), st.core->now(), st.options_for(folder));
-  if (!outcome.error.empty()) return invalid_path(outcome.error);
+  if (!outcome.error.empty()) return OpAnswer<ImportView>::fail(invalid_path(outcome.error));
   std::vector<Event> first;
   if (!st.live(folder)) first.push_back(Event{0, st.core->now(), "", AuthFolderImported{folder, by}});
-  OpResult r = record_scan(*st.core, outcome, "import by " + by, first);
-  r.body["imported"] = folder != st.configured;  // kept, watched and rescanned besides auth_dir
-  if (!first.empty() && r.ok()) {
+  OpAnswer<ImportView> r{record_scan(*st.core, outcome, "import by " + by, first), std::nullopt};
+  r.value.imported = folder != st.configured;  // kept, watched and rescanned besides auth_dir
+  if (!first.empty() && r.value.errors.empty()) {
     apply(st.folders, first.front());
     spdlog::info("cliproxy: auth folder {} imported by {}; watched and rescanned from now on", folder, by);
     watch(self, folder);
@@ -131,37 +136,38 @@ OpResult import_folder(Self* self, const std::string& path, const std::string& b
   return r;
 }
 
-OpResult forget_folder(Self* self, const std::string& path, const std::string& by) {
+OpAnswer<ForgetFolderView> forget_folder(Self* self, const std::string& path, const std::string& by) {
+  using Answer = OpAnswer<ForgetFolderView>;
   auto& st = self->state;
-  if (path.empty()) return invalid_path("required (the imported folder to forget)");
+  if (path.empty()) return Answer::fail(invalid_path("required (the imported folder to forget)"));
   const std::string folder = cliproxy::folder_key(expand_user_path(path));
   if (folder == st.configured)
-    return OpResult::failure(409, "conflict", "path: " + folder + " is cliproxy.auth_dir; change the config to stop watching it");
+    return Answer::fail(OpError::rejected, "path: " + folder + " is cliproxy.auth_dir; change the config to stop watching it");
   if (!st.folders.imported.count(folder))
-    return OpResult::failure(404, "not_found", "path: " + folder + " is not an imported folder");
+    return Answer::fail(OpError::not_found, "path: " + folder + " is not an imported folder");
   Event forgotten{0, st.core->now(), "", AuthFolderForgotten{folder, by}};
-  if (std::string e = st.core->record({forgotten}); !e.empty()) return OpResult::failure(503, "unavailable", e);
+  if (std::string e = st.core->record({forgotten}); !e.empty()) return Answer::fail(OpError::journal_unavailable, e);
   apply(st.folders, forgotten);
   st.watchers.erase(folder);  // stops and joins its thread
   // After the event: should this stop half-way, the configured folder's scan claims the rest.
   auto removals = cliproxy::forget_folder_events(folder, live_specs(*st.core), st.core->now());
-  auto errors = st.core->apply_account_events(removals);
-  nlohmann::json removed = nlohmann::json::array();
-  for (const auto& e : removals) removed.push_back(e.account);
+  Answer out;
+  out.value.path = folder;
+  out.value.errors = st.core->apply_account_events(removals);
+  for (const auto& e : removals) out.value.removed.push_back(e.account);
   spdlog::info("cliproxy: auth folder {} forgotten by {}: {} account(s) removed", folder, by, removals.size());
-  nlohmann::json body = {{"path", folder}, {"removed", removed}, {"errors", errors}};
-  return errors.empty() ? OpResult::success(body) : OpResult{503, body, errors.front(), "unavailable"};
+  return out;
 }
 
-OpResult list_folders(Self* self) {
+OpAnswer<AuthFoldersView> list_folders(Self* self) {
   auto& st = self->state;
   std::map<std::string, int> counts;
   for (const auto& [id, spec] : live_specs(*st.core))
     if (spec.origin == "cliproxy") ++counts[spec.auth_dir];
-  nlohmann::json imported = nlohmann::json::array();
-  for (const auto& [path, f] : st.folders.imported)
-    imported.push_back({{"path", path}, {"by", f.by}, {"since", f.since}, {"accounts", counts[path]}});
-  return OpResult::success({{"configured", st.configured}, {"imported", imported}});
+  OpAnswer<AuthFoldersView> out;
+  out.value.configured = st.configured;
+  for (const auto& [path, f] : st.folders.imported) out.value.imported.push_back({path, f.by, f.since, counts[path]});
+  return out;
 }
 
 void poll(Self* self) {
@@ -233,17 +239,21 @@ caf::behavior cliproxy_actor(Self* self, std::shared_ptr<Core> core, std::string
 class FolderService : public CoreOperations::AuthFolderService {
  public:
   FolderService(caf::actor_system& sys, caf::actor actor) : sys_(sys), actor_(std::move(actor)) {}
-  OpResult import_folder(const std::string& path, const Requester& by) override { return ask(import_atom::value, path, by); }
-  OpResult list_folders() override { return ask(folders_atom::value); }
-  OpResult forget_folder(const std::string& path, const Requester& by) override { return ask(forget_atom::value, path, by); }
+  OpAnswer<ImportView> import_folder(const std::string& path, const Requester& by) override {
+    return ask<ImportView>(import_atom::value, path, by);
+  }
+  OpAnswer<AuthFoldersView> list_folders() override { return ask<AuthFoldersView>(folders_atom::value); }
+  OpAnswer<ForgetFolderView> forget_folder(const std::string& path, const Requester& by) override {
+    return ask<ForgetFolderView>(forget_atom::value, path, by);
+  }
 
  private:
-  template <class... Ts>
-  OpResult ask(Ts... message) {
-    OpResult out = OpResult::failure(503, "unavailable", "discovery did not answer");
+  template <class View, class... Ts>
+  OpAnswer<View> ask(Ts... message) {
+    auto out = OpAnswer<View>::fail(OpError::unavailable, "discovery did not answer");
     caf::scoped_actor self{sys_};
     self->request(actor_, caf::infinite, std::move(message)...)
-        .receive([&](OpResult& r) { out = std::move(r); }, [](caf::error&) {});
+        .receive([&](OpAnswer<View>& r) { out = std::move(r); }, [](caf::error&) {});
     return out;
   }
   caf::actor_system& sys_;
@@ -260,9 +270,11 @@ class CliproxyModule : public DaemonModule {
     auto ops = std::static_pointer_cast<CoreOperations>(core->operations_ptr());
     ops->set_auth_folder_service(std::make_shared<FolderService>(ctx.system, actor_));
     // Synchronous: accounts exist before /ready.
-    OpResult first = ops->import_accounts("", "start-up");
-    if (first.status == 400) spdlog::info("cliproxy discovery at start-up: {} (watched; found when it appears)", first.error);
-    else if (!first.ok()) spdlog::warn("cliproxy discovery at start-up: {}", first.error);
+    const auto first = ops->import_accounts("", "start-up");
+    if (!first.ok() && first.failure->error == OpError::invalid_argument)
+      spdlog::info("cliproxy discovery at start-up: {} (watched; found when it appears)", first.failure->message);
+    else if (!first.ok()) spdlog::warn("cliproxy discovery at start-up: {}", first.failure->message);
+    else if (!first.value.errors.empty()) spdlog::warn("cliproxy discovery at start-up: {}", first.value.errors.front());
     caf::scoped_actor self{ctx.system};
     self->request(actor_, caf::infinite, scan_atom::value).receive([] {}, [](caf::error&) {});
     caf::anon_send(actor_, poll_atom::value);  // no-op unless cliproxy.management_key is set

@@ -217,15 +217,15 @@ DiscoveryOutcome scan_auth_dir(const std::filesystem::path& dir,
   return out;
 }
 
-nlohmann::json results_json(const std::vector<DiscoveryResult>& results) {
-  nlohmann::json arr = nlohmann::json::array();
-  for (const auto& r : results) {
-    arr.push_back({{"id", r.id}, {"provider", r.provider}, {"type", r.type}, {"email", r.email},
-                   {"file", r.file}, {"status", to_string(r.status)}, {"reason", r.reason}});
-  }
-  return arr;
+std::vector<DiscoveredFile> discovered_files(const std::vector<DiscoveryResult>& results) {
+  std::vector<DiscoveredFile> out;
+  out.reserve(results.size());
+  for (const auto& r : results) out.push_back({r.id, r.provider, r.type, r.email, r.file, to_string(r.status), r.reason});
+  return out;
 }
 
-std::string results_to_json(const std::vector<DiscoveryResult>& results) { return results_json(results).dump(); }
+std::string results_to_json(const std::vector<DiscoveryResult>& results) {
+  return discovered_files_json(discovered_files(results)).dump();
+}
 
 }  // namespace qg::cliproxy

@@ -22,6 +22,7 @@
 // and removes nothing. `reconcile` is the pure core (entries already read), used by tests.
 #pragma once
 
+#include "messages/auth_folder_view.hpp"
 #include "messages/event.hpp"
 
 #include <nlohmann/json.hpp>
@@ -99,8 +100,9 @@ DiscoveryOutcome scan_auth_dir(const std::filesystem::path& dir,
                                const std::map<std::string, AccountSpec>& known, TimeMs now,
                                const ScanOptions& options = {});
 
+// The scan's files as the import verb answers them (messages/auth_folder_view.hpp).
+std::vector<DiscoveredFile> discovered_files(const std::vector<DiscoveryResult>& results);
 // `setup --json` shape: [{"id","provider","type","email","file","status","reason"}, ...]
 std::string results_to_json(const std::vector<DiscoveryResult>& results);
-nlohmann::json results_json(const std::vector<DiscoveryResult>& results);  // the same, unserialised
 
 }  // namespace qg::cliproxy

@@ -71,6 +71,15 @@ void register_account_verb(ApiRoutes& routes, Operations& ops, const std::string
               });
 }
 
+// An auth folder verb's answer: the event log refused some of its account events (`errors`)
+// -> 503 unavailable with the body; the rest of the scan stands.
+template <class View>
+void send_folder_answer(httplib::Response& res, const OpAnswer<View>& a, nlohmann::json (*to_json)(const View&)) {
+  if (!a.ok()) return send_failure(res, *a.failure);
+  if (a.value.errors.empty()) return send_json(res, 200, to_json(a.value));
+  send_error(res, 503, "unavailable", a.value.errors.front(), to_json(a.value));
+}
+
 // {"events":[<replay --json line>...],"next_after":N}: each event through the one codec.
 std::string events_page_json(const EventPage& page) {
   std::string body = "{\"events\":[";
@@ -129,15 +138,21 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
               [&ops](const httplib::Request& req, httplib::Response& res) {
                 auto body = parse_json_object(req, res, true);
                 if (!body) return;
-                send_result(res, ops.import_accounts(opt_string(*body, "path").value_or(""), kActor));
+                send_folder_answer(res, ops.import_accounts(opt_string(*body, "path").value_or(""), kActor),
+                                   &import_view_json);
               });
   routes.get("/api/v1/import", "/api/v1/import",
-             [&ops](const httplib::Request&, httplib::Response& res) { send_result(res, ops.auth_folders()); });
+             [&ops](const httplib::Request&, httplib::Response& res) {
+               const auto folders = ops.auth_folders();
+               if (!folders.ok()) return send_failure(res, *folders.failure);
+               send_json(res, 200, auth_folders_view_json(folders.value));
+             });
   routes.post("/api/v1/import/forget", "/api/v1/import/forget",
               [&ops](const httplib::Request& req, httplib::Response& res) {
                 auto body = parse_json_object(req, res, false);
                 if (!body) return;
-                send_result(res, ops.forget_folder(required_string(*body, "path"), kActor));
+                send_folder_answer(res, ops.forget_folder(required_string(*body, "path"), kActor),
+                                   &forget_folder_view_json);
               });
   routes.get("/api/v1/export", "/api/v1/export",
              [&ops](const httplib::Request&, httplib::Response& res) {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "messages/account_view.hpp"
+#include "messages/auth_folder_view.hpp"
 #include "messages/activity_view.hpp"
 #include "messages/dialect.hpp"
 #include "messages/event.hpp"
@@ -142,13 +143,15 @@ class Operations {
   virtual OpAnswer<ReloadView> reload(const Requester& by) = 0;
   // POST /api/v1/import {"path"}: scan a CLIProxyAPI auth folder ("" = cliproxy.auth_dir); a
   // folder other than cliproxy.auth_dir stays imported (AuthFolderImported): watched and
-  // rescanned until forgotten. Body {"auth_dir","imported","files":[..],"removed":[..],"errors"}.
-  virtual OpResult import_accounts(const std::string& auth_dir, const Requester& by) = 0;
-  // GET /api/v1/import: {"configured":"/path","imported":[{"path","by","since","accounts"}]}.
-  virtual OpResult auth_folders() = 0;
+  // rescanned until forgotten. invalid_argument for a folder that cannot be scanned,
+  // unavailable without discovery (messages/auth_folder_view.hpp; `errors` = refused events).
+  virtual OpAnswer<ImportView> import_accounts(const std::string& auth_dir, const Requester& by) = 0;
+  // GET /api/v1/import: cliproxy.auth_dir and the imported folders.
+  virtual OpAnswer<AuthFoldersView> auth_folders() = 0;
   // POST /api/v1/import/forget {"path"}: stop watching an imported folder and remove its
-  // accounts (AuthFolderForgotten, AccountRemoved). 404 not imported, 409 cliproxy.auth_dir.
-  virtual OpResult forget_folder(const std::string& path, const Requester& by) = 0;
+  // accounts (AuthFolderForgotten, AccountRemoved). not_found when not imported, rejected for
+  // cliproxy.auth_dir.
+  virtual OpAnswer<ForgetFolderView> forget_folder(const std::string& path, const Requester& by) = 0;
   virtual std::string export_yaml() = 0;                              // effective config, secrets redacted
   // invalid_argument unless 1 <= limit <= 10000. Rendered as {"events":[<replay --json lines>],
   // "next_after"} by http/ (event_to_json_line, the one event codec).

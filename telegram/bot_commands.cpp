@@ -180,13 +180,14 @@ std::string BotCommands::run(const BotCommand& cmd, const ChatMessage& m, Reply&
   if (n == "qg_policy") return policy(cmd, by);
   if (n == "qg_fallback") return fallback(cmd, by);
   if (n == "qg_import") {
-    const OpResult r = ops_.import_accounts(cmd.args, by);
-    if (!r.ok()) return format_error(r);
+    const auto r = ops_.import_accounts(cmd.args, by);
+    if (!r.ok()) return format_error(*r.failure);
+    if (!r.value.errors.empty()) return format_error(OpFailure{OpError::journal_unavailable, r.value.errors.front()});
     std::string done = "Import done.";
-    if (r.body.value("imported", false))
+    if (r.value.imported)
       done += " The folder stays imported: watched and rescanned until <code>/qg_forget " +
-              html_escape(r.body.value("auth_dir", "")) + "</code>.";
-    return ok_line(done + "\n<code>" + html_escape(r.body.dump()) + "</code>");
+              html_escape(r.value.auth_dir) + "</code>.";
+    return ok_line(done + "\n<code>" + html_escape(import_view_json(r.value).dump()) + "</code>");
   }
   if (n == "qg_forget") return forget(cmd, by);
   if (n == "qg_export") {
@@ -304,19 +305,19 @@ std::string BotCommands::mute(const BotCommand& cmd, const std::string& by) {
 
 std::string BotCommands::forget(const BotCommand& cmd, const std::string& by) {
   if (cmd.args.empty()) {
-    const OpResult r = ops_.auth_folders();
-    if (!r.ok()) return format_error(r);
-    std::string out = "<b>CLIProxyAPI folders</b>\nconfigured: <code>" +
-                      html_escape(r.body.value("configured", "")) + "</code>";
-    for (const auto& f : r.body.value("imported", json::array()))
-      out += "\nimported: <code>" + html_escape(f.value("path", "")) + "</code> (" +
-             std::to_string(f.value("accounts", 0)) + " accounts, by " + html_escape(f.value("by", "")) + ")";
+    const auto r = ops_.auth_folders();
+    if (!r.ok()) return format_error(*r.failure);
+    std::string out = "<b>CLIProxyAPI folders</b>\nconfigured: <code>" + html_escape(r.value.configured) + "</code>";
+    for (const auto& f : r.value.imported)
+      out += "\nimported: <code>" + html_escape(f.path) + "</code> (" + std::to_string(f.accounts) +
+             " accounts, by " + html_escape(f.by) + ")";
     return out + "\n" + usage(cmd.name);
   }
-  const OpResult r = ops_.forget_folder(cmd.args, by);
-  if (!r.ok()) return format_error(r);
-  return ok_line("Folder forgotten: <code>" + html_escape(r.body.value("path", "")) + "</code>, " +
-                 std::to_string(r.body.value("removed", json::array()).size()) + " account(s) removed.");
+  const auto r = ops_.forget_folder(cmd.args, by);
+  if (!r.ok()) return format_error(*r.failure);
+  if (!r.value.errors.empty()) return format_error(OpFailure{OpError::journal_unavailable, r.value.errors.front()});
+  return ok_line("Folder forgotten: <code>" + html_escape(r.value.path) + "</code>, " +
+                 std::to_string(r.value.removed.size()) + " account(s) removed.");
 }
 
 std::string BotCommands::settoken(const BotCommand& cmd, const ChatMessage& m, Reply& reply,

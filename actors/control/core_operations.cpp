@@ -242,21 +242,23 @@ std::shared_ptr<CoreOperations::AuthFolderService> CoreOperations::folder_servic
   return folders_;
 }
 
-OpResult CoreOperations::import_accounts(const std::string& auth_dir, const Requester& by) {
-  if (std::string why = text_refusal("path", auth_dir); !why.empty()) return bad_request(why);
+constexpr const char* kNoDiscovery = "CLIProxyAPI discovery is not running";
+
+OpAnswer<ImportView> CoreOperations::import_accounts(const std::string& auth_dir, const Requester& by) {
+  if (std::string why = text_refusal("path", auth_dir); !why.empty()) return OpAnswer<ImportView>::fail(invalid(why));
   auto service = folder_service();
-  return service ? service->import_folder(auth_dir, by) : unavailable("CLIProxyAPI discovery is not running");
+  return service ? service->import_folder(auth_dir, by) : OpAnswer<ImportView>::fail(OpError::unavailable, kNoDiscovery);
 }
 
-OpResult CoreOperations::auth_folders() {
+OpAnswer<AuthFoldersView> CoreOperations::auth_folders() {
   auto service = folder_service();
-  return service ? service->list_folders() : unavailable("CLIProxyAPI discovery is not running");
+  return service ? service->list_folders() : OpAnswer<AuthFoldersView>::fail(OpError::unavailable, kNoDiscovery);
 }
 
-OpResult CoreOperations::forget_folder(const std::string& path, const Requester& by) {
-  if (std::string why = text_refusal("path", path); !why.empty()) return bad_request(why);
+OpAnswer<ForgetFolderView> CoreOperations::forget_folder(const std::string& path, const Requester& by) {
+  if (std::string why = text_refusal("path", path); !why.empty()) return OpAnswer<ForgetFolderView>::fail(invalid(why));
   auto service = folder_service();
-  return service ? service->forget_folder(path, by) : unavailable("CLIProxyAPI discovery is not running");
+  return service ? service->forget_folder(path, by) : OpAnswer<ForgetFolderView>::fail(OpError::unavailable, kNoDiscovery);
 }
 
 std::string CoreOperations::export_yaml() {

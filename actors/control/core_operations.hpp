@@ -43,9 +43,9 @@ class CoreOperations : public Operations {
   class AuthFolderService {
    public:
     virtual ~AuthFolderService() = default;
-    virtual OpResult import_folder(const std::string& path, const Requester& by) = 0;
-    virtual OpResult list_folders() = 0;
-    virtual OpResult forget_folder(const std::string& path, const Requester& by) = 0;
+    virtual OpAnswer<ImportView> import_folder(const std::string& path, const Requester& by) = 0;
+    virtual OpAnswer<AuthFoldersView> list_folders() = 0;
+    virtual OpAnswer<ForgetFolderView> forget_folder(const std::string& path, const Requester& by) = 0;
   };
   void set_auth_folder_service(std::shared_ptr<AuthFolderService> service);
 
@@ -59,9 +59,9 @@ class CoreOperations : public Operations {
   OpResult get_setting(const std::string& key) override;
   OpResult put_setting(const std::string& key, const nlohmann::json& value, const Requester& by) override;
   OpAnswer<ReloadView> reload(const Requester& by) override;
-  OpResult import_accounts(const std::string& auth_dir, const Requester& by) override;
-  OpResult auth_folders() override;
-  OpResult forget_folder(const std::string& path, const Requester& by) override;
+  OpAnswer<ImportView> import_accounts(const std::string& auth_dir, const Requester& by) override;
+  OpAnswer<AuthFoldersView> auth_folders() override;
+  OpAnswer<ForgetFolderView> forget_folder(const std::string& path, const Requester& by) override;
   std::string export_yaml() override;
   OpAnswer<EventPage> events(std::uint64_t after, std::size_t limit) override;
   ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) override;

@@ -260,11 +260,11 @@ TEST_CASE("events, route, import and reload check their parameters") {
   auto with_path = c.Post("/api/v1/import", R"({"path": "/tmp/auth"})", "application/json");
   REQUIRE(with_path);
   CHECK(with_path->status == 200);
-  CHECK(json_of(with_path)["path"] == "/tmp/auth");
+  CHECK(json_of(with_path)["auth_dir"] == "/tmp/auth");
   auto no_body = c.Post("/api/v1/import", "", "application/json");
   REQUIRE(no_body);
   CHECK(no_body->status == 200);
-  CHECK(json_of(no_body)["path"] == "");
+  CHECK(json_of(no_body)["auth_dir"] == "");
 
   auto reload = c.Post("/api/v1/reload", "", "application/json");
   REQUIRE(reload);

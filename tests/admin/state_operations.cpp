@@ -137,19 +137,20 @@ OpResult StateOperations::put_setting(const std::string& key, const nlohmann::js
 
 OpAnswer<ReloadView> StateOperations::reload(const Requester&) { return {}; }
 
-OpResult StateOperations::import_accounts(const std::string& auth_dir, const Requester&) {
+OpAnswer<ImportView> StateOperations::import_accounts(const std::string& auth_dir, const Requester&) {
   if (auth_dir == "/nonexistent")
-    return OpResult::failure(400, "invalid_request", "path: /nonexistent does not exist");
-  return OpResult::success({{"path", auth_dir}, {"accounts", nlohmann::json::array()}});
+    return OpAnswer<ImportView>::fail(OpError::invalid_argument, "path: /nonexistent does not exist");
+  ImportView v;
+  v.auth_dir = auth_dir;
+  return {v, std::nullopt};
 }
 
-OpResult StateOperations::auth_folders() {
-  return OpResult::success({{"configured", "/tmp/auth"}, {"imported", nlohmann::json::array()}});
-}
+OpAnswer<AuthFoldersView> StateOperations::auth_folders() { return {AuthFoldersView{"/tmp/auth", {}}, std::nullopt}; }
 
-OpResult StateOperations::forget_folder(const std::string& path, const Requester&) {
-  if (path != "/tmp/imported") return OpResult::failure(404, "not_found", "path: " + path + " is not an imported folder");
-  return OpResult::success({{"path", path}, {"removed", nlohmann::json::array()}});
+OpAnswer<ForgetFolderView> StateOperations::forget_folder(const std::string& path, const Requester&) {
+  if (path != "/tmp/imported")
+    return OpAnswer<ForgetFolderView>::fail(OpError::not_found, "path: " + path + " is not an imported folder");
+  return {ForgetFolderView{path, {}, {}}, std::nullopt};
 }
 
 std::string StateOperations::export_yaml() {

@@ -141,24 +141,27 @@ OpAnswer<ReloadView> TestOperations::reload(const Requester& by) {
   return {};
 }
 
-OpResult TestOperations::import_accounts(const std::string& auth_dir, const Requester& by) {
+OpAnswer<ImportView> TestOperations::import_accounts(const std::string& auth_dir, const Requester& by) {
   std::lock_guard lock(mu_);
   record("import " + auth_dir + " by " + by);
-  return OpResult::success(json{{"added", 0}, {"updated", 0}});
+  return {};
 }
 
-OpResult TestOperations::auth_folders() {
+OpAnswer<AuthFoldersView> TestOperations::auth_folders() {
   std::lock_guard lock(mu_);
   record("folders");
-  return OpResult::success(json{{"configured", "/auth"},
-                                {"imported", json::array({json{{"path", "/imports/a"}, {"by", "cli"}, {"accounts", 2}}})}});
+  AuthFoldersView v;
+  v.configured = "/auth";
+  v.imported.push_back({"/imports/a", "cli", 0, 2});
+  return {v, std::nullopt};
 }
 
-OpResult TestOperations::forget_folder(const std::string& path, const Requester& by) {
+OpAnswer<ForgetFolderView> TestOperations::forget_folder(const std::string& path, const Requester& by) {
   std::lock_guard lock(mu_);
   record("forget " + path + " by " + by);
-  if (path != "/imports/a") return OpResult::failure(404, "not_found", "path: " + path + " is not an imported folder");
-  return OpResult::success(json{{"path", path}, {"removed", json::array({"cliproxy-a1", "cliproxy-a2"})}});
+  if (path != "/imports/a")
+    return OpAnswer<ForgetFolderView>::fail(OpError::not_found, "path: " + path + " is not an imported folder");
+  return {ForgetFolderView{path, {"cliproxy-a1", "cliproxy-a2"}, {}}, std::nullopt};
 }
 
 std::string TestOperations::export_yaml() {

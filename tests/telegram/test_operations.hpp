@@ -41,9 +41,9 @@ class TestOperations : public Operations {
   OpResult get_setting(const std::string& key) override;
   OpResult put_setting(const std::string& key, const nlohmann::json& value, const Requester& by) override;
   OpAnswer<ReloadView> reload(const Requester& by) override;
-  OpResult import_accounts(const std::string& auth_dir, const Requester& by) override;
-  OpResult auth_folders() override;
-  OpResult forget_folder(const std::string& path, const Requester& by) override;
+  OpAnswer<ImportView> import_accounts(const std::string& auth_dir, const Requester& by) override;
+  OpAnswer<AuthFoldersView> auth_folders() override;
+  OpAnswer<ForgetFolderView> forget_folder(const std::string& path, const Requester& by) override;
   std::string export_yaml() override;
   OpAnswer<EventPage> events(std::uint64_t after, std::size_t limit) override;
   ActivityView activity(TimeMs, TimeMs) override { return {}; }
