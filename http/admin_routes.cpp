@@ -198,7 +198,9 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
                  if (!d) throw BadField("dialect: one of chat|messages|responses|gemini");
                  dialect = *d;
                }
-               send_result(res, ops.explain_route(model, req.get_param_value("client_key"), dialect));
+               const auto explained = ops.explain_route(model, req.get_param_value("client_key"), dialect);
+               if (!explained.ok()) return send_failure(res, *explained.failure);
+               send_json(res, 200, *explained.value);
              });
 }
 

@@ -22,6 +22,7 @@
 #include "messages/forecast_view.hpp"
 #include "messages/reload_view.hpp"
 #include "messages/reservation_view.hpp"
+#include "messages/route_explanation.hpp"
 #include "messages/route_grant.hpp"
 #include "messages/status_view.hpp"
 #include "messages/upstream_outcome.hpp"
@@ -164,7 +165,11 @@ class Operations {
   // unused at its reset; per model pool when it runs dry (messages/forecast_view.hpp,
   // quota/forecast.hpp). Read-only. GET /api/v1/accounts carries each window's `forecast` too.
   virtual ForecastView forecast() = 0;
-  virtual OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) = 0;
+  // GET /api/v1/route: the decision the router would take now for `model`, explained (reserves
+  // nothing). invalid_argument for a missing or oversized name, unavailable when the router
+  // does not answer.
+  virtual OpAnswer<RouteExplanation> explain_route(const std::string& model, const std::string& client_key,
+                                                   Dialect dialect) = 0;
 
   // --- Verbs behind the advisory API (Go-QuotaGuard compatible routes) -------------------
   // Record an observation for a known account (unknown_account for an unknown one; never a

@@ -12,6 +12,7 @@
 
 #include "messages/account_protocol.hpp"
 #include "messages/event.hpp"
+#include "messages/route_explanation.hpp"
 #include "messages/route_grant.hpp"
 #include "messages/route_request.hpp"
 
@@ -35,8 +36,6 @@ struct RouterSettings;
 
 using RouteGrantPromise = std::shared_ptr<std::promise<RouteGrant>>;
 
-// The router's explanation of a decision (route_explain.hpp's JSON), built once, never re-parsed.
-using RouteExplanation = std::shared_ptr<const nlohmann::json>;
 
 // What the router knows, for status pages.
 struct RouterSnapshot {

@@ -29,6 +29,8 @@ OpResult unavailable(const std::string& what) { return OpResult::failure(503, "u
 
 // A refusal of a typed verb (OpError) whatever the value type.
 OpFailure invalid(std::string what) { return OpFailure{OpError::invalid_argument, std::move(what)}; }
+// Item 9: a client's name past its bound (messages/text_bounds.hpp) is refused before it is
+// looked up, stored or echoed; "" fields are the verbs' own rule.
 std::optional<OpFailure> name_failure(std::string_view field, std::string_view value) {
   if (std::string why = name_refusal(field, value); !why.empty()) return invalid(why);
   return std::nullopt;
@@ -38,12 +40,6 @@ OpFailure command_failure(const CommandReply& r) {
   return OpFailure{r.code == ReplyCode::journal_unavailable ? OpError::journal_unavailable : OpError::rejected, r.error};
 }
 
-// Item 9: a client's name past its bound (messages/text_bounds.hpp) is a 400 before it is
-// looked up, stored or echoed; "" fields are the verbs' own rule.
-std::optional<OpResult> bad_name(std::string_view field, std::string_view value) {
-  if (std::string why = name_refusal(field, value); !why.empty()) return bad_request(why);
-  return std::nullopt;
-}
 
 // The views of `states` at `now`, each window with its forecast.
 std::vector<AccountView> account_views(const std::map<std::string, AccountState>& states, TimeMs now,
@@ -299,10 +295,12 @@ ActivityView CoreOperations::activity(TimeMs span_ms, TimeMs bucket_ms) {
   return activity_.view(now, span_ms, bucket_ms);
 }
 
-OpResult CoreOperations::explain_route(const std::string& model, const std::string& client_key, Dialect dialect) {
-  if (model.empty()) return bad_request("model: required");
-  if (auto bad = bad_name("model", model)) return *bad;
-  if (auto bad = bad_name("client_key", client_key)) return *bad;
+OpAnswer<RouteExplanation> CoreOperations::explain_route(const std::string& model, const std::string& client_key,
+                                                         Dialect dialect) {
+  using Answer = OpAnswer<RouteExplanation>;
+  if (model.empty()) return Answer::fail(invalid("model: required"));
+  if (auto bad = name_failure("model", model)) return Answer::fail(*bad);
+  if (auto bad = name_failure("client_key", client_key)) return Answer::fail(*bad);
   RouteRequest request;
   request.model = model;
   request.client_key = client_key;
@@ -312,8 +310,8 @@ OpResult CoreOperations::explain_route(const std::string& model, const std::stri
   caf::scoped_actor self{core_.system()};
   self->request(core_.router(), caf::infinite, explain_atom::value, request)
       .receive([&](RouteExplanation& e) { explanation = std::move(e); }, [](caf::error&) {});
-  if (!explanation) return unavailable("router did not answer");
-  return OpResult::success(*explanation);
+  if (!explanation) return Answer::fail(OpError::unavailable, "router did not answer");
+  return {std::move(explanation), std::nullopt};
 }
 
 OpAnswer<Done> CoreOperations::observe(const std::string& account, const QuotaObserved& q, const Requester& by) {

@@ -169,12 +169,12 @@ OpAnswer<EventPage> StateOperations::events(std::uint64_t after, std::size_t lim
   return out;
 }
 
-OpResult StateOperations::explain_route(const std::string& model, const std::string&, Dialect) {
+OpAnswer<RouteExplanation> StateOperations::explain_route(const std::string& model, const std::string&, Dialect) {
   std::lock_guard lock(mutex_);
   nlohmann::json candidates = nlohmann::json::array();
   for (const auto& [id, s] : state_.accounts)
     if (serves_model(s.spec, model)) candidates.push_back({{"id", id}, {"used_percent", max_used_percent(s)}});
-  return OpResult::success({{"model", model}, {"candidates", candidates}});
+  return {std::make_shared<const nlohmann::json>(nlohmann::json{{"model", model}, {"candidates", candidates}}), std::nullopt};
 }
 
 ActivityView StateOperations::activity(TimeMs span_ms, TimeMs bucket_ms) {

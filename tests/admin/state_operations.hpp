@@ -46,7 +46,8 @@ class StateOperations : public Operations {
   OpAnswer<EventPage> events(std::uint64_t after, std::size_t limit) override;
   ActivityView activity(TimeMs span_ms, TimeMs bucket_ms) override;  // folds the whole log
   ForecastView forecast() override;  // quota/forecast.hpp over the state, default router settings
-  OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) override;
+  OpAnswer<RouteExplanation> explain_route(const std::string& model, const std::string& client_key,
+                                           Dialect dialect) override;
   OpAnswer<Done> observe(const std::string& account, const QuotaObserved& q, const Requester& by) override;
   OpAnswer<RouteGrant> select(const std::string& model, const std::vector<std::string>& exclude,
                               bool reserve, const Usage& estimate) override;

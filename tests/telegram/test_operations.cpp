@@ -182,7 +182,9 @@ OpAnswer<EventPage> TestOperations::events(std::uint64_t after, std::size_t limi
   return out;
 }
 
-OpResult TestOperations::explain_route(const std::string&, const std::string&, Dialect) { return OpResult::success(json::object()); }
+OpAnswer<RouteExplanation> TestOperations::explain_route(const std::string&, const std::string&, Dialect) {
+  return {std::make_shared<const json>(json::object()), std::nullopt};
+}
 OpAnswer<Done> TestOperations::observe(const std::string&, const QuotaObserved&, const Requester&) { return {}; }
 OpAnswer<RouteGrant> TestOperations::select(const std::string&, const std::vector<std::string>&, bool, const Usage&) {
   return {};

@@ -48,7 +48,8 @@ class TestOperations : public Operations {
   OpAnswer<EventPage> events(std::uint64_t after, std::size_t limit) override;
   ActivityView activity(TimeMs, TimeMs) override { return {}; }
   ForecastView forecast() override { return forecast_view; }
-  OpResult explain_route(const std::string& model, const std::string& client_key, Dialect dialect) override;
+  OpAnswer<RouteExplanation> explain_route(const std::string& model, const std::string& client_key,
+                                           Dialect dialect) override;
   OpAnswer<Done> observe(const std::string& account, const QuotaObserved& q, const Requester& by) override;
   OpAnswer<RouteGrant> select(const std::string& model, const std::vector<std::string>& exclude, bool reserve,
                   const Usage& estimate) override;
