@@ -45,15 +45,20 @@ std::uint64_t query_uint(const httplib::Request& req, const char* name, std::uin
   return value;
 }
 
+void send_setting(httplib::Response& res, const OpAnswer<SettingView>& a) {
+  if (!a.ok()) return send_failure(res, *a.failure);
+  send_json(res, 200, a.value);
+}
+
 void register_setting(ApiRoutes& routes, Operations& ops, const std::string& key) {
   const std::string path = "/api/v1/" + key;
   routes.get(path, path, [&ops, key](const httplib::Request&, httplib::Response& res) {
-    send_result(res, ops.get_setting(key));
+    send_setting(res, ops.get_setting(key));
   });
   routes.put(path, path, [&ops, key](const httplib::Request& req, httplib::Response& res) {
     auto body = parse_json_object(req, res, false);
     if (!body) return;
-    send_result(res, ops.put_setting(key, *body, kActor));
+    send_setting(res, ops.put_setting(key, *body, kActor));
   });
 }
 

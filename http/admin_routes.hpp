@@ -1,7 +1,8 @@
 // http/admin_routes.hpp — the admin API (INTERFACE §4 "Admin"), /api/v1/*.
 //
 // Every route parses and validates its HTTP input, calls one qg::Operations verb and renders
-// the OpResult; no operator logic lives here (the Telegram bot runs the same verbs).
+// its typed answer (the value as JSON, an OpError as status and code); no operator logic lives
+// here (the Telegram bot runs the same verbs).
 // Auth: `Authorization: Bearer <admin_token>` when a token is set (constant-time compare),
 // else 401. Errors are OpenAI-shaped. docs/ADMIN_API.md documents each route.
 #pragma once

@@ -88,16 +88,6 @@ void send_error(httplib::Response& res, int status, std::string_view code,
   send_json(res, status, body);
 }
 
-void send_result(httplib::Response& res, const OpResult& r) {
-  if (r.ok()) {
-    send_json(res, r.status, r.body);
-    return;
-  }
-  const std::string code = r.code.empty() ? "error" : r.code;
-  const std::string message = r.error.empty() ? code : r.error;
-  send_error(res, r.status, code, message, r.body);
-}
-
 int op_error_status(OpError e) {
   switch (e) {
     case OpError::invalid_argument: return 400;

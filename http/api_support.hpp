@@ -1,7 +1,7 @@
 // http/api_support.hpp — what the admin, advisory and metrics routes share.
 //
 // Authorisation (Bearer admin token, constant-time compare; X-API-Key accepted where the Go
-// QuotaGuard used it), OpenAI-shaped error replies, OpResult rendering, JSON body parsing
+// QuotaGuard used it), OpenAI-shaped error replies, OpError rendering, JSON body parsing
 // with a one-line 400 naming what is wrong, and `ApiRoutes`, which registers a handler
 // behind auth, exception safety and the quotaguard_api_requests_total counter. httplib is
 // only forward-declared here; the routes' .cpp files include it.
@@ -51,8 +51,6 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& body);
 // {"error":{"message","type","code"}} plus `extra` members at top level (e.g. retry_after_s).
 void send_error(httplib::Response& res, int status, std::string_view code,
                 std::string_view message, const nlohmann::json& extra = nullptr);
-// A successful OpResult's body, or its error (a 429/503 with retry_after_s gets Retry-After).
-void send_result(httplib::Response& res, const OpResult& r);
 // A typed verb's refusal in the admin API's dialect: status and code from the OpError
 // (invalid_argument 400 invalid_request, unknown_account/not_found 404 not_found,
 // rejected 409 conflict, journal_unavailable/unavailable 503 unavailable).

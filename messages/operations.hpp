@@ -7,11 +7,10 @@
 //
 // Verbs answer typed values (`OpAnswer<T>`: the value or an `OpFailure` with an `OpError`),
 // which each front end renders in its own dialect (http/: JSON bodies and statuses through
-// `op_error_status`/`op_error_code`; telegram/: chat text; cli/: over HTTP). Verbs not yet
-// typed answer an OpResult: `status` is an HTTP status (200 ok, 400 bad input naming the
-// field, 404 unknown account/reservation, 409 conflict, 503 journal unavailable) and `body`
-// the JSON to return (for errors: {"error":{"message","type","code"}} is built by the caller
-// from `error` and `code`).
+// `op_error_status`/`op_error_code`; telegram/: chat text; cli/: over HTTP). Two values are
+// JSON documents built once by their owner and never parsed again: a setting's admin form
+// (`SettingView`, quota/router_settings `setting_json`) and the router's explanation
+// (`RouteExplanation`).
 #pragma once
 
 #include "messages/account_view.hpp"
@@ -92,18 +91,8 @@ struct EventPage {
   std::uint64_t next_after = 0;  // the last listed seq (`after` when none)
 };
 
-struct OpResult {
-  int status = 200;
-  nlohmann::json body = nlohmann::json::object();
-  std::string error;     // human message when status >= 400 (names the field for 400)
-  std::string code;      // machine code: invalid_request, not_found, conflict, unavailable, ...
-
-  bool ok() const { return status < 400; }
-  static OpResult success(nlohmann::json body) { return {200, std::move(body), "", ""}; }
-  static OpResult failure(int status, std::string code, std::string message) {
-    return {status, nlohmann::json::object(), std::move(message), std::move(code)};
-  }
-};
+// A router setting in the admin API's form (GET|PUT /api/v1/{thresholds,policy,fallbacks}).
+using SettingView = nlohmann::json;
 
 
 // Who asked (not a CAF actor), recorded in events (`by`, `source`): "admin", "telegram:<user id>", "cli".
@@ -133,11 +122,12 @@ class Operations {
   virtual std::vector<ReservationView> reservations() = 0;
 
   // Settings: key is "thresholds" ({"warning","switch","critical"}), "policy" ({"policy"}),
-  // "fallbacks" ({"fallback_chains":{model:[models]}}). put validates (400 naming the field),
-  // writes SettingChanged and answers the new effective value.
-  virtual OpResult get_setting(const std::string& key) = 0;
-  virtual OpResult put_setting(const std::string& key, const nlohmann::json& value,
-                               const Requester& by) = 0;
+  // "fallbacks" ({"fallback_chains":{model:[models]}}); not_found for another key. put
+  // validates (invalid_argument naming the field; journal_unavailable), writes SettingChanged
+  // and answers the new effective value.
+  virtual OpAnswer<SettingView> get_setting(const std::string& key) = 0;
+  virtual OpAnswer<SettingView> put_setting(const std::string& key, const nlohmann::json& value,
+                                             const Requester& by) = 0;
 
   // Re-read the config and write the differences as events: invalid_argument when the new
   // config is refused (the message says why), unavailable without a config source.

@@ -223,8 +223,8 @@ std::string BotCommands::run(const BotCommand& cmd, const ChatMessage& m, Reply&
 
 std::string BotCommands::thresholds(const BotCommand& cmd, const std::string& by) {
   if (cmd.argv.empty()) {
-    const OpResult r = ops_.get_setting("thresholds");
-    return r.ok() ? format_setting("thresholds", r.body) : format_error(r);
+    const auto r = ops_.get_setting("thresholds");
+    return r.ok() ? format_setting("thresholds", r.value) : format_error(*r.failure);
   }
   if (cmd.argv.size() != 3) return usage(cmd.name, "Give three numbers, e.g. 85 90 95.");
   double v[3];
@@ -237,38 +237,38 @@ std::string BotCommands::thresholds(const BotCommand& cmd, const std::string& by
   // The one rule config.yaml and the admin API use, so what is set here loads from an export.
   if (const auto problem = check_thresholds(v[0], v[1], v[2]))
     return usage(cmd.name, problem->field + " " + problem->message + ".");
-  const OpResult r = ops_.put_setting(
+  const auto r = ops_.put_setting(
       "thresholds", json{{"warning", v[0]}, {"switch", v[1]}, {"critical", v[2]}}, by);
-  if (!r.ok()) return format_error(r);
-  return ok_line("Thresholds updated.\n" + format_setting("thresholds", r.body));
+  if (!r.ok()) return format_error(*r.failure);
+  return ok_line("Thresholds updated.\n" + format_setting("thresholds", r.value));
 }
 
 std::string BotCommands::policy(const BotCommand& cmd, const std::string& by) {
   if (cmd.argv.empty()) {
-    const OpResult r = ops_.get_setting("policy");
-    return r.ok() ? format_setting("policy", r.body) : format_error(r);
+    const auto r = ops_.get_setting("policy");
+    return r.ok() ? format_setting("policy", r.value) : format_error(*r.failure);
   }
   if (cmd.argv.size() != 1)
     return usage(cmd.name, "Policies: balanced, max_remaining, fill_first, earliest_reset, round_robin, paced.");
   std::string name = cmd.argv[0];
   for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const OpResult r = ops_.put_setting("policy", json{{"policy", name}}, by);
-  if (!r.ok()) return format_error(r);
-  return ok_line("Policy updated.\n" + format_setting("policy", r.body));
+  const auto r = ops_.put_setting("policy", json{{"policy", name}}, by);
+  if (!r.ok()) return format_error(*r.failure);
+  return ok_line("Policy updated.\n" + format_setting("policy", r.value));
 }
 
 std::string BotCommands::fallback(const BotCommand& cmd, const std::string& by) {
   if (cmd.argv.empty()) {
-    const OpResult r = ops_.get_setting("fallbacks");
-    return r.ok() ? format_setting("fallbacks", r.body) : format_error(r);
+    const auto r = ops_.get_setting("fallbacks");
+    return r.ok() ? format_setting("fallbacks", r.value) : format_error(*r.failure);
   }
   json parsed = json::parse(cmd.args, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object())
     return usage(cmd.name, "The argument must be a JSON object such as {\"gpt-4o\":[\"gpt-4o-mini\"]}.");
   if (parsed.contains("fallback_chains")) parsed = parsed["fallback_chains"];
-  const OpResult r = ops_.put_setting("fallbacks", json{{"fallback_chains", parsed}}, by);
-  if (!r.ok()) return format_error(r);
-  return ok_line("Fallback chains updated.\n" + format_setting("fallbacks", r.body));
+  const auto r = ops_.put_setting("fallbacks", json{{"fallback_chains", parsed}}, by);
+  if (!r.ok()) return format_error(*r.failure);
+  return ok_line("Fallback chains updated.\n" + format_setting("fallbacks", r.value));
 }
 
 std::string BotCommands::events(const BotCommand& cmd) {

@@ -168,11 +168,6 @@ std::string format_events(const std::vector<Event>& events) {
   return out;
 }
 
-std::string format_error(const OpResult& r) {
-  std::string msg = r.error.empty() ? "request failed (" + std::to_string(r.status) + ")" : r.error;
-  return "❌ " + e(msg);
-}
-
 std::string format_error(const OpFailure& f) { return "❌ " + e(f.message); }
 
 std::string format_setting(const std::string& key, const json& body) {

@@ -14,7 +14,6 @@
 #include <vector>
 
 namespace qg {
-struct OpResult;
 struct OpFailure;
 }
 
@@ -33,8 +32,7 @@ std::string format_status(const StatusView& status, const std::vector<AccountVie
 std::string format_quotas(const std::vector<AccountView>& accounts, TimeMs now);
 // /qg_events: one line per event: seq, time, type, account and its data (cut to 200 bytes).
 std::string format_events(const std::vector<Event>& events);
-// A failed OpResult / typed verb: "❌ <message>".
-std::string format_error(const OpResult& r);
+// A refused verb: "❌ <message>".
 std::string format_error(const OpFailure& f);
 // A setting value (thresholds / policy / fallbacks) for display.
 std::string format_setting(const std::string& key, const nlohmann::json& body);

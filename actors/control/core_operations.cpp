@@ -23,10 +23,6 @@ using json = nlohmann::json;
 
 namespace {
 
-OpResult not_found(const std::string& what) { return OpResult::failure(404, "not_found", what); }
-OpResult bad_request(const std::string& what) { return OpResult::failure(400, "invalid_request", what); }
-OpResult unavailable(const std::string& what) { return OpResult::failure(503, "unavailable", what); }
-
 // A refusal of a typed verb (OpError) whatever the value type.
 OpFailure invalid(std::string what) { return OpFailure{OpError::invalid_argument, std::move(what)}; }
 // Item 9: a client's name past its bound (messages/text_bounds.hpp) is refused before it is
@@ -172,24 +168,25 @@ json CoreOperations::effective_settings_json() {
   return snap.settings ? to_json(*snap.settings) : json(nullptr);
 }
 
-OpResult CoreOperations::get_setting(const std::string& key) {
+OpAnswer<SettingView> CoreOperations::get_setting(const std::string& key) {
   const SettingRoute* route = setting_route(key);
-  if (!route) return not_found("unknown setting " + key);
+  if (!route) return OpAnswer<SettingView>::fail(OpError::not_found, "unknown setting " + key);
   json all = effective_settings_json();
   json value = all[std::string(route->router_key.substr(7))];
-  if (route->field.empty()) return OpResult::success(value);
-  return OpResult::success({{std::string(route->field), value}});
+  if (route->field.empty()) return {std::move(value), std::nullopt};
+  return {json{{std::string(route->field), std::move(value)}}, std::nullopt};
 }
 
-OpResult CoreOperations::put_setting(const std::string& key, const json& body, const Requester& by) {
+OpAnswer<SettingView> CoreOperations::put_setting(const std::string& key, const json& body, const Requester& by) {
+  using Answer = OpAnswer<SettingView>;
   const SettingRoute* route = setting_route(key);
-  if (!route) return not_found("unknown setting " + key);
+  if (!route) return Answer::fail(OpError::not_found, "unknown setting " + key);
   json value = body;
   if (!route->field.empty() && body.is_object()) {
-    if (!body.contains(route->field)) return bad_request(std::string(route->field) + ": required");
+    if (!body.contains(route->field)) return Answer::fail(invalid(std::string(route->field) + ": required"));
     value = body[std::string(route->field)];
   }
-  if (route->field.empty() && !body.is_object()) return bad_request(key + ": must be a JSON object");
+  if (route->field.empty() && !body.is_object()) return Answer::fail(invalid(key + ": must be a JSON object"));
   CommandReply r;
   caf::scoped_actor self{core_.system()};
   self->request(core_.router(), caf::infinite, setting_atom::value, std::string(route->router_key),
@@ -199,7 +196,9 @@ OpResult CoreOperations::put_setting(const std::string& key, const json& body, c
                  r = CommandReply{false, 0, "event log unavailable: " + caf::to_string(e),
                                   ReplyCode::journal_unavailable};
                });
-  if (!r.ok) return r.code == ReplyCode::journal_unavailable ? unavailable(r.error) : bad_request(r.error);
+  if (!r.ok)
+    return Answer::fail(r.code == ReplyCode::journal_unavailable ? OpError::journal_unavailable : OpError::invalid_argument,
+                        r.error);
   return get_setting(key);
 }
 

@@ -56,8 +56,9 @@ class CoreOperations : public Operations {
   OpAnswer<AccountCommandView> resume(const std::string& id, const Requester& by) override;
   OpAnswer<AccountCommandView> reset_cooldown(const std::string& id, const Requester& by) override;
   std::vector<ReservationView> reservations() override;
-  OpResult get_setting(const std::string& key) override;
-  OpResult put_setting(const std::string& key, const nlohmann::json& value, const Requester& by) override;
+  OpAnswer<SettingView> get_setting(const std::string& key) override;
+  OpAnswer<SettingView> put_setting(const std::string& key, const nlohmann::json& value,
+                                     const Requester& by) override;
   OpAnswer<ReloadView> reload(const Requester& by) override;
   OpAnswer<ImportView> import_accounts(const std::string& auth_dir, const Requester& by) override;
   OpAnswer<AuthFoldersView> auth_folders() override;

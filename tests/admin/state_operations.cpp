@@ -102,37 +102,38 @@ std::vector<ReservationView> StateOperations::reservations() {
   return list;
 }
 
-OpResult StateOperations::get_setting(const std::string& key) {
+OpAnswer<SettingView> StateOperations::get_setting(const std::string& key) {
+  using Answer = OpAnswer<SettingView>;
   std::lock_guard lock(mutex_);
   if (key == "thresholds" && !settings_.count(key))
-    return OpResult::success({{"warning", 85}, {"switch", 90}, {"critical", 95}});
-  if (key == "policy" && !settings_.count(key)) return OpResult::success({{"policy", "balanced"}});
+    return Answer{nlohmann::json{{"warning", 85}, {"switch", 90}, {"critical", 95}}, std::nullopt};
+  if (key == "policy" && !settings_.count(key)) return Answer{nlohmann::json{{"policy", "balanced"}}, std::nullopt};
   if (key == "fallbacks" && !settings_.count(key))
-    return OpResult::success({{"fallback_chains", nlohmann::json::object()}});
-  if (!settings_.count(key)) return OpResult::failure(404, "not_found", "unknown setting: " + key);
-  return OpResult::success(settings_[key]);
+    return Answer{nlohmann::json{{"fallback_chains", nlohmann::json::object()}}, std::nullopt};
+  if (!settings_.count(key)) return Answer::fail(OpError::not_found, "unknown setting: " + key);
+  return {settings_[key], std::nullopt};
 }
 
-OpResult StateOperations::put_setting(const std::string& key, const nlohmann::json& value,
-                                      const Requester& by) {
+OpAnswer<SettingView> StateOperations::put_setting(const std::string& key, const nlohmann::json& value,
+                                                    const Requester& by) {
+  using Answer = OpAnswer<SettingView>;
   std::lock_guard lock(mutex_);
   if (key == "thresholds") {
     for (const char* f : {"warning", "switch", "critical"})
       if (!value.contains(f) || !value[f].is_number())
-        return OpResult::failure(400, "invalid_request", std::string(f) + ": must be a number");
+        return Answer::fail(OpError::invalid_argument, std::string(f) + ": must be a number");
     if (!(value["warning"] < value["switch"] && value["switch"] < value["critical"]))
-      return OpResult::failure(400, "invalid_request",
-                               "switch: must lie between warning and critical");
+      return Answer::fail(OpError::invalid_argument, "switch: must lie between warning and critical");
   } else if (key == "policy") {
     if (!value.contains("policy") || !value["policy"].is_string())
-      return OpResult::failure(400, "invalid_request", "policy: must be a string");
+      return Answer::fail(OpError::invalid_argument, "policy: must be a string");
   } else if (key == "fallbacks") {
     if (!value.contains("fallback_chains") || !value["fallback_chains"].is_object())
-      return OpResult::failure(400, "invalid_request", "fallback_chains: must be an object");
+      return Answer::fail(OpError::invalid_argument, "fallback_chains: must be an object");
   }
   settings_[key] = value;
   append("", SettingChanged{"router." + key, value.dump(), by});
-  return OpResult::success(value);
+  return {value, std::nullopt};
 }
 
 OpAnswer<ReloadView> StateOperations::reload(const Requester&) { return {}; }

@@ -104,35 +104,37 @@ QG_ACCOUNT_VERB(reset_cooldown, CooldownEnded{"operator"})
 
 std::vector<ReservationView> TestOperations::reservations() { return {}; }
 
-OpResult TestOperations::get_setting(const std::string& key) {
+OpAnswer<SettingView> TestOperations::get_setting(const std::string& key) {
+  using Answer = OpAnswer<SettingView>;
   std::lock_guard lock(mu_);
   record("get_setting " + key);
-  if (key == "thresholds") return OpResult::success(thresholds_);
-  if (key == "policy") return OpResult::success(json{{"policy", policy_}});
-  if (key == "fallbacks") return OpResult::success(json{{"fallback_chains", fallbacks_}});
-  return OpResult::failure(404, "not_found", "unknown setting " + key);
+  if (key == "thresholds") return Answer{thresholds_, std::nullopt};
+  if (key == "policy") return Answer{json{{"policy", policy_}}, std::nullopt};
+  if (key == "fallbacks") return Answer{json{{"fallback_chains", fallbacks_}}, std::nullopt};
+  return Answer::fail(OpError::not_found, "unknown setting " + key);
 }
 
-OpResult TestOperations::put_setting(const std::string& key, const json& value, const Requester& by) {
+OpAnswer<SettingView> TestOperations::put_setting(const std::string& key, const json& value, const Requester& by) {
+  using Answer = OpAnswer<SettingView>;
   std::lock_guard lock(mu_);
   record("put_setting " + key + " " + value.dump() + " by " + by);
   if (key == "thresholds") {
     thresholds_ = value;
     append_locked("", SettingChanged{"router.thresholds", value.dump(), "telegram"}, kNow);
-    return OpResult::success(thresholds_);
+    return Answer{thresholds_, std::nullopt};
   }
   if (key == "policy") {
     const std::string p = value.value("policy", "");
     if (p != "balanced" && p != "fill_first" && p != "max_remaining" && p != "earliest_reset" && p != "round_robin" && p != "paced")
-      return OpResult::failure(400, "invalid_request", "policy: unknown policy \"" + p + "\"");
+      return Answer::fail(OpError::invalid_argument, "policy: unknown policy \"" + p + "\"");
     policy_ = p;
-    return OpResult::success(json{{"policy", policy_}});
+    return Answer{json{{"policy", policy_}}, std::nullopt};
   }
   if (key == "fallbacks") {
     fallbacks_ = value["fallback_chains"];
-    return OpResult::success(json{{"fallback_chains", fallbacks_}});
+    return Answer{json{{"fallback_chains", fallbacks_}}, std::nullopt};
   }
-  return OpResult::failure(400, "invalid_request", "unknown setting");
+  return Answer::fail(OpError::invalid_argument, "unknown setting");
 }
 
 OpAnswer<ReloadView> TestOperations::reload(const Requester& by) {
