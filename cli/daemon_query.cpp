@@ -3,7 +3,7 @@
 
 #include "config/listen_address.hpp"
 #include "messages/text_cut.hpp"
-#include "persistence/database.hpp"
+#include "persistence/event_log.hpp"
 #include "persistence/recovery.hpp"
 #include "quota/config_sync.hpp"
 
@@ -92,11 +92,7 @@ std::optional<DaemonAnswer> post_to_daemon(const Config& cfg, const std::string&
 
 SystemState offline_state(const Config& cfg, TimeMs now) {
   SystemState state;
-  std::error_code ec;
-  if (std::filesystem::exists(cfg.storage.db_path, ec)) {
-    auto db = Database::open({cfg.storage.db_path, OpenMode::read_only});
-    state = recover(*db).state;
-  }
+  if (event_log_exists(cfg.storage)) state = recover(*open_event_log(cfg.storage, OpenMode::read_only)).state;
   for (const auto& e : config_sync_events(cfg, state, now)) apply(state, e);
   return state;
 }

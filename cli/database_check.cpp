@@ -2,7 +2,12 @@
 // passes SQLite's quick_check, or does not exist yet in a directory where it can be created;
 // and its file system has room (a full disk stops the journal: RUNBOOK "DB full").
 // Read-only: never creates or changes the file.
+// With storage.backend: postgres it checks the database instead: it connects with
+// storage.postgres.dsn (read-only session), and the schema is QuotaGuard's and not newer than
+// this build (or absent: serve creates it). The password is never shown.
 #include "cli/checks.hpp"
+#include "persistence/pg_connection.hpp"
+#include "persistence/pg_schema.hpp"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -44,7 +49,26 @@ std::string space_problem(const std::string& path, const std::filesystem::path& 
   return path + ": only " + human(*free) + " free on its file system (the journal stops writing when it is full)";
 }
 
+CheckResult check_postgres(const qg::StorageConfig& storage) {
+  try {
+    auto c = qg::PgConnection::connect({storage.postgres.dsn, /*read_only=*/true, storage.postgres.statement_timeout});
+    const std::string server = "PostgreSQL " + std::string(c->exec("SHOW server_version").text(0, 0));
+    const qg::PgSchemaFound found = qg::pg_inspect_schema(*c);
+    if (std::string problem = qg::pg_schema_problem(found); !problem.empty())
+      return CheckResult::fail(c->error_text(problem));
+    const std::string where = "storage.postgres: " + c->where() + ": connects (" + server + ")";
+    if (found.version == 0)
+      return CheckResult::ok(where + "; no QuotaGuard log yet: serve creates schema version " +
+                             std::to_string(qg::kPgSchemaVersion));
+    const std::string last(c->exec("SELECT last_seq FROM event_head").text(0, 0));
+    return CheckResult::ok(where + ", schema version " + std::to_string(found.version) + ", last seq " + last);
+  } catch (const qg::StorageError& e) {
+    return CheckResult::fail(e.what());
+  }
+}
+
 CheckResult check_database(const qg::cli::CheckContext& ctx) {
+  if (ctx.config().storage.backend == qg::StorageBackend::postgres) return check_postgres(ctx.config().storage);
   const std::string& path = ctx.config().storage.db_path;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {

@@ -4,7 +4,7 @@
 // `/qg_import AUTH_DIR`, POST /api/v1/import) stays watched until forgotten. This command
 // forgets it: AuthFolderForgotten, then AccountRemoved for each account that came from it.
 //   - a running daemon (server.listen) does it: POST /api/v1/import/forget {"path"};
-//   - when none answers, the events are written into the event log (storage.db_path).
+//   - when none answers, the events are written into the event log (storage.db_path, or PostgreSQL with storage.backend: postgres).
 // Exit: 0 forgotten; 1 the daemon refused for another reason; 2 usage/config error (the folder
 // is cliproxy.auth_dir, or not imported).
 #include "cli/command_registry.hpp"
@@ -13,8 +13,7 @@
 #include "cliproxy/discovery.hpp"
 #include "config/config.hpp"
 #include "messages/wall_clock.hpp"
-#include "persistence/database.hpp"
-#include "persistence/event_store.hpp"
+#include "persistence/event_log.hpp"
 #include "persistence/recovery.hpp"
 #include "quota/system_state.hpp"
 
@@ -43,14 +42,12 @@ struct Forgotten {
 Forgotten forget_in_database(const qg::Config& cfg, const std::string& folder, const std::string& configured) {
   if (folder == configured)
     return {2, "path: " + folder + " is cliproxy.auth_dir; change the config to stop watching it", {}};
-  std::error_code ec;
-  if (!std::filesystem::exists(cfg.storage.db_path, ec))
-    return {2, "path: " + folder + " is not an imported folder (no event log at " + cfg.storage.db_path + ")", {}};
-  qg::DatabaseOptions options;
-  options.path = cfg.storage.db_path;
-  options.synchronous = cfg.storage.synchronous;
-  auto db = qg::Database::open(options);
-  qg::SystemState state = qg::recover(*db).state;
+  if (!qg::event_log_exists(cfg.storage))
+    return {2, "path: " + folder + " is not an imported folder (no event log at " +
+                   (cfg.storage.backend == qg::StorageBackend::sqlite ? cfg.storage.db_path : "storage.postgres") + ")",
+            {}};
+  auto log = qg::open_event_log(cfg.storage, qg::OpenMode::read_write);
+  qg::SystemState state = qg::recover(*log).state;
   if (!state.auth_folders.imported.count(folder)) return {2, "path: " + folder + " is not an imported folder", {}};
   std::map<std::string, qg::AccountSpec> live;
   for (const auto& [id, account] : state.accounts)
@@ -59,7 +56,7 @@ Forgotten forget_in_database(const qg::Config& cfg, const std::string& folder, c
   std::vector<qg::Event> events{qg::Event{0, now, "", qg::AuthFolderForgotten{folder, "cli"}}};
   auto removals = qg::cliproxy::forget_folder_events(folder, live, now);
   events.insert(events.end(), removals.begin(), removals.end());
-  qg::EventStore(*db).append(events);
+  log->append(events);
   nlohmann::json removed = nlohmann::json::array();
   for (const auto& e : removals) removed.push_back(e.account);
   return {0, "", {{"path", folder}, {"removed", removed}}};

@@ -4,7 +4,7 @@
 //   1. Asks the running daemon: GET /api/v1/accounts on --url, else server.listen, with the
 //      admin token from config or QUOTAGUARD_ADMIN_TOKEN (the loader applies the env var).
 //   2. If no daemon answers: rebuilds the state from the event log (storage.db_path / --db,
-//      read-only, newest snapshot + tail), brings in the accounts and limits of config.yaml
+//      or PostgreSQL with storage.backend: postgres; read-only, newest snapshot + tail), brings in the accounts and limits of config.yaml
 //      the way the daemon does at start-up, and labels the output
 //      "offline (from event log at seq N)".
 // --json prints {"source", "accounts":[INTERFACE §4 account objects]} (offline also "seq").

@@ -1,6 +1,7 @@
 // cli/replay_command.cpp — `quotaguard replay`: audit the event log (INTERFACE §1/§5).
 // The logic lives in persistence/replay.cpp; this file only wires the flags. The database
-// is --db, else $QUOTAGUARD_DB_PATH, else storage.db_path of the config (./quotaguard.db).
+// is the config's storage: storage.backend postgres reads storage.postgres.dsn
+// ($QUOTAGUARD_POSTGRES_DSN); sqlite reads --db, else $QUOTAGUARD_DB_PATH, else storage.db_path.
 #include "cli/command_registry.hpp"
 #include "cli/config_options.hpp"
 #include "persistence/replay.hpp"
@@ -39,7 +40,7 @@ void add_replay_command(CLI::App& root) {
   cmd->callback([flags] {
     const auto loaded = qg::cli::load_config_or_exit(flags->load);
     qg::ReplayOptions o = flags->replay;
-    o.db_path = loaded.config.storage.db_path;
+    o.storage = loaded.config.storage;
     if (!flags->since.empty()) o.since = flags->since;
     if (!flags->until.empty()) o.until = flags->until;
     if (!flags->account.empty()) o.account = flags->account;

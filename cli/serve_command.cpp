@@ -6,7 +6,7 @@
 #include "cli/config_options.hpp"
 #include "cli/daemon.hpp"
 #include "cli/serve_options.hpp"
-#include "persistence/database.hpp"
+#include "persistence/event_log.hpp"
 #include "config/config_loader.hpp"
 #include "config/listen_address.hpp"
 
@@ -28,10 +28,7 @@ int serve(const qg::LoadOptions& options) {
   // The event log must open before anything starts: a missing directory, a foreign or
   // corrupt file or a read-only one is a configuration error (exit 2, one line).
   try {
-    qg::DatabaseOptions db;
-    db.path = cfg.storage.db_path;
-    db.synchronous = cfg.storage.synchronous;
-    qg::Database::open(db);
+    qg::open_event_log(cfg.storage, qg::OpenMode::read_write);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;

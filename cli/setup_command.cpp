@@ -24,8 +24,7 @@
 #include "config/config.hpp"
 #include "config/redaction.hpp"
 #include "messages/wall_clock.hpp"
-#include "persistence/database.hpp"
-#include "persistence/event_store.hpp"
+#include "persistence/event_log.hpp"
 #include "persistence/recovery.hpp"
 #include "quota/system_state.hpp"
 
@@ -55,9 +54,9 @@ struct Known {
   qg::AuthFolders folders;
 };
 
-Known known_in(qg::Database& db) {
+Known known_in(qg::EventLog& log) {
   Known known;
-  qg::RecoveredState recovered = qg::recover(db);
+  qg::RecoveredState recovered = qg::recover(log);
   for (const auto& [id, account] : recovered.state.accounts)
     if (!account.removed) known.accounts[id] = account.spec;
   known.folders = recovered.state.auth_folders;
@@ -65,11 +64,10 @@ Known known_in(qg::Database& db) {
 }
 
 // Empty when there is no DB yet.
-Known known_read_only(const std::string& db_path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(db_path, ec)) return {};
-  auto db = qg::Database::open({db_path, qg::OpenMode::read_only});
-  return known_in(*db);
+Known known_read_only(const qg::StorageConfig& storage) {
+  if (!qg::event_log_exists(storage)) return {};
+  auto log = qg::open_event_log(storage, qg::OpenMode::read_only);
+  return known_in(*log);
 }
 
 // How `dir` is scanned: the configured folder is primary, the others answer for their own.
@@ -82,15 +80,12 @@ ScanOptions scan_options(const qg::Config& cfg, const std::string& dir, const st
   return o;
 }
 
-// Writes the discovery of `dir` into the event log at `db_path` (a folder other than the
-// configured one is recorded as imported first); returns the outcome. Used when no daemon
+// Writes the discovery of `dir` into the configured event log, SQLite or PostgreSQL (a folder
+// other than the configured one is recorded as imported first); returns the outcome. Used when no daemon
 // answers (the daemon owns the log while it runs).
 DiscoveryOutcome record_in_database(const qg::Config& cfg, const std::string& dir, const std::string& configured) {
-  qg::DatabaseOptions options;
-  options.path = cfg.storage.db_path;
-  options.synchronous = cfg.storage.synchronous;
-  auto db = qg::Database::open(options);
-  Known known = known_in(*db);
+  auto log = qg::open_event_log(cfg.storage, qg::OpenMode::read_write);
+  Known known = known_in(*log);
   const qg::TimeMs now = qg::system_clock_ms();
   DiscoveryOutcome out = scan_auth_dir(dir, known.accounts, now, scan_options(cfg, dir, configured, known.folders));
   if (!out.error.empty()) return out;
@@ -98,7 +93,7 @@ DiscoveryOutcome record_in_database(const qg::Config& cfg, const std::string& di
   if (dir != configured && !known.folders.imported.count(dir))
     events.push_back(qg::Event{0, now, "", qg::AuthFolderImported{dir, "cli"}});
   events.insert(events.end(), out.events.begin(), out.events.end());
-  if (!events.empty()) qg::EventStore(*db).append(events);
+  if (!events.empty()) log->append(events);
   return out;
 }
 
@@ -220,7 +215,7 @@ void run_setup(const SetupFlags& flags) {
   bool handed = false;
   try {
     // What recording the folder will do, against the log as it is now (read-only).
-    Known known = known_read_only(cfg.storage.db_path);
+    Known known = known_read_only(cfg.storage);
     out = scan_auth_dir(dir, known.accounts, qg::system_clock_ms(), scan_options(cfg, dir, configured, known.folders));
     if (!flags.dry_run && out.error.empty()) {
       nlohmann::json daemon_results;

@@ -15,6 +15,8 @@ constexpr NameTable<Synchronous, 2> kSynchronous{{{Synchronous::normal, "normal"
                                                   {Synchronous::full, "full"}}};
 constexpr NameTable<OnJournalError, 2> kOnError{{{OnJournalError::reject, "reject"},
                                                  {OnJournalError::allow, "allow"}}};
+constexpr NameTable<StorageBackend, 2> kBackend{{{StorageBackend::sqlite, "sqlite"},
+                                                 {StorageBackend::postgres, "postgres"}}};
 constexpr NameTable<RoutePolicy, 6> kPolicy{{{RoutePolicy::balanced, "balanced"},
                                              {RoutePolicy::max_remaining, "max_remaining"},
                                              {RoutePolicy::fill_first, "fill_first"},
@@ -49,12 +51,16 @@ std::optional<E> value_of(const NameTable<E, N>& table, std::string_view s) {
 
 const char* to_string(Synchronous v) { return name_of(kSynchronous, v); }
 const char* to_string(OnJournalError v) { return name_of(kOnError, v); }
+const char* to_string(StorageBackend v) { return name_of(kBackend, v); }
 const char* to_string(RoutePolicy v) { return name_of(kPolicy, v); }
 const char* to_string(AllCritical v) { return name_of(kAllCritical, v); }
 const char* to_string(LogLevel v) { return name_of(kLogLevel, v); }
 const char* to_string(LogFormat v) { return name_of(kLogFormat, v); }
 std::optional<Synchronous> synchronous_from_string(std::string_view s) {
   return value_of(kSynchronous, s);
+}
+std::optional<StorageBackend> storage_backend_from_string(std::string_view s) {
+  return value_of(kBackend, s);
 }
 std::optional<OnJournalError> on_error_from_string(std::string_view s) {
   return value_of(kOnError, s);
@@ -82,6 +88,7 @@ std::vector<std::string> config_secrets(const Config& cfg) {
   for (const auto& account : cfg.accounts) add(account.api_key);
   add(cfg.telegram.token);
   add(cfg.telegram.webhook_secret);
+  add(cfg.storage.postgres.dsn);  // the whole string; the password alone is registered when the log opens
   return out;
 }
 

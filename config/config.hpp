@@ -20,6 +20,7 @@ namespace qg {
 
 enum class Synchronous { normal, full };
 enum class OnJournalError { reject, allow };
+enum class StorageBackend { sqlite, postgres };
 enum class RoutePolicy { balanced, max_remaining, fill_first, earliest_reset, round_robin, paced };
 enum class AllCritical { drain, reject };
 enum class LogLevel { trace, debug, info, warn, error };
@@ -28,12 +29,14 @@ enum class LogFormat { text, json };
 // Names as written in YAML, and back. from_string returns nullopt for unknown names.
 const char* to_string(Synchronous v);
 const char* to_string(OnJournalError v);
+const char* to_string(StorageBackend v);
 const char* to_string(RoutePolicy v);
 const char* to_string(AllCritical v);
 const char* to_string(LogLevel v);
 const char* to_string(LogFormat v);
 std::optional<Synchronous> synchronous_from_string(std::string_view s);
 std::optional<OnJournalError> on_error_from_string(std::string_view s);
+std::optional<StorageBackend> storage_backend_from_string(std::string_view s);
 std::optional<RoutePolicy> policy_from_string(std::string_view s);
 std::optional<AllCritical> all_critical_from_string(std::string_view s);
 std::optional<LogLevel> log_level_from_string(std::string_view s);
@@ -63,13 +66,27 @@ struct ServerConfig {
   bool operator==(const ServerConfig&) const = default;
 };
 
+// storage.postgres: the shared event log of several nodes (docs/EVENT_LOG.md §7).
+struct PostgresConfig {
+  // libpq connection string, URI or key=value (env QUOTAGUARD_POSTGRES_DSN). Holds the
+  // password: a secret, never logged or exported.
+  std::string dsn;
+  int pool_size = 4;  // connections per node: 1 for the journal, the rest for reads
+  // Server-side bound on each statement (SET statement_timeout); 0 = none.
+  std::chrono::milliseconds statement_timeout = std::chrono::seconds{5};
+  std::string node_id;  // tags the events this node writes; "" = the host name
+  bool operator==(const PostgresConfig&) const = default;
+};
+
 struct StorageConfig {
+  StorageBackend backend = StorageBackend::sqlite;
   std::string db_path = "./quotaguard.db";
   Synchronous synchronous = Synchronous::normal;
   std::int64_t snapshot_every = 10'000;           // events between snapshots; 0 = never
   OnJournalError on_error = OnJournalError::reject;
   // How long a write waits for a lock held by another process before it counts as failed.
   std::chrono::milliseconds busy_timeout = std::chrono::seconds{5};
+  PostgresConfig postgres;
   bool operator==(const StorageConfig&) const = default;
 };
 

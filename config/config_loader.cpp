@@ -43,6 +43,7 @@ void apply_overrides(LoadResult& result, const LoadOptions& options, const EnvLo
     }
   };
   set_from_env("QUOTAGUARD_DB_PATH", "storage.db_path", cfg.storage.db_path);
+  set_from_env("QUOTAGUARD_POSTGRES_DSN", "storage.postgres.dsn", cfg.storage.postgres.dsn);
   set_from_env("QUOTAGUARD_CLIPROXY_AUTH_PATH", "cliproxy.auth_dir", cfg.cliproxy.auth_dir);
   set_from_env("QUOTAGUARD_ADMIN_TOKEN", "server.admin_token", cfg.server.admin_token);
   set_from_env("QUOTAGUARD_TELEGRAM_TOKEN", "telegram.token", cfg.telegram.token);
@@ -81,6 +82,9 @@ void apply_overrides(LoadResult& result, const LoadOptions& options, const EnvLo
     cfg.cliproxy.auth_dir = *options.auth_dir;
     note("cliproxy.auth_dir", "AUTH_DIR argument");
   }
+  if (cfg.storage.backend == StorageBackend::postgres && cfg.storage.postgres.dsn.empty())
+    throw ConfigError("storage.postgres.dsn: required when storage.backend is postgres "
+                      "(or set QUOTAGUARD_POSTGRES_DSN)");
 }
 
 // Which file to read: explicit path, environment, ./config.yaml, or none. A

@@ -57,7 +57,27 @@ void parse_server(ParseContext& ctx, MapReader& m, ServerConfig& s) {
     ctx.fail("server.tls", s.tls.cert.empty() ? "key is set but cert is not" : "cert is set but key is not");
 }
 
+void parse_postgres(ParseContext& ctx, MapReader& m, PostgresConfig& p) {
+  opt(m, "dsn", p.dsn, [&](const YAML::Node& n, const std::string& path) { return read_secret(ctx, n, path); });
+  opt(m, "pool_size", p.pool_size, [&](const YAML::Node& n, const std::string& path) {
+    return static_cast<int>(read_int(ctx, n, path, 2, 64));
+  });
+  opt(m, "statement_timeout", p.statement_timeout, [&](const YAML::Node& n, const std::string& path) {
+    auto d = read_duration(ctx, n, path, /*positive=*/false);
+    if (d > std::chrono::minutes{10}) ctx.fail(path, "must be at most 10m");
+    return d;
+  });
+  opt(m, "node_id", p.node_id, [&](const YAML::Node& n, const std::string& path) {
+    std::string v = read_string(ctx, n, path);
+    if (v.size() > 64) ctx.fail(path, "must be at most 64 characters");
+    return v;
+  });
+}
+
 void parse_storage(ParseContext& ctx, MapReader& m, StorageConfig& s) {
+  opt(m, "backend", s.backend, [&](const YAML::Node& n, const std::string& p) {
+    return read_enum<StorageBackend>(ctx, n, p, storage_backend_from_string, "sqlite|postgres");
+  });
   opt(m, "db_path", s.db_path, [&](const YAML::Node& n, const std::string& p) {
     std::string v = read_string(ctx, n, p);
     if (v.empty()) ctx.fail(p, "must not be empty");
@@ -76,6 +96,10 @@ void parse_storage(ParseContext& ctx, MapReader& m, StorageConfig& s) {
     if (d > std::chrono::minutes{10}) ctx.fail(p, "must be at most 10m");
     return d;
   });
+  YAML::Node postgres = m.take("postgres");
+  MapReader pm(ctx, postgres, m.path_of("postgres"), "storage.postgres");
+  if (present(postgres)) parse_postgres(ctx, pm, s.postgres);
+  pm.finish();
 }
 
 std::string read_url(ParseContext& ctx, const YAML::Node& n, const std::string& p) {

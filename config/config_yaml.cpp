@@ -174,11 +174,18 @@ std::string config_to_yaml(const Config& cfg, bool redact) {
   w.end();
   w.end();
   w.begin("storage");
+  w.word("backend", to_string(cfg.storage.backend));
   w.str("db_path", cfg.storage.db_path);
   w.word("synchronous", to_string(cfg.storage.synchronous));
   w.num("snapshot_every", cfg.storage.snapshot_every);
   w.word("on_error", to_string(cfg.storage.on_error));
   w.duration("busy_timeout", cfg.storage.busy_timeout);
+  w.begin("postgres");
+  w.secret("dsn", cfg.storage.postgres.dsn, "QUOTAGUARD_POSTGRES_DSN");
+  w.num("pool_size", cfg.storage.postgres.pool_size);
+  w.duration("statement_timeout", cfg.storage.postgres.statement_timeout);
+  w.str("node_id", cfg.storage.postgres.node_id);
+  w.end();
   w.end();
   w.begin("cliproxy");
   w.str("auth_dir", cfg.cliproxy.auth_dir);

@@ -4,8 +4,6 @@
 
 #include "messages/event_codec.hpp"
 #include "metrics/quotaguard_metrics.hpp"
-#include "persistence/event_store.hpp"
-#include "persistence/snapshot_store.hpp"
 #include "persistence/state_codec.hpp"
 
 #include <caf/all.hpp>
@@ -27,9 +25,8 @@ struct PendingAppend {
 
 struct JournalState {
   JournalOptions opts;
-  std::unique_ptr<EventStore> store;
-  std::unique_ptr<SnapshotStore> snapshots;
   std::uint64_t last_snapshot_seq = 0;
+  bool state_incomplete = false;  // other writers' events could not be read: no snapshots
   std::vector<PendingAppend> pending;
   std::size_t pending_events = 0;
   EventBatch held;               // failed to commit; written first by the next commit
@@ -40,10 +37,10 @@ struct JournalState {
     opts = std::move(o);
     if (!opts.clock) opts.clock = system_clock_ms;
     if (!opts.health) opts.health = std::make_shared<JournalHealth>();
-    store = std::make_unique<EventStore>(*opts.db);
-    snapshots = std::make_unique<SnapshotStore>(*opts.db);
-    const std::uint64_t log_last = store->last_seq();
-    if (opts.state.last_seq != log_last) {
+    const std::uint64_t log_last = opts.log->last_seq();
+    if (opts.state.last_seq < log_last) {
+      catch_up(log_last);  // others wrote since the state was recovered
+    } else if (opts.state.last_seq > log_last) {
       spdlog::warn("journal: given state is at seq {} but the log ends at {}; tracking the log",
                    opts.state.last_seq, log_last);
       opts.state.last_seq = log_last;
@@ -56,25 +53,22 @@ struct JournalState {
   // for the next attempt and every waiting append is answered with the error.
   bool commit() {
     if (pending.empty() && held.empty()) return true;
-    std::uint64_t seq = opts.state.last_seq;
     const auto started = std::chrono::steady_clock::now();
+    std::vector<Event*> batch;
+    batch.reserve(held.size() + pending_events);
+    for (auto& e : held) batch.push_back(&e);
+    for (auto& p : pending)
+      for (auto& e : p.events) batch.push_back(&e);
+    for (Event* e : batch)
+      if (e->ts == 0) e->ts = opts.clock();
     try {
-      Transaction tx(*opts.db);
-      auto write = [&](Event& e) {
-        e.seq = ++seq;
-        if (e.ts == 0) e.ts = opts.clock();
-        store->insert(e.seq, e.ts, event_type(e), e.account, kEventSchemaVersion,
-                      encode_payload(e.payload));
-      };
-      for (auto& e : held) write(e);
-      for (auto& p : pending)
-        for (auto& e : p.events) write(e);
-      tx.commit();
+      opts.log->append(batch);
       record_metrics(std::chrono::steady_clock::now() - started);
     } catch (const std::exception& ex) {
       hold(ex.what());
       return false;
     }
+    catch_up(batch.front()->seq - 1);
     for (const auto& e : held) apply(opts.state, e);
     if (!opts.health->ok()) {
       spdlog::warn("journal: the event log is writable again; {} held event(s) written",
@@ -92,6 +86,26 @@ struct JournalState {
     if (opts.snapshot_every > 0 && opts.state.last_seq - last_snapshot_seq >= opts.snapshot_every)
       write_snapshot();
     return true;
+  }
+
+  // Folds the events other writers committed between the state's last seq and `until`, so
+  // the state stays the fold of a prefix of the log.
+  void catch_up(std::uint64_t until) {
+    if (until <= opts.state.last_seq || state_incomplete) return;
+    const std::uint64_t from = opts.state.last_seq + 1;
+    try {
+      ScanRange range = ScanRange::starting_at(from);
+      range.to_seq = until;
+      opts.log->scan(range, [&](const EventRow& row) {
+        apply(opts.state, decode_row(row, nullptr));
+        return true;
+      });
+    } catch (const std::exception& ex) {
+      spdlog::error("journal: cannot read events {}..{} written by others ({}); no snapshots "
+                    "until restart", from, until, ex.what());
+      state_incomplete = true;
+    }
+    if (opts.state.last_seq != until) state_incomplete = true;
   }
 
   // After a failed write: keep the pending events behind the held ones and answer their
@@ -134,9 +148,10 @@ struct JournalState {
 
   void write_snapshot() {
     if (last_snapshot_seq == opts.state.last_seq && opts.state.last_seq != 0) return;
+    if (state_incomplete) return;
     try {
-      snapshots->write(opts.state.last_seq, opts.clock(), kStateSchemaVersion,
-                       encode_state(opts.state));
+      opts.log->write_snapshot(opts.state.last_seq, opts.clock(), kStateSchemaVersion,
+                               encode_state(opts.state));
       last_snapshot_seq = opts.state.last_seq;
     } catch (const std::exception& ex) {
       spdlog::warn("journal: snapshot at seq {} failed: {}", opts.state.last_seq, ex.what());

@@ -8,7 +8,10 @@
 // Each append is answered only after the transaction holding it has committed.
 //
 // It keeps a SystemState in step with the log (apply after commit) and writes a snapshot every
-// `snapshot_every` events.
+// `snapshot_every` events. The log may have other writers (other nodes on PostgreSQL, a CLI
+// command on SQLite): when a commit's seqs do not follow the state's last seq, the events in
+// between are read from the log and folded first, so the state — and every snapshot — is
+// always the fold of a prefix of the log.
 //
 // A failed commit (disk full, read-only file system, the write lock held by another process
 // past busy_timeout) loses nothing: the batch's appends are answered with the error, and its
@@ -18,7 +21,7 @@
 
 #include "quota/system_state.hpp"
 #include "messages/journal_protocol.hpp"
-#include "persistence/database.hpp"
+#include "persistence/event_log.hpp"
 #include "messages/journal_health.hpp"
 
 #include <functional>
@@ -29,8 +32,9 @@ namespace caf { class actor_system; }
 namespace qg {
 
 struct JournalOptions {
-  // Open read-write. After spawn only the journal uses this connection.
-  std::shared_ptr<Database> db;
+  // Open read-write (open_event_log, or an EventStore over a Database). After spawn only the
+  // journal uses it.
+  std::shared_ptr<EventLog> log;
   // The state recovered from `db` (persistence/recovery.hpp); its last_seq must be the log's.
   SystemState state;
   std::uint64_t snapshot_every = 10000;  // 0 = only on snapshot_atom

@@ -2,7 +2,6 @@
 #include "persistence/recovery.hpp"
 
 #include "persistence/event_store.hpp"
-#include "persistence/snapshot_store.hpp"
 #include "persistence/state_codec.hpp"
 
 #include <chrono>
@@ -18,11 +17,15 @@ void warn(RecoveredState& r, std::string text) {
 }  // namespace
 
 RecoveredState recover(Database& db) {
+  EventStore log(db);
+  return recover(log);
+}
+
+RecoveredState recover(EventLog& events) {
   const auto started = std::chrono::steady_clock::now();
   RecoveredState r;
-  EventStore events(db);
   const std::uint64_t last = events.last_seq();
-  for (auto& snap : SnapshotStore(db).list()) {
+  for (auto& snap : events.snapshots()) {
     const std::string at = "snapshot at seq " + std::to_string(snap.seq) + ": ";
     if (!snap.checksum_ok()) { warn(r, at + "checksum mismatch; skipped"); continue; }
     if (snap.version != kStateSchemaVersion) {

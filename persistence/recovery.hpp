@@ -8,6 +8,7 @@
 
 #include "quota/system_state.hpp"
 #include "persistence/database.hpp"
+#include "persistence/event_log.hpp"
 
 #include <cstdint>
 #include <string>
@@ -23,6 +24,7 @@ struct RecoveredState {
   std::vector<std::string> warnings;  // skipped snapshots, unknown events (capped)
 };
 
-RecoveredState recover(Database& db);  // throws StorageError on I/O errors
+RecoveredState recover(EventLog& log);  // throws StorageError on I/O errors
+RecoveredState recover(Database& db);    // the SQLite log of `db`
 
 }  // namespace qg

@@ -2,9 +2,8 @@
 #include "persistence/replay.hpp"
 
 #include "messages/event_codec.hpp"
-#include "persistence/event_store.hpp"
+#include "persistence/event_log.hpp"
 #include "persistence/log_verifier.hpp"
-#include "persistence/snapshot_store.hpp"
 #include "persistence/state_codec.hpp"
 
 #include <nlohmann/json.hpp>
@@ -88,9 +87,9 @@ void progress(const ReplayOptions& o, std::uint64_t n, std::ostream& err) {
 }
 
 // Decoded snapshots to compare, ascending by seq; unreadable ones reported right away.
-std::deque<SystemState> load_snapshots(Database& db, LogVerifier& verifier) {
+std::deque<SystemState> load_snapshots(EventLog& log, LogVerifier& verifier) {
   std::deque<SystemState> out;
-  auto rows = SnapshotStore(db).list();
+  auto rows = log.snapshots();
   std::reverse(rows.begin(), rows.end());
   for (const auto& row : rows) {
     if (!row.checksum_ok()) { verifier.bad_snapshot(row.seq, "checksum mismatch"); continue; }
@@ -107,12 +106,12 @@ std::deque<SystemState> load_snapshots(Database& db, LogVerifier& verifier) {
   return out;
 }
 
-int run_verify(Database& db, const ReplayOptions& o, std::ostream& out, std::ostream& err) {
+int run_verify(EventLog& log, const ReplayOptions& o, std::ostream& out, std::ostream& err) {
   LogVerifier verifier;
-  auto snapshots = load_snapshots(db, verifier);
+  auto snapshots = load_snapshots(log, verifier);
   SystemState state;
   std::string warning;
-  EventStore(db).scan(ScanRange{}, [&](const EventRow& row) {
+  log.scan(ScanRange{}, [&](const EventRow& row) {
     Event e = decode_row(row, &warning);
     const bool malformed = std::holds_alternative<UnknownEvent>(e.payload) &&
                            is_known_event_type(row.type) && row.version >= 1 &&
@@ -149,7 +148,7 @@ int run_verify(Database& db, const ReplayOptions& o, std::ostream& out, std::ost
   return violations.empty() ? 0 : 1;
 }
 
-int run_print(Database& db, const ReplayOptions& o, const Bound& since, const Bound& until,
+int run_print(EventLog& log, const ReplayOptions& o, const Bound& since, const Bound& until,
               std::ostream& out, std::ostream& err) {
   SystemState state;
   TimeMs last_ts = 0;
@@ -157,7 +156,7 @@ int run_print(Database& db, const ReplayOptions& o, const Bound& since, const Bo
   std::string warning;
   ScanRange range;
   if (until.seq) range.to_seq = *until.seq;
-  EventStore(db).scan(range, [&](const EventRow& row) {
+  log.scan(range, [&](const EventRow& row) {
     if (after(until, row)) return false;
     Event e = decode_row(row, &warning);
     if (!warning.empty()) err << "replay: seq " << row.seq << ": " << warning << '\n';
@@ -185,8 +184,8 @@ int run_replay(const ReplayOptions& o, std::ostream& out, std::ostream& err) {
   if (!parse_bound(o.since, "--since", since, err) || !parse_bound(o.until, "--until", until, err))
     return 2;
   try {
-    auto db = Database::open(DatabaseOptions{o.db_path, OpenMode::read_only});
-    const int rc = o.verify ? run_verify(*db, o, out, err) : run_print(*db, o, since, until, out, err);
+    auto log = open_event_log(o.storage, OpenMode::read_only);
+    const int rc = o.verify ? run_verify(*log, o, out, err) : run_print(*log, o, since, until, out, err);
     out.flush();
     return rc;
   } catch (const StorageError& e) {

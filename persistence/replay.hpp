@@ -1,6 +1,7 @@
 // persistence/replay.hpp — `quotaguard replay`: print the log and the state it rebuilds, or
-// audit it (--verify). Opens the database read-only, so it is safe on a copy and while a
-// daemon is appending (WAL reader).
+// audit it (--verify). Opens the log read-only (SQLite or PostgreSQL: open_event_log), so it
+// is safe on a copy and while daemons are appending (a WAL reader; PostgreSQL commits in seq
+// order, so a scan sees a prefix of the log).
 //
 // Output (INTERFACE §1/§5):
 //   text mode    one line per event "seq ts type account data", then the state per account
@@ -14,6 +15,8 @@
 // Exit codes: 0 ok, 1 verification failed, 2 usage or storage error (one line on `err`).
 #pragma once
 
+#include "config/config.hpp"
+
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
@@ -22,7 +25,7 @@
 namespace qg {
 
 struct ReplayOptions {
-  std::string db_path;
+  StorageConfig storage;  // which log: backend, db_path or postgres.dsn
   std::optional<std::string> since;
   std::optional<std::string> until;
   std::optional<std::string> account;

@@ -1,12 +1,7 @@
 // persistence/snapshot_store.cpp — SQL of the snapshots table.
 #include "persistence/snapshot_store.hpp"
-#include "messages/digest.hpp"
 
 namespace qg {
-
-std::string snapshot_checksum(std::string_view data) { return fnv1a64_hex(data); }
-
-bool SnapshotRow::checksum_ok() const { return snapshot_checksum(data) == checksum; }
 
 void SnapshotStore::write(std::uint64_t seq, TimeMs ts, int version, std::string_view data,
                           int keep) {

@@ -8,6 +8,7 @@
 
 #include "messages/event.hpp"
 #include "persistence/database.hpp"
+#include "persistence/event_log.hpp"
 
 #include <cstdint>
 #include <string>
@@ -16,17 +17,7 @@
 
 namespace qg {
 
-struct SnapshotRow {
-  std::uint64_t seq = 0;
-  TimeMs ts = 0;
-  int version = 0;
-  std::string data;
-  std::string checksum;
-  bool checksum_ok() const;
-};
-
-// FNV-1a 64 of `data` as 16 hex digits.
-std::string snapshot_checksum(std::string_view data);
+// SnapshotRow and snapshot_checksum: persistence/event_log.hpp.
 
 class SnapshotStore {
  public:

@@ -7,11 +7,9 @@
 #include "actors/control/core_proxy_backend.hpp"
 #include "quota/circuit_breaker.hpp"
 #include "actors/router/router_actor.hpp"
-#include "persistence/database.hpp"
-#include "persistence/event_store.hpp"
+#include "persistence/event_log.hpp"
 #include "persistence/journal_actor.hpp"
 #include "persistence/recovery.hpp"
-#include "persistence/snapshot_store.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -25,8 +23,8 @@ struct Core::Impl {
   Config config;
   Clock clock;
   TimeMs started_at = 0;
-  std::shared_ptr<Database> db;            // the journal's connection after start
-  std::unique_ptr<Database> reader;        // read-only: events, snapshots
+  std::shared_ptr<EventLog> log;           // the journal's, after start
+  std::unique_ptr<EventLog> reader;        // read-only: events, snapshots
   std::mutex reader_mutex;
   journal_actor journal;
   std::shared_ptr<JournalHealth> journal_health = std::make_shared<JournalHealth>();
@@ -62,13 +60,10 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   d.clock = clock;
   d.started_at = clock();
 
-  DatabaseOptions db_options;
-  db_options.path = config.storage.db_path;
-  db_options.synchronous = config.storage.synchronous;
-  db_options.busy_timeout_ms = static_cast<int>(config.storage.busy_timeout.count());
-  d.db = std::shared_ptr<Database>(Database::open(db_options).release());
-  RecoveredState rec = recover(*d.db);
+  d.log = open_event_log(config.storage, OpenMode::read_write);
+  RecoveredState rec = recover(*d.log);
   for (const auto& w : rec.warnings) spdlog::warn("recovery: {}", w);
+  spdlog::info("event log: {}", d.log->describe());
   spdlog::info("recovered {} account(s) at seq {} (snapshot {}, {} events replayed, {:.1f} ms)",
                rec.state.accounts.size(), rec.state.last_seq, rec.snapshot_seq,
                rec.events_replayed, rec.elapsed_ms);
@@ -79,19 +74,18 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   const auto expired = expiry_events(rec.state, now);
   startup.insert(startup.end(), expired.begin(), expired.end());
   if (!startup.empty()) {
-    EventStore store(*d.db);
-    store.append(startup);
+    d.log->append(startup);
     for (const auto& e : startup) apply(rec.state, e);
     spdlog::info("start-up wrote {} event(s) ({} reservation(s) expired while down)", startup.size(),
                  expired.size());
   }
 
-  DatabaseOptions ro = db_options;
-  ro.mode = OpenMode::read_only;
-  d.reader = Database::open(ro);
+  // PostgreSQL: the journal holds one connection, the readers the rest of the pool.
+  const auto readers = static_cast<std::size_t>(std::max(1, config.storage.postgres.pool_size - 1));
+  d.reader = open_event_log(config.storage, OpenMode::read_only, readers);
 
   JournalOptions jo;
-  jo.db = d.db;
+  jo.log = d.log;
   jo.state = rec.state;
   jo.snapshot_every = static_cast<std::uint64_t>(std::max<std::int64_t>(0, config.storage.snapshot_every));
   jo.clock = clock;
@@ -209,7 +203,7 @@ std::uint64_t Core::journal_seq() {
   // Read from the log (read-only connection): a status read never forces the journal to commit.
   std::lock_guard lock(impl_->reader_mutex);
   try {
-    return EventStore(*impl_->reader).last_seq();
+    return impl_->reader->last_seq();
   } catch (const std::exception& e) {
     spdlog::warn("reading the last seq: {}", e.what());
     return 0;
@@ -219,8 +213,7 @@ std::uint64_t Core::journal_seq() {
 std::uint64_t Core::snapshot_seq() {
   std::lock_guard lock(impl_->reader_mutex);
   try {
-    SnapshotStore snapshots(*impl_->reader);
-    auto rows = snapshots.list();
+    auto rows = impl_->reader->snapshots();
     std::uint64_t best = 0;
     for (const auto& r : rows) best = std::max(best, r.seq);
     return best;
@@ -275,14 +268,12 @@ const AuthFolders& Core::auth_folders_at_start() const { return impl_->auth_fold
 
 std::vector<Event> Core::read_events(std::uint64_t after, std::size_t limit) {
   std::lock_guard lock(impl_->reader_mutex);
-  EventStore store(*impl_->reader);
-  return store.read_after(after, limit);
+  return impl_->reader->read_after(after, limit);
 }
 
 std::uint64_t Core::first_seq_since(TimeMs ts) {
   std::lock_guard lock(impl_->reader_mutex);
-  EventStore store(*impl_->reader);
-  return store.first_seq_at_or_after(ts);
+  return impl_->reader->first_seq_at_or_after(ts);
 }
 
 void Core::set_config(const Config& config) { impl_->config = config; }

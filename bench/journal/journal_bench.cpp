@@ -89,7 +89,7 @@ double through_journal(const std::string& path, Synchronous sync, std::uint64_t 
   caf::actor_system sys{cfg};
   std::shared_ptr<Database> db = Database::open({path, OpenMode::read_write, sync});
   JournalOptions o;
-  o.db = db;
+  o.log = std::make_shared<EventStore>(db);
   o.snapshot_every = 10000;
   auto journal = spawn_journal(sys, std::move(o));
   const std::uint64_t per_client = n / static_cast<std::uint64_t>(clients);

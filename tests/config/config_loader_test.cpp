@@ -113,6 +113,11 @@ TEST_CASE("every key is read from the file") {
   CHECK(c.storage.snapshot_every == 500);
   CHECK(c.storage.on_error == qg::OnJournalError::allow);
   CHECK(c.storage.busy_timeout == std::chrono::milliseconds{250});
+  CHECK(c.storage.backend == qg::StorageBackend::postgres);
+  CHECK(c.storage.postgres.dsn == "postgresql://qg:pg-secret-password@db.internal:5433/quotaguard");
+  CHECK(c.storage.postgres.pool_size == 6);
+  CHECK(c.storage.postgres.statement_timeout == seconds{2});
+  CHECK(c.storage.postgres.node_id == "node-1");
   CHECK(c.cliproxy.auth_dir == "/srv/auth");
   CHECK(c.cliproxy.base_url == "http://10.0.0.2:8317");  // trailing slash dropped
   CHECK(c.cliproxy.api_key == "cliproxy-api-key");
@@ -179,9 +184,10 @@ TEST_CASE("every key is read from the file") {
   auto secrets = qg::config_secrets(c);
   for (const char* s : {"client-key-one", "client-key-two", "admin-secret-token", "cliproxy-api-key",
                         "cliproxy-mgmt-key", "sk-openai-secret", "anthropic-key-1",
-                        "123456:telegram-bot-token"})
+                        "123456:telegram-bot-token",
+                        "postgresql://qg:pg-secret-password@db.internal:5433/quotaguard"})
     CHECK(std::find(secrets.begin(), secrets.end(), s) != secrets.end());
-  CHECK(secrets.size() == 8);
+  CHECK(secrets.size() == 9);
 }
 
 TEST_CASE("${VAR} expansion: plain, embedded, default, escaped") {
@@ -225,6 +231,7 @@ TEST_CASE("environment overrides the file - flags override the environment") {
   CHECK(r.config.server.listen == "127.0.0.1:1");
   CHECK(std::find(r.overrides.begin(), r.overrides.end(),
                   "storage.db_path from QUOTAGUARD_DB_PATH") != r.overrides.end());
+  CHECK(r.config.storage.postgres.dsn.empty());
 
   o.db_path = "flag.db";
   o.listen = "127.0.0.1:0";
@@ -311,4 +318,22 @@ TEST_CASE("the shipped example config loads") {
   auto r = load_config(o);
   REQUIRE_MESSAGE(r.ok(), r.error);
   CHECK(r.config.server.listen == "127.0.0.1:8318");
+}
+
+TEST_CASE("QUOTAGUARD_POSTGRES_DSN sets storage.postgres.dsn, which is a secret (issue 19)") {
+  ScratchDir dir;
+  std::string path = dir.write("c.yaml", "storage: {backend: postgres}\n");
+  const std::string dsn = "postgresql://qg:env-pg-password@10.0.0.9/qg";
+  LoadOptions o = with_env({{"QUOTAGUARD_POSTGRES_DSN", dsn}});
+  o.config_path = path;
+  auto r = load_config(o);
+  REQUIRE_MESSAGE(r.ok(), r.error);
+  CHECK(r.config.storage.backend == qg::StorageBackend::postgres);
+  CHECK(r.config.storage.postgres.dsn == dsn);
+  CHECK(std::find(r.overrides.begin(), r.overrides.end(),
+                  "storage.postgres.dsn from QUOTAGUARD_POSTGRES_DSN") != r.overrides.end());
+  const auto secrets = qg::config_secrets(r.config);
+  CHECK(std::find(secrets.begin(), secrets.end(), dsn) != secrets.end());
+  CHECK(r.config.storage.postgres.pool_size == 4);  // defaults
+  CHECK(r.config.storage.postgres.statement_timeout == seconds{5});
 }

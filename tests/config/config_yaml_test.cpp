@@ -68,7 +68,8 @@ TEST_CASE("redacted export shows no secret and writes each as a ${VAR} that load
       {"QUOTAGUARD_TELEGRAM_TOKEN", full.telegram.token},
       {"CLIPROXY_API_KEY", full.cliproxy.api_key},
       {"CLIPROXY_MANAGEMENT_KEY", full.cliproxy.management_key},
-      {"QUOTAGUARD_TELEGRAM_WEBHOOK_SECRET", full.telegram.webhook_secret}};
+      {"QUOTAGUARD_TELEGRAM_WEBHOOK_SECRET", full.telegram.webhook_secret},
+      {"QUOTAGUARD_POSTGRES_DSN", full.storage.postgres.dsn}};
   for (std::size_t i = 0; i < full.server.api_keys.size(); ++i)
     env["QUOTAGUARD_CLIENT_KEY_" + std::to_string(i + 1)] = full.server.api_keys[i];
   for (const auto& a : full.accounts) env[qg::account_key_variable(a.id)] = a.api_key;

@@ -57,7 +57,7 @@ std::int64_t used_requests(Core& core) {
 std::string verify(const std::string& db) {
   std::ostringstream out, err;
   ReplayOptions o;
-  o.db_path = db;
+  o.storage.db_path = db;
   o.verify = true;
   const int code = run_replay(o, out, err);
   return code == 0 ? "" : out.str() + err.str();

@@ -9,7 +9,7 @@
 # tests, so it installs neither Node.js nor Chromium); (2) the build stage runs the same
 # steps as CI (scripts/install-deps.sh --no-browser --no-test-clients, then the CMake build); (3) the runtime stage covers
 # every Debian package that provides a shared library BINARY links (when dpkg is present),
-# except the base image's and those pulled in by a listed package's Depends; (4) the image
+# except the base image's and those a listed package pulls in (Depends, transitively); (4) the image
 # basics the runbook promises: bookworm-slim, non-root USER, /data volume and DB path,
 # HEALTHCHECK on /health, listen 0.0.0.0:8318.
 set -uo pipefail
@@ -131,8 +131,17 @@ grep -Eq 'run:[[:space:]]*\.ci/run' "$src/.github/workflows/ci.yml" 2>/dev/null 
 if [ -n "$bin" ] && command -v dpkg >/dev/null && command -v ldd >/dev/null; then
   rt=$(docker_stage_packages "$docker" 2)
   base="libc6 libgcc-s1 libstdc++6 zlib1g"
-  pulled=$(for p in $rt; do dpkg-query -W -f='${Depends}\n' "$p" 2>/dev/null; done |
-           tr ',|' '\n\n' | sed 's/(.*//; s/:any//; s/ //g' | sed '/^$/d' | sort -u)
+  # What apt installs with the listed packages: their Depends, and those packages' Depends, ...
+  # (libpq5 -> libgssapi-krb5-2 -> libkrb5-3 -> ...).
+  depends_of() { for p in "$@"; do dpkg-query -W -f='${Depends}\n' "$p" 2>/dev/null; done |
+                 tr ',|' '\n\n' | sed 's/(.*//; s/:any//; s/ //g' | sed '/^$/d' | sort -u; }
+  pulled=$(depends_of $rt)
+  frontier=$pulled
+  while [ -n "$frontier" ]; do
+    more=$(comm -13 <(echo "$pulled") <(depends_of $frontier))
+    pulled=$(printf '%s\n%s\n' "$pulled" "$more" | sed '/^$/d' | sort -u)
+    frontier=$more
+  done
   libs=$(ldd "$bin" | awk '$3 ~ /^\// {print $3}')
   # One dpkg -S for every library (by link name and by resolved name): "pkg:arch: /path".
   owners=$(dpkg -S $(for l in $libs; do echo "$l" "$(readlink -f "$l")"; done) 2>/dev/null)

@@ -5,6 +5,7 @@
 // threads create and resolve reservations through it forever. After each acknowledged
 // append it prints "ack <seq>" (flushed), so the parent knows which seqs were promised.
 #include "messages/journal_protocol.hpp"
+#include "persistence/event_store.hpp"
 #include "persistence/journal_actor.hpp"
 #include "persistence/recovery.hpp"
 
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   JournalOptions options;
-  options.db = db;
+  options.log = std::make_shared<EventStore>(db);
   options.state = std::move(recovered.state);
   options.snapshot_every = 300;
   auto journal = spawn_journal(sys, std::move(options));

@@ -95,7 +95,7 @@ TEST_CASE("crash: SIGKILL at random instants loses no acknowledged append and br
 
     std::ostringstream out, err;
     ReplayOptions verify;
-    verify.db_path = db;
+    verify.storage.db_path = db;
     verify.verify = true;
     const int rc = run_replay(verify, out, err);
     CAPTURE(out.str());

@@ -8,6 +8,7 @@
 #include "messages/journal_health.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/snapshot_store.hpp"
+#include "tests/persistence/journal_calls.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <caf/all.hpp>
@@ -35,7 +36,7 @@ Event created(const std::string& id) {
 journal_actor start(caf::actor_system& sys, const std::string& path, std::uint64_t snapshot_every) {
   std::shared_ptr<Database> db = Database::open({path});
   JournalOptions o;
-  o.db = db;
+  o.log = std::make_shared<EventStore>(db);
   o.state = recover(*db).state;
   o.snapshot_every = snapshot_every;
   return spawn_journal(sys, std::move(o));
@@ -56,27 +57,14 @@ journal_actor start_watched(caf::actor_system& sys, const std::string& path,
   DatabaseOptions dbo{path};
   dbo.busy_timeout_ms = busy_timeout_ms;
   JournalOptions o;
-  o.db = Database::open(dbo);
+  o.log = std::make_shared<EventStore>(Database::open(dbo));
   o.health = std::move(health);
   o.retry_ms = retry_ms;
   return spawn_journal(sys, std::move(o));
 }
 
-AppendResult append_sync(caf::actor_system& sys, const journal_actor& j, EventBatch batch) {
-  caf::scoped_actor self{sys};
-  AppendResult out{0, "no reply"};
-  self->request(j, caf::infinite, append_atom::value, std::move(batch))
-      .receive([&](const AppendResult& r) { out = r; }, [&](const caf::error& e) { out.error = to_string(e); });
-  return out;
-}
-
-template <class Atom>
-std::uint64_t ask(caf::actor_system& sys, const journal_actor& j, Atom atom) {
-  caf::scoped_actor self{sys};
-  std::uint64_t seq = 0;
-  self->request(j, caf::infinite, atom).receive([&](std::uint64_t s) { seq = s; }, [](const caf::error&) {});
-  return seq;
-}
+using test::append_sync;
+using test::ask;
 
 }  // namespace
 
@@ -259,7 +247,7 @@ TEST_CASE("events that arrive without a timestamp get the journal's clock") {
   const auto& path = f.path;
   std::shared_ptr<Database> db = Database::open({path});
   JournalOptions o;
-  o.db = db;
+  o.log = std::make_shared<EventStore>(db);
   o.clock = [] { return TimeMs{1234}; };
   auto journal = spawn_journal(sys, std::move(o));
   CHECK(append_sync(sys, journal, {Event{0, 0, "", CooldownEnded{"x"}}}).last_seq == 1);

@@ -32,7 +32,7 @@ SystemState full_replay(Database& db) {
 int verify(const std::string& path, std::string* report) {
   std::ostringstream out, err;
   ReplayOptions o;
-  o.db_path = path;
+  o.storage.db_path = path;
   o.verify = true;
   const int rc = run_replay(o, out, err);
   *report = out.str() + err.str();
@@ -98,7 +98,7 @@ TEST_CASE("property: events appended through the journal actor recover to the jo
     caf::actor_system sys{cfg};
     std::shared_ptr<Database> db = Database::open({path});
     JournalOptions o;
-    o.db = db;
+    o.log = std::make_shared<EventStore>(db);
     o.snapshot_every = 333;
     auto journal = spawn_journal(sys, std::move(o));
     caf::scoped_actor self{sys};

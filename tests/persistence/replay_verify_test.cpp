@@ -41,7 +41,7 @@ struct Result {
 };
 
 Result replay(ReplayOptions o, const std::string& path) {
-  o.db_path = path;
+  o.storage.db_path = path;
   std::ostringstream out, err;
   const int rc = run_replay(o, out, err);
   return {rc, out.str(), err.str()};

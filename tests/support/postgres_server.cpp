@@ -277,6 +277,21 @@ void PostgresServer::stop() {
   stop_postgres_in(dir_);
 }
 
+void PostgresServer::halt() {
+  const fs::path bin = postgres_bin_dir();
+  if (run({(bin / "pg_ctl").string(), "-D", (cluster_ / "data").string(), "-m", "fast", "-w", "stop"},
+          dir_ / "pg_ctl.log") != 0)
+    throw std::runtime_error("postgres test server: pg_ctl stop failed:\n" + tail_of(dir_ / "pg_ctl.log"));
+}
+
+void PostgresServer::resume() {
+  const fs::path bin = postgres_bin_dir();
+  if (run({(bin / "pg_ctl").string(), "-D", (cluster_ / "data").string(), "-l", (cluster_ / "server.log").string(),
+           "-w", "-t", "60", "start"},
+          dir_ / "pg_ctl.log") != 0)
+    throw std::runtime_error("postgres test server: pg_ctl start failed:\n" + tail_of(dir_ / "pg_ctl.log"));
+}
+
 void PostgresServer::detach() { owned_ = false; }
 
 PostgresServer& shared_postgres() {

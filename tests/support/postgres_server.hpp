@@ -51,6 +51,10 @@ class PostgresServer {
   void exec(const std::string& sql, const std::string& database = "postgres") const;
 
   const std::filesystem::path& cluster_dir() const { return cluster_; }
+  // The database going away and coming back (outage tests): pg_ctl stop -m fast, keeping the
+  // data, and pg_ctl start again on the same port. Throw std::runtime_error on failure.
+  void halt();
+  void resume();
   void stop();    // pg_ctl stop -m immediate, then removes the cluster and the state directory
   void detach();  // leave the server running when this object goes away (the fixture's start)
 
