@@ -31,10 +31,31 @@ constexpr const char* kAppend =
     "  UPDATE event_head SET last_seq = last_seq + $1::bigint RETURNING last_seq - $1::bigint AS base),"
     " ins AS ("
     "  INSERT INTO events(seq, ts, type, account, version, data, node)"
-    "  SELECT head.base + e.ord, e.ts, e.type, e.account, $6::integer, e.data, $7"
-    "  FROM head, unnest($2::bigint[], $3::text[], $4::text[], $5::text[])"
-    "    WITH ORDINALITY AS e(ts, type, account, data, ord))"
+    "  SELECT head.base + e.ord, e.ts, e.type, e.account, e.version, e.data, $7"
+    "  FROM head, unnest($2::bigint[], $3::text[], $4::text[], $5::integer[], $6::text[])"
+    "    WITH ORDINALITY AS e(ts, type, account, version, data, ord))"
     " SELECT base + $1::bigint FROM head";
+
+// The columns of a batch as PostgreSQL array literals, one row at a time.
+struct ArrayParams {
+  std::string ts = "{", types = "{", accounts = "{", versions = "{", data = "{";
+  bool first = true;
+  void add(TimeMs t, std::string_view type, std::string_view account, int version, std::string_view payload) {
+    const char* sep = first ? "" : ",";
+    first = false;
+    ts += sep + std::to_string(t);
+    versions += sep + std::to_string(version);
+    types += sep;
+    append_array_element(types, type);
+    accounts += sep;
+    append_array_element(accounts, account);
+    data += sep;
+    append_array_element(data, payload);
+  }
+  std::vector<std::string> params(std::size_t n, const std::string& node) const {
+    return {std::to_string(n), ts + "}", types + "}", accounts + "}", versions + "}", data + "}", node};
+  }
+};
 
 }  // namespace
 
@@ -67,28 +88,27 @@ std::uint64_t PostgresEventLog::last_seq() {
 
 std::uint64_t PostgresEventLog::append(const std::vector<Event*>& events) {
   if (events.empty()) return last_seq();
-  std::string ts = "{", types = "{", accounts = "{", data = "{";
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    const Event& e = *events[i];
-    const char* sep = i ? "," : "";
-    ts += sep + std::to_string(e.ts);
-    types += sep;
-    append_array_element(types, event_type(e));
-    accounts += sep;
-    append_array_element(accounts, e.account);
-    data += sep;
-    append_array_element(data, encode_payload(e.payload));
-  }
-  ts += '}', types += '}', accounts += '}', data += '}';
-  auto c = pool_.acquire();
-  auto r = c->exec(kAppend, {std::to_string(events.size()), ts, types, accounts, data,
-                             std::to_string(kEventSchemaVersion), node_id_});
-  if (r.rows() != 1 || r.is_null(0, 0))
-    throw StorageError(c->error_text("event_head has no row; the schema is damaged"));
-  const auto last = static_cast<std::uint64_t>(r.int64(0, 0));
+  ArrayParams a;
+  for (const Event* e : events) a.add(e->ts, event_type(*e), e->account, kEventSchemaVersion, encode_payload(e->payload));
+  const std::uint64_t last = run_append(a.params(events.size(), node_id_));
   std::uint64_t seq = last - events.size();
   for (Event* e : events) e->seq = ++seq;
   return last;
+}
+
+std::uint64_t PostgresEventLog::append_rows(const std::vector<StoredRow>& rows) {
+  if (rows.empty()) return last_seq();
+  ArrayParams a;
+  for (const auto& r : rows) a.add(r.ts, r.type, r.account, r.version, r.data);
+  return run_append(a.params(rows.size(), node_id_));
+}
+
+std::uint64_t PostgresEventLog::run_append(const std::vector<std::string>& params) {
+  auto c = pool_.acquire();
+  auto r = c->exec(kAppend, params);
+  if (r.rows() != 1 || r.is_null(0, 0))
+    throw StorageError(c->error_text("event_head has no row; the schema is damaged"));
+  return static_cast<std::uint64_t>(r.int64(0, 0));
 }
 
 void PostgresEventLog::scan(const ScanRange& range, const std::function<bool(const EventRow&)>& fn) {

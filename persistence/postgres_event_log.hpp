@@ -33,6 +33,16 @@ class PostgresEventLog : public EventLog {
   std::uint64_t last_seq() override;
   using EventLog::append;
   std::uint64_t append(const std::vector<Event*>& events) override;
+
+  // A row as stored, payload text and version kept verbatim (quotaguard migrate).
+  struct StoredRow {
+    TimeMs ts = 0;
+    std::string type, account;
+    int version = 0;
+    std::string data;
+  };
+  // Appends the rows in one statement at the next seqs; returns the last seq.
+  std::uint64_t append_rows(const std::vector<StoredRow>& rows);
   void scan(const ScanRange& range, const std::function<bool(const EventRow&)>& fn) override;
   void write_snapshot(std::uint64_t seq, TimeMs ts, int version, std::string_view data,
                       int keep = 3) override;
@@ -46,6 +56,7 @@ class PostgresEventLog : public EventLog {
 
  private:
   PostgresEventLog(PgOptions options, std::size_t connections, std::string node_id);
+  std::uint64_t run_append(const std::vector<std::string>& params);  // kAppend; the last seq
   PgPool pool_;
   std::string node_id_;
   int schema_found_ = 0;

@@ -13,7 +13,7 @@ using qg::test::TempDir;
 namespace {
 
 const char* const kCommands[] = {"serve",  "setup",    "quotas",  "check",
-                                 "replay", "settoken", "version", "route"};
+                                 "replay", "settoken", "version", "route", "migrate"};
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include "persistence/pg_schema.hpp"
 #include "persistence/postgres_event_log.hpp"
 #include "tests/persistence/sample_events.hpp"
+#include "tests/postgres/log_fixtures.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -39,16 +40,7 @@ std::string open_error(const PostgresConfig& c, OpenMode mode) {
   return {};
 }
 
-// Every row as "seq|ts|type|account|version|data" (the node column aside).
-std::vector<std::string> rows_of(EventLog& log, ScanRange range = {}) {
-  std::vector<std::string> out;
-  log.scan(range, [&](const EventRow& r) {
-    out.push_back(std::to_string(r.seq) + "|" + std::to_string(r.ts) + "|" + std::string(r.type) + "|" +
-                  std::string(r.account) + "|" + std::to_string(r.version) + "|" + std::string(r.data));
-    return true;
-  });
-  return out;
-}
+using test::rows_of;
 
 std::vector<Event> sample_events() {
   std::vector<Event> events;

@@ -5,8 +5,7 @@
 #include "persistence/event_store.hpp"
 #include "persistence/postgres_event_log.hpp"
 #include "persistence/replay.hpp"
-#include "persistence/state_codec.hpp"
-#include "tests/persistence/sample_events.hpp"
+#include "tests/postgres/log_fixtures.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -19,17 +18,8 @@ using namespace qg;
 
 namespace {
 
-// The same random log of 600 events, with snapshots at seq 200 and 400, in `log`.
-void build_log(EventLog& log) {
-  test::RandomLog events(11);
-  SystemState state;
-  for (int i = 0; i < 12; ++i) {
-    auto batch = events.take(50);
-    log.append(batch);
-    for (const auto& e : batch) apply(state, e);
-    if (state.last_seq % 200 == 0) log.write_snapshot(state.last_seq, 0, kStateSchemaVersion, encode_state(state));
-  }
-}
+// The same random log of 600 events, with snapshots at seq 200, 400 and 600, in `log`.
+void build_log(EventLog& log) { test::fill_random_log(log, 11, 12, 50, 200); }
 
 struct Output {
   int rc;

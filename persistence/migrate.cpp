@@ -1,0 +1,73 @@
+// persistence/migrate.cpp — SQLite log -> empty PostgreSQL log (see migrate.hpp).
+#include "persistence/migrate.hpp"
+
+#include "persistence/event_store.hpp"
+#include "persistence/postgres_event_log.hpp"
+
+#include <algorithm>
+#include <ostream>
+
+namespace qg {
+
+namespace {
+
+// The first seq that breaks 1, 2, 3, ... (0 when none does).
+std::uint64_t first_gap(EventLog& log) {
+  std::uint64_t expected = 1, gap = 0;
+  log.scan({}, [&](const EventRow& row) {
+    if (row.seq != expected) {
+      gap = expected;
+      return false;
+    }
+    ++expected;
+    return true;
+  });
+  return gap;
+}
+
+}  // namespace
+
+int run_migrate(const MigrateOptions& o, std::ostream& out, std::ostream& err) {
+  try {
+    EventStore source(std::shared_ptr<Database>(Database::open({o.from, OpenMode::read_only})));
+    if (const std::uint64_t gap = first_gap(source))
+      throw StorageError(source.describe() + ": seq " + std::to_string(gap) +
+                         " is missing; run quotaguard replay --verify on it first");
+    const std::uint64_t last = source.last_seq();
+    auto target = PostgresEventLog::open(o.to, OpenMode::read_write);
+    if (const std::uint64_t there = target->last_seq(); there != 0)
+      throw StorageError(target->describe() + ": already holds " + std::to_string(there) +
+                         " events; migrate writes only into an empty log");
+
+    std::vector<PostgresEventLog::StoredRow> batch;
+    auto flush = [&] {
+      target->append_rows(batch);
+      batch.clear();
+    };
+    source.scan({}, [&](const EventRow& row) {
+      batch.push_back({row.ts, std::string(row.type), std::string(row.account), row.version, std::string(row.data)});
+      if (batch.size() >= std::max<std::size_t>(1, o.batch)) flush();
+      return true;
+    });
+    if (!batch.empty()) flush();
+    if (const std::uint64_t copied = target->last_seq(); copied != last)
+      throw StorageError(target->describe() + ": holds " + std::to_string(copied) + " events after the copy, " +
+                         "the source " + std::to_string(last) + "; drop its tables and run migrate again");
+
+    auto snapshots = source.snapshots();  // newest first
+    std::size_t copied_snapshots = 0;
+    for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
+      if (!it->checksum_ok() || it->seq > last) continue;
+      target->write_snapshot(it->seq, it->ts, it->version, it->data, static_cast<int>(snapshots.size()));
+      ++copied_snapshots;
+    }
+    out << "migrate: " << last << " events (seq 1.." << last << ") and " << copied_snapshots
+        << " snapshot(s) from " << o.from << " to " << target->describe() << '\n';
+    return 0;
+  } catch (const StorageError& e) {
+    err << e.what() << '\n';
+    return 2;
+  }
+}
+
+}  // namespace qg
