@@ -1,11 +1,12 @@
 // tests/persistence/crash_child.cpp — the process the crash test SIGKILLs.
 //
-// Usage: qg_crash_child DB normal|full
+// Usage: qg_crash_child DB normal|full      (an SQLite file)
+//        qg_crash_child postgresql://... any (a PostgreSQL log; the second argument is ignored)
 // Recovers the log, spawns the journal (snapshot every 300 events) and lets four appender
 // threads create and resolve reservations through it forever. After each acknowledged
 // append it prints "ack <seq>" (flushed), so the parent knows which seqs were promised.
 #include "messages/journal_protocol.hpp"
-#include "persistence/event_store.hpp"
+#include "persistence/event_log.hpp"
 #include "persistence/journal_actor.hpp"
 #include "persistence/recovery.hpp"
 
@@ -66,16 +67,23 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: qg_crash_child DB normal|full\n");
     return 2;
   }
-  DatabaseOptions db_options{argv[1]};
-  if (!parse_synchronous(argv[2], db_options.synchronous)) return 2;
-  std::shared_ptr<Database> db = Database::open(db_options);
-  RecoveredState recovered = recover(*db);
+  StorageConfig storage;
+  if (std::string(argv[1]).rfind("postgresql://", 0) == 0) {
+    storage.backend = StorageBackend::postgres;
+    storage.postgres.dsn = argv[1];
+    storage.postgres.node_id = "crash-child";
+  } else {
+    storage.db_path = argv[1];
+    if (!parse_synchronous(argv[2], storage.synchronous)) return 2;
+  }
+  std::shared_ptr<EventLog> log = open_event_log(storage, OpenMode::read_write);
+  RecoveredState recovered = recover(*log);
   const bool registered = recovered.state.accounts.count("acct-1") > 0;
 
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   JournalOptions options;
-  options.log = std::make_shared<EventStore>(db);
+  options.log = log;
   options.state = std::move(recovered.state);
   options.snapshot_every = 300;
   auto journal = spawn_journal(sys, std::move(options));
