@@ -24,6 +24,9 @@
 #      THIRD_PID=<pid>     sample RSS/CPU of the third gateway
 #      THIRD_STREAM_URL=   third gateway instance whose upstream is the SSE
 #                          mock; without it THIRD is skipped in s* scenarios
+#      FOURTH_URL= FOURTH_LABEL=fourth FOURTH_STREAM_URL= FOURTH_MESSAGES_URL= FOURTH_PID=
+#                          a fourth gateway, same rules as THIRD (e.g. an older build of it:
+#                          a same-run before/after); adds a "THIRD vs FOURTH" ratio table
 #      QUIET_WAIT=0        see bench.sh (wait for an idle machine per run)
 #      NGX_PORT=18090 NGX_SSE_PORT=18091
 #      RES_DIR=$PEERS_DIR/results   where the raw lines and the summary go
@@ -53,6 +56,13 @@ NGX_PID=$(pgrep -P "$(cat "$PEERS_DIR/nginx-proxy/nginx.pid" 2>/dev/null || echo
 
 PK_H=('x-portkey-provider: openai' 'Authorization: Bearer sk-mock')
 IFS='|' read -r -a TH_H <<< "${THIRD_HEADERS:-}"
+FOURTH_LABEL=${FOURTH_LABEL:-fourth}
+# The gateways under test (THIRD, FOURTH): label -> URL for a kind of request ("" = none).
+gw_url() {  # gw_url <label> plain|stream|messages
+  local p=THIRD; [ "$1" = "$FOURTH_LABEL" ] && [ -n "${FOURTH_URL:-}" ] && p=FOURTH
+  case "$2" in plain) eval "echo \${${p}_URL:-}" ;; stream) eval "echo \${${p}_STREAM_URL:-}" ;;
+               messages) eval "echo \${${p}_MESSAGES_URL:-}" ;; pid) eval "echo \${${p}_PID:-}" ;; esac
+}
 
 # run_target <target> <scenario> : one bench.sh line for that pair
 run_target() {
@@ -71,14 +81,16 @@ run_target() {
                "${PK_H[@]}" "x-portkey-custom-host: http://127.0.0.1:$up/v1" ;;
     nginx)   local np=$NGX_PORT; [ "$stream" = 1 ] && np=$NGX_SSE_PORT
              RSS_PID=$NGX_PID "$HERE/bench.sh" "http://127.0.0.1:$np/v1" nginx ;;
-    *) local u=$THIRD_URL; [ "$stream" = 1 ] && u=$THIRD_STREAM_URL
-       [ "$api" = anthropic ] && u=$THIRD_MESSAGES_URL
-       RSS_PID=${THIRD_PID:-} "$HERE/bench.sh" "$u" "$THIRD_LABEL" "${TH_H[@]}" ;;
+    *) local u; u=$(gw_url "$t" plain); [ "$stream" = 1 ] && u=$(gw_url "$t" stream)
+       [ "$api" = anthropic ] && u=$(gw_url "$t" messages)
+       RSS_PID=$(gw_url "$t" pid) "$HERE/bench.sh" "$u" "$t" "${TH_H[@]}" ;;
   esac
 }
 
 TARGETS=(direct nginx portkey)
 [ -n "$THIRD_URL" ] && TARGETS+=("$THIRD_LABEL")
+[ -n "${FOURTH_URL:-}" ] && TARGETS+=("$FOURTH_LABEL")
+GATEWAYS=("${TARGETS[@]:3}")
 echo "# $(date -u +%FT%TZ) $(nproc) cpus, node $(node -v), $(nginx -v 2>&1 | cut -d/ -f2), wrk -t$THREADS -c$CONNS ${DURATION}s x $ROUNDS rounds" | tee "$RAW"
 
 # Warm-up (JIT, connection pools): 3 s closed loop per target, not recorded.
@@ -90,11 +102,11 @@ for sc in $SCENARIOS; do
     for i in $(seq 0 $((n - 1))); do
       t=${TARGETS[$(( (i + r) % n ))]}              # rotate start each round
       if [ "${sc#s}" != "$sc" ]; then   # streaming: skip targets without an SSE path
-        [ "$t" = "$THIRD_LABEL" ] && [ -z "${THIRD_STREAM_URL:-}" ] && continue
+        [ "${t}" != direct ] && [ "$t" != nginx ] && [ "$t" != portkey ] && [ -z "$(gw_url "$t" stream)" ] && continue
       fi
       case "$sc" in *-messages|*-responses)   # other dialects: no Portkey (its routes differ)
         [ "$t" = portkey ] && continue
-        [ "$t" = "$THIRD_LABEL" ] && [ "${sc%-messages}" != "$sc" ] && [ -z "${THIRD_MESSAGES_URL:-}" ] && continue ;;
+        [ "$t" != direct ] && [ "$t" != nginx ] && [ "${sc%-messages}" != "$sc" ] && [ -z "$(gw_url "$t" messages)" ] && continue ;;
       esac
       line=$(run_target "$t" "$sc") || { echo "FAILED: $t $sc" >&2; continue; }
       echo "$sc $r $line" | tee -a "$RAW" >&2
@@ -109,7 +121,7 @@ col() { awk -v s="$1" -v t="$2" -v c="$3" '$1==s && $3==t {print $c}' "$RAW" | m
 echo
 # cpu_ms/req = gateway CPU time per request (cpu% * 10 / rps): the least
 # noise-sensitive efficiency figure on a shared or small machine.
-printf '%-15s %-10s %9s %8s %8s %8s %8s %5s %7s %5s %6s %10s\n' scenario target rps p50_ms p90_ms p99_ms max_ms err rss_mb cpu% other% cpu_ms/req
+printf '%-15s %-17s %9s %8s %8s %8s %8s %5s %7s %5s %6s %10s\n' scenario target rps p50_ms p90_ms p99_ms max_ms err rss_mb cpu% other% cpu_ms/req
 AGG="$RAW.agg"; : > "$AGG"
 for sc in $SCENARIOS; do for t in "${TARGETS[@]}"; do
   [ -n "$(awk -v s="$sc" -v t="$t" '$1==s && $3==t' "$RAW")" ] || continue
@@ -118,13 +130,13 @@ for sc in $SCENARIOS; do for t in "${TARGETS[@]}"; do
   row="$sc $t $(col "$sc" "$t" 4) $(col "$sc" "$t" 5) $(col "$sc" "$t" 7) $(col "$sc" "$t" 6) $mx $er $(col "$sc" "$t" 10) $(col "$sc" "$t" 11) $(col "$sc" "$t" 12)"
   echo "$row" >> "$AGG"
   set -- $row; cms=$(awk -v c="${10}" -v r="$3" 'BEGIN{ if (c=="-"||r<=0) print "-"; else printf "%.3f", c*10/r }')
-  printf '%-15s %-10s %9s %8s %8s %8s %8s %5s %7s %5s %6s %10s\n' $row "$cms"
+  printf '%-15s %-17s %9s %8s %8s %8s %8s %5s %7s %5s %6s %10s\n' $row "$cms"
 done; done
 
 echo; echo "overhead vs direct (medians): +ms = gateway - direct; x = gateway / direct"
-printf '%-15s %-10s %9s %9s %9s %9s %8s\n' scenario target rps_x +p50_ms +p90_ms +p99_ms p99_x
+printf '%-15s %-17s %9s %9s %9s %9s %8s\n' scenario target rps_x +p50_ms +p90_ms +p99_ms p99_x
 awk 'NR==FNR { if ($2=="direct") { r[$1]=$3; a[$1]=$4; b[$1]=$5; c[$1]=$6 } next }
-     $2!="direct" && ($1 in r) { printf "%-15s %-10s %9.3f %9.3f %9.3f %9.3f %8.1f\n", $1, $2,
+     $2!="direct" && ($1 in r) { printf "%-15s %-17s %9.3f %9.3f %9.3f %9.3f %8.1f\n", $1, $2,
        $3/r[$1], $4-a[$1], $5-b[$1], $6-c[$1], (c[$1]>0 ? $6/c[$1] : 0) }' "$AGG" "$AGG"
 # Other dialects against chat, same run: added latency (gateway - direct) of sX-messages and
 # sX-responses over that of sX; x <= 1 means the dialect costs no more than chat.
@@ -135,12 +147,14 @@ awk 'NR==FNR { if ($2=="direct") { a[$1]=$4; c[$1]=$6 } next }
              if (!(b in add50)) continue
              printf "%-18s %-10s +p50 %7.3f ms (chat %7.3f, x %.2f)  +p99 %7.3f ms (chat %7.3f, x %.2f)\n", p[1], p[2],
                add50[k], add50[b], (add50[b] != 0 ? add50[k]/add50[b] : 0), add99[k], add99[b], (add99[b] != 0 ? add99[k]/add99[b] : 0) } }' "$AGG" "$AGG" | sort
-if [ -n "$THIRD_URL" ]; then
-  for ref in portkey nginx; do
-    echo; echo "$THIRD_LABEL vs $ref (same run): rps_x >1 and p50_x/p99_x <1 mean $THIRD_LABEL is better"
-    awk -v T="$THIRD_LABEL" -v R="$ref" 'NR==FNR { if ($2==R) { r[$1]=$3; a[$1]=$4; c[$1]=$6 } next }
-       $2==T && ($1 in r) { printf "%-15s rps_x %.3f  p50_x %.2f  p99_x %.2f\n", $1, $3/r[$1], $4/a[$1], $6/c[$1] }' "$AGG" "$AGG"
-  done
-fi
+pairs=()
+for g in "${GATEWAYS[@]}"; do pairs+=("$g portkey" "$g nginx"); done
+[ ${#GATEWAYS[@]} -ge 2 ] && pairs+=("${GATEWAYS[0]} ${GATEWAYS[1]}")
+for pair in "${pairs[@]}"; do
+  set -- $pair
+  echo; echo "$1 vs $2 (same run): rps_x >1 and p50_x/p99_x <1 mean $1 is better"
+  awk -v T="$1" -v R="$2" 'NR==FNR { if ($2==R) { r[$1]=$3; a[$1]=$4; c[$1]=$6 } next }
+     $2==T && ($1 in r) { printf "%-15s rps_x %.3f  p50_x %.2f  p99_x %.2f\n", $1, $3/r[$1], $4/a[$1], $6/c[$1] }' "$AGG" "$AGG"
+done
 awk '!/^#/ && $12!="-" && $12+0>30 {n++} END{if(n) printf "\nWARNING: %d run(s) saw >30%% CPU used by other processes (other%%): the machine was shared, figures are noisy.\n", n}' "$RAW"
 echo "raw: $RAW"

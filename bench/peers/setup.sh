@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # setup.sh - idempotent install of the benchmark's tools.
-#   apt : nginx-light (mock upstream), wrk (load), curl; hey + nghttp2-client
+#   apt : nginx-light (mock upstream), wrk (load), curl, sqlite3, iproute2 (ss); hey + nghttp2-client
 #         (h2load) as optional cross-checks. Node.js >= 18 (Debian's if absent).
 #   npm : @portkey-ai/gateway into $PEERS_DIR/portkey (default /tmp/peers).
 #         Nothing is installed globally by npm.
@@ -20,6 +20,7 @@ command -v curl  >/dev/null || need+=(curl)
 command -v hey   >/dev/null || need+=(hey)
 command -v h2load >/dev/null || need+=(nghttp2-client)
 command -v ss    >/dev/null || need+=(iproute2)
+command -v sqlite3 >/dev/null || need+=(sqlite3)   # compare.sh counts the events written
 command -v node  >/dev/null || need+=(nodejs npm)
 command -v npm   >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then

@@ -10,6 +10,9 @@
 # (ROUNDS, DURATION, SCENARIOS, QUIET_WAIT, ...).
 #   bench/proxy/compare.sh                      # max r500 r2000 sr200 sr200-messages sr200-responses, 3 rounds
 #   ROUNDS=1 DURATION=5 bench/proxy/compare.sh  # quick look
+#   BEFORE_BIN=/path/to/older/quotaguard bench/proxy/compare.sh
+#       # also runs that build (label quotaguard-before, ports QG_PORT+10..) in the same run:
+#       # a same-run before/after table ("quotaguard vs quotaguard-before")
 # `make bench-proxy` runs bench/peers/setup.sh (nginx, wrk, Portkey) and then this script.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -32,9 +35,20 @@ trap cleanup EXIT
 source "$(dirname "$0")/qg_instance.sh"
 export SCENARIOS=${SCENARIOS:-max r500 r2000 sr200 sr200-messages sr200-responses}
 
-start_qg json "$QG_PORT" "http://127.0.0.1:$JSON_PORT/v1"
-start_qg sse "$QG_STREAM_PORT" "http://127.0.0.1:$SSE_PORT/v1"   # chat and Responses streams
-start_qg msg "$QG_MESSAGES_PORT" "http://127.0.0.1:$SSE_PORT/v1" "" anthropic   # Anthropic Messages streams
+# start_set PREFIX PORT_OFFSET: the three instances of one build ($qg)
+start_set() {
+  start_qg "${1}json" "$((QG_PORT + $2))" "http://127.0.0.1:$JSON_PORT/v1"
+  start_qg "${1}sse" "$((QG_STREAM_PORT + $2))" "http://127.0.0.1:$SSE_PORT/v1"   # chat and Responses streams
+  start_qg "${1}msg" "$((QG_MESSAGES_PORT + $2))" "http://127.0.0.1:$SSE_PORT/v1" "" anthropic   # Anthropic Messages
+}
+start_set "" 0
+if [[ -n "${BEFORE_BIN:-}" ]]; then
+  after_bin=$qg; qg="$(realpath "$BEFORE_BIN")"; start_set before_ 10; qg=$after_bin
+  export FOURTH_URL="http://127.0.0.1:$((QG_PORT + 10))/v1" FOURTH_LABEL=quotaguard-before \
+    FOURTH_STREAM_URL="http://127.0.0.1:$((QG_STREAM_PORT + 10))/v1" \
+    FOURTH_MESSAGES_URL="http://127.0.0.1:$((QG_MESSAGES_PORT + 10))/v1" FOURTH_PID="$QG_PID_before_json"
+  echo "# quotaguard = $qg; quotaguard-before = $(realpath "$BEFORE_BIN")"
+fi
 
 THIRD_PID="$QG_PID_json" THIRD_STREAM_URL="http://127.0.0.1:$QG_STREAM_PORT/v1" \
   THIRD_MESSAGES_URL="http://127.0.0.1:$QG_MESSAGES_PORT/v1" \

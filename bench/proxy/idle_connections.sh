@@ -8,23 +8,27 @@
 # send nothing — and the same requests are timed again while they are all open. Prints
 # median / p99 / max of both runs, their ratio, and how many idle connections were still open
 # after the second run (the keep-alive half is closed by the server's keep-alive timeout, 5 s).
+# Also prints QuotaGuard's RSS before and after the idle connections opened, and the
+# difference: what they cost (issue 17 target: 1,000 idle keep-alive clients <= 64 MB, measured
+# with IDLE=1000 KEEPALIVE_ONLY=1: every connection sent one request and stays on keep-alive).
 #   bench/proxy/idle_connections.sh
 #   IDLE=2000 REQUESTS=100 bench/proxy/idle_connections.sh
+#   IDLE=1000 KEEPALIVE_ONLY=1 bench/proxy/idle_connections.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 qg="$(realpath "${QUOTAGUARD_BIN:-$build/cli/quotaguard}")"
 fake="${FAKE_PROVIDER_BIN:-$build/tests/fakes/qg-fake-provider}"
-IDLE=${IDLE:-5000}; REQUESTS=${REQUESTS:-50}; QG_PORT=${QG_PORT:-9003}
+IDLE=${IDLE:-5000}; REQUESTS=${REQUESTS:-50}; QG_PORT=${QG_PORT:-9003}; KEEPALIVE_ONLY=${KEEPALIVE_ONLY:-0}
 source "$(dirname "$0")/qg_instance.sh"
 bench_begin idle
 
 start_fake --models m
 QG_MAX_CONNECTIONS=$((IDLE + 256)) start_qg idle "$QG_PORT" "http://127.0.0.1:$fport/v1"
 
-python3 - "$QG_PORT" "$IDLE" "$REQUESTS" "$QG_PID_idle" <<'PY'
+python3 - "$QG_PORT" "$IDLE" "$REQUESTS" "$QG_PID_idle" "$KEEPALIVE_ONLY" <<'PY'
 import resource, socket, statistics, sys, time
-port, idle, requests, pid = (int(a) for a in sys.argv[1:])
+port, idle, requests, pid, keepalive_only = (int(a) for a in sys.argv[1:])
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 body = b'{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}'
@@ -60,20 +64,24 @@ def rss_mb():
 for _ in range(10):
     normal_request()  # warm
 base_median, base_max = timed("no idle connections")
+rss_before = rss_mb()
 t0 = time.perf_counter()
 conns = []
 for i in range(idle):
     s = socket.create_connection(("127.0.0.1", port))
-    if i % 2 == 0:
+    if keepalive_only or i % 2 == 0:
         s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
     conns.append(s)
 answered = 0
-for s in conns[::2]:
+for s in (conns if keepalive_only else conns[::2]):
     s.settimeout(30)
     if s.recv(65536).startswith(b"HTTP/1.1 200"):
         answered += 1
+rss_after = rss_mb()
 print(f"opened {len(conns)} idle connections in {time.perf_counter() - t0:.1f} s "
-      f"({answered} answered once, now on keep-alive); quotaguard RSS {rss_mb():.0f} MB")
+      f"({answered} answered once, now on keep-alive); quotaguard RSS {rss_before:.1f} MB before, "
+      f"{rss_after:.1f} MB with them open: they cost {rss_after - rss_before:.1f} MB "
+      f"({(rss_after - rss_before) * 1024 / max(len(conns), 1):.1f} KiB each)")
 median, worst = timed(f"{idle} idle connections open")
 still_open = 0
 for s in conns:
