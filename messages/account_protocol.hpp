@@ -7,6 +7,7 @@
 #pragma once
 
 #include "messages/event.hpp"
+#include "messages/journal_protocol.hpp"  // flush_atom
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
@@ -78,6 +79,9 @@ using settings_atom = caf::atom_constant<caf::atom("settings")>;
 // propose: validate + persist + apply any other event concerning this account
 //          (commit/release/expire, QuotaObserved, cooldowns, drain/resume, spec changes);
 //          with a promise, the answer goes into it (HTTP workers send this directly).
+// flush:   answers once every event this actor appended before it is committed (the journal's
+//          flush behind them): the barrier behind "the log shows every request answered"
+//          (proxied commits are sent without waiting, see messages/proxy_backend.hpp).
 // state:   the full current state (admin API, /qg_status).
 // outcome: the result of an upstream call (circuit breaker; may start/end a cooldown).
 // settings: the router's current settings (thresholds, breaker) the account acts on.
@@ -87,6 +91,7 @@ using account_actor = caf::typed_actor<
     caf::replies_to<propose_atom, EventPayload>::with<CommandReply>,
     caf::reacts_to<propose_atom, EventPayload, CommandReplyPromise>,
     caf::replies_to<outcome_atom, UpstreamOutcome>::with<CommandReply>,
+    caf::replies_to<flush_atom>::with<std::uint64_t>,
     caf::replies_to<state_atom>::with<AccountState>,
     caf::reacts_to<settings_atom, RouterSettings>,
     caf::reacts_to<tick_atom>>;

@@ -8,10 +8,17 @@
 // Contract (every call may come from many HTTP worker threads at once; implementations must
 // be thread-safe and may block until the core answered):
 //   route_and_reserve  once per attempt; a granted reservation must later be resolved by
-//                      exactly one commit() or release() with the same ids.
+//                      exactly one commit() or release() with the same ids. The grant comes
+//                      back only once its ReservationCreated is durable: the one durable wait
+//                      of a request.
 //   commit             the call was served; `usage` is what the upstream reported, or an
 //                      estimate (estimated = true) when no usage arrived.
 //   release            nothing (billable) was consumed: failover, upstream error, client error.
+//                      commit and release hand the resolution over and return without waiting
+//                      for the log: the account applies it before any later command, the group
+//                      commit makes it durable after the client got its answer (a crash in
+//                      between leaves the reservation open; it expires with its estimate at
+//                      the next start: docs/EVENT_LOG.md section 3).
 //   report_outcome     after every upstream response or failure (also on success), with the
 //                      rate-limit signals parsed from it. Feeds cooldowns and QuotaObserved.
 //   models             union of the models the accounts serve, for GET /v1/models.

@@ -179,6 +179,15 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
         }
         return propose(self, std::move(*event));
       },
+      [=](flush_atom) -> caf::result<std::uint64_t> {
+        // The journal's mailbox already holds this actor's earlier appends: its flush lands
+        // behind them.
+        auto rp = self->make_response_promise<std::uint64_t>();
+        self->request(self->state.opts.journal, caf::infinite, flush_atom::value)
+            .then([rp](std::uint64_t seq) mutable { rp.deliver(seq); },
+                  [rp](const caf::error&) mutable { rp.deliver(std::uint64_t{0}); });
+        return rp;
+      },
       [=](state_atom) -> AccountState { return self->state.account; },
       [=](settings_atom, const RouterSettings& s) {
         self->state.opts.settings = s;

@@ -10,6 +10,7 @@
 #include "persistence/event_log.hpp"
 #include "persistence/journal_actor.hpp"
 #include "persistence/recovery.hpp"
+#include "messages/live_reservations.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -117,6 +118,7 @@ void Core::stop() {
   if (d.stopped || !d.sys) return;
   d.stopped = true;
   try {
+    wait_for_log();  // the proxy's last commits, sent without waiting, are in the log
     caf::scoped_actor self{*d.sys};
     self->request(d.journal, caf::infinite, flush_atom::value).receive([](std::uint64_t) {}, [](caf::error&) {});
     if (const auto j = d.journal_health->view(); !j.ok)
@@ -165,6 +167,33 @@ void Core::propose_async(const std::string& account, EventPayload payload) {
   if (auto handle = impl_->directory.handle(account))
     caf::anon_send(*handle, propose_atom::value, std::move(payload),
                    std::make_shared<std::promise<CommandReply>>());
+}
+
+namespace {
+// The promise of a resolution nobody waits for, holding the reservation live until the
+// account actor has answered it (the aliasing shared_ptr owns both).
+struct LiveResolution {
+  explicit LiveResolution(const std::string& id) : live(id) {}
+  std::promise<CommandReply> promise;
+  LiveReservation live;
+};
+}  // namespace
+
+void Core::resolve_async(const std::string& account, EventPayload payload, const std::string& reservation_id) {
+  auto handle = impl_->directory.handle(account);
+  if (!handle) {
+    spdlog::warn("account {} is gone: reservation {} stays open until its TTL", account, reservation_id);
+    return;
+  }
+  auto holder = std::make_shared<LiveResolution>(reservation_id);
+  CommandReplyPromise promise(holder, &holder->promise);
+  caf::anon_send(*handle, propose_atom::value, std::move(payload), std::move(promise));
+}
+
+void Core::wait_for_log() {
+  caf::scoped_actor self{*impl_->sys};
+  for (auto& [id, handle] : impl_->directory.handles())
+    self->request(handle, caf::infinite, flush_atom::value).receive([](std::uint64_t) {}, [](caf::error&) {});
 }
 
 void Core::report(const std::string& account, const UpstreamOutcome& outcome) {

@@ -5,8 +5,10 @@
 //   (config_sync) -> expire reservations whose TTL passed while down -> spawn the journal
 //   (single writer from here on), the router and one actor per account.
 // Everything after that goes through the actors. Non-actor threads (HTTP workers, the
-// Telegram poller, modules) use the blocking helpers here; the hot path (route, commit,
-// release) uses promise bridges through the router, never a reused scoped_actor.
+// Telegram poller, modules) use the blocking helpers here; the hot path uses promise bridges,
+// never a reused scoped_actor: route waits for the router (and the reservation's commit),
+// the proxy's commit/release go straight to the account actor and are not waited for
+// (resolve_async: one durable wait per request, docs/EVENT_LOG.md section 3).
 //
 // Core also implements the two seams the front ends use: qg::Operations (operator verbs, in
 // core_operations.cpp) and qg::ProxyBackend (the proxy's view, in core_proxy_backend.cpp).
@@ -67,6 +69,14 @@ class Core {
   RouteGrant route(RouteRequest request);
   CommandReply propose(const std::string& account, EventPayload payload);
   void propose_async(const std::string& account, EventPayload payload);  // fire and forget
+  // A proxied request's commit or release of `reservation_id`: sent to the account actor, not
+  // waited for. The account applies it before any later command; it is durable with the next
+  // group commit. Until the actor has taken it the reservation counts as live (the TTL sweep
+  // skips it, messages/live_reservations.hpp), so a late commit is never beaten by an expiry.
+  void resolve_async(const std::string& account, EventPayload payload, const std::string& reservation_id);
+  // Returns once everything the account actors were sent before this call is committed to
+  // the log (each actor's appends, then the journal's flush behind them).
+  void wait_for_log();
   void report(const std::string& account, const UpstreamOutcome& outcome);  // fire and forget
   std::map<std::string, AccountState> account_states();             // full states (with ledgers)
   std::optional<AccountState> account_state(const std::string& id);

@@ -267,6 +267,7 @@ OpAnswer<EventPage> CoreOperations::events(std::uint64_t after, std::size_t limi
   if (limit == 0 || limit > 10'000)
     return OpAnswer<EventPage>::fail(OpError::invalid_argument, "limit: must be between 1 and 10000");
   OpAnswer<EventPage> out;
+  core_.wait_for_log();  // every request already answered is in the page (its commit included)
   out.value.events = core_.read_events(after, limit);
   out.value.next_after = out.value.events.empty() ? after : out.value.events.back().seq;
   return out;

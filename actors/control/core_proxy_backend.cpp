@@ -68,12 +68,12 @@ RouteGrant CoreProxyBackend::account_target(const std::string& account_id) {
 
 void CoreProxyBackend::commit(const std::string& account_id, const std::string& reservation_id,
                               const Usage& usage, bool estimated) {
-  core_.propose(account_id, ReservationCommitted{reservation_id, usage, estimated});
+  core_.resolve_async(account_id, ReservationCommitted{reservation_id, usage, estimated}, reservation_id);
 }
 
 void CoreProxyBackend::release(const std::string& account_id, const std::string& reservation_id,
                                const std::string& reason) {
-  core_.propose(account_id, ReservationReleased{reservation_id, reason});
+  core_.resolve_async(account_id, ReservationReleased{reservation_id, reason}, reservation_id);
 }
 
 void CoreProxyBackend::report_outcome(const std::string& account_id, const UpstreamOutcome& outcome) {
