@@ -185,24 +185,26 @@ struct Applier {
 }  // namespace
 
 void roll_windows(AccountState& s, TimeMs now) {
-  for (auto& w : s.windows) {
-    if (w.reset_at <= 0 || now < w.reset_at) continue;
-    w.used = 0;
-    w.alert_level.clear();
-    if (w.origin == WindowOrigin::config) {
-      w.reset_at = aligned_reset_after(now, w.window_s);
-    } else {
-      // The provider's reset passed with no newer observation: restart the window from
-      // zero, keep the limit, and mark the numbers as our own estimate.
-      w.source = QuotaSource::estimated;
-      const TimeMs len = w.window_s * kMsPerSecond;
-      if (len > 0) {
-        const TimeMs periods = (now - w.reset_at) / len + 1;
-        w.reset_at += periods * len;
-      } else {
-        w.reset_at = 0;
-      }
-    }
+  for (auto& w : s.windows) roll_window(w, now);
+}
+
+void roll_window(QuotaWindow& w, TimeMs now) {
+  if (w.reset_at <= 0 || now < w.reset_at) return;
+  w.used = 0;
+  w.alert_level.clear();
+  if (w.origin == WindowOrigin::config) {
+    w.reset_at = aligned_reset_after(now, w.window_s);
+    return;
+  }
+  // The provider's reset passed with no newer observation: restart the window from zero,
+  // keep the limit, and mark the numbers as our own estimate.
+  w.source = QuotaSource::estimated;
+  const TimeMs len = w.window_s * kMsPerSecond;
+  if (len > 0) {
+    const TimeMs periods = (now - w.reset_at) / len + 1;
+    w.reset_at += periods * len;
+  } else {
+    w.reset_at = 0;
   }
 }
 
@@ -255,16 +257,15 @@ bool serves_model(const AccountSpec& spec, std::string_view model) {
   return false;
 }
 
-std::string admission_refusal(const AccountState& state, const Usage& estimate, TimeMs now) {
-  AccountState s = state;  // cheap enough: admission is per request, windows are few
-  roll_windows(s, now);
-  switch (status_at(s, now)) {
+std::string admission_refusal(const AccountState& s, const Usage& estimate, TimeMs now) {
+  switch (status_at(s, now)) {  // past-reset windows do not count as exhausted there
     case AccountStatus::disabled: return "disabled";
     case AccountStatus::draining: return "draining";
     case AccountStatus::cooldown: return "cooldown";
     default: break;
   }
-  for (const auto& w : s.windows) {
+  for (QuotaWindow w : s.windows) {  // a copy of each window rolled to now, not of the state
+    roll_window(w, now);
     if (w.limit <= 0) continue;
     const std::int64_t need = estimate.amount(w.metric);
     if (sat_add(sat_add(w.used, w.reserved), need) > w.limit)
@@ -299,6 +300,30 @@ std::size_t observed_windows_after(const AccountState& s, const QuotaObserved& q
   return observed.size();
 }
 
+namespace {
+bool further_apart(std::int64_t a, std::int64_t b, std::int64_t slack) {
+  return (a > b ? sat_sub(a, b) : sat_sub(b, a)) > slack;
+}
+}  // namespace
+
+bool observation_is_news(const AccountState& s, const QuotaObserved& q, TimeMs now) {
+  for (const auto& o : q.windows) {
+    const QuotaWindow* known = nullptr;
+    for (const auto& w : s.windows)
+      if (w.origin == WindowOrigin::observed && w.metric == o.metric && w.window_s == o.window_s) known = &w;
+    if (!known) return true;
+    QuotaWindow w = *known;
+    roll_window(w, now);
+    if (w.source != q.source || w.limit != o.limit) return true;
+    if (now - w.observed_at >= kObservationRefreshMs) return true;
+    const std::int64_t used_slack = w.limit / 100;  // 1 % of the limit (exact when unknown)
+    if (further_apart(w.used, o.used, used_slack)) return true;
+    if ((w.reset_at == 0) != (o.reset_at == 0) || further_apart(w.reset_at, o.reset_at, kObservationResetSlackMs))
+      return true;
+  }
+  return false;
+}
+
 Validation validate(const AccountState& s, const EventPayload& proposed, TimeMs now) {
   return std::visit(
       [&](const auto& p) -> Validation {
@@ -317,6 +342,8 @@ Validation validate(const AccountState& s, const EventPayload& proposed, TimeMs 
                             ": limit, used and window_s must not be negative");
           if (observed_windows_after(s, p) > kMaxObservedWindows)
             return reject("an account holds at most " + std::to_string(kMaxObservedWindows) + " observed windows");
+          if (p.source == QuotaSource::headers && !observation_is_news(s, p, now))
+            return noop("the observation repeats the account's view");
         } else if constexpr (std::is_same_v<T, ReservationReleased> ||
                              std::is_same_v<T, ReservationExpired>) {
           return resolution(s, p.id);

@@ -91,6 +91,7 @@ void apply(AccountState& s, const Event& e);
 
 // Reset windows whose reset time is at or before `now` (pure; apply calls it).
 void roll_windows(AccountState& s, TimeMs now);
+void roll_window(QuotaWindow& w, TimeMs now);
 
 // Status at `now`: disabled (spec.enabled false or removed) > draining > cooldown >
 // exhausted (a window with a known limit has nothing left) > active.
@@ -116,6 +117,17 @@ std::string admission_refusal(const AccountState& s, const Usage& estimate, Time
 inline constexpr std::size_t kMaxObservedWindows = 32;
 // How many observed windows `s` would hold once `q` is applied (counting stops past the bound).
 std::size_t observed_windows_after(const AccountState& s, const QuotaObserved& q);
+// Passive observations (QuotaSource::headers: every upstream response carries rate-limit
+// headers) are written only when they tell the account something its view at `now` does not
+// already say (validate answers noop otherwise): a window it does not hold yet, another limit
+// or source (the view's numbers became estimates when a reset passed), `used` off by more
+// than 1 % of the limit (exactly, when the limit is unknown), a reset time moved by more than
+// kObservationResetSlackMs, or the window's last observation kObservationRefreshMs old. So the
+// view never drifts further than that from what the provider last said, and a provider
+// repeating itself writes at most one QuotaObserved per refresh interval.
+inline constexpr TimeMs kObservationRefreshMs = 60'000;
+inline constexpr TimeMs kObservationResetSlackMs = 1'000;
+bool observation_is_news(const AccountState& s, const QuotaObserved& q, TimeMs now);
 enum class Verdict { accept, noop, reject };
 struct Validation {
   Verdict verdict = Verdict::accept;
