@@ -1,11 +1,13 @@
 // http/upstream_call.hpp — one HTTP call to an upstream provider, plain or streamed.
 //
-// Plain calls run on the calling thread with a per-thread keep-alive client per upstream
-// host (tcp_nodelay). Streamed calls run the upstream read on a helper thread (with a
-// keep-alive client from a shared per-upstream pool, returned after a complete response)
-// that hands the body over through a bounded queue, so the HTTP handler can learn the upstream status
-// and first bytes (and fail over) before it commits its own response; `cancel()` stops the
-// upstream read at once (client gone, idle timeout). httplib stays inside the .cpp.
+// Plain calls run on the calling thread with a per-thread keep-alive httplib client per
+// upstream host (tcp_nodelay). Streamed calls (http/upstream_stream.cpp) run on the calling
+// thread too, a slice at a time, over a keep-alive connection from a shared per-upstream pool
+// (http/upstream_connection.hpp, returned after a complete response): the HTTP handler learns
+// the upstream status and first bytes (and may fail over) before it commits its own
+// response, and the same worker thread then relays the rest — one thread per stream, none
+// waiting on another. `cancel()` closes the upstream connection (client gone, idle timeout).
+// httplib stays inside the .cpp files.
 #pragma once
 
 #include "messages/proxy_backend.hpp"
@@ -56,25 +58,31 @@ struct UpstreamReply {
   std::int64_t latency_ms = 0;
 };
 
+// The headers every upstream request carries: the account's credential in the provider's
+// header, the client headers passed through, and for streams `Accept: text/event-stream`.
+HeaderList upstream_request_headers(const UpstreamTarget& target, bool stream);
+
 UpstreamReply call_upstream_plain(const UpstreamTarget& target, const std::string& body,
                                   const UpstreamTimeouts& timeouts);
 
+// A streamed call, driven by one thread at a time (the handler, then the relay).
 class UpstreamStream {
  public:
   enum class Next { data, waiting, end, failed };
   struct State;
 
-  // Starts the call on a helper thread.
+  // Nothing is sent before open().
   UpstreamStream(const UpstreamTarget& target, std::string body, const UpstreamTimeouts& timeouts);
-  ~UpstreamStream();  // cancels the call if still running
+  ~UpstreamStream();  // closes the connection unless it went back to the pool
   UpstreamStream(const UpstreamStream&) = delete;
   UpstreamStream& operator=(const UpstreamStream&) = delete;
 
-  // Waits for response headers and, on 2xx, the first body bytes (or the end), at most
-  // first_byte_ms. A 2xx reply with data comes back with status set and an empty body; the
-  // data is then read with next(). Error statuses come back with their full body.
+  // Connects (or reuses a pooled connection), sends the request and waits for the response
+  // headers and, on 2xx, the first body bytes (or the end), at most first_byte_ms. A 2xx reply
+  // with data comes back with status set and an empty body; the data is then read with next().
+  // Error statuses come back with their full body (up to 1 MiB).
   UpstreamReply open();
-  // Moves buffered body bytes into `out` (Next::data), or waits up to `slice` for them
+  // Moves received body bytes into `out` (Next::data), or waits up to `slice` for them
   // (Next::waiting). Next::end after the upstream finished cleanly, Next::failed after a
   // read error or cancel (see failure_detail()).
   Next next(std::string& out, std::chrono::milliseconds slice);
@@ -85,7 +93,7 @@ class UpstreamStream {
   OutcomeKind failure_kind() const;
 
  private:
-  std::shared_ptr<State> state_;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace qg

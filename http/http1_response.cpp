@@ -1,0 +1,161 @@
+// http/http1_response.cpp — see http1_response.hpp.
+#include "http/http1_response.hpp"
+
+#include "messages/ascii_text.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace qg {
+namespace {
+
+constexpr std::size_t kMaxChunkLine = 4096;
+
+// "a, b ,c" contains `token` (any case)?
+bool has_token(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    if (header_name_equals(trim_space(list.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+std::size_t response_head_end(std::string_view buffer) {
+  for (std::size_t i = buffer.find('\n'); i != std::string_view::npos; i = buffer.find('\n', i + 1)) {
+    if (i + 1 < buffer.size() && buffer[i + 1] == '\n') return i + 2;
+    if (i + 2 < buffer.size() && buffer[i + 1] == '\r' && buffer[i + 2] == '\n') return i + 3;
+  }
+  return std::string_view::npos;
+}
+
+std::optional<ResponseHead> parse_response_head(std::string_view head) {
+  ResponseHead out;
+  auto next_line = [&head]() {
+    const auto lf = head.find('\n');
+    std::string_view line = head.substr(0, lf);
+    head = lf == std::string_view::npos ? std::string_view() : head.substr(lf + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return line;
+  };
+  // "HTTP/1.1 200 OK"
+  const std::string_view status_line = next_line();
+  if (status_line.size() < 12 || !status_line.starts_with("HTTP/1.") || status_line[8] != ' ') return std::nullopt;
+  out.http11 = status_line[7] != '0';
+  const auto code = status_line.substr(9, 3);
+  if (std::from_chars(code.data(), code.data() + 3, out.status).ptr != code.data() + 3 || out.status < 100)
+    return std::nullopt;
+  if (status_line.size() > 12 && status_line[12] != ' ') return std::nullopt;
+  while (!head.empty()) {
+    const std::string_view line = next_line();
+    if (line.empty()) break;
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0 || line.substr(0, colon).find_first_of(" \t") != std::string_view::npos)
+      return std::nullopt;
+    out.headers.emplace_back(std::string(line.substr(0, colon)), std::string(trim_space(line.substr(colon + 1))));
+  }
+  return out;
+}
+
+BodyDecoder::BodyDecoder(const ResponseHead& head) {
+  const auto connection = find_header(head.headers, "Connection");
+  keep_alive_ = head.http11 ? !(connection && has_token(*connection, "close"))
+                            : (connection && has_token(*connection, "keep-alive"));
+  if (head.status < 200 || head.status == 204 || head.status == 304) {
+    framing_ = Framing::none;
+    done_ = true;
+    return;
+  }
+  if (auto te = find_header(head.headers, "Transfer-Encoding")) {
+    if (!has_token(*te, "chunked")) {  // another coding last: the body ends with the connection
+      framing_ = Framing::until_close;
+      keep_alive_ = false;
+      return;
+    }
+    framing_ = Framing::chunked;
+    return;
+  }
+  if (auto length = find_header(head.headers, "Content-Length")) {
+    const std::string_view v = trim_space(*length);
+    if (std::from_chars(v.data(), v.data() + v.size(), remaining_).ptr != v.data() + v.size() || v.empty()) {
+      fail("malformed Content-Length");
+      return;
+    }
+    framing_ = Framing::length;
+    done_ = remaining_ == 0;
+    return;
+  }
+  framing_ = Framing::until_close;
+  keep_alive_ = false;
+}
+
+void BodyDecoder::fail(const char* why) {
+  failed_ = true;
+  failure_ = why;
+}
+
+void BodyDecoder::closed() {
+  if (done_ || failed_) return;
+  if (framing_ == Framing::until_close) done_ = true;
+  else fail("connection closed before the end of the body");
+}
+
+void BodyDecoder::feed(std::string_view in, std::string& out) {
+  if (failed_) return;
+  if (done_) {
+    extra_bytes_ = extra_bytes_ || !in.empty();
+    return;
+  }
+  switch (framing_) {
+    case Framing::none: extra_bytes_ = extra_bytes_ || !in.empty(); return;
+    case Framing::until_close: out.append(in); return;
+    case Framing::length: {
+      const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size()));
+      out.append(in.substr(0, take));
+      remaining_ -= take;
+      done_ = remaining_ == 0;
+      extra_bytes_ = extra_bytes_ || take < in.size();
+      return;
+    }
+    case Framing::chunked: feed_chunked(in, out); return;
+  }
+}
+
+void BodyDecoder::feed_chunked(std::string_view in, std::string& out) {
+  while (!in.empty() && !done_ && !failed_) {
+    if (chunk_ == Chunk::data) {
+      const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size()));
+      out.append(in.substr(0, take));
+      in.remove_prefix(take);
+      remaining_ -= take;
+      if (remaining_ == 0) chunk_ = Chunk::data_end;
+      continue;
+    }
+    // A line: the chunk size, the CRLF after a chunk's data, or a trailer line.
+    const auto lf = in.find('\n');
+    line_.append(in.substr(0, lf));
+    if (line_.size() > kMaxChunkLine) return fail("chunk line too long");
+    if (lf == std::string_view::npos) return;
+    in.remove_prefix(lf + 1);
+    std::string_view line = line_;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (chunk_ == Chunk::data_end) {
+      if (!line.empty()) return fail("chunk data longer than its size");
+      chunk_ = Chunk::size_line;
+    } else if (chunk_ == Chunk::size_line) {
+      const std::string_view hex = trim_space(line.substr(0, line.find(';')));
+      const auto parsed = std::from_chars(hex.data(), hex.data() + hex.size(), remaining_, 16);
+      if (hex.empty() || parsed.ptr != hex.data() + hex.size()) return fail("malformed chunk size");
+      chunk_ = remaining_ == 0 ? Chunk::trailer : Chunk::data;
+    } else if (line.empty()) {  // the blank line after the trailers
+      done_ = true;
+    }
+    line_.clear();
+  }
+  if (done_ && !in.empty()) extra_bytes_ = true;
+}
+
+}  // namespace qg
