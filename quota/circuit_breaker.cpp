@@ -4,6 +4,7 @@
 #include "quota/account_state.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace qg {
 
@@ -35,6 +36,13 @@ std::optional<EventPayload> open(BreakerState& b, TimeMs until, std::string reas
 }
 
 }  // namespace
+
+bool breaker_view_changed(const BreakerState& before, const BreakerState& after) {
+  if (before.probe_in_flight != after.probe_in_flight || before.probe_started_at != after.probe_started_at ||
+      before.open_until != after.open_until || before.consecutive_failures != after.consecutive_failures)
+    return true;
+  return std::abs(after.error_rate - before.error_rate) >= kErrorRateViewStep;
+}
 
 std::optional<EventPayload> on_outcome(BreakerState& b, const UpstreamOutcome& o, TimeMs now,
                                        const BreakerSettings& settings) {

@@ -51,6 +51,13 @@ inline bool half_open(TimeMs cooldown_until, TimeMs now) {
 std::optional<EventPayload> on_outcome(BreakerState& b, const UpstreamOutcome& o, TimeMs now,
                                        const BreakerSettings& settings);
 
+// Did an outcome change what the router sees of the breaker (account_summary: probe slot,
+// cooldown, error rate)? The error rate counts only when it moved by kErrorRateViewStep or more:
+// a run of successes moves it by ever smaller steps, and every reservation and commit sends the
+// router the current value anyway. The account actor skips the router update otherwise.
+inline constexpr double kErrorRateViewStep = 0.01;
+bool breaker_view_changed(const BreakerState& before, const BreakerState& after);
+
 // The router admitted a request to a half-open account: it is the probe.
 void begin_probe(BreakerState& b, TimeMs now);
 

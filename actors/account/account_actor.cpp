@@ -171,10 +171,11 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
         propose(self, std::move(payload), [promise](CommandReply r) { promise->set_value(std::move(r)); });
       },
       [=](outcome_atom, const UpstreamOutcome& o) -> caf::result<CommandReply> {
+        const BreakerState before = self->state.breaker;
         auto event = on_outcome(self->state.breaker, o, self->state.opts.clock(),
                                 self->state.opts.settings.breaker);
         if (!event) {
-          push_summary(self);  // error rate / probe slot changed
+          if (breaker_view_changed(before, self->state.breaker)) push_summary(self);
           return CommandReply{true, 0, "", ReplyCode::done};
         }
         return propose(self, std::move(*event));

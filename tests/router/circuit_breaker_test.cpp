@@ -159,3 +159,27 @@ TEST_CASE("breaker: 429 Retry-After 30 -> no request to that account for 30 s, t
   CHECK(w.route("m", kT0 + 35'100).account == "a");
   CHECK(w.route("m", kT0 + 35'200).account == "a");
 }
+
+TEST_CASE("breaker: the router's view changes with the probe, the cooldown or an error-rate step") {
+  BreakerState b;
+  BreakerState after = b;
+  CHECK_FALSE(breaker_view_changed(b, after));
+  after.error_rate = kErrorRateViewStep / 2;
+  CHECK_FALSE(breaker_view_changed(b, after));  // a small step: the next reserve carries it
+  after.error_rate = kErrorRateViewStep;
+  CHECK(breaker_view_changed(b, after));
+  after = b;
+  after.probe_in_flight = true;
+  CHECK(breaker_view_changed(b, after));
+  after = b;
+  after.consecutive_failures = 1;
+  CHECK(breaker_view_changed(b, after));
+  // A run of successes from a clean state changes nothing the router sees.
+  BreakerState clean;
+  BreakerState next = clean;
+  on_outcome(next, ok(), kT0, kB);
+  CHECK_FALSE(breaker_view_changed(clean, next));
+  // One failure does.
+  on_outcome(next, err(), kT0 + 1, kB);
+  CHECK(breaker_view_changed(clean, next));
+}
