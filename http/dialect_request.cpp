@@ -1,6 +1,8 @@
 // http/dialect_request.cpp — see dialect_request.hpp.
 #include "http/dialect_request.hpp"
 
+#include "http/json_parsers.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -76,7 +78,7 @@ bool gemini_generation_config(od::value v, std::int64_t& max_tokens) {
 
 DialectParseResult parse_dialect_request(Dialect dialect, std::string_view body) {
   static const std::string kBadJson = "We could not parse the JSON body of your request.";
-  thread_local od::parser parser;
+  thread_local od::parser parser = bounded_ondemand_parser();
   simdjson::padded_string padded(body);
   const char* base = padded.data();
   od::document doc;

@@ -6,6 +6,8 @@
 
 #include "messages/token_estimate.hpp"
 
+#include "http/json_parsers.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -81,7 +83,7 @@ BodyUsage read_body_usage(Dialect dialect, std::string_view json) {
     return out;
   }
   BodyUsage out;
-  thread_local simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser = bounded_dom_parser();
   element doc;
   if (parser.parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS || !doc.is_object()) return out;
   out.valid_json = true;
@@ -127,7 +129,7 @@ void StreamUsageMeter::on_event(std::string_view name, std::string_view data) {
     complete_ = true;
     return;
   }
-  thread_local simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser = bounded_dom_parser();
   element doc;
   if (parser.parse(data.data(), data.size()).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
     if (events_ == 1) first_valid_ = false;

@@ -3,6 +3,8 @@
 #include "messages/json_depth.hpp"
 #include "messages/saturating.hpp"
 
+#include "http/json_parsers.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -129,7 +131,7 @@ RequestParseResult parse_request(ApiEndpoint endpoint, std::string_view body) {
   // A parser keeps buffers sized for the largest document it saw: one cached per thread for
   // ordinary bodies, a temporary one for large bodies (else every worker thread would keep
   // megabytes after one large request; issue 15 item 2).
-  thread_local od::parser cached;
+  thread_local od::parser cached = bounded_ondemand_parser();
   std::optional<od::parser> large;
   od::parser& parser = body.size() <= kCachedParserBytes ? cached : large.emplace();
   simdjson::padded_string padded(body);

@@ -6,6 +6,8 @@
 
 #include "messages/token_estimate.hpp"
 
+#include "http/json_parsers.hpp"
+
 #include <simdjson.h>
 
 namespace qg {
@@ -43,7 +45,7 @@ ChunkInfo inspect_completion_json(std::string_view json) {
   ChunkInfo info;
   // Cached per thread for ordinary chunks; large bodies get a parser freed on return, so no
   // worker keeps megabytes of parser buffers after one large answer.
-  thread_local simdjson::dom::parser cached;
+  thread_local simdjson::dom::parser cached = bounded_dom_parser();
   std::optional<simdjson::dom::parser> large;
   simdjson::dom::parser& parser = json.size() <= 256 * 1024 ? cached : large.emplace();
   simdjson::dom::element doc;

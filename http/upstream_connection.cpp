@@ -24,7 +24,7 @@ namespace {
 
 using Clock = UpstreamConnection::Clock;
 constexpr std::size_t kMaxIdlePerOrigin = 64;
-constexpr std::size_t kReadSize = 16 * 1024;
+constexpr std::size_t kReadSize = 4 * 1024;  // on the stack of every stream's thread: kept small
 
 SSL_CTX* tls_client_context() {
   static SSL_CTX* ctx = [] {

@@ -148,6 +148,7 @@ UpstreamReply UpstreamStream::open() {
       }
     }
   }
+  std::string().swap(s.request);  // sent: not kept for the stream's life
   auto parsed = parse_response_head(head);
   if (!parsed) return fail(OutcomeKind::connect_error, "upstream sent a malformed response head");
   r.latency_ms = ms_since(s.started);
