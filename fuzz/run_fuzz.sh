@@ -9,7 +9,7 @@ build=${1:?usage: run_fuzz.sh BUILD_DIR [TARGET...]}; shift
 src=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${FUZZ_SECONDS:-30}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(request_parser ratelimit config auth_file telegram_update event_codec json_depth request_framing sse_relay settings)
+[ ${#targets[@]} -eq 0 ] && targets=(request_parser ratelimit config auth_file telegram_update event_codec json_depth request_framing sse_relay settings http1_response)
 
 seed_corpus() {  # target corpus_dir
   local t=$1 dir=$2

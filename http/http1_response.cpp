@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <system_error>
 
 namespace qg {
 namespace {
@@ -80,7 +81,8 @@ BodyDecoder::BodyDecoder(const ResponseHead& head) {
   }
   if (auto length = find_header(head.headers, "Content-Length")) {
     const std::string_view v = trim_space(*length);
-    if (std::from_chars(v.data(), v.data() + v.size(), remaining_).ptr != v.data() + v.size() || v.empty()) {
+    const auto parsed = std::from_chars(v.data(), v.data() + v.size(), remaining_);
+    if (v.empty() || parsed.ec != std::errc() || parsed.ptr != v.data() + v.size()) {  // ec: past 64 bits
       fail("malformed Content-Length");
       return;
     }
@@ -148,7 +150,8 @@ void BodyDecoder::feed_chunked(std::string_view in, std::string& out) {
     } else if (chunk_ == Chunk::size_line) {
       const std::string_view hex = trim_space(line.substr(0, line.find(';')));
       const auto parsed = std::from_chars(hex.data(), hex.data() + hex.size(), remaining_, 16);
-      if (hex.empty() || parsed.ptr != hex.data() + hex.size()) return fail("malformed chunk size");
+      if (hex.empty() || parsed.ec != std::errc() || parsed.ptr != hex.data() + hex.size())  // ec: past 64 bits
+        return fail("malformed chunk size");
       chunk_ = remaining_ == 0 ? Chunk::trailer : Chunk::data;
     } else if (line.empty()) {  // the blank line after the trailers
       done_ = true;

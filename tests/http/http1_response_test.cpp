@@ -70,6 +70,11 @@ TEST_CASE("broken chunked bodies fail, and a close before the end is a failure")
   cut.closed();
   CHECK(cut.failed());
   CHECK_FALSE(cut.done());
+  // A size past 64 bits is malformed, not read as the last chunk.
+  BodyDecoder huge(head_of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  decode(huge, "1ffffffffffffffff\r\nabc", 5);
+  CHECK(huge.failed());
+  CHECK_FALSE(huge.done());
 }
 
 TEST_CASE("Content-Length bodies end at their length, extra bytes spoil the connection") {
@@ -87,6 +92,10 @@ TEST_CASE("Content-Length bodies end at their length, extra bytes spoil the conn
   CHECK(short_body.failed());
   BodyDecoder bad(head_of("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"));
   CHECK(bad.failed());
+  // A length past 64 bits is malformed, not an empty body.
+  BodyDecoder huge(head_of("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n"));
+  CHECK(huge.failed());
+  CHECK_FALSE(huge.done());
 }
 
 TEST_CASE("a body without framing ends with the connection, which is not reused") {
