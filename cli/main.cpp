@@ -14,10 +14,10 @@
 namespace {
 
 // INTERFACE §1, in the order --help lists them; `forget` (drop an imported folder, after
-// setup), `route` (dry-run routing) and `forecast` are extensions.
+// setup), `route` (dry-run routing), `forecast` and `simulate` are extensions.
 // Commands not in this list follow in the order of their adder's name.
 constexpr const char* kCommandOrder[] = {"serve", "setup", "forget", "quotas", "check", "replay",
-                                         "settoken", "version", "route", "forecast"};
+                                         "settoken", "version", "route", "forecast", "simulate"};
 
 void build_commands(CLI::App& root) {
   auto adders = qg::cli::registered_commands();

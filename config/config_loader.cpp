@@ -13,6 +13,68 @@
 #include <sstream>
 
 namespace qg {
+// yaml-cpp's parser recurses once per nesting level: tens of thousands of levels (`[[[[...`
+// or ever deeper indentation) overflow the stack. A YAML node is nested at most as deep as
+// its flow brackets plus its block indentation (each block level adds at least one column,
+// `- ` items included), so bounding both bounds the recursion. Quoted text and comments do
+// not count. Returns the one-line error, or "" when within the bounds.
+constexpr int kMaxYamlFlowDepth = 64;
+constexpr std::size_t kMaxYamlIndent = 256;
+
+std::string yaml_nesting_error(std::string_view yaml, std::string_view label) {
+  int flow = 0;
+  std::size_t line = 1;
+  bool at_line_start = true;
+  std::size_t indent = 0;
+  char quote = 0;
+  for (std::size_t i = 0; i < yaml.size(); ++i) {
+    const char c = yaml[i];
+    if (c == '\n') {
+      ++line;
+      at_line_start = true;
+      indent = 0;
+      if (quote == '\'') continue;  // single-quoted scalars may span lines
+      continue;
+    }
+    if (at_line_start) {
+      if (c == ' ' || c == '-' || c == '?' || c == ':' || c == '\t') {
+        if (++indent > kMaxYamlIndent)
+          return std::string(label) + ": line " + std::to_string(line) + ": YAML nesting deeper than " +
+                 std::to_string(kMaxYamlIndent) + " columns of indentation";
+        continue;
+      }
+      at_line_start = false;
+    }
+    if (quote) {
+      if (c == '\\' && quote == '"') ++i;
+      else if (c == quote) quote = 0;
+      continue;
+    }
+    if ((c == '"' || c == '\'') && (i == 0 || std::string_view(" \t:[{,-").find(yaml[i - 1]) != std::string_view::npos))
+      quote = c;
+    else if (c == '#') {
+      while (i + 1 < yaml.size() && yaml[i + 1] != '\n') ++i;  // comment to end of line
+    } else if (c == '[' || c == '{') {
+      if (++flow > kMaxYamlFlowDepth)
+        return std::string(label) + ": line " + std::to_string(line) + ": YAML nesting deeper than " +
+               std::to_string(kMaxYamlFlowDepth) + " levels of [ ] / { }";
+    } else if ((c == ']' || c == '}') && flow > 0) {
+      --flow;
+    }
+  }
+  return {};
+}
+
+YAML::Node load_yaml_tree(std::string_view yaml, std::string_view label) {
+  if (std::string deep = yaml_nesting_error(yaml, label); !deep.empty()) throw ConfigError(deep);
+  try {
+    return YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(std::string(label) + ": line " + std::to_string(e.mark.line + 1) + ", column " +
+                      std::to_string(e.mark.column + 1) + ": malformed YAML (" + e.msg + ")");
+  }
+}
+
 namespace {
 
 EnvLookup process_env() {
@@ -121,72 +183,13 @@ std::optional<std::string> find_config_file(const LoadOptions& options, const En
   return std::nullopt;
 }
 
-// yaml-cpp's parser recurses once per nesting level: tens of thousands of levels (`[[[[...`
-// or ever deeper indentation) overflow the stack. A YAML node is nested at most as deep as
-// its flow brackets plus its block indentation (each block level adds at least one column,
-// `- ` items included), so bounding both bounds the recursion. Quoted text and comments do
-// not count. Returns the one-line error, or "" when within the bounds.
-constexpr int kMaxYamlFlowDepth = 64;
-constexpr std::size_t kMaxYamlIndent = 256;
-
-std::string yaml_nesting_error(std::string_view yaml, std::string_view label) {
-  int flow = 0;
-  std::size_t line = 1;
-  bool at_line_start = true;
-  std::size_t indent = 0;
-  char quote = 0;
-  for (std::size_t i = 0; i < yaml.size(); ++i) {
-    const char c = yaml[i];
-    if (c == '\n') {
-      ++line;
-      at_line_start = true;
-      indent = 0;
-      if (quote == '\'') continue;  // single-quoted scalars may span lines
-      continue;
-    }
-    if (at_line_start) {
-      if (c == ' ' || c == '-' || c == '?' || c == ':' || c == '\t') {
-        if (++indent > kMaxYamlIndent)
-          return std::string(label) + ": line " + std::to_string(line) + ": YAML nesting deeper than " +
-                 std::to_string(kMaxYamlIndent) + " columns of indentation";
-        continue;
-      }
-      at_line_start = false;
-    }
-    if (quote) {
-      if (c == '\\' && quote == '"') ++i;
-      else if (c == quote) quote = 0;
-      continue;
-    }
-    if ((c == '"' || c == '\'') && (i == 0 || std::string_view(" \t:[{,-").find(yaml[i - 1]) != std::string_view::npos))
-      quote = c;
-    else if (c == '#') {
-      while (i + 1 < yaml.size() && yaml[i + 1] != '\n') ++i;  // comment to end of line
-    } else if (c == '[' || c == '{') {
-      if (++flow > kMaxYamlFlowDepth)
-        return std::string(label) + ": line " + std::to_string(line) + ": YAML nesting deeper than " +
-               std::to_string(kMaxYamlFlowDepth) + " levels of [ ] / { }";
-    } else if ((c == ']' || c == '}') && flow > 0) {
-      --flow;
-    }
-  }
-  return {};
-}
 
 LoadResult parse_text(std::string_view yaml, std::string_view label, const LoadOptions& options,
                       const EnvLookup& env) {
   LoadResult result;
   result.path = std::string(label);
   try {
-    if (std::string deep = yaml_nesting_error(yaml, label); !deep.empty()) throw ConfigError(deep);
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(yaml));
-    } catch (const YAML::ParserException& e) {
-      throw ConfigError(std::string(label) + ": line " + std::to_string(e.mark.line + 1) +
-                        ", column " + std::to_string(e.mark.column + 1) + ": malformed YAML (" +
-                        e.msg + ")");
-    }
+    const YAML::Node root = load_yaml_tree(yaml, label);
     ParseContext ctx{std::string(label), env, {}, {}};
     result.config = parse_config_tree(ctx, root);
     apply_overrides(result, options, env);

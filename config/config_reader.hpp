@@ -100,6 +100,13 @@ E read_enum(ParseContext& ctx, const YAML::Node& node, const std::string& path, 
                      std::string(choices));
 }
 
+// Why `yaml` is nested too deeply for yaml-cpp's recursive parser ("" when it is not): every
+// YAML text is checked with it before parsing (config.yaml, the simulate limits file).
+std::string yaml_nesting_error(std::string_view yaml, std::string_view label);
+// The tree of `yaml` (`label` names it in errors): nesting bounded as above, a syntax error as a
+// ConfigError "label: line L, column C: malformed YAML (...)".
+YAML::Node load_yaml_tree(std::string_view yaml, std::string_view label);
+
 // Applies `each(index, item_node, item_path)` to every item of a sequence (absent = none).
 void for_each_item(ParseContext& ctx, const YAML::Node& node, const std::string& path,
                    const std::function<void(std::size_t, const YAML::Node&,

@@ -30,6 +30,9 @@ struct ReserveCommand {
   TimeMs ttl_ms = 600'000;
   std::string request_id;  // stored in ReservationCreated ("" when none)
   std::string dialect;               // recorded on ReservationCreated ("" = not a proxied request)
+  std::string asked;                 // model asked, when `model` is a fallback (ReservationCreated.asked)
+  std::string client;                // client key id (ReservationCreated.client)
+  bool pinned = false;               // the caller chose the account (ReservationCreated.pinned)
 };
 
 // Exactly one of: reservation_id set (admitted), refusal set (quota/state said no), error set

@@ -70,6 +70,7 @@ QG_EVENT_NAME(AccountResumed)
 QG_EVENT_NAME(ThresholdCrossed)
 QG_EVENT_NAME(AuthFolderImported)
 QG_EVENT_NAME(AuthFolderForgotten)
+QG_EVENT_NAME(RouteRefused)
 #undef QG_EVENT_NAME
 }  // namespace
 

@@ -94,6 +94,12 @@ struct ReservationCreated {
   TimeMs expires_at = 0;
   std::string request_id;          // x-request-id of the proxied request; "" (absent) when none
   std::string dialect;             // chat | messages | responses | gemini; "" in logs from before dialects
+  // What `quotaguard simulate` needs to route the request again (docs/EVENT_LOG.md §4): the
+  // model the client asked for ("" = `model`: no fallback), the client key's id (a
+  // fingerprint or name, never the key; "" = none), and whether the caller pinned the account.
+  std::string asked;
+  std::string client;
+  bool pinned = false;
 };
 struct ReservationCommitted {
   std::string id;
@@ -126,6 +132,17 @@ struct SettingChanged {
   std::string source;              // admin | telegram | config
 };
 
+// A request the router could not place (the client got 429 or 404): the demand a simulation
+// replays (docs/FORECAST.md §2). Global (account '') unless the caller pinned an account.
+struct RouteRefused {
+  std::string model;               // the model asked
+  std::string dialect;
+  std::string client;              // client key id, never the key ("" = none)
+  Usage estimate;
+  std::string request_id;
+  std::string error;               // quota_exhausted | no_account_for_model
+};
+
 // Added beyond INTERFACE §5 ("more may be added").
 struct AccountDrained { std::string by; };
 struct AccountResumed { std::string by; };
@@ -149,7 +166,7 @@ using EventPayload = std::variant<AccountRegistered, AccountUpdated, AccountRemo
     QuotaObserved, ReservationCreated, ReservationCommitted, ReservationReleased,
     ReservationExpired, RouteSwitched, CooldownStarted, CooldownEnded, SettingChanged,
     AccountDrained, AccountResumed, ThresholdCrossed, AuthFolderImported, AuthFolderForgotten,
-    UnknownEvent>;
+    RouteRefused, UnknownEvent>;
 
 struct Event {
   std::uint64_t seq = 0;           // assigned by the journal at commit; 0 before

@@ -45,7 +45,18 @@ std::string encode(const ReservationCreated& v) {
   w.str("id", v.id).str("model", v.model).raw("estimate", usage_json(v.estimate)).num("expires_at", v.expires_at);
   if (!v.request_id.empty()) w.str("request_id", v.request_id);  // absent in older logs
   if (!v.dialect.empty()) w.str("dialect", v.dialect);
+  if (!v.asked.empty()) w.str("asked", v.asked);
+  if (!v.client.empty()) w.str("client", v.client);
+  if (v.pinned) w.boolean("pinned", true);
   return w.done();
+}
+std::string encode(const RouteRefused& v) {
+  ObjectWriter w;
+  w.str("model", v.model).str("dialect", v.dialect);
+  if (!v.client.empty()) w.str("client", v.client);
+  w.raw("estimate", usage_json(v.estimate));
+  if (!v.request_id.empty()) w.str("request_id", v.request_id);
+  return w.str("error", v.error).done();
 }
 std::string encode(const ReservationCommitted& v) {
   return ObjectWriter().str("id", v.id).raw("usage", usage_json(v.usage)).boolean("estimated", v.estimated).done();
@@ -113,7 +124,12 @@ template <> QuotaObserved decode(object o) {
 }
 template <> ReservationCreated decode(object o) {
   return {get_string(o, "id"), get_string(o, "model"), get_usage(o, "estimate"),
-          get_int(o, "expires_at"), get_string(o, "request_id"), get_string(o, "dialect")};
+          get_int(o, "expires_at"), get_string(o, "request_id"), get_string(o, "dialect"),
+          get_string(o, "asked"), get_string(o, "client"), get_bool(o, "pinned")};
+}
+template <> RouteRefused decode(object o) {
+  return {get_string(o, "model"), get_string(o, "dialect"), get_string(o, "client"),
+          get_usage(o, "estimate"), get_string(o, "request_id"), get_string(o, "error")};
 }
 template <> ReservationCommitted decode(object o) {
   return {get_string(o, "id"), get_usage(o, "usage"), get_bool(o, "estimated")};

@@ -172,6 +172,7 @@ struct Applier {
   void operator()(const SettingChanged&) {}
   void operator()(const AuthFolderImported&) {}  // global: quota/auth_folders
   void operator()(const AuthFolderForgotten&) {}
+  void operator()(const RouteRefused&) {}
   void operator()(const UnknownEvent&) {}
 
   void register_spec(const AccountSpec& spec) {

@@ -121,7 +121,7 @@ caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
   auto& st = self->state;
   const TimeMs now = st.opts.clock();
   ReservationCreated created{new_reservation_id(), cmd.model, cmd.estimate, now + cmd.ttl_ms,
-                             cmd.request_id, cmd.dialect};
+                             cmd.request_id, cmd.dialect, cmd.asked, cmd.client, cmd.pinned};
   const Admission a = admit(st.account, st.breaker, st.opts.journal_health.get(),
                             {st.opts.allow_unpersisted, st.opts.max_held_events, st.opts.settings.breaker},
                             created, now);

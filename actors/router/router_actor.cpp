@@ -96,9 +96,29 @@ void admitted(self_ptr self, const RouteDecision& d, const std::string& account,
   deliver(grant(d, account, &r, expires_at));
 }
 
+// Records a request the router could not place (RouteRefused: the demand `quotaguard simulate`
+// replays). `account` is the pinned account, "" when the router chose.
+void record_refusal(self_ptr self, const RouteRequest& req, const std::string& account, std::string error) {
+  if (!req.reserve) return;  // a decision asked for without a request behind it
+  RouteRefused r{req.model, to_string(req.dialect), req.client_key, req.estimate, req.request_id, std::move(error)};
+  persist(self, Event{0, self->state.opts.clock(), account, std::move(r)}, [](const std::string& err) {
+    if (!err.empty()) spdlog::debug("journal: refused request held until the log is writable: {}", err);
+  });
+}
+
+// The reservation asked of an account for `req`; `model` is the one it serves.
+ReserveCommand reserve_command(const RouteRequest& req, const std::string& model, bool pinned) {
+  ReserveCommand c{req.estimate, model, req.ttl_ms, req.request_id, to_string(req.dialect)};
+  if (model != req.model) c.asked = req.model;
+  c.client = req.client_key;
+  c.pinned = pinned;
+  return c;
+}
+
 void try_target(self_ptr self, std::shared_ptr<const RouteDecision> d, std::size_t i, const RouteRequest& req,
                 Deliver deliver) {
   if (i >= d->targets.size()) {
+    record_refusal(self, req, "", "quota_exhausted");
     deliver(refusal(429, "quota_exhausted", "every candidate account refused the reservation", 1));
     return;
   }
@@ -106,7 +126,7 @@ void try_target(self_ptr self, std::shared_ptr<const RouteDecision> d, std::size
   auto it = self->state.accounts.find(account);
   if (it == self->state.accounts.end()) { try_target(self, d, i + 1, req, std::move(deliver)); return; }
   const TimeMs expires_at = self->state.opts.clock() + req.ttl_ms;
-  self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{req.estimate, d->model_used, req.ttl_ms, req.request_id, to_string(req.dialect)})
+  self->request(it->second, caf::infinite, reserve_atom::value, reserve_command(req, d->model_used, false))
       .then(
           [=](const ReserveReply& r) {
             if (r.ok()) admitted(self, *d, account, r, expires_at, deliver);
@@ -125,11 +145,14 @@ void route(self_ptr self, const RouteRequest& req, Deliver deliver) {
     d->model_asked = d->model_used = req.model;
     d->targets = {req.account};
     d->policy = RoutePolicy::fill_first;  // no sticky bookkeeping for pinned requests
-    self->request(it->second, caf::infinite, reserve_atom::value, ReserveCommand{req.estimate, req.model, req.ttl_ms, req.request_id, to_string(req.dialect)})
+    self->request(it->second, caf::infinite, reserve_atom::value, reserve_command(req, req.model, true))
         .then([=](const ReserveReply& r) {
                 if (r.ok()) deliver(grant(*d, req.account, &r, now + req.ttl_ms));
                 else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error, kStorageRetryAfterS));
-                else deliver(refusal(429, "quota_exhausted", "account " + req.account + ": " + r.refusal, 1));
+                else {
+                  record_refusal(self, req, req.account, "quota_exhausted");
+                  deliver(refusal(429, "quota_exhausted", "account " + req.account + ": " + r.refusal, 1));
+                }
               },
               [=](const caf::error& e) { deliver(refusal(503, "unavailable", caf::to_string(e))); });
     return;
@@ -137,6 +160,7 @@ void route(self_ptr self, const RouteRequest& req, Deliver deliver) {
   auto d = std::make_shared<RouteDecision>(decide(self->state.view, self->state.opts.state, req,
                                              self->state.settings, now, self->state.runtime));
   if (!d->ok()) {
+    record_refusal(self, req, "", to_string(d->error));
     if (d->error == RouteError::no_account_for_model)
       deliver(refusal(404, "model_not_found", d->message));
     else

@@ -33,7 +33,7 @@ std::vector<EventPayload> sample_payloads() {
       QuotaObserved{QuotaSource::poll,
                     {{Metric::requests, 60, 500, 17, 1'790'000'060'000},
                      {Metric::output_tokens, 0, 90000, 1234, 0}}},
-      ReservationCreated{"r-1", "gpt-4o", Usage{1, 250, 1024}, 1'790'000'600'000, "req-1"},
+      ReservationCreated{"r-1", "gpt-4o", Usage{1, 250, 1024}, 1'790'000'600'000, "req-1", "chat", "gpt-5", "k:9f", true},
       ReservationCommitted{"r-1", Usage{1, 240, 96}, true},
       ReservationReleased{"r-2", "upstream 502"},
       ReservationExpired{"r-3"},
@@ -46,6 +46,7 @@ std::vector<EventPayload> sample_payloads() {
       ThresholdCrossed{"critical", Metric::tokens, 86400, 96.5},
       AuthFolderImported{"/srv/more-auths", "telegram:42"},
       AuthFolderForgotten{"/srv/more-auths", "cli"},
+      RouteRefused{"gpt-5", "messages", "k:9f", Usage{1, 300, 4096}, "req-9", "quota_exhausted"},
   };
 }
 
