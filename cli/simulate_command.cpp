@@ -1,7 +1,7 @@
 // cli/simulate_command.cpp — `quotaguard simulate`: what the recorded traffic would have done
 // under other settings (docs/FORECAST.md §2, docs/INTERFACE.md). The engine is sim/ (pure);
-// this file reads the flags, opens the event log read-only, feeds it event by event and writes
-// the report (text or --json on stdout, --plot to a file).
+// this file reads the flags, opens the event log read-only, feeds it event by event (read ahead
+// on a second thread) and writes the report (text or --json on stdout, --plot to a file).
 // Exit: 0 reported; 2 usage, config or storage error (one line on stderr).
 #include "cli/command_registry.hpp"
 #include "config/config_loader.hpp"
@@ -9,6 +9,7 @@
 #include "config/limits_file.hpp"
 #include "messages/civil_time.hpp"
 #include "persistence/database.hpp"
+#include "persistence/event_reader.hpp"
 #include "persistence/event_store.hpp"
 #include "sim/plot_svg.hpp"
 #include "sim/report_output.hpp"
@@ -108,11 +109,11 @@ void run_simulate(const SimulateFlags& f) {
   qg::sim::Simulation sim(std::move(o));
   try {
     auto db = qg::Database::open(qg::DatabaseOptions{db_path(f), qg::OpenMode::read_only});
-    qg::EventStore store(*db);
-    store.scan(qg::ScanRange{}, [&](const qg::EventRow& row) {
-      if (until && row.ts > until) return false;
-      std::string warning;
-      sim.feed(qg::decode_row(row, &warning));
+    // Read and decoded on a second thread while the simulation runs (persistence/event_reader).
+    qg::EventStore log(*db);
+    qg::read_events_ahead(log, qg::ScanRange{}, [&](const qg::Event& e) {
+      if (until && e.ts > until) return false;
+      sim.feed(e);
       return true;
     });
   } catch (const qg::StorageError& e) {

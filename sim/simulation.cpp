@@ -54,7 +54,7 @@ struct RequestRetry {
 struct Placement {
   std::string account;       // "" = refused
   RunOutcome outcome = RunOutcome::refused;
-  Decision decision;
+  RouteDecision decision;
   ReservationCreated created;
 };
 
@@ -92,21 +92,45 @@ std::string settings_difference(const RouterSettings& rec, const RouterSettings&
   return out;
 }
 
+// The request as the router got it: what decide() reads of a recorded request.
+RouteRequest request_of(const std::string& model, const std::string& client, const Usage& estimate,
+                        const std::string& dialect) {
+  RouteRequest r;
+  r.model = model;
+  r.client_key = client;
+  r.estimate = estimate;
+  r.dialect = parse_dialect(dialect).value_or(Dialect::chat);
+  return r;
+}
+
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 }  // namespace
 
+// One account in both runs, found with one lookup per event (std::map nodes do not move).
+struct Slot {
+  AccountState* rec = nullptr;
+  AccountState* sim = nullptr;
+  BreakerState* breaker = nullptr;  // simulated run only: the recorded one needs none
+  bool dirty = false;               // the simulated state changed since its summary was taken
+  TimeMs changed_at = 0;            // ... last at this time
+};
+
 struct Simulation::Impl {
   SimOptions opt;
   World rec, sim;
-  std::map<std::string, BreakerState> breakers;  // simulated run only: the recorded one needs none
+  std::map<std::string, BreakerState> breakers;
+  std::unordered_map<std::string, Slot> slots;   // account id ->
+  std::vector<Slot*> dirty;                      // slots whose summary is out of date
   RouterView view;                               // the simulated accounts as decide() reads them
   RouterRuntime runtime;
   std::unordered_map<std::string, OpenAttempt> open;     // recorded reservation id ->
   std::unordered_map<std::string, RequestRetry> retries;  // request id ->
+  std::size_t pending_retries = 0;                        // entries of `retries` with pending set
   SimReport report;
   TimeMs first_ts = 0, last_ts = 0;
   bool in_span = false;
+  bool settings_differ = false;  // the simulated settings are not the recorded ones
   // The soonest window reset after some summary was taken: from then on that summary is stale
   // (the daemon's account actors push a fresh one every second; here it is redone on demand).
   TimeMs next_roll = std::numeric_limits<TimeMs>::max();
@@ -120,28 +144,47 @@ struct Simulation::Impl {
   void refresh_settings() {
     rec.settings = effective_settings(RouterSettings{}, rec.router);
     sim.settings = simulated_settings(effective_settings(RouterSettings{}, sim.router), opt);
+    settings_differ = !(rec.settings == sim.settings);
   }
 
-  AccountState& account(World& w, const std::string& id) {
-    AccountState& s = w.accounts[id];
-    if (s.id.empty()) s.id = id;
-    return s;
+  Slot& slot(const std::string& id) {
+    auto it = slots.find(id);
+    if (it != slots.end()) return it->second;
+    Slot& x = slots[id];
+    x.rec = &rec.accounts[id];
+    x.sim = &sim.accounts[id];
+    x.rec->id = x.sim->id = id;
+    x.breaker = &breakers[id];
+    return x;
   }
 
-  void apply_to(World& w, const Event& e) {
-    AccountState& s = account(w, e.account);
+  void apply_to(World& w, Slot& x, const Event& e) {
+    AccountState& s = &w == &sim ? *x.sim : *x.rec;
     w.tracker.advance(s, e.ts, w.settings.thresholds);
     apply(s, e);
     w.tracker.sample(s, e.ts);
     if (&w == &sim) {
-      BreakerState& b = breakers[e.account];
-      apply(b, e);
-      resummarize(s, e.ts);
+      apply(*x.breaker, e);
+      // The daemon's account actor pushes a summary after every event; taken lazily here (just
+      // before the next decision reads the view) but as of the same time, so it is the same.
+      if (!x.dirty) dirty.push_back(&x);
+      x.dirty = true;
+      x.changed_at = e.ts;
     }
   }
+  void apply_to(World& w, const Event& e) { apply_to(w, slot(e.account), e); }
 
-  void resummarize(const AccountState& s, TimeMs now) {
-    AccountSummary sum = summarize(s, now, &breakers[s.id]);
+  // The summaries of the accounts changed since the view was last read, taken again.
+  void flush_summaries() {
+    for (Slot* x : dirty) {
+      x->dirty = false;
+      resummarize(*x->sim, x->changed_at, *x->breaker);
+    }
+    dirty.clear();
+  }
+
+  void resummarize(const AccountState& s, TimeMs now, const BreakerState& breaker) {
+    AccountSummary sum = summarize(s, now, &breaker);
     for (const auto& w : sum.windows)
       if (w.reset_at > now) next_roll = std::min(next_roll, w.reset_at);
     view.upsert(std::move(sum));
@@ -149,6 +192,7 @@ struct Simulation::Impl {
 
   // Summaries whose windows have reset since they were taken, taken again at `now`.
   void roll_view(TimeMs now) {
+    flush_summaries();
     if (now < next_roll) return;
     next_roll = std::numeric_limits<TimeMs>::max();
     for (const auto& [id, s] : sim.accounts) {
@@ -159,13 +203,14 @@ struct Simulation::Impl {
         if (r > cur->summarized_at && r <= now) stale = true;
         else if (r > now) next_roll = std::min(next_roll, r);
       }
-      if (stale) resummarize(s, now);
+      if (stale) resummarize(s, now, *slot(id).breaker);
     }
   }
 
   void apply_both(const Event& e) {
-    apply_to(rec, e);
-    apply_to(sim, e);
+    Slot& x = slot(e.account);
+    apply_to(rec, x, e);
+    apply_to(sim, x, e);
   }
 
   // The simulated run takes the account's limits from --accounts-limits / --config when given.
@@ -182,7 +227,8 @@ struct Simulation::Impl {
     in_span = true;
     rec.tracker.start(rec.accounts, at, rec.settings.thresholds);
     sim.tracker.start(sim.accounts, at, sim.settings.thresholds);
-    for (auto& [id, s] : sim.accounts) resummarize(s, at);
+    flush_summaries();
+    for (auto& [id, s] : sim.accounts) resummarize(s, at, *slot(id).breaker);
   }
 
   void feed(const Event& e) {
@@ -200,40 +246,48 @@ struct Simulation::Impl {
                   TimeMs now) {
     roll_view(now);
     Placement p;
-    std::vector<std::string> targets;
-    std::string model = req.model;
     if (!pinned.empty()) {
-      targets.push_back(pinned);
-    } else {
-      p.decision = decide(view, sim.router, req, sim.settings, now, runtime);
-      if (!p.decision.ok()) return p;
-      targets = p.decision.targets;
-      model = p.decision.model_used;
+      try_targets(p, {pinned}, req.model, req, recorded, true, now);
+      return p;
     }
+    // The daemon tries up to 4 accounts in order; the first nearly always admits, so decide for
+    // that one alone, and again for all 4 only when it refuses (targets[0] is the same).
+    DecideOptions first;
+    first.max_targets = 1;
+    p.decision = decide(view, sim.router, req, sim.settings, now, runtime, first);
+    if (!p.decision.ok() || try_targets(p, p.decision.targets, p.decision.model_used, req, recorded, false, now))
+      return p;
+    p.decision = decide(view, sim.router, req, sim.settings, now, runtime);
+    try_targets(p, p.decision.targets, p.decision.model_used, req, recorded, false, now);
+    return p;
+  }
+
+  // The first of `targets` that admits the reservation (as the router's try_target does).
+  bool try_targets(Placement& p, const std::vector<std::string>& targets, const std::string& model,
+                   const RouteRequest& req, const ReservationCreated& recorded, bool pinned, TimeMs now) {
     for (const auto& target : targets) {
-      auto it = sim.accounts.find(target);
-      if (it == sim.accounts.end()) continue;
+      auto it = slots.find(target);
+      if (it == slots.end()) continue;
       ReservationCreated c = recorded;
       c.model = model;
       c.asked = model == req.model ? "" : req.model;
-      c.pinned = !pinned.empty();
-      const Admission a = admit(it->second, breakers[target], nullptr,
+      c.pinned = pinned;
+      const Admission a = admit(*it->second.sim, *it->second.breaker, nullptr,
                                 AdmissionOptions{false, 0, sim.settings.breaker}, c, now);
       if (a.verdict != Admission::Verdict::admit) continue;
       p.account = target;
       p.outcome = p.decision.fallback ? RunOutcome::fallback : RunOutcome::served;
       p.created = std::move(c);
-      return p;
+      return true;
     }
-    return p;
+    return false;
   }
 
   void admit_placement(const Event& e, Placement& p, bool pinned) {
     if (p.account.empty()) return;
-    BreakerState& b = breakers[p.account];
-    const AccountState& s = sim.accounts[p.account];
-    if (half_open(s.cooldown_until, e.ts)) begin_probe(b, e.ts);
-    apply_to(sim, Event{e.seq, e.ts, p.account, p.created});
+    Slot& x = slot(p.account);
+    if (half_open(x.sim->cooldown_until, e.ts)) begin_probe(*x.breaker, e.ts);
+    apply_to(sim, x, Event{e.seq, e.ts, p.account, p.created});
     if (pinned) return;
     if (auto sw = switch_for_admitted(p.decision, p.account)) {
       Event se{e.seq, e.ts, "", *sw};
@@ -247,7 +301,7 @@ struct Simulation::Impl {
   void attempt(const Event& e, const RouteRequest& req, const std::string& pinned, const ReservationCreated& created,
                const std::string& recorded, RunOutcome rec_now) {
     RequestRetry* retry = nullptr;
-    if (!created.request_id.empty()) {
+    if (pending_retries > 0 && !created.request_id.empty()) {
       auto it = retries.find(created.request_id);
       if (it != retries.end() && it->second.pending) retry = &it->second;
     }
@@ -260,12 +314,13 @@ struct Simulation::Impl {
       RouteRequest r = req;
       if (retry) r.exclude = retry->failed;
       p = place(r, pinned, created, e.ts);
-      const std::string sim_name = p.account.empty() ? "refused" : p.account;
-      const std::string rec_name = recorded.empty() ? "refused" : recorded;
-      if (sim_name != rec_name) diverged(e, r, created.request_id, rec_name, sim_name);
+      if (p.account != recorded)  // "" = refused, in both
+        diverged(e, r, created.request_id, recorded.empty() ? "refused" : recorded,
+                 p.account.empty() ? "refused" : p.account);
     }
     if (retry) {
       retry->pending = false;
+      --pending_retries;
       retry->recorded = rec_now;
       if (!skip) retry->simulated = p.outcome;
     }
@@ -287,15 +342,14 @@ struct Simulation::Impl {
       open[c.id] = OpenAttempt{e.account, c.request_id, RunOutcome::served, RunOutcome::served};
       return;
     }
-    RouteRequest req{c.asked.empty() ? c.model : c.asked, c.client, c.estimate, {},
-                     parse_dialect(c.dialect).value_or(Dialect::chat)};
+    const RouteRequest req = request_of(c.asked.empty() ? c.model : c.asked, c.client, c.estimate, c.dialect);
     const bool fallback = !c.asked.empty() && c.asked != c.model;
     attempt(e, req, c.pinned ? e.account : "", c, e.account, fallback ? RunOutcome::fallback : RunOutcome::served);
   }
 
   void on(const Event& e, const RouteRefused& r) {
     if (!in_span) return;
-    RouteRequest req{r.model, r.client, r.estimate, {}, parse_dialect(r.dialect).value_or(Dialect::chat)};
+    const RouteRequest req = request_of(r.model, r.client, r.estimate, r.dialect);
     ReservationCreated c{"sim-" + std::to_string(e.seq), r.model, r.estimate, e.ts + 600'000, r.request_id,
                          r.dialect, "", r.client, !e.account.empty()};
     attempt(e, req, e.account, c, "", RunOutcome::refused);
@@ -313,6 +367,7 @@ struct Simulation::Impl {
       const auto& reason = std::get<ReservationReleased>(e.payload).reason;
       if (!a.request_id.empty() && starts_with(reason, "upstream_")) {
         RequestRetry& r = retries[a.request_id];
+        if (!r.pending) ++pending_retries;
         r.pending = true;
         r.recorded = a.recorded;
         r.simulated = a.simulated_outcome;
@@ -328,12 +383,11 @@ struct Simulation::Impl {
 
   void on(const Event& e, const QuotaObserved& q) {
     QuotaObserved moved = q;
-    const AccountState& r = account(rec, e.account);
-    const AccountState& s = account(sim, e.account);
+    Slot& x = slot(e.account);
     for (auto& o : moved.windows)
-      o.used = std::max<std::int64_t>(0, o.used - used_at(r, o, e.ts) + used_at(s, o, e.ts));
-    apply_to(rec, e);
-    apply_to(sim, Event{e.seq, e.ts, e.account, std::move(moved)});
+      o.used = std::max<std::int64_t>(0, o.used - used_at(*x.rec, o, e.ts) + used_at(*x.sim, o, e.ts));
+    apply_to(rec, x, e);
+    apply_to(sim, x, Event{e.seq, e.ts, e.account, std::move(moved)});
   }
 
   void on(const Event& e, const CooldownStarted& c) {
@@ -373,19 +427,29 @@ struct Simulation::Impl {
   void diverged(const Event& e, const RouteRequest& req, const std::string& request_id,
                 const std::string& recorded, const std::string& simulated) {
     ++report.divergences;
-    Divergence d{e.seq, e.ts, request_id, req.model, recorded, simulated, "", ""};
-    if (!(rec.settings == sim.settings)) {
+    // Every divergence is counted by cause; the numbers behind it are worked out only for the
+    // ones listed (a what-if run can diverge at nearly every request).
+    const bool listed = report.first_divergences.size() < kMaxListedDivergences;
+    Divergence d;
+    if (settings_differ) {
       d.cause = "settings";
-      d.detail = settings_difference(rec.settings, sim.settings);
+      if (listed) d.detail = settings_difference(rec.settings, sim.settings);
     } else if (auto why = state_difference(req); !why.empty()) {
       d.cause = "state";
-      d.detail = why;
+      d.detail = std::move(why);
     } else {
       d.cause = "not_in_log";
-      d.detail = unexplained(req, recorded, e.ts);
+      if (listed) d.detail = unexplained(req, recorded, e.ts);
     }
     ++report.divergence_causes[d.cause];
-    if (report.first_divergences.size() < kMaxListedDivergences) report.first_divergences.push_back(std::move(d));
+    if (!listed) return;
+    d.seq = e.seq;
+    d.at = e.ts;
+    d.request_id = request_id;
+    d.model = req.model;
+    d.recorded = recorded;
+    d.simulated = simulated;
+    report.first_divergences.push_back(std::move(d));
   }
 
   std::string state_difference(const RouteRequest& req) {
@@ -407,7 +471,7 @@ struct Simulation::Impl {
   std::string unexplained(const RouteRequest& req, const std::string& recorded, TimeMs now) {
     DecideOptions o;
     o.explain = true;
-    const Decision d = decide(view, sim.router, req, sim.settings, now, runtime, o);
+    const RouteDecision d = decide(view, sim.router, req, sim.settings, now, runtime, o);
     for (const auto& x : d.excluded)
       if (x.account == recorded)
         return recorded + " excluded here: " + x.reason + (x.detail.empty() ? "" : " (" + x.detail + ")");

@@ -108,11 +108,8 @@ void record_refusal(self_ptr self, const RouteRequest& req, const std::string& a
 
 // The reservation asked of an account for `req`; `model` is the one it serves.
 ReserveCommand reserve_command(const RouteRequest& req, const std::string& model, bool pinned) {
-  ReserveCommand c{req.estimate, model, req.ttl_ms, req.request_id, to_string(req.dialect)};
-  if (model != req.model) c.asked = req.model;
-  c.client = req.client_key;
-  c.pinned = pinned;
-  return c;
+  return ReserveCommand{req.estimate, model, req.ttl_ms, req.request_id, to_string(req.dialect),
+                        model != req.model ? req.model : "", req.client_key, pinned};
 }
 
 void try_target(self_ptr self, std::shared_ptr<const RouteDecision> d, std::size_t i, const RouteRequest& req,

@@ -1,5 +1,6 @@
 // tests/persistence/stores_test.cpp — events, snapshots and settings tables.
 #include "messages/event_codec.hpp"
+#include "persistence/event_reader.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/settings_store.hpp"
 #include "persistence/snapshot_store.hpp"
@@ -7,6 +8,8 @@
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
+
+#include <stdexcept>
 
 using namespace qg;
 
@@ -101,4 +104,37 @@ TEST_CASE("settings: get, overwrite, erase") {
   CHECK(settings.get("telegram.token") == "456:def");
   settings.erase("telegram.token");
   CHECK_FALSE(settings.get("telegram.token"));
+}
+
+// persistence/event_reader: the same events as scan + decode_row, in order, across many
+// hand-overs; stopping early; an exception of the consumer reaches the caller (reader joined).
+TEST_CASE("read_events_ahead gives what scan gives, stops when asked, and passes exceptions on") {
+  test::TempDir dir;
+  auto db = Database::open({dir.file("q.db")});
+  EventStore store(*db);
+  std::vector<Event> events = test::RandomLog(7).take(5000);  // several batches of 1,024
+  store.append(events);
+  std::vector<std::string> scanned, read;
+  store.scan(ScanRange{}, [&](const EventRow& row) {
+    scanned.push_back(event_to_json_line(decode_row(row, nullptr)));
+    return true;
+  });
+  read_events_ahead(store, ScanRange{}, [&](const Event& e) {
+    read.push_back(event_to_json_line(e));
+    return true;
+  });
+  REQUIRE(scanned.size() == 5000);
+  CHECK(read == scanned);
+
+  std::size_t seen = 0;
+  read_events_ahead(store, ScanRange{}, [&](const Event&) { return ++seen < 1500; });
+  CHECK(seen == 1500);
+
+  seen = 0;
+  CHECK_THROWS_AS(read_events_ahead(store, ScanRange{}, [&](const Event&) -> bool {
+                    if (++seen == 2000) throw std::runtime_error("consumer failed");
+                    return true;
+                  }),
+                  std::runtime_error);
+  CHECK(seen == 2000);
 }

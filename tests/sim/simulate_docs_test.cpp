@@ -48,8 +48,9 @@ struct Recorder {
   void request(TimeMs t, const std::string& model) {
     const std::string id = "r" + std::to_string(++n), rid = "req-" + std::to_string(n);
     const RouterSettings settings = effective_settings(RouterSettings{}, state.router);
-    const RouteRequest req{model, "", Usage{1, 0, 0}, {}, Dialect::chat};
-    const Decision d = decide(make_view(state.accounts, t), state.router, req, settings, t, runtime);
+    RouteRequest req;
+    req.model = model;
+    const RouteDecision d = decide(make_view(state.accounts, t), state.router, req, settings, t, runtime);
     for (const auto& target : d.targets) {
       ReservationCreated c{id, d.model_used, req.estimate, t + 10 * kMin, rid, "chat",
                            d.model_used == model ? "" : model, "", false};
