@@ -3,6 +3,7 @@
 // this file reads the flags, opens the event log read-only, feeds it event by event (read ahead
 // on a second thread) and writes the report (text or --json on stdout, --plot to a file).
 // Exit: 0 reported; 2 usage, config or storage error (one line on stderr).
+#include "cli/config_options.hpp"
 #include "cli/command_registry.hpp"
 #include "config/config_loader.hpp"
 #include "config/duration.hpp"
@@ -96,10 +97,13 @@ qg::sim::SimOptions options_from(const SimulateFlags& f) {
   return o;
 }
 
+// The log replay reads, by the loader's one rule: --db, else $QUOTAGUARD_DB_PATH, else the
+// storage.db_path of the daemon's config.yaml (searched as every command does; --config here
+// is the alternative settings, not that file).
 std::string db_path(const SimulateFlags& f) {
-  if (!f.db.empty()) return f.db;
-  if (const char* env = std::getenv("QUOTAGUARD_DB_PATH"); env && *env) return env;
-  return "quotaguard.db";
+  qg::LoadOptions load;
+  if (!f.db.empty()) load.db_path = f.db;
+  return qg::cli::load_config_or_exit(load).config.storage.db_path;
 }
 
 void run_simulate(const SimulateFlags& f) {
@@ -136,7 +140,7 @@ void add_simulate_command(CLI::App& root) {
   auto* cmd = root.add_subcommand(
       "simulate", "what-if replay: route the recorded requests again under other settings (read-only) "
                   "and compare with what happened");
-  cmd->add_option("--db", f->db, "event log database (default $QUOTAGUARD_DB_PATH, else ./quotaguard.db)")
+  cmd->add_option("--db", f->db, "event log database (default $QUOTAGUARD_DB_PATH, else storage.db_path)")
       ->type_name("PATH");
   cmd->add_option("--since", f->since, "first request to simulate (ISO 8601); the state before it is replayed as recorded")
       ->type_name("TIME");

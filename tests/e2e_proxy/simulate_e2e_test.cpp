@@ -7,6 +7,9 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <sys/stat.h>
 
 using namespace qg::test;
@@ -91,4 +94,16 @@ TEST_CASE("simulate: a log recorded by the real binary, replayed with the settin
   CHECK(bad_t.exit_code == 2);
   auto missing = run_quotaguard({"simulate", "--db", qg.data.file("none.db")});
   CHECK(missing.exit_code == 2);
+  // Without --db: the log of $QUOTAGUARD_DB_PATH, else the storage.db_path of the config.yaml
+  // found as every command finds it (replay's rule).
+  const std::string with_db = run_quotaguard({"simulate", "--db", db, "--json"}).out;
+  auto by_env = run_quotaguard({"simulate", "--json"}, RunOptions{}.set_env("QUOTAGUARD_DB_PATH", db));
+  REQUIRE_MESSAGE(by_env.exit_code == 0, by_env.err);
+  CHECK(by_env.out == with_db);
+  const std::string dir = qg.data.file("cfg-dir");
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/config.yaml") << "storage:\n  db_path: \"" << db << "\"\n";
+  auto by_config = run_quotaguard({"simulate", "--json"}, RunOptions{}.in(dir));
+  REQUIRE_MESSAGE(by_config.exit_code == 0, by_config.err);
+  CHECK(by_config.out == with_db);
 }
