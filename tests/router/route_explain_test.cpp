@@ -13,13 +13,14 @@ using namespace qg::test;
 using nlohmann::json;
 
 namespace {
-json read_fixture(const std::string& name) {
+std::string read_text(const std::string& name) {
   std::ifstream in(std::string(QG_SOURCE_DIR) + "/tests/fixtures/router/" + name);
   REQUIRE(in.good());
   std::stringstream ss;
   ss << in.rdbuf();
-  return json::parse(ss.str());
+  return ss.str();
 }
+json read_fixture(const std::string& name) { return json::parse(read_text(name)); }
 
 // alpha: healthy; bravo: in a 429 cooldown; charlie: would pass critical; delta: other models.
 RouterWorld fixed_scenario(TimeMs now) {
@@ -70,4 +71,28 @@ TEST_CASE("explain JSON when nothing qualifies carries the error kind and Retry-
   CHECK(j.at("error").at("message") ==
         "no account can take this request for model gpt-4o: 1 above_critical, 1 cooldown, 1 draining");
   CHECK(j.at("excluded").size() == 4);
+}
+
+// The bytes GET /api/v1/route answers (the compact dump) and `quotaguard route` prints (the
+// text, and `--json`'s indented dump), pinned whole for three decisions: one chosen with a
+// switch, one refused, one under `paced` (its pace lines).
+TEST_CASE("explain bytes and text are pinned for a chosen, a refused and a paced decision") {
+  const TimeMs now = kT0 + 12 * 3'600'000;
+  RouteRequest ask;
+  ask.model = "gpt-4o";
+  RouterWorld chosen = fixed_scenario(now);
+  RouterWorld refused = fixed_scenario(now);
+  refused.apply_event("alpha", AccountDrained{"admin"}, now);
+  refused.settings.all_critical = AllCritical::reject;
+  RouterWorld paced = fixed_scenario(now);
+  paced.settings.policy = RoutePolicy::paced;
+  paced.settings.fallback_chains["gpt-4o"] = {"gpt-4o-mini"};
+  for (auto [name, w] : {std::pair{"chosen", &chosen}, std::pair{"refused", &refused}, std::pair{"paced", &paced}}) {
+    const RouteDecision d = decide(w->view, w->router, ask, w->settings, now, w->runtime, DecideOptions{true, 4});
+    const json x = explain_json(d, w->view, w->settings, now);
+    CAPTURE(name);
+    CHECK(x.dump() + "\n" == read_text(std::string("explain_pin_") + name + ".json"));
+    CHECK(x.dump(2) + "\n" == read_text(std::string("explain_pin_") + name + ".indented.json"));
+    CHECK(explain_text(x) == read_text(std::string("explain_pin_") + name + ".txt"));
+  }
 }
