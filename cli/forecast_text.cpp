@@ -1,7 +1,7 @@
 // cli/forecast_text.cpp — see forecast_text.hpp.
 #include "cli/forecast_text.hpp"
 
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 #include "messages/civil_time.hpp"
 #include "messages/text_columns.hpp"
 

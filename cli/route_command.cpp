@@ -2,7 +2,8 @@
 //
 // Prints the decision the router would take now for model M, without reserving anything: the
 // chosen account, each candidate's score and windows, and each excluded account with its
-// reason (actors/router/route_explain.hpp describes the JSON).
+// reason. Both sources give a RouteExplanation (messages/route_explanation.hpp): the daemon's
+// JSON is read back by http/route_explanation_json.hpp, which also writes `--json`.
 //   1. Unless --offline: ask the running daemon, GET /api/v1/route?model=M on --url or
 //      server.listen (admin token from config). Its answer is the live view, breakers included.
 //   2. If no daemon answers: rebuild the state from the event log (storage.db_path / --db,
@@ -12,6 +13,8 @@
 // 2 usage/config/storage error.
 #include "actors/router/route_decision.hpp"
 #include "actors/router/route_explain.hpp"
+#include "http/route_explanation_json.hpp"
+#include "messages/route_explanation_text.hpp"
 #include "quota/system_state.hpp"
 #include "cli/command_registry.hpp"
 #include "cli/config_options.hpp"
@@ -50,7 +53,7 @@ std::optional<json> ask_daemon(const qg::Config& cfg, const RouteFlags& f, std::
 }
 
 // The explanation rebuilt from the event log plus config.yaml.
-json decide_offline(const qg::Config& cfg, const RouteFlags& f, qg::TimeMs now) {
+qg::RouteExplanation decide_offline(const qg::Config& cfg, const RouteFlags& f, qg::TimeMs now) {
   const qg::SystemState state = qg::cli::offline_state(cfg, now);
   const qg::RouterSettings settings = qg::cli::offline_settings(cfg, state);
   const qg::RouterView view = qg::make_view(state.accounts, now);
@@ -58,32 +61,40 @@ json decide_offline(const qg::Config& cfg, const RouteFlags& f, qg::TimeMs now) 
   const qg::RouteRequest request{f.model, f.client_key, qg::estimate_usage(0, cfg.reservations.default_max_tokens), {},
                                  qg::parse_dialect(f.dialect).value_or(qg::Dialect::chat)};
   const qg::RouteDecision d = qg::decide(view, state.router, request, settings, now, {}, qg::DecideOptions{true, 4});
-  return qg::explain_json(d, view, settings, now);
+  return qg::explain(d, view, settings, now);
 }
 
 void run_route(const RouteFlags& f) {
   const auto loaded = qg::cli::load_config_or_exit(f.load);
   std::string daemon_error;
-  std::optional<json> explained;
+  std::optional<json> document;  // the daemon's answer as it came, for --json
+  std::optional<qg::RouteExplanation> explained;
   std::string source = "daemon";
-  if (!f.offline) explained = ask_daemon(loaded.config, f, daemon_error);
+  if (!f.offline) document = ask_daemon(loaded.config, f, daemon_error);
   if (!daemon_error.empty()) {
     std::fprintf(stderr, "quotaguard route: %s\n", daemon_error.c_str());
     qg::cli::exit_with(1);
   }
-  if (!explained) {
+  if (document) {
+    explained = qg::route_explanation_from_json(*document);
+    if (!explained) {
+      std::printf("unexpected answer: %s\n", document->dump().c_str());
+      qg::cli::exit_with(1);
+    }
+  } else {
     source = "offline (event log " + loaded.config.storage.db_path + ")";
     try {
       explained = decide_offline(loaded.config, f, qg::system_clock_ms());
+      document = qg::route_explanation_json(*explained);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "quotaguard route: %s\n", e.what());
       qg::cli::exit_with(2);
     }
   }
-  (*explained)["source"] = source;
-  if (f.json) std::printf("%s\n", explained->dump(2).c_str());
+  (*document)["source"] = source;
+  if (f.json) std::printf("%s\n", document->dump(2).c_str());
   else std::printf("source: %s\n%s", source.c_str(), qg::explain_text(*explained).c_str());
-  if (!explained->contains("chosen") || (*explained)["chosen"].is_null()) qg::cli::exit_with(1);
+  if (!explained->chosen) qg::cli::exit_with(1);
 }
 
 }  // namespace

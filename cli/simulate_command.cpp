@@ -6,7 +6,7 @@
 #include "cli/config_options.hpp"
 #include "cli/command_registry.hpp"
 #include "config/config_loader.hpp"
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 #include "config/limits_file.hpp"
 #include "messages/civil_time.hpp"
 #include "persistence/database.hpp"

@@ -17,14 +17,6 @@ constexpr NameTable<OnJournalError, 2> kOnError{{{OnJournalError::reject, "rejec
                                                  {OnJournalError::allow, "allow"}}};
 constexpr NameTable<StorageBackend, 2> kBackend{{{StorageBackend::sqlite, "sqlite"},
                                                  {StorageBackend::postgres, "postgres"}}};
-constexpr NameTable<RoutePolicy, 6> kPolicy{{{RoutePolicy::balanced, "balanced"},
-                                             {RoutePolicy::max_remaining, "max_remaining"},
-                                             {RoutePolicy::fill_first, "fill_first"},
-                                             {RoutePolicy::earliest_reset, "earliest_reset"},
-                                             {RoutePolicy::round_robin, "round_robin"},
-                                             {RoutePolicy::paced, "paced"}}};
-constexpr NameTable<AllCritical, 2> kAllCritical{{{AllCritical::drain, "drain"},
-                                                  {AllCritical::reject, "reject"}}};
 constexpr NameTable<LogLevel, 5> kLogLevel{{{LogLevel::trace, "trace"},
                                             {LogLevel::debug, "debug"},
                                             {LogLevel::info, "info"},
@@ -52,8 +44,6 @@ std::optional<E> value_of(const NameTable<E, N>& table, std::string_view s) {
 const char* to_string(Synchronous v) { return name_of(kSynchronous, v); }
 const char* to_string(OnJournalError v) { return name_of(kOnError, v); }
 const char* to_string(StorageBackend v) { return name_of(kBackend, v); }
-const char* to_string(RoutePolicy v) { return name_of(kPolicy, v); }
-const char* to_string(AllCritical v) { return name_of(kAllCritical, v); }
 const char* to_string(LogLevel v) { return name_of(kLogLevel, v); }
 const char* to_string(LogFormat v) { return name_of(kLogFormat, v); }
 std::optional<Synchronous> synchronous_from_string(std::string_view s) {
@@ -64,10 +54,6 @@ std::optional<StorageBackend> storage_backend_from_string(std::string_view s) {
 }
 std::optional<OnJournalError> on_error_from_string(std::string_view s) {
   return value_of(kOnError, s);
-}
-std::optional<RoutePolicy> policy_from_string(std::string_view s) { return value_of(kPolicy, s); }
-std::optional<AllCritical> all_critical_from_string(std::string_view s) {
-  return value_of(kAllCritical, s);
 }
 std::optional<LogLevel> log_level_from_string(std::string_view s) {
   return value_of(kLogLevel, s);

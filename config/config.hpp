@@ -7,6 +7,7 @@
 #pragma once
 
 #include "messages/event.hpp"
+#include "messages/route_policy.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -21,8 +22,6 @@ namespace qg {
 enum class Synchronous { normal, full };
 enum class OnJournalError { reject, allow };
 enum class StorageBackend { sqlite, postgres };
-enum class RoutePolicy { balanced, max_remaining, fill_first, earliest_reset, round_robin, paced };
-enum class AllCritical { drain, reject };
 enum class LogLevel { trace, debug, info, warn, error };
 enum class LogFormat { text, json };
 
@@ -30,15 +29,11 @@ enum class LogFormat { text, json };
 const char* to_string(Synchronous v);
 const char* to_string(OnJournalError v);
 const char* to_string(StorageBackend v);
-const char* to_string(RoutePolicy v);
-const char* to_string(AllCritical v);
 const char* to_string(LogLevel v);
 const char* to_string(LogFormat v);
 std::optional<Synchronous> synchronous_from_string(std::string_view s);
 std::optional<OnJournalError> on_error_from_string(std::string_view s);
 std::optional<StorageBackend> storage_backend_from_string(std::string_view s);
-std::optional<RoutePolicy> policy_from_string(std::string_view s);
-std::optional<AllCritical> all_critical_from_string(std::string_view s);
 std::optional<LogLevel> log_level_from_string(std::string_view s);
 std::optional<LogFormat> log_format_from_string(std::string_view s);
 

@@ -3,7 +3,7 @@
 
 #include "config/config_parse.hpp"
 #include "config/config_reader.hpp"
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 #include "config/listen_address.hpp"
 #include "messages/ascii_text.hpp"
 

@@ -2,7 +2,7 @@
 #include "config/config_parse.hpp"
 #include "config/thresholds_rule.hpp"
 
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 #include "config/listen_address.hpp"
 
 #include <algorithm>

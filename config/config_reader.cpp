@@ -1,7 +1,7 @@
 // config/config_reader.cpp — see config_reader.hpp.
 #include "config/config_reader.hpp"
 
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 
 #include <algorithm>
 #include <cctype>

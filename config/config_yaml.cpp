@@ -1,7 +1,7 @@
 // config/config_yaml.cpp — see config_yaml.hpp.
 #include "config/config_yaml.hpp"
 
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 
 #include <yaml-cpp/yaml.h>
 

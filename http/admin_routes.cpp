@@ -6,9 +6,11 @@
 #include "messages/status_json.hpp"
 #include "messages/reservation_json.hpp"
 #include "messages/forecast_json.hpp"
+#include "messages/settings_json.hpp"
 #include "messages/event_codec.hpp"
 #include "http/api_support.hpp"
 #include "http/request_parser.hpp"
+#include "http/route_explanation_json.hpp"
 
 #include <httplib.h>
 
@@ -47,7 +49,7 @@ std::uint64_t query_uint(const httplib::Request& req, const char* name, std::uin
 
 void send_setting(httplib::Response& res, const OpAnswer<SettingView>& a) {
   if (!a.ok()) return send_failure(res, *a.failure);
-  send_json(res, 200, a.value);
+  send_json(res, 200, setting_body(a.value));
 }
 
 void register_setting(ApiRoutes& routes, Operations& ops, const std::string& key) {
@@ -97,6 +99,12 @@ std::string events_page_json(const EventPage& page) {
 }
 
 }  // namespace
+
+nlohmann::json setting_body(const SettingView& v) {
+  nlohmann::json value = v.settings ? setting_json(*v.settings, v.setting->router_key) : nlohmann::json(nullptr);
+  if (v.setting->field.empty()) return value;
+  return {{std::string(v.setting->field), std::move(value)}};
+}
 
 void register_admin_routes(httplib::Server& server, Operations& ops,
                            const AdminRouteOptions& options) {
@@ -205,7 +213,7 @@ void register_admin_routes(httplib::Server& server, Operations& ops,
                }
                const auto explained = ops.explain_route(model, req.get_param_value("client_key"), dialect);
                if (!explained.ok()) return send_failure(res, *explained.failure);
-               send_json(res, 200, *explained.value);
+               send_json(res, 200, route_explanation_json(explained.value));
              });
 }
 

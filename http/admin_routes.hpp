@@ -9,6 +9,8 @@
 
 #include "messages/operations.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstddef>
 #include <memory>
 
@@ -35,5 +37,10 @@ struct AdminRouteOptions {
 // `ops` must outlive the server.
 void register_admin_routes(httplib::Server& server, Operations& ops,
                            const AdminRouteOptions& options);
+
+// The body GET|PUT /api/v1/{thresholds,policy,fallbacks,...} answers: the setting's value in
+// the settings JSON form (messages/settings_json.hpp), wrapped in its field when it has one
+// ({"policy": "balanced"}); null without settings.
+nlohmann::json setting_body(const SettingView& v);
 
 }  // namespace qg

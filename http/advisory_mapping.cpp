@@ -3,7 +3,7 @@
 #include "messages/window_label.hpp"
 #include "messages/ascii_text.hpp"
 
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 #include "http/api_support.hpp"
 #include "messages/event_codec.hpp"
 

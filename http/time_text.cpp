@@ -1,6 +1,6 @@
 // http/time_text.cpp — see time_text.hpp.
 #include "http/time_text.hpp"
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 #include "messages/ascii_text.hpp"
 
 #include "messages/civil_time.hpp"
@@ -64,7 +64,7 @@ std::optional<std::int64_t> parse_go_duration_ms(std::string_view text) {
     if (*plain < 0) return std::nullopt;
     return static_cast<std::int64_t>(std::ceil(*plain * 1000.0));
   }
-  auto d = parse_duration(text);  // the one duration parser (config/duration.hpp)
+  auto d = parse_duration(text);  // the one duration parser (messages/duration.hpp)
   if (!d || d->count() < 0) return std::nullopt;
   return d->count();
 }

@@ -14,7 +14,7 @@
 namespace qg {
 
 // A non-negative duration in a provider's signal, in ms: a bare number counts as seconds
-// (rounded up), anything else goes through qg::parse_duration (Go syntax, config/duration.hpp).
+// (rounded up), anything else goes through qg::parse_duration (Go syntax, messages/duration.hpp).
 std::optional<std::int64_t> parse_go_duration_ms(std::string_view text);
 
 // RFC 3339 / ISO 8601 date-time with 'Z' or a numeric offset, optional fraction. UTC ms.

@@ -7,10 +7,7 @@
 //
 // Verbs answer typed values (`OpAnswer<T>`: the value or an `OpFailure` with an `OpError`),
 // which each front end renders in its own dialect (http/: JSON bodies and statuses through
-// `op_error_status`/`op_error_code`; telegram/: chat text; cli/: over HTTP). Two values are
-// JSON documents built once by their owner and never parsed again: a setting's admin form
-// (`SettingView`, quota/router_settings `setting_json`) and the router's explanation
-// (`RouteExplanation`).
+// `op_error_status`/`op_error_code`; telegram/: chat text; cli/: over HTTP).
 #pragma once
 
 #include "messages/account_view.hpp"
@@ -23,6 +20,7 @@
 #include "messages/reservation_view.hpp"
 #include "messages/route_explanation.hpp"
 #include "messages/route_grant.hpp"
+#include "messages/settings_view.hpp"
 #include "messages/status_view.hpp"
 #include "messages/upstream_outcome.hpp"
 
@@ -91,9 +89,6 @@ struct EventPage {
   std::uint64_t next_after = 0;  // the last listed seq (`after` when none)
 };
 
-// A router setting in the admin API's form (GET|PUT /api/v1/{thresholds,policy,fallbacks}).
-using SettingView = nlohmann::json;
-
 
 // Who asked (not a CAF actor), recorded in events (`by`, `source`): "admin", "telegram:<user id>", "cli".
 using Requester = std::string;
@@ -121,10 +116,11 @@ class Operations {
   // GET /api/v1/reservations: the open reservations (messages/reservation_view.hpp).
   virtual std::vector<ReservationView> reservations() = 0;
 
-  // Settings: key is "thresholds" ({"warning","switch","critical"}), "policy" ({"policy"}),
-  // "fallbacks" ({"fallback_chains":{model:[models]}}); not_found for another key. put
-  // validates (invalid_argument naming the field; journal_unavailable), writes SettingChanged
-  // and answers the new effective value.
+  // Settings: key is an `operator_setting` name (messages/settings_view.hpp): "thresholds"
+  // (body {"warning","switch","critical"}), "policy" ({"policy"}), "fallbacks"
+  // ({"fallback_chains":{model:[models]}}), "anti_flapping", "all_critical"; not_found for
+  // another key. put validates (invalid_argument naming the field; journal_unavailable),
+  // writes SettingChanged and answers the new effective settings.
   virtual OpAnswer<SettingView> get_setting(const std::string& key) = 0;
   virtual OpAnswer<SettingView> put_setting(const std::string& key, const nlohmann::json& value,
                                              const Requester& by) = 0;

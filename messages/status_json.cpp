@@ -2,6 +2,7 @@
 #include "messages/status_json.hpp"
 
 #include "messages/civil_time.hpp"
+#include "messages/settings_json.hpp"
 
 namespace qg {
 
@@ -25,7 +26,7 @@ nlohmann::json status_view_json(const StatusView& s) {
           {"accounts_by_state", s.accounts_by_state},
           {"open_reservations", s.open_reservations},
           {"sticky_routes", s.sticky_routes},
-          {"settings", s.settings},
+          {"settings", s.settings ? router_settings_json(*s.settings) : json(nullptr)},
           {"collector", components["collector"]},
           {"telegram", components["telegram"]},
           {"components", components}};

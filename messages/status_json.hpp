@@ -9,6 +9,8 @@
 
 #include "messages/status_view.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace qg {
 
 nlohmann::json status_view_json(const StatusView& s);

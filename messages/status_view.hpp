@@ -6,11 +6,11 @@
 #pragma once
 
 #include "messages/event.hpp"
-
-#include <nlohmann/json.hpp>
+#include "messages/settings_view.hpp"
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace qg {
@@ -35,9 +35,8 @@ struct StatusView {
   std::size_t open_reservations = 0;
   std::map<std::string, std::string> sticky_routes;       // route key -> account
   std::map<std::string, ComponentHealth> components;      // those that reported (collector, telegram, ...)
-  // The effective router settings as the admin API shows them (quota/router_settings
-  // `to_json`, the settings codec; quota/ is out of the front ends' reach), null when unknown.
-  nlohmann::json settings;
+  // The effective router settings (JSON in messages/settings_json.hpp), nullopt when unknown.
+  std::optional<RouterSettings> settings;
 };
 
 }  // namespace qg

@@ -4,7 +4,7 @@
 #include "messages/text_bounds.hpp"
 
 #include "quota/router_state.hpp"
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 #include "config/thresholds_rule.hpp"
 
 #include <nlohmann/json.hpp>
@@ -24,7 +24,6 @@ std::optional<TimeMs> parse_duration_ms(std::string_view text) {
   if (!d) return std::nullopt;
   return d->count();
 }
-std::string format_duration_ms(TimeMs ms) { return format_duration(std::chrono::milliseconds{ms}); }
 }  // namespace
 
 RouterSettings router_settings_from(const RouterConfig& c) {
@@ -198,38 +197,6 @@ std::vector<std::string> apply_setting_text(RouterSettings& s, std::string_view 
   json v = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (v.is_discarded()) return {std::string(key) + ": value is not valid JSON"};
   return apply_setting(s, key, v);
-}
-
-json setting_json(const RouterSettings& s, std::string_view key) {
-  if (key == kSettingPolicy) return to_string(s.policy);
-  if (key == kSettingThresholds)
-    return {{"warning", s.thresholds.warning}, {"switch", s.thresholds.switch_at},
-            {"critical", s.thresholds.critical}};
-  if (key == kSettingAntiFlapping)
-    return {{"min_dwell", format_duration_ms(s.anti_flapping.min_dwell_ms)},
-            {"cooldown_after_switch", format_duration_ms(s.anti_flapping.cooldown_after_switch_ms)},
-            {"hysteresis", s.anti_flapping.hysteresis}};
-  if (key == kSettingFallbackChains) {
-    json j = json::object();
-    for (const auto& [m, alts] : s.fallback_chains) j[m] = alts;
-    return j;
-  }
-  if (key == kSettingAllCritical) return to_string(s.all_critical);
-  if (key == kSettingRouteByClientKey) return s.route_by_client_key;
-  if (key == kSettingCircuitBreaker)
-    return {{"failures", s.breaker.failures}, {"base", format_duration_ms(s.breaker.base_ms)},
-            {"cap", format_duration_ms(s.breaker.cap_ms)},
-            {"auth_cooldown", format_duration_ms(s.breaker.auth_cooldown_ms)},
-            {"probe_timeout", format_duration_ms(s.breaker.probe_timeout_ms)}};
-  return nullptr;
-}
-
-json to_json(const RouterSettings& s) {
-  json j = json::object();
-  for (auto key : {kSettingPolicy, kSettingThresholds, kSettingAntiFlapping, kSettingFallbackChains,
-                   kSettingAllCritical, kSettingRouteByClientKey, kSettingCircuitBreaker})
-    j[std::string(key.substr(key.find('.') + 1))] = setting_json(s, key);
-  return j;
 }
 
 RouterSettings effective_settings(RouterSettings base, const RouterState& state) {

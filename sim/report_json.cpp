@@ -42,7 +42,7 @@ std::string report_json(const SimReport& r) {
   json out = {
       {"span", {{"from", format_utc_ms(r.from)}, {"to", format_utc_ms(r.to)}, {"events", r.events}}},
       {"settings",
-       {{"recorded", to_json(r.recorded_settings)}, {"simulated", to_json(r.simulated_settings)},
+       {{"recorded", router_settings_json(r.recorded_settings)}, {"simulated", router_settings_json(r.simulated_settings)},
         {"as_recorded", r.settings_as_recorded}}},
       {"recorded", run_json(r.recorded)},
       {"simulated", run_json(r.simulated)},

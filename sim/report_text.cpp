@@ -1,7 +1,7 @@
 // sim/report_text.cpp — the report as terminal tables (see report_output.hpp).
 #include "sim/report_output.hpp"
 
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 #include "messages/civil_time.hpp"
 #include "messages/text_columns.hpp"
 #include "messages/window_label.hpp"

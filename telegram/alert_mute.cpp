@@ -3,7 +3,7 @@
 
 #include "telegram/bot_settings.hpp"
 #include "telegram/chat_text.hpp"
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>

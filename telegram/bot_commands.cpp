@@ -224,7 +224,7 @@ std::string BotCommands::run(const BotCommand& cmd, const ChatMessage& m, Reply&
 std::string BotCommands::thresholds(const BotCommand& cmd, const std::string& by) {
   if (cmd.argv.empty()) {
     const auto r = ops_.get_setting("thresholds");
-    return r.ok() ? format_setting("thresholds", r.value) : format_error(*r.failure);
+    return r.ok() ? format_setting(r.value) : format_error(*r.failure);
   }
   if (cmd.argv.size() != 3) return usage(cmd.name, "Give three numbers, e.g. 85 90 95.");
   double v[3];
@@ -240,13 +240,13 @@ std::string BotCommands::thresholds(const BotCommand& cmd, const std::string& by
   const auto r = ops_.put_setting(
       "thresholds", json{{"warning", v[0]}, {"switch", v[1]}, {"critical", v[2]}}, by);
   if (!r.ok()) return format_error(*r.failure);
-  return ok_line("Thresholds updated.\n" + format_setting("thresholds", r.value));
+  return ok_line("Thresholds updated.\n" + format_setting(r.value));
 }
 
 std::string BotCommands::policy(const BotCommand& cmd, const std::string& by) {
   if (cmd.argv.empty()) {
     const auto r = ops_.get_setting("policy");
-    return r.ok() ? format_setting("policy", r.value) : format_error(*r.failure);
+    return r.ok() ? format_setting(r.value) : format_error(*r.failure);
   }
   if (cmd.argv.size() != 1)
     return usage(cmd.name, "Policies: balanced, max_remaining, fill_first, earliest_reset, round_robin, paced.");
@@ -254,13 +254,13 @@ std::string BotCommands::policy(const BotCommand& cmd, const std::string& by) {
   for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const auto r = ops_.put_setting("policy", json{{"policy", name}}, by);
   if (!r.ok()) return format_error(*r.failure);
-  return ok_line("Policy updated.\n" + format_setting("policy", r.value));
+  return ok_line("Policy updated.\n" + format_setting(r.value));
 }
 
 std::string BotCommands::fallback(const BotCommand& cmd, const std::string& by) {
   if (cmd.argv.empty()) {
     const auto r = ops_.get_setting("fallbacks");
-    return r.ok() ? format_setting("fallbacks", r.value) : format_error(*r.failure);
+    return r.ok() ? format_setting(r.value) : format_error(*r.failure);
   }
   json parsed = json::parse(cmd.args, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object())
@@ -268,7 +268,7 @@ std::string BotCommands::fallback(const BotCommand& cmd, const std::string& by) 
   if (parsed.contains("fallback_chains")) parsed = parsed["fallback_chains"];
   const auto r = ops_.put_setting("fallbacks", json{{"fallback_chains", parsed}}, by);
   if (!r.ok()) return format_error(*r.failure);
-  return ok_line("Fallback chains updated.\n" + format_setting("fallbacks", r.value));
+  return ok_line("Fallback chains updated.\n" + format_setting(r.value));
 }
 
 std::string BotCommands::events(const BotCommand& cmd) {

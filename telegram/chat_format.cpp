@@ -6,6 +6,7 @@
 #include "telegram/chat_text.hpp"
 #include "messages/event_codec.hpp"
 #include "messages/window_label.hpp"
+#include "messages/settings_json.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -27,15 +28,6 @@ std::string number_text(double v) {
   while (!s.empty() && s.back() == '0') s.pop_back();
   if (!s.empty() && s.back() == '.') s.pop_back();
   return s;
-}
-
-std::string text_of(const json& obj, const char* key) {
-  if (!obj.is_object()) return "";
-  const auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_float()) return number_text(it->get<double>());
-  return it->dump();
 }
 
 std::string e(std::string_view s) { return html_escape(s); }
@@ -170,26 +162,27 @@ std::string format_events(const std::vector<Event>& events) {
 
 std::string format_error(const OpFailure& f) { return "❌ " + e(f.message); }
 
-std::string format_setting(const std::string& key, const json& body) {
-  if (key == "thresholds") {
-    const json t = body.contains("thresholds") ? body["thresholds"] : body;
-    return "<b>Thresholds</b> (percent used)\nwarning " + e(text_of(t, "warning")) + " · switch " +
-           e(text_of(t, "switch")) + " · critical " + e(text_of(t, "critical"));
+std::string format_setting(const SettingView& v) {
+  const std::string_view name = v.setting ? v.setting->name : std::string_view{};
+  const RouterSettings* s = v.settings ? &*v.settings : nullptr;
+  if (name == "thresholds") {
+    const auto number = [&](double RouteThresholds::*field) { return s ? number_text(s->thresholds.*field) : ""; };
+    return "<b>Thresholds</b> (percent used)\nwarning " + e(number(&RouteThresholds::warning)) + " · switch " +
+           e(number(&RouteThresholds::switch_at)) + " · critical " + e(number(&RouteThresholds::critical));
   }
-  if (key == "policy") return "<b>Policy</b>: " + e(text_of(body, "policy"));
-  if (key == "fallbacks") {
-    const json chains = body.contains("fallback_chains") ? body["fallback_chains"] : body;
-    if (!chains.is_object() || chains.empty()) return "<b>Fallback chains</b>: none";
+  if (name == "policy") return "<b>Policy</b>: " + e(s ? to_string(s->policy) : "");
+  if (name == "fallbacks") {
+    if (!s || s->fallback_chains.empty()) return "<b>Fallback chains</b>: none";
     std::string out = "<b>Fallback chains</b>\n";
-    for (auto it = chains.begin(); it != chains.end(); ++it) {
-      out += "  " + e(it.key()) + " →";
-      if (it->is_array())
-        for (const auto& m : *it) out += " " + e(m.is_string() ? m.get<std::string>() : m.dump());
+    for (const auto& [model, alternatives] : s->fallback_chains) {
+      out += "  " + e(model) + " →";
+      for (const auto& m : alternatives) out += " " + e(m);
       out += "\n";
     }
     return out;
   }
-  return "<b>" + e(key) + "</b>: <code>" + e(body.dump()) + "</code>";
+  const json value = s && v.setting ? setting_json(*s, v.setting->router_key) : json(nullptr);
+  return "<b>" + e(name) + "</b>: <code>" + e(value.dump()) + "</code>";
 }
 
 }  // namespace qg::telegram

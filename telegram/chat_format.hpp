@@ -1,14 +1,14 @@
 // telegram/chat_format.hpp — Operations results rendered as Telegram HTML messages.
 //
-// The bot never computes state itself: it shows what Operations answers (typed views, and the
-// JSON of the verbs not typed yet). These functions turn it into short chat text, escaping
-// every value; JSON fields that are missing are skipped, never a crash. Times are shown in UTC with a relative "in 2h5m". Pure, `now` injected.
+// The bot never computes state itself: it shows what Operations answers (typed views). These
+// functions turn it into short chat text, escaping every value. Times are shown in UTC with a
+// relative "in 2h5m". Pure, `now` injected.
 #pragma once
 
 #include "messages/account_view.hpp"
+#include "messages/settings_view.hpp"
 #include "messages/status_view.hpp"
 
-#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 #include <vector>
@@ -34,7 +34,7 @@ std::string format_quotas(const std::vector<AccountView>& accounts, TimeMs now);
 std::string format_events(const std::vector<Event>& events);
 // A refused verb: "❌ <message>".
 std::string format_error(const OpFailure& f);
-// A setting value (thresholds / policy / fallbacks) for display.
-std::string format_setting(const std::string& key, const nlohmann::json& body);
+// A setting (thresholds / policy / fallbacks; another as its settings JSON) for display.
+std::string format_setting(const SettingView& setting);
 
 }  // namespace qg::telegram

@@ -47,25 +47,6 @@ std::vector<AccountView> account_views(const std::map<std::string, AccountState>
   return out;
 }
 
-// Admin key -> router setting key, and the admin body <-> router JSON value.
-struct SettingRoute {
-  std::string_view admin;
-  std::string_view router_key;
-  std::string_view field;  // wrapper field in the admin body ("" = the body is the value)
-};
-constexpr SettingRoute kSettingRoutes[] = {
-    {"thresholds", kSettingThresholds, ""},
-    {"policy", kSettingPolicy, "policy"},
-    {"fallbacks", kSettingFallbackChains, "fallback_chains"},
-    {"anti_flapping", kSettingAntiFlapping, ""},
-    {"all_critical", kSettingAllCritical, "all_critical"},
-};
-const SettingRoute* setting_route(const std::string& key) {
-  for (const auto& r : kSettingRoutes)
-    if (r.admin == key) return &r;
-  return nullptr;
-}
-
 }  // namespace
 
 CoreOperations::CoreOperations(Core& core) : core_(core) {}
@@ -101,7 +82,7 @@ StatusView CoreOperations::status() {
   }
   v.sticky_routes = router.sticky;
   v.components = core_.health_board().all();
-  v.settings = router.settings ? to_json(*router.settings) : json(nullptr);
+  if (router.settings) v.settings = *router.settings;
   return v;
 }
 
@@ -163,23 +144,18 @@ std::vector<ReservationView> CoreOperations::reservations() {
   return list;
 }
 
-json CoreOperations::effective_settings_json() {
-  const RouterSnapshot snap = core_.router_snapshot();
-  return snap.settings ? to_json(*snap.settings) : json(nullptr);
-}
-
 OpAnswer<SettingView> CoreOperations::get_setting(const std::string& key) {
-  const SettingRoute* route = setting_route(key);
-  if (!route) return OpAnswer<SettingView>::fail(OpError::not_found, "unknown setting " + key);
-  json all = effective_settings_json();
-  json value = all[std::string(route->router_key.substr(7))];
-  if (route->field.empty()) return {std::move(value), std::nullopt};
-  return {json{{std::string(route->field), std::move(value)}}, std::nullopt};
+  const OperatorSetting* setting = operator_setting(key);
+  if (!setting) return OpAnswer<SettingView>::fail(OpError::not_found, "unknown setting " + key);
+  const RouterSnapshot snap = core_.router_snapshot();
+  SettingView v{setting, std::nullopt};
+  if (snap.settings) v.settings = *snap.settings;
+  return {std::move(v), std::nullopt};
 }
 
 OpAnswer<SettingView> CoreOperations::put_setting(const std::string& key, const json& body, const Requester& by) {
   using Answer = OpAnswer<SettingView>;
-  const SettingRoute* route = setting_route(key);
+  const OperatorSetting* route = operator_setting(key);
   if (!route) return Answer::fail(OpError::not_found, "unknown setting " + key);
   json value = body;
   if (!route->field.empty() && body.is_object()) {
@@ -306,12 +282,12 @@ OpAnswer<RouteExplanation> CoreOperations::explain_route(const std::string& mode
   request.client_key = client_key;
   request.dialect = dialect;
   request.estimate = estimate_usage(0, core_.config().reservations.default_max_tokens);
-  RouteExplanation explanation;
+  std::optional<RouteExplanation> explanation;
   caf::scoped_actor self{core_.system()};
   self->request(core_.router(), caf::infinite, explain_atom::value, request)
       .receive([&](RouteExplanation& e) { explanation = std::move(e); }, [](caf::error&) {});
   if (!explanation) return Answer::fail(OpError::unavailable, "router did not answer");
-  return {std::move(explanation), std::nullopt};
+  return {std::move(*explanation), std::nullopt};
 }
 
 OpAnswer<Done> CoreOperations::observe(const std::string& account, const QuotaObserved& q, const Requester& by) {

@@ -87,7 +87,6 @@ class CoreOperations : public Operations {
   OpAnswer<std::string> account_command(const std::string& id, EventPayload payload);
   OpAnswer<AccountCommandView> account_verb(const std::string& id, EventPayload payload);
   std::shared_ptr<AuthFolderService> folder_service();
-  nlohmann::json effective_settings_json();
   void remember_resolution(const std::string& id, const std::string& status);
   // The account holding open reservation `reservation_id` and its state: the directory's index
   // first (advisory reservations), else every account (reservations the proxy made).

@@ -1,35 +1,17 @@
-// actors/router/route_explain.hpp — "why this account?": a decision as JSON and as text.
+// actors/router/route_explain.hpp — "why this account?": a decision as a RouteExplanation.
 //
-// Used by `quotaguard route --model M [--json]` and GET /api/v1/route?model=M. Run decide()
-// with DecideOptions{.explain = true} first so every candidate and exclusion is present.
-// JSON shape (times are ISO 8601 UTC strings or null):
-//   {"model","model_used","fallback","route_key","policy","mode":"normal|drain","at",
-//    "chosen": id|null, "targets":[ids], "sticky":{"account","since"}|null,
-//    "switch":{"from","to","reason","scores":{id:score}}|null,
-//    "thresholds":{"warning","switch","critical","hysteresis"},
-//    "candidates":[{"account","model","score","priority","used_percent_after","zone","probe",
-//                   "windows":[{"metric","window","limit","used","reserved","remaining",
-//                               "used_percent","reset_at","source","rate_per_hour",
-//                               "projected_at_reset"}]}],   (the paced projection, below)
-//    "excluded":[{"account","model","reason","detail"}],
-//    "error":{"kind","message","retry_at","retry_after_s"}|null}
-// Scores are rounded to 2 decimals and percents to 1 so the output is stable to compare.
+// Used by `quotaguard route --model M` (offline) and GET /api/v1/route?model=M (the router
+// actor). Run decide() with DecideOptions{.explain = true} first so every candidate and
+// exclusion is present. The view is messages/route_explanation.hpp; its JSON is
+// http/route_explanation_json.hpp, its text messages/route_explanation_text.hpp.
 #pragma once
 
 #include "actors/router/route_decision.hpp"
-
-#include <nlohmann/json_fwd.hpp>
-
-#include <string>
+#include "messages/route_explanation.hpp"
 
 namespace qg {
 
-nlohmann::json explain_json(const RouteDecision& d, const RouterView& view, const RouterSettings& settings,
-                            TimeMs now);
-
-// An explain_json() object as a few human-readable lines (ends with a newline). Works on the
-// JSON so the CLI renders a running daemon's answer and its own offline decision alike.
-std::string explain_text(const nlohmann::json& explained);
+RouteExplanation explain(const RouteDecision& d, const RouterView& view, const RouterSettings& settings, TimeMs now);
 
 // Seconds to put in Retry-After for a decision that found nothing (at least 1).
 std::int64_t retry_after_seconds(const RouteDecision& d, TimeMs now);

@@ -195,7 +195,7 @@ router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions op
         options.explain = true;
         RouteDecision d = decide(self->state.view, self->state.opts.state, req,
                             self->state.settings, now, self->state.runtime, options);
-        return std::make_shared<const nlohmann::json>(explain_json(d, self->state.view, self->state.settings, now));
+        return explain(d, self->state.view, self->state.settings, now);
       },
       [=](setting_atom, const std::string& key, const std::string& value,
           const std::string& source) -> caf::result<CommandReply> {

@@ -105,13 +105,9 @@ std::vector<ReservationView> StateOperations::reservations() {
 OpAnswer<SettingView> StateOperations::get_setting(const std::string& key) {
   using Answer = OpAnswer<SettingView>;
   std::lock_guard lock(mutex_);
-  if (key == "thresholds" && !settings_.count(key))
-    return Answer{nlohmann::json{{"warning", 85}, {"switch", 90}, {"critical", 95}}, std::nullopt};
-  if (key == "policy" && !settings_.count(key)) return Answer{nlohmann::json{{"policy", "balanced"}}, std::nullopt};
-  if (key == "fallbacks" && !settings_.count(key))
-    return Answer{nlohmann::json{{"fallback_chains", nlohmann::json::object()}}, std::nullopt};
-  if (!settings_.count(key)) return Answer::fail(OpError::not_found, "unknown setting: " + key);
-  return {settings_[key], std::nullopt};
+  if (key != "thresholds" && key != "policy" && key != "fallbacks")
+    return Answer::fail(OpError::not_found, "unknown setting: " + key);
+  return {SettingView{operator_setting(key), settings_}, std::nullopt};
 }
 
 OpAnswer<SettingView> StateOperations::put_setting(const std::string& key, const nlohmann::json& value,
@@ -131,9 +127,14 @@ OpAnswer<SettingView> StateOperations::put_setting(const std::string& key, const
     if (!value.contains("fallback_chains") || !value["fallback_chains"].is_object())
       return Answer::fail(OpError::invalid_argument, "fallback_chains: must be an object");
   }
-  settings_[key] = value;
+  if (key == "thresholds")
+    settings_.thresholds = {value["warning"].get<double>(), value["switch"].get<double>(), value["critical"].get<double>()};
+  else if (key == "policy" && policy_from_string(value["policy"].get<std::string>()))
+    settings_.policy = *policy_from_string(value["policy"].get<std::string>());
+  else if (key == "fallbacks")
+    settings_.fallback_chains = value["fallback_chains"].get<std::map<std::string, std::vector<std::string>>>();
   append("", SettingChanged{"router." + key, value.dump(), by});
-  return {value, std::nullopt};
+  return {SettingView{operator_setting(key), settings_}, std::nullopt};
 }
 
 OpAnswer<ReloadView> StateOperations::reload(const Requester&) { return {}; }
@@ -172,10 +173,16 @@ OpAnswer<EventPage> StateOperations::events(std::uint64_t after, std::size_t lim
 
 OpAnswer<RouteExplanation> StateOperations::explain_route(const std::string& model, const std::string&, Dialect) {
   std::lock_guard lock(mutex_);
-  nlohmann::json candidates = nlohmann::json::array();
+  RouteExplanation x;
+  x.model = model;
   for (const auto& [id, s] : state_.accounts)
-    if (serves_model(s.spec, model)) candidates.push_back({{"id", id}, {"used_percent", max_used_percent(s)}});
-  return {std::make_shared<const nlohmann::json>(nlohmann::json{{"model", model}, {"candidates", candidates}}), std::nullopt};
+    if (serves_model(s.spec, model)) {
+      ExplainedCandidate c;
+      c.account = id;
+      c.used_percent_after = max_used_percent(s);
+      x.candidates.push_back(std::move(c));
+    }
+  return {std::move(x), std::nullopt};
 }
 
 ActivityView StateOperations::activity(TimeMs span_ms, TimeMs bucket_ms) {

@@ -70,7 +70,7 @@ class StateOperations : public Operations {
   mutable std::mutex mutex_;
   SystemState state_;
   std::vector<Event> log_;
-  std::map<std::string, nlohmann::json> settings_;
+  RouterSettings settings_;  // the defaults until a put
   std::map<std::string, std::string> reservation_account_;  // every id ever created
   std::map<std::string, std::string> resolved_;             // id -> status
   std::vector<std::string> feedback_;

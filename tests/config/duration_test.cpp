@@ -1,5 +1,5 @@
 // Durations as written in config.yaml: parse and format.
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 
 #include <doctest/doctest.h>
 

@@ -3,6 +3,7 @@
 // /qg_thresholds, /qg_policy, /qg_fallback print them, through the real Core: pinned byte for
 // byte, so the typed settings view (issue 13) provably changes nothing a client sees.
 #include "actors/control/core.hpp"
+#include "http/admin_routes.hpp"
 #include "messages/operations.hpp"
 #include "messages/status_json.hpp"
 #include "telegram/chat_format.hpp"
@@ -35,7 +36,7 @@ Config pinned_config(const std::string& db) {
 std::string admin_body(Operations& ops, const std::string& key) {
   const auto a = ops.get_setting(key);
   REQUIRE(a.ok());
-  return a.value.dump();
+  return setting_body(a.value).dump();
 }
 
 }  // namespace
@@ -57,14 +58,14 @@ TEST_CASE("router settings: admin bodies, status settings and chat text are pinn
         R"("circuit_breaker":{"auth_cooldown":"6h","base":"1s500ms","cap":"10m","failures":5,"probe_timeout":"2m"},)"
         R"("fallback_chains":{"claude-3":["claude-3-haiku"],"gpt-4o":["gpt-4o-mini","o1"]},"policy":"fill_first",)"
         R"("route_by_client_key":false,"thresholds":{"critical":95.0,"switch":90.5,"warning":80.0}})");
-  CHECK(telegram::format_setting("thresholds", ops.get_setting("thresholds").value) ==
+  CHECK(telegram::format_setting(ops.get_setting("thresholds").value) ==
         "<b>Thresholds</b> (percent used)\nwarning 80 · switch 90.5 · critical 95");
-  CHECK(telegram::format_setting("policy", ops.get_setting("policy").value) == "<b>Policy</b>: fill_first");
-  CHECK(telegram::format_setting("fallbacks", ops.get_setting("fallbacks").value) ==
+  CHECK(telegram::format_setting(ops.get_setting("policy").value) == "<b>Policy</b>: fill_first");
+  CHECK(telegram::format_setting(ops.get_setting("fallbacks").value) ==
         "<b>Fallback chains</b>\n  claude-3 → claude-3-haiku\n  gpt-4o → gpt-4o-mini o1\n");
   const auto put = ops.put_setting("policy", nlohmann::json{{"policy", "paced"}}, "admin");
   REQUIRE(put.ok());
-  CHECK(put.value.dump() == R"({"policy":"paced"})");
+  CHECK(setting_body(put.value).dump() == R"({"policy":"paced"})");
   const auto bad = ops.put_setting("thresholds", nlohmann::json{{"warning", 99}}, "admin");
   CHECK(bad.failure->error == OpError::invalid_argument);
   CHECK(bad.failure->message == "thresholds.warning: must be <= switch (90.5)");

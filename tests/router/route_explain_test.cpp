@@ -1,5 +1,7 @@
 // Explain: the JSON for a fixed scenario matches the expected decision and reasons exactly.
 #include "actors/router/route_explain.hpp"
+#include "http/route_explanation_json.hpp"
+#include "messages/route_explanation_text.hpp"
 #include "router_world.hpp"
 
 #include <doctest/doctest.h>
@@ -42,17 +44,19 @@ TEST_CASE("explain JSON for a fixed scenario matches the expected decision and r
   RouterWorld w = fixed_scenario(now);
   const RouteDecision d = decide(w.view, w.router, RouteRequest{"gpt-4o", "", {1, 0, 0}, {}}, w.settings, now,
                             w.runtime, DecideOptions{true, 4});
-  const json actual = explain_json(d, w.view, w.settings, now);
+  const RouteExplanation x = explain(d, w.view, w.settings, now);
+  const json actual = route_explanation_json(x);
   INFO(actual.dump(2));
   CHECK(actual == read_fixture("explain_fixed_scenario.json"));
+  CHECK(route_explanation_from_json(actual) == x);  // what the CLI reads back from a daemon
 
-  const std::string text = explain_text(actual);
+  const std::string text = explain_text(x);
   CHECK(text.find("chosen: alpha\nswitch: (none) -> alpha (initial)\n") != std::string::npos);
   CHECK(text.find("  alpha  score 53.50  after 50.0%  zone normal\n"
                   "      requests/1d  499 used + 0 reserved of 1000  resets 2026-12-02T00:00:00.000Z\n") !=
         std::string::npos);
   CHECK(text.find("  charlie  [gpt-4o] above_critical: would reach 96.1%") != std::string::npos);
-  CHECK(explain_text(json("garbage")) == "unexpected answer: \"garbage\"\n");
+  CHECK_FALSE(route_explanation_from_json(json("garbage")));  // the CLI says "unexpected answer"
 }
 
 TEST_CASE("explain JSON when nothing qualifies carries the error kind and Retry-After") {
@@ -62,7 +66,7 @@ TEST_CASE("explain JSON when nothing qualifies carries the error kind and Retry-
   w.settings.all_critical = AllCritical::reject;
   const RouteDecision d = decide(w.view, w.router, RouteRequest{"gpt-4o", "", {1, 0, 0}, {}}, w.settings, now,
                             w.runtime, DecideOptions{true, 4});
-  const json j = explain_json(d, w.view, w.settings, now);
+  const json j = route_explanation_json(explain(d, w.view, w.settings, now));
   INFO(j.dump(2));
   CHECK(j.at("chosen").is_null());
   CHECK(j.at("error").at("kind") == "quota_exhausted");
@@ -89,10 +93,15 @@ TEST_CASE("explain bytes and text are pinned for a chosen, a refused and a paced
   paced.settings.fallback_chains["gpt-4o"] = {"gpt-4o-mini"};
   for (auto [name, w] : {std::pair{"chosen", &chosen}, std::pair{"refused", &refused}, std::pair{"paced", &paced}}) {
     const RouteDecision d = decide(w->view, w->router, ask, w->settings, now, w->runtime, DecideOptions{true, 4});
-    const json x = explain_json(d, w->view, w->settings, now);
+    const RouteExplanation x = explain(d, w->view, w->settings, now);
+    const json j = route_explanation_json(x);
     CAPTURE(name);
-    CHECK(x.dump() + "\n" == read_text(std::string("explain_pin_") + name + ".json"));
-    CHECK(x.dump(2) + "\n" == read_text(std::string("explain_pin_") + name + ".indented.json"));
+    CHECK(j.dump() + "\n" == read_text(std::string("explain_pin_") + name + ".json"));
+    CHECK(j.dump(2) + "\n" == read_text(std::string("explain_pin_") + name + ".indented.json"));
     CHECK(explain_text(x) == read_text(std::string("explain_pin_") + name + ".txt"));
+    // `quotaguard route` against a daemon: its JSON read back prints the same text
+    const auto from_daemon = route_explanation_from_json(json::parse(j.dump()));
+    REQUIRE(from_daemon);
+    CHECK(explain_text(*from_daemon) == read_text(std::string("explain_pin_") + name + ".txt"));
   }
 }

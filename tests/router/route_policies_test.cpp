@@ -1,6 +1,8 @@
 // Policies, threshold zones, fallback chains, ties and stickiness of decide().
 #include "actors/router/route_decision.hpp"
 #include "actors/router/route_explain.hpp"
+#include "http/route_explanation_json.hpp"
+#include "messages/route_explanation_text.hpp"
 #include "actors/router/route_scoring.hpp"
 #include "router_world.hpp"
 
@@ -310,9 +312,10 @@ TEST_CASE("paced prefers the account whose projected use at its reset is furthes
   CHECK(d.candidates[0].score == doctest::Approx(paced_score(*calm, now)));
   CHECK(d.candidates[1].score == doctest::Approx(paced_score(*busy, now)));
   // explained: each window's pace and projection at its reset
-  const auto x = explain_json(d, w.view, w.settings, now);
+  const auto explained = explain(d, w.view, w.settings, now);
+  const auto x = route_explanation_json(explained);
   CHECK(x["policy"] == "paced");
   CHECK(x["candidates"][0]["windows"][0]["projected_at_reset"] == 60.0);
   CHECK(x["candidates"][1]["windows"][0]["rate_per_hour"].get<double>() > 15.0);
-  CHECK(explain_text(x).find("pace 0.0/h -> 60 at reset") != std::string::npos);
+  CHECK(explain_text(explained).find("pace 0.0/h -> 60 at reset") != std::string::npos);
 }

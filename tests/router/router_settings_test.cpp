@@ -77,7 +77,7 @@ TEST_CASE("router settings: partial objects, durations and round trip through JS
   CHECK(apply_setting_text(s, "router.all_critical", R"("reject")").empty());
   CHECK(s.all_critical == AllCritical::reject);
 
-  const json j = to_json(s);
+  const json j = router_settings_json(s);
   CHECK(j.at("anti_flapping").at("min_dwell") == "1m30s");
   CHECK(j.at("policy") == "fill_first");
   RouterSettings back;

@@ -223,7 +223,9 @@ TEST_CASE("format_status renders status and account views: states - windows - re
   CHECK(s.find("gpt-4o → acc-a") != std::string::npos);
   CHECK(s.find("⚠️ collector: poll &lt;failed&gt;") != std::string::npos);
   CHECK(s.find("telegram ok") != std::string::npos);
-  CHECK(format_setting("thresholds", json{{"warning", 80.0}, {"switch", 90.5}, {"critical", 95}}) ==
+  RouterSettings thresholds;
+  thresholds.thresholds = {80.0, 90.5, 95};
+  CHECK(format_setting(SettingView{operator_setting("thresholds"), thresholds}) ==
         "<b>Thresholds</b> (percent used)\nwarning 80 · switch 90.5 · critical 95");
   CHECK(compact_duration(0) == "0s");
   CHECK(compact_duration(61'000) == "1m1s");

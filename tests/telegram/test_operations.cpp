@@ -108,9 +108,8 @@ OpAnswer<SettingView> TestOperations::get_setting(const std::string& key) {
   using Answer = OpAnswer<SettingView>;
   std::lock_guard lock(mu_);
   record("get_setting " + key);
-  if (key == "thresholds") return Answer{thresholds_, std::nullopt};
-  if (key == "policy") return Answer{json{{"policy", policy_}}, std::nullopt};
-  if (key == "fallbacks") return Answer{json{{"fallback_chains", fallbacks_}}, std::nullopt};
+  if (key == "thresholds" || key == "policy" || key == "fallbacks")
+    return Answer{SettingView{operator_setting(key), settings_}, std::nullopt};
   return Answer::fail(OpError::not_found, "unknown setting " + key);
 }
 
@@ -119,20 +118,20 @@ OpAnswer<SettingView> TestOperations::put_setting(const std::string& key, const 
   std::lock_guard lock(mu_);
   record("put_setting " + key + " " + value.dump() + " by " + by);
   if (key == "thresholds") {
-    thresholds_ = value;
+    settings_.thresholds = {value.value("warning", 0.0), value.value("switch", 0.0), value.value("critical", 0.0)};
     append_locked("", SettingChanged{"router.thresholds", value.dump(), "telegram"}, kNow);
-    return Answer{thresholds_, std::nullopt};
+    return Answer{SettingView{operator_setting(key), settings_}, std::nullopt};
   }
   if (key == "policy") {
     const std::string p = value.value("policy", "");
     if (p != "balanced" && p != "fill_first" && p != "max_remaining" && p != "earliest_reset" && p != "round_robin" && p != "paced")
       return Answer::fail(OpError::invalid_argument, "policy: unknown policy \"" + p + "\"");
-    policy_ = p;
-    return Answer{json{{"policy", policy_}}, std::nullopt};
+    settings_.policy = *policy_from_string(p);
+    return Answer{SettingView{operator_setting(key), settings_}, std::nullopt};
   }
   if (key == "fallbacks") {
-    fallbacks_ = value["fallback_chains"];
-    return Answer{json{{"fallback_chains", fallbacks_}}, std::nullopt};
+    settings_.fallback_chains = value["fallback_chains"].get<std::map<std::string, std::vector<std::string>>>();
+    return Answer{SettingView{operator_setting(key), settings_}, std::nullopt};
   }
   return Answer::fail(OpError::invalid_argument, "unknown setting");
 }
@@ -185,7 +184,7 @@ OpAnswer<EventPage> TestOperations::events(std::uint64_t after, std::size_t limi
 }
 
 OpAnswer<RouteExplanation> TestOperations::explain_route(const std::string&, const std::string&, Dialect) {
-  return {std::make_shared<const json>(json::object()), std::nullopt};
+  return {};
 }
 OpAnswer<Done> TestOperations::observe(const std::string&, const QuotaObserved&, const Requester&) { return {}; }
 OpAnswer<RouteGrant> TestOperations::select(const std::string&, const std::vector<std::string>&, bool, const Usage&) {

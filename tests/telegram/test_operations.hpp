@@ -69,9 +69,7 @@ class TestOperations : public Operations {
   std::vector<AccountState> accounts_;
   std::vector<Event> events_;
   std::vector<std::string> calls_;
-  nlohmann::json thresholds_{{"warning", 85}, {"switch", 90}, {"critical", 95}};
-  std::string policy_ = "balanced";
-  nlohmann::json fallbacks_ = nlohmann::json::object();
+  RouterSettings settings_;  // the defaults: thresholds 85/90/95, balanced, no fallback chains
 };
 
 }  // namespace qg::test

@@ -1,8 +1,8 @@
-// config/duration.cpp — see duration.hpp.
+// messages/duration.cpp — see duration.hpp.
 //
 // Exact integer arithmetic in nanoseconds (as Go does): the whole part times the unit, plus the
 // fraction's digits scaled by the unit; the total then rounds away from zero to milliseconds.
-#include "config/duration.hpp"
+#include "messages/duration.hpp"
 #include "messages/ascii_text.hpp"
 
 #include <cctype>

@@ -1,4 +1,4 @@
-// config/duration.hpp — the one duration parser: config.yaml, environment, command line, bot
+// messages/duration.hpp — the one duration parser: config.yaml, environment, command line, bot
 // commands and the durations providers put in rate-limit signals all read through it.
 //
 // Syntax: Go's time.ParseDuration — an optional sign, then one or more <decimal><unit> parts,
