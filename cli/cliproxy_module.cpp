@@ -12,6 +12,11 @@
 //   - when cliproxy.management_key is set, polls the management API every
 //     cliproxy.poll_interval (adaptive, with jitter) and records cooldowns and quotas
 //     (QuotaObserved{poll}). A 401 or 404 stops polling with one alert; nothing retries it.
+// Rescans (timer, file changes) and quota polls are singleton duties: they run only while
+// this node holds them (persistence/leadership.hpp; always on SQLite) — the timers keep
+// ticking on every node and skip the work elsewhere; a node that is elected rescans and polls
+// at once. The start-up scan and explicit imports run on any node (they change nothing when
+// the accounts are registered already).
 #include "quota/account_state.hpp"
 #include "actors/control/core.hpp"
 #include "actors/control/core_operations.hpp"
@@ -19,6 +24,7 @@
 #include "cliproxy/auth_dir_watcher.hpp"
 #include "cliproxy/collector_cycle.hpp"
 #include "cliproxy/discovery.hpp"
+#include "persistence/leadership.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -38,9 +44,11 @@ using rescan_atom = caf::atom_constant<caf::atom("rescan")>;
 using import_atom = caf::atom_constant<caf::atom("import")>;
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
 using folders_atom = caf::atom_constant<caf::atom("folders")>;
+using elected_atom = caf::atom_constant<caf::atom("elected")>;
 
 struct CliproxyState {
   std::shared_ptr<Core> core;
+  std::shared_ptr<const Leadership> leadership;  // null: always on duty
   std::string configured;          // folder_key of cliproxy.auth_dir
   AuthFolders folders;             // imported besides it (folded from AuthFolderImported/Forgotten)
   std::map<std::string, std::unique_ptr<cliproxy::AuthDirWatcher>> watchers;  // by folder
@@ -50,6 +58,7 @@ struct CliproxyState {
   bool polling = false;
   static inline const char* name = "cliproxy";
 
+  bool on_duty() const { return !leadership || leadership->holding(); }
   bool live(const std::string& folder) const { return folder == configured || folders.imported.count(folder); }
   std::vector<std::string> all_folders() const {
     std::vector<std::string> out{configured};
@@ -111,6 +120,7 @@ void watch(Self* self, const std::string& folder) {
 void rescan(Self* self, const std::string& folder, const std::string& why) {
   auto& st = self->state;
   if (!st.live(folder)) return;  // forgotten since the change was noticed
+  if (!st.on_duty()) return;     // the node holding the duties rescans
   auto outcome = cliproxy::scan_auth_dir(folder, live_specs(*st.core), st.core->now(), st.options_for(folder));
   if (!outcome.error.empty()) {  // often just "no CLIProxyAPI here": not worth a warning per rescan
     spdlog::debug("cliproxy discovery ({}): {}", why, outcome.error);
@@ -174,6 +184,10 @@ void poll(Self* self) {
   auto& st = self->state;
   Core& core = *st.core;
   const TimeMs base = core.config().cliproxy.poll_interval.count();
+  if (!st.on_duty()) {  // the node holding the duties polls; look again later
+    self->delayed_send(self, std::chrono::milliseconds(base), poll_atom::value);
+    return;
+  }
   std::map<std::string, AccountSpec> accounts;
   std::map<std::string, cliproxy::KnownCooldown> cooldowns;
   for (const auto& [id, s] : core.account_states()) {
@@ -201,9 +215,11 @@ void poll(Self* self) {
   self->delayed_send(self, std::chrono::milliseconds(delay), poll_atom::value);
 }
 
-caf::behavior cliproxy_actor(Self* self, std::shared_ptr<Core> core, std::string configured) {
+caf::behavior cliproxy_actor(Self* self, std::shared_ptr<Core> core, std::string configured,
+                             std::shared_ptr<const Leadership> leadership) {
   auto& st = self->state;
   st.core = std::move(core);
+  st.leadership = std::move(leadership);
   st.configured = std::move(configured);
   st.folders = st.core->auth_folders_at_start();
   const Config& cfg = st.core->config();
@@ -231,6 +247,10 @@ caf::behavior cliproxy_actor(Self* self, std::shared_ptr<Core> core, std::string
       },
       [=](poll_atom) {
         if (self->state.polling) poll(self);
+      },
+      // This node was just elected: catch up on what the last holder may not have seen.
+      [=](elected_atom) {
+        for (const auto& folder : self->state.all_folders()) rescan(self, folder, "elected");
       },
   };
 }
@@ -266,7 +286,9 @@ class CliproxyModule : public DaemonModule {
     auto core = ctx.services.get<Core>();
     if (!core) return "the core is not running";
     const std::string dir = cliproxy::folder_key(expand_user_path(ctx.config.cliproxy.auth_dir));
-    actor_ = ctx.system.spawn<caf::detached>(cliproxy_actor, core, dir);
+    leadership_ = ctx.services.get<Leadership>();
+    actor_ = ctx.system.spawn<caf::detached>(cliproxy_actor, core, dir,
+                                             std::shared_ptr<const Leadership>(leadership_));
     auto ops = std::static_pointer_cast<CoreOperations>(core->operations_ptr());
     ops->set_auth_folder_service(std::make_shared<FolderService>(ctx.system, actor_));
     // Synchronous: accounts exist before /ready.
@@ -278,13 +300,26 @@ class CliproxyModule : public DaemonModule {
     caf::scoped_actor self{ctx.system};
     self->request(actor_, caf::infinite, scan_atom::value).receive([] {}, [](caf::error&) {});
     caf::anon_send(actor_, poll_atom::value);  // no-op unless cliproxy.management_key is set
+    if (leadership_) {
+      // Elected later: rescan now (the timers would, within rescan_interval).
+      subscription_ = leadership_->subscribe([actor = actor_, at_start = leadership_->holding()](bool holding) mutable {
+        if (at_start) {  // the call subscribe makes at once: the start-up scan just ran
+          at_start = false;
+          return;
+        }
+        if (holding) caf::anon_send(actor, elected_atom::value);
+      });
+    }
     return "";
   }
   void stop(DaemonContext&) override {
+    if (leadership_) leadership_->unsubscribe(subscription_);
     if (actor_) caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
   }
 
  private:
+  std::shared_ptr<Leadership> leadership_;
+  int subscription_ = 0;
   caf::actor actor_;
 };
 QG_REGISTER_DAEMON_MODULE(40, CliproxyModule);

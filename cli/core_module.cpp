@@ -61,14 +61,13 @@ class CoreModule : public DaemonModule {
       }
       return loaded.config;
     });
-    ops->set_token_store([db_path = ctx.config.storage.db_path](const std::string& token,
-                                                                const std::string& config_token) {
+    ops->set_token_store([storage = ctx.config.storage](const std::string& token,
+                                                        const std::string& config_token) {
       if (!telegram::looks_like_bot_token(token))
         return OpAnswer<Done>::fail(OpError::invalid_argument,
                                     "token: does not look like a Telegram bot token (<digits>:<35 characters>)");
       try {
-        telegram::SqliteBotStore store(db_path);
-        telegram::store_bot_token(store, token, config_token);
+        telegram::store_bot_token(*telegram::open_bot_store(storage), token, config_token);
       } catch (const std::exception& e) {
         return OpAnswer<Done>::fail(OpError::unavailable, std::string("could not store the token: ") + e.what());
       }

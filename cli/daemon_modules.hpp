@@ -6,7 +6,7 @@
 //   (e.g. recovery), shares objects with later modules through ctx.services, and answers ""
 //   or a one-line error; stop() terminates what start() spawned.
 //
-// Start order is ascending `order` (core 10, cliproxy 40, http routes 50, telegram 60);
+// Start order is ascending `order` (core 10, leadership 20, cliproxy 40, http routes 50, telegram 60);
 // stop runs in reverse after the HTTP listener
 // has stopped accepting. Routes must be added in start() (ctx.http.with_server): the
 // listener already runs, but until every module has started it answers only /health (200)

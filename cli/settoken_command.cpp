@@ -33,16 +33,15 @@ void settoken(const qg::LoadOptions& options, std::string token) {
     qg::cli::exit_with(2);
   }
   const qg::LoadResult loaded = qg::cli::load_config_or_exit(options);
-  const std::string& db_path = loaded.config.storage.db_path;
+  const qg::StorageConfig& storage = loaded.config.storage;
   try {
-    qg::telegram::SqliteBotStore store(db_path);
-    qg::telegram::store_bot_token(store, token, loaded.config.telegram.token);
+    qg::telegram::store_bot_token(*qg::telegram::open_bot_store(storage), token, loaded.config.telegram.token);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "settoken: %s\n", qg::redact(e.what()).c_str());
     qg::cli::exit_with(2);
   }
   std::printf("telegram bot token stored in %s; a running daemon switches to it within 30 s\n",
-              db_path.c_str());
+              qg::telegram::bot_store_location(storage).c_str());
   if (!std::getenv("QUOTAGUARD_TELEGRAM_TOKEN")) return;
   std::printf("note: QUOTAGUARD_TELEGRAM_TOKEN is set and takes precedence over the stored token\n");
 }

@@ -11,7 +11,7 @@
 #include "messages/civil_time.hpp"
 #include "persistence/database.hpp"
 #include "persistence/event_reader.hpp"
-#include "persistence/event_store.hpp"
+#include "persistence/event_log.hpp"
 #include "sim/plot_svg.hpp"
 #include "sim/report_output.hpp"
 #include "sim/simulation.hpp"
@@ -97,13 +97,16 @@ qg::sim::SimOptions options_from(const SimulateFlags& f) {
   return o;
 }
 
-// The log replay reads, by the loader's one rule: --db, else $QUOTAGUARD_DB_PATH, else the
-// storage.db_path of the daemon's config.yaml (searched as every command does; --config here
-// is the alternative settings, not that file).
-std::string db_path(const SimulateFlags& f) {
+// The log, by the loader's one rule as replay reads it: the daemon's config.yaml (searched as
+// every command does; --config here is the alternative settings, not that file) names the
+// storage — storage.backend postgres reads storage.postgres.dsn ($QUOTAGUARD_POSTGRES_DSN);
+// sqlite reads --db, else $QUOTAGUARD_DB_PATH, else storage.db_path. --db alone means that file.
+qg::StorageConfig storage_of(const SimulateFlags& f) {
   qg::LoadOptions load;
   if (!f.db.empty()) load.db_path = f.db;
-  return qg::cli::load_config_or_exit(load).config.storage.db_path;
+  qg::StorageConfig storage = qg::cli::load_config_or_exit(load).config.storage;
+  if (!f.db.empty()) storage.backend = qg::StorageBackend::sqlite;
+  return storage;
 }
 
 void run_simulate(const SimulateFlags& f) {
@@ -112,10 +115,9 @@ void run_simulate(const SimulateFlags& f) {
   const qg::TimeMs until = o.until;
   qg::sim::Simulation sim(std::move(o));
   try {
-    auto db = qg::Database::open(qg::DatabaseOptions{db_path(f), qg::OpenMode::read_only});
+    auto log = qg::open_event_log(storage_of(f), qg::OpenMode::read_only);
     // Read and decoded on a second thread while the simulation runs (persistence/event_reader).
-    qg::EventStore log(*db);
-    qg::read_events_ahead(log, qg::ScanRange{}, [&](const qg::Event& e) {
+    qg::read_events_ahead(*log, qg::ScanRange{}, [&](const qg::Event& e) {
       if (until && e.ts > until) return false;
       sim.feed(e);
       return true;

@@ -4,7 +4,11 @@
 // no telegram.enabled: it owns the token). With telegram.enabled it also starts the bot —
 // long polling, or with telegram.webhook_url webhook mode and POST /telegram/webhook — (telegram/telegram_bot.hpp) over the core's Operations, with its own settings-
 // table connection; Operations::set_telegram_token reaches it through CoreOperations::on_token_stored,
-// and its health feeds GET /api/v1/status ("telegram").
+// and its health feeds GET /api/v1/status ("telegram"). Polling and alerts are singleton
+// duties: the bot runs only while this node holds them (persistence/leadership.hpp; always on
+// SQLite), starting when the node is elected and stopping when it is deposed. Its token,
+// update offset and alert cursor live in the settings rows open_bot_store picks (shared by
+// every node on PostgreSQL), so the next holder continues where the last one stopped.
 #include "actors/control/core.hpp"
 #include "actors/control/core_operations.hpp"
 #include "telegram/bot_settings.hpp"
@@ -15,6 +19,7 @@
 #include "http/telegram_client.hpp"
 #include "http/telegram_routes.hpp"
 #include "messages/wall_clock.hpp"
+#include "persistence/leadership.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -37,7 +42,7 @@ class TelegramModule : public DaemonModule {
       const std::string bad_base = telegram::TelegramClient::validate_api_base(t.api_base);
       if (!bad_base.empty()) return bad_base;
       try {
-        store_ = std::make_unique<telegram::SqliteBotStore>(ctx.config.storage.db_path);
+        store_ = telegram::open_bot_store(ctx.config.storage);
       } catch (const std::exception& e) {
         return std::string("telegram: ") + e.what();
       }
@@ -70,7 +75,19 @@ class TelegramModule : public DaemonModule {
       });
       if (t.admins.empty())
         spdlog::warn("telegram: telegram.admins is empty; the bot will refuse every command");
-      bot_->start();
+      leadership_ = ctx.services.get<Leadership>();
+      if (!leadership_) leadership_ = Leadership::single_node({});
+      subscription_ = leadership_->subscribe([this, weak_core](bool holding) {
+        if (holding) {
+          bot_->start();
+          return;
+        }
+        bot_->stop();
+        if (auto c = weak_core.lock())
+          c->health_board().set("telegram", {true, true, "standby: another node holds the singleton duties", 0});
+      });
+      if (!leadership_->holding())
+        core->health_board().set("telegram", {true, true, "standby: another node holds the singleton duties", 0});
     } else {
       standalone_ = std::make_unique<telegram::BotCommands>(ops, commands, system_clock_ms);
     }
@@ -87,11 +104,14 @@ class TelegramModule : public DaemonModule {
   }
 
   void stop(DaemonContext&) override {
+    if (leadership_) leadership_->unsubscribe(subscription_);  // no start after this
     if (bot_) bot_->stop();
   }
 
  private:
-  std::unique_ptr<telegram::SqliteBotStore> store_;
+  std::shared_ptr<Leadership> leadership_;
+  int subscription_ = 0;
+  std::unique_ptr<telegram::BotStore> store_;
   std::shared_ptr<telegram::TelegramBot> bot_;
   std::unique_ptr<telegram::BotCommands> standalone_;
 };

@@ -17,6 +17,10 @@ nlohmann::json status_view_json(const StatusView& s) {
   for (auto name : {"collector", "telegram"})
     if (!components.contains(name))
       components[name] = {{"enabled", false}, {"healthy", true}, {"detail", "not running"}};
+  json nodes = json::array();
+  for (const auto& n : s.cluster.nodes)
+    nodes.push_back({{"node", n.node}, {"address", n.address}, {"started", format_utc_ms(n.started)},
+                     {"last_seen", format_utc_ms(n.last_seen)}, {"live", n.live}, {"duties", n.duties}});
   return {{"version", s.version},
           {"uptime_s", s.uptime_s},
           {"ready", s.ready},
@@ -29,7 +33,9 @@ nlohmann::json status_view_json(const StatusView& s) {
           {"settings", s.settings ? router_settings_json(*s.settings) : json(nullptr)},
           {"collector", components["collector"]},
           {"telegram", components["telegram"]},
-          {"components", components}};
+          {"components", components},
+          {"cluster", {{"backend", s.cluster.backend}, {"node", s.cluster.node}, {"duties", s.cluster.duties},
+                       {"nodes", nodes}}}};
 }
 
 }  // namespace qg

@@ -5,6 +5,7 @@
 // `journal_seq` is the last seq committed to the log, read from its read-only connection.
 #pragma once
 
+#include "messages/cluster_view.hpp"
 #include "messages/event.hpp"
 #include "messages/settings_view.hpp"
 
@@ -37,6 +38,8 @@ struct StatusView {
   std::map<std::string, ComponentHealth> components;      // those that reported (collector, telegram, ...)
   // The effective router settings (JSON in messages/settings_json.hpp), nullopt when unknown.
   std::optional<RouterSettings> settings;
+  // The nodes sharing the log and who holds the singleton duties (one node on SQLite).
+  ClusterView cluster;
 };
 
 }  // namespace qg

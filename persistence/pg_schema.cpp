@@ -30,6 +30,20 @@ const std::vector<const char*> kMigrations = {
     "  version INTEGER NOT NULL,"
     "  data TEXT NOT NULL,"
     "  checksum TEXT NOT NULL);",
+    // 1 -> 2: the nodes sharing the log (heartbeats, who holds the singleton duties:
+    // persistence/pg_nodes.hpp) and the cluster-wide settings rows (the Telegram bot's token,
+    // update offset and alert cursor: telegram/bot_settings.hpp), shared so that whichever
+    // node holds the duties continues where the last one stopped.
+    "CREATE TABLE nodes("
+    "  node TEXT PRIMARY KEY,"
+    "  address TEXT NOT NULL DEFAULT '',"
+    "  started BIGINT NOT NULL,"
+    "  last_seen BIGINT NOT NULL,"
+    "  duties BOOLEAN NOT NULL DEFAULT FALSE);"
+    "CREATE TABLE settings("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL,"
+    "  updated BIGINT NOT NULL);",
 };
 
 }  // namespace

@@ -18,7 +18,7 @@
 namespace qg {
 
 // The schema version this build writes.
-inline constexpr int kPgSchemaVersion = 1;
+inline constexpr int kPgSchemaVersion = 2;
 // pg_advisory_xact_lock key taken while migrating ("QGSC" in ASCII).
 inline constexpr std::int64_t kPgSchemaLock = 0x51475343;
 

@@ -378,4 +378,13 @@ TimeMs earliest_reset(const AccountState& s, TimeMs now) {
   return best;
 }
 
+std::vector<std::string> reservations_to_expire(const AccountState& s, TimeMs now, bool holds_duties,
+                                                TimeMs follower_grace_ms) {
+  const TimeMs grace = holds_duties ? 0 : follower_grace_ms;
+  std::vector<std::string> out;
+  for (const auto& [id, r] : s.reservations)
+    if (r.expires_at + grace <= now) out.push_back(id);
+  return out;
+}
+
 }  // namespace qg

@@ -10,9 +10,14 @@
 //        written BEFORE the alerts go out, so each alert is sent at most once
 // `BotStore` is the small interface the bot uses; `SqliteBotStore` implements it over its own
 // SQLite connection (thread-safe: one mutex), so it works inside the daemon and in tests.
+// With storage.backend: postgres the rows live in the database's shared `settings` table
+// (persistence/pg_settings.hpp) instead: every node sees one token, one update offset and
+// one alert cursor, so whichever node holds the duties (persistence/leadership.hpp) polls
+// and alerts from where the previous holder stopped. open_bot_store picks the right one.
 #pragma once
 
 #include "telegram/bot_token.hpp"
+#include "config/config.hpp"
 #include "messages/event.hpp"
 
 #include <memory>
@@ -43,6 +48,12 @@ class BotStore {
 // Stores a token as /settoken does (remembering which config token it overrides).
 void store_bot_token(BotStore& store, std::string_view token, std::string_view config_token);
 std::optional<StoredToken> load_bot_token(BotStore& store);
+
+// The store `storage` names: storage.db_path's settings table, or PostgreSQL's. Throws
+// StorageError.
+std::unique_ptr<BotStore> open_bot_store(const StorageConfig& storage);
+// Where open_bot_store keeps the rows, for messages (never a password).
+std::string bot_store_location(const StorageConfig& storage);
 
 class SqliteBotStore : public BotStore {
  public:

@@ -46,9 +46,15 @@ void TelegramBot::start() {
     std::lock_guard lock(mu_);
     health_.running = true;
   }
+  {
+    // A restart (this node holds the duties again) continues from the stored offset and
+    // cursor, which another node may have moved meanwhile (shared settings on PostgreSQL).
+    std::lock_guard lock(offset_mu_);
+    next_offset_.reset();
+  }
   if (options_.alert_chat == 0) {
     spdlog::info("telegram: telegram.alert_chat is not set; alerts are off");
-  } else if (!alert_state_) {
+  } else {
     try {
       init_alert_state();  // before any thread: events from now on are alerted
     } catch (const std::exception& ex) {

@@ -78,7 +78,7 @@ class TelegramBot {
   TelegramBot(const TelegramBot&) = delete;
   TelegramBot& operator=(const TelegramBot&) = delete;
 
-  void start();
+  void start();                    // again after stop(): re-reads the stored offset and alert cursor
   void stop();                     // idempotent; interrupts a long poll and joins
   // The stored token changed (Operations::set_telegram_token calls this): re-read it now.
   void token_changed();

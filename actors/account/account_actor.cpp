@@ -69,10 +69,12 @@ void persist(self_ptr self, EventBatch events, Done done) {
 
 void expire_due(self_ptr self) {
   const TimeMs now = self->state.opts.clock();
+  const auto& opts = self->state.opts;
+  const bool duty = !opts.sweep_duty || opts.sweep_duty->load(std::memory_order_relaxed);
   EventBatch expired;
-  for (const auto& [id, r] : self->state.account.reservations)
-    if (r.expires_at <= now && !reservation_live(id))  // a slow request keeps its reservation
-      expired.push_back(Event{0, now, self->state.account.id, ReservationExpired{id}});
+  for (auto& id : reservations_to_expire(self->state.account, now, duty, opts.follower_sweep_grace_ms))
+    if (!reservation_live(id))  // a slow request keeps its reservation
+      expired.push_back(Event{0, now, self->state.account.id, ReservationExpired{std::move(id)}});
   if (expired.empty()) return;
   spdlog::info("account {}: {} reservation(s) expired after their TTL", self->state.account.id,
                expired.size());

@@ -18,6 +18,7 @@
 #include <caf/fwd.hpp>
 
 #include <functional>
+#include <atomic>
 #include <memory>
 
 namespace qg {
@@ -33,6 +34,11 @@ struct AccountActorOptions {
   std::shared_ptr<const JournalHealth> journal_health;
   std::size_t max_held_events = 100'000;
   TimeMs tick_interval_ms = 1000;       // how often TTLs are checked
+  // Whether this node holds the singleton duties (persistence/leadership.hpp; null: one node,
+  // always): the holder expires reservations at their TTL, another node only
+  // follower_sweep_grace_ms later (quota/account_state.hpp reservations_to_expire).
+  std::shared_ptr<const std::atomic<bool>> sweep_duty;
+  TimeMs follower_sweep_grace_ms = 10'000;
   RouterSettings settings;              // thresholds and breaker settings in force
 };
 

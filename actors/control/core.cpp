@@ -29,6 +29,9 @@ struct Core::Impl {
   std::mutex reader_mutex;
   journal_actor journal;
   std::shared_ptr<JournalHealth> journal_health = std::make_shared<JournalHealth>();
+  // Whether this node holds the singleton duties (true on SQLite; on PostgreSQL the
+  // leadership module sets it: persistence/leadership.hpp).
+  std::shared_ptr<std::atomic<bool>> sweep_duty = std::make_shared<std::atomic<bool>>(true);
   router_actor router;
   AccountDirectory directory;
   std::unique_ptr<HealthBoard> health;
@@ -45,6 +48,7 @@ struct Core::Impl {
     o.clock = clock;
     o.allow_unpersisted = config.storage.on_error == OnJournalError::allow;
     o.journal_health = journal_health;
+    o.sweep_duty = sweep_duty;
     o.settings = router_settings_from(config.router);
     return o;
   }
@@ -60,6 +64,7 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   d.config = config;
   d.clock = clock;
   d.started_at = clock();
+  d.sweep_duty->store(config.storage.backend != StorageBackend::postgres);
 
   d.log = open_event_log(config.storage, OpenMode::read_write);
   RecoveredState rec = recover(*d.log);
@@ -311,5 +316,6 @@ const AccountDirectory& Core::directory() const { return impl_->directory; }
 AccountDirectory& Core::directory() { return impl_->directory; }
 HealthBoard& Core::health_board() { return *impl_->health; }
 std::shared_ptr<JournalHealth> Core::journal_health() const { return impl_->journal_health; }
+std::shared_ptr<std::atomic<bool>> Core::sweep_duty() const { return impl_->sweep_duty; }
 
 }  // namespace qg

@@ -25,6 +25,7 @@
 #include "messages/journal_health.hpp"
 #include "quota/auth_folders.hpp"
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -107,6 +108,9 @@ class Core {
   HealthBoard& health_board();
   // Whether the event log is being written (/health, /ready); see messages/journal_health.hpp.
   std::shared_ptr<JournalHealth> journal_health() const;
+  // Whether the account actors' TTL sweeps run as the holder of the singleton duties (true on
+  // SQLite; false on PostgreSQL until the leadership module says this node holds them).
+  std::shared_ptr<std::atomic<bool>> sweep_duty() const;
 
  private:
   Core();

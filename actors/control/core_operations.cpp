@@ -83,6 +83,12 @@ StatusView CoreOperations::status() {
   v.sticky_routes = router.sticky;
   v.components = core_.health_board().all();
   if (router.settings) v.settings = *router.settings;
+  std::function<ClusterView()> cluster;
+  {
+    std::lock_guard lock(mutex_);
+    cluster = cluster_source_;
+  }
+  if (cluster) v.cluster = cluster();
   return v;
 }
 
@@ -420,6 +426,11 @@ std::map<std::string, double> CoreOperations::distribution() {
 void CoreOperations::set_auth_folder_service(std::shared_ptr<AuthFolderService> service) {
   std::lock_guard lock(mutex_);
   folders_ = std::move(service);
+}
+
+void CoreOperations::set_cluster_source(std::function<ClusterView()> source) {
+  std::lock_guard lock(mutex_);
+  cluster_source_ = std::move(source);
 }
 
 void CoreOperations::on_token_stored(std::function<void(const std::string&)> listener) {

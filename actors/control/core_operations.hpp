@@ -48,6 +48,9 @@ class CoreOperations : public Operations {
     virtual OpAnswer<ForgetFolderView> forget_folder(const std::string& path, const Requester& by) = 0;
   };
   void set_auth_folder_service(std::shared_ptr<AuthFolderService> service);
+  // The cluster part of status() (the leadership module installs it); without one status
+  // shows a lone sqlite node.
+  void set_cluster_source(std::function<ClusterView()> source);
 
   StatusView status() override;
   std::vector<AccountView> accounts() override;
@@ -97,6 +100,7 @@ class CoreOperations : public Operations {
   ConfigSource config_source_;
   TokenStore token_store_;
   std::shared_ptr<AuthFolderService> folders_;
+  std::function<ClusterView()> cluster_source_;
   std::vector<std::function<void(const std::string&)>> token_listeners_;
   std::vector<std::function<void(const Config&)>> reload_listeners_;
   std::unordered_map<std::string, std::string> resolved_;  // recent reservation id -> status

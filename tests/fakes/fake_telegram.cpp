@@ -4,7 +4,9 @@
 // to `timeout` seconds for new ones), sendMessage (checks length and HTML entities as
 // Telegram does: 400 "can't parse entities"), sendDocument (multipart), setMyCommands,
 // deleteMessage, setWebhook (https url, secret_token of [A-Za-z0-9_-]{1,256}; while one is
-// set getUpdates answers 409 Conflict, as Telegram does) and deleteWebhook, at
+// set getUpdates answers 409 Conflict, as Telegram does; a getUpdates that arrives while
+// another is waiting ends the waiting one with 409 "terminated by other getUpdates request",
+// as Telegram does when two bot instances poll, counted in "conflicts") and deleteWebhook, at
 // /bot<TOKEN>/<method>; parameters as JSON body, form or query. A wrong
 // token, or 401 mode, answers 401 {"ok":false,"error_code":401,"description":"Unauthorized"}.
 //
@@ -14,7 +16,7 @@
 //                                        one), so tests can inject malformed updates
 //   GET  /control/sent                -> {"sent":[{"method","params"}...]} (bot -> Telegram)
 //   GET  /control/state               -> {"get_updates_calls","get_me_calls","last_offset",
-//                                        "pending","next_update_id"}
+//                                        "pending","next_update_id","conflicts"}
 //   POST /control/unauthorized?on=1|0 -> 401 mode for every Bot API call
 //   POST /control/clear               -> forget what was sent
 // Usage: qg-fake-telegram [--token TOKEN] [--port N]; prints "listening on 127.0.0.1:PORT"
@@ -48,6 +50,8 @@ struct FakeTelegram {
   json sent = json::array();
   bool unauthorized = false;
   std::int64_t get_updates_calls = 0;
+  std::int64_t poll_generation = 0;  // bumped by every getUpdates: ends the one waiting
+  std::int64_t conflicts = 0;        // getUpdates ended by another one
   std::int64_t get_me_calls = 0;
   std::int64_t last_offset = 0;
   std::string webhook_url;             // "" = none set
@@ -188,6 +192,8 @@ void bot_method(const httplib::Request& req, httplib::Response& res) {
     const std::int64_t timeout = std::clamp<std::int64_t>(int_param(p, "timeout").value_or(0), 0, 50);
     std::unique_lock lock(g.mu);
     ++g.get_updates_calls;
+    const std::int64_t generation = ++g.poll_generation;
+    g.cv.notify_all();
     g.last_offset = offset;
     const auto id_of = [](const json& u) {
       return u.is_object() && u.contains("update_id") && u["update_id"].is_number_integer()
@@ -198,7 +204,16 @@ void bot_method(const httplib::Request& req, httplib::Response& res) {
     };
     confirm();
     if (g.pending.empty() && timeout > 0) {
-      g.cv.wait_for(lock, std::chrono::seconds(timeout), [] { return !g.pending.empty() || g_stopping; });
+      g.cv.wait_for(lock, std::chrono::seconds(timeout),
+                    [&] { return !g.pending.empty() || g_stopping || g.poll_generation != generation; });
+      if (g.poll_generation != generation) {
+        ++g.conflicts;
+        lock.unlock();
+        reply(res, 409, {{"ok", false}, {"error_code", 409},
+                         {"description", "Conflict: terminated by other getUpdates request; make sure that "
+                                         "only one bot instance is running"}});
+        return;
+      }
       confirm();
     }
     json result = json::array();
@@ -345,7 +360,7 @@ int main(int argc, char** argv) {
     std::lock_guard lock(g.mu);
     reply(res, 200, {{"get_updates_calls", g.get_updates_calls}, {"get_me_calls", g.get_me_calls},
                      {"last_offset", g.last_offset}, {"pending", g.pending.size()},
-                     {"next_update_id", g.next_update_id}});
+                     {"next_update_id", g.next_update_id}, {"conflicts", g.conflicts}});
   });
   server.Post("/control/unauthorized", [](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(g.mu);

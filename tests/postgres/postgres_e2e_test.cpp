@@ -1,6 +1,6 @@
 // tests/postgres/postgres_e2e_test.cpp — the real binary on `storage.backend: postgres`: serve
-// writes its events to PostgreSQL and recovers from them on restart, `replay --verify` and
-// `check` work against the database, and the DSN's password appears in no output.
+// writes its events to PostgreSQL and recovers from them on restart, `replay --verify`,
+// `simulate` and `check` work against the database, and the DSN's password appears in no output.
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/postgres_server.hpp"
 
@@ -69,10 +69,16 @@ TEST_CASE("serve on PostgreSQL: events in the database, restart recovers them, r
                                std::to_string(pg.port()) + "/" + database + ": connects (PostgreSQL 15") !=
                     std::string::npos,
                 check.out);
-  CHECK(check.out.find("schema version 1, last seq 2\n") != std::string::npos);
+  CHECK(check.out.find("schema version 2, last seq 2\n") != std::string::npos);
+
+  // simulate reads the same log through the storage seam (the daemon's config names it).
+  auto sim = run_quotaguard({"simulate", "--json"},
+                            RunOptions(env).set_env("QUOTAGUARD_CONFIG_PATH", first.config_path()));
+  CHECK_MESSAGE(sim.exit_code == 0, sim.err);
+  CHECK_MESSAGE(sim.out.find("\"span\"") != std::string::npos, sim.out);
 
   for (const std::string& text : {log1, second.stderr_text(), first.stdout_text(), verify.out, verify.err,
-                                  events.out, offline.out, offline.err, check.out, check.err}) {
+                                  events.out, offline.out, offline.err, check.out, check.err, sim.out, sim.err}) {
     CHECK(text.find(pg.password()) == std::string::npos);
     CHECK(text.find(dsn) == std::string::npos);
   }

@@ -88,7 +88,8 @@ TEST_CASE("postgres event log: refuses a foreign events table and a newer schema
   pg.exec("UPDATE quotaguard_schema SET version = 7", newer_db);
   for (auto mode : {OpenMode::read_write, OpenMode::read_only})
     CHECK(open_error(pg_config(newer), mode).find(
-              ": has schema version 7, newer than this build supports (1); upgrade quotaguard") != std::string::npos);
+              ": has schema version 7, newer than this build supports (" + std::to_string(kPgSchemaVersion) +
+              "); upgrade quotaguard") != std::string::npos);
 }
 
 TEST_CASE("postgres event log: rows, paging, time search and snapshots match the SQLite log") {
