@@ -48,7 +48,9 @@ test-asan:
 #   make bench-streams  N concurrent slow streams through QuotaGuard (bench/proxy/slow_streams.sh)
 #   make bench-idle     a normal request with and without 5,000 idle connections open
 #                       (bench/proxy/idle_connections.sh; IDLE, REQUESTS pass through)
-.PHONY: bench-proxy bench-streams bench-idle
+#   make bench-cluster  one node on SQLite vs one and two nodes on PostgreSQL, 500 req/s and max
+#                       (bench/cluster/compare.sh; ROUNDS, DURATION pass through)
+.PHONY: bench-proxy bench-streams bench-idle bench-cluster
 bench-proxy: build
 	@bench/peers/setup.sh
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target qg-fake-provider >/dev/null
@@ -66,6 +68,11 @@ bench-idle: build
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target qg-fake-provider >/dev/null
 	@mkdir -p bench/results
 	@BUILD_DIR=$(BUILD_DIR) bench/proxy/idle_connections.sh | tee bench/results/idle-$$(date -u +%Y%m%d-%H%M%S).txt
+
+bench-cluster: build
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target qg-fake-provider qg_postgres_fixture >/dev/null
+	@mkdir -p bench/results
+	@BUILD_DIR=$(BUILD_DIR) bench/cluster/compare.sh | tee bench/results/cluster-$$(date -u +%Y%m%d-%H%M%S).txt
 
 bench: build
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target benchmarks

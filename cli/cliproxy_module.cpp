@@ -15,7 +15,7 @@
 // Rescans (timer, file changes) and quota polls are singleton duties: they run only while
 // this node holds them (persistence/leadership.hpp; always on SQLite) — the timers keep
 // ticking on every node and skip the work elsewhere; a node that is elected rescans and polls
-// at once. The start-up scan and explicit imports run on any node (they change nothing when
+// at once. The start-up scan of cliproxy.auth_dir and explicit imports run on any node (they change nothing when
 // the accounts are registered already).
 #include "quota/account_state.hpp"
 #include "actors/control/core.hpp"

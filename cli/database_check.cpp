@@ -3,10 +3,15 @@
 // and its file system has room (a full disk stops the journal: RUNBOOK "DB full").
 // Read-only: never creates or changes the file.
 // With storage.backend: postgres it checks the database instead: it connects with
-// storage.postgres.dsn (read-only session), and the schema is QuotaGuard's and not newer than
-// this build (or absent: serve creates it). The password is never shown.
+// storage.postgres.dsn (read-only session), the schema is QuotaGuard's and not newer than
+// this build (or absent: serve creates it), every table of its version exists, event_head
+// stands at the last event, and it says how many nodes are live and which holds the duties.
+// The password is never shown.
 #include "cli/checks.hpp"
+#include "messages/wall_clock.hpp"
+#include "persistence/leader_decision.hpp"
 #include "persistence/pg_connection.hpp"
+#include "persistence/pg_nodes.hpp"
 #include "persistence/pg_schema.hpp"
 
 #include <sqlite3.h>
@@ -60,8 +65,31 @@ CheckResult check_postgres(const qg::StorageConfig& storage) {
     if (found.version == 0)
       return CheckResult::ok(where + "; no QuotaGuard log yet: serve creates schema version " +
                              std::to_string(qg::kPgSchemaVersion));
-    const std::string last(c->exec("SELECT last_seq FROM event_head").text(0, 0));
-    return CheckResult::ok(where + ", schema version " + std::to_string(found.version) + ", last seq " + last);
+    if (const auto missing = qg::pg_missing_tables(*c, found.version); !missing.empty()) {
+      std::string names;
+      for (const auto& t : missing) names += (names.empty() ? "" : ", ") + t;
+      return CheckResult::fail(c->error_text("schema version " + std::to_string(found.version) +
+                                             " but table(s) missing: " + names));
+    }
+    // event_head hands out seqs: it must stand at the last event (a restored or hand-edited
+    // database where it does not would hand out a seq twice, or leave a gap).
+    auto head = c->exec("SELECT (SELECT last_seq FROM event_head), (SELECT coalesce(max(seq), 0) FROM events)");
+    const std::string last(head.text(0, 0)), max_seq(head.text(0, 1));
+    if (last != max_seq)
+      return CheckResult::fail(c->error_text("event_head.last_seq is " + last + " but the last event is seq " +
+                                             max_seq + "; run quotaguard replay --verify"));
+    std::string result = where + ", schema version " + std::to_string(found.version) + ", last seq " + last;
+    if (found.version >= 2) {
+      const auto nodes = qg::pg_read_nodes(*c, qg::system_clock_ms(), qg::LeaderTiming{}.check_every_ms);
+      std::size_t live = 0;
+      std::string duties = "none";
+      for (const auto& n : nodes) {
+        live += n.live;
+        if (n.duties) duties = n.node;
+      }
+      result += ", " + std::to_string(live) + " live node(s) (duties: " + duties + ")";
+    }
+    return CheckResult::ok(result);
   } catch (const qg::StorageError& e) {
     return CheckResult::fail(e.what());
   }

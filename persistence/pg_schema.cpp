@@ -70,6 +70,17 @@ std::string pg_schema_problem(const PgSchemaFound& f) {
   return "";
 }
 
+std::vector<std::string> pg_missing_tables(PgConnection& c, int version) {
+  // The tables each migration creates (kMigrations[i] adds kTables[i]).
+  static const std::vector<std::vector<const char*>> kTables = {{"events", "event_head", "snapshots"},
+                                                                {"nodes", "settings"}};
+  std::vector<std::string> missing;
+  for (int v = 0; v < version && v < static_cast<int>(kTables.size()); ++v)
+    for (const char* table : kTables[static_cast<std::size_t>(v)])
+      if (c.exec("SELECT to_regclass($1) IS NULL", {table}).text(0, 0) == "t") missing.emplace_back(table);
+  return missing;
+}
+
 namespace {
 void refuse_unusable(PgConnection& c, const PgSchemaFound& f) {
   if (std::string problem = pg_schema_problem(f); !problem.empty()) throw StorageError(c.error_text(problem));

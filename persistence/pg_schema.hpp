@@ -14,6 +14,8 @@
 #include "persistence/pg_connection.hpp"
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace qg {
 
@@ -32,6 +34,10 @@ PgSchemaFound pg_inspect_schema(PgConnection& c);
 // Why this build cannot use the database ("" when it can): a foreign events table, or a
 // schema newer than kPgSchemaVersion.
 std::string pg_schema_problem(const PgSchemaFound& found);
+
+// The tables schema `version` has that the database lacks (`quotaguard check`: a dropped or
+// renamed table is named, not met later as a failed statement).
+std::vector<std::string> pg_missing_tables(PgConnection& c, int version);
 
 // Validates, and for read-write connections migrates; returns the schema version found (before
 // migrating). Throws StorageError.

@@ -1,6 +1,7 @@
 # bench/proxy/qg_instance.sh — sourced helper: start_qg NAME LISTEN_PORT UPSTREAM_BASE [EXTRA_YAML] [PROVIDER]
 # writes $work/NAME.yaml (one open account of PROVIDER (openai) on UPSTREAM_BASE, journal
-# synchronous: $QG_SYNCHRONOUS, default full),
+# synchronous: $QG_SYNCHRONOUS, default full; more storage lines from $QG_STORAGE_EXTRA, e.g.
+# "  backend: postgres"),
 # starts `quotaguard serve` in the background, waits for /ready, sets QG_PID_<NAME>.
 # Needs: $qg (binary), $work (temp dir), array pids (for cleanup).
 # Also: bench_begin NAME (ulimit -n up, $work = a fresh temp dir, pids=(), both cleaned up on
@@ -14,6 +15,7 @@ server:
 storage:
   db_path: "$work/$name.db"
   synchronous: ${QG_SYNCHRONOUS:-full}
+${QG_STORAGE_EXTRA:-}
 accounts:
   - {id: mock, provider: $provider, base_url: "$upstream", api_key: "sk-mock"}
 log:

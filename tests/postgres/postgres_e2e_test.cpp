@@ -69,7 +69,8 @@ TEST_CASE("serve on PostgreSQL: events in the database, restart recovers them, r
                                std::to_string(pg.port()) + "/" + database + ": connects (PostgreSQL 15") !=
                     std::string::npos,
                 check.out);
-  CHECK(check.out.find("schema version 2, last seq 2\n") != std::string::npos);
+  CHECK_MESSAGE(check.out.find("schema version 2, last seq 2, ") != std::string::npos, check.out);
+  CHECK(check.out.find(" live node(s) (duties: ") != std::string::npos);
 
   // simulate reads the same log through the storage seam (the daemon's config names it).
   auto sim = run_quotaguard({"simulate", "--json"},
@@ -82,6 +83,16 @@ TEST_CASE("serve on PostgreSQL: events in the database, restart recovers them, r
     CHECK(text.find(pg.password()) == std::string::npos);
     CHECK(text.find(dsn) == std::string::npos);
   }
+
+  // check verifies what exists: event_head standing at the last event, every table of the schema.
+  pg.exec("UPDATE event_head SET last_seq = 5", database);
+  auto skewed = run_quotaguard(args({"check"}), env);
+  CHECK(skewed.exit_code == 1);
+  CHECK_MESSAGE(skewed.out.find("event_head.last_seq is 5 but the last event is seq 2") != std::string::npos, skewed.out);
+  pg.exec("UPDATE event_head SET last_seq = 2; DROP TABLE nodes", database);
+  auto missing = run_quotaguard(args({"check"}), env);
+  CHECK(missing.exit_code == 1);
+  CHECK_MESSAGE(missing.out.find("schema version 2 but table(s) missing: nodes") != std::string::npos, missing.out);
 }
 
 TEST_CASE("serve on PostgreSQL: a database that cannot be reached is a start-up error naming it, not the password") {
