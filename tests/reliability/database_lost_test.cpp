@@ -3,7 +3,8 @@
 // `storage.backend: postgres` and `storage.on_error: reject`, and 4 clients; then `pg_ctl stop
 // -m fast` for ~3 s and `pg_ctl start` on the same port. While it is down: /health "degraded",
 // /ready 503, new requests 503 "event log unavailable" with Retry-After: 1 in the caller's
-// dialect, the process stays up. When it is back the daemon reconnects by itself (no restart):
+// dialect, the process stays up, status answers and shows the node without the duties. When it
+// is back the daemon reconnects by itself (no restart) and holds the duties again:
 // /health ok with nothing held, requests 200 again; the log verifies, every reservation is
 // settled exactly once, every 200 is committed once, and the fake provider served exactly what
 // the log committed. The long form (10 s down) is `QG_RELIABILITY_LONG=1`.
@@ -67,12 +68,19 @@ TEST_CASE("the PostgreSQL database stopped under load, on_error: reject - 503 wi
   CHECK_MESSAGE(body.value("type", "") == "error", refused.body);
   CHECK(body["error"].value("type", "") == "api_error");
   CHECK(body["error"].value("message", "").find("event log unavailable") != std::string::npos);
+  // Status still answers; the node gave up the singleton duties with its lost connection.
+  const auto duties = [&] {
+    const json s = json::parse(d.get("/api/v1/status").body, nullptr, false);
+    return s.is_object() && s["cluster"]["duties"] == true;
+  };
+  CHECK(wait_until([&] { return !duties(); }, 10000));
   std::this_thread::sleep_for(std::chrono::milliseconds(scaled(3000, 10000)));
   const int sent_down = load.sent() - sent_before;
   server->resume();
   REQUIRE_MESSAGE(wait_until([&] { return health_of(d).value("status", "") == "ok"; }, 20000),
                   d.get("/health").body << d.stderr_text());
   CHECK(health_of(d)["storage"]["held_events"] == 0);
+  CHECK(wait_until(duties, 10000));  // and takes them up again
   CHECK(d.get("/ready").status == 200);
   const int sent_back = load.sent();
   REQUIRE(wait_until([&] { return load.sent() > sent_back + 8; }, 10000));
