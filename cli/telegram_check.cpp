@@ -6,6 +6,9 @@
 #include "cli/checks.hpp"
 #include "http/telegram_client.hpp"
 #include "persistence/database.hpp"
+#include "persistence/pg_connection.hpp"
+#include "persistence/pg_schema.hpp"
+#include "persistence/pg_settings.hpp"
 #include "persistence/settings_store.hpp"
 
 #include <cstdlib>
@@ -15,7 +18,22 @@ namespace {
 
 using qg::cli::CheckResult;
 
-std::optional<qg::telegram::StoredToken> stored_token(const std::string& db_path) {
+// On PostgreSQL the token `settoken` stored is in the shared settings table (read-only session).
+std::optional<qg::telegram::StoredToken> stored_token_pg(const qg::PostgresConfig& pg) {
+  try {
+    auto c = qg::PgConnection::connect({pg.dsn, /*read_only=*/true, pg.statement_timeout});
+    if (qg::pg_inspect_schema(*c).version < 2) return std::nullopt;
+    auto token = qg::pg_get_setting(*c, qg::telegram::kKeyToken);
+    if (!token || token->empty()) return std::nullopt;
+    return qg::telegram::StoredToken{*token, qg::pg_get_setting(*c, qg::telegram::kKeyTokenConfigFingerprint).value_or("")};
+  } catch (const std::exception&) {
+    return std::nullopt;  // the database check reports an unreachable server
+  }
+}
+
+std::optional<qg::telegram::StoredToken> stored_token(const qg::StorageConfig& storage) {
+  if (storage.backend == qg::StorageBackend::postgres) return stored_token_pg(storage.postgres);
+  const std::string& db_path = storage.db_path;
   std::error_code ec;
   if (!std::filesystem::exists(db_path, ec)) return std::nullopt;
   try {
@@ -35,7 +53,7 @@ std::optional<qg::telegram::StoredToken> stored_token(const std::string& db_path
 CheckResult check_telegram(const qg::cli::CheckContext& ctx) {
   const qg::TelegramConfig& t = ctx.config().telegram;
   const char* env = std::getenv("QUOTAGUARD_TELEGRAM_TOKEN");
-  const auto choice = qg::telegram::choose_token(env ? env : "", stored_token(ctx.config().storage.db_path), t.token);
+  const auto choice = qg::telegram::choose_token(env ? env : "", stored_token(ctx.config().storage), t.token);
   if (!t.enabled && choice.token.empty()) return CheckResult::skip("telegram.enabled is false");
   if (choice.token.empty())
     return CheckResult::fail("telegram.enabled is true but no bot token is set (telegram.token, "

@@ -4,6 +4,7 @@
 
 #include "persistence/database.hpp"
 #include "persistence/pg_connection.hpp"
+#include "persistence/pg_schema.hpp"
 #include "persistence/pg_settings.hpp"
 #include "persistence/settings_store.hpp"
 
@@ -48,7 +49,9 @@ namespace {
 class PgBotStore : public BotStore {
  public:
   explicit PgBotStore(const PostgresConfig& config)
-      : conn_(PgConnection::connect({config.dsn, false, config.statement_timeout})) {}
+      : conn_(PgConnection::connect({config.dsn, false, config.statement_timeout})) {
+    pg_open_schema(*conn_);  // `settoken` before the first serve: the tables as serve makes them
+  }
   std::optional<std::string> get(std::string_view key) override {
     std::lock_guard lock(mu_);
     return pg_get_setting(*conn_, key);

@@ -4,15 +4,18 @@
 // request"), an alert is delivered once whichever node wrote the event, GET /api/v1/status
 // lists both nodes and the holder; after kill -9 of the holder the other node takes the duties
 // over within seconds (its session's advisory lock is freed when its connection closes),
-// answers commands and delivers the next alert, once.
+// answers commands and delivers the next alert, once. `settoken` writes the shared settings
+// table, where `check` (and every node's bot) finds the token.
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/postgres_server.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/telegram/fake_telegram_process.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -135,4 +138,31 @@ TEST_CASE("duties on PostgreSQL: one node polls Telegram and alerts, kill -9 mov
   CHECK(c["nodes"][0]["duties"] == true);
   CHECK(b->stderr_text().find("leadership: node node-b holds the singleton duties") != std::string::npos);
   CHECK(b->stop() == 0);
+}
+
+TEST_CASE("settoken on PostgreSQL stores the token for every node, and check finds it there") {
+  auto& pg = qg::test::shared_postgres();
+  const std::string dsn = pg.create_database();
+  FakeTelegramProcess fake;
+  qg::test::TempDir dir("qg-pg-settoken");
+  const std::string config = dir.file("config.yaml");
+  {
+    std::string yaml = node_config(fake, "node-a");
+    yaml.replace(yaml.find("  token: \""), std::string("  token: \"" + qg::test::kFakeBotToken + "\"\n").size(), "");
+    std::FILE* f = std::fopen(config.c_str(), "w");
+    REQUIRE(f != nullptr);
+    std::fputs(yaml.c_str(), f);
+    std::fclose(f);
+  }
+  const auto env = qg::test::RunOptions().set_env("QUOTAGUARD_POSTGRES_DSN", dsn);
+  auto before = qg::test::run_quotaguard({"check", "--config", config}, env);
+  CHECK(before.out.find("no bot token is set") != std::string::npos);
+  auto stored = qg::test::run_quotaguard({"settoken", qg::test::kFakeBotToken, "--config", config}, env);
+  CHECK_MESSAGE(stored.exit_code == 0, stored.err);
+  CHECK(stored.out.find("stored in storage.postgres: postgresql://qg_test@127.0.0.1:") != std::string::npos);
+  CHECK(stored.out.find("(shared by every node)") != std::string::npos);
+  CHECK(stored.out.find(pg.password()) == std::string::npos);
+  auto after = qg::test::run_quotaguard({"check", "--config", config}, env);
+  CHECK_MESSAGE(after.out.find("@qg_test_bot") != std::string::npos, after.out);
+  CHECK(after.out.find(qg::test::kFakeBotToken) == std::string::npos);
 }
