@@ -50,6 +50,11 @@ void register_telegram_webhook_route(httplib::Server& server, telegram::Telegram
       send_error(res, 400, "invalid_update", "the body is not JSON");
       return;
     }
+    if (!bot.health().running) {  // another node holds the duties (persistence/leadership.hpp)
+      res.set_header("Retry-After", "1");  // Telegram delivers it again, maybe to the holder
+      send_error(res, 503, "standby", "this node does not hold the singleton duties (the Telegram bot runs on another node)");
+      return;
+    }
     bot.handle_webhook_update(update);
     send_json(res, 200, nlohmann::json::object());
   });

@@ -166,3 +166,29 @@ TEST_CASE("settoken on PostgreSQL stores the token for every node, and check fin
   CHECK_MESSAGE(after.out.find("@qg_test_bot") != std::string::npos, after.out);
   CHECK(after.out.find(qg::test::kFakeBotToken) == std::string::npos);
 }
+
+TEST_CASE("webhook mode on PostgreSQL: a node without the duties answers 503 with Retry-After, so Telegram retries") {
+  auto& pg = qg::test::shared_postgres();
+  const std::string dsn = pg.create_database();
+  FakeTelegramProcess fake;
+  const std::string webhook = "  webhook_url: \"https://qg.example/telegram/webhook\"\n  webhook_secret: \"s3cret-hook\"\n";
+  auto start = [&](const std::string& node) {
+    auto d = std::make_unique<DaemonProcess>(
+        DaemonOptions().config(node_config(fake, node) + webhook).set_env("QUOTAGUARD_POSTGRES_DSN", dsn));
+    std::string why;
+    REQUIRE_MESSAGE(d->start(&why), (why + d->stderr_text()));
+    return d;
+  };
+  auto a = start("hook-a");
+  auto b = start("hook-b");
+  const std::string update = R"({"update_id":77,"message":{"message_id":1,"date":1,"chat":{"id":4242,"type":"private"},)"
+                             R"("from":{"id":4242,"is_bot":false,"first_name":"A"},"text":"/qg_help"}})";
+  const qg::test::Headers secret{{"X-Telegram-Bot-Api-Secret-Token", "s3cret-hook"}};
+  const auto standby = b->post("/telegram/webhook", update, secret);
+  CHECK(standby.status == 503);
+  CHECK(standby.header("Retry-After") == "1");
+  CHECK(standby.body.find("singleton duties") != std::string::npos);
+  REQUIRE(eventually([&] { return a->post("/telegram/webhook", update, secret).status == 200; }));
+  fake.wait_sent([](const json& s) { return !FakeTelegramProcess::of(s, "sendMessage", kAdmin).empty(); });
+  CHECK(FakeTelegramProcess::of(fake.sent(), "sendMessage", kAdmin).size() == 1);
+}
