@@ -382,6 +382,9 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
     else
       guard.release(std::string("upstream_") + to_string(outcome.kind));
     svc.backend->report_outcome(g.account_id, outcome);
+    if (outcome.kind == OutcomeKind::local_exhausted)  // no account would do better: ours to say
+      return send_dialect_error(res, call.dialect, 503, "QuotaGuard has no connection left for this request (" +
+                                reply.detail + "); retry shortly.", "unavailable", {}, 1);
     if (!retryable(outcome.kind) || pinned) {  // the request's own fault: the client sees the upstream answer
       res.status = reply.status == 0 ? 502 : reply.status;
       set_quotaguard_headers(res, g);

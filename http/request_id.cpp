@@ -15,13 +15,26 @@ bool acceptable_request_id(std::string_view id) {
   return true;
 }
 
-std::string generate_request_id() {
-  thread_local std::mt19937_64 rng{[] {
+namespace {
+
+// splitmix64 (Steele, Lea, Flood 2014): 8 bytes of state per thread. Every worker thread has
+// its own copy of each thread_local in its static TLS block, touched at thread start whether
+// the thread uses it or not: a std::mt19937_64 there cost every stream's thread 2.5 KiB.
+std::uint64_t next_random() {
+  thread_local std::uint64_t state = [] {
     std::random_device rd;
-    std::seed_seq seq{rd(), rd(), rd(), rd()};
-    return std::mt19937_64(seq);
-  }()};
-  std::uint64_t hi = rng(), lo = rng();
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  }();
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+std::string generate_request_id() {
+  std::uint64_t hi = next_random(), lo = next_random();
   hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10xx
   static constexpr char kHex[] = "0123456789abcdef";

@@ -122,8 +122,9 @@ bool UpstreamConnection::wait(short events, Clock::time_point deadline) const {
 }
 
 std::unique_ptr<UpstreamConnection> UpstreamConnection::open(const std::string& origin, Clock::time_point deadline,
-                                                             std::string& error, bool& timed_out) {
-  timed_out = false;
+                                                             std::string& error, OpenFailure& failure) {
+  failure = OpenFailure::failed;
+  bool timed_out = false;
   HostPort hp;
   if (!split_origin(origin, hp)) {
     error = "bad upstream origin";
@@ -142,7 +143,15 @@ std::unique_ptr<UpstreamConnection> UpstreamConnection::open(const std::string& 
   error = "connection refused";
   for (addrinfo* a = found; a && c->fd_ < 0; a = a->ai_next) {
     const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
+    if (fd < 0) {
+      const int e = errno;
+      if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+        error = std::string("no socket: ") + std::strerror(e);
+        failure = OpenFailure::exhausted;
+        break;
+      }
+      continue;
+    }
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->fd_ = fd;
@@ -166,7 +175,9 @@ std::unique_ptr<UpstreamConnection> UpstreamConnection::open(const std::string& 
     if (timed_out) break;
   }
   ::freeaddrinfo(found);
+  if (timed_out) failure = OpenFailure::timed_out;
   if (c->fd_ < 0) return nullptr;
+  failure = OpenFailure::none;
   if (!hp.tls) return c;
 
   SSL* ssl = SSL_new(tls_client_context());
@@ -186,10 +197,11 @@ std::unique_ptr<UpstreamConnection> UpstreamConnection::open(const std::string& 
     const int why = SSL_get_error(ssl, rc);
     if (why != SSL_ERROR_WANT_READ && why != SSL_ERROR_WANT_WRITE) {
       error = tls_error_text(ssl);
+      failure = OpenFailure::failed;
       return nullptr;
     }
     if (!c->wait(why == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline)) {
-      timed_out = true;
+      failure = OpenFailure::timed_out;
       error = "connect timeout (TLS handshake)";
       return nullptr;
     }

@@ -20,11 +20,17 @@ class UpstreamConnection {
   using Clock = std::chrono::steady_clock;
   enum class Io { ok, timeout, closed, error };
 
+  enum class OpenFailure {
+    none,
+    timed_out,   // the deadline passed
+    failed,      // refused, unreachable, DNS, TLS: the upstream's side
+    exhausted,   // no socket could be made here (EMFILE, ENFILE, ENOBUFS, ENOMEM): this process's side
+  };
   // Connects to `origin` ("http://host:port", "https://host[:port]", "[v6]" hosts too) and, for
   // https, completes the TLS handshake, all by `deadline`. nullptr with `error` set ("connect
-  // timeout" when the deadline passed, else what failed; never a credential).
+  // timeout" when the deadline passed, else what failed; never a credential) and `failure`.
   static std::unique_ptr<UpstreamConnection> open(const std::string& origin, Clock::time_point deadline,
-                                                  std::string& error, bool& timed_out);
+                                                  std::string& error, OpenFailure& failure);
   ~UpstreamConnection();
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;

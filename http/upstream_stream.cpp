@@ -111,12 +111,15 @@ UpstreamReply UpstreamStream::open() {
     const bool reused = s.connection != nullptr;
     if (!reused) {
       std::string error;
-      bool timed_out = false;
+      auto failure = UpstreamConnection::OpenFailure::none;
       const auto connect_deadline = std::min(first_byte_deadline, s.started + std::chrono::milliseconds(s.timeouts.connect_ms));
-      s.connection = UpstreamConnection::open(s.target.scheme_host_port, connect_deadline, error, timed_out);
-      if (!s.connection)
-        return timed_out ? fail(OutcomeKind::timeout, "connect timeout " + std::to_string(s.timeouts.connect_ms) + "ms")
-                         : fail(OutcomeKind::connect_error, "upstream " + error);
+      s.connection = UpstreamConnection::open(s.target.scheme_host_port, connect_deadline, error, failure);
+      if (!s.connection) {
+        if (failure == UpstreamConnection::OpenFailure::timed_out)
+          return fail(OutcomeKind::timeout, "connect timeout " + std::to_string(s.timeouts.connect_ms) + "ms");
+        if (failure == UpstreamConnection::OpenFailure::exhausted) return fail(OutcomeKind::local_exhausted, error);
+        return fail(OutcomeKind::connect_error, "upstream " + error);
+      }
     }
     const Io wrote = s.connection->write_all(s.request, first_byte_deadline);
     if (wrote == Io::timeout) return first_byte_timeout();

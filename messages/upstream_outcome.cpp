@@ -13,6 +13,7 @@ const char* to_string(OutcomeKind k) {
     case OutcomeKind::auth_error: return "auth_error";
     case OutcomeKind::client_error: return "client_error";
     case OutcomeKind::cancelled: return "cancelled";
+    case OutcomeKind::local_exhausted: return "local_exhausted";
   }
   return "success";
 }

@@ -21,6 +21,8 @@ enum class OutcomeKind {
   auth_error,     // 401 / 403 (credential problem of this account)
   client_error,   // other 4xx: the request's fault, not the account's
   cancelled,      // the client went away and the proxy cancelled the upstream call
+  local_exhausted,  // this process had no descriptor (or buffer) left to reach the upstream:
+                    // says nothing about the account, the client gets 503 + Retry-After
 };
 const char* to_string(OutcomeKind k);
 

@@ -46,7 +46,8 @@ bool breaker_view_changed(const BreakerState& before, const BreakerState& after)
 
 std::optional<EventPayload> on_outcome(BreakerState& b, const UpstreamOutcome& o, TimeMs now,
                                        const BreakerSettings& settings) {
-  if (o.kind == OutcomeKind::cancelled) {  // the client left: says nothing about the account
+  // The client left, or this process ran out of descriptors: says nothing about the account.
+  if (o.kind == OutcomeKind::cancelled || o.kind == OutcomeKind::local_exhausted) {
     b.probe_in_flight = false;
     b.probe_started_at = 0;
     return std::nullopt;
@@ -91,6 +92,7 @@ std::optional<EventPayload> on_outcome(BreakerState& b, const UpstreamOutcome& o
                   failure_detail(o, b.consecutive_failures), b.consecutive_failures);
     case OutcomeKind::client_error:
     case OutcomeKind::cancelled:
+    case OutcomeKind::local_exhausted:
       break;  // handled above
   }
   return std::nullopt;

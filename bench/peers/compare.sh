@@ -14,7 +14,9 @@
 #
 # Env: ROUNDS=3 DURATION=10 CONNS=32 THREADS=1
 #      SCENARIOS="max r500 r2000 sr200"  (max = closed loop, rN = N req/s,
-#                 s... = same with "stream":true against the SSE mock; a suffix
+#                 s... = same with "stream":true against the SSE mock (wrk: latency of
+#                 the whole stream), t... = the same streams timed to their first byte
+#                 (ttfb.js: e.g. tr200 = stream TTFB at 200/s); a suffix
 #                 -messages / -responses sends that dialect instead of chat,
 #                 e.g. sr200-messages: direct, nginx and THIRD_MESSAGES_URL /
 #                 THIRD_STREAM_URL only, Portkey is skipped)
@@ -43,7 +45,7 @@ RES="${RES_DIR:-$PEERS_DIR/results}"; mkdir -p "$RES"; RAW="$RES/compare-$(date 
 STARTED=()
 cleanup() { for s in "${STARTED[@]}"; do "$HERE/$s" stop >/dev/null || true; done; }
 trap cleanup EXIT
-if ! curl -fs -m1 "http://127.0.0.1:$JSON_PORT/health" >/dev/null; then
+if ! curl -fs -m1 "http://127.0.0.1:$JSON_PORT/health" >/dev/null || ! curl -fs -m1 "http://127.0.0.1:$SSE_PORT/health" >/dev/null; then
   "$HERE/mock-upstream.sh" start "$JSON_PORT" "$SSE_PORT" >/dev/null; STARTED+=(mock-upstream.sh); fi
 if ! curl -fs -m1 "http://127.0.0.1:$PK_PORT/" >/dev/null; then
   "$HERE/portkey.sh" start "$PK_PORT" >/dev/null; STARTED+=(portkey.sh); fi
@@ -69,9 +71,10 @@ run_target() {
   local t=$1 sc=$2 rate=0 stream=0 up=$JSON_PORT api=openai
   case "$sc" in *-messages) api=anthropic; sc=${sc%-messages} ;; *-responses) api=responses; sc=${sc%-responses} ;; esac
   export API=$api
-  case "$sc" in s*) stream=1; up=$SSE_PORT; sc=${sc#s} ;; esac
+  local ttfb=0
+  case "$sc" in s*) stream=1; up=$SSE_PORT; sc=${sc#s} ;; t*) stream=1; ttfb=1; up=$SSE_PORT; sc=${sc#t} ;; esac
   case "$sc" in r*) rate=${sc#r} ;; esac
-  export RATE=$rate STREAM=$stream
+  export RATE=$rate STREAM=$stream TTFB=$ttfb
   case "$t" in
     direct)  local mp   # the mock's own process: nginx worker, or node for SSE
              if [ "$stream" = 1 ]; then mp=$(cat "$PEERS_DIR/mock/sse.pid" 2>/dev/null || true)
@@ -101,7 +104,7 @@ for sc in $SCENARIOS; do
   for r in $(seq "$ROUNDS"); do
     for i in $(seq 0 $((n - 1))); do
       t=${TARGETS[$(( (i + r) % n ))]}              # rotate start each round
-      if [ "${sc#s}" != "$sc" ]; then   # streaming: skip targets without an SSE path
+      if [ "${sc#s}" != "$sc" ] || [ "${sc#t}" != "$sc" ]; then   # streaming: skip targets without an SSE path
         [ "${t}" != direct ] && [ "$t" != nginx ] && [ "$t" != portkey ] && [ -z "$(gw_url "$t" stream)" ] && continue
       fi
       case "$sc" in *-messages|*-responses)   # other dialects: no Portkey (its routes differ)

@@ -8,7 +8,8 @@
 # account) and :9002 to the SSE mock with an anthropic account (streamed /v1/messages), then
 # runs the peers' compare.sh with QuotaGuard as the third target. Env is passed through
 # (ROUNDS, DURATION, SCENARIOS, QUIET_WAIT, ...).
-#   bench/proxy/compare.sh                      # max r500 r2000 sr200 sr200-messages sr200-responses, 3 rounds
+#   bench/proxy/compare.sh                      # max r500 r2000 sr200 tr200 sr200-messages sr200-responses, 3 rounds
+#       # (tr200: the sr200 streams timed to their first byte, bench/peers/ttfb.js)
 #   ROUNDS=1 DURATION=5 bench/proxy/compare.sh  # quick look
 #   BEFORE_BIN=/path/to/older/quotaguard bench/proxy/compare.sh
 #       # also runs that build (label quotaguard-before, ports QG_PORT+10..) in the same run:
@@ -33,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$(dirname "$0")/qg_instance.sh"
-export SCENARIOS=${SCENARIOS:-max r500 r2000 sr200 sr200-messages sr200-responses}
+export SCENARIOS=${SCENARIOS:-max r500 r2000 sr200 tr200 sr200-messages sr200-responses}
 
 # start_set PREFIX PORT_OFFSET: the three instances of one build ($qg)
 start_set() {

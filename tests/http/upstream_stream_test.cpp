@@ -7,8 +7,12 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
+#include <vector>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -137,4 +141,26 @@ TEST_CASE("connect failures and cancel end the stream with a failure") {
   std::string out;
   CHECK(s.next(out, std::chrono::milliseconds(10)) == UpstreamStream::Next::failed);
   CHECK(s.failure_kind() == OutcomeKind::cancelled);
+}
+
+TEST_CASE("no descriptor left in this process: the stream fails as local_exhausted, not as the upstream's fault") {
+  SseServer sse(std::make_unique<httplib::Server>(), /*events=*/1);
+  UpstreamTimeouts t;
+  t.connect_ms = 500;
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  // Lower the soft limit to just above what is open now, then use up the rest.
+  std::vector<int> held;
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(::dup(0) + 1);
+  ::close(static_cast<int>(low.rlim_cur - 1));
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  for (int fd; (fd = ::dup(0)) >= 0;) held.push_back(fd);
+  UpstreamStream s(target("http", sse.port), R"({"stream":true})", t);
+  const UpstreamReply r = s.open();
+  for (int fd : held) ::close(fd);
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  CHECK(r.status == 0);
+  CHECK(r.failure == OutcomeKind::local_exhausted);
+  CHECK_MESSAGE(r.detail.find("no socket") != std::string::npos, r.detail);
 }

@@ -183,3 +183,13 @@ TEST_CASE("breaker: the router's view changes with the probe, the cooldown or an
   on_outcome(next, err(), kT0 + 1, kB);
   CHECK(breaker_view_changed(clean, next));
 }
+
+TEST_CASE("breaker: QuotaGuard out of descriptors (local_exhausted) counts nothing against the account") {
+  BreakerState b;
+  TimeMs t = kT0;
+  for (int i = 0; i < 4; ++i) CHECK_FALSE(on_outcome(b, err(), t++, kB));
+  for (int i = 0; i < 20; ++i) CHECK_FALSE(on_outcome(b, outcome_of(OutcomeKind::local_exhausted, 0, 0), t++, kB));
+  CHECK(b.consecutive_failures == 4);
+  CHECK(b.open_until == 0);
+  CHECK(on_outcome(b, err(), t, kB));  // the fifth real failure still opens it
+}
