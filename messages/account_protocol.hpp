@@ -14,6 +14,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -49,6 +50,35 @@ struct ReserveReply {
   bool ok() const { return !reservation_id.empty(); }
 };
 
+// Where a reservation's reply goes when the sender does not wait for it itself: called exactly
+// once, on the account actor's thread. The router passes one that answers the waiting HTTP
+// worker directly when the account admits (one hop less than a reply relayed through the
+// router; actors/router/router_actor.cpp). Destroyed unanswered (the account actor stopped
+// with the message in its mailbox), it is answered with a refusal, as an unreachable account.
+class ReserveAnswer {
+ public:
+  explicit ReserveAnswer(std::function<void(ReserveReply)> fn) : fn_(std::move(fn)) {}
+  ReserveAnswer(const ReserveAnswer&) = delete;
+  ReserveAnswer& operator=(const ReserveAnswer&) = delete;
+  ~ReserveAnswer() {
+    if (fn_) {
+      ReserveReply r;
+      r.refusal = "account actor stopped";
+      fn_(std::move(r));
+    }
+  }
+  void operator()(ReserveReply r) {
+    if (!fn_) return;
+    auto fn = std::move(fn_);
+    fn_ = nullptr;
+    fn(std::move(r));
+  }
+
+ private:
+  std::function<void(ReserveReply)> fn_;
+};
+using ReserveAnswerPtr = std::shared_ptr<ReserveAnswer>;
+
 // What a command's answer means; callers branch on this, never on the text.
 enum class ReplyCode {
   done,                 // written (seq > 0) or nothing to write
@@ -78,7 +108,9 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using outcome_atom = caf::atom_constant<caf::atom("outcome")>;
 using settings_atom = caf::atom_constant<caf::atom("settings")>;
 
-// reserve: admit and record a reservation (ReservationCreated).
+// reserve: admit and record a reservation (ReservationCreated); with a ReserveAnswer, the
+//          reply goes to it instead of the sender (answered once the event is durable, as the
+//          reply is).
 // propose: validate + persist + apply any other event concerning this account
 //          (commit/release/expire, QuotaObserved, cooldowns, drain/resume, spec changes);
 //          with a promise, the answer goes into it (HTTP workers send this directly).
@@ -91,6 +123,7 @@ using settings_atom = caf::atom_constant<caf::atom("settings")>;
 // tick:    expire reservations whose TTL passed; the actor schedules it itself.
 using account_actor = caf::typed_actor<
     caf::replies_to<reserve_atom, ReserveCommand>::with<ReserveReply>,
+    caf::reacts_to<reserve_atom, ReserveCommand, ReserveAnswerPtr>,
     caf::replies_to<propose_atom, EventPayload>::with<CommandReply>,
     caf::reacts_to<propose_atom, EventPayload, CommandReplyPromise>,
     caf::replies_to<outcome_atom, UpstreamOutcome>::with<CommandReply>,
@@ -103,6 +136,7 @@ using account_actor = caf::typed_actor<
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::ReserveCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::ReserveReply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::ReserveAnswerPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReplyPromise)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::EventPayload)

@@ -8,6 +8,10 @@
 // HTTP worker threads are not actors: they send (route_atom, RouteRequest, RouteGrantPromise)
 // with anon_send and wait on the promise (docs/ARCHITECTURE.md, "Toolchain facts": a promise
 // bridge costs ~2 µs, and unlike a reused scoped_actor with a finite timeout it does not degrade).
+// The account actor that admits such a request fulfils the promise itself, once the
+// reservation is durable, and tells the router afterwards (admitted); one that refuses hands
+// the request back (retry) for the next target. Route a request: worker -> router -> account
+// -> journal -> account -> worker.
 #pragma once
 
 #include "messages/account_protocol.hpp"
@@ -35,6 +39,8 @@ struct AccountSummary;
 struct RouterSettings;
 
 using RouteGrantPromise = std::shared_ptr<std::promise<RouteGrant>>;
+struct RouteDecision;  // actors/router/route_decision.hpp; immutable once made
+using RouteDecisionPtr = std::shared_ptr<const RouteDecision>;
 
 
 // What the router knows, for status pages.
@@ -51,6 +57,8 @@ using summary_atom = caf::atom_constant<caf::atom("summary")>;
 using accounts_atom = caf::atom_constant<caf::atom("accounts")>;
 using add_account_atom = caf::atom_constant<caf::atom("addacc")>;
 using config_atom = caf::atom_constant<caf::atom("config")>;
+using admitted_atom = caf::atom_constant<caf::atom("admitted")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 // summary: an account's latest summary (sent by account actors after each change).
 // route (+promise): decide and reserve; the promise is fulfilled exactly once.
@@ -60,6 +68,9 @@ using config_atom = caf::atom_constant<caf::atom("config")>;
 // config: the settings now in config.yaml (reload): keys whose file value changed are written
 //         as SettingChanged{source: config} and take effect (INTERFACE §2 precedence).
 // add_account: a new account actor (spawned after start-up, e.g. by discovery).
+// admitted, retry: internal, sent by a route's reservation answer on the account's thread:
+//         `account` admitted (the worker has its grant; the router records the switch and the
+//         admission), or refused (the router tries targets[next]).
 using router_actor = caf::typed_actor<
     caf::reacts_to<summary_atom, AccountSummary, account_actor>,
     caf::reacts_to<route_atom, RouteRequest, RouteGrantPromise>,
@@ -69,13 +80,16 @@ using router_actor = caf::typed_actor<
     caf::replies_to<summary_atom>::with<RouterSnapshot>,
     caf::replies_to<accounts_atom>::with<std::map<std::string, account_actor>>,
     caf::reacts_to<add_account_atom, std::string, account_actor>,
-    caf::replies_to<config_atom, RouterSettings>::with<CommandReply>>;
+    caf::replies_to<config_atom, RouterSettings>::with<CommandReply>,
+    caf::reacts_to<admitted_atom, RouteDecisionPtr, std::string>,
+    caf::reacts_to<retry_atom, RouteDecisionPtr, std::size_t, RouteRequest, RouteGrantPromise>>;
 
 }  // namespace qg
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteRequest)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteGrant)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteGrantPromise)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteDecisionPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouteExplanation)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouterSnapshot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AccountSummary)

@@ -119,7 +119,9 @@ ReserveReply log_unavailable(const std::string& error) {
   return r;
 }
 
-caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
+// Admits or refuses `cmd`; `reply` runs once: at once for a refusal (or when the log is down
+// and on_error: allow admits without waiting), else once the ReservationCreated is durable.
+void reserve(self_ptr self, const ReserveCommand& cmd, std::function<void(ReserveReply)> reply) {
   auto& st = self->state;
   const TimeMs now = st.opts.clock();
   ReservationCreated created{new_reservation_id(), cmd.model, cmd.estimate, now + cmd.ttl_ms,
@@ -127,8 +129,8 @@ caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
   const Admission a = admit(st.account, st.breaker, st.opts.journal_health.get(),
                             {st.opts.allow_unpersisted, st.opts.max_held_events, st.opts.settings.breaker},
                             created, now);
-  if (a.verdict == Admission::Verdict::refuse) return refused(a.reason);
-  if (a.verdict == Admission::Verdict::journal_unavailable) return log_unavailable(a.reason);
+  if (a.verdict == Admission::Verdict::refuse) return reply(refused(a.reason));
+  if (a.verdict == Admission::Verdict::journal_unavailable) return reply(log_unavailable(a.reason));
   if (a.probe) begin_probe(st.breaker, now);
   const bool log_down = !a.wait_for_commit;
   const std::string id = created.id;
@@ -137,13 +139,12 @@ caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
   admitted.provider = st.account.spec.provider;
   admitted.base_url = st.account.spec.base_url;
   admitted.prefix = st.account.spec.prefix;
-  auto rp = self->make_response_promise<ReserveReply>();
   persist(self, {Event{0, now, st.account.id, std::move(created)}},
-          [self, rp, id, admitted, answered = log_down](const std::string& err, std::uint64_t) mutable {
-            if (answered) return;  // admitted below without waiting (allow, log down)
+          [self, reply, id, admitted, answered = log_down](const std::string& err, std::uint64_t) {
+            if (answered) return;  // admitted below without waiting
             if (err.empty() || self->state.opts.allow_unpersisted) {
               if (!err.empty()) spdlog::warn("journal failed, admitting anyway (on_error: allow): {}", err);
-              rp.deliver(admitted);
+              reply(admitted);
               return;
             }
             // Refused (on_error: reject). The journal holds the ReservationCreated and writes it
@@ -152,9 +153,14 @@ caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
             persist(self, {Event{0, self->state.opts.clock(), acc.id,
                                  ReservationReleased{id, "event log unavailable"}}},
                     [](const std::string&, std::uint64_t) {});
-            rp.deliver(log_unavailable(err));
+            reply(log_unavailable(err));
           });
-  if (log_down) rp.deliver(admitted);
+  if (log_down) reply(admitted);  // admitted without waiting (on_error: allow, log down)
+}
+
+caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
+  auto rp = self->make_response_promise<ReserveReply>();
+  reserve(self, cmd, [rp](ReserveReply r) mutable { rp.deliver(std::move(r)); });
   return rp;
 }
 
@@ -168,6 +174,9 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
                      tick_atom::value);
   return {
       [=](reserve_atom, const ReserveCommand& cmd) { return reserve(self, cmd); },
+      [=](reserve_atom, const ReserveCommand& cmd, const ReserveAnswerPtr& answer) {
+        reserve(self, cmd, [answer](ReserveReply r) { (*answer)(std::move(r)); });
+      },
       [=](propose_atom, EventPayload& payload) { return propose(self, std::move(payload)); },
       [=](propose_atom, EventPayload& payload, const CommandReplyPromise& promise) {
         propose(self, std::move(payload), [promise](CommandReply r) { promise->set_value(std::move(r)); });

@@ -27,6 +27,18 @@ struct RouterActorState {
 using self_ptr = router_actor::stateful_pointer<RouterActorState>;
 using Deliver = std::function<void(RouteGrant)>;
 
+// Who waits for a route's grant. An HTTP worker waits on a promise, which any thread may
+// fulfil: the account that admits the request fulfils it itself (try_target). An actor waits on
+// a response promise, which only this actor delivers.
+struct Waiter {
+  RouteGrantPromise promise;  // an HTTP worker, or null
+  Deliver deliver;            // otherwise
+  void operator()(RouteGrant g) const {
+    if (promise) promise->set_value(std::move(g));
+    else deliver(std::move(g));
+  }
+};
+
 // A 503 because the event log cannot be written: the journal retries every second.
 constexpr std::int64_t kStorageRetryAfterS = 1;
 
@@ -74,8 +86,9 @@ RouteGrant grant(const RouteDecision& d, const std::string& account, const Reser
   return g;
 }
 
-void admitted(self_ptr self, const RouteDecision& d, const std::string& account, const ReserveReply& r,
-              TimeMs expires_at, const Deliver& deliver) {
+// The router's part of an admission: the sticky switch it may be (RouteSwitched) and the
+// anti-flapping bookkeeping. After the waiter's answer when the account answered it directly.
+void note_admission(self_ptr self, const RouteDecision& d, const std::string& account) {
   auto sw = switch_for_admitted(d, account);
   if (sw) {
     // Decisions run concurrently with earlier admissions: compare with the sticky choice as it
@@ -93,7 +106,6 @@ void admitted(self_ptr self, const RouteDecision& d, const std::string& account,
     });
   }
   note_admitted(self->state.runtime, d, account);
-  deliver(grant(d, account, &r, expires_at));
 }
 
 // Records a request the router could not place (RouteRefused: the demand `quotaguard simulate`
@@ -112,28 +124,56 @@ ReserveCommand reserve_command(const RouteRequest& req, const std::string& model
                         model != req.model ? req.model : "", req.client_key, pinned};
 }
 
-void try_target(self_ptr self, std::shared_ptr<const RouteDecision> d, std::size_t i, const RouteRequest& req,
-                Deliver deliver) {
+RouteGrant log_unavailable(const ReserveReply& r) {
+  return refusal(503, "unavailable", r.error, kStorageRetryAfterS);
+}
+
+// Asks targets[i] to reserve. An HTTP worker's promise is answered by the account itself, on
+// its thread (the answer below reads only the immutable decision and messages this actor); a
+// refusal comes back here as retry_atom. An actor's response promise is answered here.
+void try_target(self_ptr self, RouteDecisionPtr d, std::size_t i, const RouteRequest& req, Waiter waiter) {
   if (i >= d->targets.size()) {
     record_refusal(self, req, "", "quota_exhausted");
-    deliver(refusal(429, "quota_exhausted", "every candidate account refused the reservation", 1));
+    waiter(refusal(429, "quota_exhausted", "every candidate account refused the reservation", 1));
     return;
   }
   const std::string& account = d->targets[i];
   auto it = self->state.accounts.find(account);
-  if (it == self->state.accounts.end()) { try_target(self, d, i + 1, req, std::move(deliver)); return; }
+  if (it == self->state.accounts.end()) { try_target(self, d, i + 1, req, std::move(waiter)); return; }
   const TimeMs expires_at = self->state.opts.clock() + req.ttl_ms;
-  self->request(it->second, caf::infinite, reserve_atom::value, reserve_command(req, d->model_used, false))
+  ReserveCommand cmd = reserve_command(req, d->model_used, false);
+  if (waiter.promise) {
+    auto answer = std::make_shared<ReserveAnswer>(
+        [router = caf::actor_cast<router_actor>(self), d, i, req, promise = waiter.promise, account,
+         expires_at](ReserveReply r) {
+          if (r.ok()) {
+            promise->set_value(grant(*d, account, &r, expires_at));
+            caf::anon_send(router, admitted_atom::value, d, account);
+          } else if (!r.error.empty()) {
+            promise->set_value(log_unavailable(r));
+          } else {
+            caf::anon_send(router, retry_atom::value, d, i + 1, req, promise);  // raced: the next candidate
+          }
+        });
+    self->send(it->second, reserve_atom::value, std::move(cmd), std::move(answer));
+    return;
+  }
+  self->request(it->second, caf::infinite, reserve_atom::value, std::move(cmd))
       .then(
           [=](const ReserveReply& r) {
-            if (r.ok()) admitted(self, *d, account, r, expires_at, deliver);
-            else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error, kStorageRetryAfterS));
-            else try_target(self, d, i + 1, req, deliver);  // raced: the next candidate
+            if (r.ok()) {
+              note_admission(self, *d, account);
+              waiter(grant(*d, account, &r, expires_at));
+            } else if (!r.error.empty()) {
+              waiter(log_unavailable(r));
+            } else {
+              try_target(self, d, i + 1, req, waiter);  // raced: the next candidate
+            }
           },
-          [=](const caf::error&) { try_target(self, d, i + 1, req, deliver); });
+          [=](const caf::error&) { try_target(self, d, i + 1, req, waiter); });
 }
 
-void route(self_ptr self, const RouteRequest& req, Deliver deliver) {
+void route(self_ptr self, const RouteRequest& req, Waiter deliver) {
   const TimeMs now = self->state.opts.clock();
   if (!req.account.empty()) {  // pinned by the caller (advisory reserve)
     auto it = self->state.accounts.find(req.account);
@@ -145,7 +185,7 @@ void route(self_ptr self, const RouteRequest& req, Deliver deliver) {
     self->request(it->second, caf::infinite, reserve_atom::value, reserve_command(req, req.model, true))
         .then([=](const ReserveReply& r) {
                 if (r.ok()) deliver(grant(*d, req.account, &r, now + req.ttl_ms));
-                else if (!r.error.empty()) deliver(refusal(503, "unavailable", r.error, kStorageRetryAfterS));
+                else if (!r.error.empty()) deliver(log_unavailable(r));
                 else {
                   record_refusal(self, req, req.account, "quota_exhausted");
                   deliver(refusal(429, "quota_exhausted", "account " + req.account + ": " + r.refusal, 1));
@@ -182,13 +222,18 @@ router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions op
         if (!known) self->send(handle, settings_atom::value, self->state.settings);
       },
       [=](route_atom, const RouteRequest& req, const RouteGrantPromise& promise) {
-        route(self, req, [promise](RouteGrant g) { promise->set_value(std::move(g)); });
+        route(self, req, Waiter{promise, nullptr});
       },
       [=](route_atom, const RouteRequest& req) -> caf::result<RouteGrant> {
         auto rp = self->make_response_promise<RouteGrant>();
-        route(self, req, [rp](RouteGrant g) mutable { rp.deliver(std::move(g)); });
+        route(self, req, Waiter{nullptr, [rp](RouteGrant g) mutable { rp.deliver(std::move(g)); }});
         return rp;
       },
+      [=](admitted_atom, const RouteDecisionPtr& d, const std::string& account) {
+        note_admission(self, *d, account);
+      },
+      [=](retry_atom, const RouteDecisionPtr& d, std::size_t next, const RouteRequest& req,
+          const RouteGrantPromise& promise) { try_target(self, d, next, req, Waiter{promise, nullptr}); },
       [=](explain_atom, const RouteRequest& req) -> RouteExplanation {
         const TimeMs now = self->state.opts.clock();
         DecideOptions options;
