@@ -90,7 +90,7 @@ demo: build
 # each N s; `make test-reliability[-long]` runs the reliability suite (docs/RELIABILITY.md).
 FUZZ_SECONDS ?= 30
 FUZZ_DIR ?= build-fuzz
-.PHONY: package fuzz test-reliability test-reliability-long
+.PHONY: package fuzz test-reliability test-reliability-long test-cluster-long
 package: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target quotaguard
 	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null && ls -1 $(CURDIR)/$(BUILD_DIR)/quotaguard_*.deb
@@ -106,3 +106,8 @@ test-reliability: build
 
 test-reliability-long: build
 	@cd $(BUILD_DIR) && QG_RELIABILITY_LONG=1 ctest --output-on-failure -L reliability --timeout 3600
+
+# Three nodes on one PostgreSQL at full size (issue 19): 60 clients, 20 s of load, kill -9 of
+# one node (tests/postgres/cluster_e2e_test.cpp; `make test` runs the short version).
+test-cluster-long: build
+	@cd $(BUILD_DIR) && QG_CLUSTER_LONG=1 ctest --output-on-failure -R 'cluster e2e|qg_cluster_e2e_tests' --timeout 900

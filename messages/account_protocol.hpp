@@ -107,6 +107,7 @@ using state_atom = caf::atom_constant<caf::atom("state")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using outcome_atom = caf::atom_constant<caf::atom("outcome")>;
 using settings_atom = caf::atom_constant<caf::atom("settings")>;
+using follow_atom = caf::atom_constant<caf::atom("follow")>;
 
 // reserve: admit and record a reservation (ReservationCreated); with a ReserveAnswer, the
 //          reply goes to it instead of the sender (answered once the event is durable, as the
@@ -121,6 +122,8 @@ using settings_atom = caf::atom_constant<caf::atom("settings")>;
 // outcome: the result of an upstream call (circuit breaker; may start/end a cooldown).
 // settings: the router's current settings (thresholds, breaker) the account acts on.
 // tick:    expire reservations whose TTL passed; the actor schedules it itself.
+// follow:  an event of this account another node committed (several nodes on PostgreSQL: the
+//          journal follows the shared log, docs/EVENT_LOG.md §7.4); applied once, in seq order.
 using account_actor = caf::typed_actor<
     caf::replies_to<reserve_atom, ReserveCommand>::with<ReserveReply>,
     caf::reacts_to<reserve_atom, ReserveCommand, ReserveAnswerPtr>,
@@ -130,7 +133,8 @@ using account_actor = caf::typed_actor<
     caf::replies_to<flush_atom>::with<std::uint64_t>,
     caf::replies_to<state_atom>::with<AccountState>,
     caf::reacts_to<settings_atom, RouterSettings>,
-    caf::reacts_to<tick_atom>>;
+    caf::reacts_to<tick_atom>,
+    caf::reacts_to<follow_atom, Event>>;
 
 }  // namespace qg
 
@@ -140,6 +144,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::ReserveAnswerPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReplyPromise)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::EventPayload)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::Event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AccountState)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::UpstreamOutcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::RouterSettings)

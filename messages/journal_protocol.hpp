@@ -17,17 +17,51 @@
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace qg {
 
+struct AccountState;
 using EventBatch = std::vector<Event>;
+
+// Optimistic concurrency for one account's events on a log shared by several nodes
+// (docs/EVENT_LOG.md §7.3). `known_seq`: the highest seq of this account's events written by
+// other nodes that the state the batch was validated against contains. `epoch`: the account's
+// conflict epoch the sender is in (0 at first; a conflict answer names the next one).
+struct AppendCondition {
+  std::string account;
+  std::uint64_t known_seq = 0;
+  std::uint64_t epoch = 0;
+};
 
 struct AppendResult {
   std::uint64_t last_seq = 0;      // seq of the batch's last event (0 on error)
   std::string error;               // empty on success
+  // Conditional appends only: nothing of the batch was written because another node wrote
+  // this account's events after `known_seq` (or an earlier batch of the same epoch conflicted).
+  // The sender re-validates against `current` and retries or refuses.
+  bool conflict = false;
+  std::uint64_t epoch = 0;          // the account's epoch now: send retries with it
+  std::uint64_t known_seq = 0;      // what `current` contains of other nodes' events
+  // The account as the log has it now (every node's committed events), on the first conflict
+  // of an epoch; null on the conflicts that follow it in the same epoch.
+  std::shared_ptr<const AccountState> current;
+
+  static AppendResult written(std::uint64_t last_seq) {
+    AppendResult r;
+    r.last_seq = last_seq;
+    return r;
+  }
+  static AppendResult failed(std::string error) {
+    AppendResult r;
+    r.error = std::move(error);
+    return r;
+  }
 };
+
 
 using append_atom = caf::atom_constant<caf::atom("append")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
@@ -36,19 +70,29 @@ using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 // events are held after a failed write.
 using journal_tick_atom = caf::atom_constant<caf::atom("jtick")>;
 using journal_retry_atom = caf::atom_constant<caf::atom("jretry")>;
+// Read other nodes' new events now (the log's listener on a notification, and a timer).
+using journal_follow_atom = caf::atom_constant<caf::atom("jfollow")>;
+using journal_poll_atom = caf::atom_constant<caf::atom("jpoll")>;
 
-// append: persist the batch in order, reply after commit.
+// follow: read other nodes' new events now (shared logs; the first one also starts the
+//         follow timer, JournalOptions::follow_interval_ms).
+// append: persist the batch in order, reply after commit. With an AppendCondition: the same,
+//         unless the account's version moved (then `conflict`, nothing written).
 // flush: commit everything appended before it (returns the last seq written; events still
 //        held after a failed write are not in it: see messages/journal_health.hpp).
 // snapshot: write a snapshot of the state at the current seq now (returns its seq).
 using journal_actor = caf::typed_actor<
     caf::replies_to<append_atom, EventBatch>::with<AppendResult>,
+    caf::replies_to<append_atom, EventBatch, AppendCondition>::with<AppendResult>,
     caf::replies_to<flush_atom>::with<std::uint64_t>,
     caf::replies_to<snapshot_atom>::with<std::uint64_t>,
     caf::reacts_to<journal_tick_atom>,
-    caf::reacts_to<journal_retry_atom>>;
+    caf::reacts_to<journal_retry_atom>,
+    caf::reacts_to<journal_follow_atom>,
+    caf::reacts_to<journal_poll_atom>>;
 
 }  // namespace qg
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::EventBatch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AppendResult)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AppendCondition)

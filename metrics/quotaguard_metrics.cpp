@@ -74,6 +74,12 @@ CounterFamily& journal_write_failures_total() {
   return f;
 }
 
+CounterFamily& journal_conflicts_total() {
+  static auto& f = registry().counter("quotaguard_journal_conflicts_total",
+      "Appends left out because another node wrote the account first (several nodes on PostgreSQL; re-validated and retried or refused).");
+  return f;
+}
+
 SnapshotFamily& quota_used_ratio() {
   static auto& f = registry().snapshot("quotaguard_quota_used_ratio",
       "Quota window use: (used + reserved) / limit; windows with an unknown limit are omitted.",
@@ -133,6 +139,7 @@ void register_quotaguard_metrics() {
     events_total();
     journal_held_events().with({}).set(0);
     journal_write_failures_total().with({});
+    journal_conflicts_total().with({});
     quota_used_ratio();
     quota_exhaustion_seconds();
     quota_unused_at_reset_ratio();

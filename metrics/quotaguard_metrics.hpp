@@ -39,6 +39,8 @@ CounterFamily& events_total();
 GaugeFamily& journal_held_events();
 // quotaguard_journal_write_failures_total: failed commit attempts (disk full, read-only, locked).
 CounterFamily& journal_write_failures_total();
+// quotaguard_journal_conflicts_total: conditional appends answered with a version conflict.
+CounterFamily& journal_conflicts_total();
 
 // --- State [scrape] ----------------------------------------------------------------------
 // quotaguard_quota_used_ratio{account,metric,window}: (used + reserved) / limit, 0..1+; the

@@ -32,6 +32,21 @@ std::uint64_t EventLog::append(std::vector<Event>& events) {
   return append(refs);
 }
 
+std::uint64_t EventLog::append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
+                                     const std::function<std::vector<Event*>()>& choose) {
+  const std::uint64_t last = last_seq();
+  if (last > known) {
+    ScanRange range = ScanRange::starting_at(known + 1);
+    range.to_seq = last;
+    scan(range, [&](const EventRow& row) {
+      fold(row);
+      return true;
+    });
+  }
+  const std::vector<Event*> events = choose();
+  return events.empty() ? last : append(events);
+}
+
 std::vector<Event> EventLog::read_after(std::uint64_t after, std::size_t limit) {
   std::vector<Event> out;
   if (limit == 0) return out;

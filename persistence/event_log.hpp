@@ -84,6 +84,20 @@ class EventLog {
   virtual std::uint64_t append(const std::vector<Event*>& events) = 0;
   std::uint64_t append(std::vector<Event>& events);
 
+  // Whether other nodes write this log as a matter of course (PostgreSQL): the journal then
+  // follows their events and checks account versions (docs/EVENT_LOG.md §7.3, §7.4).
+  virtual bool shared() const { return false; }
+
+  // The journal's commit on a shared log: in ONE transaction that holds the log's append lock
+  // (nobody else can append meanwhile), calls `fold` for every row after seq `known` (others'
+  // events, in seq order), then appends what `choose` returns (nothing when empty). So what
+  // `choose` decides from the folded rows is still true when its events commit: the version
+  // check of optimistic concurrency. Returns the last seq (>= the last folded row). On a throw
+  // nothing of `choose`'s events is written (rows already folded stay folded: they were
+  // committed by others). Default: the same without the lock (one writer: SQLite).
+  virtual std::uint64_t append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
+                                     const std::function<std::vector<Event*>()>& choose);
+
   // Calls `fn` for each row in range, in seq order, until it returns false.
   virtual void scan(const ScanRange& range, const std::function<bool(const EventRow&)>& fn) = 0;
 

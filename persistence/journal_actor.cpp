@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace qg {
@@ -21,6 +23,15 @@ namespace {
 struct PendingAppend {
   EventBatch events;
   caf::typed_response_promise<AppendResult> promise;
+  std::optional<AppendCondition> condition;
+  bool conflict = false;        // decided by the commit that holds it (shared logs)
+  bool opens_epoch = false;     // the first conflict of its epoch: answered with the state
+};
+
+// What the journal knows of an account's events written by other nodes (shared logs).
+struct AccountVersion {
+  std::uint64_t last_foreign = 0;  // seq of the newest such event
+  std::uint64_t epoch = 0;         // bumped by each conflict (journal_protocol.hpp)
 };
 
 struct JournalState {
@@ -32,11 +43,18 @@ struct JournalState {
   EventBatch held;               // failed to commit; written first by the next commit
   bool tick_queued = false;
   bool retry_scheduled = false;
+  std::unordered_map<std::string, AccountVersion> versions;
+  std::unordered_map<std::string, std::uint64_t> epochs_opened;  // by the commit under way
+  bool polling = false;  // the follow timer runs
 
   void init(JournalOptions o) {
     opts = std::move(o);
     if (!opts.clock) opts.clock = system_clock_ms;
     if (!opts.health) opts.health = std::make_shared<JournalHealth>();
+    if (opts.log->shared()) {  // others' events are followed once the caller sends follow
+      last_snapshot_seq = opts.state.last_seq;
+      return;
+    }
     const std::uint64_t log_last = opts.log->last_seq();
     if (opts.state.last_seq < log_last) {
       catch_up(log_last);  // others wrote since the state was recovered
@@ -49,26 +67,45 @@ struct JournalState {
   }
 
   // Writes the held events, then everything pending, in one transaction, and answers every
-  // waiting append. Returns false when the write failed: the events are then held (in order)
-  // for the next attempt and every waiting append is answered with the error.
+  // waiting append. On a shared log the transaction first reads the events other nodes
+  // committed since the state's last seq (followed: folded, handed to the follower) and
+  // leaves out conditional appends whose account moved (answered with a conflict). Returns
+  // false when the write failed: the events are then held (in order) for the next attempt and
+  // every waiting append is answered with the error — except conflicts, which wait for a
+  // commit that succeeds (their answer carries the state the log has).
   bool commit() {
     if (pending.empty() && held.empty()) return true;
     const auto started = std::chrono::steady_clock::now();
     std::vector<Event*> batch;
-    batch.reserve(held.size() + pending_events);
-    for (auto& e : held) batch.push_back(&e);
-    for (auto& p : pending)
-      for (auto& e : p.events) batch.push_back(&e);
-    for (Event* e : batch)
-      if (e->ts == 0) e->ts = opts.clock();
+    auto choose = [&] {
+      batch.clear();
+      batch.reserve(held.size() + pending_events);
+      for (auto& e : held) batch.push_back(&e);
+      epochs_opened.clear();
+      for (auto& p : pending) {
+        p.conflict = p.opens_epoch = false;
+        if (p.condition && opts.log->shared()) decide(p);
+        if (p.conflict) continue;
+        for (auto& e : p.events) batch.push_back(&e);
+      }
+      for (Event* e : batch)
+        if (e->ts == 0) e->ts = opts.clock();
+      return batch;
+    };
     try {
-      opts.log->append(batch);
+      if (opts.log->shared()) {
+        opts.log->append_after(opts.state.last_seq, [&](const EventRow& row) { follow_row(row); }, choose);
+      } else {
+        choose();
+        opts.log->append(batch);
+      }
       record_metrics(std::chrono::steady_clock::now() - started);
     } catch (const std::exception& ex) {
       hold(ex.what());
       return false;
     }
-    catch_up(batch.front()->seq - 1);
+    if (!batch.empty() && !opts.log->shared()) catch_up(batch.front()->seq - 1);
+    for (const auto& [account, epoch] : epochs_opened) versions[account].epoch = epoch;
     for (const auto& e : held) apply(opts.state, e);
     if (!opts.health->ok()) {
       spdlog::warn("journal: the event log is writable again; {} held event(s) written",
@@ -78,14 +115,76 @@ struct JournalState {
     }
     held.clear();
     for (auto& p : pending) {
-      for (const auto& e : p.events) apply(opts.state, e);
-      p.promise.deliver(AppendResult{opts.state.last_seq, {}});
+      if (!p.conflict) {
+        for (const auto& e : p.events) apply(opts.state, e);
+        p.promise.deliver(AppendResult::written(opts.state.last_seq));
+        continue;
+      }
+      // The account's appends after this one in the batch conflict too: its state is final.
+      const AccountVersion& v = versions[p.condition->account];
+      AppendResult r;
+      r.conflict = true;
+      r.epoch = v.epoch;
+      r.known_seq = v.last_foreign;
+      if (p.opens_epoch) {
+        auto it = opts.state.accounts.find(p.condition->account);
+        r.current = std::make_shared<const AccountState>(it != opts.state.accounts.end() ? it->second : AccountState{});
+      }
+      metrics::journal_conflicts_total().with({}).inc();
+      p.promise.deliver(std::move(r));
     }
     pending.clear();
     pending_events = 0;
     if (opts.snapshot_every > 0 && opts.state.last_seq - last_snapshot_seq >= opts.snapshot_every)
       write_snapshot();
     return true;
+  }
+
+  // The version check of one conditional append (inside the commit's transaction, after the
+  // fold): a conflict when the sender's epoch is over (an earlier append of the account
+  // conflicted) or another node wrote the account after what the sender validated against.
+  // The first conflict of an epoch opens the next one (in `epochs_opened`, kept only when the
+  // commit succeeds), and the account's later appends in the same commit conflict too: their
+  // sender validated them on top of the refused one.
+  void decide(PendingAppend& p) {
+    const AppendCondition& c = *p.condition;
+    const AccountVersion& v = versions[c.account];
+    if (epochs_opened.count(c.account) || c.epoch < v.epoch) {
+      p.conflict = true;
+      return;
+    }
+    if (v.last_foreign <= c.known_seq) return;
+    p.conflict = p.opens_epoch = true;
+    epochs_opened[c.account] = v.epoch + 1;
+  }
+
+  // One row another node committed (shared logs): folded into the state, its account's
+  // version noted, handed to the follower (the account actor applies it). Rows arrive in seq
+  // order and each exactly once: the state's last seq only grows.
+  void follow_row(const EventRow& row) {
+    if (row.seq != opts.state.last_seq + 1) return;  // read already (a retried commit)
+    Event e = decode_row(row, nullptr);
+    apply(opts.state, e);
+    if (!e.account.empty()) versions[e.account].last_foreign = e.seq;
+    if (opts.follower) opts.follower(e);
+  }
+
+  // Reads what other nodes committed since the state's last seq (shared logs; the listener's
+  // notification and a timer ask for it). A read that fails is retried by the next one.
+  void follow() {
+    if (!opts.log->shared()) return;
+    try {
+      const std::uint64_t last = opts.log->last_seq();
+      if (last <= opts.state.last_seq) return;
+      ScanRange range = ScanRange::starting_at(opts.state.last_seq + 1);
+      range.to_seq = last;
+      opts.log->scan(range, [&](const EventRow& row) {
+        follow_row(row);
+        return true;
+      });
+    } catch (const std::exception& ex) {
+      spdlog::debug("journal: following the log failed ({}); retried", ex.what());
+    }
   }
 
   // Folds the events other writers committed between the state's last seq and `until`, so
@@ -111,8 +210,14 @@ struct JournalState {
   // After a failed write: keep the pending events behind the held ones and answer their
   // appends with the error.
   void hold(const std::string& error) {
-    for (auto& p : pending)
+    std::vector<PendingAppend> conflicts;  // wait for a commit that succeeds
+    for (auto& p : pending) {
+      if (p.conflict) {
+        conflicts.push_back(std::move(p));
+        continue;
+      }
       for (auto& e : p.events) held.push_back(std::move(e));
+    }
     if (opts.health->ok())
       spdlog::error("journal: cannot write the event log ({}); holding {} event(s) in memory, "
                     "retrying every {} ms", error, held.size(), opts.retry_ms);
@@ -121,9 +226,11 @@ struct JournalState {
     opts.health->failing(error, held.size());
     metrics::journal_held_events().with({}).set(static_cast<double>(held.size()));
     metrics::journal_write_failures_total().with({}).inc();
-    for (auto& p : pending) p.promise.deliver(AppendResult{0, error});
-    pending.clear();
+    for (auto& p : pending)
+      if (!p.conflict) p.promise.deliver(AppendResult::failed(error));
+    pending = std::move(conflicts);
     pending_events = 0;
+    for (const auto& p : pending) pending_events += p.events.size();
   }
 
   // quotaguard_journal_* and quotaguard_events_total / route_switches_total for a committed
@@ -142,7 +249,8 @@ struct JournalState {
     };
     for (const auto& e : held) count(e);
     for (const auto& p : pending)
-      for (const auto& e : p.events) count(e);
+      if (!p.conflict)
+        for (const auto& e : p.events) count(e);
     for (const auto& [type, n] : by_type) metrics::events_total().with({std::string(type)}).inc(n);
   }
 
@@ -169,25 +277,46 @@ void commit_or_retry(journal_self self) {
   self->delayed_send(self, std::chrono::milliseconds(st.opts.retry_ms), journal_retry_atom::value);
 }
 
+caf::typed_response_promise<AppendResult> enqueue(journal_self self, EventBatch batch,
+                                                  std::optional<AppendCondition> condition) {
+  auto promise = self->make_response_promise<AppendResult>();
+  auto& st = self->state;
+  if (batch.empty()) {
+    promise.deliver(AppendResult::written(st.opts.state.last_seq));
+    return promise;
+  }
+  st.pending_events += batch.size();
+  st.pending.push_back(PendingAppend{std::move(batch), promise, std::move(condition)});
+  if (st.pending_events >= st.opts.max_batch) {
+    commit_or_retry(self);
+  } else if (!st.tick_queued) {
+    st.tick_queued = true;
+    self->send(self, journal_tick_atom::value);
+  }
+  return promise;
+}
+
 journal_actor::behavior_type journal_behavior(journal_self self, JournalOptions options) {
   self->state.init(std::move(options));
   return {
-      [=](append_atom, EventBatch& batch) -> caf::typed_response_promise<AppendResult> {
-        auto promise = self->make_response_promise<AppendResult>();
+      [=](append_atom, EventBatch& batch) {
+        return enqueue(self, std::move(batch), std::nullopt);
+      },
+      [=](append_atom, EventBatch& batch, AppendCondition& condition) {
+        return enqueue(self, std::move(batch), std::move(condition));
+      },
+      [=](journal_follow_atom) {
         auto& st = self->state;
-        if (batch.empty()) {
-          promise.deliver(AppendResult{st.opts.state.last_seq, {}});
-          return promise;
+        st.follow();
+        if (!st.polling && st.opts.log->shared() && st.opts.follow_interval_ms > 0) {
+          st.polling = true;  // from the first follow on (the caller's: its actors exist)
+          self->delayed_send(self, std::chrono::milliseconds(st.opts.follow_interval_ms), journal_poll_atom::value);
         }
-        st.pending_events += batch.size();
-        st.pending.push_back(PendingAppend{std::move(batch), promise});
-        if (st.pending_events >= st.opts.max_batch) {
-          commit_or_retry(self);
-        } else if (!st.tick_queued) {
-          st.tick_queued = true;
-          self->send(self, journal_tick_atom::value);
-        }
-        return promise;
+      },
+      [=](journal_poll_atom) {
+        self->state.follow();
+        self->delayed_send(self, std::chrono::milliseconds(self->state.opts.follow_interval_ms),
+                           journal_poll_atom::value);
       },
       [=](journal_tick_atom) {
         self->state.tick_queued = false;

@@ -7,6 +7,12 @@
 // batch is flushed as soon as the mailbox is drained (or at `max_batch` events), never later.
 // Each append is answered only after the transaction holding it has committed.
 //
+// Several nodes (a shared log, docs/EVENT_LOG.md §7.3-7.4): each commit first reads, under the
+// log's append lock, what other nodes committed since (folded, handed to `follower`), then
+// checks each conditional append's account version and leaves out — answers with a conflict
+// and the account's current state — those validated against an older version. The other
+// appends of the batch commit as usual.
+//
 // It keeps a SystemState in step with the log (apply after commit) and writes a snapshot every
 // `snapshot_every` events. The log may have other writers (other nodes on PostgreSQL, a CLI
 // command on SQLite): when a commit's seqs do not follow the state's last seq, the events in
@@ -44,6 +50,12 @@ struct JournalOptions {
   std::shared_ptr<JournalHealth> health;
   // Fills `ts` of events that arrive with ts == 0. Default: the system clock.
   std::function<TimeMs()> clock;
+  // Shared logs (PostgreSQL, several nodes): called on the journal's thread with each event
+  // another node committed, in seq order, exactly once (the core hands it to the account
+  // actor). Following starts with the first journal_follow_atom, then runs every
+  // `follow_interval_ms` and on each follow (the listener's wake-up).
+  std::function<void(const Event&)> follower;
+  int follow_interval_ms = 250;
 };
 
 journal_actor spawn_journal(caf::actor_system& sys, JournalOptions options);

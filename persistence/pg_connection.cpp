@@ -5,6 +5,8 @@
 
 #include <libpq-fe.h>
 
+#include <poll.h>
+
 #include <cstdlib>
 
 namespace qg {
@@ -138,6 +140,24 @@ PgResult PgConnection::exec(const char* sql, const std::vector<std::string>& par
   return check(PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(),
                             nullptr, nullptr, 0),
                sql);
+}
+
+bool PgConnection::wait_for_notification(std::chrono::milliseconds timeout) {
+  ensure_open();
+  auto drain = [&] {
+    bool got = false;
+    while (PGnotify* n = PQnotifies(conn_)) {
+      got = true;
+      PQfreemem(n);
+    }
+    return got;
+  };
+  if (drain()) return true;
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  if (fd.fd < 0) throw StorageError(error_text("no socket"));
+  if (::poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) return false;
+  if (PQconsumeInput(conn_) == 0) throw StorageError(error_text(PQerrorMessage(conn_)));
+  return drain();
 }
 
 // ---- PgTransaction -------------------------------------------------------------------------

@@ -70,6 +70,10 @@ class PgConnection {
   // Runs one statement with text parameters $1, $2, ...
   PgResult exec(const char* sql, const std::vector<std::string>& params);
 
+  // After LISTEN: waits up to `timeout` for notifications; true when at least one arrived
+  // (all that did are consumed). Throws StorageError when the connection broke.
+  bool wait_for_notification(std::chrono::milliseconds timeout);
+
   const std::string& where() const { return where_; }
   bool read_only() const { return options_.read_only; }
   // "storage.postgres: <where>: <what>"

@@ -25,7 +25,8 @@ void append_array_element(std::string& out, std::string_view text) {
   out += '"';
 }
 
-// The batch as one statement: bump event_head, insert at the freed seqs, return the last seq.
+// The batch as one statement: bump event_head, insert at the freed seqs, notify the followers
+// (delivered at commit), return the last seq.
 constexpr const char* kAppend =
     "WITH head AS ("
     "  UPDATE event_head SET last_seq = last_seq + $1::bigint RETURNING last_seq - $1::bigint AS base),"
@@ -34,7 +35,7 @@ constexpr const char* kAppend =
     "  SELECT head.base + e.ord, e.ts, e.type, e.account, e.version, e.data, $7"
     "  FROM head, unnest($2::bigint[], $3::text[], $4::text[], $5::integer[], $6::text[])"
     "    WITH ORDINALITY AS e(ts, type, account, version, data, ord))"
-    " SELECT base + $1::bigint FROM head";
+    " SELECT base + $1::bigint FROM head, (SELECT pg_notify('quotaguard_events', '')) AS n";
 
 // The columns of a batch as PostgreSQL array literals, one row at a time.
 struct ArrayParams {
@@ -105,10 +106,46 @@ std::uint64_t PostgresEventLog::append_rows(const std::vector<StoredRow>& rows) 
 
 std::uint64_t PostgresEventLog::run_append(const std::vector<std::string>& params) {
   auto c = pool_.acquire();
-  auto r = c->exec(kAppend, params);
+  return run_append_on(*c, params);
+}
+
+std::uint64_t PostgresEventLog::run_append_on(PgConnection& c, const std::vector<std::string>& params) {
+  auto r = c.exec(kAppend, params);
   if (r.rows() != 1 || r.is_null(0, 0))
-    throw StorageError(c->error_text("event_head has no row; the schema is damaged"));
+    throw StorageError(c.error_text("event_head has no row; the schema is damaged"));
   return static_cast<std::uint64_t>(r.int64(0, 0));
+}
+
+std::uint64_t PostgresEventLog::append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
+                                             const std::function<std::vector<Event*>()>& choose) {
+  auto c = pool_.acquire();
+  PgTransaction tx(*c);
+  auto head = c->exec("SELECT last_seq FROM event_head FOR UPDATE");
+  if (head.rows() != 1) throw StorageError(c->error_text("event_head has no row; the schema is damaged"));
+  std::uint64_t last = static_cast<std::uint64_t>(head.int64(0, 0));
+  for (std::uint64_t from = known + 1; from <= last;) {
+    PgResult page = c->exec("SELECT seq, ts, type, account, version, data, node FROM events"
+                            " WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+                            {std::to_string(from), std::to_string(last), std::to_string(kScanPage)});
+    if (page.rows() == 0) break;
+    for (int i = 0; i < page.rows(); ++i) {
+      const EventRow row{static_cast<std::uint64_t>(page.int64(i, 0)), page.int64(i, 1), page.text(i, 2),
+                         page.text(i, 3), static_cast<int>(page.int64(i, 4)), page.text(i, 5),
+                         page.text(i, 6)};
+      fold(row);
+      from = row.seq + 1;
+    }
+  }
+  const std::vector<Event*> events = choose();
+  if (!events.empty()) {
+    ArrayParams a;
+    for (const Event* e : events) a.add(e->ts, event_type(*e), e->account, kEventSchemaVersion, encode_payload(e->payload));
+    last = run_append_on(*c, a.params(events.size(), node_id_));
+    std::uint64_t seq = last - events.size();
+    for (Event* e : events) e->seq = ++seq;
+  }
+  tx.commit();
+  return last;
 }
 
 void PostgresEventLog::scan(const ScanRange& range, const std::function<bool(const EventRow&)>& fn) {

@@ -22,6 +22,9 @@
 
 namespace qg {
 
+// The channel every append notifies at commit (payload: nothing); followers LISTEN on it.
+inline constexpr const char* kEventsChannel = "quotaguard_events";
+
 class PostgresEventLog : public EventLog {
  public:
   // Connects, validates and (read-write) migrates. Throws StorageError.
@@ -43,6 +46,11 @@ class PostgresEventLog : public EventLog {
   };
   // Appends the rows in one statement at the next seqs; returns the last seq.
   std::uint64_t append_rows(const std::vector<StoredRow>& rows);
+  bool shared() const override { return true; }
+  // SELECT ... FOR UPDATE of event_head (the lock every append takes), the rows after `known`
+  // on the same connection, the append, NOTIFY quotaguard_events, COMMIT.
+  std::uint64_t append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
+                             const std::function<std::vector<Event*>()>& choose) override;
   void scan(const ScanRange& range, const std::function<bool(const EventRow&)>& fn) override;
   void write_snapshot(std::uint64_t seq, TimeMs ts, int version, std::string_view data,
                       int keep = 3) override;
@@ -57,6 +65,7 @@ class PostgresEventLog : public EventLog {
  private:
   PostgresEventLog(PgOptions options, std::size_t connections, std::string node_id);
   std::uint64_t run_append(const std::vector<std::string>& params);  // kAppend; the last seq
+  static std::uint64_t run_append_on(PgConnection& c, const std::vector<std::string>& params);
   PgPool pool_;
   std::string node_id_;
   int schema_found_ = 0;

@@ -23,6 +23,9 @@ struct AccountActorState {
   AccountState account;
   BreakerState breaker;
   AccountActorOptions opts;
+  // Optimistic concurrency on a shared log (docs/EVENT_LOG.md §7.3): the newest seq of this
+  // account's events by other nodes that `account` contains, and the conflict epoch.
+  AppendCondition version;
   static inline const char* name = "account";
 };
 
@@ -36,8 +39,10 @@ void push_summary(self_ptr self) {
 }
 
 using Done = std::function<void(const std::string& error, std::uint64_t seq)>;
+// Runs the command again from the start (validation included) after a version conflict.
+using Retry = std::function<void()>;
 
-void persist(self_ptr self, EventBatch events, Done done);
+void persist(self_ptr self, EventBatch events, Done done, Retry retry);
 
 // Threshold crossings caused by the events just applied: recorded as events of their own.
 void record_threshold_crossings(self_ptr self) {
@@ -49,21 +54,52 @@ void record_threshold_crossings(self_ptr self) {
   for (auto& c : crossings) batch.push_back(Event{0, now, self->state.account.id, std::move(c)});
   persist(self, std::move(batch), [](const std::string& err, std::uint64_t) {
     if (!err.empty()) spdlog::debug("journal: threshold crossing held until the log is writable: {}", err);
-  });
+  }, [self] { record_threshold_crossings(self); });
 }
 
-// Applies `events` (already validated), persists them; `done` runs after the commit.
-void persist(self_ptr self, EventBatch events, Done done) {
+// Another node wrote this account after the state our append was validated against: the
+// journal left it out. The first conflict of an epoch brings the account as the log has it
+// (every node's committed events; none of ours still in flight, which all conflict too):
+// it replaces ours, and each conflicted command runs again against it.
+void on_conflict(self_ptr self, const AppendResult& r) {
+  auto& st = self->state;
+  if (r.current && r.epoch > st.version.epoch) {
+    st.account = *r.current;
+    st.version.epoch = r.epoch;
+    st.version.known_seq = r.known_seq;
+    push_summary(self);
+  }
+}
+
+// Applies `events` (already validated), persists them; `done` runs after the commit, `retry`
+// instead when another node wrote the account first (shared logs).
+void persist(self_ptr self, EventBatch events, Done done, Retry retry) {
   bool usage_changed = false;
   for (auto& e : events) {
     apply(self->state.account, e);
     apply(self->state.breaker, e);
     usage_changed = usage_changed || !std::holds_alternative<ThresholdCrossed>(e.payload);
   }
-  self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events))
-      .then([done](const AppendResult& r) { done(r.error, r.last_seq); },
+  self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
+                self->state.version)
+      .then([self, done, retry](const AppendResult& r) {
+              if (!r.conflict) return done(r.error, r.last_seq);
+              on_conflict(self, r);
+              retry();
+            },
             [done](const caf::error& err) { done(caf::to_string(err), 0); });
   if (usage_changed) record_threshold_crossings(self);
+  push_summary(self);
+}
+
+// An event another node committed (the journal follows the shared log): applied once, in
+// seq order, through the same pure apply.
+void follow(self_ptr self, const Event& e) {
+  auto& st = self->state;
+  if (e.seq <= st.version.known_seq) return;  // in the state a conflict brought already
+  apply(st.account, e);
+  apply(st.breaker, e);
+  st.version.known_seq = e.seq;
   push_summary(self);
 }
 
@@ -78,9 +114,11 @@ void expire_due(self_ptr self) {
   if (expired.empty()) return;
   spdlog::info("account {}: {} reservation(s) expired after their TTL", self->state.account.id,
                expired.size());
+  // Another node may expire the same reservations: the version check lets one write them,
+  // the other runs the sweep again on the state the log has (where they are gone).
   persist(self, std::move(expired), [](const std::string& err, std::uint64_t) {
     if (!err.empty()) spdlog::warn("journal: expired reservations held until the log is writable: {}", err);
-  });
+  }, [self] { expire_due(self); });
 }
 
 // validate -> persist -> apply; `answer` runs once: at once for a no-op or rejection, else
@@ -93,18 +131,30 @@ void propose(self_ptr self, EventPayload payload, std::function<void(CommandRepl
     spdlog::warn("account {}: rejected {}: {}", self->state.account.id, event_type(payload), check.reason);
     return answer(CommandReply{false, 0, check.reason, ReplyCode::rejected});
   }
-  persist(self, {Event{0, now, self->state.account.id, std::move(payload)}},
-          [answer = std::move(answer)](const std::string& err, std::uint64_t seq) {
+  persist(self, {Event{0, now, self->state.account.id, payload}},
+          [answer](const std::string& err, std::uint64_t seq) {
             answer(err.empty() ? CommandReply{true, seq, "", ReplyCode::done}
                                : CommandReply{false, 0, "event log unavailable: " + err,
                                               ReplyCode::journal_unavailable});
-          });
+          },
+          [self, payload, answer] { propose(self, payload, answer); });
 }
 
 caf::result<CommandReply> propose(self_ptr self, EventPayload payload) {
   auto rp = self->make_response_promise<CommandReply>();
   propose(self, std::move(payload), [rp](CommandReply r) mutable { rp.deliver(std::move(r)); });
   return rp;
+}
+
+// The release behind a ReservationCreated the log could not take (on_error: reject): the
+// journal writes both once it can, counting nothing.
+void release_unwritten(self_ptr self, const std::string& id) {
+  const Event release{0, self->state.opts.clock(), self->state.account.id,
+                      ReservationReleased{id, "event log unavailable"}};
+  persist(self, {release}, [](const std::string&, std::uint64_t) {},
+          [self, id] {
+            if (self->state.account.reservations.count(id)) release_unwritten(self, id);
+          });
 }
 
 ReserveReply refused(std::string why) {
@@ -119,13 +169,20 @@ ReserveReply log_unavailable(const std::string& error) {
   return r;
 }
 
-// Admits or refuses `cmd`; `reply` runs once: at once for a refusal (or when the log is down
-// and on_error: allow admits without waiting), else once the ReservationCreated is durable.
-void reserve(self_ptr self, const ReserveCommand& cmd, std::function<void(ReserveReply)> reply) {
+using ReserveAnswer = std::function<void(ReserveReply)>;
+
+ReservationCreated new_reservation(const ReserveCommand& cmd) {
+  return ReservationCreated{new_reservation_id(), cmd.model, cmd.estimate, 0, cmd.request_id, cmd.dialect,
+                            cmd.asked, cmd.client, cmd.pinned};
+}
+
+// Admission, then the ReservationCreated written; `reply` runs once: at once for a refusal (or
+// when the log is down and on_error: allow admits without waiting), else once the
+// ReservationCreated is durable. After a version conflict it runs again, same id.
+void reserve(self_ptr self, ReservationCreated created, TimeMs ttl_ms, ReserveAnswer reply) {
   auto& st = self->state;
   const TimeMs now = st.opts.clock();
-  ReservationCreated created{new_reservation_id(), cmd.model, cmd.estimate, now + cmd.ttl_ms,
-                             cmd.request_id, cmd.dialect, cmd.asked, cmd.client, cmd.pinned};
+  created.expires_at = now + ttl_ms;
   const Admission a = admit(st.account, st.breaker, st.opts.journal_health.get(),
                             {st.opts.allow_unpersisted, st.opts.max_held_events, st.opts.settings.breaker},
                             created, now);
@@ -139,9 +196,9 @@ void reserve(self_ptr self, const ReserveCommand& cmd, std::function<void(Reserv
   admitted.provider = st.account.spec.provider;
   admitted.base_url = st.account.spec.base_url;
   admitted.prefix = st.account.spec.prefix;
-  persist(self, {Event{0, now, st.account.id, std::move(created)}},
+  persist(self, {Event{0, now, st.account.id, created}},
           [self, reply, id, admitted, answered = log_down](const std::string& err, std::uint64_t) {
-            if (answered) return;  // admitted below without waiting
+            if (answered) return;  // admitted below without waiting (allow, log down)
             if (err.empty() || self->state.opts.allow_unpersisted) {
               if (!err.empty()) spdlog::warn("journal failed, admitting anyway (on_error: allow): {}", err);
               reply(admitted);
@@ -149,18 +206,19 @@ void reserve(self_ptr self, const ReserveCommand& cmd, std::function<void(Reserv
             }
             // Refused (on_error: reject). The journal holds the ReservationCreated and writes it
             // once it can; the release behind it keeps memory and log in step, counting nothing.
-            auto& acc = self->state.account;
-            persist(self, {Event{0, self->state.opts.clock(), acc.id,
-                                 ReservationReleased{id, "event log unavailable"}}},
-                    [](const std::string&, std::uint64_t) {});
+            release_unwritten(self, id);
             reply(log_unavailable(err));
+          },
+          [self, created, ttl_ms, reply, log_down]() mutable {
+            if (log_down) return;  // answered already; the reservation stands as written
+            reserve(self, std::move(created), ttl_ms, std::move(reply));
           });
   if (log_down) reply(admitted);  // admitted without waiting (on_error: allow, log down)
 }
 
 caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
   auto rp = self->make_response_promise<ReserveReply>();
-  reserve(self, cmd, [rp](ReserveReply r) mutable { rp.deliver(std::move(r)); });
+  reserve(self, new_reservation(cmd), cmd.ttl_ms, [rp](ReserveReply r) mutable { rp.deliver(std::move(r)); });
   return rp;
 }
 
@@ -169,13 +227,14 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
   self->state.account = std::move(initial);
   self->state.breaker = breaker_from(self->state.account);
   self->state.opts = std::move(opts);
+  self->state.version.account = self->state.account.id;
   push_summary(self);
   self->delayed_send(self, std::chrono::milliseconds(self->state.opts.tick_interval_ms),
                      tick_atom::value);
   return {
       [=](reserve_atom, const ReserveCommand& cmd) { return reserve(self, cmd); },
       [=](reserve_atom, const ReserveCommand& cmd, const ReserveAnswerPtr& answer) {
-        reserve(self, cmd, [answer](ReserveReply r) { (*answer)(std::move(r)); });
+        reserve(self, new_reservation(cmd), cmd.ttl_ms, [answer](ReserveReply r) { (*answer)(std::move(r)); });
       },
       [=](propose_atom, EventPayload& payload) { return propose(self, std::move(payload)); },
       [=](propose_atom, EventPayload& payload, const CommandReplyPromise& promise) {
@@ -201,6 +260,7 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
         return rp;
       },
       [=](state_atom) -> AccountState { return self->state.account; },
+      [=](follow_atom, const Event& e) { follow(self, e); },
       [=](settings_atom, const RouterSettings& s) {
         self->state.opts.settings = s;
         record_threshold_crossings(self);

@@ -9,6 +9,7 @@
 #include "actors/router/router_actor.hpp"
 #include "persistence/event_log.hpp"
 #include "persistence/journal_actor.hpp"
+#include "persistence/pg_listener.hpp"
 #include "persistence/recovery.hpp"
 #include "messages/live_reservations.hpp"
 
@@ -28,6 +29,7 @@ struct Core::Impl {
   std::unique_ptr<EventLog> reader;        // read-only: events, snapshots
   std::mutex reader_mutex;
   journal_actor journal;
+  std::unique_ptr<PgListener> listener;    // several nodes: wakes the journal to follow the log
   std::shared_ptr<JournalHealth> journal_health = std::make_shared<JournalHealth>();
   // Whether this node holds the singleton duties (true on SQLite; on PostgreSQL the
   // leadership module sets it: persistence/leadership.hpp).
@@ -77,7 +79,9 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   // Before the journal exists this thread is the only writer.
   const TimeMs now = clock();
   std::vector<Event> startup = config_sync_events(config, rec.state, now);
-  const auto expired = expiry_events(rec.state, now);
+  // On a shared log the account actors expire (under the version check: exactly once whichever
+  // node does it); written here, several nodes starting together would expire twice.
+  const auto expired = d.log->shared() ? std::vector<Event>{} : expiry_events(rec.state, now);
   startup.insert(startup.end(), expired.begin(), expired.end());
   if (!startup.empty()) {
     d.log->append(startup);
@@ -96,6 +100,17 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   jo.snapshot_every = static_cast<std::uint64_t>(std::max<std::int64_t>(0, config.storage.snapshot_every));
   jo.clock = clock;
   jo.health = d.journal_health;
+  // Others' events go to the account's actor (accounts this node does not know yet: their
+  // events stay in the journal's state; a restart spawns them).
+  jo.follower = [core = core.get()](const Event& e) {
+    if (e.account.empty()) return;
+    auto handle = core->impl_->directory.handle(e.account);
+    if (!handle) return;
+    if (std::holds_alternative<AccountRegistered>(e.payload) || std::holds_alternative<AccountUpdated>(e.payload) ||
+        std::holds_alternative<AccountRemoved>(e.payload))
+      core->impl_->directory.apply(e);  // the spec another node registered, updated or removed
+    caf::anon_send(*handle, follow_atom::value, e);
+  };
   d.journal = spawn_journal(sys, std::move(jo));
 
   RouterActorOptions ro_opts;
@@ -113,6 +128,13 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
     d.directory.add(id, handle, acc.spec);
     if (acc.removed) d.directory.apply(Event{0, 0, id, AccountRemoved{}});
   }
+  if (d.log->shared()) {
+    // The actors exist: from here the journal follows the other nodes' events.
+    caf::anon_send(d.journal, journal_follow_atom::value);
+    const auto& pg = config.storage.postgres;
+    d.listener = std::make_unique<PgListener>(PgOptions{pg.dsn, /*read_only=*/true, pg.statement_timeout},
+                                              [journal = d.journal] { caf::anon_send(journal, journal_follow_atom::value); });
+  }
   d.operations = std::make_shared<CoreOperations>(*core);
   d.proxy = std::make_shared<CoreProxyBackend>(*core);
   return core;
@@ -122,6 +144,7 @@ void Core::stop() {
   Impl& d = *impl_;
   if (d.stopped || !d.sys) return;
   d.stopped = true;
+  d.listener.reset();
   try {
     wait_for_log();  // the proxy's last commits, sent without waiting, are in the log
     caf::scoped_actor self{*d.sys};

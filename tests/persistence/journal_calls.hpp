@@ -12,7 +12,7 @@ namespace qg::test {
 
 inline AppendResult append_sync(caf::actor_system& sys, const journal_actor& j, EventBatch batch) {
   caf::scoped_actor self{sys};
-  AppendResult out{0, "no reply"};
+  AppendResult out = AppendResult::failed("no reply");
   self->request(j, caf::infinite, append_atom::value, std::move(batch))
       .receive([&](const AppendResult& r) { out = r; }, [&](const caf::error& e) { out.error = to_string(e); });
   return out;

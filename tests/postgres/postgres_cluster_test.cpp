@@ -1,0 +1,280 @@
+// tests/postgres/postgres_cluster_test.cpp — several nodes (two real Cores: journal, account
+// actors, router) on one PostgreSQL log (issue 19 items 2 and 3):
+//   - no overspend: concurrent reservations on both nodes against a small limit admit exactly
+//     the limit in total (optimistic concurrency per account, docs/EVENT_LOG.md §7.3);
+//   - following: a node sees another node's reservations, commits and expiries in its account
+//     state, each exactly once;
+//   - exactly-once expiry: two nodes that both try to expire the same reservations write one
+//     ReservationExpired each, whichever node wins;
+//   - the journal's version check itself, deterministically: two journals append the same
+//     resolution against the same version, the second is answered with a conflict and the
+//     account's current state.
+#include "actors/control/core.hpp"
+#include "persistence/journal_actor.hpp"
+#include "persistence/postgres_event_log.hpp"
+#include "persistence/recovery.hpp"
+#include "persistence/replay.hpp"
+#include "quota/account_state.hpp"
+#include "tests/support/postgres_server.hpp"
+
+#include <caf/all.hpp>
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <sstream>
+#include <thread>
+
+using namespace qg;
+
+namespace {
+
+Config node_config(const std::string& dsn, const std::string& node, std::int64_t limit) {
+  Config c;
+  c.storage.backend = StorageBackend::postgres;
+  c.storage.postgres.dsn = dsn;
+  c.storage.postgres.node_id = node;
+  AccountConfig a;
+  a.id = "acct";
+  a.provider = "openai";
+  a.base_url = "http://127.0.0.1:1/v1";
+  a.limits = {{Metric::requests, 86'400, limit}};
+  c.accounts.push_back(a);
+  return c;
+}
+
+// One node: its own actor system and Core.
+struct Node {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::unique_ptr<Core> core;
+  Node(const std::string& dsn, const std::string& id, std::int64_t limit) {
+    core = Core::start(sys, node_config(dsn, id, limit));
+    RouteRequest probe;
+    probe.model = "gpt-4o";
+    probe.reserve = false;
+    for (int i = 0; i < 500 && !core->route(probe).ok; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(core->route(probe).ok);
+  }
+  ~Node() { core->stop(); }
+};
+
+RouteGrant reserve(Core& core, TimeMs ttl_ms = 600'000) {
+  RouteRequest r;
+  r.model = "gpt-4o";
+  r.estimate = Usage{1, 10, 10};
+  r.ttl_ms = ttl_ms;
+  return core.route(r);
+}
+
+StorageConfig storage_of(const std::string& dsn) {
+  StorageConfig s;
+  s.backend = StorageBackend::postgres;
+  s.postgres.dsn = dsn;
+  s.postgres.node_id = "verify";
+  return s;
+}
+
+std::pair<int, std::string> verify(const std::string& dsn) {
+  ReplayOptions o;
+  o.storage = storage_of(dsn);
+  o.verify = true;
+  std::ostringstream out, err;
+  const int rc = run_replay(o, out, err);
+  return {rc, out.str() + err.str()};
+}
+
+// Events per type in the whole log, and per reservation id how often each resolution appears.
+struct LogCounts {
+  std::map<std::string, int> by_type;
+  std::map<std::string, int> resolutions;  // id -> committed + released + expired events
+  std::map<std::string, int> expiries;     // id -> ReservationExpired events
+};
+
+LogCounts count_log(const std::string& dsn) {
+  auto log = PostgresEventLog::open(storage_of(dsn).postgres, OpenMode::read_only);
+  LogCounts c;
+  log->scan({}, [&](const EventRow& row) {
+    ++c.by_type[std::string(row.type)];
+    const Event e = decode_row(row, nullptr);
+    if (const auto* x = std::get_if<ReservationCommitted>(&e.payload)) ++c.resolutions[x->id];
+    if (const auto* x = std::get_if<ReservationReleased>(&e.payload)) ++c.resolutions[x->id];
+    if (const auto* x = std::get_if<ReservationExpired>(&e.payload)) {
+      ++c.resolutions[x->id];
+      ++c.expiries[x->id];
+    }
+    return true;
+  });
+  return c;
+}
+
+// Waits (bounded) until `pred` holds for the node's account state.
+template <class Pred>
+bool eventually(Core& core, Pred pred, int tries = 1000) {
+  for (int i = 0; i < tries; ++i) {
+    if (auto s = core.account_state("acct"); s && pred(*s)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("cluster: two nodes reserving concurrently against one small limit admit exactly the limit") {
+  const std::string dsn = test::shared_postgres().create_database();
+  constexpr std::int64_t kLimit = 40;
+  Node a(dsn, "a", kLimit), b(dsn, "b", kLimit);
+  std::atomic<int> granted{0}, refused{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t)
+    clients.emplace_back([&, t] {
+      Core& core = t % 2 == 0 ? *a.core : *b.core;
+      for (int i = 0; i < 30; ++i) {
+        const RouteGrant g = reserve(core);
+        if (g.ok) ++granted;
+        else if (g.http_status == 429) ++refused;
+        else ++failed;
+      }
+    });
+  for (auto& c : clients) c.join();
+  CHECK(failed.load() == 0);
+  CHECK(granted.load() == kLimit);  // never more: the other node's reservations count
+  CHECK(refused.load() == 8 * 30 - kLimit);
+  a.core->wait_for_log();
+  b.core->wait_for_log();
+  LogCounts log = count_log(dsn);
+  CHECK(log.by_type["ReservationCreated"] == kLimit);
+  const auto [rc, text] = verify(dsn);
+  CHECK_MESSAGE(rc == 0, text);
+}
+
+TEST_CASE("cluster: a node follows another node's reservations and commits, each applied once") {
+  const std::string dsn = test::shared_postgres().create_database();
+  Node a(dsn, "a", 1000), b(dsn, "b", 1000);
+  std::vector<RouteGrant> grants;
+  for (int i = 0; i < 5; ++i) grants.push_back(reserve(*a.core));
+  for (const auto& g : grants) REQUIRE(g.ok);
+  CHECK(eventually(*b.core, [](const AccountState& s) {
+    return s.counters.created == 5 && s.reservations.size() == 5;
+  }));
+  for (int i = 0; i < 3; ++i)
+    CHECK(a.core->propose("acct", ReservationCommitted{grants[i].reservation_id, Usage{1, 7, 5}, false}).ok);
+  CHECK(eventually(*b.core, [](const AccountState& s) {
+    return s.counters.committed == 3 && s.reservations.size() == 2;
+  }));
+  // b's own traffic is seen by a, and b's state counts a's events once (no double apply).
+  REQUIRE(reserve(*b.core).ok);
+  CHECK(eventually(*a.core, [](const AccountState& s) { return s.counters.created == 6; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto sa = a.core->account_state("acct");
+  const auto sb = b.core->account_state("acct");
+  REQUIRE(sa);
+  REQUIRE(sb);
+  CHECK(sa->counters == sb->counters);
+  CHECK(sa->reservations.size() == 3);
+  CHECK(sb->reservations.size() == 3);
+}
+
+TEST_CASE("cluster: reservations expired by two nodes that both sweep get one ReservationExpired each") {
+  const std::string dsn = test::shared_postgres().create_database();
+  Node a(dsn, "a", 1000), b(dsn, "b", 1000);
+  constexpr int kReservations = 30;
+  for (int i = 0; i < kReservations; ++i) REQUIRE(reserve(i % 2 ? *a.core : *b.core, 300).ok);
+  // Both nodes sweep every second and know every reservation; the duty holder sweeps at the
+  // TTL, the other 10 s later (whichever writes an expiry, it is written once).
+  CHECK(eventually(*a.core, [](const AccountState& s) { return s.counters.expired == kReservations; }, 2500));
+  CHECK(eventually(*b.core, [](const AccountState& s) { return s.counters.expired == kReservations; }, 2500));
+  a.core->wait_for_log();
+  b.core->wait_for_log();
+  LogCounts log = count_log(dsn);
+  CHECK(log.by_type["ReservationExpired"] == kReservations);
+  CHECK(log.expiries.size() == static_cast<std::size_t>(kReservations));
+  for (const auto& [id, n] : log.resolutions) CHECK_MESSAGE(n == 1, id);
+  const auto [rc, text] = verify(dsn);
+  CHECK_MESSAGE(rc == 0, text);
+}
+
+namespace {
+
+journal_actor start_journal(caf::actor_system& sys, const std::string& dsn, const std::string& node) {
+  PostgresConfig c;
+  c.dsn = dsn;
+  c.node_id = node;
+  std::shared_ptr<EventLog> log = PostgresEventLog::open(c, OpenMode::read_write);
+  JournalOptions o;
+  o.log = log;
+  o.state = recover(*log).state;
+  return spawn_journal(sys, std::move(o));
+}
+
+Event at(const std::string& account, EventPayload payload) { return Event{0, 1'790'000'000'000, account, std::move(payload)}; }
+
+ReservationCreated reservation(const std::string& id) {
+  ReservationCreated r;
+  r.id = id;
+  r.model = "m";
+  r.estimate = Usage{1, 2, 3};
+  r.expires_at = 1'790'000'600'000;
+  return r;
+}
+
+// Sends the appends together (one group commit) and waits for every answer, in order.
+std::vector<AppendResult> append_together(caf::actor_system& sys, const journal_actor& j,
+                                          std::vector<std::pair<Event, AppendCondition>> appends) {
+  caf::scoped_actor self{sys};
+  std::vector<AppendResult> out(appends.size());
+  using Handle = decltype(self->request(j, caf::infinite, append_atom::value, EventBatch{}, AppendCondition{}));
+  std::vector<Handle> sent;
+  for (auto& [event, condition] : appends)
+    sent.push_back(self->request(j, caf::infinite, append_atom::value, EventBatch{event}, condition));
+  for (std::size_t i = 0; i < sent.size(); ++i)
+    sent[i].receive([&](const AppendResult& r) { out[i] = r; }, [&](const caf::error& e) { out[i].error = to_string(e); });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("cluster journal: an append validated against an older version of its account is left out, the rest of the batch commits") {
+  const std::string dsn = test::shared_postgres().create_database();
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto a = start_journal(sys, dsn, "a");
+  auto b = start_journal(sys, dsn, "b");
+  // a: r1 on acct (seq 1). b, having seen seq 1, expires it (seq 2).
+  auto r = append_together(sys, a, {{at("acct", reservation("r1")), AppendCondition{"acct", 0, 0}}});
+  REQUIRE(r[0].error.empty());
+  CHECK(r[0].last_seq == 1);
+  r = append_together(sys, b, {{at("acct", ReservationExpired{"r1"}), AppendCondition{"acct", 1, 0}}});
+  REQUIRE(r[0].error.empty());
+  CHECK_FALSE(r[0].conflict);
+  CHECK(r[0].last_seq == 2);
+  // a, still at the version before b's expiry, expires it too, and in the same commit
+  // reserves on another account: the expiry conflicts, the reservation commits.
+  r = append_together(sys, a, {{at("acct", ReservationExpired{"r1"}), AppendCondition{"acct", 0, 0}},
+                               {at("other", reservation("r2")), AppendCondition{"other", 0, 0}}});
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].conflict);
+  CHECK(r[0].epoch == 1);
+  CHECK(r[0].known_seq == 2);
+  REQUIRE(r[0].current);
+  CHECK(r[0].current->reservations.empty());
+  CHECK(r[0].current->counters.expired == 1);
+  CHECK_FALSE(r[1].conflict);
+  CHECK(r[1].error.empty());
+  CHECK(r[1].last_seq == 3);
+  // The epoch is over for appends validated before the conflict's answer; the next one,
+  // validated against `current`, commits.
+  r = append_together(sys, a, {{at("acct", reservation("r3")), AppendCondition{"acct", 2, 0}}});
+  CHECK(r[0].conflict);
+  CHECK_FALSE(r[0].current);
+  r = append_together(sys, a, {{at("acct", reservation("r3")), AppendCondition{"acct", 2, 1}}});
+  CHECK_FALSE(r[0].conflict);
+  CHECK(r[0].last_seq == 4);
+  LogCounts log = count_log(dsn);
+  CHECK(log.by_type["ReservationExpired"] == 1);
+  CHECK(log.by_type["ReservationCreated"] == 3);
+  anon_send_exit(a, caf::exit_reason::user_shutdown);
+  anon_send_exit(b, caf::exit_reason::user_shutdown);
+}
