@@ -3,11 +3,14 @@
 #pragma once
 
 #include "persistence/event_log.hpp"
+#include "persistence/replay.hpp"
 #include "persistence/state_codec.hpp"
 #include "quota/system_state.hpp"
 #include "tests/persistence/sample_events.hpp"
 
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace qg::test {
@@ -36,6 +39,19 @@ inline std::vector<std::string> rows_of(EventLog& log, ScanRange range = {}) {
     return true;
   });
   return out;
+}
+
+// `quotaguard replay --verify` over the PostgreSQL log at `dsn` (read-only): its exit code and
+// everything it printed.
+inline std::pair<int, std::string> verify_postgres_log(const std::string& dsn) {
+  ReplayOptions o;
+  o.storage.backend = StorageBackend::postgres;
+  o.storage.postgres.dsn = dsn;
+  o.storage.postgres.node_id = "verify";
+  o.verify = true;
+  std::ostringstream out, err;
+  const int rc = run_replay(o, out, err);
+  return {rc, out.str() + err.str()};
 }
 
 }  // namespace qg::test

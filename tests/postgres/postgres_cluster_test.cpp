@@ -15,6 +15,7 @@
 #include "persistence/recovery.hpp"
 #include "persistence/replay.hpp"
 #include "quota/account_state.hpp"
+#include "tests/postgres/log_fixtures.hpp"
 #include "tests/support/postgres_server.hpp"
 
 #include <caf/all.hpp>
@@ -77,14 +78,6 @@ StorageConfig storage_of(const std::string& dsn) {
   return s;
 }
 
-std::pair<int, std::string> verify(const std::string& dsn) {
-  ReplayOptions o;
-  o.storage = storage_of(dsn);
-  o.verify = true;
-  std::ostringstream out, err;
-  const int rc = run_replay(o, out, err);
-  return {rc, out.str() + err.str()};
-}
 
 // Events per type in the whole log, and per reservation id how often each resolution appears.
 struct LogCounts {
@@ -146,7 +139,7 @@ TEST_CASE("cluster: two nodes reserving concurrently against one small limit adm
   b.core->wait_for_log();
   LogCounts log = count_log(dsn);
   CHECK(log.by_type["ReservationCreated"] == kLimit);
-  const auto [rc, text] = verify(dsn);
+  const auto [rc, text] = test::verify_postgres_log(dsn);
   CHECK_MESSAGE(rc == 0, text);
 }
 
@@ -192,7 +185,7 @@ TEST_CASE("cluster: reservations expired by two nodes that both sweep get one Re
   CHECK(log.by_type["ReservationExpired"] == kReservations);
   CHECK(log.expiries.size() == static_cast<std::size_t>(kReservations));
   for (const auto& [id, n] : log.resolutions) CHECK_MESSAGE(n == 1, id);
-  const auto [rc, text] = verify(dsn);
+  const auto [rc, text] = test::verify_postgres_log(dsn);
   CHECK_MESSAGE(rc == 0, text);
 }
 

@@ -10,6 +10,7 @@
 #include "persistence/replay.hpp"
 #include "persistence/state_codec.hpp"
 #include "tests/persistence/journal_calls.hpp"
+#include "tests/postgres/log_fixtures.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -46,22 +47,6 @@ journal_actor start(caf::actor_system& sys, std::shared_ptr<EventLog> log, std::
   o.health = std::move(health);
   o.retry_ms = retry_ms;
   return spawn_journal(sys, std::move(o));
-}
-
-StorageConfig storage_of(const std::string& dsn) {
-  StorageConfig s;
-  s.backend = StorageBackend::postgres;
-  s.postgres = node(dsn, "replay");
-  return s;
-}
-
-std::pair<int, std::string> verify(const std::string& dsn) {
-  ReplayOptions o;
-  o.storage = storage_of(dsn);
-  o.verify = true;
-  std::ostringstream out, err;
-  const int rc = run_replay(o, out, err);
-  return {rc, out.str() + err.str()};
 }
 
 }  // namespace
@@ -115,7 +100,7 @@ TEST_CASE("journal on PostgreSQL: concurrent appenders all acknowledged, gapless
   CHECK(recovered.snapshot_seq == expected);
   CHECK(recovered.events_replayed == 0);
   CHECK(recovered.state.accounts.at("acct").counters.created == static_cast<std::int64_t>(expected));
-  CHECK(verify(dsn).first == 0);
+  CHECK(test::verify_postgres_log(dsn).first == 0);
   anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
 
@@ -140,7 +125,7 @@ TEST_CASE("two journals of two nodes on one database: each snapshot is the fold 
   CHECK(ask(sys, a, snapshot_atom::value) == 241);
   CHECK(append_sync(sys, b, {created("acct-b", "last-b")}).last_seq == 242);
   CHECK(ask(sys, b, snapshot_atom::value) == 242);
-  auto [rc, text] = verify(dsn);
+  auto [rc, text] = test::verify_postgres_log(dsn);
   CHECK_MESSAGE(rc == 0, text);
   CHECK(text.find("verify: ok - 242 events, 242 reservations") != std::string::npos);
   auto snaps = log_a->snapshots();
