@@ -2,7 +2,9 @@
 #include "persistence/migrate.hpp"
 
 #include "persistence/event_store.hpp"
+#include "persistence/pg_settings.hpp"
 #include "persistence/postgres_event_log.hpp"
+#include "persistence/settings_store.hpp"
 
 #include <algorithm>
 #include <ostream>
@@ -25,11 +27,29 @@ std::uint64_t first_gap(EventLog& log) {
   return gap;
 }
 
+// The source's `settings` rows (the Telegram bot's token, its fingerprint and cursors; seqs are
+// the same on both sides) into the target's shared table; a key the target has already (a
+// `settoken` run against it) is kept. Returns how many rows were copied. Values are secret:
+// only the count is ever printed.
+std::size_t copy_settings(Database& source, const PostgresConfig& to) {
+  auto rows = SettingsStore(source).rows();
+  if (rows.empty()) return 0;
+  auto conn = PgConnection::connect({to.dsn, false, to.statement_timeout});
+  std::size_t copied = 0;
+  for (const auto& row : rows) {
+    if (pg_get_setting(*conn, row.key)) continue;
+    pg_put_setting(*conn, row.key, row.value, row.updated_at);
+    ++copied;
+  }
+  return copied;
+}
+
 }  // namespace
 
 int run_migrate(const MigrateOptions& o, std::ostream& out, std::ostream& err) {
   try {
-    EventStore source(std::shared_ptr<Database>(Database::open({o.from, OpenMode::read_only})));
+    auto source_db = std::shared_ptr<Database>(Database::open({o.from, OpenMode::read_only}));
+    EventStore source(source_db);
     if (const std::uint64_t gap = first_gap(source))
       throw StorageError(source.describe() + ": seq " + std::to_string(gap) +
                          " is missing; run quotaguard replay --verify on it first");
@@ -63,6 +83,8 @@ int run_migrate(const MigrateOptions& o, std::ostream& out, std::ostream& err) {
     }
     out << "migrate: " << last << " events (seq 1.." << last << ") and " << copied_snapshots
         << " snapshot(s) from " << o.from << " to " << target->describe() << '\n';
+    if (const std::size_t settings = copy_settings(*source_db, o.to))
+      out << "migrate: " << settings << " setting(s) (the Telegram bot's token and cursors) copied\n";
     return 0;
   } catch (const StorageError& e) {
     err << e.what() << '\n';

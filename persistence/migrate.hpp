@@ -7,10 +7,12 @@
 // and nothing written (exit 2): a source that does not open read-only, a target log that is not
 // empty, a source whose seqs are not 1..N without a gap (run `replay --verify` on it first).
 // Afterwards the target's last seq equals the source's. A copy that fails half-way (exit 2)
-// leaves the rows written so far: drop the target's tables and run it again. The `settings`
-// table (Telegram token and cursor) is not copied: it stays in the node's local SQLite file.
-// Output (one line on `out`): "migrate: N events (seq 1..N) and S snapshot(s) from PATH to
-// storage.postgres: postgresql://USER@HOST:PORT/DB".
+// leaves the rows written so far: drop the target's tables and run it again. Last, the rows of
+// the `settings` table (the Telegram bot's token, its fingerprint and cursors) go into the
+// target's shared `settings` table, keeping any key it has already (a `settoken` run against
+// it). Output on `out`: "migrate: N events (seq 1..N) and S snapshot(s) from PATH to
+// storage.postgres: postgresql://USER@HOST:PORT/DB", then, when settings were copied,
+// "migrate: K setting(s) (the Telegram bot's token and cursors) copied" (never their values).
 #pragma once
 
 #include "config/config.hpp"

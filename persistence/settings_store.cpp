@@ -10,6 +10,13 @@ std::optional<std::string> SettingsStore::get(std::string_view key) {
   return std::string(st.column_text(0));
 }
 
+std::vector<SettingsStore::Row> SettingsStore::rows() {
+  Statement st = db_.prepare("SELECT key, value, updated_at FROM settings ORDER BY key");
+  std::vector<Row> out;
+  while (st.step()) out.push_back({std::string(st.column_text(0)), std::string(st.column_text(1)), st.column_int(2)});
+  return out;
+}
+
 void SettingsStore::set(std::string_view key, std::string_view value, TimeMs now) {
   Statement st = db_.prepare(
       "INSERT INTO settings(key, value, updated_at) VALUES(?1, ?2, ?3)"

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace qg {
 
@@ -18,7 +19,13 @@ class SettingsStore {
  public:
   explicit SettingsStore(Database& db) : db_(db) {}
 
+  struct Row {
+    std::string key, value;
+    TimeMs updated_at = 0;
+  };
+
   std::optional<std::string> get(std::string_view key);
+  std::vector<Row> rows();  // every row, by key (quotaguard migrate)
   void set(std::string_view key, std::string_view value, TimeMs now);
   void erase(std::string_view key);
 

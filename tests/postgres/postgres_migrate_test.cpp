@@ -4,8 +4,10 @@
 // binary's command against a real server.
 #include "persistence/event_store.hpp"
 #include "persistence/migrate.hpp"
+#include "persistence/pg_settings.hpp"
 #include "persistence/postgres_event_log.hpp"
 #include "persistence/replay.hpp"
+#include "persistence/settings_store.hpp"
 #include "tests/postgres/log_fixtures.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/postgres_server.hpp"
@@ -81,6 +83,34 @@ TEST_CASE("migrate copies a SQLite log into an empty PostgreSQL log row for row"
   CHECK(sb[1].seq == 400);
   for (bool verify : {false, true}) CHECK(replay_text(sqlite, verify) == replay_text(postgres, verify));
   CHECK(replay_text(postgres, true).rfind("verify: ok - 1001 events", 0) == 0);
+}
+
+TEST_CASE("migrate copies the settings rows (bot token, cursors) into the shared table, keeping the target's") {
+  test::TempDir dir;
+  const std::string source = build_sqlite(dir);
+  {
+    auto db = Database::open({source});
+    SettingsStore settings(*db);
+    settings.set("telegram.token", "123:secret-token-value", 1'790'000'000'000);
+    settings.set("telegram.update_offset", "42", 1'790'000'000'001);
+    settings.set("telegram.alert_cursor", "900", 1'790'000'000'002);
+  }
+  PostgresConfig target;
+  target.dsn = test::shared_postgres().create_database();
+  {
+    // `settoken` run against the new database before the migration: its token wins.
+    auto log = PostgresEventLog::open(target, OpenMode::read_write);
+    auto c = PgConnection::connect({target.dsn});
+    pg_put_setting(*c, "telegram.token", "456:already-there", 1);
+  }
+  std::string out;
+  REQUIRE(migrate(source, target.dsn, nullptr, &out) == 0);
+  CHECK(out.find("\nmigrate: 2 setting(s) (the Telegram bot's token and cursors) copied\n") != std::string::npos);
+  CHECK(out.find("secret-token-value") == std::string::npos);
+  auto c = PgConnection::connect({target.dsn});
+  CHECK(pg_get_setting(*c, "telegram.token") == "456:already-there");
+  CHECK(pg_get_setting(*c, "telegram.update_offset") == "42");
+  CHECK(pg_get_setting(*c, "telegram.alert_cursor") == "900");
 }
 
 TEST_CASE("migrate refuses a non-empty target and a source with a gap, writing nothing") {
