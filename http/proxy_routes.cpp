@@ -380,7 +380,7 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
     if (reply.cut_status >= 200 && reply.cut_status < 300)
       guard.commit(route.estimate, /*estimated=*/true);  // a 2xx answer we cut: the provider counted it
     else
-      guard.release(std::string("upstream_") + to_string(outcome.kind));
+      guard.release(upstream_release_reason(outcome.kind));
     svc.backend->report_outcome(g.account_id, outcome);
     if (outcome.kind == OutcomeKind::local_exhausted)  // no account would do better: ours to say
       return send_dialect_error(res, call.dialect, 503, "QuotaGuard has no connection left for this request (" +

@@ -18,4 +18,16 @@ const char* to_string(OutcomeKind k) {
   return "success";
 }
 
+namespace {
+constexpr std::string_view kUpstreamReleasePrefix = "upstream_";
+}
+
+std::string upstream_release_reason(OutcomeKind k) {
+  return std::string(kUpstreamReleasePrefix) + to_string(k);
+}
+
+bool is_upstream_release_reason(std::string_view reason) {
+  return reason.starts_with(kUpstreamReleasePrefix);
+}
+
 }  // namespace qg

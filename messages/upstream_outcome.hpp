@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace qg {
 
@@ -25,6 +26,12 @@ enum class OutcomeKind {
                     // says nothing about the account, the client gets 503 + Retry-After
 };
 const char* to_string(OutcomeKind k);
+
+// The reason a reservation released after a failed upstream call carries in the event log
+// (ReservationReleased.reason): "upstream_" + the kind. The proxy writes it; `simulate` reads it
+// back to know that the request's next attempt is a retry. One place for both.
+std::string upstream_release_reason(OutcomeKind k);
+bool is_upstream_release_reason(std::string_view reason);
 
 struct UpstreamOutcome {
   int http_status = 0;          // 0 when no response arrived

@@ -2,6 +2,7 @@
 #include "sim/simulation.hpp"
 
 #include "actors/router/route_decision.hpp"
+#include "messages/upstream_outcome.hpp"
 #include "quota/account_state.hpp"
 #include "quota/account_summary.hpp"
 #include "quota/admission.hpp"
@@ -102,8 +103,6 @@ RouteRequest request_of(const std::string& model, const std::string& client, con
   r.dialect = parse_dialect(dialect).value_or(Dialect::chat);
   return r;
 }
-
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 }  // namespace
 
@@ -365,7 +364,7 @@ struct Simulation::Impl {
     if (!a.simulated.empty()) apply_to(sim, Event{e.seq, e.ts, a.simulated, e.payload});
     if constexpr (std::is_same_v<Resolution, ReservationReleased>) {
       const auto& reason = std::get<ReservationReleased>(e.payload).reason;
-      if (!a.request_id.empty() && starts_with(reason, "upstream_")) {
+      if (!a.request_id.empty() && is_upstream_release_reason(reason)) {
         RequestRetry& r = retries[a.request_id];
         if (!r.pending) ++pending_retries;
         r.pending = true;
