@@ -4,6 +4,7 @@
 #   make test       deps + build + every test through ctest (summary at the end)
 #   make test SANITIZE=1   the same suite built with AddressSanitizer + UBSan in build-asan/
 #                   (any memory error or UB fails it; what CI runs; `make test-asan` = this)
+#   make test-postgres     the tests that run the daemon, again on PostgreSQL (issue 19)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (clang, build-fuzz/)
 #   make bench      build + run the benchmark programs;  make clean  removes build trees
 CMAKE_FLAGS ?=
@@ -39,6 +40,18 @@ test: deps build
 
 test-asan:
 	@$(MAKE) --no-print-directory test SANITIZE=1
+
+# Every test that runs the real daemon (ctest labels daemon, reliability, sdk, demo) again with
+# the event log on PostgreSQL: QG_TEST_STORAGE=postgres gives each test binary a throw-away
+# server and each SQLite log a fresh database instead (tests/support/test_storage.hpp).
+# SQLite-only cases report Skipped with their reason (tests/README.md lists them).
+# POSTGRES_TESTS=<ctest -R regex> runs only those (CI: .ci/run's subset, under SANITIZE=1).
+POSTGRES_LABELS ?= ^(daemon|reliability|sdk|demo)$$
+POSTGRES_TESTS ?=
+.PHONY: test-postgres
+test-postgres: deps build
+	@cd $(BUILD_DIR) && QG_TEST_STORAGE=postgres ctest --output-on-failure -j $(JOBS) --timeout 900 \
+	  -L '$(POSTGRES_LABELS)' $(if $(POSTGRES_TESTS),-R '$(POSTGRES_TESTS)')
 
 # Builds and runs every benchmark program (bench/<area>/); figures go to docs/PERFORMANCE.md.
 #   make bench-proxy    peers (nginx mock, nginx as a plain reverse proxy, Portkey, wrk) installed by

@@ -104,6 +104,13 @@ void apply_overrides(LoadResult& result, const LoadOptions& options, const EnvLo
       note(key, var);
     }
   };
+  if (auto v = env_value(env, "QUOTAGUARD_STORAGE_BACKEND")) {
+    auto backend = storage_backend_from_string(*v);
+    if (!backend)
+      throw ConfigError("QUOTAGUARD_STORAGE_BACKEND: " + *v + " is not one of sqlite|postgres");
+    cfg.storage.backend = *backend;
+    note("storage.backend", "QUOTAGUARD_STORAGE_BACKEND");
+  }
   set_from_env("QUOTAGUARD_DB_PATH", "storage.db_path", cfg.storage.db_path);
   set_from_env("QUOTAGUARD_POSTGRES_DSN", "storage.postgres.dsn", cfg.storage.postgres.dsn);
   set_from_env("QUOTAGUARD_CLIPROXY_AUTH_PATH", "cliproxy.auth_dir", cfg.cliproxy.auth_dir);

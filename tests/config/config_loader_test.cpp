@@ -243,6 +243,26 @@ TEST_CASE("environment overrides the file - flags override the environment") {
   CHECK(r.config.cliproxy.auth_dir == "/flag/auth");
 }
 
+TEST_CASE("QUOTAGUARD_STORAGE_BACKEND selects the event log backend over the file") {
+  const std::string sqlite_file = "storage: {backend: sqlite}\n";
+  auto r = load_config_text(sqlite_file, "config.yaml",
+                            with_env({{"QUOTAGUARD_STORAGE_BACKEND", "postgres"},
+                                      {"QUOTAGUARD_POSTGRES_DSN", "postgresql://db/qg"}}));
+  REQUIRE_MESSAGE(r.ok(), r.error);
+  CHECK(r.config.storage.backend == qg::StorageBackend::postgres);
+  CHECK(std::find(r.overrides.begin(), r.overrides.end(),
+                  "storage.backend from QUOTAGUARD_STORAGE_BACKEND") != r.overrides.end());
+  // postgres still needs a DSN; a misspelt backend is refused, naming the variable.
+  r = load_config_text(sqlite_file, "config.yaml", with_env({{"QUOTAGUARD_STORAGE_BACKEND", "postgres"}}));
+  CHECK(r.error.find("storage.postgres.dsn: required") != std::string::npos);
+  r = load_config_text(sqlite_file, "config.yaml", with_env({{"QUOTAGUARD_STORAGE_BACKEND", "postgresql"}}));
+  CHECK(r.error == "QUOTAGUARD_STORAGE_BACKEND: postgresql is not one of sqlite|postgres");
+  r = load_config_text("storage: {backend: postgres, postgres: {dsn: \"x\"}}\n", "config.yaml",
+                       with_env({{"QUOTAGUARD_STORAGE_BACKEND", "sqlite"}}));
+  REQUIRE_MESSAGE(r.ok(), r.error);
+  CHECK(r.config.storage.backend == qg::StorageBackend::sqlite);
+}
+
 TEST_CASE("an empty environment variable counts as unset") {
   LoadOptions o = with_env({{"QUOTAGUARD_DB_PATH", ""}, {"QUOTAGUARD_CONFIG_PATH", ""}});
   ScratchDir empty;

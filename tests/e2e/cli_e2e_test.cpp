@@ -1,5 +1,6 @@
 // The command line as a user meets it: --help, version, check, stubs and usage errors.
 #include "tests/support/daemon_process.hpp"
+#include "tests/support/test_storage.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 
 using qg::test::run_quotaguard;
 using qg::test::TempDir;
+using qg::test::skip_on_postgres;
 
 namespace {
 
@@ -73,6 +75,7 @@ void check_exit_matches_lines(const qg::test::ProcessResult& r) {
 }  // namespace
 
 TEST_CASE("check: a valid config and a creatable database pass") {
+  skip_on_postgres("the SQLite file that does not exist yet and the free space of its file system");
   TempDir dir;
   std::string cfg = dir.write("ok.yaml", "storage: {db_path: \"" + dir.file("q.db") + "\"}\n");
   auto r = run_quotaguard({"check", "--config", cfg});
@@ -85,6 +88,7 @@ TEST_CASE("check: a valid config and a creatable database pass") {
 }
 
 TEST_CASE("check: an existing log reports its free space - a read-only one fails") {
+  skip_on_postgres("the SQLite file's free space and permissions");
   TempDir dir;
   const std::string db = dir.file("q.db");
   std::string cfg = dir.write("c.yaml", "storage: {db_path: \"" + db + "\"}\n");
@@ -112,6 +116,7 @@ TEST_CASE("check: a bad config fails with its line - the other checks are skippe
 }
 
 TEST_CASE("check: a corrupt database fails - --json reports every check") {
+  skip_on_postgres("a file that is not SQLite");
   TempDir dir;
   std::ofstream(dir.file("q.db")) << "this is not an sqlite database, not at all, no...........";
   std::string cfg = dir.write("c.yaml", "storage: {db_path: \"" + dir.file("q.db") + "\"}\n");

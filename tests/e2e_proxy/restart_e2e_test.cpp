@@ -3,6 +3,7 @@
 #include "tests/e2e_proxy/e2e_fixture.hpp"
 #include "tests/http/fake_provider_process.hpp"
 #include "tests/support/http_call.hpp"
+#include "tests/support/test_storage.hpp"
 
 #include <doctest/doctest.h>
 
@@ -27,7 +28,7 @@ TEST_CASE("reservations open at a crash are expired at restart after their TTL")
 
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // the 2 s TTL passes while down
   qg.start(accounts);
-  auto open = json::parse(qg.daemon->get("/api/v1/reservations").body)["reservations"];
+  auto open = json::parse(open_reservations_after_restart(*qg.daemon))["reservations"];
   CHECK(open.empty());
   int expired = 0;
   for (const auto& e : qg.events()) expired += e["type"] == "ReservationExpired";
@@ -60,6 +61,7 @@ TEST_CASE("runtime settings and drained accounts survive a restart") {
 }
 
 TEST_CASE("serve refuses a foreign or unreachable event log: one line, exit 2, nothing written") {
+  skip_on_postgres("a file that is not SQLite, a folder that does not exist (tests/postgres: an unreachable database)");
   TempDir dir("qg-e2e-baddb");
   const std::string foreign = dir.write("foreign.db", "this is not an SQLite file\n");
   auto r = run_quotaguard({"serve", "--listen", "127.0.0.1:0", "--db", foreign});
@@ -75,6 +77,7 @@ TEST_CASE("serve refuses a foreign or unreachable event log: one line, exit 2, n
 }
 
 TEST_CASE("serve refuses a read-only event log with one line and exit 2, the file untouched") {
+  skip_on_postgres("the SQLite file's permissions");
   TempDir dir("qg-e2e-rodb");
   const std::string db = dir.file("qg.db");
   // A real log first (one start and stop), then the operator makes it read-only.

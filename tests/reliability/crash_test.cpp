@@ -11,6 +11,7 @@
 #include "tests/reliability/reliability_support.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_storage.hpp"
 
 #include <doctest/doctest.h>
 
@@ -107,7 +108,7 @@ void check_served_bound(const LogTally& t, int fake_port, std::size_t sent, int 
 void restart_after_ttl(const std::string& yaml, const std::string& db) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   auto d = start_daemon(yaml);
-  auto open = json::parse(d->get("/api/v1/reservations").body)["reservations"];
+  auto open = json::parse(open_reservations_after_restart(*d))["reservations"];
   CHECK_MESSAGE(open.empty(), open.dump());
   REQUIRE(d->stop() == 0);
   std::string why;

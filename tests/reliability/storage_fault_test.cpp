@@ -11,6 +11,7 @@
 #include "tests/reliability/reliability_support.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/http_call.hpp"
+#include "tests/support/test_storage.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -61,6 +62,8 @@ bool wait_for(const std::function<bool()>& cond, int timeout_ms) {
 }
 
 void run_storage_fault(const Fault& fault, const std::string& on_error) {
+  // PostgreSQL's counterpart, the database stopped under load, is database_lost_test.cpp.
+  skip_on_postgres("a full disk under the SQLite file and SQLite's write lock are SQLite's own faults");
   FakeProviderProcess fake({"--models", "m", "--chunks", "3", "--chunk-delay-ms", "5", "--threads", "16"});
   TempDir data("qg-rel-storage");
   const std::string db = data.file("qg.db");

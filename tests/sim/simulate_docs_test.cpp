@@ -1,14 +1,14 @@
 // tests/sim/simulate_docs_test.cpp — the worked example of docs/FORECAST.md §2, run: a log a
 // daemon under fill_first would write (made by the daemon's own pure decide/validate/apply),
-// stored in a real SQLite event log, then `quotaguard simulate --policy balanced --plot` on it.
+// stored in a real event log (SQLite; PostgreSQL under `make test-postgres`), then `quotaguard simulate --policy balanced --plot` on it.
 // The committed docs/simulate-example.svg and the report quoted in docs/FORECAST.md must be
 // exactly what the binary prints (QG_UPDATE_DOCS=1 rewrites the SVG and prints the text).
 #include "actors/router/route_decision.hpp"
-#include "persistence/database.hpp"
-#include "persistence/event_store.hpp"
+#include "persistence/event_log.hpp"
 #include "quota/system_state.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_storage.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -94,9 +94,8 @@ TEST_CASE("simulate: the worked example of docs/FORECAST.md is what the binary p
   test::TempDir dir("qg-sim-docs");
   const std::string db_path = dir.file("quotaguard.db");
   {
-    auto db = Database::open(DatabaseOptions{db_path});
     std::vector<Event> events = example_log();
-    EventStore(*db).append(events);
+    open_event_log(test::test_log_storage(db_path), OpenMode::read_write)->append(events);
   }
   // The settings in force reproduce the log exactly.
   auto as_recorded = test::run_quotaguard({"simulate", "--db", db_path, "--json"});

@@ -1,6 +1,8 @@
 // tests/support/daemon_process.cpp — see daemon_process.hpp.
 #include "tests/support/daemon_process.hpp"
 
+#include "tests/support/test_storage.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -87,12 +89,13 @@ std::string quotaguard_binary() {
 ProcessResult run_quotaguard(const std::vector<std::string>& args, const RunOptions& opts) {
   TempDir scratch("qg-run");
   std::string cwd = opts.cwd.empty() ? scratch.str() : opts.cwd;
-  std::vector<std::string> argv{quotaguard_binary()};
-  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> argv = args;
+  auto env = base_env(cwd, opts.env);
+  apply_test_storage(argv, cwd, env);
+  argv.insert(argv.begin(), quotaguard_binary());
   std::string in_file;
   if (!opts.stdin_text.empty()) in_file = scratch.write("stdin.txt", opts.stdin_text);
-  pid_t pid = spawn(argv, base_env(cwd, opts.env), cwd, scratch.file("stdout.txt"),
-                    scratch.file("stderr.txt"), in_file);
+  pid_t pid = spawn(argv, env, cwd, scratch.file("stdout.txt"), scratch.file("stderr.txt"), in_file);
   ProcessResult result;
   auto code = wait_pid(pid, opts.timeout);
   if (!code) {
@@ -119,15 +122,17 @@ bool DaemonProcess::start(std::string* why) {
     if (why != nullptr) *why = reason + "\n--- daemon stderr ---\n" + stderr_text();
     return false;
   };
-  std::vector<std::string> argv{quotaguard_binary(), "serve"};
+  std::vector<std::string> argv{"serve"};
   if (!options_.config_yaml.empty()) {
     dir_.write("config.yaml", options_.config_yaml);
     argv.insert(argv.end(), {"--config", config_path()});
   }
   if (!options_.listen.empty()) argv.insert(argv.end(), {"--listen", options_.listen});
   argv.insert(argv.end(), options_.args.begin(), options_.args.end());
-  pid_ = spawn(argv, base_env(dir_.str(), options_.env), dir_.str(), dir_.file("stdout.log"),
-               dir_.file("stderr.log"), "");
+  auto env = base_env(dir_.str(), options_.env);
+  apply_test_storage(argv, dir_.str(), env);
+  argv.insert(argv.begin(), quotaguard_binary());
+  pid_ = spawn(argv, env, dir_.str(), dir_.file("stdout.log"), dir_.file("stderr.log"), "");
   if (pid_ < 0) return fail("fork failed");
 
   static const std::regex kListening(R"(listening on (\[[^\]]+\]|[^\s:"]+):(\d+))");

@@ -10,6 +10,7 @@
 // to files there, and a clean environment (PATH plus what you pass) so the developer's
 // QUOTAGUARD_* variables never leak in. The daemon listens on 127.0.0.1:0 and the port is read
 // from its `listening on HOST:PORT` log line. run_quotaguard() runs one-shot commands.
+// Under QG_TEST_STORAGE=postgres both run the binary on PostgreSQL instead (test_storage.hpp).
 #pragma once
 
 #include "tests/support/http_call.hpp"
