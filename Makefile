@@ -41,12 +41,12 @@ test: deps build
 test-asan:
 	@$(MAKE) --no-print-directory test SANITIZE=1
 
-# Every test that runs the real daemon (ctest labels daemon, reliability, sdk, demo) again with
+# Every test that runs the real daemon (ctest labels daemon, reliability, sdk, demo, browser, docs) again with
 # the event log on PostgreSQL: QG_TEST_STORAGE=postgres gives each test binary a throw-away
 # server and each SQLite log a fresh database instead (tests/support/test_storage.hpp).
 # SQLite-only cases report Skipped with their reason (tests/README.md lists them).
 # POSTGRES_TESTS=<ctest -R regex> runs only those (CI: .ci/run's subset, under SANITIZE=1).
-POSTGRES_LABELS ?= ^(daemon|reliability|sdk|demo)$$
+POSTGRES_LABELS ?= ^(daemon|reliability|sdk|demo|browser|docs)$$
 POSTGRES_TESTS ?=
 .PHONY: test-postgres
 test-postgres: deps build

@@ -67,6 +67,11 @@ class DocDaemon:
                     "HOME": self.dir, "LANG": "C.UTF-8",
                     "QUOTAGUARD_ADMIN_TOKEN": ADMIN_TOKEN,
                     "QUOTAGUARD_CONFIG_PATH": self.config}
+        # `make test-postgres` runs this under `qg_postgres_fixture exec`: the daemon and the
+        # examples then keep their log in the database it names (tests/README.md).
+        for name in ("QUOTAGUARD_STORAGE_BACKEND", "QUOTAGUARD_POSTGRES_DSN"):
+            if os.environ.get(name):
+                self.env[name] = os.environ[name]
         os.symlink(self.binary, os.path.join(self.dir, "quotaguard"))
         log = os.path.join(self.dir, "daemon.log")
         daemon = subprocess.Popen([self.binary, "serve"], cwd=self.dir, env=self.env,

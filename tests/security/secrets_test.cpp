@@ -1,10 +1,13 @@
 // Security, secrets: no configured secret (upstream API keys, client api_keys, admin token,
 // Telegram bot token — also one rotated in by a reload) appears in any log line at trace
 // level, in GET /api/v1/export, in the event log, in error bodies, in /metrics, or in the
-// output of the one-shot commands (check, replay). Real binary, real fake upstream.
+// output of the one-shot commands (check, replay). Real binary, real fake upstream. On
+// PostgreSQL (`make test-postgres`) the DSN's password is checked as well.
 #include "tests/http/fake_provider_process.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/http_call.hpp"
+#include "tests/support/postgres_server.hpp"
+#include "tests/support/test_storage.hpp"
 
 #include <doctest/doctest.h>
 
@@ -34,9 +37,17 @@ std::string config_yaml(int fake_port, const std::string& upstream_key) {
          "  - {id: faulty, provider: openai, base_url: \"" + base + "\", api_key: \"" + kFaultyKey + "\", priority: 5}\n";
 }
 
+// Under `make test-postgres` the log's DSN carries a password (QUOTAGUARD_POSTGRES_DSN): a secret too.
+const std::string& dsn_password() {
+  static const std::string password = postgres_storage() ? shared_postgres().password() : "";
+  return password;
+}
+
 // Fails the test naming `where` for each secret found in `text`.
 void check_no_secret(const std::string& where, const std::string& text) {
-  for (const auto* s : {&kUpstreamKey, &kFaultyKey, &kRotatedKey, &kClientKey, &kAdminToken, &kTelegramToken}) {
+  for (const auto* s : {&kUpstreamKey, &kFaultyKey, &kRotatedKey, &kClientKey, &kAdminToken, &kTelegramToken,
+                        &dsn_password()}) {
+    if (s->empty()) continue;
     CHECK_MESSAGE(text.find(*s) == std::string::npos, where << " contains the secret " << s->substr(0, 10) << "...");
     // The distinctive middle part too: a partly masked secret still leaks.
     const std::string middle = s->substr(3, 12);
