@@ -5,6 +5,7 @@
 #include "http/request_id.hpp"
 #include "http/tls_certificates.hpp"
 #include "http/elastic_thread_pool.hpp"
+#include "http/keep_alive_server.hpp"
 #include "http/openai_errors.hpp"
 #include "http/request_framing.hpp"
 #include "messages/text_cut.hpp"
@@ -55,6 +56,7 @@ struct HttpServer::Impl {
   std::string tls_error;                  // the first load's failure, reported by bind()
   std::unique_ptr<httplib::Server> owned;  // httplib::Server or httplib::SSLServer
   httplib::Server* server_ptr = nullptr;
+  KeepAliveServer* plain = nullptr;        // set without TLS (http/keep_alive_server.hpp)
   std::thread thread;
   std::atomic<bool> finished{false};  // the accept loop returned
   std::atomic<bool> open{false};      // routes live (see header)
@@ -152,15 +154,17 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
       return true;
     });
   } else {
-    impl_->owned = std::make_unique<httplib::Server>();
+    auto plain = std::make_unique<KeepAliveServer>();
+    impl_->plain = plain.get();
+    impl_->owned = std::move(plain);
   }
   impl_->server_ptr = impl_->owned.get();
   auto& svr = *impl_->server_ptr;
   svr.set_socket_options([impl = impl_.get()](socket_t sock) {
     httplib::default_socket_options(sock);  // SO_REUSEADDR (+ SO_REUSEPORT), as without a hook
     // A connection reaches accept() (and a worker thread) only once its first bytes arrived:
-    // httplib 0.11 polls every waiting connection 100 times a second on its own thread, so
-    // thousands of silent connections would starve everyone else (issue 15 item 10).
+    // each accepted connection holds a thread, so thousands of silent connections would starve
+    // everyone else (issue 15 item 10).
     int defer_s = kDeferAcceptSeconds;
     ::setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s);
     impl->listen_fd = sock;
@@ -297,6 +301,7 @@ void HttpServer::start() {
 
 void HttpServer::stop() {
   if (impl_->server_ptr->is_running() || impl_->thread.joinable()) impl_->server_ptr->stop();
+  if (impl_->plain) impl_->plain->wake_waiting();  // idle keep-alive connections close now
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 

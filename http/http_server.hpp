@@ -2,9 +2,10 @@
 // ("Toolchain facts") says.
 //
 // Owns the httplib::Server behind a pimpl so httplib stays out of this header: TCP_NODELAY on,
-// keep-alive kept for many requests, workers started on demand up to `threads` (httplib holds
-// one thread per connection, so it bounds concurrent connections and streams; see
-// http/elastic_thread_pool.hpp), and TCP_DEFER_ACCEPT so a connection that sends nothing
+// keep-alive kept for many requests (an idle connection waits in one poll, not httplib's
+// poll-and-sleep loop: http/keep_alive_server.hpp), workers started on demand up to `threads`
+// (httplib holds one thread per connection, so it bounds concurrent connections and streams;
+// see http/elastic_thread_pool.hpp), and TCP_DEFER_ACCEPT so a connection that sends nothing
 // never takes a worker. Binding port 0 picks a free port; port() says which.
 //
 // httplib's route tables are not thread-safe, yet the daemon serves /health and /ready while

@@ -1,0 +1,184 @@
+// http/keep_alive_server.cpp — see keep_alive_server.hpp.
+#include "http/keep_alive_server.hpp"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace qg {
+
+namespace {
+
+int to_ms(time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 1000); }
+
+// poll() that resumes after a signal with the time left.
+int poll_for(pollfd* fds, nfds_t n, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    const int r = ::poll(fds, n, timeout_ms);
+    if (r >= 0 || errno != EINTR) return r;
+    timeout_ms = static_cast<int>(std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count()));
+  }
+}
+
+int wait_for(int sock, short events, int timeout_ms) {
+  pollfd p{sock, events, 0};
+  return poll_for(&p, 1, timeout_ms);
+}
+
+// Numeric address and port of a socket name (httplib's get_ip_and_port).
+void numeric_address(const sockaddr_storage& addr, socklen_t len, std::string& ip, int& port) {
+  if (addr.ss_family == AF_INET) port = ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
+  else if (addr.ss_family == AF_INET6) port = ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
+  else return;
+  std::array<char, NI_MAXHOST> host{};
+  if (::getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host.data(), static_cast<socklen_t>(host.size()),
+                    nullptr, 0, NI_NUMERICHOST) == 0)
+    ip = host.data();
+}
+
+// One connection's stream, for all its requests: httplib's SocketStream (read timeout, 4 KiB
+// read buffer, write timeout, "alive" check before a write) plus a buffer that outlives a request
+// and addresses read once.
+class ConnectionStream final : public httplib::Stream {
+ public:
+  ConnectionStream(int sock, int read_timeout_ms, int write_timeout_ms)
+      : sock_(sock), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms), buffer_(kBufferSize) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) numeric_address(addr, len, remote_ip_, remote_port_);
+    len = sizeof addr;
+    if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) numeric_address(addr, len, local_ip_, local_port_);
+  }
+
+  // Until the next request's first bytes (true), the keep-alive timeout, or the stop event.
+  bool wait_for_request(int stop_fd, int timeout_ms) const {
+    if (buffered() > 0) return true;
+    std::array<pollfd, 2> fds{pollfd{sock_, POLLIN, 0}, pollfd{stop_fd, POLLIN, 0}};
+    const int r = poll_for(fds.data(), fds.size(), timeout_ms);
+    return r > 0 && fds[1].revents == 0 && fds[0].revents != 0;  // a hang-up is read as end of stream
+  }
+
+  bool is_readable() const override { return buffered() > 0 || wait_for(sock_, POLLIN, read_timeout_ms_) > 0; }
+
+  bool is_writable() const override {
+    // One poll in the common case: room to write and nothing to read (the peer has not closed).
+    pollfd p{sock_, POLLOUT | POLLIN, 0};
+    const int r = poll_for(&p, 1, 0);
+    if (r > 0 && p.revents == POLLOUT) return true;
+    if (!(r > 0 && (p.revents & POLLOUT)) && wait_for(sock_, POLLOUT, write_timeout_ms_) <= 0) return false;
+    return alive();
+  }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (buffered() > 0) {
+      const size_t n = std::min(size, buffered());
+      std::memcpy(ptr, buffer_.data() + offset_, n);
+      offset_ += n;
+      return static_cast<ssize_t>(n);
+    }
+    if (!is_readable()) return -1;
+    offset_ = filled_ = 0;
+    if (size >= kBufferSize) return receive(ptr, size);
+    const ssize_t n = receive(buffer_.data(), kBufferSize);
+    if (n <= 0) return n;
+    filled_ = static_cast<size_t>(n);
+    const size_t given = std::min(size, filled_);
+    std::memcpy(ptr, buffer_.data(), given);
+    offset_ = given;
+    return static_cast<ssize_t>(given);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    if (!is_writable()) return -1;
+    while (true) {
+      const ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
+      if (n >= 0 || errno != EINTR) return n;
+    }
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = remote_ip_;
+    port = remote_port_;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = local_ip_;
+    port = local_port_;
+  }
+  socket_t socket() const override { return sock_; }
+
+ private:
+  static constexpr size_t kBufferSize = 4096;
+
+  size_t buffered() const { return filled_ - offset_; }
+
+  ssize_t receive(char* ptr, size_t size) const {
+    while (true) {
+      const ssize_t n = ::recv(sock_, ptr, size, 0);
+      if (n >= 0 || errno != EINTR) return n;
+    }
+  }
+
+  // httplib's is_socket_alive: nothing to read, or something that is not the end of the stream.
+  bool alive() const {
+    pollfd p{sock_, POLLIN, 0};
+    const int r = poll_for(&p, 1, 0);
+    if (r == 0) return true;
+    if (r < 0 && errno == EBADF) return false;
+    char c;
+    return ::recv(sock_, &c, 1, MSG_PEEK) > 0;
+  }
+
+  const int sock_;
+  const int read_timeout_ms_;
+  const int write_timeout_ms_;
+  std::vector<char> buffer_;
+  size_t offset_ = 0;
+  size_t filled_ = 0;
+  std::string remote_ip_, local_ip_;
+  int remote_port_ = 0, local_port_ = 0;
+};
+
+}  // namespace
+
+KeepAliveServer::KeepAliveServer() : stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  if (stop_fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+}
+
+KeepAliveServer::~KeepAliveServer() { ::close(stop_fd_); }
+
+void KeepAliveServer::wake_waiting() {
+  const std::uint64_t one = 1;
+  (void)!::write(stop_fd_, &one, sizeof one);  // never read: stays readable
+}
+
+bool KeepAliveServer::process_and_close_socket(socket_t sock) {
+  ConnectionStream strm(sock, to_ms(read_timeout_sec_, read_timeout_usec_), to_ms(write_timeout_sec_, write_timeout_usec_));
+  const int keep_alive_ms = to_ms(keep_alive_timeout_sec_, 0);
+  bool ret = false;
+  for (size_t left = keep_alive_max_count_; left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
+    if (!strm.wait_for_request(stop_fd_, keep_alive_ms)) break;
+    bool connection_closed = false;
+    ret = process_request(strm, left == 1, connection_closed, nullptr);
+    if (!ret || connection_closed) break;
+  }
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return ret;
+}
+
+}  // namespace qg

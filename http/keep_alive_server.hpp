@@ -1,0 +1,43 @@
+// http/keep_alive_server.hpp — httplib::Server whose connections wait for their next request in
+// one blocking poll, not in httplib 0.11's poll-and-sleep loop.
+//
+// httplib 0.11 (Debian 12's, a compiled library: its macros cannot be changed) waits between two
+// requests of a keep-alive connection in detail::keep_alive: poll the socket for 10 ms, and after
+// each empty poll sleep 1 ms. So every idle keep-alive connection wakes its thread ~180 times a
+// second (measured: 240 idle connections cost 26 % of a core), and a request that arrives during
+// the sleep waits for its end (~1.1 ms; ~10 % of requests on a connection that idles between
+// them — docs/PERFORMANCE.md, "Issue 17, third pass").
+//
+// This server replaces httplib's per-connection loop (process_and_close_socket, a virtual of
+// httplib::Server that SSLServer overrides the same way) with the same steps: at most
+// keep_alive_max_count requests, the keep-alive timeout, no new request once the server stops,
+// process_request (httplib's, protected) for each request, then shutdown and close. What
+// differs: the wait is one poll on the socket and on a stop event (wake_waiting), and one
+// buffered stream serves the whole connection, so the bytes of a pipelined request are kept
+// (httplib reads them into a per-request buffer and drops them) and the peer's address is read
+// once. Reads, writes and their timeouts behave as httplib's SocketStream's.
+// HTTPS keeps httplib::SSLServer's own loop. Included only by http_server.cpp and its tests.
+#pragma once
+
+#include <httplib.h>
+
+namespace qg {
+
+class KeepAliveServer : public httplib::Server {
+ public:
+  KeepAliveServer();
+  ~KeepAliveServer() override;
+  KeepAliveServer(const KeepAliveServer&) = delete;
+  KeepAliveServer& operator=(const KeepAliveServer&) = delete;
+
+  // Ends every wait for a next request, now and later (idle connections close): call it with
+  // or after stop(), which alone would leave them waiting out the keep-alive timeout.
+  void wake_waiting();
+
+ private:
+  bool process_and_close_socket(socket_t sock) override;
+
+  int stop_fd_ = -1;  // eventfd, readable from wake_waiting() on
+};
+
+}  // namespace qg
