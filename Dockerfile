@@ -1,6 +1,8 @@
 # QuotaGuard container: Debian 12 (bookworm) build stage, slim Debian 12 runtime, non-root.
 #   docker build -t quotaguard .
-#   docker run -p 8318:8318 -e QUOTAGUARD_ADMIN_TOKEN=... -e QUOTAGUARD_API_KEYS=... -v qg-data:/data quotaguard
+#   docker run -p 8318:8318 --ulimit nofile=65536:65536 -e QUOTAGUARD_ADMIN_TOKEN=... -e QUOTAGUARD_API_KEYS=... -v qg-data:/data quotaguard
+# (--ulimit: a stream holds two descriptors; the daemon raises its soft limit to this hard one
+# and logs the streams it allows, RUNBOOK.md "Many concurrent streams".)
 # The daemon listens on 0.0.0.0:8318, which QuotaGuard only accepts with an admin token
 # (QUOTAGUARD_ADMIN_TOKEN) and client keys (QUOTAGUARD_API_KEYS, comma-separated, or
 # server.api_keys; server.allow_unauthenticated: true opts out); without them it exits 2. The event log lives in the

@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <thread>
@@ -102,15 +103,35 @@ class DrainTimer {
   std::thread thread_;
 };
 
-// Each connection is a file descriptor (and a stream two): the common soft limit of 1024
-// would refuse connections long before server.max_connections. Raised to the hard limit.
+// Descriptors the daemon holds besides its connections: the event log, the listener, the
+// actor system's and the Telegram client's sockets, with room to spare.
+constexpr rlim_t kReservedFiles = 64;
+
+// Each connection is a file descriptor and a stream two (client and upstream): the common soft
+// limit of 1024 would refuse connections long before server.max_connections. The soft limit is
+// raised to the hard one (as Go's runtime does), and the log says how many streams it allows
+// (RUNBOOK.md "Many concurrent streams").
 void raise_open_file_limit(int max_connections) {
   rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
-  lim.rlim_cur = lim.rlim_max;
-  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) return;
-  if (lim.rlim_cur < static_cast<rlim_t>(max_connections) * 2 + 64)
-    spdlog::warn("open file limit {} is low for server.max_connections {}", lim.rlim_cur, max_connections);
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t was = lim.rlim_cur;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) lim.rlim_cur = was;
+  }
+  const std::string raised = lim.rlim_cur != was ? fmt::format(" (raised from {})", was) : "";
+  if (lim.rlim_cur == RLIM_INFINITY) {
+    spdlog::info("open files: no limit{}", raised);
+    return;
+  }
+  const rlim_t streams = lim.rlim_cur > kReservedFiles ? (lim.rlim_cur - kReservedFiles) / 2 : 0;
+  if (lim.rlim_cur < static_cast<rlim_t>(max_connections) * 2 + kReservedFiles)
+    spdlog::warn("open files: limit {}{} allows ~{} concurrent streams, fewer than server.max_connections {}: "
+                 "raise the hard limit (systemd LimitNOFILE, docker --ulimit nofile)",
+                 lim.rlim_cur, raised, streams, max_connections);
+  else
+    spdlog::info("open files: limit {}{}, room for ~{} concurrent streams (server.max_connections {})",
+                 lim.rlim_cur, raised, streams, max_connections);
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <sys/resource.h>
 #include <sstream>
 
 using qg::test::DaemonOptions;
@@ -177,5 +179,37 @@ TEST_CASE("serve before config.yaml exists: defaults + environment, logged, a re
   REQUIRE_MESSAGE(d.start(&why), why);
   CHECK(d.stderr_text().find("no config file") == std::string::npos);
   CHECK(nlohmann::json::parse(d.get("/api/v1/policy").body)["policy"] == "fill_first");
+  CHECK(d.stop() == 0);
+}
+
+TEST_CASE("serve raises its open-file soft limit to the hard limit and logs the streams it allows") {
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max <= 1024) {
+    MESSAGE("hard limit " << saved.rlim_max << ": nothing to raise here");
+    return;
+  }
+  rlimit low = saved;
+  low.rlim_cur = 1024;  // the common default soft limit; the child inherits it
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  DaemonProcess d(DaemonOptions().config("server: {max_connections: 100}\n"));
+  std::string why;
+  const bool started = d.start(&why);
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  REQUIRE_MESSAGE(started, why);
+  // "Max open files   <soft>   <hard>   files"
+  std::ifstream limits("/proc/" + std::to_string(d.pid()) + "/limits");
+  std::string line, soft, hard_now;
+  while (std::getline(limits, line))
+    if (line.rfind("Max open files", 0) == 0) std::istringstream(line.substr(14)) >> soft >> hard_now;
+  const std::string hard = saved.rlim_max == RLIM_INFINITY ? "unlimited" : std::to_string(saved.rlim_max);
+  CHECK(hard_now == hard);
+  CHECK(soft == hard);
+  const std::string log = d.stderr_text();
+  if (saved.rlim_max != RLIM_INFINITY) {
+    const std::string expected = "open files: limit " + hard + " (raised from 1024), room for ~" +
+                                 std::to_string((saved.rlim_max - 64) / 2) + " concurrent streams";
+    CHECK_MESSAGE(log.find(expected) != std::string::npos, log);
+  }
   CHECK(d.stop() == 0);
 }
