@@ -108,6 +108,7 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using outcome_atom = caf::atom_constant<caf::atom("outcome")>;
 using settings_atom = caf::atom_constant<caf::atom("settings")>;
 using follow_atom = caf::atom_constant<caf::atom("follow")>;
+using settle_atom = caf::atom_constant<caf::atom("settle")>;
 
 // reserve: admit and record a reservation (ReservationCreated); with a ReserveAnswer, the
 //          reply goes to it instead of the sender (answered once the event is durable, as the
@@ -115,6 +116,9 @@ using follow_atom = caf::atom_constant<caf::atom("follow")>;
 // propose: validate + persist + apply any other event concerning this account
 //          (commit/release/expire, QuotaObserved, cooldowns, drain/resume, spec changes);
 //          with a promise, the answer goes into it (HTTP workers send this directly).
+// settle:  propose for an event no client answer waits for (a proxied request's commit or
+//          release, a passive QuotaObserved): the same, but its append may wait for the
+//          journal's next commit, at most JournalOptions::lazy_ms (journal_protocol.hpp, "lazy").
 // flush:   answers once every event this actor appended before it is committed (the journal's
 //          flush behind them): the barrier behind "the log shows every request answered"
 //          (proxied commits are sent without waiting, see messages/proxy_backend.hpp).
@@ -129,6 +133,7 @@ using account_actor = caf::typed_actor<
     caf::reacts_to<reserve_atom, ReserveCommand, ReserveAnswerPtr>,
     caf::replies_to<propose_atom, EventPayload>::with<CommandReply>,
     caf::reacts_to<propose_atom, EventPayload, CommandReplyPromise>,
+    caf::reacts_to<settle_atom, EventPayload, CommandReplyPromise>,
     caf::replies_to<outcome_atom, UpstreamOutcome>::with<CommandReply>,
     caf::replies_to<flush_atom>::with<std::uint64_t>,
     caf::replies_to<state_atom>::with<AccountState>,

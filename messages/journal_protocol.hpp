@@ -73,23 +73,33 @@ using journal_retry_atom = caf::atom_constant<caf::atom("jretry")>;
 // Read other nodes' new events now (the log's listener on a notification, and a timer).
 using journal_follow_atom = caf::atom_constant<caf::atom("jfollow")>;
 using journal_poll_atom = caf::atom_constant<caf::atom("jpoll")>;
+// Marks an append as lazy (below); internal: the timer that commits lazy appends left alone.
+using lazy_atom = caf::atom_constant<caf::atom("lazy")>;
+using journal_lazy_atom = caf::atom_constant<caf::atom("jlazy")>;
 
 // follow: read other nodes' new events now (shared logs; the first one also starts the
 //         follow timer, JournalOptions::follow_interval_ms).
 // append: persist the batch in order, reply after commit. With an AppendCondition: the same,
 //         unless the account's version moved (then `conflict`, nothing written).
+//         With lazy_atom: the same, but the append does not start a commit of its own; it
+//         rides in the next one another append starts, or in one of its own after
+//         JournalOptions::lazy_ms. For events no answer waits for (a proxied request's commit:
+//         docs/EVENT_LOG.md §3), so that at a steady request rate they share the reservations'
+//         fsyncs instead of adding their own, which the next reservation would wait behind.
 // flush: commit everything appended before it (returns the last seq written; events still
 //        held after a failed write are not in it: see messages/journal_health.hpp).
 // snapshot: write a snapshot of the state at the current seq now (returns its seq).
 using journal_actor = caf::typed_actor<
     caf::replies_to<append_atom, EventBatch>::with<AppendResult>,
     caf::replies_to<append_atom, EventBatch, AppendCondition>::with<AppendResult>,
+    caf::replies_to<append_atom, EventBatch, AppendCondition, lazy_atom>::with<AppendResult>,
     caf::replies_to<flush_atom>::with<std::uint64_t>,
     caf::replies_to<snapshot_atom>::with<std::uint64_t>,
     caf::reacts_to<journal_tick_atom>,
     caf::reacts_to<journal_retry_atom>,
     caf::reacts_to<journal_follow_atom>,
-    caf::reacts_to<journal_poll_atom>>;
+    caf::reacts_to<journal_poll_atom>,
+    caf::reacts_to<journal_lazy_atom>>;
 
 }  // namespace qg
 

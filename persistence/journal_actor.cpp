@@ -42,6 +42,7 @@ struct JournalState {
   std::size_t pending_events = 0;
   EventBatch held;               // failed to commit; written first by the next commit
   bool tick_queued = false;
+  bool lazy_timer = false;       // a journal_lazy_atom is on its way
   bool retry_scheduled = false;
   std::unordered_map<std::string, AccountVersion> versions;
   std::unordered_map<std::string, std::uint64_t> epochs_opened;  // by the commit under way
@@ -277,8 +278,11 @@ void commit_or_retry(journal_self self) {
   self->delayed_send(self, std::chrono::milliseconds(st.opts.retry_ms), journal_retry_atom::value);
 }
 
+// A lazy append (journal_protocol.hpp) starts no commit: it waits for the next one, or for
+// the lazy timer.
 caf::typed_response_promise<AppendResult> enqueue(journal_self self, EventBatch batch,
-                                                  std::optional<AppendCondition> condition) {
+                                                  std::optional<AppendCondition> condition,
+                                                  bool lazy = false) {
   auto promise = self->make_response_promise<AppendResult>();
   auto& st = self->state;
   if (batch.empty()) {
@@ -289,9 +293,12 @@ caf::typed_response_promise<AppendResult> enqueue(journal_self self, EventBatch 
   st.pending.push_back(PendingAppend{std::move(batch), promise, std::move(condition)});
   if (st.pending_events >= st.opts.max_batch) {
     commit_or_retry(self);
-  } else if (!st.tick_queued) {
+  } else if (!lazy && !st.tick_queued) {
     st.tick_queued = true;
     self->send(self, journal_tick_atom::value);
+  } else if (lazy && !st.tick_queued && !st.lazy_timer) {
+    st.lazy_timer = true;
+    self->delayed_send(self, std::chrono::milliseconds(st.opts.lazy_ms), journal_lazy_atom::value);
   }
   return promise;
 }
@@ -304,6 +311,9 @@ journal_actor::behavior_type journal_behavior(journal_self self, JournalOptions 
       },
       [=](append_atom, EventBatch& batch, AppendCondition& condition) {
         return enqueue(self, std::move(batch), std::move(condition));
+      },
+      [=](append_atom, EventBatch& batch, AppendCondition& condition, lazy_atom) {
+        return enqueue(self, std::move(batch), std::move(condition), true);
       },
       [=](journal_follow_atom) {
         auto& st = self->state;
@@ -321,6 +331,10 @@ journal_actor::behavior_type journal_behavior(journal_self self, JournalOptions 
       [=](journal_tick_atom) {
         self->state.tick_queued = false;
         commit_or_retry(self);
+      },
+      [=](journal_lazy_atom) {
+        self->state.lazy_timer = false;
+        commit_or_retry(self);  // nothing to do when another commit took them already
       },
       [=](journal_retry_atom) {
         self->state.retry_scheduled = false;

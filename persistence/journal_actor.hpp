@@ -46,6 +46,7 @@ struct JournalOptions {
   std::uint64_t snapshot_every = 10000;  // 0 = only on snapshot_atom
   std::size_t max_batch = 4096;          // commit at once when this many events are queued
   int retry_ms = 1000;                   // retry a failed write this often while events are held
+  int lazy_ms = 20;                      // a lazy append waits at most this long for a commit
   // Shared with readers on other threads; created when null.
   std::shared_ptr<JournalHealth> health;
   // Fills `ts` of events that arrive with ts == 0. Default: the system clock.

@@ -42,7 +42,7 @@ using Done = std::function<void(const std::string& error, std::uint64_t seq)>;
 // Runs the command again from the start (validation included) after a version conflict.
 using Retry = std::function<void()>;
 
-void persist(self_ptr self, EventBatch events, Done done, Retry retry);
+void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy = false);
 
 // Threshold crossings caused by the events just applied: recorded as events of their own.
 void record_threshold_crossings(self_ptr self) {
@@ -72,22 +72,29 @@ void on_conflict(self_ptr self, const AppendResult& r) {
 }
 
 // Applies `events` (already validated), persists them; `done` runs after the commit, `retry`
-// instead when another node wrote the account first (shared logs).
-void persist(self_ptr self, EventBatch events, Done done, Retry retry) {
+// instead when another node wrote the account first (shared logs). `lazy`: the append waits
+// for the journal's next commit (settle_atom, journal_protocol.hpp).
+void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy) {
   bool usage_changed = false;
   for (auto& e : events) {
     apply(self->state.account, e);
     apply(self->state.breaker, e);
     usage_changed = usage_changed || !std::holds_alternative<ThresholdCrossed>(e.payload);
   }
-  self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
-                self->state.version)
-      .then([self, done, retry](const AppendResult& r) {
-              if (!r.conflict) return done(r.error, r.last_seq);
-              on_conflict(self, r);
-              retry();
-            },
-            [done](const caf::error& err) { done(caf::to_string(err), 0); });
+  auto on_result = [self, done, retry](const AppendResult& r) {
+    if (!r.conflict) return done(r.error, r.last_seq);
+    on_conflict(self, r);
+    retry();
+  };
+  auto on_error = [done](const caf::error& err) { done(caf::to_string(err), 0); };
+  if (lazy)
+    self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
+                  self->state.version, lazy_atom::value)
+        .then(on_result, on_error);
+  else
+    self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
+                  self->state.version)
+        .then(on_result, on_error);
   if (usage_changed) record_threshold_crossings(self);
   push_summary(self);
 }
@@ -122,8 +129,8 @@ void expire_due(self_ptr self) {
 }
 
 // validate -> persist -> apply; `answer` runs once: at once for a no-op or rejection, else
-// after the journal committed (or failed).
-void propose(self_ptr self, EventPayload payload, std::function<void(CommandReply)> answer) {
+// after the journal committed (or failed). `lazy`: see persist.
+void propose(self_ptr self, EventPayload payload, std::function<void(CommandReply)> answer, bool lazy = false) {
   const TimeMs now = self->state.opts.clock();
   const auto check = validate(self->state.account, payload, now);
   if (check.verdict == Verdict::noop) return answer(CommandReply{true, 0, check.reason, ReplyCode::noop});
@@ -137,7 +144,7 @@ void propose(self_ptr self, EventPayload payload, std::function<void(CommandRepl
                                : CommandReply{false, 0, "event log unavailable: " + err,
                                               ReplyCode::journal_unavailable});
           },
-          [self, payload, answer] { propose(self, payload, answer); });
+          [self, payload, answer, lazy] { propose(self, payload, answer, lazy); }, lazy);
 }
 
 caf::result<CommandReply> propose(self_ptr self, EventPayload payload) {
@@ -239,6 +246,9 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
       [=](propose_atom, EventPayload& payload) { return propose(self, std::move(payload)); },
       [=](propose_atom, EventPayload& payload, const CommandReplyPromise& promise) {
         propose(self, std::move(payload), [promise](CommandReply r) { promise->set_value(std::move(r)); });
+      },
+      [=](settle_atom, EventPayload& payload, const CommandReplyPromise& promise) {
+        propose(self, std::move(payload), [promise](CommandReply r) { promise->set_value(std::move(r)); }, true);
       },
       [=](outcome_atom, const UpstreamOutcome& o) -> caf::result<CommandReply> {
         const BreakerState before = self->state.breaker;

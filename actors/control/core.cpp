@@ -193,7 +193,7 @@ CommandReply Core::propose(const std::string& account, EventPayload payload) {
 
 void Core::propose_async(const std::string& account, EventPayload payload) {
   if (auto handle = impl_->directory.handle(account))
-    caf::anon_send(*handle, propose_atom::value, std::move(payload),
+    caf::anon_send(*handle, settle_atom::value, std::move(payload),
                    std::make_shared<std::promise<CommandReply>>());
 }
 
@@ -215,7 +215,7 @@ void Core::resolve_async(const std::string& account, EventPayload payload, const
   }
   auto holder = std::make_shared<LiveResolution>(reservation_id);
   CommandReplyPromise promise(holder, &holder->promise);
-  caf::anon_send(*handle, propose_atom::value, std::move(payload), std::move(promise));
+  caf::anon_send(*handle, settle_atom::value, std::move(payload), std::move(promise));
 }
 
 void Core::wait_for_log() {

@@ -69,10 +69,12 @@ class Core {
   // --- Blocking calls for non-actor threads -------------------------------------------
   RouteGrant route(RouteRequest request);
   CommandReply propose(const std::string& account, EventPayload payload);
-  void propose_async(const std::string& account, EventPayload payload);  // fire and forget
+  // Fire and forget, as a lazy append (settle_atom: durable with the journal's next commit,
+  // at the latest JournalOptions::lazy_ms later).
+  void propose_async(const std::string& account, EventPayload payload);
   // A proxied request's commit or release of `reservation_id`: sent to the account actor, not
-  // waited for. The account applies it before any later command; it is durable with the next
-  // group commit. Until the actor has taken it the reservation counts as live (the TTL sweep
+  // waited for. The account applies it before any later command; it is durable with the
+  // journal's next commit, at the latest JournalOptions::lazy_ms later (settle_atom). Until the actor has taken it the reservation counts as live (the TTL sweep
   // skips it, messages/live_reservations.hpp), so a late commit is never beaten by an expiry.
   void resolve_async(const std::string& account, EventPayload payload, const std::string& reservation_id);
   // Returns once everything the account actors were sent before this call is committed to

@@ -8,6 +8,7 @@
 #include "messages/journal_health.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/snapshot_store.hpp"
+#include "metrics/quotaguard_metrics.hpp"
 #include "tests/persistence/journal_calls.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <future>
 #include <mutex>
+#include <numeric>
 #include <set>
 #include <thread>
 
@@ -253,5 +255,67 @@ TEST_CASE("events that arrive without a timestamp get the journal's clock") {
   CHECK(append_sync(sys, journal, {Event{0, 0, "", CooldownEnded{"x"}}}).last_seq == 1);
   auto reader = Database::open({path, OpenMode::read_only});
   CHECK(EventStore(*reader).read_after(0, 1).at(0).ts == 1234);
+  anon_send_exit(journal, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+
+// Commits the journal has made so far (every commit observes its batch size once).
+std::uint64_t commits_so_far() {
+  const auto counts = metrics::journal_batch_size().with({}).bucket_counts();
+  return std::accumulate(counts.begin(), counts.end(), std::uint64_t{0});
+}
+
+journal_actor start_lazy(caf::actor_system& sys, const std::string& path, int lazy_ms) {
+  JournalOptions o;
+  o.log = std::make_shared<EventStore>(Database::open({path}));
+  o.lazy_ms = lazy_ms;
+  return spawn_journal(sys, std::move(o));
+}
+
+}  // namespace
+
+TEST_CASE("a lazy append starts no commit of its own: it rides in the next append's, in order") {
+  JournalFile f;
+  auto journal = start_lazy(f.sys, f.path, 600'000);  // the lazy timer never fires in this test
+  const std::uint64_t before = commits_so_far();
+  caf::scoped_actor lazy_sender{f.sys};
+  auto lazy = lazy_sender->request(journal, caf::infinite, append_atom::value, EventBatch{created("lazy")},
+                                   AppendCondition{"acct"}, lazy_atom::value);
+  CHECK(append_sync(f.sys, journal, {created("eager")}).last_seq == 2);
+  AppendResult lazy_result = AppendResult::failed("no reply");
+  lazy.receive([&](const AppendResult& r) { lazy_result = r; }, [](const caf::error&) {});
+  CHECK(lazy_result.error.empty());
+  CHECK(lazy_result.last_seq == 1);           // appended first, written first
+  CHECK(commits_so_far() - before == 1);      // one transaction held both (before: two)
+  auto reader = Database::open({f.path, OpenMode::read_only});
+  const auto rows = EventStore(*reader).read_after(0, 10);
+  REQUIRE(rows.size() == 2);
+  REQUIRE(std::holds_alternative<ReservationCreated>(rows[0].payload));
+  CHECK(std::get<ReservationCreated>(rows[0].payload).id == "lazy");
+  anon_send_exit(journal, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a lazy append alone is committed by the lazy timer, and a flush takes it at once") {
+  JournalFile f;
+  {
+    auto journal = start_lazy(f.sys, f.path, 1);
+    caf::scoped_actor self{f.sys};
+    AppendResult r = AppendResult::failed("no reply");
+    self->request(journal, std::chrono::seconds(60), append_atom::value, EventBatch{created("alone")},
+                  AppendCondition{"acct"}, lazy_atom::value)
+        .receive([&](const AppendResult& a) { r = a; }, [&](const caf::error& e) { r.error = to_string(e); });
+    CHECK(r.error.empty());
+    CHECK(r.last_seq == 1);
+    anon_send_exit(journal, caf::exit_reason::user_shutdown);
+  }
+  auto journal = start_lazy(f.sys, f.path, 600'000);
+  caf::scoped_actor lazy_sender{f.sys};
+  auto lazy = lazy_sender->request(journal, caf::infinite, append_atom::value, EventBatch{created("flushed")},
+                                   AppendCondition{"acct"}, lazy_atom::value);
+  CHECK(ask(f.sys, journal, flush_atom::value) == 2);
+  std::uint64_t seq = 0;
+  lazy.receive([&](const AppendResult& a) { seq = a.last_seq; }, [](const caf::error&) {});
+  CHECK(seq == 2);
   anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
