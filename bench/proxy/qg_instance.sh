@@ -1,6 +1,7 @@
 # bench/proxy/qg_instance.sh — sourced helper: start_qg NAME LISTEN_PORT UPSTREAM_BASE [EXTRA_YAML] [PROVIDER]
 # writes $work/NAME.yaml (one open account of PROVIDER (openai) on UPSTREAM_BASE, journal
-# synchronous: $QG_SYNCHRONOUS, default full; more storage lines from $QG_STORAGE_EXTRA, e.g.
+# synchronous: $QG_SYNCHRONOUS, default full; QG_GLIBC_TUNABLES: the daemon's GLIBC_TUNABLES
+# (unset: inherited); more storage lines from $QG_STORAGE_EXTRA, e.g.
 # "  backend: postgres"),
 # starts `quotaguard serve` in the background, waits for /ready, sets QG_PID_<NAME>.
 # Needs: $qg (binary), $work (temp dir), array pids (for cleanup).
@@ -22,7 +23,10 @@ log:
   level: warn
 $extra
 YAML
-  (cd "$work" && exec "$qg" serve --config "$work/$name.yaml" 2>"$work/$name.log") &
+  # QG_GLIBC_TUNABLES, when set, is the daemon's GLIBC_TUNABLES alone (not wrk's or the mocks'):
+  # e.g. the packaged glibc.malloc.tcache_count=0 (config/quotaguard.service).
+  (cd "$work" && if [[ -n "${QG_GLIBC_TUNABLES+set}" ]]; then export GLIBC_TUNABLES=$QG_GLIBC_TUNABLES; fi
+   exec "$qg" serve --config "$work/$name.yaml" 2>"$work/$name.log") &
   local pid=$!
   pids+=("$pid")
   eval "QG_PID_$name=$pid"

@@ -11,7 +11,7 @@
 # every Debian package that provides a shared library BINARY links (when dpkg is present),
 # except the base image's and those a listed package pulls in (Depends, transitively); (4) the image
 # basics the runbook promises: bookworm-slim, non-root USER, /data volume and DB path,
-# HEALTHCHECK on /health, listen 0.0.0.0:8318.
+# HEALTHCHECK on /health, listen 0.0.0.0:8318, the systemd unit's GLIBC_TUNABLES.
 set -uo pipefail
 
 fail=0
@@ -105,6 +105,10 @@ grep -q '^VOLUME /data' <<<"$runtime" || err "no VOLUME /data"
 grep -q 'QUOTAGUARD_DB_PATH=/data/quotaguard.db' <<<"$runtime" || err "DB path is not /data/quotaguard.db"
 grep -A1 '^HEALTHCHECK' <<<"$runtime" | grep -q '/health' || err "HEALTHCHECK does not probe /health"
 grep -q '0.0.0.0:8318' <<<"$runtime" || err "runtime does not listen on 0.0.0.0:8318"
+# Issue 17: the image runs with the systemd unit's malloc tunables.
+unit_tunables=$(sed -n 's/^Environment=GLIBC_TUNABLES=//p' "$src/config/quotaguard.service")
+[ -n "$unit_tunables" ] || err "config/quotaguard.service sets no GLIBC_TUNABLES"
+grep -qF "GLIBC_TUNABLES=$unit_tunables" <<<"$runtime" || err "Dockerfile's GLIBC_TUNABLES differs from the systemd unit's ($unit_tunables)"
 grep -q 'QUOTAGUARD_ADMIN_TOKEN' "$src/docker-compose.yml" || err "docker-compose.yml does not pass QUOTAGUARD_ADMIN_TOKEN"
 grep -Eq ':/cliproxy-auth:ro' "$src/docker-compose.yml" || err "docker-compose.yml: auth folder not mounted read-only"
 
