@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -102,6 +103,11 @@ class DrainTimer {
   bool expired_ = false;
   std::thread thread_;
 };
+
+// server.threads: 0 — the actor scheduler's workers: one per core, at least 2.
+std::size_t actor_workers_default() {
+  return std::max<std::size_t>(2, std::thread::hardware_concurrency());
+}
 
 // Descriptors the daemon holds besides its connections: the event log, the listener, the
 // actor system's and the Telegram client's sockets, with room to spare.
@@ -251,8 +257,11 @@ int Daemon::run() {
 
   caf::actor_system_config caf_cfg;
   caf_cfg.set("scheduler.policy", caf::atom("sharing"));
-  if (cfg.server.threads > 0)
-    caf_cfg.set("scheduler.max-threads", static_cast<size_t>(cfg.server.threads));
+  // One scheduler worker per core (server.threads: 0); CAF's own default is at least 4, so on
+  // 2 cores twice as many workers as cores woke each other for every actor message
+  // (docs/PERFORMANCE.md, issue 17 third pass).
+  caf_cfg.set("scheduler.max-threads", static_cast<size_t>(cfg.server.threads > 0 ? cfg.server.threads
+                                                                                  : actor_workers_default()));
   auto system = std::make_unique<caf::actor_system>(caf_cfg);
 
   HttpServer http(http_options_from_config(cfg.server));

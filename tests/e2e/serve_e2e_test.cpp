@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sys/resource.h>
 #include <sstream>
+#include <thread>
 
 using qg::test::DaemonOptions;
 using qg::test::DaemonProcess;
@@ -212,4 +213,19 @@ TEST_CASE("serve raises its open-file soft limit to the hard limit and logs the 
     CHECK_MESSAGE(log.find(expected) != std::string::npos, log);
   }
   CHECK(d.stop() == 0);
+}
+
+TEST_CASE("server.threads 0 runs one actor scheduler worker per core, at least 2") {
+  // Two daemons alike but for server.threads: their thread counts differ by the workers alone.
+  auto threads_of = [](const std::string& threads) {
+    DaemonProcess d(DaemonOptions().config("server: {threads: " + threads + "}\n"));
+    std::string why;
+    REQUIRE_MESSAGE(d.start(&why), why);
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& t : std::filesystem::directory_iterator("/proc/" + std::to_string(d.pid()) + "/task")) ++n;
+    CHECK(d.stop() == 0);
+    return static_cast<long>(n);
+  };
+  const long per_core = std::max<long>(2, std::thread::hardware_concurrency());
+  CHECK(threads_of("9") - threads_of("0") == 9 - per_core);  // before: CAF's own default, at least 4
 }
