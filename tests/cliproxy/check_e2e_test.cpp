@@ -2,6 +2,7 @@
 // against qg-fake-cliproxy: one failing line per problem, exit 1; one management request.
 #include "tests/cliproxy/cliproxy_test_support.hpp"
 #include "tests/cliproxy/fake_process.hpp"
+#include "tests/cliproxy/quotaguard_command.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -12,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 RunResult check(const fs::path& config) {
-  return run_command({QG_QUOTAGUARD_BIN, "check", "--config", config.string()});
+  return quotaguard({"check", "--config", config.string()});
 }
 std::string line_of(const std::string& out, const std::string& name) {
   auto pos = out.find(name + ":");

@@ -1,7 +1,9 @@
 // tests/cliproxy/setup_e2e_test.cpp — `quotaguard setup` as a process: real auth folders,
-// real SQLite files, qg-fake-cliproxy for --assign-prefixes, a stand-in daemon for hand-off.
+// real SQLite files (PostgreSQL under `make test-postgres`), qg-fake-cliproxy for
+// --assign-prefixes, a stand-in daemon for hand-off.
 #include "tests/cliproxy/cliproxy_test_support.hpp"
 #include "tests/cliproxy/fake_process.hpp"
+#include "tests/cliproxy/quotaguard_command.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -32,9 +34,9 @@ struct SetupEnv {
     write_file(config, "server:\n  listen: \"127.0.0.1:0\"\nstorage:\n  db_path: \"" + db.string() + "\"\n" + extra);
   }
   RunResult setup(std::vector<std::string> args, std::vector<std::string> env = {}) {
-    std::vector<std::string> argv = {QG_QUOTAGUARD_BIN, "setup", "--config", config.string()};
+    std::vector<std::string> argv = {"setup", "--config", config.string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv, env);
+    return quotaguard(argv, env);
   }
 };
 
@@ -42,15 +44,6 @@ std::map<std::string, std::string> status_by_file(const std::string& out) {
   std::map<std::string, std::string> m;
   for (const auto& r : json::parse(out)) m[r["file"]] = r["status"];
   return m;
-}
-
-std::string db_bytes(const fs::path& db) {
-  std::string all;
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    fs::path p = db.string() + suffix;
-    if (fs::exists(p)) all += read_file(p);
-  }
-  return all;
 }
 
 json fake_stats(const ChildProcess& fake) {
@@ -80,8 +73,9 @@ TEST_CASE("setup records every sample account - a second run is unchanged - no s
     }
   }
   CHECK(leaked_secret(first.out + first.err) == "");
-  CHECK(leaked_secret(db_bytes(env.db)) == "");
-  CHECK(db_bytes(env.db).find("zoe@example.com") == std::string::npos);  // skipped file not recorded
+  REQUIRE(log_written(env.db));  // the secret checks below read a real log
+  CHECK(leaked_secret(log_text(env.db)) == "");
+  CHECK(log_text(env.db).find("zoe@example.com") == std::string::npos);  // skipped file not recorded
 
   auto second = env.setup({env.auth.string(), "--json"});
   REQUIRE(second.exit_code == 0);
@@ -106,7 +100,7 @@ TEST_CASE("setup --dry-run writes nothing - AUTH_DIR precedence: argument > envi
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("9 added") != std::string::npos);
   CHECK(r.out.find("dry run: nothing recorded") != std::string::npos);
-  CHECK_FALSE(fs::exists(env.db));
+  CHECK_FALSE(log_written(env.db));
 
   // The AUTH_DIR argument beats the environment, which beats cliproxy.auth_dir.
   env.write_config("cliproxy:\n  auth_dir: \"" + (env.tmp.path() / "from-config").string() + "\"\n");
@@ -126,7 +120,7 @@ TEST_CASE("setup with a missing folder: one line naming it, exit 2") {
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("nope") != std::string::npos);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-  CHECK_FALSE(fs::exists(env.db));
+  CHECK_FALSE(log_written(env.db));
 }
 
 TEST_CASE("setup --assign-prefixes pins every file through the management API") {
@@ -165,7 +159,7 @@ TEST_CASE("setup --assign-prefixes with a wrong key: exit 1 after exactly one re
   auto stats = fake_stats(fake);
   CHECK(stats.value("management_requests", 0) == 1);
   CHECK(stats.value("unauthorized", 0) == 1);
-  CHECK_FALSE(fs::exists(env.db));  // stopped before recording anything
+  CHECK_FALSE(log_written(env.db));  // stopped before recording anything
 
   env.write_config("");
   auto no_key = env.setup({env.auth.string(), "--assign-prefixes"});
@@ -206,7 +200,7 @@ TEST_CASE("setup hands the folder to a running daemon and does not write the DB 
   CHECK(seen_path == fs::absolute(env.auth).lexically_normal().string());
   CHECK(seen_auth == "Bearer adm-123456");
   CHECK(json::parse(r.out).size() == 1);
-  CHECK_FALSE(fs::exists(env.db));
+  CHECK_FALSE(log_written(env.db));
 }
 
 TEST_CASE("without a daemon, setup records imported folders and forget drops one (issue 16 item 1)") {
@@ -227,18 +221,18 @@ TEST_CASE("without a daemon, setup records imported folders and forget drops one
   REQUIRE(again.exit_code == 0);
   CHECK(status_by_file(again.out)["codex.json"] == "unchanged");
 
-  auto state = run_command({QG_QUOTAGUARD_BIN, "replay", "--config", env.config.string(), "--json"});
+  auto state = quotaguard({"replay", "--config", env.config.string(), "--json"});
   REQUIRE(state.exit_code == 0);
   const json last = json::parse(state.out.substr(state.out.rfind("{\"state\"")));
   CHECK(last["state"]["auth_folders"] == json::array({env.auth.string(), second.string()}));
 
-  auto forget = run_command({QG_QUOTAGUARD_BIN, "forget", second.string(), "--config", env.config.string()});
+  auto forget = quotaguard({"forget", second.string(), "--config", env.config.string()});
   INFO(forget.out, forget.err);
   REQUIRE(forget.exit_code == 0);
   CHECK(forget.out.find("1 account(s) removed") != std::string::npos);
-  auto twice = run_command({QG_QUOTAGUARD_BIN, "forget", second.string(), "--config", env.config.string()});
+  auto twice = quotaguard({"forget", second.string(), "--config", env.config.string()});
   CHECK(twice.exit_code == 2);
   CHECK(twice.err.find("not an imported folder") != std::string::npos);
-  auto verify = run_command({QG_QUOTAGUARD_BIN, "replay", "--config", env.config.string(), "--verify"});
+  auto verify = quotaguard({"replay", "--config", env.config.string(), "--verify"});
   CHECK(verify.exit_code == 0);
 }
