@@ -10,7 +10,9 @@
 # after the second run (the keep-alive half is closed by the server's keep-alive timeout, 5 s).
 # Also prints QuotaGuard's RSS before and after the idle connections opened, and the
 # difference: what they cost (issue 17 target: 1,000 idle keep-alive clients <= 64 MB, measured
-# with IDLE=1000 KEEPALIVE_ONLY=1: every connection sent one request and stays on keep-alive).
+# with IDLE=1000 KEEPALIVE_ONLY=1: every connection sent one request and stays on keep-alive),
+# and the CPU QuotaGuard burns over 2 s while they idle (before issue 17's keep-alive fix each
+# idle keep-alive connection woke its thread ~180 times a second: http/keep_alive_server.hpp).
 #   bench/proxy/idle_connections.sh
 #   IDLE=2000 REQUESTS=100 bench/proxy/idle_connections.sh
 #   IDLE=1000 KEEPALIVE_ONLY=1 bench/proxy/idle_connections.sh
@@ -27,7 +29,7 @@ start_fake --models m
 QG_MAX_CONNECTIONS=$((IDLE + 256)) start_qg idle "$QG_PORT" "http://127.0.0.1:$fport/v1"
 
 python3 - "$QG_PORT" "$IDLE" "$REQUESTS" "$QG_PID_idle" "$KEEPALIVE_ONLY" <<'PY'
-import resource, socket, statistics, sys, time
+import os, resource, socket, statistics, sys, time
 port, idle, requests, pid, keepalive_only = (int(a) for a in sys.argv[1:])
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -54,6 +56,10 @@ def timed(label):
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
     print(f"{label:<28} median {statistics.median(ms):7.2f} ms  p99 {p99:7.2f} ms  max {ms[-1]:7.2f} ms")
     return statistics.median(ms), ms[-1]
+
+def cpu_s():  # the daemon's user + system CPU time so far
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 def rss_mb():
     for line in open(f"/proc/{pid}/status"):
@@ -82,6 +88,9 @@ print(f"opened {len(conns)} idle connections in {time.perf_counter() - t0:.1f} s
       f"({answered} answered once, now on keep-alive); quotaguard RSS {rss_before:.1f} MB before, "
       f"{rss_after:.1f} MB with them open: they cost {rss_after - rss_before:.1f} MB "
       f"({(rss_after - rss_before) * 1024 / max(len(conns), 1):.1f} KiB each)")
+c0, w0 = cpu_s(), time.perf_counter()
+time.sleep(2)
+print(f"quotaguard CPU while they idle (2 s): {100 * (cpu_s() - c0) / (time.perf_counter() - w0):.1f} % of a core")
 median, worst = timed(f"{idle} idle connections open")
 still_open = 0
 for s in conns:
