@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# bench/proxy/request_path.sh — where one proxied request's time goes at a steady rate.
+#
+# Starts one QuotaGuard (synchronous: full) in front of the peers' nginx mock (:18080, started if
+# not running), drives RATE req/s (default 500) with bench/peers/bench.sh for 6 s, records 1 s
+# of the scheduler with `perf sched record` (whole machine: the wake-ups by wrk and nginx are
+# recorded in their context), then prints: the request's intervals (request_path.py: read →
+# route sent → grant → upstream sent → reply → answer sent, p50/p90), each kind of daemon
+# thread's CPU and context switches in that second, and the journal's transactions and events
+# over the run. Needs perf (linux-perf) and root or perf_event_paranoid <= 0.
+#   bench/proxy/request_path.sh
+#   RATE=200 QUOTAGUARD_BIN=/path/to/older/quotaguard bench/proxy/request_path.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build="${BUILD_DIR:-$root/build}"
+qg="$(realpath "${QUOTAGUARD_BIN:-$build/cli/quotaguard}")"
+RATE=${RATE:-500}; QG_PORT=${QG_PORT:-9004}; JSON_PORT=${JSON_PORT:-18080}
+command -v perf >/dev/null || { echo "bench: perf not installed (apt-get install linux-perf)" >&2; exit 2; }
+source "$(dirname "$0")/qg_instance.sh"
+bench_begin path
+mock_started=0
+if ! curl -fs -m1 "http://127.0.0.1:$JSON_PORT/health" >/dev/null; then
+  "$root/bench/peers/mock-upstream.sh" start "$JSON_PORT" >/dev/null; mock_started=1
+fi
+start_qg path "$QG_PORT" "http://127.0.0.1:$JSON_PORT/v1"
+batches() { curl -s "http://127.0.0.1:$QG_PORT/metrics" | awk '/^quotaguard_journal_batch_size_count/ {c=$2} /^quotaguard_journal_batch_size_sum/ {s=$2} END {print c+0, s+0}'; }
+read -r c0 s0 < <(batches)
+RATE=$RATE DURATION=6 "$root/bench/peers/bench.sh" "http://127.0.0.1:$QG_PORT/v1" quotaguard >"$work/wrk.txt" 2>&1 &
+load=$!
+sleep 2
+perf sched record -o "$work/sched.data" -- sleep 1 >/dev/null 2>&1
+wait "$load" || true
+read -r c1 s1 < <(batches)
+perf sched timehist -i "$work/sched.data" -w 2>/dev/null >"$work/timehist.txt"
+echo "load: $(tail -1 "$work/wrk.txt")   (label rps p50 p99 p90 max errors ...)"
+python3 "$(dirname "$0")/request_path.py" "$work/timehist.txt" "$QG_PID_path"
+echo "daemon threads in the recorded second (CPU ms, context switches):"
+perf sched timehist -i "$work/sched.data" -s 2>/dev/null | grep -E "/$QG_PID_path\]" |
+  # CAF 0.17's thread names: scheduler workers inherit "caf.multiplexer", detached actors (the
+  # journal) are "caf.actor", timers "caf.clock"; the rest are httplib's connection threads.
+  awk '{c=$1; sub(/\[.*/, "", c)
+        if (c == "caf.multiplexer") c = "actor scheduler"; else if (c == "caf.actor") c = "journal (detached)"
+        else if (c == "caf.clock") c = "actor timers"; else c = "http workers"
+        s[c] += $4; k[c] += $3}
+       END {for (c in s) printf "  %-20s %7.1f ms %7d switches\n", c, s[c], k[c]}'
+echo "journal: $((c1 - c0)) transactions for $((s1 - s0)) events over the run"
+[ "$mock_started" = 1 ] && "$root/bench/peers/mock-upstream.sh" stop >/dev/null || true
