@@ -68,6 +68,9 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 // config: the settings now in config.yaml (reload): keys whose file value changed are written
 //         as SettingChanged{source: config} and take effect (INTERFACE §2 precedence).
 // add_account: a new account actor (spawned after start-up, e.g. by discovery).
+// follow: a router event another node committed (RouteSwitched, SettingChanged; shared logs,
+//         docs/EVENT_LOG.md §7.4): applied to the router state as replay applies it, the
+//         effective settings recomputed and pushed to the accounts.
 // admitted, retry: internal, sent by a route's reservation answer on the account's thread:
 //         `account` admitted (the worker has its grant; the router records the switch and the
 //         admission), or refused (the router tries targets[next]).
@@ -80,6 +83,7 @@ using router_actor = caf::typed_actor<
     caf::replies_to<summary_atom>::with<RouterSnapshot>,
     caf::replies_to<accounts_atom>::with<std::map<std::string, account_actor>>,
     caf::reacts_to<add_account_atom, std::string, account_actor>,
+    caf::reacts_to<follow_atom, Event>,
     caf::replies_to<config_atom, RouterSettings>::with<CommandReply>,
     caf::reacts_to<admitted_atom, RouteDecisionPtr, std::string>,
     caf::reacts_to<retry_atom, RouteDecisionPtr, std::size_t, RouteRequest, RouteGrantPromise>>;

@@ -101,8 +101,12 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   jo.clock = clock;
   jo.health = d.journal_health;
   // Others' events go to the account's actor (accounts this node does not know yet: their
-  // events stay in the journal's state; a restart spawns them).
+  // events stay in the journal's state; a restart spawns them), router events to the router.
   jo.follower = [core = core.get()](const Event& e) {
+    if (std::holds_alternative<RouteSwitched>(e.payload) || std::holds_alternative<SettingChanged>(e.payload)) {
+      caf::anon_send(core->impl_->router, follow_atom::value, e);  // spawned before the first follow
+      return;
+    }
     if (e.account.empty()) return;
     auto handle = core->impl_->directory.handle(e.account);
     if (!handle) return;

@@ -273,6 +273,13 @@ router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions op
         self->state.accounts[id] = handle;
         self->send(handle, settings_atom::value, self->state.settings);
       },
+      [=](follow_atom, const Event& e) {
+        // Another node's sticky choice or setting: the same fold as replay (router_state.hpp).
+        apply(self->state.opts.state, e);
+        if (!std::holds_alternative<SettingChanged>(e.payload)) return;
+        self->state.settings = effective_settings(self->state.opts.base, self->state.opts.state);
+        broadcast_settings(self);
+      },
       [=](config_atom, const RouterSettings& file) -> CommandReply {
         self->state.opts.base = file;
         for (auto& e : setting_sync_events(file, self->state.opts.state, self->state.opts.clock()))

@@ -3,6 +3,7 @@
 // A thin shell: the decision is qg::decide (route_decision.hpp), admission is the account
 // actor's; this file only moves messages between them, persists RouteSwitched and
 // SettingChanged through the journal, and pushes the effective settings to every account.
+// On a shared log it also takes the other nodes' RouteSwitched and SettingChanged (follow_atom).
 #pragma once
 
 #include "actors/account/account_actor.hpp"

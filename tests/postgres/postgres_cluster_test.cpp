@@ -15,6 +15,7 @@
 #include "persistence/recovery.hpp"
 #include "persistence/replay.hpp"
 #include "quota/account_state.hpp"
+#include "tests/postgres/cluster_nodes.hpp"
 #include "tests/postgres/log_fixtures.hpp"
 #include "tests/support/postgres_server.hpp"
 
@@ -31,44 +32,12 @@ using namespace qg;
 
 namespace {
 
-Config node_config(const std::string& dsn, const std::string& node, std::int64_t limit) {
-  Config c;
-  c.storage.backend = StorageBackend::postgres;
-  c.storage.postgres.dsn = dsn;
-  c.storage.postgres.node_id = node;
-  AccountConfig a;
-  a.id = "acct";
-  a.provider = "openai";
-  a.base_url = "http://127.0.0.1:1/v1";
-  a.limits = {{Metric::requests, 86'400, limit}};
-  c.accounts.push_back(a);
-  return c;
-}
-
-// One node: its own actor system and Core.
-struct Node {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
-  std::unique_ptr<Core> core;
-  Node(const std::string& dsn, const std::string& id, std::int64_t limit) {
-    core = Core::start(sys, node_config(dsn, id, limit));
-    RouteRequest probe;
-    probe.model = "gpt-4o";
-    probe.reserve = false;
-    for (int i = 0; i < 500 && !core->route(probe).ok; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    REQUIRE(core->route(probe).ok);
-  }
-  ~Node() { core->stop(); }
+struct Node : test::ClusterNode {
+  Node(const std::string& dsn, const std::string& id, std::int64_t limit)
+      : test::ClusterNode(test::node_config(dsn, id, limit)) {}
 };
 
-RouteGrant reserve(Core& core, TimeMs ttl_ms = 600'000) {
-  RouteRequest r;
-  r.model = "gpt-4o";
-  r.estimate = Usage{1, 10, 10};
-  r.ttl_ms = ttl_ms;
-  return core.route(r);
-}
+using test::reserve;
 
 StorageConfig storage_of(const std::string& dsn) {
   StorageConfig s;
@@ -103,14 +72,9 @@ LogCounts count_log(const std::string& dsn) {
   return c;
 }
 
-// Waits (bounded) until `pred` holds for the node's account state.
 template <class Pred>
 bool eventually(Core& core, Pred pred, int tries = 1000) {
-  for (int i = 0; i < tries; ++i) {
-    if (auto s = core.account_state("acct"); s && pred(*s)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
+  return test::eventually(core, "acct", pred, tries);
 }
 
 }  // namespace
