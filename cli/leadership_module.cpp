@@ -3,7 +3,7 @@
 // Starts persistence/leadership.hpp (one node on SQLite; the advisory lock and heartbeats on
 // PostgreSQL), shares it through DaemonServices for the duties that follow it — the CLIProxyAPI
 // module (rescans, quota polls), the Telegram module (polling, alerts) — drives the core's
-// expiry sweeps with it, and feeds "cluster" in GET /api/v1/status.
+// expiry sweeps with it (who holds the duties, which nodes are live), and feeds "cluster" in GET /api/v1/status.
 #include "actors/control/core.hpp"
 #include "actors/control/core_operations.hpp"
 #include "cli/daemon_modules.hpp"
@@ -37,6 +37,10 @@ class LeadershipModule : public DaemonModule {
       if (auto flag = sweeps.lock()) flag->store(holding);
     });
     std::weak_ptr<Leadership> weak = leadership_;
+    core->live_nodes()->set_source([weak] {
+      auto l = weak.lock();
+      return l ? l->live_nodes() : std::set<std::string>{};
+    });
     std::static_pointer_cast<CoreOperations>(core->operations_ptr())->set_cluster_source([weak] {
       auto l = weak.lock();
       return l ? l->view() : ClusterView{};

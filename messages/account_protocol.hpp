@@ -109,6 +109,7 @@ using outcome_atom = caf::atom_constant<caf::atom("outcome")>;
 using settings_atom = caf::atom_constant<caf::atom("settings")>;
 using follow_atom = caf::atom_constant<caf::atom("follow")>;
 using settle_atom = caf::atom_constant<caf::atom("settle")>;
+using serve_atom = caf::atom_constant<caf::atom("serve")>;
 
 // reserve: admit and record a reservation (ReservationCreated); with a ReserveAnswer, the
 //          reply goes to it instead of the sender (answered once the event is durable, as the
@@ -128,6 +129,8 @@ using settle_atom = caf::atom_constant<caf::atom("settle")>;
 // tick:    expire reservations whose TTL passed; the actor schedules it itself.
 // follow:  an event of this account another node committed (several nodes on PostgreSQL: the
 //          journal follows the shared log, docs/EVENT_LOG.md §7.4); applied once, in seq order.
+// serve:   whether this node holds the account's credential (false: known only from other
+//          nodes' events; its summary says `remote` and the router never picks it).
 using account_actor = caf::typed_actor<
     caf::replies_to<reserve_atom, ReserveCommand>::with<ReserveReply>,
     caf::reacts_to<reserve_atom, ReserveCommand, ReserveAnswerPtr>,
@@ -139,7 +142,8 @@ using account_actor = caf::typed_actor<
     caf::replies_to<state_atom>::with<AccountState>,
     caf::reacts_to<settings_atom, RouterSettings>,
     caf::reacts_to<tick_atom>,
-    caf::reacts_to<follow_atom, Event>>;
+    caf::reacts_to<follow_atom, Event>,
+    caf::reacts_to<serve_atom, bool>>;
 
 }  // namespace qg
 

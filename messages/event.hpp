@@ -173,6 +173,9 @@ struct Event {
   TimeMs ts = 0;                   // when the event happened (UTC ms); drives window roll-over
   std::string account;             // may be empty (settings, route switches)
   EventPayload payload;
+  // The node that wrote it: storage.postgres.node_id on a shared log (the row's `node`, and a
+  // node's own events as its account actors write them); "" on SQLite. Not in the payload.
+  std::string node = {};
 };
 
 // The fixed event type name ("ReservationCreated", ...), or UnknownEvent::type.

@@ -17,6 +17,7 @@ Event decode_row(const EventRow& row, std::string* warning) {
   e.seq = row.seq;
   e.ts = row.ts;
   e.account = std::string(row.account);
+  e.node = std::string(row.node);
   e.payload = decode_payload(row.type, row.data, row.version, warning);
   return e;
 }

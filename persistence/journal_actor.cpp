@@ -167,7 +167,7 @@ struct JournalState {
     Event e = decode_row(row, nullptr);
     apply(opts.state, e);
     if (!e.account.empty()) versions[e.account].last_foreign = e.seq;
-    if (opts.follower) opts.follower(e);
+    if (opts.follower) opts.follower(e, opts.state);
   }
 
   // Reads what other nodes committed since the state's last seq (shared logs; the listener's

@@ -52,10 +52,11 @@ struct JournalOptions {
   // Fills `ts` of events that arrive with ts == 0. Default: the system clock.
   std::function<TimeMs()> clock;
   // Shared logs (PostgreSQL, several nodes): called on the journal's thread with each event
-  // another node committed, in seq order, exactly once (the core hands it to the account
-  // actor). Following starts with the first journal_follow_atom, then runs every
+  // another node committed, in seq order, exactly once, and the journal's state with it
+  // folded in (the core hands it to the account actor, or spawns one for an account first
+  // met here). Following starts with the first journal_follow_atom, then runs every
   // `follow_interval_ms` and on each follow (the listener's wake-up).
-  std::function<void(const Event&)> follower;
+  std::function<void(const Event&, const SystemState&)> follower;
   int follow_interval_ms = 250;
 };
 

@@ -74,6 +74,15 @@ ClusterView Leadership::view() const {
   return v;
 }
 
+std::set<std::string> Leadership::live_nodes() const {
+  const TimeMs now = options_.clock();
+  std::set<std::string> out{options_.node};
+  std::lock_guard lock(mu_);
+  for (const auto& n : view_.nodes)
+    if (node_live(n.last_seen, now, options_.timing.check_every_ms)) out.insert(n.node);
+  return out;
+}
+
 void Leadership::stop() {
   {
     std::lock_guard lock(mu_);

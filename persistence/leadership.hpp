@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -66,6 +67,10 @@ class Leadership {
   void unsubscribe(int id);
   // As of the last heartbeat (PostgreSQL) or now (SQLite).
   ClusterView view() const;
+  // The nodes whose last heartbeat (as last read) is recent now (leader_decision.hpp
+  // node_live): a node that stopped beating drops out within three intervals even while this
+  // node cannot read the table. This node included.
+  std::set<std::string> live_nodes() const;
   // Ends the thread, tells listeners this node no longer holds the duties, and closes the
   // connection, which frees the lock for the next node. Idempotent.
   void stop();

@@ -42,13 +42,15 @@ QuotaWindow window_from(object o) {
 }
 
 json reservation_to_json(const Reservation& r) {
-  return {{"id", r.id}, {"model", r.model}, {"estimate", usage_to_json(r.estimate)},
-          {"created_at", r.created_at}, {"expires_at", r.expires_at}};
+  json j = {{"id", r.id}, {"model", r.model}, {"estimate", usage_to_json(r.estimate)},
+            {"created_at", r.created_at}, {"expires_at", r.expires_at}};
+  if (!r.node.empty()) j["node"] = r.node;  // shared logs only: SQLite snapshots stay as they were
+  return j;
 }
 
 Reservation reservation_from(object o) {
   return {get_string(o, "id"), get_string(o, "model"), get_usage(o, "estimate"),
-          get_int(o, "created_at"), get_int(o, "expires_at")};
+          get_int(o, "created_at"), get_int(o, "expires_at"), get_string(o, "node")};
 }
 
 json counters_to_json(const AccountCounters& c) {

@@ -129,7 +129,7 @@ struct Applier {
   void operator()(const QuotaObserved& v) { observe(s, v, e.ts); }
   void operator()(const ReservationCreated& v) {
     if (s.reservations.count(v.id)) return;
-    s.reservations[v.id] = Reservation{v.id, v.model, v.estimate, e.ts, v.expires_at};
+    s.reservations[v.id] = Reservation{v.id, v.model, v.estimate, e.ts, v.expires_at, e.node};
     add_reserved(s, v.estimate, +1);
     ++s.counters.created;
   }
@@ -376,15 +376,6 @@ TimeMs earliest_reset(const AccountState& s, TimeMs now) {
   if (s.cooldown_until > now && (best == 0 || s.cooldown_until > best))
     best = std::max(best, s.cooldown_until);
   return best;
-}
-
-std::vector<std::string> reservations_to_expire(const AccountState& s, TimeMs now, bool holds_duties,
-                                                TimeMs follower_grace_ms) {
-  const TimeMs grace = holds_duties ? 0 : follower_grace_ms;
-  std::vector<std::string> out;
-  for (const auto& [id, r] : s.reservations)
-    if (r.expires_at + grace <= now) out.push_back(id);
-  return out;
 }
 
 }  // namespace qg

@@ -57,6 +57,7 @@ struct Reservation {
   Usage estimate;
   TimeMs created_at = 0;
   TimeMs expires_at = 0;
+  std::string node = {};  // the node that reserved it (Event::node; "" on SQLite): who may expire it
   bool operator==(const Reservation&) const = default;
 };
 
@@ -137,13 +138,5 @@ Validation validate(const AccountState& s, const EventPayload& proposed, TimeMs 
 
 // Earliest time at which some full window resets (for Retry-After), 0 if unknown.
 TimeMs earliest_reset(const AccountState& s, TimeMs now);
-
-// The open reservations a TTL sweep at `now` may expire (the caller still skips those a
-// request is holding): those past expires_at. Several nodes on PostgreSQL sweep on the node
-// holding the singleton duties (persistence/leadership.hpp); the others leave a reservation
-// to it for `follower_grace_ms` past its TTL and only then expire it themselves (the holder
-// may be gone, or not yet following; expiry is idempotent in the log).
-std::vector<std::string> reservations_to_expire(const AccountState& s, TimeMs now, bool holds_duties,
-                                                TimeMs follower_grace_ms);
 
 }  // namespace qg

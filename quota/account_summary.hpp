@@ -50,6 +50,9 @@ struct AccountSummary {
   // Fields decide() reads for every account come first (one cache line), display fields after.
   bool disabled = false;                         // spec.enabled false or removed
   bool drained = false;
+  // Known here only from other nodes' events (shared logs): accounted for, never routed to —
+  // this node holds no credential for it (quota/served_here.hpp). Set by the account actor.
+  bool remote = false;
   bool probe_in_flight = false;                  // half-open probe sent, outcome unknown
   DialectSet dialects = kAllDialects;            // API dialects its provider serves
   AccountStatus status = AccountStatus::active;  // as of `summarized_at` (for display)

@@ -3,6 +3,7 @@
 #include "messages/live_reservations.hpp"
 
 #include "quota/account_state.hpp"
+#include "quota/expiry_sweep.hpp"
 #include "quota/admission.hpp"
 #include "quota/reservation_ids.hpp"
 #include "quota/account_summary.hpp"
@@ -14,6 +15,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
+#include <set>
 
 namespace qg {
 
@@ -33,8 +36,9 @@ using self_ptr = account_actor::stateful_pointer<AccountActorState>;
 
 void push_summary(self_ptr self) {
   if (!self->state.opts.listener) return;
-  caf::anon_send(self->state.opts.listener, summary_atom::value,
-                 summarize(self->state.account, self->state.opts.clock(), &self->state.breaker),
+  AccountSummary summary = summarize(self->state.account, self->state.opts.clock(), &self->state.breaker);
+  summary.remote = self->state.opts.remote;
+  caf::anon_send(self->state.opts.listener, summary_atom::value, std::move(summary),
                  caf::actor_cast<account_actor>(self));
 }
 
@@ -77,6 +81,7 @@ void on_conflict(self_ptr self, const AppendResult& r) {
 void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy) {
   bool usage_changed = false;
   for (auto& e : events) {
+    e.node = self->state.opts.node;  // as the log will have it (the row's node)
     apply(self->state.account, e);
     apply(self->state.breaker, e);
     usage_changed = usage_changed || !std::holds_alternative<ThresholdCrossed>(e.payload);
@@ -113,9 +118,16 @@ void follow(self_ptr self, const Event& e) {
 void expire_due(self_ptr self) {
   const TimeMs now = self->state.opts.clock();
   const auto& opts = self->state.opts;
-  const bool duty = !opts.sweep_duty || opts.sweep_duty->load(std::memory_order_relaxed);
+  SweepContext sweep;
+  sweep.self = opts.node;
+  sweep.holds_duties = !opts.sweep_duty || opts.sweep_duty->load(std::memory_order_relaxed);
+  std::optional<std::set<std::string>> live;  // read once, and only for another node's due reservation
+  sweep.live = [&](const std::string& node) {
+    if (!live) live = opts.live_nodes ? opts.live_nodes->live() : std::set<std::string>{};
+    return live->count(node) > 0;
+  };
   EventBatch expired;
-  for (auto& id : reservations_to_expire(self->state.account, now, duty, opts.follower_sweep_grace_ms))
+  for (auto& id : reservations_to_expire(self->state.account, now, sweep))
     if (!reservation_live(id))  // a slow request keeps its reservation
       expired.push_back(Event{0, now, self->state.account.id, ReservationExpired{std::move(id)}});
   if (expired.empty()) return;
@@ -235,6 +247,7 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
   self->state.breaker = breaker_from(self->state.account);
   self->state.opts = std::move(opts);
   self->state.version.account = self->state.account.id;
+  self->state.version.known_seq = self->state.opts.known_seq;
   push_summary(self);
   self->delayed_send(self, std::chrono::milliseconds(self->state.opts.tick_interval_ms),
                      tick_atom::value);
@@ -271,6 +284,11 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
       },
       [=](state_atom) -> AccountState { return self->state.account; },
       [=](follow_atom, const Event& e) { follow(self, e); },
+      [=](serve_atom, bool here) {
+        if (self->state.opts.remote == !here) return;
+        self->state.opts.remote = !here;
+        push_summary(self);
+      },
       [=](settings_atom, const RouterSettings& s) {
         self->state.opts.settings = s;
         record_threshold_crossings(self);

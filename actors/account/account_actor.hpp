@@ -11,6 +11,7 @@
 #include "messages/account_protocol.hpp"
 #include "messages/journal_protocol.hpp"
 #include "messages/journal_health.hpp"
+#include "messages/node_liveness.hpp"
 #include "messages/wall_clock.hpp"
 #include "quota/router_settings.hpp"
 
@@ -34,12 +35,21 @@ struct AccountActorOptions {
   std::shared_ptr<const JournalHealth> journal_health;
   std::size_t max_held_events = 100'000;
   TimeMs tick_interval_ms = 1000;       // how often TTLs are checked
-  // Whether this node holds the singleton duties (persistence/leadership.hpp; null: one node,
-  // always): the holder expires reservations at their TTL, another node only
-  // follower_sweep_grace_ms later (quota/account_state.hpp reservations_to_expire).
+  // The TTL sweep on a shared log (quota/expiry_sweep.hpp): this node's id (stamped on the
+  // events it writes, Event::node; "" on SQLite), whether it holds the singleton duties
+  // (persistence/leadership.hpp; null: one node, always) and which other nodes are live
+  // (null: none). A node expires its own reservations at their TTL; another node's only when
+  // that node is gone, and then only on the duty holder.
+  std::string node;
   std::shared_ptr<const std::atomic<bool>> sweep_duty;
-  TimeMs follower_sweep_grace_ms = 10'000;
+  std::shared_ptr<const NodeLiveness> live_nodes;
   RouterSettings settings;              // thresholds and breaker settings in force
+  // Known here only from other nodes' events, without a credential on this node
+  // (quota/served_here.hpp): accounted for, never routed to (until serve_atom says otherwise).
+  bool remote = false;
+  // The newest seq of this account's events by other nodes that `initial` contains (an
+  // account spawned when following reached it: the version its state is at, §7.3).
+  std::uint64_t known_seq = 0;
 };
 
 account_actor spawn_account(caf::actor_system& sys, AccountState initial, AccountActorOptions opts);

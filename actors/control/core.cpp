@@ -3,6 +3,7 @@
 
 #include "quota/account_state.hpp"
 #include "quota/config_sync.hpp"
+#include "quota/served_here.hpp"
 #include "actors/control/core_operations.hpp"
 #include "actors/control/core_proxy_backend.hpp"
 #include "quota/circuit_breaker.hpp"
@@ -10,12 +11,14 @@
 #include "persistence/event_log.hpp"
 #include "persistence/journal_actor.hpp"
 #include "persistence/pg_listener.hpp"
+#include "persistence/postgres_event_log.hpp"
 #include "persistence/recovery.hpp"
 #include "messages/live_reservations.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <future>
 
 namespace qg {
@@ -34,6 +37,10 @@ struct Core::Impl {
   // Whether this node holds the singleton duties (true on SQLite; on PostgreSQL the
   // leadership module sets it: persistence/leadership.hpp).
   std::shared_ptr<std::atomic<bool>> sweep_duty = std::make_shared<std::atomic<bool>>(true);
+  // Which other nodes are live (the leadership module's heartbeats), and this node's id ("" on
+  // SQLite): the TTL sweep spares a live node's reservations (quota/expiry_sweep.hpp).
+  std::shared_ptr<NodeLiveness> live_nodes = std::make_shared<NodeLiveness>();
+  std::string node;
   router_actor router;
   AccountDirectory directory;
   std::unique_ptr<HealthBoard> health;
@@ -43,6 +50,45 @@ struct Core::Impl {
   std::shared_ptr<CoreProxyBackend> proxy;
   bool stopped = false;
 
+  // Whether this node routes to the account: on a shared log only with its credential here
+  // (quota/served_here.hpp); one node serves every account it knows.
+  bool served(const std::string& id, const AccountSpec& spec) const {
+    if (!log->shared()) return true;
+    LocalCredentials local;
+    for (const auto& a : config.accounts) local.config_accounts.insert(a.id);
+    local.cliproxy_auth_dir = expand_user_path(config.cliproxy.auth_dir);
+    local.file_exists = [](const std::string& path) {
+      std::error_code ec;
+      return std::filesystem::is_regular_file(path, ec);
+    };
+    return served_here(id, spec, local);
+  }
+
+  // `remote`: known only from other nodes' events, not served here (account_actor.hpp).
+  account_actor spawn(const AccountState& state, bool remote, std::uint64_t known_seq = 0) {
+    AccountActorOptions o = account_options();
+    o.remote = remote;
+    o.known_seq = known_seq;
+    account_actor handle = spawn_account(*sys, state, std::move(o));
+    directory.add(state.id, handle, state.spec);
+    return handle;
+  }
+
+  // Following reached an account this node has no actor for (another node registered it at
+  // runtime): its actor starts from the journal's state of it, which holds every event of it
+  // up to `e`, so its quota is current here. The journal's thread; events of an account never
+  // registered (no provider) wait for its registration.
+  void spawn_followed(const Event& e, const SystemState& state) {
+    auto it = state.accounts.find(e.account);
+    if (it == state.accounts.end() || it->second.spec.provider.empty()) return;
+    const bool here = served(e.account, it->second.spec);
+    account_actor handle = spawn(it->second, !here, e.seq);
+    if (it->second.removed) directory.apply(Event{0, 0, e.account, AccountRemoved{}});
+    spdlog::info("account {}: known from node {}'s events; {}", e.account, e.node,
+                 here ? "served here too" : "accounted for, not routed to (no credential here)");
+    caf::anon_send(router, add_account_atom::value, e.account, handle);
+  }
+
   AccountActorOptions account_options() const {
     AccountActorOptions o;
     o.journal = journal;
@@ -50,7 +96,9 @@ struct Core::Impl {
     o.clock = clock;
     o.allow_unpersisted = config.storage.on_error == OnJournalError::allow;
     o.journal_health = journal_health;
+    o.node = node;
     o.sweep_duty = sweep_duty;
+    o.live_nodes = live_nodes;
     o.settings = router_settings_from(config.router);
     return o;
   }
@@ -69,6 +117,7 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   d.sweep_duty->store(config.storage.backend != StorageBackend::postgres);
 
   d.log = open_event_log(config.storage, OpenMode::read_write);
+  if (d.log->shared()) d.node = effective_node_id(config.storage.postgres.node_id);
   RecoveredState rec = recover(*d.log);
   for (const auto& w : rec.warnings) spdlog::warn("recovery: {}", w);
   spdlog::info("event log: {}", d.log->describe());
@@ -102,17 +151,18 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   jo.health = d.journal_health;
   // Others' events go to the account's actor (accounts this node does not know yet: their
   // events stay in the journal's state; a restart spawns them), router events to the router.
-  jo.follower = [core = core.get()](const Event& e) {
+  jo.follower = [core = core.get()](const Event& e, const SystemState& state) {
+    Impl& d = *core->impl_;
     if (std::holds_alternative<RouteSwitched>(e.payload) || std::holds_alternative<SettingChanged>(e.payload)) {
-      caf::anon_send(core->impl_->router, follow_atom::value, e);  // spawned before the first follow
+      caf::anon_send(d.router, follow_atom::value, e);  // spawned before the first follow
       return;
     }
     if (e.account.empty()) return;
-    auto handle = core->impl_->directory.handle(e.account);
-    if (!handle) return;
+    auto handle = d.directory.handle(e.account);
+    if (!handle) return d.spawn_followed(e, state);
     if (std::holds_alternative<AccountRegistered>(e.payload) || std::holds_alternative<AccountUpdated>(e.payload) ||
         std::holds_alternative<AccountRemoved>(e.payload))
-      core->impl_->directory.apply(e);  // the spec another node registered, updated or removed
+      d.directory.apply(e);  // the spec another node registered, updated or removed
     caf::anon_send(*handle, follow_atom::value, e);
   };
   d.journal = spawn_journal(sys, std::move(jo));
@@ -128,8 +178,7 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   d.health = std::make_unique<HealthBoard>(d.journal_health, clock);
   for (auto& [id, acc] : rec.state.accounts) {
     if (acc.spec.provider.empty()) continue;  // events for an account never registered
-    account_actor handle = spawn_account(sys, acc, d.account_options());
-    d.directory.add(id, handle, acc.spec);
+    d.spawn(acc, !d.served(id, acc.spec));
     if (acc.removed) d.directory.apply(Event{0, 0, id, AccountRemoved{}});
   }
   if (d.log->shared()) {
@@ -288,9 +337,11 @@ std::vector<std::string> Core::apply_account_events(const std::vector<Event>& ev
   std::vector<std::string> errors;
   std::lock_guard serial(impl_->apply_mutex);
   for (const auto& e : events) {
-    if (impl_->directory.handle(e.account)) {
+    if (auto known = impl_->directory.handle(e.account)) {
       auto reply = propose(e.account, e.payload);
       if (!reply.ok) { errors.push_back(e.account + ": " + reply.error); continue; }
+      // This node's own sources (config, its auth folders) name it: its credential is here.
+      if (!std::holds_alternative<AccountRemoved>(e.payload)) caf::anon_send(*known, serve_atom::value, true);
     } else {
       // A new account: record it, then give it an actor built from that event.
       AppendResult result;
@@ -301,11 +352,19 @@ std::vector<std::string> Core::apply_account_events(const std::vector<Event>& ev
           .receive([&](AppendResult& r) { result = std::move(r); },
                    [&](caf::error& err) { result.error = caf::to_string(err); });
       if (!result.error.empty()) { errors.push_back(e.account + ": " + result.error); continue; }
-      AccountState state;
       first.seq = result.last_seq;
+      if (auto followed = impl_->directory.handle(e.account)) {
+        // Following spawned it meanwhile (another node registered it first, §7.4): it takes
+        // this node's event too, and this node's sources name it, so it is served here.
+        first.node = impl_->node;
+        caf::anon_send(*followed, follow_atom::value, first);
+        caf::anon_send(*followed, serve_atom::value, true);
+        impl_->directory.apply(e);
+        continue;
+      }
+      AccountState state;
       apply(state, first);
-      auto actor = spawn_account(*impl_->sys, state, impl_->account_options());
-      impl_->directory.add(e.account, actor, state.spec);
+      auto actor = impl_->spawn(state, /*remote=*/false);  // this node's own source names it
       caf::anon_send(impl_->router, add_account_atom::value, e.account, actor);
     }
     impl_->directory.apply(e);
@@ -344,5 +403,6 @@ AccountDirectory& Core::directory() { return impl_->directory; }
 HealthBoard& Core::health_board() { return *impl_->health; }
 std::shared_ptr<JournalHealth> Core::journal_health() const { return impl_->journal_health; }
 std::shared_ptr<std::atomic<bool>> Core::sweep_duty() const { return impl_->sweep_duty; }
+std::shared_ptr<NodeLiveness> Core::live_nodes() const { return impl_->live_nodes; }
 
 }  // namespace qg

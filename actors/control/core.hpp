@@ -113,6 +113,9 @@ class Core {
   // Whether the account actors' TTL sweeps run as the holder of the singleton duties (true on
   // SQLite; false on PostgreSQL until the leadership module says this node holds them).
   std::shared_ptr<std::atomic<bool>> sweep_duty() const;
+  // Which other nodes sharing the log are live, for the same sweeps (quota/expiry_sweep.hpp):
+  // the leadership module sets its source; without one no other node counts as live.
+  std::shared_ptr<NodeLiveness> live_nodes() const;
 
  private:
   Core();

@@ -247,7 +247,7 @@ struct Decider {
     for (const auto& m : models)
       for (const auto& e : m.evals) {
         const auto& a = account(e);
-        any_enabled = any_enabled || (!a.disabled && e.reason != Exclusion::not_serving_dialect);
+        any_enabled = any_enabled || (!a.disabled && !a.remote && e.reason != Exclusion::not_serving_dialect);
         ++counts[to_string(e.why())];
         const TimeMs t = ready_at(a, req.estimate, now, cap);
         if (t > 0 && (d.retry_at == 0 || t < d.retry_at)) d.retry_at = t;

@@ -50,6 +50,7 @@ std::string_view to_string(Exclusion e) {
     case Exclusion::above_critical: return "above_critical";
     case Exclusion::above_switch: return "above_switch";
     case Exclusion::removed: return "removed";
+    case Exclusion::not_served_here: return "not_served_here";
   }
   return "";
 }
@@ -60,6 +61,7 @@ AccountEval evaluate(const AccountSummary& a, std::uint32_t index, const Usage& 
   e.index = index;
   if (excluded_by_request) { e.reason = Exclusion::excluded_by_request; return e; }
   if (a.disabled) { e.reason = Exclusion::disabled; return e; }
+  if (a.remote) { e.reason = Exclusion::not_served_here; return e; }
   if (a.drained) { e.reason = Exclusion::draining; return e; }
   if (a.cooldown_until > now) { e.reason = Exclusion::cooldown; return e; }
   if (half_open(a.cooldown_until, now)) {
@@ -141,7 +143,7 @@ double policy_score(RoutePolicy policy, const AccountSummary& a, const AccountEv
 }
 
 TimeMs ready_at(const AccountSummary& a, const Usage& estimate, TimeMs now, double cap_percent) {
-  if (a.disabled || a.drained) return 0;
+  if (a.disabled || a.remote || a.drained) return 0;
   TimeMs at = a.cooldown_until > now ? a.cooldown_until : 0;
   for (const auto& w : a.windows) {
     if (w.limit <= 0) break;
@@ -161,6 +163,8 @@ std::string exclusion_detail(const AccountSummary& a, const AccountEval& e, cons
     return "its provider serves only the " + dialect_names(a.dialects) + " dialect(s), not this request's";
   if (r == Exclusion::excluded_by_request) return "excluded by the request (already tried)";
   if (r == Exclusion::disabled) return "account is disabled";
+  if (r == Exclusion::not_served_here)
+    return "known from other nodes' events only: this node holds no credential for it";
   if (r == Exclusion::draining) return "drained by an operator";
   if (r == Exclusion::cooldown)
     return "cooldown until " + format_iso8601_ms(a.cooldown_until) + " (" + a.cooldown_reason +

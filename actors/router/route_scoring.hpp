@@ -32,6 +32,7 @@ enum class Exclusion : std::uint8_t {
   above_critical,
   above_switch,
   removed,         // a sticky account that left the view
+  not_served_here, // known from other nodes' events; no credential for it on this node
 };
 std::string_view to_string(Exclusion e);
 

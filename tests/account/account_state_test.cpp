@@ -181,13 +181,3 @@ TEST_CASE("estimate: one request, bytes/4 prompt tokens, max_tokens output") {
   CHECK(estimate_usage(1, 0) == Usage{1, 1, 0});
 }
 
-TEST_CASE("reservations_to_expire: the duty holder sweeps at the TTL, another node only after its grace") {
-  auto s = registered({{Metric::requests, 86400, 100}});
-  apply(s, ev(kT0 + 1, ReservationCreated{"early", "m", usage(1, 1, 1), kT0 + 1000}));
-  apply(s, ev(kT0 + 2, ReservationCreated{"late", "m", usage(1, 1, 1), kT0 + 5000}));
-  CHECK(reservations_to_expire(s, kT0 + 999, true, 10'000).empty());
-  CHECK(reservations_to_expire(s, kT0 + 1000, true, 10'000) == std::vector<std::string>{"early"});
-  CHECK(reservations_to_expire(s, kT0 + 5000, true, 10'000) == std::vector<std::string>{"early", "late"});
-  CHECK(reservations_to_expire(s, kT0 + 5000, false, 10'000).empty());
-  CHECK(reservations_to_expire(s, kT0 + 11'000, false, 10'000) == std::vector<std::string>{"early"});
-}

@@ -6,7 +6,10 @@
 //     committed exactly once in the log; every other answer is the normal 429;
 //   - a node's death: kill -9 of one node under load; the others keep serving, the dead node's
 //     open reservations expire exactly once (written by the survivors), `replay --verify` over
-//     the whole log is clean, and the node restarts and catches up with the others.
+//     the whole log is clean, and the node restarts and catches up with the others;
+//   - a live node's slow request: a stream that outlives its reservation's TTL keeps the
+//     reservation (the duty holder on another node spares a live node's reservations) and is
+//     committed once, never expired.
 // Short mode (CI): 3 x 4 clients, 3 s of load against the limits, ~9 s around the kill.
 // QG_CLUSTER_LONG=1 (`make test-cluster-long`): 3 x 20 = 60 clients, 20 s each.
 #include "persistence/postgres_event_log.hpp"
@@ -35,9 +38,8 @@ bool cluster_long() {
 int clients_per_node() { return cluster_long() ? 20 : 4; }
 std::chrono::seconds load_time() { return std::chrono::seconds(cluster_long() ? 20 : 3); }
 
-// `ttl`: reservations.ttl. Another node takes over a reservation one TTL after it expired, so
-// the limit test uses a long one (a request slowed down past 2 TTLs by a loaded machine would
-// otherwise lose its reservation to another node's sweep, and its headroom be spent twice).
+// `ttl`: reservations.ttl. A node expires its own reservations at the TTL unless a request
+// still holds them; another node's only once that node is gone (quota/expiry_sweep.hpp).
 std::string node_config(const std::string& node, int fake_port, std::int64_t limit, const std::string& ttl = "1s") {
   const std::string base = "http://127.0.0.1:" + std::to_string(fake_port) + "/v1";
   const std::string limits = "limits: [{metric: requests, window: 1h, limit: " + std::to_string(limit) + "}]";
@@ -164,8 +166,8 @@ TEST_CASE("cluster e2e: kill -9 of one node under load: the others keep serving,
   // The survivors keep serving.
   std::vector<std::size_t> before;
   for (int i = 0; i < 2; ++i) before.push_back(static_cast<std::size_t>(loads[i]->sent()));
-  // Past the dead node's expiries: the survivors take over another node's reservation one TTL
-  // (2 s) after it expired (4 s after it was made), and sweep every second.
+  // Past the dead node's expiries: the duty holder expires a gone node's reservations once
+  // their TTL (2 s) passed and its heartbeat is 3 s old, sweeping every second.
   std::this_thread::sleep_for(load_time() / 2 + std::chrono::seconds(6));
   std::vector<RequestOutcome> survivors;
   for (int i = 0; i < 2; ++i) {
@@ -222,4 +224,26 @@ TEST_CASE("cluster e2e: kill -9 of one node under load: the others keep serving,
   CHECK(followed);
   for (auto& n : nodes) CHECK(n->stop() == 0);
   CHECK_MESSAGE(verify(dsn, nodes[0]->config_path(), &out) == 0, out);
+}
+
+TEST_CASE("cluster e2e: a stream outliving its reservation's TTL on a live node is committed, never expired by the duty holder") {
+  const std::string dsn = shared_postgres().create_database();
+  FakeProviderProcess fake({"--chunk-delay-ms", "500"});  // a stream of ~4 s
+  // n1 starts first and holds the singleton duties (the expiry sweep of others' reservations);
+  // the slow request runs on n2, with a TTL of 1 s.
+  auto n1 = start_node(node_config("n1", fake.port(), 1000, "1s"), dsn);
+  auto n2 = start_node(node_config("n2", fake.port(), 1000, "1s"), dsn);
+  const RequestOutcome o = send_chat(n2->port(), true);
+  CHECK_MESSAGE((o.status == 200 && o.complete), o.status << " " << o.body);
+  REQUIRE_FALSE(o.reservation.empty());
+  CHECK(n1->stop() == 0);
+  CHECK(n2->stop() == 0);
+  const Tally t = tally(dsn);
+  REQUIRE(t.created_by.count(o.reservation) == 1);
+  CHECK(t.created_by.at(o.reservation) == "n2");
+  const auto count = [](const std::map<std::string, int>& m, const std::string& id) { return m.count(id) ? m.at(id) : 0; };
+  CHECK(count(t.expired, o.reservation) == 0);
+  CHECK(count(t.committed, o.reservation) == 1);
+  std::string out;
+  CHECK_MESSAGE(verify(dsn, n1->config_path(), &out) == 0, out);
 }
