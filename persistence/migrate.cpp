@@ -5,6 +5,7 @@
 #include "persistence/pg_settings.hpp"
 #include "persistence/postgres_event_log.hpp"
 #include "persistence/settings_store.hpp"
+#include "persistence/state_codec.hpp"
 
 #include <algorithm>
 #include <ostream>
@@ -44,6 +45,18 @@ std::size_t copy_settings(Database& source, const PostgresConfig& to) {
   return copied;
 }
 
+// A snapshot's text with its open reservations tagged with `node`, as the rows are tagged:
+// the snapshot stays the fold of the rows (replay --verify), and the expiry sweep sees whose
+// they are (quota/expiry_sweep.hpp). Snapshots of another format are copied as they are.
+std::string tagged(const SnapshotRow& snapshot, const std::string& node) {
+  if (snapshot.version != kStateSchemaVersion) return snapshot.data;
+  auto state = decode_state(snapshot.data, nullptr);
+  if (!state) return snapshot.data;
+  for (auto& [id, account] : state->accounts)
+    for (auto& [rid, r] : account.reservations) r.node = node;
+  return encode_state(*state);
+}
+
 }  // namespace
 
 int run_migrate(const MigrateOptions& o, std::ostream& out, std::ostream& err) {
@@ -78,7 +91,8 @@ int run_migrate(const MigrateOptions& o, std::ostream& out, std::ostream& err) {
     std::size_t copied_snapshots = 0;
     for (auto it = snapshots.rbegin(); it != snapshots.rend(); ++it) {
       if (!it->checksum_ok() || it->seq > last) continue;
-      target->write_snapshot(it->seq, it->ts, it->version, it->data, static_cast<int>(snapshots.size()));
+      target->write_snapshot(it->seq, it->ts, it->version, tagged(*it, target->node_id()),
+                             static_cast<int>(snapshots.size()));
       ++copied_snapshots;
     }
     out << "migrate: " << last << " events (seq 1.." << last << ") and " << copied_snapshots

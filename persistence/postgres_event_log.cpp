@@ -93,7 +93,10 @@ std::uint64_t PostgresEventLog::append(const std::vector<Event*>& events) {
   for (const Event* e : events) a.add(e->ts, event_type(*e), e->account, kEventSchemaVersion, encode_payload(e->payload));
   const std::uint64_t last = run_append(a.params(events.size(), node_id_));
   std::uint64_t seq = last - events.size();
-  for (Event* e : events) e->seq = ++seq;
+  for (Event* e : events) {
+    e->seq = ++seq;
+    e->node = node_id_;  // as the row has it: state folded from these equals a replay's
+  }
   return last;
 }
 
@@ -142,7 +145,10 @@ std::uint64_t PostgresEventLog::append_after(std::uint64_t known, const std::fun
     for (const Event* e : events) a.add(e->ts, event_type(*e), e->account, kEventSchemaVersion, encode_payload(e->payload));
     last = run_append_on(*c, a.params(events.size(), node_id_));
     std::uint64_t seq = last - events.size();
-    for (Event* e : events) e->seq = ++seq;
+    for (Event* e : events) {
+      e->seq = ++seq;
+      e->node = node_id_;
+    }
   }
   tx.commit();
   return last;

@@ -5,9 +5,9 @@
 // its config.yaml (an API key) and its CLIProxyAPI auth folders (an auth file). A node
 // accounts for every account — its actor, quota state, status — but routes only to those it
 // holds the credential of:
-//   - CLIProxyAPI accounts: their auth file is on this node's disk (the folder the spec names,
-//     else this node's cliproxy.auth_dir): this node's CLIProxyAPI serves it;
-//   - every other account (a provider API key): this node's config lists it.
+//   - an account this node's config lists (its API key, or its base_url, is there);
+//   - a discovered CLIProxyAPI account whose auth file is on this node's disk (the folder the
+//     spec names, else this node's cliproxy.auth_dir): this node's CLIProxyAPI serves it.
 // One node (SQLite) serves every account it knows: the rule applies to shared logs only.
 // Pure: the file check is injected (tests/account/served_here_test.cpp).
 #pragma once

@@ -26,6 +26,9 @@ namespace qg {
 struct Core::Impl {
   caf::actor_system* sys = nullptr;
   Config config;
+  // Held where `config` is written after start (set_config) and where another thread reads it:
+  // the journal's, spawning an account it met by following (spawn_followed).
+  mutable std::mutex config_mutex;
   Clock clock;
   TimeMs started_at = 0;
   std::shared_ptr<EventLog> log;           // the journal's, after start
@@ -54,6 +57,7 @@ struct Core::Impl {
   // (quota/served_here.hpp); one node serves every account it knows.
   bool served(const std::string& id, const AccountSpec& spec) const {
     if (!log->shared()) return true;
+    std::lock_guard lock(config_mutex);
     LocalCredentials local;
     for (const auto& a : config.accounts) local.config_accounts.insert(a.id);
     local.cliproxy_auth_dir = expand_user_path(config.cliproxy.auth_dir);
@@ -90,6 +94,7 @@ struct Core::Impl {
   }
 
   AccountActorOptions account_options() const {
+    std::lock_guard lock(config_mutex);
     AccountActorOptions o;
     o.journal = journal;
     o.listener = caf::actor_cast<caf::actor>(router);
@@ -396,7 +401,10 @@ std::uint64_t Core::first_seq_since(TimeMs ts) {
   return impl_->reader->first_seq_at_or_after(ts);
 }
 
-void Core::set_config(const Config& config) { impl_->config = config; }
+void Core::set_config(const Config& config) {
+  std::lock_guard lock(impl_->config_mutex);
+  impl_->config = config;
+}
 
 const AccountDirectory& Core::directory() const { return impl_->directory; }
 AccountDirectory& Core::directory() { return impl_->directory; }

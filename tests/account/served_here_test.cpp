@@ -39,4 +39,6 @@ TEST_CASE("served here: a CLIProxyAPI account only when its auth file is on this
   CHECK_FALSE(served_here("c4", spec("cliproxy", "codex-a.json", "/srv/other"), here()));
   CHECK_FALSE(served_here("c5", spec("cliproxy"), here()));  // no file named
   CHECK_FALSE(served_here("c1", spec("cliproxy", "codex-a.json"), LocalCredentials{}));
+  // A cliproxy account written in this node's config.yaml is served like any config account.
+  CHECK(served_here("key-here", spec("cliproxy"), here()));
 }
