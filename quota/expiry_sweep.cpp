@@ -6,7 +6,7 @@ namespace qg {
 SweepVerdict sweep_verdict(const Reservation& r, TimeMs now, const SweepContext& c) {
   if (now < r.expires_at) return SweepVerdict::not_due;
   if (r.node == c.self) return SweepVerdict::expire;
-  if (c.live && c.live(r.node)) return SweepVerdict::writer_live;
+  if (now - r.created_at <= c.young_ms || (c.live && c.live(r.node))) return SweepVerdict::writer_live;
   return c.holds_duties ? SweepVerdict::expire : SweepVerdict::not_holder;
 }
 

@@ -7,8 +7,8 @@
 //   - a node expires its own reservations at their TTL, as a single node does (its sweep
 //     skips those a request of its own still holds);
 //   - another node's reservation is left alone while that node is live (its heartbeat in
-//     `nodes` is recent: persistence/leader_decision.hpp node_live), however late: that node
-//     expires it itself, or its request settles it;
+//     `nodes` is recent: persistence/leader_decision.hpp node_live; or the reservation itself
+//     is that recent), however late: that node expires it itself, or its request settles it;
 //   - once that node is gone (no recent heartbeat, or no row at all: a migrated log, a row
 //     deleted by an operator) the holder of the singleton duties expires its reservations at
 //     their TTL; the other nodes leave them to it. Exactly once whoever writes it: the
@@ -32,6 +32,10 @@ struct SweepContext {
   // Whether `node`'s heartbeat is recent now. Null: no other node is known to be live.
   // Asked only for other nodes' reservations past their TTL.
   std::function<bool(const std::string& node)> live;
+  // A reservation this young proves its writer was live when it wrote it: it is spared even
+  // when this node's view of the heartbeats is behind (a node that just started, a heartbeat
+  // read late on a loaded host). The liveness bound: three heartbeats.
+  TimeMs young_ms = 3000;
 };
 
 enum class SweepVerdict {

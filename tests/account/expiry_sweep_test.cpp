@@ -44,18 +44,29 @@ TEST_CASE("expiry sweep: another node's reservation is spared while that node is
   CHECK(sweep_verdict(reservation("b", kT0 + 1000), kT0 + 3'600'000, holder) == SweepVerdict::writer_live);
 }
 
-TEST_CASE("expiry sweep: a gone node's reservations are expired by the duty holder only, at their TTL") {
+TEST_CASE("expiry sweep: a gone node's reservations are expired by the duty holder only, past their TTL") {
   const SweepContext holder = on("a", true, {"a"});
   const SweepContext other = on("c", false, {"a", "c"});
-  CHECK(sweep_verdict(reservation("b", kT0 + 1000), kT0 + 999, holder) == SweepVerdict::not_due);
-  CHECK(sweep_verdict(reservation("b", kT0 + 1000), kT0 + 1000, holder) == SweepVerdict::expire);
-  CHECK(sweep_verdict(reservation("b", kT0 + 1000), kT0 + 3'600'000, other) == SweepVerdict::not_holder);
+  CHECK(sweep_verdict(reservation("b", kT0 + 5000), kT0 + 4999, holder) == SweepVerdict::not_due);
+  CHECK(sweep_verdict(reservation("b", kT0 + 5000), kT0 + 5000, holder) == SweepVerdict::expire);
+  CHECK(sweep_verdict(reservation("b", kT0 + 5000), kT0 + 3'600'000, other) == SweepVerdict::not_holder);
   // A writer nobody knows (rows of a migrated single-node log, a node deleted from `nodes`).
-  CHECK(sweep_verdict(reservation("", kT0 + 1000), kT0 + 1000, holder) == SweepVerdict::expire);
+  CHECK(sweep_verdict(reservation("", kT0 + 5000), kT0 + 5000, holder) == SweepVerdict::expire);
   // Without a liveness source (no heartbeats read yet) every other node counts as gone.
   SweepContext blind;
   blind.self = "a";
-  CHECK(sweep_verdict(reservation("b", kT0 + 1000), kT0 + 1000, blind) == SweepVerdict::expire);
+  CHECK(sweep_verdict(reservation("b", kT0 + 5000), kT0 + 5000, blind) == SweepVerdict::expire);
+}
+
+TEST_CASE("expiry sweep: a reservation younger than the liveness bound proves its writer live, whatever the heartbeats say") {
+  // A TTL shorter than three heartbeats; the holder has not read the writer's heartbeat yet
+  // (the writer just started).
+  const SweepContext holder = on("a", true, {"a"});
+  CHECK(sweep_verdict(reservation("b", kT0 + 1000), kT0 + 1000, holder) == SweepVerdict::writer_live);
+  CHECK(sweep_verdict(reservation("b", kT0 + 1000), kT0 + 3000, holder) == SweepVerdict::writer_live);
+  CHECK(sweep_verdict(reservation("b", kT0 + 1000), kT0 + 3001, holder) == SweepVerdict::expire);
+  // Its own are not concerned: at the TTL.
+  CHECK(sweep_verdict(reservation("a", kT0 + 1000), kT0 + 1000, holder) == SweepVerdict::expire);
 }
 
 TEST_CASE("expiry sweep: reservations_to_expire lists the due ones the node may expire, asking liveness only for those") {
@@ -72,6 +83,7 @@ TEST_CASE("expiry sweep: reservations_to_expire lists the due ones the node may 
     asked.insert(node);
     return node == "b";
   };
+  c.young_ms = 0;
   CHECK(reservations_to_expire(s, kT0 + 2000, c) == std::vector<std::string>{"gone-c", "own-due"});
   CHECK(asked == std::set<std::string>{"b", "c"});
   c.holds_duties = false;
