@@ -138,6 +138,9 @@ TEST_CASE("cluster e2e: three nodes, one database, concurrent clients against sm
     }
   }
   MESSAGE("answers: " << all.size() << ", 200: " << statuses[200] << ", 429: " << statuses[429]);
+  for (const auto& o : all)
+    if (o.status != 200 && o.status != 429)
+      MESSAGE("answer " << o.status << " reservation " << o.reservation << ": " << o.body.substr(0, 300));
   CHECK(statuses[200] == 2 * kLimit);
   CHECK(statuses[200] + statuses[429] == static_cast<int>(all.size()));  // nothing but 200 and 429
   CHECK(served_requests(fake.port()) == 2 * kLimit);  // exactly the limits, never more
@@ -145,10 +148,17 @@ TEST_CASE("cluster e2e: three nodes, one database, concurrent clients against sm
   for (auto& n : nodes) CHECK(n->stop() == 0);  // a clean stop: every commit is in the log
   const Tally t = tally(dsn);
   CHECK(t.created.size() == static_cast<std::size_t>(2 * kLimit));
-  for (const auto& id : ok_reservations) CHECK_MESSAGE((t.committed.count(id) && t.committed.at(id) == 1), id);
+  for (const auto& id : ok_reservations) {
+    auto n = [&](const std::map<std::string, int>& m) { return m.count(id) ? m.at(id) : 0; };
+    CHECK_MESSAGE(n(t.committed) == 1, id << " answered 200, in the log: created by " << (t.created_by.count(id) ? t.created_by.at(id) : "-") << ", committed "
+                                          << n(t.committed) << ", expired " << n(t.expired) << ", released " << n(t.released));
+  }
   std::set<std::string> nodes_seen;
   for (const auto& [id, node] : t.created_by) nodes_seen.insert(node);
-  CHECK(nodes_seen.size() == 3);  // every node admitted some
+  // The limits were shared, not granted per node: at least two nodes admitted against them.
+  // Not "all three": the limits go in well under a second, and on a loaded machine one node's
+  // clients may start after the other two spent them (seen under a parallel build).
+  CHECK(nodes_seen.size() >= 2);
   std::string out;
   CHECK_MESSAGE(verify(dsn, nodes[0]->config_path(), &out) == 0, out);
 }
