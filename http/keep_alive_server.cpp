@@ -1,6 +1,8 @@
 // http/keep_alive_server.cpp — see keep_alive_server.hpp.
 #include "http/keep_alive_server.hpp"
 
+#include "http/poll_until.hpp"
+
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -23,17 +25,6 @@ namespace qg {
 namespace {
 
 int to_ms(time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 1000); }
-
-// poll() that resumes after a signal with the time left.
-int poll_for(pollfd* fds, nfds_t n, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (true) {
-    const int r = ::poll(fds, n, timeout_ms);
-    if (r >= 0 || errno != EINTR) return r;
-    timeout_ms = static_cast<int>(std::max<std::int64_t>(
-        0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count()));
-  }
-}
 
 int wait_for(int sock, short events, int timeout_ms) {
   pollfd p{sock, events, 0};

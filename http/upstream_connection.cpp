@@ -1,6 +1,8 @@
 // http/upstream_connection.cpp — see upstream_connection.hpp.
 #include "http/upstream_connection.hpp"
 
+#include "http/poll_until.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -36,11 +38,6 @@ SSL_CTX* tls_client_context() {
     return c;
   }();
   return ctx;
-}
-
-int ms_until(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 60'000));
 }
 
 std::string tls_error_text(SSL* ssl) {
@@ -112,13 +109,8 @@ IdlePool& idle_pool() {
 }  // namespace
 
 bool UpstreamConnection::wait(short events, Clock::time_point deadline) const {
-  while (true) {
-    pollfd p{fd_, events, 0};
-    const int n = ::poll(&p, 1, ms_until(deadline));
-    if (n > 0) return true;
-    if (n == 0) return false;
-    if (errno != EINTR) return true;  // let the read/write report it
-  }
+  pollfd p{fd_, events, 0};
+  return poll_until(&p, 1, deadline) != 0;  // an error: let the read/write report it
 }
 
 std::unique_ptr<UpstreamConnection> UpstreamConnection::open(const std::string& origin, Clock::time_point deadline,
