@@ -82,7 +82,8 @@ void respond_unserved(httplib::Response& res, ProxyService& svc, Dialect dialect
     send_dialect_error(res, dialect, 502, "Upstream failed (" + log.last_detail + ").", "upstream_error");
 }
 
-UpstreamOutcome outcome_of(const UpstreamReply& reply, bool streamed, Dialect dialect) {
+// `body`: a plain 2xx reply's body as read here (once: the commit takes its usage from it).
+UpstreamOutcome outcome_of(const UpstreamReply& reply, bool streamed, Dialect dialect, BodyUsage& body) {
   UpstreamOutcome o;
   o.http_status = reply.status;
   o.latency_ms = reply.latency_ms;
@@ -94,7 +95,8 @@ UpstreamOutcome outcome_of(const UpstreamReply& reply, bool streamed, Dialect di
   o.signals = parse_rate_limit_signals(reply.status, reply.headers, reply.body, system_clock_ms());
   o.kind = classify_status(reply.status, o.signals);
   o.detail = "HTTP " + std::to_string(reply.status);
-  if (o.kind == OutcomeKind::success && !streamed && !read_body_usage(dialect, reply.body).valid_json) {
+  if (o.kind == OutcomeKind::success && !streamed) body = read_body_usage(dialect, reply.body);
+  if (o.kind == OutcomeKind::success && !streamed && !body.valid_json) {
     // A 2xx whose body is not JSON is a broken upstream: fail over, do not relay.
     o.kind = OutcomeKind::server_error;
     o.detail = "HTTP " + std::to_string(reply.status) + " with a malformed JSON body";
@@ -159,10 +161,9 @@ void remember_response(ProxyService& svc, const std::string& id, const std::stri
 }
 
 void relay_plain_success(httplib::Response& res, ProxyService& svc, const ProxyCall& call, const RouteGrant& g,
-                         ReservationGuard& guard, UpstreamReply& reply, UpstreamOutcome& outcome, const Usage& estimate,
-                         AccessLogEntry& access) {
+                         ReservationGuard& guard, UpstreamReply& reply, UpstreamOutcome& outcome, const BodyUsage& info,
+                         const Usage& estimate, AccessLogEntry& access) {
   if (!g.reservation_id.empty()) {
-    BodyUsage info = read_body_usage(call.dialect, reply.body);
     bool estimated = !info.usage.has_value();
     if (info.usage_out_of_range)
       spdlog::warn("proxy: account {} reported usage outside 0..{}; committing the estimate instead",
@@ -348,7 +349,8 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
       reply = call_upstream_plain(target, body, timeouts);
     }
     if (reply.status >= 200 && reply.status < 300) guard.upstream_served(route.estimate);
-    UpstreamOutcome outcome = outcome_of(reply, pr.stream, call.dialect);
+    BodyUsage body_usage;
+    UpstreamOutcome outcome = outcome_of(reply, pr.stream, call.dialect, body_usage);
     // Streams: latency to the upstream's response head is the time to first byte.
     (pr.stream ? metrics::stream_ttfb_seconds() : metrics::upstream_duration_seconds())
         .with({g.account_id}).observe(static_cast<double>(reply.latency_ms) / 1000.0);
@@ -356,7 +358,8 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
                   access.request_id, attempt, to_string(call.dialect), pr.model, g.account_id, g.model_upstream, reply.status,
                   to_string(outcome.kind), reply.latency_ms, outcome.detail.empty() ? "" : " detail=", outcome.detail);
     if (outcome.kind == OutcomeKind::success) {
-      if (!pr.stream) return relay_plain_success(res, svc, call, g, guard, reply, outcome, route.estimate, access);
+      if (!pr.stream)
+        return relay_plain_success(res, svc, call, g, guard, reply, outcome, body_usage, route.estimate, access);
       res.status = reply.status;
       set_quotaguard_headers(res, g);
       relay_upstream_headers(res, reply.headers);

@@ -15,7 +15,7 @@ namespace qg {
 namespace {
 
 
-std::optional<std::int64_t> header_int(const HeaderList& h, const std::string& name) {
+std::optional<std::int64_t> header_int(const HeaderList& h, std::string_view name) {
   auto v = find_header(h, name);
   if (!v) return std::nullopt;
   auto n = parse_number(*v);
@@ -131,9 +131,7 @@ void parse_google_error(simdjson::dom::element error, TimeMs now, RateLimitSigna
 
 bool header_name_equals(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower_char(x) == ascii_lower_char(y); });
 }
 
 bool header_name_starts_with(std::string_view s, std::string_view prefix) {
@@ -147,17 +145,22 @@ std::optional<std::string_view> find_header(const HeaderList& headers, std::stri
 }
 
 void parse_openai_ratelimit_headers(const HeaderList& h, TimeMs now, RateLimitSignals& out) {
-  static const TripleSpec specs[] = {{"requests", Metric::requests}, {"tokens", Metric::tokens}};
+  struct Names {
+    std::string_view limit, remaining, reset;
+    Metric metric;
+  };
+  static constexpr Names specs[] = {
+      {"x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests", Metric::requests},
+      {"x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens", Metric::tokens}};
   for (const auto& spec : specs) {
-    std::string suffix(spec.suffix);
-    auto limit = header_int(h, "x-ratelimit-limit-" + suffix);
-    auto remaining = header_int(h, "x-ratelimit-remaining-" + suffix);
+    auto limit = header_int(h, spec.limit);
+    auto remaining = header_int(h, spec.remaining);
     if (!limit || !remaining) continue;
     ObservedWindow w;
     w.metric = spec.metric;
     w.limit = *limit;
     w.used = std::max<std::int64_t>(0, *limit - *remaining);
-    if (auto reset = find_header(h, "x-ratelimit-reset-" + suffix))
+    if (auto reset = find_header(h, spec.reset))
       if (auto ms = parse_go_duration_ms(*reset)) w.reset_at = now + *ms;
     out.windows.push_back(w);
   }
@@ -229,7 +232,8 @@ void parse_codex_headers(const HeaderList& h, TimeMs now, RateLimitSignals& out)
   };
   std::map<std::string, Slot> slots;  // "<family>-primary" -> values
   for (const auto& [k, v] : h) {
-    if (!header_name_starts_with(k, "x-")) continue;
+    // x-ratelimit-* is OpenAI's (above); only other x- headers can name a codex slot.
+    if (!header_name_starts_with(k, "x-") || header_name_starts_with(k, "x-ratelimit")) continue;
     std::string name = ascii_lower(k);
     for (std::string_view slot_name : {"-primary-", "-secondary-"}) {
       auto pos = name.find(slot_name);
@@ -304,8 +308,14 @@ RateLimitSignals parse_rate_limit_signals(int status, const HeaderList& headers,
                                           std::string_view body, TimeMs now) {
   RateLimitSignals out;
   parse_openai_ratelimit_headers(headers, now, out);
-  parse_anthropic_ratelimit_headers(headers, now, out);
-  parse_anthropic_unified_headers(headers, now, out);
+  // Anthropic's headers all start so; most replies have none (no lookups for them then).
+  const bool anthropic = std::any_of(headers.begin(), headers.end(), [](const auto& kv) {
+    return header_name_starts_with(kv.first, "anthropic-ratelimit-");
+  });
+  if (anthropic) {
+    parse_anthropic_ratelimit_headers(headers, now, out);
+    parse_anthropic_unified_headers(headers, now, out);
+  }
   parse_codex_headers(headers, now, out);
   parse_error_body(status, body, now, out);
   bool cooling_status = status == 429 || status == 503 || (status == 403 && out.quota_exhausted);

@@ -1,8 +1,11 @@
 // http/upstream_headers.cpp — see upstream_headers.hpp.
 #include "http/upstream_headers.hpp"
 #include "http/request_id.hpp"
+#include "messages/ascii_text.hpp"
 
 #include <httplib.h>
+
+#include <algorithm>
 
 namespace qg {
 
@@ -16,17 +19,37 @@ bool relayed_upstream_header(std::string_view name) {
   return !header_name_starts_with(name, "proxy-") && !header_name_starts_with(name, "x-quotaguard-");
 }
 
+namespace {
+
+// Whether the reply has header `name`: a scan of its few headers with header_name_equals costs
+// less than a lookup in httplib's case-insensitive map (::tolower per character compared).
+bool reply_has(const httplib::Response& res, std::string_view name) {
+  return std::any_of(res.headers.begin(), res.headers.end(),
+                     [&](const auto& h) { return header_name_equals(h.first, name); });
+}
+
+// httplib's Response::set_header (a header with CR or LF would split the reply: not set), with
+// the check over the whole value (httplib's stops at a NUL byte).
+void add_header(httplib::Response& res, const std::string& name, const std::string& value) {
+  if (!has_line_break(name) && !has_line_break(value)) res.headers.emplace(name, value);
+}
+
+}  // namespace
+
 void relay_upstream_headers(httplib::Response& res, const HeaderList& upstream) {
-  for (const auto& [name, value] : upstream) {
+  for (auto it = upstream.begin(); it != upstream.end(); ++it) {
+    const auto& [name, value] = *it;
     if (header_name_equals(name, kRequestIdHeader)) {
-      if (value != res.get_header_value(kRequestIdHeader) && !res.has_header(kUpstreamRequestIdHeader))
-        res.set_header(kUpstreamRequestIdHeader, value);
+      if (value != res.get_header_value(kRequestIdHeader) && !reply_has(res, kUpstreamRequestIdHeader))
+        add_header(res, kUpstreamRequestIdHeader, value);
       continue;
     }
-    if (!relayed_upstream_header(name) || res.has_header(name)) continue;
-    // Every value of a repeated header, in order (the check above sees the first only).
-    for (const auto& [n, v] : upstream)
-      if (header_name_equals(n, name)) res.set_header(n, v);
+    if (!relayed_upstream_header(name)) continue;
+    // A repeated header went with its first occurrence: every value, in order.
+    const auto same_name = [&](const auto& h) { return header_name_equals(h.first, name); };
+    if (std::any_of(upstream.begin(), it, same_name) || reply_has(res, name)) continue;
+    for (auto v = it; v != upstream.end(); ++v)
+      if (same_name(*v)) add_header(res, v->first, v->second);
   }
 }
 

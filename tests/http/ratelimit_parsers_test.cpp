@@ -2,6 +2,7 @@
 #include "messages/proxy_backend.hpp"
 #include "http/ratelimit_parsers.hpp"
 #include "http/time_text.hpp"
+#include "messages/ascii_text.hpp"
 #include "tests/http/upstream_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -232,4 +233,21 @@ TEST_CASE("garbage input changes nothing and never throws") {
   CHECK_FALSE(parse_unix_time_ms(std::string(400, '9')).has_value());
   auto t = parse_rate_limit_signals(500, {}, std::string(3, '\0'), kNow);
   CHECK(t.empty());
+}
+
+TEST_CASE("header names compare in ASCII case only, byte for byte as the C locale's tolower and isspace") {
+  int differing = 0;
+  for (int c = 0; c < 256; ++c) {
+    const char ch = static_cast<char>(c);
+    differing += ascii_lower_char(ch) != static_cast<char>(std::tolower(c));
+    differing += ascii_space(ch) != (std::isspace(c) != 0);
+  }
+  CHECK(differing == 0);
+  CHECK(header_name_equals("X-RateLimit-Limit-Requests", "x-ratelimit-limit-requests"));
+  CHECK_FALSE(header_name_equals("x-ratelimit-limit-request", "x-ratelimit-limit-requests"));
+  CHECK(header_name_starts_with("Anthropic-RateLimit-Tokens-Limit", "anthropic-ratelimit-"));
+  CHECK(has_line_break("a\rb"));
+  CHECK(has_line_break("a\nb"));
+  CHECK_FALSE(has_line_break(std::string_view("a\0b", 3)));
+  CHECK(has_line_break(std::string_view("a\0b", 3), /*nul=*/true));
 }
