@@ -7,8 +7,8 @@
 //   - hop-by-hop headers (RFC 9110 §7.6.1: connection, keep-alive, te, trailer,
 //     transfer-encoding, upgrade, proxy-*) and content-length: they describe the upstream
 //     connection, and the server frames its own reply;
-//   - content-type: set with the body; content-encoding: the upstream client decodes gzip,
-//     deflate and br, so the body relayed is the decoded one;
+//   - content-type: set with the body; content-encoding: the upstream calls ask for identity
+//     coding (Accept-Encoding: identity), so the body relayed is as received, never encoded;
 //   - set-cookie: a cookie the provider gave QuotaGuard's connection is not the client's;
 //   - x-quotaguard-*: QuotaGuard's own (an upstream QuotaGuard's are not ours);
 //   - any header the reply already has (x-request-id, set before routing: the client's id or

@@ -1,6 +1,7 @@
-// Streamed upstream calls read on the caller's thread (http/upstream_stream.cpp): against real
-// servers on 127.0.0.1 — plain HTTP with keep-alive reuse, HTTPS with the certificate checked
-// against the trust store (SSL_CERT_FILE), an untrusted certificate refused, and cancel.
+// Upstream calls read on the caller's thread (http/upstream_stream.cpp), streamed and plain:
+// against real servers on 127.0.0.1 — plain HTTP with keep-alive reuse (one pool for both
+// kinds), HTTPS with the certificate checked against the trust store (SSL_CERT_FILE), an
+// untrusted certificate refused, and cancel.
 #include "http/upstream_call.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -29,6 +30,8 @@ struct SseServer {
   int port = 0;
   std::mutex m;
   std::set<int> client_ports;
+  std::vector<std::string> accept_encodings;  // as each request asked
+  std::string get_body = "unset";             // what a GET carried
 
   explicit SseServer(std::unique_ptr<httplib::Server> s, int events = 3) : server(std::move(s)) {
     server->set_tcp_nodelay(true);
@@ -36,6 +39,7 @@ struct SseServer {
       {
         std::lock_guard lock(m);
         client_ports.insert(req.remote_port);
+        accept_encodings.push_back(req.get_header_value("Accept-Encoding"));
       }
       res.set_header("x-ratelimit-remaining-requests", "41");
       res.set_chunked_content_provider("text/event-stream", [events](std::size_t offset, httplib::DataSink& sink) {
@@ -48,6 +52,14 @@ struct SseServer {
         sink.write(e.data(), e.size());
         return true;
       });
+    });
+    server->Get("/v1/models", [this](const httplib::Request& req, httplib::Response& res) {
+      {
+        std::lock_guard lock(m);
+        client_ports.insert(req.remote_port);
+        get_body = req.body + (req.has_header("Content-Type") ? "+content-type" : "");
+      }
+      res.set_content(R"({"data":[]})", "application/json");
     });
     port = server->bind_to_any_port("127.0.0.1");
     thread = std::thread([this] { server->listen_after_bind(); });
@@ -102,6 +114,31 @@ TEST_CASE("a plain-HTTP stream is read to its end on the calling thread, and its
   }
   std::lock_guard lock(sse.m);
   CHECK(sse.client_ports.size() == 1);  // one keep-alive connection served all three
+}
+
+TEST_CASE("a plain call reads its whole body on the calling thread, over the streams' pooled connections") {
+  SseServer sse(std::make_unique<httplib::Server>());
+  for (int round = 0; round < 2; ++round) {
+    const UpstreamReply r = call_upstream_plain(target("http", sse.port), "{}", UpstreamTimeouts{});
+    REQUIRE_MESSAGE(r.status == 200, r.detail);
+    CHECK(r.body == "data: e0\n\n\ndata: e1\n\n\ndata: e2\n\n\n");  // chunked, decoded
+    CHECK(find_header(r.headers, "x-ratelimit-remaining-requests") == std::optional<std::string_view>("41"));
+  }
+  UpstreamStream s(target("http", sse.port), R"({"stream":true})", UpstreamTimeouts{});
+  REQUIRE(s.open().status == 200);
+  std::string body;
+  REQUIRE(read_all(s, body));
+  UpstreamTarget get = target("http", sse.port);
+  get.method = "GET";
+  get.path = "/v1/models";
+  const UpstreamReply models = call_upstream_plain(get, "ignored", UpstreamTimeouts{});
+  CHECK(models.status == 200);
+  CHECK(models.body == R"({"data":[]})");
+  std::lock_guard lock(sse.m);
+  CHECK(sse.client_ports.size() == 1);  // one keep-alive connection for plain calls and the stream
+  CHECK(sse.get_body.empty());          // a GET carries no body and no Content-Type
+  // The body is relayed and parsed as it comes: never a compressed one.
+  CHECK(sse.accept_encodings == std::vector<std::string>{"identity", "identity", "identity"});
 }
 
 TEST_CASE("an HTTPS stream verifies the upstream's certificate, an untrusted one is refused") {
