@@ -118,13 +118,14 @@ using serve_atom = caf::atom_constant<caf::atom("serve")>;
 //          (commit/release/expire, QuotaObserved, cooldowns, drain/resume, spec changes);
 //          with a promise, the answer goes into it (HTTP workers send this directly).
 // settle:  propose for an event no client answer waits for (a proxied request's commit or
-//          release, a passive QuotaObserved): the same, but its append may wait for the
+//          release; a passive QuotaObserved comes with its outcome): the same, but its append may wait for the
 //          journal's next commit, at most JournalOptions::lazy_ms (journal_protocol.hpp, "lazy").
 // flush:   answers once every event this actor appended before it is committed (the journal's
 //          flush behind them): the barrier behind "the log shows every request answered"
 //          (proxied commits are sent without waiting, see messages/proxy_backend.hpp).
 // state:   the full current state (admin API, /qg_status).
-// outcome: the result of an upstream call (circuit breaker; may start/end a cooldown).
+// outcome: the result of an upstream call (circuit breaker; may start/end a cooldown), and
+//          the rate-limit windows its headers showed (a passive QuotaObserved, as a settle).
 // settings: the router's current settings (thresholds, breaker) the account acts on.
 // tick:    expire reservations whose TTL passed; the actor schedules it itself.
 // follow:  an event of this account another node committed (several nodes on PostgreSQL: the

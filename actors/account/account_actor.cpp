@@ -264,6 +264,10 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
         propose(self, std::move(payload), [promise](CommandReply r) { promise->set_value(std::move(r)); }, true);
       },
       [=](outcome_atom, const UpstreamOutcome& o) -> caf::result<CommandReply> {
+        // The windows the reply's headers showed: a passive QuotaObserved, first (appended
+        // lazily, as a settle; validate drops one that is no news). One message per reply.
+        if (!o.signals.windows.empty())
+          propose(self, QuotaObserved{QuotaSource::headers, o.signals.windows}, [](CommandReply) {}, /*lazy=*/true);
         const BreakerState before = self->state.breaker;
         auto event = on_outcome(self->state.breaker, o, self->state.opts.clock(),
                                 self->state.opts.settings.breaker);

@@ -249,12 +249,6 @@ CommandReply Core::propose(const std::string& account, EventPayload payload) {
   return future.get();
 }
 
-void Core::propose_async(const std::string& account, EventPayload payload) {
-  if (auto handle = impl_->directory.handle(account))
-    caf::anon_send(*handle, settle_atom::value, std::move(payload),
-                   std::make_shared<std::promise<CommandReply>>());
-}
-
 namespace {
 // The promise of a resolution nobody waits for, holding the reservation live until the
 // account actor has answered it (the aliasing shared_ptr owns both).

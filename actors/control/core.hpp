@@ -69,9 +69,6 @@ class Core {
   // --- Blocking calls for non-actor threads -------------------------------------------
   RouteGrant route(RouteRequest request);
   CommandReply propose(const std::string& account, EventPayload payload);
-  // Fire and forget, as a lazy append (settle_atom: durable with the journal's next commit,
-  // at the latest JournalOptions::lazy_ms later).
-  void propose_async(const std::string& account, EventPayload payload);
   // A proxied request's commit or release of `reservation_id`: sent to the account actor, not
   // waited for. The account applies it before any later command; it is durable with the
   // journal's next commit, at the latest JournalOptions::lazy_ms later (settle_atom). Until the actor has taken it the reservation counts as live (the TTL sweep
@@ -80,7 +77,9 @@ class Core {
   // Returns once everything the account actors were sent before this call is committed to
   // the log (each actor's appends, then the journal's flush behind them).
   void wait_for_log();
-  void report(const std::string& account, const UpstreamOutcome& outcome);  // fire and forget
+  // Fire and forget: the breaker's view of an upstream reply, and the rate-limit windows it
+  // showed as a passive QuotaObserved (a lazy append, as a settle), in one message.
+  void report(const std::string& account, const UpstreamOutcome& outcome);
   std::map<std::string, AccountState> account_states();             // full states (with ledgers)
   std::optional<AccountState> account_state(const std::string& id);
   RouterSnapshot router_snapshot();

@@ -77,9 +77,7 @@ void CoreProxyBackend::release(const std::string& account_id, const std::string&
 }
 
 void CoreProxyBackend::report_outcome(const std::string& account_id, const UpstreamOutcome& outcome) {
-  if (!outcome.signals.windows.empty())
-    core_.propose_async(account_id, QuotaObserved{QuotaSource::headers, outcome.signals.windows});
-  core_.report(account_id, outcome);
+  core_.report(account_id, outcome);  // the account records the windows it shows, too
 }
 
 std::vector<std::string> CoreProxyBackend::models() {
