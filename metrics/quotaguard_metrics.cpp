@@ -80,6 +80,13 @@ CounterFamily& journal_conflicts_total() {
   return f;
 }
 
+CounterFamily& journal_shared_commits_total() {
+  static auto& f = registry().counter("quotaguard_journal_shared_commits_total",
+      "Commits on a shared event log (PostgreSQL) by path: fast (one statement, nobody appended since this node last looked) or locked (the log's head locked, other nodes' new events read first).",
+      {"path"});
+  return f;
+}
+
 SnapshotFamily& quota_used_ratio() {
   static auto& f = registry().snapshot("quotaguard_quota_used_ratio",
       "Quota window use: (used + reserved) / limit; windows with an unknown limit are omitted.",
@@ -140,6 +147,7 @@ void register_quotaguard_metrics() {
     journal_held_events().with({}).set(0);
     journal_write_failures_total().with({});
     journal_conflicts_total().with({});
+    journal_shared_commits_total();
     quota_used_ratio();
     quota_exhaustion_seconds();
     quota_unused_at_reset_ratio();

@@ -41,6 +41,10 @@ GaugeFamily& journal_held_events();
 CounterFamily& journal_write_failures_total();
 // quotaguard_journal_conflicts_total: conditional appends answered with a version conflict.
 CounterFamily& journal_conflicts_total();
+// quotaguard_journal_shared_commits_total{path}: commits on a shared log (PostgreSQL), by path:
+// fast (one statement: nobody appended since this node's last look) or locked (the head
+// locked, the other nodes' new events read first; EventLog::append_after).
+CounterFamily& journal_shared_commits_total();
 
 // --- State [scrape] ----------------------------------------------------------------------
 // quotaguard_quota_used_ratio{account,metric,window}: (used + reserved) / limit, 0..1+; the

@@ -33,8 +33,8 @@ std::uint64_t EventLog::append(std::vector<Event>& events) {
   return append(refs);
 }
 
-std::uint64_t EventLog::append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
-                                     const std::function<std::vector<Event*>()>& choose) {
+AppendAfterResult EventLog::append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
+                                         const std::function<std::vector<Event*>()>& choose) {
   const std::uint64_t last = last_seq();
   if (last > known) {
     ScanRange range = ScanRange::starting_at(known + 1);
@@ -45,7 +45,7 @@ std::uint64_t EventLog::append_after(std::uint64_t known, const std::function<vo
     });
   }
   const std::vector<Event*> events = choose();
-  return events.empty() ? last : append(events);
+  return {events.empty() ? last : append(events), false};
 }
 
 std::vector<Event> EventLog::read_after(std::uint64_t after, std::size_t limit) {

@@ -66,6 +66,12 @@ struct SnapshotRow {
 // FNV-1a 64 of `data` as 16 hex digits.
 std::string snapshot_checksum(std::string_view data);
 
+// What EventLog::append_after did (the journal counts the paths).
+struct AppendAfterResult {
+  std::uint64_t last_seq = 0;
+  bool fast = false;  // one statement, nothing to fold (the log's head was at `known`)
+};
+
 class EventLog {
  public:
   virtual ~EventLog() = default;
@@ -88,15 +94,21 @@ class EventLog {
   // follows their events and checks account versions (docs/EVENT_LOG.md §7.3, §7.4).
   virtual bool shared() const { return false; }
 
-  // The journal's commit on a shared log: in ONE transaction that holds the log's append lock
-  // (nobody else can append meanwhile), calls `fold` for every row after seq `known` (others'
-  // events, in seq order), then appends what `choose` returns (nothing when empty). So what
-  // `choose` decides from the folded rows is still true when its events commit: the version
-  // check of optimistic concurrency. Returns the last seq (>= the last folded row). On a throw
-  // nothing of `choose`'s events is written (rows already folded stay folded: they were
-  // committed by others). Default: the same without the lock (one writer: SQLite).
-  virtual std::uint64_t append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
-                                     const std::function<std::vector<Event*>()>& choose);
+  // The journal's commit on a shared log: appends what `choose` returns (nothing when empty)
+  // such that what `choose` decided from the rows folded so far is still true when its events
+  // commit: the version check of optimistic concurrency. Either path may be taken:
+  //  - fast: nothing was appended after seq `known` (the log's head is still there), checked
+  //    and appended in one atomic step without calling `fold`;
+  //  - locked: in ONE transaction that holds the log's append lock (nobody else can append
+  //    meanwhile), calls `fold` for every row after `known` (others' events, in seq order),
+  //    then appends what `choose` returns.
+  // `choose` may therefore be called twice (fast path tried, the head had moved): it must be
+  // re-runnable, and only the events of its last call are written. Returns the last seq (>=
+  // the last folded row) and the path. On a throw nothing of `choose`'s events is written
+  // (rows already folded stay folded: they were committed by others). Default: the locked
+  // path without the lock (one writer: SQLite).
+  virtual AppendAfterResult append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
+                                         const std::function<std::vector<Event*>()>& choose);
 
   // Calls `fn` for each row in range, in seq order, until it returns false.
   virtual void scan(const ScanRange& range, const std::function<bool(const EventRow&)>& fn) = 0;

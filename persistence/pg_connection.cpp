@@ -116,8 +116,13 @@ void PgConnection::ensure_open() {
 
 PgResult PgConnection::check(pg_result* r, std::string_view) {
   PgResult result(r);
+  throw_if_failed(r);
+  return result;
+}
+
+void PgConnection::throw_if_failed(const pg_result* r) const {
   const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
   std::string message;
   if (r != nullptr) {
     if (const char* primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) message = primary;
@@ -142,12 +147,27 @@ PgResult PgConnection::exec(const char* sql, const std::vector<std::string>& par
                sql);
 }
 
-bool PgConnection::wait_for_notification(std::chrono::milliseconds timeout) {
+std::vector<PgResult> PgConnection::exec_all(std::string_view sql) {
+  ensure_open();
+  const std::string text(sql);
+  if (PQsendQuery(conn_, text.c_str()) == 0) throw StorageError(error_text(PQerrorMessage(conn_)));
+  // Every result, also after a failed statement: the connection is ready again only then.
+  std::vector<pg_result*> raw;
+  while (pg_result* r = PQgetResult(conn_)) raw.push_back(r);
+  std::vector<PgResult> results;
+  results.reserve(raw.size());
+  for (pg_result* r : raw) results.emplace_back(r);  // owned (freed) from here on
+  if (raw.empty()) throw_if_failed(nullptr);
+  for (const pg_result* r : raw) throw_if_failed(r);
+  return results;
+}
+
+bool PgConnection::wait_for_notification(std::chrono::milliseconds timeout, std::string_view skip_payload) {
   ensure_open();
   auto drain = [&] {
     bool got = false;
     while (PGnotify* n = PQnotifies(conn_)) {
-      got = true;
+      if (skip_payload != (n->extra ? n->extra : "")) got = true;
       PQfreemem(n);
     }
     return got;
@@ -162,8 +182,23 @@ bool PgConnection::wait_for_notification(std::chrono::milliseconds timeout) {
 
 // ---- PgTransaction -------------------------------------------------------------------------
 
-PgTransaction::PgTransaction(PgConnection& c) : c_(c) {
-  c_.exec("BEGIN");
+PgTransaction::PgTransaction(PgConnection& c, std::string_view first) : c_(c) {
+  try {
+    if (first.empty()) {
+      c_.exec("BEGIN");
+    } else {
+      first_ = c_.exec_all("BEGIN; " + std::string(first));
+    }
+  } catch (const StorageError&) {
+    if (!first.empty()) {
+      // BEGIN may have gone through and `first` failed: end that block here (no destructor will).
+      try {
+        c_.exec("ROLLBACK");
+      } catch (const StorageError&) {
+      }
+    }
+    throw;
+  }
   c_.in_transaction_ = true;
 }
 

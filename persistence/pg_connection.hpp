@@ -65,14 +65,17 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  // Runs `sql` (one or more statements, no parameters).
+  // Runs `sql` (one or more statements, no parameters); the last statement's result.
   PgResult exec(std::string_view sql);
+  // The same, every statement's result, in order (one round trip).
+  std::vector<PgResult> exec_all(std::string_view sql);
   // Runs one statement with text parameters $1, $2, ...
   PgResult exec(const char* sql, const std::vector<std::string>& params);
 
   // After LISTEN: waits up to `timeout` for notifications; true when at least one arrived
-  // (all that did are consumed). Throws StorageError when the connection broke.
-  bool wait_for_notification(std::chrono::milliseconds timeout);
+  // whose payload is not `skip_payload` (all that did are consumed). Throws StorageError when
+  // the connection broke.
+  bool wait_for_notification(std::chrono::milliseconds timeout, std::string_view skip_payload);
 
   const std::string& where() const { return where_; }
   bool read_only() const { return options_.read_only; }
@@ -83,7 +86,8 @@ class PgConnection {
   explicit PgConnection(PgOptions options);
   void open();             // connect + session settings; throws
   void ensure_open();      // reconnects a broken connection, except inside a transaction
-  PgResult check(pg_result* r, std::string_view sql);
+  PgResult check(pg_result* r, std::string_view sql);  // owns `r`; throws when it failed
+  void throw_if_failed(const pg_result* r) const;
   friend class PgTransaction;
 
   PgOptions options_;
@@ -92,17 +96,22 @@ class PgConnection {
   bool in_transaction_ = false;  // a reconnect now would run the rest outside it: refused
 };
 
-// BEGIN ... COMMIT on one connection; rolls back in the destructor unless committed.
+// BEGIN ... COMMIT on one connection; rolls back in the destructor unless committed. With
+// `first` (statements without parameters), they are sent together with BEGIN, in one round
+// trip; their results are first_result(i).
 class PgTransaction {
  public:
-  explicit PgTransaction(PgConnection& c);
+  explicit PgTransaction(PgConnection& c, std::string_view first = {});
   ~PgTransaction();
   void commit();
+  // The result of the i-th statement of `first`.
+  const PgResult& first_result(std::size_t i) const { return first_.at(i + 1); }
   PgTransaction(const PgTransaction&) = delete;
   PgTransaction& operator=(const PgTransaction&) = delete;
 
  private:
   PgConnection& c_;
+  std::vector<PgResult> first_;  // BEGIN's, then `first`'s
   bool done_ = false;
 };
 

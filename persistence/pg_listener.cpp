@@ -9,8 +9,11 @@
 
 namespace qg {
 
-PgListener::PgListener(PgOptions options, std::function<void()> on_notify)
-    : options_(std::move(options)), on_notify_(std::move(on_notify)), thread_([this] { run(); }) {}
+PgListener::PgListener(PgOptions options, std::string own_node, std::function<void()> on_notify)
+    : options_(std::move(options)),
+      own_node_(std::move(own_node)),
+      on_notify_(std::move(on_notify)),
+      thread_([this] { run(); }) {}
 
 PgListener::~PgListener() {
   stop_ = true;
@@ -30,7 +33,7 @@ void PgListener::run() {
         warned = false;
         on_notify_();  // whatever was appended while not listening
       }
-      if (c->wait_for_notification(200ms)) on_notify_();
+      if (c->wait_for_notification(200ms, own_node_)) on_notify_();
     } catch (const std::exception& e) {
       if (!warned) spdlog::warn("event log listener: {} (following by polling until it is back)", e.what());
       warned = true;

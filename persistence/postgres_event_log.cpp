@@ -26,16 +26,27 @@ void append_array_element(std::string& out, std::string_view text) {
 }
 
 // The batch as one statement: bump event_head, insert at the freed seqs, notify the followers
-// (delivered at commit), return the last seq.
-constexpr const char* kAppend =
-    "WITH head AS ("
-    "  UPDATE event_head SET last_seq = last_seq + $1::bigint RETURNING last_seq - $1::bigint AS base),"
-    " ins AS ("
-    "  INSERT INTO events(seq, ts, type, account, version, data, node)"
-    "  SELECT head.base + e.ord, e.ts, e.type, e.account, e.version, e.data, $7"
-    "  FROM head, unnest($2::bigint[], $3::text[], $4::text[], $5::integer[], $6::text[])"
-    "    WITH ORDINALITY AS e(ts, type, account, version, data, ord))"
-    " SELECT base + $1::bigint FROM head, (SELECT pg_notify('quotaguard_events', '')) AS n";
+// (delivered at commit; the payload is the writer's node id, so a node's listener can tell
+// its own appends from others'), return the last seq. With `head_check`, only when event_head
+// still stands where the writer last saw it ($8): otherwise no row comes back, nothing is
+// written and nobody is notified. Under READ COMMITTED an UPDATE that waited for another
+// append's row lock re-evaluates its WHERE on the row that append committed, so a head that
+// moved while it waited fails the check too.
+std::string append_sql(std::string_view head_check) {
+  return std::string(
+             "WITH head AS ("
+             "  UPDATE event_head SET last_seq = last_seq + $1::bigint") +
+         std::string(head_check) +
+         " RETURNING last_seq - $1::bigint AS base),"
+         " ins AS ("
+         "  INSERT INTO events(seq, ts, type, account, version, data, node)"
+         "  SELECT head.base + e.ord, e.ts, e.type, e.account, e.version, e.data, $7::text"
+         "  FROM head, unnest($2::bigint[], $3::text[], $4::text[], $5::integer[], $6::text[])"
+         "    WITH ORDINALITY AS e(ts, type, account, version, data, ord))"
+         " SELECT base + $1::bigint, pg_notify('quotaguard_events', $7::text) FROM head";
+}
+const std::string kAppend = append_sql("");
+const std::string kAppendIfHead = append_sql(" WHERE last_seq = $8::bigint");
 
 // The columns of a batch as PostgreSQL array literals, one row at a time.
 struct ArrayParams {
@@ -57,6 +68,43 @@ struct ArrayParams {
     return {std::to_string(n), ts + "}", types + "}", accounts + "}", versions + "}", data + "}", node};
   }
 };
+
+// kAppend's parameters for the events (their ts, type, account, payload; written by `node`).
+std::vector<std::string> append_params(const std::vector<Event*>& events, const std::string& node) {
+  ArrayParams a;
+  for (const Event* e : events) a.add(e->ts, event_type(*e), e->account, kEventSchemaVersion, encode_payload(e->payload));
+  return a.params(events.size(), node);
+}
+
+// The events got the seqs up to `last`, in order, and were written by `node`: as the rows
+// have them, so state folded from these equals a replay's.
+void assign_seqs(const std::vector<Event*>& events, std::uint64_t last, const std::string& node) {
+  std::uint64_t seq = last - events.size();
+  for (Event* e : events) {
+    e->seq = ++seq;
+    e->node = node;
+  }
+}
+
+// The rows from a seq on, in seq order (the seq, then the rest of the query, follow).
+constexpr const char* kRowsFrom = "SELECT seq, ts, type, account, version, data, node FROM events WHERE seq >= ";
+
+// Row i of a result of kRowsFrom or scan's query.
+EventRow row_at(const PgResult& page, int i) {
+  return EventRow{static_cast<std::uint64_t>(page.int64(i, 0)), page.int64(i, 1), page.text(i, 2),
+                  page.text(i, 3), static_cast<int>(page.int64(i, 4)), page.text(i, 5), page.text(i, 6)};
+}
+
+// Folds every row of `page`, `from` then the seq after its last; true when the page was full
+// (more may follow).
+bool fold_page(const PgResult& page, const std::function<void(const EventRow&)>& fold, std::uint64_t& from) {
+  for (int i = 0; i < page.rows(); ++i) {
+    const EventRow row = row_at(page, i);
+    fold(row);
+    from = row.seq + 1;
+  }
+  return page.rows() == kScanPage;
+}
 
 }  // namespace
 
@@ -89,14 +137,8 @@ std::uint64_t PostgresEventLog::last_seq() {
 
 std::uint64_t PostgresEventLog::append(const std::vector<Event*>& events) {
   if (events.empty()) return last_seq();
-  ArrayParams a;
-  for (const Event* e : events) a.add(e->ts, event_type(*e), e->account, kEventSchemaVersion, encode_payload(e->payload));
-  const std::uint64_t last = run_append(a.params(events.size(), node_id_));
-  std::uint64_t seq = last - events.size();
-  for (Event* e : events) {
-    e->seq = ++seq;
-    e->node = node_id_;  // as the row has it: state folded from these equals a replay's
-  }
+  const std::uint64_t last = run_append(append_params(events, node_id_));
+  assign_seqs(events, last, node_id_);
   return last;
 }
 
@@ -113,45 +155,48 @@ std::uint64_t PostgresEventLog::run_append(const std::vector<std::string>& param
 }
 
 std::uint64_t PostgresEventLog::run_append_on(PgConnection& c, const std::vector<std::string>& params) {
-  auto r = c.exec(kAppend, params);
+  auto r = c.exec(kAppend.c_str(), params);
   if (r.rows() != 1 || r.is_null(0, 0))
     throw StorageError(c.error_text("event_head has no row; the schema is damaged"));
   return static_cast<std::uint64_t>(r.int64(0, 0));
 }
 
-std::uint64_t PostgresEventLog::append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
-                                             const std::function<std::vector<Event*>()>& choose) {
+AppendAfterResult PostgresEventLog::append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
+                                                 const std::function<std::vector<Event*>()>& choose) {
   auto c = pool_.acquire();
-  PgTransaction tx(*c);
-  auto head = c->exec("SELECT last_seq FROM event_head FOR UPDATE");
+  // Fast path: nobody appended since `known`, so there is nothing to fold and what `choose`
+  // decided holds; checked and appended in one autocommit statement (1 round trip).
+  if (const std::vector<Event*> events = choose(); !events.empty()) {
+    std::vector<std::string> params = append_params(events, node_id_);
+    params.push_back(std::to_string(known));
+    auto r = c->exec(kAppendIfHead.c_str(), params);
+    if (r.rows() == 1 && !r.is_null(0, 0)) {
+      const auto last = static_cast<std::uint64_t>(r.int64(0, 0));
+      assign_seqs(events, last, node_id_);
+      return {last, true};
+    }
+  }
+  // The head moved (or nothing to append): lock it and read the first page of what others
+  // wrote since `known` (one round trip: the read's snapshot is taken under the lock, so it
+  // ends at the head), fold it and any further pages, choose again.
+  PgTransaction tx(*c, "SELECT last_seq FROM event_head FOR UPDATE; " + std::string(kRowsFrom) +
+                           std::to_string(known + 1) + " ORDER BY seq LIMIT " + std::to_string(kScanPage));
+  const PgResult& head = tx.first_result(0);
   if (head.rows() != 1) throw StorageError(c->error_text("event_head has no row; the schema is damaged"));
   std::uint64_t last = static_cast<std::uint64_t>(head.int64(0, 0));
-  for (std::uint64_t from = known + 1; from <= last;) {
-    PgResult page = c->exec("SELECT seq, ts, type, account, version, data, node FROM events"
-                            " WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3",
-                            {std::to_string(from), std::to_string(last), std::to_string(kScanPage)});
-    if (page.rows() == 0) break;
-    for (int i = 0; i < page.rows(); ++i) {
-      const EventRow row{static_cast<std::uint64_t>(page.int64(i, 0)), page.int64(i, 1), page.text(i, 2),
-                         page.text(i, 3), static_cast<int>(page.int64(i, 4)), page.text(i, 5),
-                         page.text(i, 6)};
-      fold(row);
-      from = row.seq + 1;
-    }
+  std::uint64_t from = known + 1;
+  for (bool full = fold_page(tx.first_result(1), fold, from); full && from <= last;) {
+    full = fold_page(c->exec((std::string(kRowsFrom) + "$1 AND seq <= $2 ORDER BY seq LIMIT $3").c_str(),
+                             {std::to_string(from), std::to_string(last), std::to_string(kScanPage)}),
+                     fold, from);
   }
   const std::vector<Event*> events = choose();
   if (!events.empty()) {
-    ArrayParams a;
-    for (const Event* e : events) a.add(e->ts, event_type(*e), e->account, kEventSchemaVersion, encode_payload(e->payload));
-    last = run_append_on(*c, a.params(events.size(), node_id_));
-    std::uint64_t seq = last - events.size();
-    for (Event* e : events) {
-      e->seq = ++seq;
-      e->node = node_id_;
-    }
+    last = run_append_on(*c, append_params(events, node_id_));
+    assign_seqs(events, last, node_id_);
   }
   tx.commit();
-  return last;
+  return {last, false};
 }
 
 void PostgresEventLog::scan(const ScanRange& range, const std::function<bool(const EventRow&)>& fn) {
@@ -168,9 +213,7 @@ void PostgresEventLog::scan(const ScanRange& range, const std::function<bool(con
     // The connection goes back before the callbacks run: they may use this log too.
     PgResult page = pool_.acquire()->exec(sql, params);
     for (int i = 0; i < page.rows(); ++i) {
-      const EventRow row{static_cast<std::uint64_t>(page.int64(i, 0)), page.int64(i, 1), page.text(i, 2),
-                         page.text(i, 3), static_cast<int>(page.int64(i, 4)), page.text(i, 5),
-                         page.text(i, 6)};
+      const EventRow row = row_at(page, i);
       if (!fn(row)) return;
       from = row.seq + 1;
     }

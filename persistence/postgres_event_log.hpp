@@ -22,7 +22,8 @@
 
 namespace qg {
 
-// The channel every append notifies at commit (payload: nothing); followers LISTEN on it.
+// The channel every append notifies at commit (payload: the writing node's id); followers LISTEN
+// on it.
 inline constexpr const char* kEventsChannel = "quotaguard_events";
 
 class PostgresEventLog : public EventLog {
@@ -47,10 +48,14 @@ class PostgresEventLog : public EventLog {
   // Appends the rows in one statement at the next seqs; returns the last seq.
   std::uint64_t append_rows(const std::vector<StoredRow>& rows);
   bool shared() const override { return true; }
-  // SELECT ... FOR UPDATE of event_head (the lock every append takes), the rows after `known`
-  // on the same connection, the append, NOTIFY quotaguard_events, COMMIT.
-  std::uint64_t append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
-                             const std::function<std::vector<Event*>()>& choose) override;
+  // Fast path, one autocommit statement: the append only if event_head still stands at
+  // `known` (nobody appended since; `choose` was called with nothing folded). Otherwise the
+  // locked path: BEGIN, SELECT ... FOR UPDATE of event_head (the lock every append takes) and
+  // the first page of rows after `known` in one round trip (folded, and any further pages),
+  // `choose` again, the append, COMMIT.
+  // Both notify quotaguard_events (payload: this node's id) at commit.
+  AppendAfterResult append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
+                                 const std::function<std::vector<Event*>()>& choose) override;
   void scan(const ScanRange& range, const std::function<bool(const EventRow&)>& fn) override;
   void write_snapshot(std::uint64_t seq, TimeMs ts, int version, std::string_view data,
                       int keep = 3) override;

@@ -191,6 +191,7 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
     caf::anon_send(d.journal, journal_follow_atom::value);
     const auto& pg = config.storage.postgres;
     d.listener = std::make_unique<PgListener>(PgOptions{pg.dsn, /*read_only=*/true, pg.statement_timeout},
+                                              effective_node_id(pg.node_id),
                                               [journal = d.journal] { caf::anon_send(journal, journal_follow_atom::value); });
   }
   d.operations = std::make_shared<CoreOperations>(*core);

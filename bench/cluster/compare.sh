@@ -11,52 +11,32 @@
 #   pg2      two nodes on one PostgreSQL database (another one), the load split over both
 #            (two wrk at half the rate each; throughput summed, p50/p99 the worse node's)
 # PostgreSQL is a throw-away server (tests/support qg_postgres_fixture: initdb + pg_ctl on a free
-# loopback port) with fsync turned back on, synchronous_commit on (the default): an acknowledged
-# append is on disk, as with SQLite's full. Scenarios: r500 (500 req/s, 32 connections) and max
-# (as fast as possible). Rounds interleave the targets so that machine noise hits all of them.
+# loopback port) with fsync, synchronous_commit and full_page_writes turned back on (the
+# fixture's are off): an acknowledged append is on disk, as with SQLite's full. Scenarios: r500
+# (500 req/s, 32 connections) and max (as fast as possible). Rounds interleave the targets so
+# that machine noise hits all of them.
 #   ROUNDS=2 DURATION=10 bench/cluster/compare.sh
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-build="${BUILD_DIR:-$root/build}"
-qg="$(realpath "${QUOTAGUARD_BIN:-$build/cli/quotaguard}")"
-fake="$build/tests/fakes/qg-fake-provider"
-fixture="$build/tests/support/qg_postgres_fixture"
-peers="$root/bench/peers"
-for f in "$qg" "$fake" "$fixture"; do [[ -x "$f" ]] || { echo "bench-cluster: $f not found (make build)" >&2; exit 2; }; done
+source "$(dirname "$0")/pg_bench.sh"
 ROUNDS=${ROUNDS:-2}; DURATION=${DURATION:-10}
-cd "$root"
-source "$root/bench/proxy/qg_instance.sh"
-bench_begin cluster
-pgdir="$work/pg"
-stop_pg() { "$fixture" stop "$pgdir" >/dev/null 2>&1 || true; bench_cleanup; }
-trap stop_pg EXIT
-show_logs() { for f in "$work"/*.log; do echo "== $f"; tail -5 "$f"; done >&2; }
-trap show_logs ERR
-export PEERS_DIR="$work/peers"
-
 # Threads >= every keep-alive connection the gateways and wrk hold open at once (an httplib
 # thread serves one connection until it closes): 4 nodes x 32 + 32.
-start_fake --threads 200
-fake_pid=${pids[0]}
-"$fixture" start "$pgdir" >/dev/null
-read -r pgport pguser pgpass _ < "$pgdir/server.conf"
-psql() { command psql "$@"; }
-admin="postgresql://$pguser:$pgpass@127.0.0.1:$pgport/postgres"
-psql -q "$admin" -c "ALTER SYSTEM SET fsync = on" -c "SELECT pg_reload_conf()" >/dev/null
+pg_bench_begin cluster 200
+show_logs() { for f in "$work"/*.log; do echo "== $f"; tail -5 "$f"; done >&2; }
+trap show_logs ERR
 psql -q "$admin" -c "CREATE DATABASE qg_one" -c "CREATE DATABASE qg_two" >/dev/null
-dsn() { echo "postgresql://$pguser:$pgpass@127.0.0.1:$pgport/$1"; }
 
 up="http://127.0.0.1:$fport/v1"
 start_qg sqlite 9200 "$up"
-QUOTAGUARD_POSTGRES_DSN="$(dsn qg_one)" QG_STORAGE_EXTRA=$'  backend: postgres\n  postgres: {node_id: one}' \
+QUOTAGUARD_POSTGRES_DSN="$(pg_dsn qg_one)" QG_STORAGE_EXTRA=$'  backend: postgres\n  postgres: {node_id: one}' \
   start_qg pg1 9201 "$up"
-QUOTAGUARD_POSTGRES_DSN="$(dsn qg_two)" QG_STORAGE_EXTRA=$'  backend: postgres\n  postgres: {node_id: two-a}' \
+QUOTAGUARD_POSTGRES_DSN="$(pg_dsn qg_two)" QG_STORAGE_EXTRA=$'  backend: postgres\n  postgres: {node_id: two-a}' \
   start_qg pg2a 9202 "$up"
-QUOTAGUARD_POSTGRES_DSN="$(dsn qg_two)" QG_STORAGE_EXTRA=$'  backend: postgres\n  postgres: {node_id: two-b}' \
+QUOTAGUARD_POSTGRES_DSN="$(pg_dsn qg_two)" QG_STORAGE_EXTRA=$'  backend: postgres\n  postgres: {node_id: two-b}' \
   start_qg pg2b 9203 "$up"
 
 echo "# bench-cluster $(date -u +%FT%TZ) on $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# quotaguard $($qg version 2>/dev/null | head -1); PostgreSQL $(psql -tA "$admin" -c 'SHOW server_version')"
+echo "# quotaguard $($qg version 2>/dev/null | head -1); PostgreSQL $(pg_show server_version): fsync $(pg_show fsync), synchronous_commit $(pg_show synchronous_commit), full_page_writes $(pg_show full_page_writes)"
 echo "# columns: round scenario target rps p50_ms p99_ms errors other_cpu_pct"
 raw="$work/raw.txt"; : > "$raw"
 for round in $(seq 1 "$ROUNDS"); do
@@ -107,6 +87,11 @@ awk '
     for (i=1; i<=m; i++) for (j=i+1; j<=m; j++) if (v[j]<v[i]) { t=v[i]; v[i]=v[j]; v[j]=t }
     return m%2 ? v[(m+1)/2] : (v[m/2]+v[m/2+1])/2 }
 ' "$raw"
-events() { psql -tA "$(dsn "$1")" -c 'SELECT count(*) FROM events'; }
+events() { psql -tA "$(pg_dsn "$1")" -c 'SELECT count(*) FROM events'; }
 echo "# events written: sqlite $(sqlite3 "$work/sqlite.db" 'select count(*) from events' 2>/dev/null || echo '?'), pg1 $(events qg_one), pg2 $(events qg_two)"
+# The PostgreSQL nodes' commits by path (quotaguard_journal_shared_commits_total; a build
+# without it prints nothing there).
+paths() { curl -fsS "http://127.0.0.1:$1/metrics" | awk '/^quotaguard_journal_shared_commits_total/ {
+  sub(/.*path="/, ""); sub(/"}/, ""); printf " %s %s", $1, $2}'; }
+echo "# commits by path: pg1$(paths 9201 || true); pg2a$(paths 9202 || true); pg2b$(paths 9203 || true)"
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

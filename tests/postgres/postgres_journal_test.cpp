@@ -1,9 +1,11 @@
 // tests/postgres/postgres_journal_test.cpp — the journal actor on the PostgreSQL event log:
 // group commit from concurrent appenders (acknowledged = durable, gapless), two journals of two
 // nodes on one database (each state and snapshot is the fold of the whole log, so
-// `replay --verify` over it is clean), and the database stopped under it (appends answered with
-// the error, events held, written in order when the server is back).
+// `replay --verify` over it is clean), the commit paths (fast when nobody else appended, locked
+// when another node did), and the database stopped under it (appends answered with the error,
+// events held, written in order when the server is back).
 #include "messages/journal_health.hpp"
+#include "metrics/quotaguard_metrics.hpp"
 #include "persistence/journal_actor.hpp"
 #include "persistence/postgres_event_log.hpp"
 #include "persistence/recovery.hpp"
@@ -49,14 +51,24 @@ journal_actor start(caf::actor_system& sys, std::shared_ptr<EventLog> log, std::
   return spawn_journal(sys, std::move(o));
 }
 
-}  // namespace
-
-TEST_CASE("journal on PostgreSQL: concurrent appenders all acknowledged, gapless, durable, snapshot equals recovery") {
-  const std::string dsn = test::shared_postgres().create_database();
+// Node a's journal on a fresh database of the shared test server, stopped with the test.
+struct OneJournal {
+  std::string dsn = test::shared_postgres().create_database();
   std::shared_ptr<EventLog> log = PostgresEventLog::open(node(dsn, "a"), OpenMode::read_write);
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  auto journal = start(sys, log, 200);
+  journal_actor journal;
+  explicit OneJournal(std::uint64_t snapshot_every) : journal(start(sys, log, snapshot_every)) {}
+  ~OneJournal() { anon_send_exit(journal, caf::exit_reason::user_shutdown); }
+};
+
+}  // namespace
+
+TEST_CASE("journal on PostgreSQL: concurrent appenders all acknowledged, gapless, durable, snapshot equals recovery") {
+  OneJournal one(200);
+  const std::string& dsn = one.dsn;
+  caf::actor_system& sys = one.sys;
+  const journal_actor& journal = one.journal;
   std::mutex mutex;
   std::vector<std::pair<std::uint64_t, std::vector<std::string>>> acks;
   std::vector<std::string> errors;
@@ -101,7 +113,6 @@ TEST_CASE("journal on PostgreSQL: concurrent appenders all acknowledged, gapless
   CHECK(recovered.events_replayed == 0);
   CHECK(recovered.state.accounts.at("acct").counters.created == static_cast<std::int64_t>(expected));
   CHECK(test::verify_postgres_log(dsn).first == 0);
-  anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE("two journals of two nodes on one database: each snapshot is the fold of the whole log") {
@@ -169,4 +180,35 @@ TEST_CASE("journal on PostgreSQL: the database stops, appends are held, written 
   });
   CHECK(ids == std::vector<std::string>{"before", "during-1", "during-2", "during-3", "after"});
   anon_send_exit(journal, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("journal on PostgreSQL: alone on the log it commits on the fast path, another writer's append sends one commit through the lock") {
+  OneJournal one(0);
+  caf::actor_system& sys = one.sys;
+  const journal_actor& journal = one.journal;
+  auto& commits = metrics::journal_shared_commits_total();
+  auto fast = [&] { return commits.with({"fast"}).value(); };
+  auto locked = [&] { return commits.with({"locked"}).value(); };
+  const std::uint64_t fast_before = fast(), locked_before = locked();
+  for (int i = 1; i <= 20; ++i)
+    CHECK(append_sync(sys, journal, {created("acct", "r" + std::to_string(i))}).last_seq == static_cast<std::uint64_t>(i));
+  CHECK(fast() - fast_before == 20);  // one statement each: the head was where the journal left it
+  CHECK(locked() == locked_before);
+  // Another node appends 2001 events (seqs 21-2021: more than the 2000 rows the locked path
+  // reads with its lock, so it reads a second page): the journal's next commit finds the head
+  // moved, takes the lock, folds them and appends after them; the one after is fast again.
+  auto other = PostgresEventLog::open(node(one.dsn, "b"), OpenMode::read_write);
+  std::vector<Event> theirs;
+  for (int i = 0; i < 2001; ++i) theirs.push_back(created("acct", "theirs-" + std::to_string(i)));
+  CHECK(other->append(theirs) == 2021);
+  CHECK(append_sync(sys, journal, {created("acct", "r2022")}).last_seq == 2022);
+  CHECK(locked() - locked_before == 1);
+  CHECK(append_sync(sys, journal, {created("acct", "r2023")}).last_seq == 2023);
+  CHECK(fast() - fast_before == 21);
+  CHECK(ask(sys, journal, snapshot_atom::value) == 2023);
+  const auto state = decode_state(one.log->snapshots().front().data, nullptr);
+  REQUIRE(state);
+  CHECK(state->accounts.at("acct").counters.created == 2023);  // the other node's events folded once
+  const auto [rc, text] = test::verify_postgres_log(one.dsn);
+  CHECK_MESSAGE(rc == 0, text);
 }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# bench/cluster/round_trips.sh — what one request costs the PostgreSQL server: the statements
+# (each one client/server round trip: nothing is pipelined) a node sends per proxied request,
+# by kind, counted from the server's own statement log (issue 19; docs/PERFORMANCE.md).
+#
+# NODES (1 or 2) nodes on one database of a throw-away server (tests/support qg_postgres_fixture;
+# fsync, synchronous_commit and full_page_writes on), RATE req/s in all for DURATION s through
+# bench/peers/bench.sh (two nodes: half each), with log_statement = all only while wrk runs;
+# requests = the ReservationCreated events written.
+#   RATE=200 DURATION=5 NODES=1 bench/cluster/round_trips.sh          (QUOTAGUARD_BIN: another build)
+set -euo pipefail
+source "$(dirname "$0")/pg_bench.sh"
+RATE=${RATE:-200}; DURATION=${DURATION:-5}; NODES=${NODES:-1}
+pg_bench_begin round-trips 64
+sql() { psql -qtA "$admin" "$@"; }
+sql -c "CREATE DATABASE qg_one" >/dev/null
+for n in $(seq 1 "$NODES"); do
+  QUOTAGUARD_POSTGRES_DSN="$(pg_dsn qg_one)" \
+    QG_STORAGE_EXTRA=$'  backend: postgres\n  postgres: {node_id: node'"$n}" start_qg "pg$n" $((9210 + n)) "http://127.0.0.1:$fport/v1"
+done
+created() { psql -qtA "$(pg_dsn qg_one)" -c "SELECT count(*) FROM events WHERE type = 'ReservationCreated'"; }
+server_log="$pgcluster/server.log"
+sleep 1
+before=$(created); log_from=$(stat -c %s "$server_log")
+sql -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+drivers=()
+for n in $(seq 1 "$NODES"); do
+  pid_var=QG_PID_pg$n
+  RSS_PID=${!pid_var} RATE=$((RATE / NODES)) DURATION=$DURATION CONNS=16 \
+    bench/peers/bench.sh "http://127.0.0.1:$((9210 + n))/v1" "round-trips-$n" >/dev/null &
+  drivers+=($!)
+done
+wait "${drivers[@]}"
+sql -c "ALTER SYSTEM SET log_statement = 'none'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+requests=$(( $(created) - before ))
+echo "# round_trips $(date -u +%FT%TZ): quotaguard $("$qg" version 2>/dev/null | head -1); fsync $(pg_show fsync), synchronous_commit $(pg_show synchronous_commit), full_page_writes $(pg_show full_page_writes)"
+echo "# $NODES node(s), $requests requests (ReservationCreated written) at $RATE req/s for $DURATION s, load average after $(cut -d' ' -f1-3 /proc/loadavg)"
+# Each statement starts a "LOG:  statement: ..." (simple query) or "LOG:  execute <unnamed>: ..."
+# (extended protocol) line; the settings changes of this script are left out.
+tail -c +"$((log_from + 1))" "$server_log" |
+  sed -n 's/.*LOG:  \(statement\|execute [^:]*\): //p' | grep -v "ALTER SYSTEM\|pg_reload_conf\|SHOW \|count(\*) FROM events" |
+  cut -c1-60 | sort | uniq -c | sort -rn > "$work/kinds.txt"
+# commits = the appends (each commit runs exactly one); per request and per commit
+commits=$(awk '/WITH head AS/ {n += $1} END {print n + 0}' "$work/kinds.txt")
+echo "# $commits commits (appends); columns: statements, per request, per commit, kind"
+awk -v n="$requests" -v k="$commits" '{c=$1; $1=""; t+=c
+       printf "%8d %6.2f %6.2f %s\n", c, (n ? c / n : 0), (k ? c / k : 0), $0}
+     END {printf "%8d %6.2f %6.2f  all statements\n", t, (n ? t / n : 0), (k ? t / k : 0)}' "$work/kinds.txt"
