@@ -17,6 +17,7 @@
 #include <chrono>
 #include <optional>
 #include <set>
+#include <utility>
 
 namespace qg {
 
@@ -29,6 +30,11 @@ struct AccountActorState {
   // Optimistic concurrency on a shared log (docs/EVENT_LOG.md §7.3): the newest seq of this
   // account's events by other nodes that `account` contains, and the conflict epoch.
   AppendCondition version;
+  // Appends sent again after a conflict (and whatever those retries append) that the journal
+  // has not answered yet: a flush waits for them too (flush_appends).
+  std::size_t retries_in_flight = 0;
+  bool retrying = false;  // inside a conflict's retry: what persist sends now is a retry
+
   static inline const char* name = "account";
 };
 
@@ -86,12 +92,20 @@ void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy
     apply(self->state.breaker, e);
     usage_changed = usage_changed || !std::holds_alternative<ThresholdCrossed>(e.payload);
   }
-  auto on_result = [self, done, retry](const AppendResult& r) {
+  const bool is_retry = self->state.retrying;
+  if (is_retry) ++self->state.retries_in_flight;
+  auto on_result = [self, done, retry, is_retry](const AppendResult& r) {
+    if (is_retry) --self->state.retries_in_flight;
     if (!r.conflict) return done(r.error, r.last_seq);
     on_conflict(self, r);
+    const bool outer = std::exchange(self->state.retrying, true);
     retry();
+    self->state.retrying = outer;
   };
-  auto on_error = [done](const caf::error& err) { done(caf::to_string(err), 0); };
+  auto on_error = [self, done, is_retry](const caf::error& err) {
+    if (is_retry) --self->state.retries_in_flight;
+    done(caf::to_string(err), 0);
+  };
   if (lazy)
     self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
                   self->state.version, lazy_atom::value)
@@ -157,6 +171,35 @@ void propose(self_ptr self, EventPayload payload, std::function<void(CommandRepl
                                               ReplyCode::journal_unavailable});
           },
           [self, payload, answer, lazy] { propose(self, payload, answer, lazy); }, lazy);
+}
+
+// The barrier behind "every resolution sent before is in the log" (a clean stop, GET
+// /api/v1/events). The journal's mailbox already holds this actor's earlier appends, so its
+// flush lands behind them and commits them. But on a shared log an append that commit leaves
+// out (a conflict: another node wrote the account) is answered, then sent again, validated
+// anew, after the journal's flush began: so while such a retry is unanswered the actor
+// flushes again. Not while the log is failing (held events are not written by a flush;
+// conflicts wait for a commit that succeeds), and at most `rounds` times (each round is one
+// commit; another node would have to write this account between every two of them).
+constexpr int kMaxFlushRounds = 100;
+
+void flush_appends(self_ptr self, caf::typed_response_promise<std::uint64_t> rp, int rounds) {
+  self->request(self->state.opts.journal, caf::infinite, flush_atom::value)
+      .then(
+          [self, rp, rounds](std::uint64_t seq) mutable {
+            const auto& health = self->state.opts.journal_health;
+            const bool writable = !health || health->ok();
+            const std::size_t retries = self->state.retries_in_flight;
+            if (retries == 0 || !writable || rounds <= 1) {
+              if (retries > 0 && writable)
+                spdlog::warn("account {}: {} append(s) still conflicting after {} flushes", self->state.account.id,
+                             retries, kMaxFlushRounds);
+              rp.deliver(seq);
+              return;
+            }
+            flush_appends(self, rp, rounds - 1);
+          },
+          [rp](const caf::error&) mutable { rp.deliver(std::uint64_t{0}); });
 }
 
 caf::result<CommandReply> propose(self_ptr self, EventPayload payload) {
@@ -278,12 +321,8 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
         return propose(self, std::move(*event));
       },
       [=](flush_atom) -> caf::result<std::uint64_t> {
-        // The journal's mailbox already holds this actor's earlier appends: its flush lands
-        // behind them.
         auto rp = self->make_response_promise<std::uint64_t>();
-        self->request(self->state.opts.journal, caf::infinite, flush_atom::value)
-            .then([rp](std::uint64_t seq) mutable { rp.deliver(seq); },
-                  [rp](const caf::error&) mutable { rp.deliver(std::uint64_t{0}); });
+        flush_appends(self, rp, kMaxFlushRounds);
         return rp;
       },
       [=](state_atom) -> AccountState { return self->state.account; },
