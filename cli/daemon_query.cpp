@@ -4,6 +4,7 @@
 #include "config/listen_address.hpp"
 #include "messages/text_cut.hpp"
 #include "persistence/event_log.hpp"
+#include "persistence/postgres_event_log.hpp"
 #include "persistence/recovery.hpp"
 #include "quota/config_sync.hpp"
 
@@ -93,7 +94,9 @@ std::optional<DaemonAnswer> post_to_daemon(const Config& cfg, const std::string&
 SystemState offline_state(const Config& cfg, TimeMs now) {
   SystemState state;
   if (event_log_exists(cfg.storage)) state = recover(*open_event_log(cfg.storage, OpenMode::read_only)).state;
-  for (const auto& e : config_sync_events(cfg, state, now)) apply(state, e);
+  // As the daemon's start-up would (on a shared log, as this node: others' accounts stay).
+  const std::string node = cfg.storage.backend == StorageBackend::postgres ? effective_node_id(cfg.storage.postgres.node_id) : "";
+  for (const auto& e : config_sync_events(cfg, state, now, node)) apply(state, e);
   return state;
 }
 

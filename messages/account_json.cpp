@@ -45,6 +45,7 @@ json account_view_json(const AccountView& a) {
           {"in_flight", a.in_flight}, {"windows", std::move(windows)},
           {"counters", counters_view_json(a.counters)}};
   if (!a.auth_dir.empty()) out["auth_dir"] = a.auth_dir;  // CLIProxyAPI: the folder it came from
+  if (!a.registered_by.empty()) out["registered_by"] = a.registered_by;  // shared logs: which node
   return out;
 }
 

@@ -47,6 +47,7 @@ struct AccountView {
   std::string id;
   std::string provider, type, email, prefix, origin;
   std::string auth_dir;                // the CLIProxyAPI folder it came from ("" for others)
+  std::string registered_by;           // the node that registered it (shared logs; "" on SQLite)
   std::int64_t priority = 0;
   std::vector<std::string> models;
   bool enabled = true;

@@ -45,15 +45,18 @@ std::size_t copy_settings(Database& source, const PostgresConfig& to) {
   return copied;
 }
 
-// A snapshot's text with its open reservations tagged with `node`, as the rows are tagged:
-// the snapshot stays the fold of the rows (replay --verify), and the expiry sweep sees whose
-// they are (quota/expiry_sweep.hpp). Snapshots of another format are copied as they are.
+// A snapshot's text with its open reservations and its registered accounts tagged with `node`,
+// as the rows are tagged: the snapshot stays the fold of the rows (replay --verify), the
+// expiry sweep sees whose the reservations are (quota/expiry_sweep.hpp) and config sync whose
+// the accounts are (quota/config_sync.hpp). Snapshots of another format are copied as they are.
 std::string tagged(const SnapshotRow& snapshot, const std::string& node) {
   if (snapshot.version != kStateSchemaVersion) return snapshot.data;
   auto state = decode_state(snapshot.data, nullptr);
   if (!state) return snapshot.data;
-  for (auto& [id, account] : state->accounts)
+  for (auto& [id, account] : state->accounts) {
+    if (!account.spec.provider.empty()) account.registered_by = node;  // every AccountRegistered row is node's
     for (auto& [rid, r] : account.reservations) r.node = node;
+  }
   return encode_state(*state);
 }
 

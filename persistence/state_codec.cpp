@@ -82,6 +82,7 @@ json account_to_json(const AccountState& a) {
               {"windows", std::move(windows)}, {"reservations", std::move(reservations)},
               {"counters", counters_to_json(a.counters)}, {"last_event_at", a.last_event_at}};
   if (a.cooldown_failures != 0) out["cooldown_failures"] = a.cooldown_failures;  // absent = 0
+  if (!a.registered_by.empty()) out["registered_by"] = a.registered_by;  // shared logs only
   out["burn"] = {{"requests", burn_to_json(a.burn.requests)},
                  {"input_tokens", burn_to_json(a.burn.input_tokens)},
                  {"output_tokens", burn_to_json(a.burn.output_tokens)}};
@@ -93,6 +94,7 @@ AccountState account_from(object o) {
   a.id = get_string(o, "id");
   object sub;
   if (get_object(o, "spec", sub)) a.spec = spec_from(sub);
+  a.registered_by = get_string(o, "registered_by");
   a.removed = get_bool(o, "removed");
   a.drained = get_bool(o, "drained");
   a.cooldown_until = get_int(o, "cooldown_until");

@@ -123,7 +123,10 @@ struct Applier {
   AccountState& s;
   const Event& e;
 
-  void operator()(const AccountRegistered& v) { register_spec(v.spec); }
+  void operator()(const AccountRegistered& v) {
+    register_spec(v.spec);
+    s.registered_by = e.node;
+  }
   void operator()(const AccountUpdated& v) { register_spec(v.spec); }
   void operator()(const AccountRemoved&) { s.removed = true; }
   void operator()(const QuotaObserved& v) { observe(s, v, e.ts); }

@@ -70,6 +70,10 @@ struct AccountCounters {
 struct AccountState {
   std::string id;
   AccountSpec spec;
+  // The node whose AccountRegistered the spec came from (its Event::node, the row's `node`; ""
+  // on SQLite). On a shared log only that node's config sync updates or removes the account
+  // (quota/config_sync.hpp); AccountUpdated keeps it, a new AccountRegistered replaces it.
+  std::string registered_by;
   bool removed = false;
   bool drained = false;
   TimeMs cooldown_until = 0;

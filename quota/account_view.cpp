@@ -19,6 +19,7 @@ AccountView account_view(const AccountState& original, TimeMs now) {
   v.models = s.spec.models;
   v.enabled = s.spec.enabled;
   v.removed = s.removed;
+  v.registered_by = s.registered_by;
   v.state = to_string(status_at(s, now));
   v.used_percent = max_used_percent(s);
   v.cooldown_until = s.cooldown_until;

@@ -25,21 +25,31 @@ const std::string_view kSettingKeys[] = {kSettingPolicy, kSettingThresholds, kSe
                                          kSettingRouteByClientKey, kSettingCircuitBreaker};
 }  // namespace
 
+bool config_sync_owns(const AccountState& account, const std::string& node) {
+  return node.empty() || account.registered_by.empty() || account.registered_by == node;
+}
+
 std::vector<Event> account_sync_events(const std::vector<AccountConfig>& accounts,
-                                       const std::map<std::string, AccountState>& known, TimeMs now) {
+                                       const std::map<std::string, AccountState>& known, TimeMs now,
+                                       const std::string& node, std::vector<std::string>* left_to_others) {
   std::vector<Event> out;
+  auto add = [&](const std::string& id, EventPayload payload) {
+    out.push_back(Event{0, now, id, std::move(payload), node});
+  };
   for (const auto& a : accounts) {
     AccountSpec spec = spec_from_config(a);
     auto it = known.find(a.id);
     const bool registered = it != known.end() && !it->second.spec.provider.empty();
-    if (!registered || it->second.removed) out.push_back(Event{0, now, a.id, AccountRegistered{spec}});
-    else if (!(it->second.spec == spec)) out.push_back(Event{0, now, a.id, AccountUpdated{spec}});
+    if (!registered || it->second.removed) add(a.id, AccountRegistered{spec});
+    else if (it->second.spec == spec) continue;
+    else if (config_sync_owns(it->second, node)) add(a.id, AccountUpdated{spec});
+    else if (left_to_others) left_to_others->push_back(a.id + " (" + it->second.registered_by + ")");
   }
   for (const auto& [id, acc] : known) {
-    if (acc.removed || acc.spec.origin != "config") continue;
+    if (acc.removed || acc.spec.origin != "config" || !config_sync_owns(acc, node)) continue;
     bool listed = false;
     for (const auto& a : accounts) listed = listed || a.id == id;
-    if (!listed) out.push_back(Event{0, now, id, AccountRemoved{"no longer in config"}});
+    if (!listed) add(id, AccountRemoved{"no longer in config"});
   }
   return out;
 }
@@ -59,8 +69,9 @@ std::vector<Event> setting_sync_events(const RouterSettings& file, const RouterS
   return out;
 }
 
-std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now) {
-  std::vector<Event> out = account_sync_events(config.accounts, state.accounts, now);
+std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now,
+                                      const std::string& node, std::vector<std::string>* left_to_others) {
+  std::vector<Event> out = account_sync_events(config.accounts, state.accounts, now, node, left_to_others);
   auto settings = setting_sync_events(router_settings_from(config.router), state.router, now);
   out.insert(out.end(), settings.begin(), settings.end());
   return out;

@@ -1,7 +1,13 @@
 // quota/config_sync.hpp — turns config.yaml into events, at start-up and on reload.
 //
 // Accounts listed in config become AccountRegistered / AccountUpdated (only when their spec
-// changed) and config accounts that disappeared become AccountRemoved. Router settings follow
+// changed) and config accounts that disappeared become AccountRemoved. On a log several nodes
+// share (`node` = this node's id; "" = one node, SQLite) the accounts are each node's own: a
+// node registers and updates the accounts its config lists and removes those it registered
+// (AccountState::registered_by) that its config no longer lists; an account another node
+// registered it never removes, nor rewrites when its own spec of it differs (that node, or an
+// operator through the admin API, may). Accounts registered by no node ("", SQLite) are
+// everyone's, as on one node. The events carry `node` (Event::node), as the log will. Router settings follow
 // INTERFACE §2's precedence: a runtime change (SettingChanged from admin/telegram) stays in
 // force until that key's value *in the file* changes; so a SettingChanged{source: config} is
 // written only when the file's value differs from the last file value the log recorded.
@@ -19,9 +25,17 @@ namespace qg {
 AccountSpec spec_from_config(const AccountConfig& a);
 
 // The events that bring `state` in line with `config` (may be empty): accounts, then settings.
-std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now);
+// `left_to_others` (may be null) receives "id (node)" for each listed account whose spec
+// another node registered differently and this sync leaves as it is.
+std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now,
+                                      const std::string& node = "",
+                                      std::vector<std::string>* left_to_others = nullptr);
 std::vector<Event> account_sync_events(const std::vector<AccountConfig>& accounts,
-                                       const std::map<std::string, AccountState>& known, TimeMs now);
+                                       const std::map<std::string, AccountState>& known, TimeMs now,
+                                       const std::string& node = "",
+                                       std::vector<std::string>* left_to_others = nullptr);
+// Whether `node`'s config sync may update or remove `account` (see above).
+bool config_sync_owns(const AccountState& account, const std::string& node);
 std::vector<Event> setting_sync_events(const RouterSettings& file, const RouterState& state, TimeMs now);
 
 // The inverse of router_settings_from (router_settings.hpp): writes effective settings into a Config

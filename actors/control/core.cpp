@@ -132,7 +132,11 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
 
   // Before the journal exists this thread is the only writer.
   const TimeMs now = clock();
-  std::vector<Event> startup = config_sync_events(config, rec.state, now);
+  std::vector<std::string> left_to_others;
+  std::vector<Event> startup = config_sync_events(config, rec.state, now, d.node, &left_to_others);
+  for (const auto& id : left_to_others)
+    spdlog::warn("config: account {} was registered by another node with another spec; this node keeps that spec "
+                 "(the registering node or the admin API may change it)", id);
   // On a shared log the account actors expire (under the version check: exactly once whichever
   // node does it); written here, several nodes starting together would expire twice.
   const auto expired = d.log->shared() ? std::vector<Event>{} : expiry_events(rec.state, now);
@@ -232,6 +236,7 @@ router_actor Core::router() const { return impl_->router; }
 journal_actor Core::journal() const { return impl_->journal; }
 TimeMs Core::now() const { return impl_->clock(); }
 TimeMs Core::started_at() const { return impl_->started_at; }
+const std::string& Core::node_id() const { return impl_->node; }
 
 RouteGrant Core::route(RouteRequest request) {
   auto promise = std::make_shared<std::promise<RouteGrant>>();
@@ -348,6 +353,7 @@ std::vector<std::string> Core::apply_account_events(const std::vector<Event>& ev
       caf::scoped_actor self{*impl_->sys};
       Event first = e;
       first.ts = now();
+      first.node = impl_->node;  // as the log will have it (AccountState::registered_by)
       self->request(impl_->journal, caf::infinite, append_atom::value, EventBatch{first})
           .receive([&](AppendResult& r) { result = std::move(r); },
                    [&](caf::error& err) { result.error = caf::to_string(err); });
@@ -356,7 +362,6 @@ std::vector<std::string> Core::apply_account_events(const std::vector<Event>& ev
       if (auto followed = impl_->directory.handle(e.account)) {
         // Following spawned it meanwhile (another node registered it first, §7.4): it takes
         // this node's event too, and this node's sources name it, so it is served here.
-        first.node = impl_->node;
         caf::anon_send(*followed, follow_atom::value, first);
         caf::anon_send(*followed, serve_atom::value, true);
         impl_->directory.apply(e);

@@ -65,6 +65,8 @@ class Core {
   journal_actor journal() const;
   TimeMs now() const;
   TimeMs started_at() const;
+  // storage.postgres.node_id as this node stamps its events on a shared log; "" on SQLite.
+  const std::string& node_id() const;
 
   // --- Blocking calls for non-actor threads -------------------------------------------
   RouteGrant route(RouteRequest request);

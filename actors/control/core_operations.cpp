@@ -194,7 +194,10 @@ OpAnswer<ReloadView> CoreOperations::reload(const Requester& by) {
   std::string error;
   auto next = source(error);
   if (!next) return OpAnswer<ReloadView>::fail(OpError::invalid_argument, error);
-  auto events = account_sync_events(next->accounts, core_.account_states(), core_.now());
+  std::vector<std::string> left_to_others;
+  auto events = account_sync_events(next->accounts, core_.account_states(), core_.now(), core_.node_id(), &left_to_others);
+  for (const auto& id : left_to_others)
+    spdlog::warn("config reload: account {} was registered by another node with another spec; left as it is", id);
   auto errors = core_.apply_account_events(events);
   CommandReply r;
   caf::scoped_actor self{core_.system()};

@@ -76,3 +76,79 @@ TEST_CASE("reservations whose TTL passed while down are expired") {
   REQUIRE(events.size() == 1);
   CHECK(std::get<ReservationExpired>(events[0].payload).id == "r1");
 }
+
+namespace {
+// The events as the log hands them back: `node` stamped on each row (a shared log).
+SystemState replay_as(SystemState s, std::vector<Event> events, const std::string& node) {
+  for (auto& e : events) e.node = node;
+  return replay(std::move(s), events);
+}
+}  // namespace
+
+TEST_CASE("the registering node is the account's state: from the AccountRegistered's node stamp, kept by updates") {
+  SystemState s = replay_as({}, config_sync_events(config_with({"a"}), {}, kNow, "n1"), "n1");
+  CHECK(s.accounts["a"].registered_by == "n1");
+  Config changed = config_with({"a"});
+  changed.accounts[0].priority = 3;
+  s = replay_as(s, {Event{0, kNow, "a", AccountUpdated{spec_from_config(changed.accounts[0])}}}, "admin-node");
+  CHECK(s.accounts["a"].registered_by == "n1");  // an update (an operator's, another node's) keeps it
+  s = replay_as(s, {Event{0, kNow, "a", AccountRemoved{"by hand"}}}, "n2");
+  s = replay_as(s, {Event{0, kNow, "a", AccountRegistered{spec_from_config(changed.accounts[0])}}}, "n2");
+  CHECK(s.accounts["a"].registered_by == "n2");  // registered anew: the new registrant
+  // SQLite: no node stamps, nobody's in particular.
+  CHECK(replay({}, config_sync_events(config_with({"a"}), {}, kNow)).accounts["a"].registered_by.empty());
+}
+
+TEST_CASE("shared log: a node's config sync registers and updates its accounts, never removes or rewrites another node's") {
+  // n1 lists a and b, n2 lists c and, with another spec, b.
+  SystemState s = replay_as({}, config_sync_events(config_with({"a", "b"}), {}, kNow, "n1"), "n1");
+  Config n2 = config_with({"b", "c"});
+  n2.accounts[0].priority = 9;
+  std::vector<std::string> left;
+  auto events = config_sync_events(n2, s, kNow, "n2", &left);
+  REQUIRE(events.size() == 1);  // c registered; a (not listed) and b (n1's spec) left alone
+  CHECK(events[0].account == "c");
+  CHECK(event_type(events[0]) == "AccountRegistered");
+  CHECK(events[0].node == "n2");
+  CHECK(left == std::vector<std::string>{"b (n1)"});
+  s = replay_as(s, events, "n2");
+  CHECK(s.accounts["c"].registered_by == "n2");
+  CHECK(s.accounts["b"].spec.priority == 0);
+
+  // A node with no accounts at all changes nothing.
+  CHECK(config_sync_events(config_with({}), s, kNow, "n3").empty());
+  // n2 restarts with the same file: nothing to do (b stays n1's spec).
+  CHECK(config_sync_events(n2, s, kNow, "n2").empty());
+  // n1 restarts with the same file: nothing to do (c is n2's).
+  CHECK(config_sync_events(config_with({"a", "b"}), s, kNow, "n1").empty());
+
+  // n1 drops b from its config and changes a: b removed (n1 registered it), a updated.
+  Config n1 = config_with({"a"});
+  n1.accounts[0].priority = 5;
+  events = config_sync_events(n1, s, kNow, "n1");
+  REQUIRE(events.size() == 2);
+  CHECK(event_type(events[0]) == "AccountUpdated");
+  CHECK(events[1].account == "b");
+  CHECK(event_type(events[1]) == "AccountRemoved");
+  s = replay_as(s, events, "n1");
+  CHECK(s.accounts["b"].removed);
+  // n2 still lists b: its next sync registers it again, now as n2's, with n2's spec.
+  events = config_sync_events(n2, s, kNow, "n2");
+  REQUIRE(events.size() == 1);
+  CHECK(event_type(events[0]) == "AccountRegistered");
+  s = replay_as(s, events, "n2");
+  CHECK(s.accounts["b"].registered_by == "n2");
+  CHECK(s.accounts["b"].spec.priority == 9);
+}
+
+TEST_CASE("one node (SQLite, no node stamps): an account dropped from config.yaml is removed, whoever wrote it") {
+  SystemState s = replay({}, config_sync_events(config_with({"a", "b"}), {}, kNow));
+  auto events = config_sync_events(config_with({"a"}), s, kNow);
+  REQUIRE(events.size() == 1);
+  CHECK(event_type(events[0]) == "AccountRemoved");
+  CHECK(events[0].node.empty());
+  // Accounts registered by no node (a log from before node stamps) are everyone's on a shared log too.
+  events = config_sync_events(config_with({"a"}), s, kNow, "n1");
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].account == "b");
+}

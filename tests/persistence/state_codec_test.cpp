@@ -16,6 +16,7 @@ SystemState fold(std::uint32_t seed, std::size_t n) {
   for (std::size_t i = 1; i <= n; ++i) {
     Event e = log.next();
     e.seq = i;
+    e.node = i % 3 == 0 ? "" : "n" + std::to_string(i % 2);  // shared logs' node stamps too
     apply(s, e);
   }
   return s;

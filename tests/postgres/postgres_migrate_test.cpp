@@ -80,17 +80,21 @@ TEST_CASE("migrate copies a SQLite log into an empty PostgreSQL log row for row"
   const auto sa = a->snapshots(), sb = b->snapshots();
   REQUIRE(sb.size() == 2);
   CHECK(sb[0].seq == sa[0].seq);
-  // The same state, its open reservations tagged with the node, as the rows are.
+  // The same state, its open reservations and its accounts' registering node tagged with the
+  // node, as the rows are.
   auto copied = decode_state(sb[0].data, nullptr), source_state = decode_state(sa[0].data, nullptr);
   REQUIRE(copied);
   REQUIRE(source_state);
   std::size_t open = 0;
-  for (auto& [id, account] : source_state->accounts)
+  for (auto& [id, account] : source_state->accounts) {
+    CHECK(account.registered_by.empty());
+    account.registered_by = "migrated";
     for (auto& [rid, r] : account.reservations) {
       CHECK(r.node.empty());
       r.node = "migrated";
       ++open;
     }
+  }
   CHECK(open > 0);
   CHECK(*copied == *source_state);
   CHECK(sb[0].checksum_ok());
