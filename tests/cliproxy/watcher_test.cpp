@@ -33,12 +33,14 @@ bool wait_watching(const AuthDirWatcher& w) {
 TEST_CASE("watcher: a burst of writes gives one debounced callback - stop() joins") {
   TempDir tmp;
   Counter calls;
-  AuthDirWatcher w(tmp.path().string(), [&] { calls.bump(); }, {50, 1000, 50});
+  // The quiet time is long enough that a loaded machine (the suite runs in parallel under
+  // ASan) cannot stall the five writes into two bursts, as it once did with 50 ms.
+  AuthDirWatcher w(tmp.path().string(), [&] { calls.bump(); }, {400, 5000, 50});
   REQUIRE(w.start());
   REQUIRE(wait_watching(w));
   for (int i = 0; i < 5; ++i) write_file(tmp.path() / "a.json", std::string(i + 1, 'x'));
   CHECK(calls.wait_for(1, 3000));
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // longer than the quiet time
   CHECK(calls.get() == 1);
   std::filesystem::remove(tmp.path() / "a.json");
   CHECK(calls.wait_for(2, 3000));
