@@ -50,6 +50,12 @@ HistogramFamily& journal_append_seconds() {
   return f;
 }
 
+HistogramFamily& journal_checkpoint_seconds() {
+  static auto& f = registry().histogram("quotaguard_journal_checkpoint_seconds",
+      "One WAL checkpoint of the SQLite event log: background (its own thread) or inline (in a commit).", latency_buckets(), {"mode"});
+  return f;
+}
+
 HistogramFamily& journal_batch_size() {
   static auto& f = registry().histogram("quotaguard_journal_batch_size",
       "Events per committed journal batch.", size_buckets());
@@ -143,6 +149,7 @@ void register_quotaguard_metrics() {
     route_switches_total();
     journal_append_seconds();
     journal_batch_size();
+    journal_checkpoint_seconds();
     events_total();
     journal_held_events().with({}).set(0);
     journal_write_failures_total().with({});

@@ -30,6 +30,10 @@ CounterFamily& route_switches_total();
 // --- Journal (persistence/, journal actor) ----------------------------------------------
 // quotaguard_journal_append_seconds: one batch append, transaction begin to commit.
 HistogramFamily& journal_append_seconds();
+// quotaguard_journal_checkpoint_seconds{mode}: one WAL checkpoint of the SQLite log
+// (persistence/wal_checkpointer.hpp); mode background (its own thread) | inline (in a commit,
+// past the WAL's bound).
+HistogramFamily& journal_checkpoint_seconds();
 // quotaguard_journal_batch_size: events per committed batch.
 HistogramFamily& journal_batch_size();
 // quotaguard_events_total{type}: events committed to the log, by type.

@@ -82,6 +82,8 @@ class Database {
   sqlite3* handle() const { return db_; }
   const std::string& path() const { return options_.path; }
   bool read_only() const { return options_.mode == OpenMode::read_only; }
+  Synchronous synchronous() const { return options_.synchronous; }
+  int busy_timeout_ms() const { return options_.busy_timeout_ms; }
   int schema_version();
 
   // "path: message" for errors raised by this connection.

@@ -78,7 +78,9 @@ std::unique_ptr<EventLog> open_event_log(const StorageConfig& storage, OpenMode 
   options.mode = mode;
   options.synchronous = storage.synchronous;
   options.busy_timeout_ms = static_cast<int>(storage.busy_timeout.count());
-  return std::make_unique<EventStore>(std::shared_ptr<Database>(Database::open(options)));
+  auto store = std::make_unique<EventStore>(std::shared_ptr<Database>(Database::open(options)));
+  if (mode == OpenMode::read_write) store->checkpoint_in_background();  // not inside the journal's commits
+  return store;
 }
 
 bool event_log_exists(const StorageConfig& storage) {

@@ -15,6 +15,10 @@ EventStore::EventStore(Database& db)
       last_(db.prepare("SELECT COALESCE(MAX(seq), 0) FROM events")),
       first_at_(db.prepare("SELECT seq, ts FROM events WHERE seq >= ?1 ORDER BY seq LIMIT 1")) {}
 
+void EventStore::checkpoint_in_background(WalCheckpointOptions options) {
+  if (!db_.read_only() && !checkpointer_) checkpointer_ = std::make_unique<WalCheckpointer>(db_, options);
+}
+
 std::string EventStore::describe() const { return "storage.db_path: " + db_.path(); }
 
 std::uint64_t EventStore::last_seq() {

@@ -10,6 +10,7 @@
 #include "persistence/database.hpp"
 #include "persistence/event_log.hpp"
 #include "persistence/snapshot_store.hpp"
+#include "persistence/wal_checkpointer.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -24,6 +25,11 @@ class EventStore : public EventLog {
   explicit EventStore(Database& db);
   // Owns the connection (open_event_log).
   explicit EventStore(std::shared_ptr<Database> db);
+
+  // WAL checkpoints from now on on a thread of their own, not inside this connection's commits
+  // (persistence/wal_checkpointer.hpp); open_event_log does this for read-write opens. Throws
+  // StorageError.
+  void checkpoint_in_background(WalCheckpointOptions options = {});
 
   std::string describe() const override;
   bool read_only() const override { return db_.read_only(); }
@@ -49,6 +55,7 @@ class EventStore : public EventLog {
   Statement insert_;
   Statement last_;
   Statement first_at_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // stopped first: declared last
 };
 
 }  // namespace qg
