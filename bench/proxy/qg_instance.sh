@@ -6,7 +6,8 @@
 # starts `quotaguard serve` in the background, waits for /ready, sets QG_PID_<NAME>.
 # Needs: $qg (binary), $work (temp dir), array pids (for cleanup).
 # Also: bench_begin NAME (ulimit -n up, $work = a fresh temp dir, pids=(), both cleaned up on
-# exit) and start_fake ARGS... (qg-fake-provider $fake on a free port; sets $fport).
+# exit) and start_fake ARGS... (qg-fake-provider $fake on a free port; sets $fport), and
+# daemon_threads SCHED_DATA PID (request_path.sh, stream_path.sh).
 start_qg() {
   local name=$1 port=$2 upstream=$3 extra=${4:-} provider=${5:-openai}
   cat >"$work/$name.yaml" <<YAML
@@ -58,4 +59,17 @@ start_fake() {
   pids+=($!)
   for _ in $(seq 1 100); do grep -q "listening on" "$work/fake.log" && break; sleep 0.05; done
   fport="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/fake.log")"
+}
+
+# daemon_threads SCHED_DATA PID: CPU ms and context switches of each kind of the daemon's threads
+# in a `perf sched record`. CAF 0.17's thread names: scheduler workers inherit "caf.multiplexer",
+# detached actors (the journal) are "caf.actor", timers "caf.clock"; the rest are httplib's
+# connection threads.
+daemon_threads() {
+  perf sched timehist -i "$1" -s 2>/dev/null | grep -E "/$2\]" |
+    awk '{c=$1; sub(/\[.*/, "", c)
+          if (c == "caf.multiplexer") c = "actor scheduler"; else if (c == "caf.actor") c = "journal (detached)"
+          else if (c == "caf.clock") c = "actor timers"; else c = "http workers"
+          s[c] += $4; k[c] += $3}
+         END {for (c in s) printf "  %-20s %7.1f ms %7d switches\n", c, s[c], k[c]}'
 }

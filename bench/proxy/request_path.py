@@ -53,18 +53,26 @@ def main(path, pid):
                     marks['back'] = tj
                 j += 1
             if j < len(events) and all(k in marks for k in ('route', 'grant', 'up', 'back')):
-                done = events[j][0]
-                points = [marks['start'], marks['route'], marks['grant'], marks['up'], marks['back'], done]
-                if all(a <= b for a, b in zip(points, points[1:])):
-                    for n, a, b in zip(names, points, points[1:]):
-                        spans[n].append(b - a)
-                    spans['total'].append(done - marks['start'])
+                add_path(spans, names, marks, events[j][0])
             i = j + 1
-    print(f"{'interval':34s} {'requests':>8s} {'p50 µs':>8s} {'p90 µs':>8s}")
+    print_spans(spans, names, 'requests')
+
+
+# One path's intervals (start → route → grant → up → back → done), when in order; the last name is the total.
+def add_path(spans, names, marks, done):
+    points = [marks['start'], marks['route'], marks['grant'], marks['up'], marks['back'], done]
+    if all(a <= b for a, b in zip(points, points[1:])):
+        for n, a, b in zip(names, points, points[1:]):
+            spans[n].append(b - a)
+        spans[names[-1]].append(done - marks['start'])
+
+
+def print_spans(spans, names, what):
+    print(f"{'interval':36s} {what:>8s} {'p50 µs':>8s} {'p90 µs':>8s}")
     for n in names:
         v = sorted(spans[n])
         if v:
-            print(f"{n:34s} {len(v):8d} {v[len(v) // 2] * 1e6:8.0f} {v[int(len(v) * 0.9)] * 1e6:8.0f}")
+            print(f"{n:36s} {len(v):8d} {v[len(v) // 2] * 1e6:8.0f} {v[int(len(v) * 0.9)] * 1e6:8.0f}")
 
 
 if __name__ == '__main__':

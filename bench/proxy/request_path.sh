@@ -35,13 +35,6 @@ perf sched timehist -i "$work/sched.data" -w 2>/dev/null >"$work/timehist.txt"
 echo "load: $(tail -1 "$work/wrk.txt")   (label rps p50 p99 p90 max errors ...)"
 python3 "$(dirname "$0")/request_path.py" "$work/timehist.txt" "$QG_PID_path"
 echo "daemon threads in the recorded second (CPU ms, context switches):"
-perf sched timehist -i "$work/sched.data" -s 2>/dev/null | grep -E "/$QG_PID_path\]" |
-  # CAF 0.17's thread names: scheduler workers inherit "caf.multiplexer", detached actors (the
-  # journal) are "caf.actor", timers "caf.clock"; the rest are httplib's connection threads.
-  awk '{c=$1; sub(/\[.*/, "", c)
-        if (c == "caf.multiplexer") c = "actor scheduler"; else if (c == "caf.actor") c = "journal (detached)"
-        else if (c == "caf.clock") c = "actor timers"; else c = "http workers"
-        s[c] += $4; k[c] += $3}
-       END {for (c in s) printf "  %-20s %7.1f ms %7d switches\n", c, s[c], k[c]}'
+daemon_threads "$work/sched.data" "$QG_PID_path"
 echo "journal: $((c1 - c0)) transactions for $((s1 - s0)) events over the run"
 [ "$mock_started" = 1 ] && "$root/bench/peers/mock-upstream.sh" stop >/dev/null || true
