@@ -48,7 +48,7 @@ std::size_t copy_settings(Database& source, const PostgresConfig& to) {
 // A snapshot's text with its open reservations and its registered accounts tagged with `node`,
 // as the rows are tagged: the snapshot stays the fold of the rows (replay --verify), the
 // expiry sweep sees whose the reservations are (quota/expiry_sweep.hpp) and config sync whose
-// the accounts are (quota/config_sync.hpp). Snapshots of another format are copied as they are.
+// the accounts and the router settings' file values are (quota/config_sync.hpp). Snapshots of another format are copied as they are.
 std::string tagged(const SnapshotRow& snapshot, const std::string& node) {
   if (snapshot.version != kStateSchemaVersion) return snapshot.data;
   auto state = decode_state(snapshot.data, nullptr);
@@ -57,6 +57,7 @@ std::string tagged(const SnapshotRow& snapshot, const std::string& node) {
     if (!account.spec.provider.empty()) account.registered_by = node;  // every AccountRegistered row is node's
     for (auto& [rid, r] : account.reservations) r.node = node;
   }
+  if (!state->router.file_values.empty()) state->router.node_file_values[node] = state->router.file_values;  // every config SettingChanged row is node's
   return encode_state(*state);
 }
 

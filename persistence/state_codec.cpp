@@ -125,8 +125,10 @@ json router_to_json(const RouterState& r) {
   for (const auto& [key, s] : r.sticky) sticky[key] = {{"account", s.account}, {"since", s.since}};
   for (const auto& [key, v] : r.settings)
     settings[key] = {{"value", v.value}, {"source", v.source}, {"changed_at", v.changed_at}};
-  return {{"sticky", std::move(sticky)}, {"settings", std::move(settings)},
-          {"file_values", r.file_values}, {"last_switch_at", r.last_switch_at}};
+  json out = {{"sticky", std::move(sticky)}, {"settings", std::move(settings)},
+              {"file_values", r.file_values}, {"last_switch_at", r.last_switch_at}};
+  if (!r.node_file_values.empty()) out["node_file_values"] = r.node_file_values;  // shared logs only
+  return out;
 }
 
 RouterState router_from(object o) {
@@ -149,6 +151,15 @@ RouterState router_from(object o) {
       std::string_view v;
       if (value.get(v)) throw JsonFieldError("file_values entry is not a string");
       r.file_values.emplace(std::string(key), std::string(v));
+    }
+  if (get_object(o, "node_file_values", sub))
+    for (auto [node, values] : sub) {
+      auto& mine = r.node_file_values[std::string(node)];
+      for (auto [key, value] : as_object(values, "node_file_values entry")) {
+        std::string_view v;
+        if (value.get(v)) throw JsonFieldError("node_file_values entry is not a string");
+        mine.emplace(std::string(key), std::string(v));
+      }
     }
   r.last_switch_at = get_int(o, "last_switch_at");
   return r;

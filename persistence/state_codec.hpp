@@ -17,7 +17,7 @@
 
 namespace qg {
 
-inline constexpr int kStateSchemaVersion = 4;  // 2: AccountState.burn; 3: auth_folders; 4: registered_by
+inline constexpr int kStateSchemaVersion = 5;  // 2: AccountState.burn; 3: auth_folders; 4: registered_by; 5: node_file_values
 
 std::string encode_state(const SystemState& s);
 // nullopt with `*err` set (may be null) when the text is not a valid encoded state.

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 namespace qg {
 
 AccountSpec spec_from_config(const AccountConfig& a) {
@@ -54,25 +56,63 @@ std::vector<Event> account_sync_events(const std::vector<AccountConfig>& account
   return out;
 }
 
-std::vector<Event> setting_sync_events(const RouterSettings& file, const RouterState& state, TimeMs now) {
+namespace {
+
+// The value `node`'s file last gave `key` as the log recorded it (one node, "": any config SettingChanged).
+std::optional<std::string> file_value_recorded(const RouterState& state, const std::string& node, std::string_view key) {
+  const std::map<std::string, std::string>* values = &state.file_values;
+  if (!node.empty()) {
+    auto mine = state.node_file_values.find(node);
+    if (mine == state.node_file_values.end()) return std::nullopt;
+    values = &mine->second;
+  }
+  auto it = values->find(std::string(key));
+  if (it == values->end()) return std::nullopt;
+  return it->second;
+}
+
+// Whether the file's value of `key` is news the log must record (and that then takes effect).
+bool setting_file_speaks(const std::string& file_value, const RouterState& state, const std::string& node,
+                         std::string_view key) {
+  const std::string builtin = setting_json(RouterSettings{}, key).dump();
+  if (auto own = file_value_recorded(state, node, key)) return file_value != *own;
+  // One node: a key the log never recorded a file value for had the built-in default in the file.
+  if (node.empty()) return file_value != builtin;
+  // A node new to this key on a shared log: its file speaks only with a value that is neither
+  // the built-in default (a node without that line) nor one another node's file gives (a node
+  // configured as another), so adding such a node undoes no runtime change.
+  if (file_value == builtin) return false;
+  if (auto last = state.file_values.find(std::string(key)); last != state.file_values.end() && last->second == file_value)
+    return false;  // also covers file values recorded without a node stamp
+  for (const auto& [other, values] : state.node_file_values)
+    if (auto it = values.find(std::string(key)); it != values.end() && it->second == file_value) return false;
+  return true;
+}
+
+}  // namespace
+
+std::vector<Event> setting_sync_events(const RouterSettings& file, const RouterState& state, TimeMs now,
+                                       const std::string& node, std::vector<std::string>* settings_left) {
   std::vector<Event> out;
   for (auto key : kSettingKeys) {
     const std::string value = setting_json(file, key).dump();
-    // A key the log never recorded a file value for had the built-in default in the file.
-    auto seen = state.file_values.find(std::string(key));
-    const std::string recorded = seen != state.file_values.end()
-                                     ? seen->second
-                                     : setting_json(RouterSettings{}, key).dump();
-    if (value != recorded)
-      out.push_back(Event{0, now, "", SettingChanged{std::string(key), value, "config"}});
+    if (setting_file_speaks(value, state, node, key)) {
+      out.push_back(Event{0, now, "", SettingChanged{std::string(key), value, "config"}, node});
+      continue;
+    }
+    auto in_force = state.settings.find(std::string(key));
+    if (settings_left && in_force != state.settings.end() && in_force->second.value != value)
+      settings_left->push_back(std::string(key) + " (this file: " + value + "; in force: " + in_force->second.value +
+                                 ", from " + in_force->second.source + ")");
   }
   return out;
 }
 
 std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now,
-                                      const std::string& node, std::vector<std::string>* left_to_others) {
+                                      const std::string& node, std::vector<std::string>* left_to_others,
+                                      std::vector<std::string>* settings_left) {
   std::vector<Event> out = account_sync_events(config.accounts, state.accounts, now, node, left_to_others);
-  auto settings = setting_sync_events(router_settings_from(config.router), state.router, now);
+  auto settings = setting_sync_events(router_settings_from(config.router), state.router, now, node, settings_left);
   out.insert(out.end(), settings.begin(), settings.end());
   return out;
 }

@@ -7,10 +7,16 @@
 // (AccountState::registered_by) that its config no longer lists; an account another node
 // registered it never removes, nor rewrites when its own spec of it differs (that node, or an
 // operator through the admin API, may). Accounts registered by no node ("", SQLite) are
-// everyone's, as on one node. The events carry `node` (Event::node), as the log will. Router settings follow
-// INTERFACE §2's precedence: a runtime change (SettingChanged from admin/telegram) stays in
-// force until that key's value *in the file* changes; so a SettingChanged{source: config} is
-// written only when the file's value differs from the last file value the log recorded.
+// everyone's, as on one node. The events carry `node` (Event::node), as the log will.
+// Router settings follow INTERFACE §2's precedence: a runtime change (SettingChanged from
+// admin/telegram) is the cluster's and stays in force until a config file's value of that key
+// *changes*; so a SettingChanged{source: config} is written only when the file's value differs
+// from the one this file gave last time (RouterState::file_values on one node, where a key never
+// recorded had the built-in default; RouterState::node_file_values[node] on a shared log). A
+// node new to a key on a shared log writes its file's value only when it is neither the
+// built-in default nor a value another node's file gives, so adding a node, or restarting
+// nodes whose `router:` sections differ, changes nothing; a file edited on one node applies to
+// all once (docs/EVENT_LOG.md §7.4 "Each node's router settings").
 // Pure: state and config in, events out.
 #pragma once
 
@@ -27,16 +33,21 @@ AccountSpec spec_from_config(const AccountConfig& a);
 // The events that bring `state` in line with `config` (may be empty): accounts, then settings.
 // `left_to_others` (may be null) receives "id (node)" for each listed account whose spec
 // another node registered differently and this sync leaves as it is.
+// `settings_left` (may be null) receives, per key whose file value differs from the value in
+// force and is not news (above), "key (this file: V; in force: W, from SOURCE)".
 std::vector<Event> config_sync_events(const Config& config, const SystemState& state, TimeMs now,
                                       const std::string& node = "",
-                                      std::vector<std::string>* left_to_others = nullptr);
+                                      std::vector<std::string>* left_to_others = nullptr,
+                                      std::vector<std::string>* settings_left = nullptr);
 std::vector<Event> account_sync_events(const std::vector<AccountConfig>& accounts,
                                        const std::map<std::string, AccountState>& known, TimeMs now,
                                        const std::string& node = "",
                                        std::vector<std::string>* left_to_others = nullptr);
 // Whether `node`'s config sync may update or remove `account` (see above).
 bool config_sync_owns(const AccountState& account, const std::string& node);
-std::vector<Event> setting_sync_events(const RouterSettings& file, const RouterState& state, TimeMs now);
+std::vector<Event> setting_sync_events(const RouterSettings& file, const RouterState& state, TimeMs now,
+                                       const std::string& node = "",
+                                       std::vector<std::string>* settings_left = nullptr);
 
 // The inverse of router_settings_from (router_settings.hpp): writes effective settings into a Config
 // (for export).

@@ -15,7 +15,10 @@ void apply(RouterState& s, const Event& e) {
     }
   } else if (const auto* set = std::get_if<SettingChanged>(&e.payload)) {
     s.settings[set->key] = SettingValue{set->value, set->source, e.ts};
-    if (set->source == "config") s.file_values[set->key] = set->value;
+    if (set->source == "config") {
+      s.file_values[set->key] = set->value;
+      if (!e.node.empty()) s.node_file_values[e.node][set->key] = set->value;
+    }
   }
 }
 

@@ -32,7 +32,10 @@ inline constexpr std::size_t kMaxStickyRoutes = 4096;
 struct RouterState {
   std::map<std::string, StickyRoute> sticky;      // route key -> current choice
   std::map<std::string, SettingValue> settings;   // key -> latest SettingChanged
-  std::map<std::string, std::string> file_values; // key -> last value seen in config file
+  std::map<std::string, std::string> file_values; // key -> last value any config file gave (SettingChanged{config})
+  // Shared logs: node -> key -> the last value that node's config file gave (its own config
+  // SettingChanged events; quota/config_sync.hpp compares a node's file with it). Empty on SQLite.
+  std::map<std::string, std::map<std::string, std::string>> node_file_values;
   TimeMs last_switch_at = 0;                      // any voluntary or forced switch
   bool operator==(const RouterState&) const = default;
 };

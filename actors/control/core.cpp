@@ -132,11 +132,14 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
 
   // Before the journal exists this thread is the only writer.
   const TimeMs now = clock();
-  std::vector<std::string> left_to_others;
-  std::vector<Event> startup = config_sync_events(config, rec.state, now, d.node, &left_to_others);
+  std::vector<std::string> left_to_others, settings_left;
+  std::vector<Event> startup = config_sync_events(config, rec.state, now, d.node, &left_to_others, &settings_left);
   for (const auto& id : left_to_others)
     spdlog::warn("config: account {} was registered by another node with another spec; this node keeps that spec "
                  "(the registering node or the admin API may change it)", id);
+  for (const auto& why : settings_left)
+    spdlog::info("config: router setting {} kept: the file's value did not change since the log last recorded it, "
+                 "and a runtime change or another node's file set it since", why);
   // On a shared log the account actors expire (under the version check: exactly once whichever
   // node does it); written here, several nodes starting together would expire twice.
   const auto expired = d.log->shared() ? std::vector<Event>{} : expiry_events(rec.state, now);
@@ -180,6 +183,7 @@ std::unique_ptr<Core> Core::start(caf::actor_system& sys, const Config& config, 
   ro_opts.journal = d.journal;
   ro_opts.state = rec.state.router;
   ro_opts.base = router_settings_from(config.router);
+  ro_opts.node = d.node;
   ro_opts.clock = clock;
   d.router = spawn_router(sys, std::move(ro_opts));
 

@@ -53,6 +53,7 @@ RouteGrant refusal(int status, std::string code, std::string message, std::int64
 
 // Persists an event that belongs to the router (RouteSwitched, SettingChanged).
 void persist(self_ptr self, Event e, std::function<void(const std::string&)> done) {
+  e.node = self->state.opts.node;  // as the log will have it (RouterState::node_file_values)
   apply(self->state.opts.state, e);
   self->request(self->state.opts.journal, caf::infinite, append_atom::value, EventBatch{std::move(e)})
       .then([done](const AppendResult& r) { done(r.error); },
@@ -282,10 +283,14 @@ router_actor::behavior_type router_behavior(self_ptr self, RouterActorOptions op
       },
       [=](config_atom, const RouterSettings& file) -> CommandReply {
         self->state.opts.base = file;
-        for (auto& e : setting_sync_events(file, self->state.opts.state, self->state.opts.clock()))
+        std::vector<std::string> left;
+        for (auto& e : setting_sync_events(file, self->state.opts.state, self->state.opts.clock(),
+                                           self->state.opts.node, &left))
           persist(self, std::move(e), [](const std::string& err) {
             if (!err.empty()) spdlog::warn("journal: setting from config held until the log is writable: {}", err);
           });
+        for (const auto& why : left)
+          spdlog::info("config reload: router setting {} kept (a runtime change or another node's file set it since)", why);
         self->state.settings = effective_settings(self->state.opts.base, self->state.opts.state);
         broadcast_settings(self);
         return CommandReply{true, 0, "", ReplyCode::done};

@@ -18,6 +18,7 @@ struct RouterActorOptions {
   journal_actor journal;
   RouterState state;                 // recovered from the log
   RouterSettings base;               // from config.yaml; state.settings overrides it
+  std::string node;                  // this node's id on a shared log ("" on SQLite): its events carry it
   Clock clock = system_clock_ms;
 };
 

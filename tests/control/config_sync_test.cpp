@@ -152,3 +152,77 @@ TEST_CASE("one node (SQLite, no node stamps): an account dropped from config.yam
   REQUIRE(events.size() == 1);
   CHECK(events[0].account == "b");
 }
+
+namespace {
+Config router_with(std::optional<RoutePolicy> policy) {
+  Config c = config_with({});
+  if (policy) c.router.policy = *policy;
+  return c;
+}
+RoutePolicy policy_in_force(const Config& file, const SystemState& s) {
+  return effective_settings(router_settings_from(file.router), s.router).policy;
+}
+}  // namespace
+
+TEST_CASE("shared log: nodes whose router sections differ do not undo each other or a runtime change at restart") {
+  const Config n1 = router_with(RoutePolicy::fill_first), n2 = router_with(RoutePolicy::round_robin),
+               n3 = router_with(std::nullopt);  // no router: section (built-in defaults)
+  // n1 starts: its file's policy is news.
+  auto events = config_sync_events(n1, {}, kNow, "n1");
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].node == "n1");
+  SystemState s = replay_as({}, events, "n1");
+  // n2 joins with another policy no file gave yet: news once, for the cluster.
+  events = config_sync_events(n2, s, kNow, "n2");
+  REQUIRE(events.size() == 1);
+  s = replay_as(s, events, "n2");
+  CHECK(policy_in_force(n1, s) == RoutePolicy::round_robin);
+  // n3 joins without a router: section: nothing (before: it reset the policy to balanced).
+  CHECK(config_sync_events(n3, s, kNow, "n3").empty());
+  // Restarts: neither file changed, nothing written (before: n1 wrote fill_first back, then
+  // n2 round_robin, at every restart).
+  CHECK(config_sync_events(n1, s, kNow, "n1").empty());
+  CHECK(config_sync_events(n2, s, kNow, "n2").empty());
+
+  // A runtime change is the cluster's: no node's restart undoes it.
+  s = replay_as(s, {Event{0, kNow, "", SettingChanged{"router.policy", "\"paced\"", "admin"}}}, "n2");
+  std::vector<std::string> left;
+  for (const auto* node : {"n1", "n2", "n3"}) {
+    const Config& file = std::string(node) == "n1" ? n1 : std::string(node) == "n2" ? n2 : n3;
+    CHECK(config_sync_events(file, s, kNow, node, nullptr, &left).empty());
+    CHECK(policy_in_force(file, s) == RoutePolicy::paced);
+  }
+  REQUIRE(left.size() == 3);  // each file's value differs from the one in force: said at start
+  // A node added with one of the nodes' files (n1's, not the last one written) undoes nothing.
+  CHECK(config_sync_events(n1, s, kNow, "n4").empty());
+  CHECK(left[0] == "router.policy (this file: \"fill_first\"; in force: \"paced\", from admin)");
+
+  // A node's file edited: that node's next start applies it, for everyone, once.
+  const Config n1_edited = router_with(RoutePolicy::earliest_reset);
+  events = config_sync_events(n1_edited, s, kNow, "n1");
+  REQUIRE(events.size() == 1);
+  s = replay_as(s, events, "n1");
+  CHECK(policy_in_force(n2, s) == RoutePolicy::earliest_reset);
+  CHECK(config_sync_events(n2, s, kNow, "n2").empty());
+  CHECK(config_sync_events(n1_edited, s, kNow, "n1").empty());
+  // n3's file gains the line: news for n3 (it had none), applies.
+  CHECK(config_sync_events(router_with(RoutePolicy::max_remaining), s, kNow, "n3").size() == 1);
+  // A node's file that drops its line goes back to the built-in default, as on one node.
+  events = config_sync_events(n3, replay_as(s, config_sync_events(router_with(RoutePolicy::max_remaining), s, kNow, "n3"), "n3"), kNow, "n3");
+  REQUIRE(events.size() == 1);
+  CHECK(std::get<SettingChanged>(events[0].payload).value == "\"balanced\"");
+}
+
+TEST_CASE("shared log: a node added with the same router section as the others undoes no runtime change") {
+  const Config file = router_with(RoutePolicy::fill_first);
+  SystemState s = replay_as({}, config_sync_events(file, {}, kNow, "n1"), "n1");
+  s = replay_as(s, {Event{0, kNow, "", SettingChanged{"router.policy", "\"paced\"", "telegram"}}}, "n1");
+  CHECK(config_sync_events(file, s, kNow, "n2").empty());  // before: n2 wrote fill_first
+  CHECK(policy_in_force(file, s) == RoutePolicy::paced);
+  // One node (SQLite) as before: the file's value compared with the last one recorded.
+  SystemState one = replay({}, config_sync_events(file, {}, kNow));
+  CHECK(one.router.node_file_values.empty());
+  one = replay(one, {Event{0, kNow, "", SettingChanged{"router.policy", "\"paced\"", "admin"}}});
+  CHECK(config_sync_events(file, one, kNow).empty());
+  CHECK(config_sync_events(router_with(std::nullopt), one, kNow).size() == 1);  // the line dropped
+}
