@@ -1,14 +1,24 @@
 // tests/postgres/postgres_server_test.cpp — the test harness itself: the shared server asks
 // for the password, each create_database() is a separate empty database, and a private
-// server started in a directory is gone (port closed, directory removed) after stop().
+// server started in a directory is gone (port closed, directory removed) after stop(), and
+// after its process is killed by SIGKILL (the watchdog), unless it was detach()ed.
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <libpq-fe.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 
 using qg::test::PostgresServer;
 using qg::test::shared_postgres;
@@ -67,5 +77,104 @@ TEST_CASE("postgres test server: stop closes the port and removes the directory"
   CHECK_FALSE(std::filesystem::exists(dir));
   CHECK_FALSE(std::filesystem::exists(cluster));
   CHECK(query_one(dsn, "SELECT 1").rfind("error: ", 0) == 0);
+  CHECK(PostgresServer::attach(dir) == nullptr);
+}
+
+namespace {
+
+// Starts a private server (state in `dir`) in a forked child; returns the child's pid and the
+// server's postmaster pid and port (as the child wrote them to a pipe), or {-1, -1, 0}.
+// `detached`: the child detach()es the server first. The child waits to be killed.
+struct ChildServer {
+  pid_t child = -1;
+  pid_t postmaster = -1;
+  int port = 0;
+};
+ChildServer server_in_child(const std::filesystem::path& dir, bool detached) {
+  int fds[2];
+  if (::pipe(fds) != 0) return {};
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(fds[0]);
+    std::string line = "0 0\n";
+    try {
+      auto server = PostgresServer::start(dir);
+      if (detached) server->detach();
+      std::ifstream pidfile(server->cluster_dir() / "data" / "postmaster.pid");
+      std::string postmaster;
+      std::getline(pidfile, postmaster);
+      line = postmaster + " " + std::to_string(server->port()) + "\n";
+      [[maybe_unused]] auto w = ::write(fds[1], line.data(), line.size());
+      if (detached) ::_exit(0);  // no destructors: as if it ended abruptly
+      for (;;) ::pause();
+    } catch (...) {
+      [[maybe_unused]] auto w = ::write(fds[1], line.data(), line.size());
+      ::_exit(1);
+    }
+  }
+  ::close(fds[1]);
+  std::string text;
+  char buf[64];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) {
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.find('\n') != std::string::npos) break;
+  }
+  ::close(fds[0]);
+  ChildServer out{child, -1, 0};
+  std::istringstream in(text);
+  in >> out.postmaster >> out.port;
+  return out;
+}
+
+bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
+
+std::string dsn_on(int port, const std::string& password) {
+  return "postgresql://qg_test:" + password + "@127.0.0.1:" + std::to_string(port) + "/postgres?connect_timeout=2";
+}
+
+}  // namespace
+
+TEST_CASE("postgres test server: a private server goes away when its process is killed by SIGKILL") {
+  qg::test::TempDir parent("qg-pg-test");
+  const auto dir = parent.path() / "cluster";
+  const ChildServer s = server_in_child(dir, /*detached=*/false);
+  REQUIRE(s.child > 0);
+  REQUIRE_MESSAGE(s.postmaster > 0, "the child could not start a server");
+  REQUIRE(process_alive(s.postmaster));
+  CHECK(std::filesystem::exists(dir / "server.conf"));
+  std::ifstream conf(dir / "server.conf");
+  std::string port, user, password, cluster;
+  conf >> port >> user >> password >> cluster;
+  REQUIRE(query_one(dsn_on(s.port, password), "SELECT 1") == "1");
+
+  ::kill(s.child, SIGKILL);
+  int status = 0;
+  ::waitpid(s.child, &status, 0);
+  REQUIRE(WIFSIGNALED(status));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (process_alive(s.postmaster) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK_FALSE(process_alive(s.postmaster));  // before: it ran on until someone stopped it
+  while ((std::filesystem::exists(dir) || std::filesystem::exists(cluster)) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK_FALSE(std::filesystem::exists(dir));
+  CHECK_FALSE(cluster.empty());
+  CHECK_FALSE(std::filesystem::exists(cluster));
+  CHECK(query_one(dsn_on(s.port, password), "SELECT 1").rfind("error: ", 0) == 0);
+  if (process_alive(s.postmaster)) qg::test::stop_postgres_in(dir);  // leave nothing behind when failing
+}
+
+TEST_CASE("postgres test server: a detached server (the ctest fixture's) outlives the process that started it") {
+  qg::test::TempDir parent("qg-pg-test");
+  const auto dir = parent.path() / "cluster";
+  const ChildServer s = server_in_child(dir, /*detached=*/true);
+  REQUIRE(s.child > 0);
+  REQUIRE_MESSAGE(s.postmaster > 0, "the child could not start a server");
+  int status = 0;
+  ::waitpid(s.child, &status, 0);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(process_alive(s.postmaster));
+  CHECK(PostgresServer::attach(dir) != nullptr);
+  qg::test::stop_postgres_in(dir);
   CHECK(PostgresServer::attach(dir) == nullptr);
 }

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -86,14 +87,18 @@ void give_to(const fs::path& path, const passwd* pw) {
     throw std::runtime_error("postgres test server: cannot chown " + path.string() + " to postgres");
 }
 
+// The words that run a command as the server's user: `runuser -u postgres --` when root, none
+// otherwise.
+std::vector<std::string> as_server_user() {
+  if (server_account() == nullptr) return {};
+  return {executable("/usr/sbin/runuser") ? "/usr/sbin/runuser" : "runuser", "-u", "postgres", "--"};
+}
+
 // Runs `argv` (as the postgres user when root) with stdout/stderr appended to `log`; returns
 // the exit code (-1 when it could not be started).
 int run(std::vector<std::string> argv, const fs::path& log) {
-  if (server_account() != nullptr) {
-    std::vector<std::string> as = {executable("/usr/sbin/runuser") ? "/usr/sbin/runuser" : "runuser",
-                                   "-u", "postgres", "--"};
-    argv.insert(argv.begin(), as.begin(), as.end());
-  }
+  const auto as = as_server_user();
+  argv.insert(argv.begin(), as.begin(), as.end());
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
@@ -123,6 +128,52 @@ std::string ping(const std::string& dsn) {
   std::string why = PQstatus(c) == CONNECTION_OK ? "" : PQerrorMessage(c);
   PQfinish(c);
   return why;
+}
+
+// The watchdog: a shell in its own session, ignoring the terminal's signals, that blocks on a
+// pipe only this process holds the write end of (O_CLOEXEC: no child inherits it). A line on
+// the pipe (stop() or detach() took over) ends it quietly; end of file (this process died, by
+// any signal, SIGKILL included) makes it stop the server (pg_ctl stop -m immediate, as the
+// server's user) and remove the cluster and the state directory.
+// $1 bin dir, $2 cluster dir, $3 state dir, $4... the runuser prefix (none when not root).
+constexpr const char* kWatchdogScript =
+    "trap '' INT TERM HUP QUIT PIPE\n"
+    "if read -r _; then exit 0; fi\n"
+    "bin=$1 cluster=$2 state=$3; shift 3\n"
+    "if [ -f \"$cluster/data/postmaster.pid\" ]; then\n"
+    "  \"$@\" \"$bin/pg_ctl\" -D \"$cluster/data\" -m immediate -w stop >/dev/null 2>&1\n"
+    "fi\n"
+    "rm -rf \"$cluster\" \"$state\"\n";
+
+// Starts the watchdog for a server in `cluster` with state in `dir`; returns the pipe's write
+// end (-1 when it could not be started: the server then lives only until stop(), as before).
+int start_watchdog(const fs::path& bin, const fs::path& cluster, const fs::path& dir, pid_t& pid) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
+  std::vector<std::string> argv = {"/bin/sh", "-c", kWatchdogScript, "qg-pg-watchdog", bin.string(),
+                                   cluster.string(), dir.string()};
+  for (auto& word : as_server_user()) argv.push_back(std::move(word));
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // nobody's pipe is held open by it
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);  // out of the test's process group and terminal
+  const int rc = posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[0]);
+  if (rc != 0) {
+    ::close(fds[1]);
+    return -1;
+  }
+  return fds[1];
 }
 
 fs::path make_temp_dir(const std::string& prefix) {
@@ -182,6 +233,7 @@ std::unique_ptr<PostgresServer> PostgresServer::start(const fs::path& dir) {
   s->dir_ = dir;
   s->cluster_ = make_temp_dir("qg-pg-cluster");
   give_to(s->cluster_, pw);  // mkdtemp made it 0700: the server's user must own it
+  s->watchdog_fd_ = start_watchdog(bin, s->cluster_, dir, s->watchdog_pid_);
   s->password_ = random_hex(24);
   const fs::path pwfile = s->cluster_ / "pwfile";
   std::ofstream(pwfile) << s->password_ << '\n';
@@ -244,6 +296,16 @@ PostgresServer::~PostgresServer() {
     } catch (...) {
     }
   }
+  disarm_watchdog();
+}
+
+void PostgresServer::disarm_watchdog() {
+  if (watchdog_fd_ < 0) return;
+  [[maybe_unused]] auto written = ::write(watchdog_fd_, "d\n", 2);
+  ::close(watchdog_fd_);
+  watchdog_fd_ = -1;
+  int status = 0;
+  while (::waitpid(watchdog_pid_, &status, 0) < 0 && errno == EINTR) {}
 }
 
 std::string PostgresServer::dsn(const std::string& database) const {
@@ -275,6 +337,7 @@ void PostgresServer::exec(const std::string& sql, const std::string& database) c
 void PostgresServer::stop() {
   running_ = false;
   stop_postgres_in(dir_);
+  disarm_watchdog();
 }
 
 void PostgresServer::halt() {
@@ -292,7 +355,10 @@ void PostgresServer::resume() {
     throw std::runtime_error("postgres test server: pg_ctl start failed:\n" + tail_of(dir_ / "pg_ctl.log"));
 }
 
-void PostgresServer::detach() { owned_ = false; }
+void PostgresServer::detach() {
+  owned_ = false;
+  disarm_watchdog();  // the fixture's server outlives the process that started it
+}
 
 PostgresServer& shared_postgres() {
   static std::unique_ptr<PostgresServer> server = [] {

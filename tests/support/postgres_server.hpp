@@ -7,7 +7,11 @@
 // (/tmp/qg-pg-cluster-XXXXXX; the state directory the caller names holds only server.conf and
 // logs, so it may live anywhere, e.g. under a root-only build tree), started with `pg_ctl` on a
 // free 127.0.0.1 port (no Unix socket), password authentication (scram-sha-256) for the
-// superuser `qg_test`, fsync off. PostgreSQL refuses to run as root, so when the tests run as
+// superuser `qg_test`, fsync off. A server start() started goes away with the process that
+// started it however that process ends (a signal, SIGKILL included): a watchdog (a shell in its
+// own session, blocked on a pipe only the starting process holds) stops it with `pg_ctl stop -m
+// immediate` and removes its directories when the pipe reaches end of file; stop() and
+// detach() dismiss it. PostgreSQL refuses to run as root, so when the tests run as
 // root (CI) initdb/pg_ctl run as the `postgres` user (`runuser -u postgres --`; Debian's
 // postgresql package creates it) and the directory is handed to that user. The binaries are
 // looked up on PATH, then in /usr/lib/postgresql/<newest>/bin; when none is found, or the
@@ -20,6 +24,8 @@
 // shared_postgres() attaches to that server; run outside ctest (no such variable, or no
 // server answering there) it starts a private one that lives until the process exits.
 #pragma once
+
+#include <sys/types.h>
 
 #include <filesystem>
 #include <memory>
@@ -56,10 +62,11 @@ class PostgresServer {
   void halt();
   void resume();
   void stop();    // pg_ctl stop -m immediate, then removes the cluster and the state directory
-  void detach();  // leave the server running when this object goes away (the fixture's start)
+  void detach();  // leave the server running when this object (and its process) goes away: the fixture's start
 
  private:
   PostgresServer() = default;
+  void disarm_watchdog();  // tells the watchdog (above) to leave, and reaps it
   std::filesystem::path dir_;      // server.conf "port user password cluster_dir", logs
   std::filesystem::path cluster_;  // the data directory's parent, owned by the server's user
   int port_ = 0;
@@ -67,6 +74,8 @@ class PostgresServer {
   std::string password_;
   bool owned_ = true;
   bool running_ = false;
+  int watchdog_fd_ = -1;           // the watchdog's pipe, write end; -1: none
+  pid_t watchdog_pid_ = -1;
 };
 
 // The test binary's server (see above). Throws std::runtime_error when none can be started.
