@@ -21,6 +21,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -38,11 +40,25 @@ bool cluster_long() {
 int clients_per_node() { return cluster_long() ? 20 : 4; }
 std::chrono::seconds load_time() { return std::chrono::seconds(cluster_long() ? 20 : 3); }
 
+// A quota window (seconds) whose aligned reset (quota windows reset at multiples of their
+// length since the epoch) is more than `margin` away: a test's load must not straddle a reset,
+// which grants the limits again (a 1h window across hh:00 served twice the limits once).
+std::int64_t window_not_resetting_within(std::chrono::seconds margin) {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  for (std::int64_t w : {3600, 5400, 6000, 7000})  // their resets coincide only every 105 h
+    if ((now / w + 1) * w - now > margin.count()) return w;
+  return 7200 * 7;
+}
+
 // `ttl`: reservations.ttl. A node expires its own reservations at the TTL unless a request
 // still holds them; another node's only once that node is gone (quota/expiry_sweep.hpp).
 std::string node_config(const std::string& node, int fake_port, std::int64_t limit, const std::string& ttl = "1s") {
   const std::string base = "http://127.0.0.1:" + std::to_string(fake_port) + "/v1";
-  const std::string limits = "limits: [{metric: requests, window: 1h, limit: " + std::to_string(limit) + "}]";
+  // The same window on each node of a test: the nodes start within seconds of each other.
+  static const std::int64_t window_s = window_not_resetting_within(std::chrono::minutes(10));
+  const std::string limits = "limits: [{metric: requests, window: " + std::to_string(window_s) + "s, limit: " +
+                             std::to_string(limit) + "}]";
   return "storage:\n  backend: postgres\n  postgres: {node_id: " + node + "}\n"
          "reservations:\n  ttl: " + ttl + "\n"
          "accounts:\n"
@@ -124,8 +140,11 @@ TEST_CASE("cluster e2e: three nodes, one database, concurrent clients against sm
   for (auto& n : nodes) loads.push_back(std::make_unique<ClientLoad>(n->port(), clients_per_node(), 0));
   std::this_thread::sleep_for(load_time());
   std::vector<RequestOutcome> all;
+  std::vector<int> answered_by_node;  // 200s and 429s per node
   for (auto& l : loads) {
     auto o = l->stop();
+    answered_by_node.push_back(static_cast<int>(
+        std::count_if(o.begin(), o.end(), [](const RequestOutcome& x) { return x.status == 200 || x.status == 429; })));
     all.insert(all.end(), o.begin(), o.end());
   }
   std::map<int, int> statuses;
@@ -153,12 +172,17 @@ TEST_CASE("cluster e2e: three nodes, one database, concurrent clients against sm
     CHECK_MESSAGE(n(t.committed) == 1, id << " answered 200, in the log: created by " << (t.created_by.count(id) ? t.created_by.at(id) : "-") << ", committed "
                                           << n(t.committed) << ", expired " << n(t.expired) << ", released " << n(t.released));
   }
+  // The limits were shared, not granted per node: every node answered its clients (admitted
+  // or refused against what all had spent) and together they admitted exactly the limits.
+  // Which nodes admitted is not asserted: the limits go in well under a second, and on a
+  // loaded machine one node's clients may spend them before the others' start (2 runs in 11
+  // under a parallel build; concurrent admission on two nodes has its own test,
+  // postgres_cluster_test.cpp).
+  for (std::size_t i = 0; i < answered_by_node.size(); ++i)
+    CHECK_MESSAGE(answered_by_node[i] > 0, "node n" << i + 1 << " answered none of its clients");
   std::set<std::string> nodes_seen;
   for (const auto& [id, node] : t.created_by) nodes_seen.insert(node);
-  // The limits were shared, not granted per node: at least two nodes admitted against them.
-  // Not "all three": the limits go in well under a second, and on a loaded machine one node's
-  // clients may start after the other two spent them (seen under a parallel build).
-  CHECK(nodes_seen.size() >= 2);
+  MESSAGE("nodes that admitted: " << nodes_seen.size());
   std::string out;
   CHECK_MESSAGE(verify(dsn, nodes[0]->config_path(), &out) == 0, out);
 }
