@@ -45,9 +45,11 @@ GaugeFamily& journal_held_events();
 CounterFamily& journal_write_failures_total();
 // quotaguard_journal_conflicts_total: conditional appends answered with a version conflict.
 CounterFamily& journal_conflicts_total();
-// quotaguard_journal_shared_commits_total{path}: commits on a shared log (PostgreSQL), by path:
-// fast (one statement: nobody appended since this node's last look) or locked (the head
-// locked, the other nodes' new events read first; EventLog::append_after).
+// quotaguard_journal_shared_commits_total{path}: commits on a shared log (PostgreSQL), by path
+// (AppendPath, EventLog::append_after): fast (one statement: nobody appended since this node's
+// last look), reread (the other nodes' new events read without a lock, then appended checked
+// again), folded (the same read, nothing left to append: every append conflicted) or locked
+// (the head locked, the other nodes' new events read first).
 CounterFamily& journal_shared_commits_total();
 
 // --- State [scrape] ----------------------------------------------------------------------

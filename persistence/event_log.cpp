@@ -45,7 +45,17 @@ AppendAfterResult EventLog::append_after(std::uint64_t known, const std::functio
     });
   }
   const std::vector<Event*> events = choose();
-  return {events.empty() ? last : append(events), false};
+  return {events.empty() ? last : append(events), AppendPath::locked};
+}
+
+const char* path_name(AppendPath path) {
+  switch (path) {
+    case AppendPath::fast: return "fast";
+    case AppendPath::reread: return "reread";
+    case AppendPath::folded: return "folded";
+    case AppendPath::locked: return "locked";
+  }
+  return "locked";
 }
 
 std::vector<Event> EventLog::read_after(std::uint64_t after, std::size_t limit) {

@@ -66,10 +66,21 @@ struct SnapshotRow {
 // FNV-1a 64 of `data` as 16 hex digits.
 std::string snapshot_checksum(std::string_view data);
 
-// What EventLog::append_after did (the journal counts the paths).
+// How EventLog::append_after committed (the journal counts the paths:
+// quotaguard_journal_shared_commits_total{path}).
+enum class AppendPath {
+  fast,    // one statement: the log's head was at `known`, nothing to fold
+  reread,  // the head had moved: the rows after `known` folded without a lock, `choose` again,
+           // appended by the same check from the last folded seq
+  folded,  // the same read, but nothing left to append (every append of the batch conflicted)
+  locked,  // under the log's append lock (the checked appends kept finding the head moved;
+           // the default implementation: one writer)
+};
+const char* path_name(AppendPath path);  // "fast", "reread", "folded", "locked"
+
 struct AppendAfterResult {
   std::uint64_t last_seq = 0;
-  bool fast = false;  // one statement, nothing to fold (the log's head was at `known`)
+  AppendPath path = AppendPath::locked;
 };
 
 class EventLog {
@@ -96,17 +107,20 @@ class EventLog {
 
   // The journal's commit on a shared log: appends what `choose` returns (nothing when empty)
   // such that what `choose` decided from the rows folded so far is still true when its events
-  // commit: the version check of optimistic concurrency. Either path may be taken:
-  //  - fast: nothing was appended after seq `known` (the log's head is still there), checked
-  //    and appended in one atomic step without calling `fold`;
+  // commit: the version check of optimistic concurrency. `fold` is called for rows after
+  // `known` (others' events, in seq order, each once, a gapless run), and `choose` after each
+  // run of them; the events of its last call are appended in one atomic step that holds only
+  // if every row before them has been folded:
+  //  - checked (AppendPath fast, reread): appended only if the log's head is still at the last
+  //    folded seq (`known` when nothing was folded), checked in the append's own statement;
+  //    when it has moved, the rows that moved it are folded and `choose` runs again;
   //  - locked: in ONE transaction that holds the log's append lock (nobody else can append
-  //    meanwhile), calls `fold` for every row after `known` (others' events, in seq order),
-  //    then appends what `choose` returns.
-  // `choose` may therefore be called twice (fast path tried, the head had moved): it must be
-  // re-runnable, and only the events of its last call are written. Returns the last seq (>=
-  // the last folded row) and the path. On a throw nothing of `choose`'s events is written
-  // (rows already folded stay folded: they were committed by others). Default: the locked
-  // path without the lock (one writer: SQLite).
+  //    meanwhile), every row up to the head folded, then the append.
+  // Nothing left to append after a fold (AppendPath folded) needs neither. `choose` may
+  // therefore be called several times: it must be re-runnable. Returns the last seq (>= the
+  // last folded row) and the path. On a throw nothing of `choose`'s events is written (rows
+  // already folded stay folded: they were committed by others). Default: the locked path
+  // without the lock (one writer: SQLite).
   virtual AppendAfterResult append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
                                          const std::function<std::vector<Event*>()>& choose);
 

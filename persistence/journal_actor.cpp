@@ -97,7 +97,7 @@ struct JournalState {
       if (opts.log->shared()) {
         const AppendAfterResult r =
             opts.log->append_after(opts.state.last_seq, [&](const EventRow& row) { follow_row(row); }, choose);
-        metrics::journal_shared_commits_total().with({r.fast ? "fast" : "locked"}).inc();
+        metrics::journal_shared_commits_total().with({path_name(r.path)}).inc();
       } else {
         choose();
         opts.log->append(batch);

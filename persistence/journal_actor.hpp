@@ -7,11 +7,12 @@
 // batch is flushed as soon as the mailbox is drained (or at `max_batch` events), never later.
 // Each append is answered only after the transaction holding it has committed.
 //
-// Several nodes (a shared log, docs/EVENT_LOG.md §7.3-7.4): each commit first reads, under the
-// log's append lock, what other nodes committed since (folded, handed to `follower`), then
-// checks each conditional append's account version and leaves out — answers with a conflict
-// and the account's current state — those validated against an older version. The other
-// appends of the batch commit as usual.
+// Several nodes (a shared log, docs/EVENT_LOG.md §7.3-7.4): each commit checks each conditional
+// append's account version against every event before the append (EventLog::append_after:
+// the append holds only if nobody appended since the state's last seq; else what other nodes
+// committed since is folded, handed to `follower`, and the commit decides again) and leaves
+// out — answers with a conflict and the account's current state — those validated against an
+// older version. The other appends of the batch commit as usual.
 //
 // It keeps a SystemState in step with the log (apply after commit) and writes a snapshot every
 // `snapshot_every` events. The log may have other writers (other nodes on PostgreSQL, a CLI

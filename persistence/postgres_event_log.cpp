@@ -12,9 +12,6 @@ namespace qg {
 
 namespace {
 
-// Rows per round trip when scanning: bounded memory on any log size.
-constexpr int kScanPage = 2000;
-
 // One element of a PostgreSQL array literal: "text" with \ and " escaped.
 void append_array_element(std::string& out, std::string_view text) {
   out += '"';
@@ -25,28 +22,44 @@ void append_array_element(std::string& out, std::string_view text) {
   out += '"';
 }
 
+// Rows per round trip when scanning: bounded memory on any log size.
+constexpr int kScanPage = 2000;
+
+// The batch's rows inserted at the seqs `head` freed (its `base` + 1 ...): $1 events, their
+// columns $2..$6 as arrays, written by node $7. Nothing when `head` is empty.
+#define QG_INSERT_AT_HEAD                                                                   \
+  " ins AS ("                                                                               \
+  "  INSERT INTO events(seq, ts, type, account, version, data, node)"                       \
+  "  SELECT head.base + e.ord, e.ts, e.type, e.account, e.version, e.data, $7::text"        \
+  "  FROM head, unnest($2::bigint[], $3::text[], $4::text[], $5::integer[], $6::text[])"    \
+  "    WITH ORDINALITY AS e(ts, type, account, version, data, ord))"
+
 // The batch as one statement: bump event_head, insert at the freed seqs, notify the followers
 // (delivered at commit; the payload is the writer's node id, so a node's listener can tell
-// its own appends from others'), return the last seq. With `head_check`, only when event_head
-// still stands where the writer last saw it ($8): otherwise no row comes back, nothing is
-// written and nobody is notified. Under READ COMMITTED an UPDATE that waited for another
-// append's row lock re-evaluates its WHERE on the row that append committed, so a head that
-// moved while it waited fails the check too.
-std::string append_sql(std::string_view head_check) {
-  return std::string(
-             "WITH head AS ("
-             "  UPDATE event_head SET last_seq = last_seq + $1::bigint") +
-         std::string(head_check) +
-         " RETURNING last_seq - $1::bigint AS base),"
-         " ins AS ("
-         "  INSERT INTO events(seq, ts, type, account, version, data, node)"
-         "  SELECT head.base + e.ord, e.ts, e.type, e.account, e.version, e.data, $7::text"
-         "  FROM head, unnest($2::bigint[], $3::text[], $4::text[], $5::integer[], $6::text[])"
-         "    WITH ORDINALITY AS e(ts, type, account, version, data, ord))"
-         " SELECT base + $1::bigint, pg_notify('quotaguard_events', $7::text) FROM head";
-}
-const std::string kAppend = append_sql("");
-const std::string kAppendIfHead = append_sql(" WHERE last_seq = $8::bigint");
+// its own appends from others'), return the last seq.
+constexpr const char* kAppend =
+    "WITH head AS (UPDATE event_head SET last_seq = last_seq + $1::bigint"
+    "  RETURNING last_seq - $1::bigint AS base)," QG_INSERT_AT_HEAD
+    " SELECT base + $1::bigint, pg_notify('quotaguard_events', $7::text) FROM head";
+
+// The guarded append, which answers a moved head with what moved it. ONE autocommit
+// statement: kAppend only when event_head still stands at $8 (the seq the writer's state is
+// at: nobody appended since) and, only when that check failed (`head` empty: nothing
+// written, nobody notified), the first $9 rows after $8. Rows: either one, the last seq
+// appended and `t`, or others' events (seq, ts, type, account, version, data, node) and `f`.
+// Under READ COMMITTED an UPDATE that waited for another append's row lock re-evaluates its
+// WHERE on the row that append committed, so a head that moved while it waited fails the check
+// too. The rows are the statement's snapshot, taken when it started: commits are in seq order,
+// so they are a gapless run from $8 + 1, which may end before the append the UPDATE waited for
+// (the next attempt reads that one).
+constexpr const char* kAppendOrRead =
+    "WITH head AS (UPDATE event_head SET last_seq = last_seq + $1::bigint WHERE last_seq = $8::bigint"
+    "  RETURNING last_seq - $1::bigint AS base, pg_notify('quotaguard_events', $7::text))," QG_INSERT_AT_HEAD
+    " SELECT base + $1::bigint, 0::bigint, ''::text, ''::text, 0, ''::text, ''::text, true FROM head"
+    " UNION ALL"
+    " (SELECT seq, ts, type, account, version, data, node, false FROM events"
+    "  WHERE seq > $8::bigint AND NOT EXISTS (SELECT 1 FROM head) ORDER BY seq LIMIT $9::integer)";
+#undef QG_INSERT_AT_HEAD
 
 // The columns of a batch as PostgreSQL array literals, one row at a time.
 struct ArrayParams {
@@ -85,6 +98,11 @@ void assign_seqs(const std::vector<Event*>& events, std::uint64_t last, const st
     e->node = node;
   }
 }
+
+// Guarded attempts (kAppendOrRead, one statement each, no lock held between them) before a
+// commit takes the head's lock: every failed one folded what moved the head, so only another
+// node appending within a round trip of each attempt sends a commit to the lock.
+constexpr int kGuardedAttempts = 4;
 
 // The rows from a seq on, in seq order (the seq, then the rest of the query, follow).
 constexpr const char* kRowsFrom = "SELECT seq, ts, type, account, version, data, node FROM events WHERE seq >= ";
@@ -155,7 +173,7 @@ std::uint64_t PostgresEventLog::run_append(const std::vector<std::string>& param
 }
 
 std::uint64_t PostgresEventLog::run_append_on(PgConnection& c, const std::vector<std::string>& params) {
-  auto r = c.exec(kAppend.c_str(), params);
+  auto r = c.exec(kAppend, params);
   if (r.rows() != 1 || r.is_null(0, 0))
     throw StorageError(c.error_text("event_head has no row; the schema is damaged"));
   return static_cast<std::uint64_t>(r.int64(0, 0));
@@ -164,39 +182,62 @@ std::uint64_t PostgresEventLog::run_append_on(PgConnection& c, const std::vector
 AppendAfterResult PostgresEventLog::append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
                                                  const std::function<std::vector<Event*>()>& choose) {
   auto c = pool_.acquire();
-  // Fast path: nobody appended since `known`, so there is nothing to fold and what `choose`
-  // decided holds; checked and appended in one autocommit statement (1 round trip).
-  if (const std::vector<Event*> events = choose(); !events.empty()) {
+  std::uint64_t from = known + 1;  // every row before it is folded
+  for (int attempt = 0; attempt < kGuardedAttempts; ++attempt) {
+    const std::vector<Event*> events = choose();
+    if (events.empty()) {
+      // Every append of the batch conflicted: nothing to write, so no lock and no check. The
+      // first time, read what others wrote since (the conflicts' answers carry it), then done.
+      if (attempt > 0) return {from - 1, AppendPath::folded};
+      fold_rest(*c, from, fold);
+      continue;
+    }
+    // The append if nobody appended after `from - 1` (every row up to it is folded, so what
+    // `choose` decided holds); else, in the same round trip, the rows that moved the head.
     std::vector<std::string> params = append_params(events, node_id_);
-    params.push_back(std::to_string(known));
-    auto r = c->exec(kAppendIfHead.c_str(), params);
-    if (r.rows() == 1 && !r.is_null(0, 0)) {
+    params.push_back(std::to_string(from - 1));
+    params.push_back(std::to_string(kScanPage));
+    const PgResult r = c->exec(kAppendOrRead, params);
+    if (r.rows() == 1 && r.text(0, 7) == "t") {
       const auto last = static_cast<std::uint64_t>(r.int64(0, 0));
       assign_seqs(events, last, node_id_);
-      return {last, true};
+      return {last, attempt == 0 ? AppendPath::fast : AppendPath::reread};
     }
+    if (fold_page(r, fold, from)) fold_rest(*c, from, fold);
   }
-  // The head moved (or nothing to append): lock it and read the first page of what others
-  // wrote since `known` (one round trip: the read's snapshot is taken under the lock, so it
-  // ends at the head), fold it and any further pages, choose again.
-  PgTransaction tx(*c, "SELECT last_seq FROM event_head FOR UPDATE; " + std::string(kRowsFrom) +
-                           std::to_string(known + 1) + " ORDER BY seq LIMIT " + std::to_string(kScanPage));
+  return append_locked(*c, from - 1, fold, choose);
+}
+
+void PostgresEventLog::fold_rest(PgConnection& c, std::uint64_t& from, const std::function<void(const EventRow&)>& fold) {
+  const std::string sql = std::string(kRowsFrom) + "$1 ORDER BY seq LIMIT $2";
+  while (fold_page(c.exec(sql.c_str(), {std::to_string(from), std::to_string(kScanPage)}), fold, from)) {
+  }
+}
+
+AppendAfterResult PostgresEventLog::append_locked(PgConnection& c, std::uint64_t known,
+                                                  const std::function<void(const EventRow&)>& fold,
+                                                  const std::function<std::vector<Event*>()>& choose) {
+  // Lock the head and read the first page of what others wrote since `known` (one round trip:
+  // the read's snapshot is taken under the lock, so it ends at the head), fold it and any
+  // further pages, choose again: nobody can append until COMMIT.
+  PgTransaction tx(c, "SELECT last_seq FROM event_head FOR UPDATE; " + std::string(kRowsFrom) +
+                          std::to_string(known + 1) + " ORDER BY seq LIMIT " + std::to_string(kScanPage));
   const PgResult& head = tx.first_result(0);
-  if (head.rows() != 1) throw StorageError(c->error_text("event_head has no row; the schema is damaged"));
+  if (head.rows() != 1) throw StorageError(c.error_text("event_head has no row; the schema is damaged"));
   std::uint64_t last = static_cast<std::uint64_t>(head.int64(0, 0));
   std::uint64_t from = known + 1;
   for (bool full = fold_page(tx.first_result(1), fold, from); full && from <= last;) {
-    full = fold_page(c->exec((std::string(kRowsFrom) + "$1 AND seq <= $2 ORDER BY seq LIMIT $3").c_str(),
-                             {std::to_string(from), std::to_string(last), std::to_string(kScanPage)}),
+    full = fold_page(c.exec((std::string(kRowsFrom) + "$1 AND seq <= $2 ORDER BY seq LIMIT $3").c_str(),
+                            {std::to_string(from), std::to_string(last), std::to_string(kScanPage)}),
                      fold, from);
   }
   const std::vector<Event*> events = choose();
   if (!events.empty()) {
-    last = run_append_on(*c, append_params(events, node_id_));
+    last = run_append_on(c, append_params(events, node_id_));
     assign_seqs(events, last, node_id_);
   }
   tx.commit();
-  return {last, false};
+  return {last, AppendPath::locked};
 }
 
 void PostgresEventLog::scan(const ScanRange& range, const std::function<bool(const EventRow&)>& fn) {

@@ -48,12 +48,15 @@ class PostgresEventLog : public EventLog {
   // Appends the rows in one statement at the next seqs; returns the last seq.
   std::uint64_t append_rows(const std::vector<StoredRow>& rows);
   bool shared() const override { return true; }
-  // Fast path, one autocommit statement: the append only if event_head still stands at
-  // `known` (nobody appended since; `choose` was called with nothing folded). Otherwise the
-  // locked path: BEGIN, SELECT ... FOR UPDATE of event_head (the lock every append takes) and
-  // the first page of rows after `known` in one round trip (folded, and any further pages),
-  // `choose` again, the append, COMMIT.
-  // Both notify quotaguard_events (payload: this node's id) at commit.
+  // One autocommit statement (kAppendOrRead): the append only if event_head still stands at
+  // `known` (nobody appended since; `choose` was called with nothing folded: path fast), else
+  // the rows after `known`, folded (any further pages read the same way, without a lock),
+  // then `choose` again and the same statement from the last folded seq (path reread); when
+  // `choose` then has nothing to append (every append conflicted), nothing more (path
+  // folded). After kGuardedAttempts such statements found the head moved, the locked path:
+  // BEGIN, SELECT ... FOR UPDATE of event_head (the lock every append takes) and the first
+  // page of rows in one round trip, fold, `choose` again, the append, COMMIT.
+  // Every append notifies quotaguard_events (payload: this node's id) at commit.
   AppendAfterResult append_after(std::uint64_t known, const std::function<void(const EventRow&)>& fold,
                                  const std::function<std::vector<Event*>()>& choose) override;
   void scan(const ScanRange& range, const std::function<bool(const EventRow&)>& fn) override;
@@ -71,6 +74,10 @@ class PostgresEventLog : public EventLog {
   PostgresEventLog(PgOptions options, std::size_t connections, std::string node_id);
   std::uint64_t run_append(const std::vector<std::string>& params);  // kAppend; the last seq
   static std::uint64_t run_append_on(PgConnection& c, const std::vector<std::string>& params);
+  // Folds the rows from `from` on, page by page (no lock), advancing `from` past each.
+  static void fold_rest(PgConnection& c, std::uint64_t& from, const std::function<void(const EventRow&)>& fold);
+  AppendAfterResult append_locked(PgConnection& c, std::uint64_t known, const std::function<void(const EventRow&)>& fold,
+                                  const std::function<std::vector<Event*>()>& choose);
   PgPool pool_;
   std::string node_id_;
   int schema_found_ = 0;
