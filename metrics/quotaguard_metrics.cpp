@@ -88,7 +88,7 @@ CounterFamily& journal_conflicts_total() {
 
 CounterFamily& journal_shared_commits_total() {
   static auto& f = registry().counter("quotaguard_journal_shared_commits_total",
-      "Commits on a shared event log (PostgreSQL) by path: fast (one statement, nobody appended since this node last looked), reread (other nodes' new events read without a lock, then the append checked again), folded (the same read, nothing left to append: every append conflicted) or locked (the log's head locked, other nodes' new events read first).",
+      "Commits on a shared event log (PostgreSQL) by path: fast (one statement, nobody appended since this node last looked), reread (other nodes' new events read without a lock, then the append checked again), conflicts (nothing left to append: every append conflicted; no write, no lock) or locked (the log's head locked, other nodes' new events read first).",
       {"path"});
   return f;
 }

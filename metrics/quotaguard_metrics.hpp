@@ -48,7 +48,7 @@ CounterFamily& journal_conflicts_total();
 // quotaguard_journal_shared_commits_total{path}: commits on a shared log (PostgreSQL), by path
 // (AppendPath, EventLog::append_after): fast (one statement: nobody appended since this node's
 // last look), reread (the other nodes' new events read without a lock, then appended checked
-// again), folded (the same read, nothing left to append: every append conflicted) or locked
+// again), conflicts (nothing left to append: every append conflicted; no write, no lock) or locked
 // (the head locked, the other nodes' new events read first).
 CounterFamily& journal_shared_commits_total();
 

@@ -52,7 +52,7 @@ const char* path_name(AppendPath path) {
   switch (path) {
     case AppendPath::fast: return "fast";
     case AppendPath::reread: return "reread";
-    case AppendPath::folded: return "folded";
+    case AppendPath::conflicts: return "conflicts";
     case AppendPath::locked: return "locked";
   }
   return "locked";

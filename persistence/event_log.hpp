@@ -72,11 +72,12 @@ enum class AppendPath {
   fast,    // one statement: the log's head was at `known`, nothing to fold
   reread,  // the head had moved: the rows after `known` folded without a lock, `choose` again,
            // appended by the same check from the last folded seq
-  folded,  // the same read, but nothing left to append (every append of the batch conflicted)
+  conflicts,  // nothing left to append, with what was folded or before any statement (every
+              // append of the batch conflicted): nothing written, nothing checked
   locked,  // under the log's append lock (the checked appends kept finding the head moved;
            // the default implementation: one writer)
 };
-const char* path_name(AppendPath path);  // "fast", "reread", "folded", "locked"
+const char* path_name(AppendPath path);  // "fast", "reread", "conflicts", "locked"
 
 struct AppendAfterResult {
   std::uint64_t last_seq = 0;
@@ -116,7 +117,7 @@ class EventLog {
   //    when it has moved, the rows that moved it are folded and `choose` runs again;
   //  - locked: in ONE transaction that holds the log's append lock (nobody else can append
   //    meanwhile), every row up to the head folded, then the append.
-  // Nothing left to append after a fold (AppendPath folded) needs neither. `choose` may
+  // Nothing to append (AppendPath conflicts) needs neither. `choose` may
   // therefore be called several times: it must be re-runnable. Returns the last seq (>= the
   // last folded row) and the path. On a throw nothing of `choose`'s events is written (rows
   // already folded stay folded: they were committed by others). Default: the locked path

@@ -185,13 +185,9 @@ AppendAfterResult PostgresEventLog::append_after(std::uint64_t known, const std:
   std::uint64_t from = known + 1;  // every row before it is folded
   for (int attempt = 0; attempt < kGuardedAttempts; ++attempt) {
     const std::vector<Event*> events = choose();
-    if (events.empty()) {
-      // Every append of the batch conflicted: nothing to write, so no lock and no check. The
-      // first time, read what others wrote since (the conflicts' answers carry it), then done.
-      if (attempt > 0) return {from - 1, AppendPath::folded};
-      fold_rest(*c, from, fold);
-      continue;
-    }
+    // Every append of the batch conflicted (with what was folded, or already before: their
+    // epoch is over): nothing to write, so nothing to check and no lock.
+    if (events.empty()) return {from - 1, AppendPath::conflicts};
     // The append if nobody appended after `from - 1` (every row up to it is folded, so what
     // `choose` decided holds); else, in the same round trip, the rows that moved the head.
     std::vector<std::string> params = append_params(events, node_id_);

@@ -52,8 +52,8 @@ class PostgresEventLog : public EventLog {
   // `known` (nobody appended since; `choose` was called with nothing folded: path fast), else
   // the rows after `known`, folded (any further pages read the same way, without a lock),
   // then `choose` again and the same statement from the last folded seq (path reread); when
-  // `choose` then has nothing to append (every append conflicted), nothing more (path
-  // folded). After kGuardedAttempts such statements found the head moved, the locked path:
+  // `choose` has nothing to append (every append conflicted), no statement more (path
+  // conflicts). After kGuardedAttempts such statements found the head moved, the locked path:
   // BEGIN, SELECT ... FOR UPDATE of event_head (the lock every append takes) and the first
   // page of rows in one round trip, fold, `choose` again, the append, COMMIT.
   // Every append notifies quotaguard_events (payload: this node's id) at commit.

@@ -71,7 +71,7 @@ TEST_CASE("append_after: an append by another node between the unlocked read and
   // nothing of ours is written. An unchecked append after the read would have written ours at 3.
   CHECK(folded == std::vector<std::uint64_t>{1, 2});
   CHECK(chose == 3);
-  CHECK(r.path == AppendPath::folded);
+  CHECK(r.path == AppendPath::conflicts);
   CHECK(r.last_seq == 2);
   CHECK(n.rows() == std::vector<std::string>{"1 b other", "2 b acct"});
   CHECK(n.ours->last_seq() == 2);
@@ -129,4 +129,20 @@ TEST_CASE("append_after: a head that moves before every checked attempt sends th
   CHECK(r.last_seq == 6);
   CHECK(mine.seq == 6);
   CHECK(n.rows().back() == "6 a acct");
+}
+
+TEST_CASE("append_after: a batch whose appends all conflict already sends no statement, even with the head moved") {
+  TwoNodes n;
+  n.their_append("acct", "1");  // the head moved: a statement would read it
+  int chose = 0;
+  const AppendAfterResult r = n.ours->append_after(
+      0, [&](const EventRow&) { FAIL("nothing is read"); },
+      [&] {
+        ++chose;
+        return std::vector<Event*>{};
+      });
+  CHECK(chose == 1);
+  CHECK(r.path == AppendPath::conflicts);
+  CHECK(r.last_seq == 0);
+  CHECK(n.ours->last_seq() == 1);
 }

@@ -256,7 +256,7 @@ TEST_CASE("cluster journal: two journals appending concurrently for one account 
   const journal_actor journals[] = {start_journal(sys, dsn, "a"), start_journal(sys, dsn, "b")};
   auto& shared_commits = metrics::journal_shared_commits_total();
   auto slow = [&] {  // commits that found the head moved, whichever way they went on
-    return shared_commits.with({"reread"}).value() + shared_commits.with({"folded"}).value() +
+    return shared_commits.with({"reread"}).value() + shared_commits.with({"conflicts"}).value() +
            shared_commits.with({"locked"}).value();
   };
   const std::uint64_t fast_before = shared_commits.with({"fast"}).value(), slow_before = slow();
