@@ -13,6 +13,7 @@
 #include "persistence/journal_actor.hpp"
 #include "persistence/postgres_event_log.hpp"
 #include "persistence/recovery.hpp"
+#include "tests/postgres/log_fixtures.hpp"
 #include "tests/support/postgres_server.hpp"
 
 #include <caf/all.hpp>
@@ -27,13 +28,6 @@ using namespace qg;
 namespace {
 
 constexpr TimeMs kNow = 1'790'000'000'000;
-
-PostgresConfig node(const std::string& dsn, const std::string& id) {
-  PostgresConfig c;
-  c.dsn = dsn;
-  c.node_id = id;
-  return c;
-}
 
 // The log as node "a" sees it, except that before each of the next `interfere` commits node
 // "b" writes an event of `account` (so the commit's version check finds the account moved).
@@ -76,7 +70,7 @@ class InterferedLog : public EventLog {
 
 // How often each event type of `account` is in the log, for reservation `id`'s resolutions.
 std::map<std::string, int> resolutions_of(const std::string& dsn, const std::string& id) {
-  auto log = PostgresEventLog::open(node(dsn, "reader"), OpenMode::read_only);
+  auto log = PostgresEventLog::open(test::postgres_node(dsn, "reader"), OpenMode::read_only);
   std::map<std::string, int> out;
   log->scan({}, [&](const EventRow& row) {
     const Event e = decode_row(row, nullptr);
@@ -92,8 +86,8 @@ std::map<std::string, int> resolutions_of(const std::string& dsn, const std::str
 
 TEST_CASE("cluster flush: a lazy commit that conflicts at the flush is retried and written before the account's flush returns") {
   const std::string dsn = test::shared_postgres().create_database();
-  auto log = std::make_shared<InterferedLog>(PostgresEventLog::open(node(dsn, "a"), OpenMode::read_write),
-                                             PostgresEventLog::open(node(dsn, "b"), OpenMode::read_write), "acct");
+  auto log = std::make_shared<InterferedLog>(PostgresEventLog::open(test::postgres_node(dsn, "a"), OpenMode::read_write),
+                                             PostgresEventLog::open(test::postgres_node(dsn, "b"), OpenMode::read_write), "acct");
   {
     AccountSpec spec;
     spec.provider = "openai";

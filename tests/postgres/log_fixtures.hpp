@@ -1,7 +1,9 @@
 // tests/postgres/log_fixtures.hpp — logs to compare across backends: a seeded random log with
-// snapshots, written through the EventLog seam, and every row of a log as comparable text.
+// snapshots, written through the EventLog seam, and every row of a log as comparable text; a
+// node's storage.postgres.
 #pragma once
 
+#include "config/config.hpp"
 #include "persistence/event_log.hpp"
 #include "persistence/replay.hpp"
 #include "persistence/state_codec.hpp"
@@ -14,6 +16,14 @@
 #include <vector>
 
 namespace qg::test {
+
+// storage.postgres of node `node` on the database at `dsn`.
+inline PostgresConfig postgres_node(const std::string& dsn, const std::string& node) {
+  PostgresConfig c;
+  c.dsn = dsn;
+  c.node_id = node;
+  return c;
+}
 
 // `batches` batches of `batch` events of RandomLog(seed) appended to `log`, with a snapshot
 // of the folded state (ts `snapshot_ts`) at every multiple of `snapshot_every`.

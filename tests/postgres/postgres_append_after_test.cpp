@@ -5,6 +5,7 @@
 // decided on, never overlooked. Deterministic: the "other node" appends from inside `fold`,
 // i.e. exactly between a read and the next attempt.
 #include "persistence/postgres_event_log.hpp"
+#include "tests/postgres/log_fixtures.hpp"
 #include "tests/support/postgres_server.hpp"
 
 #include <doctest/doctest.h>
@@ -15,18 +16,11 @@ using namespace qg;
 
 namespace {
 
-PostgresConfig pg_config(const std::string& dsn, const std::string& node) {
-  PostgresConfig c;
-  c.dsn = dsn;
-  c.node_id = node;
-  return c;
-}
-
 // Two nodes on one fresh database; `ours` commits through append_after, `theirs` appends.
 struct TwoNodes {
   std::string dsn = test::shared_postgres().create_database();
-  std::unique_ptr<PostgresEventLog> ours = PostgresEventLog::open(pg_config(dsn, "a"), OpenMode::read_write);
-  std::unique_ptr<PostgresEventLog> theirs = PostgresEventLog::open(pg_config(dsn, "b"), OpenMode::read_write);
+  std::unique_ptr<PostgresEventLog> ours = PostgresEventLog::open(test::postgres_node(dsn, "a"), OpenMode::read_write);
+  std::unique_ptr<PostgresEventLog> theirs = PostgresEventLog::open(test::postgres_node(dsn, "b"), OpenMode::read_write);
 
   void their_append(const std::string& account, const std::string& what) {
     std::vector<Event> e{Event{0, 1000, account, CooldownEnded{what}}};

@@ -29,13 +29,6 @@ using test::ask;
 
 namespace {
 
-PostgresConfig node(const std::string& dsn, const std::string& id) {
-  PostgresConfig c;
-  c.dsn = dsn;
-  c.node_id = id;
-  return c;
-}
-
 Event created(const std::string& account, const std::string& id) {
   return Event{0, 1'790'000'000'000, account, ReservationCreated{id, "m", Usage{1, 2, 3}, 0}};
 }
@@ -54,7 +47,7 @@ journal_actor start(caf::actor_system& sys, std::shared_ptr<EventLog> log, std::
 // Node a's journal on a fresh database of the shared test server, stopped with the test.
 struct OneJournal {
   std::string dsn = test::shared_postgres().create_database();
-  std::shared_ptr<EventLog> log = PostgresEventLog::open(node(dsn, "a"), OpenMode::read_write);
+  std::shared_ptr<EventLog> log = PostgresEventLog::open(test::postgres_node(dsn, "a"), OpenMode::read_write);
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   journal_actor journal;
@@ -93,7 +86,7 @@ TEST_CASE("journal on PostgreSQL: concurrent appenders all acknowledged, gapless
   const std::uint64_t expected = 4 * (33 * (1 + 2 + 3) + 1);
 
   // Every acknowledged batch is in the log at the seqs its ack names, in its order.
-  auto reader = PostgresEventLog::open(node(dsn, "r"), OpenMode::read_only);
+  auto reader = PostgresEventLog::open(test::postgres_node(dsn, "r"), OpenMode::read_only);
   CHECK(reader->last_seq() == expected);
   std::map<std::uint64_t, std::string> id_at;
   std::uint64_t next = 1;
@@ -117,8 +110,8 @@ TEST_CASE("journal on PostgreSQL: concurrent appenders all acknowledged, gapless
 
 TEST_CASE("two journals of two nodes on one database: each snapshot is the fold of the whole log") {
   const std::string dsn = test::shared_postgres().create_database();
-  std::shared_ptr<EventLog> log_a = PostgresEventLog::open(node(dsn, "a"), OpenMode::read_write);
-  std::shared_ptr<EventLog> log_b = PostgresEventLog::open(node(dsn, "b"), OpenMode::read_write);
+  std::shared_ptr<EventLog> log_a = PostgresEventLog::open(test::postgres_node(dsn, "a"), OpenMode::read_write);
+  std::shared_ptr<EventLog> log_b = PostgresEventLog::open(test::postgres_node(dsn, "b"), OpenMode::read_write);
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   auto a = start(sys, log_a, 0);
@@ -155,7 +148,7 @@ TEST_CASE("journal on PostgreSQL: the database stops, appends are held, written 
   test::TempDir dir("qg-pg-outage");
   auto server = test::PostgresServer::start(dir.path() / "server");  // its own: this test stops it
   const std::string dsn = server->create_database();
-  std::shared_ptr<EventLog> log = PostgresEventLog::open(node(dsn, "a"), OpenMode::read_write);
+  std::shared_ptr<EventLog> log = PostgresEventLog::open(test::postgres_node(dsn, "a"), OpenMode::read_write);
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   auto health = std::make_shared<JournalHealth>();
@@ -196,7 +189,7 @@ TEST_CASE("journal on PostgreSQL: alone on the log it commits on the fast path, 
   // Another node appends 2001 events (seqs 21-2021: more than the 2000 rows the failed
   // attempt returns, so a second page is read): the journal's next commit finds the head
   // moved, folds them, and appends after them checked from seq 2021; the one after is fast.
-  auto other = PostgresEventLog::open(node(one.dsn, "b"), OpenMode::read_write);
+  auto other = PostgresEventLog::open(test::postgres_node(one.dsn, "b"), OpenMode::read_write);
   std::vector<Event> theirs;
   for (int i = 0; i < 2001; ++i) theirs.push_back(created("acct", "theirs-" + std::to_string(i)));
   CHECK(other->append(theirs) == 2021);
