@@ -51,10 +51,15 @@ struct ReserveReply {
 };
 
 // Where a reservation's reply goes when the sender does not wait for it itself: called exactly
-// once, on the account actor's thread. The router passes one that answers the waiting HTTP
-// worker directly when the account admits (one hop less than a reply relayed through the
-// router; actors/router/router_actor.cpp). Destroyed unanswered (the account actor stopped
-// with the message in its mailbox), it is answered with a refusal, as an unreachable account.
+// once — an admission on the journal's thread, right after the commit that made the
+// ReservationCreated durable (a DurableNotice, messages/journal_protocol.hpp: the account hands
+// the journal the answer with the append), anything else (a refusal, a failed write, an
+// admission under on_error: allow) on the account actor's thread; never on both, as the
+// account answers only when the journal did not. So it must not touch actor state: the router
+// passes one that fulfils the waiting HTTP worker's promise with its grant and messages the
+// router (actors/router/router_actor.cpp): no relay through the router, nor back through the
+// account's mailbox. Destroyed unanswered (the account actor stopped with the message in its
+// mailbox), it is answered with a refusal, as an unreachable account.
 class ReserveAnswer {
  public:
   explicit ReserveAnswer(std::function<void(ReserveReply)> fn) : fn_(std::move(fn)) {}
@@ -113,7 +118,7 @@ using serve_atom = caf::atom_constant<caf::atom("serve")>;
 
 // reserve: admit and record a reservation (ReservationCreated); with a ReserveAnswer, the
 //          reply goes to it instead of the sender (answered once the event is durable, as the
-//          reply is).
+//          reply is; an admission by the journal, see ReserveAnswer).
 // propose: validate + persist + apply any other event concerning this account
 //          (commit/release/expire, QuotaObserved, cooldowns, drain/resume, spec changes);
 //          with a promise, the answer goes into it (HTTP workers send this directly).

@@ -63,6 +63,19 @@ struct AppendResult {
 };
 
 
+// What the journal runs on its own thread right after the commit that made an append durable,
+// before the append's own reply goes out, and only then: never for an append that conflicts or
+// whose write fails (those are answered to the sender alone, which decides what follows). For
+// an answer a client waits on behind the append — an admitted reservation's grant to the HTTP
+// worker (messages/account_protocol.hpp, ReserveAnswer) — so that it reaches the waiting thread
+// from the journal directly instead of through the sender's mailbox and the actor scheduler
+// (one thread hand-off less; docs/PERFORMANCE.md, issue 17 sixth pass). It must be quick and
+// never block: it runs between the commit and the replies to the batch's other appends.
+struct DurableNotice {
+  std::function<void()> run;
+};
+using DurableNoticePtr = std::shared_ptr<DurableNotice>;
+
 using append_atom = caf::atom_constant<caf::atom("append")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
@@ -86,6 +99,8 @@ using journal_lazy_atom = caf::atom_constant<caf::atom("jlazy")>;
 //         JournalOptions::lazy_ms. For events no answer waits for (a proxied request's commit:
 //         docs/EVENT_LOG.md §3), so that at a steady request rate they share the reservations'
 //         fsyncs instead of adding their own, which the next reservation would wait behind.
+//         With a DurableNoticePtr: the same, and the notice runs on the journal's thread once
+//         the append is durable (above), before its reply.
 // flush: commit everything appended before it (returns the last seq written; events still
 //        held after a failed write are not in it: see messages/journal_health.hpp).
 // snapshot: write a snapshot of the state at the current seq now (returns its seq).
@@ -93,6 +108,7 @@ using journal_actor = caf::typed_actor<
     caf::replies_to<append_atom, EventBatch>::with<AppendResult>,
     caf::replies_to<append_atom, EventBatch, AppendCondition>::with<AppendResult>,
     caf::replies_to<append_atom, EventBatch, AppendCondition, lazy_atom>::with<AppendResult>,
+    caf::replies_to<append_atom, EventBatch, AppendCondition, DurableNoticePtr>::with<AppendResult>,
     caf::replies_to<flush_atom>::with<std::uint64_t>,
     caf::replies_to<snapshot_atom>::with<std::uint64_t>,
     caf::reacts_to<journal_tick_atom>,
@@ -106,3 +122,4 @@ using journal_actor = caf::typed_actor<
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::EventBatch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AppendResult)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AppendCondition)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::DurableNoticePtr)

@@ -8,10 +8,12 @@
 // HTTP worker threads are not actors: they send (route_atom, RouteRequest, RouteGrantPromise)
 // with anon_send and wait on the promise (docs/ARCHITECTURE.md, "Toolchain facts": a promise
 // bridge costs ~2 µs, and unlike a reused scoped_actor with a finite timeout it does not degrade).
-// The account actor that admits such a request fulfils the promise itself, once the
-// reservation is durable, and tells the router afterwards (admitted); one that refuses hands
-// the request back (retry) for the next target. Route a request: worker -> router -> account
-// -> journal -> account -> worker.
+// The account actor that admits such a request hands the journal, with its ReservationCreated,
+// the answer that fulfils the promise: the journal runs it on its thread right after the commit
+// (the reservation durable) and it tells the router afterwards (admitted); an account that
+// refuses hands the request back (retry) for the next target. Route a request: worker ->
+// router -> account -> journal -> worker (the journal's reply still goes to the account, which
+// answers only when the journal did not: a failed write, a conflict on a shared log).
 #pragma once
 
 #include "messages/account_protocol.hpp"
@@ -71,7 +73,8 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 // follow: a router event another node committed (RouteSwitched, SettingChanged; shared logs,
 //         docs/EVENT_LOG.md §7.4): applied to the router state as replay applies it, the
 //         effective settings recomputed and pushed to the accounts.
-// admitted, retry: internal, sent by a route's reservation answer on the account's thread:
+// admitted, retry: internal, sent by a route's reservation answer (on the journal's thread for
+//         an admission, on the account's for a refusal):
 //         `account` admitted (the worker has its grant; the router records the switch and the
 //         admission), or refused (the router tries targets[next]).
 using router_actor = caf::typed_actor<

@@ -26,6 +26,7 @@ struct PendingAppend {
   std::optional<AppendCondition> condition;
   bool conflict = false;        // decided by the commit that holds it (shared logs)
   bool opens_epoch = false;     // the first conflict of its epoch: answered with the state
+  DurableNoticePtr notice;      // run once the append is durable, before its reply (or never)
 };
 
 // What the journal knows of an account's events written by other nodes (shared logs).
@@ -117,6 +118,10 @@ struct JournalState {
       metrics::journal_held_events().with({}).set(0);
     }
     held.clear();
+    // The waiting clients first (journal_protocol.hpp, DurableNotice): every notice of the
+    // commit runs before any reply wakes an actor.
+    for (auto& p : pending)
+      if (!p.conflict && p.notice) p.notice->run();
     for (auto& p : pending) {
       if (!p.conflict) {
         for (const auto& e : p.events) apply(opts.state, e);
@@ -282,15 +287,16 @@ void commit_or_retry(journal_self self) {
 // the lazy timer.
 caf::typed_response_promise<AppendResult> enqueue(journal_self self, EventBatch batch,
                                                   std::optional<AppendCondition> condition,
-                                                  bool lazy = false) {
+                                                  bool lazy = false, DurableNoticePtr notice = nullptr) {
   auto promise = self->make_response_promise<AppendResult>();
   auto& st = self->state;
   if (batch.empty()) {
+    if (notice) notice->run();
     promise.deliver(AppendResult::written(st.opts.state.last_seq));
     return promise;
   }
   st.pending_events += batch.size();
-  st.pending.push_back(PendingAppend{std::move(batch), promise, std::move(condition)});
+  st.pending.push_back(PendingAppend{std::move(batch), promise, std::move(condition), false, false, std::move(notice)});
   if (st.pending_events >= st.opts.max_batch) {
     commit_or_retry(self);
   } else if (!lazy && !st.tick_queued) {
@@ -314,6 +320,9 @@ journal_actor::behavior_type journal_behavior(journal_self self, JournalOptions 
       },
       [=](append_atom, EventBatch& batch, AppendCondition& condition, lazy_atom) {
         return enqueue(self, std::move(batch), std::move(condition), true);
+      },
+      [=](append_atom, EventBatch& batch, AppendCondition& condition, DurableNoticePtr& notice) {
+        return enqueue(self, std::move(batch), std::move(condition), false, std::move(notice));
       },
       [=](journal_follow_atom) {
         auto& st = self->state;

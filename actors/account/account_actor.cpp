@@ -52,7 +52,8 @@ using Done = std::function<void(const std::string& error, std::uint64_t seq)>;
 // Runs the command again from the start (validation included) after a version conflict.
 using Retry = std::function<void()>;
 
-void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy = false);
+void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy = false,
+             DurableNoticePtr notice = nullptr);
 
 // Threshold crossings caused by the events just applied: recorded as events of their own.
 void record_threshold_crossings(self_ptr self) {
@@ -83,8 +84,9 @@ void on_conflict(self_ptr self, const AppendResult& r) {
 
 // Applies `events` (already validated), persists them; `done` runs after the commit, `retry`
 // instead when another node wrote the account first (shared logs). `lazy`: the append waits
-// for the journal's next commit (settle_atom, journal_protocol.hpp).
-void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy) {
+// for the journal's next commit (settle_atom, journal_protocol.hpp). `notice`: the journal runs
+// it on its thread once the append is durable, before `done` runs here (journal_protocol.hpp).
+void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy, DurableNoticePtr notice) {
   bool usage_changed = false;
   for (auto& e : events) {
     e.node = self->state.opts.node;  // as the log will have it (the row's node)
@@ -109,6 +111,10 @@ void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy
   if (lazy)
     self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
                   self->state.version, lazy_atom::value)
+        .then(on_result, on_error);
+  else if (notice)
+    self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
+                  self->state.version, std::move(notice))
         .then(on_result, on_error);
   else
     self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
@@ -231,7 +237,13 @@ ReserveReply log_unavailable(const std::string& error) {
   return r;
 }
 
-using ReserveAnswer = std::function<void(ReserveReply)>;
+// Where a reservation's reply goes. `any_thread`: it may run on the journal's thread (a
+// ReserveAnswer, messages/account_protocol.hpp), not only on this actor's (a response promise).
+struct ReplyTo {
+  std::function<void(ReserveReply)> fn;
+  bool any_thread = false;
+  void operator()(ReserveReply r) const { fn(std::move(r)); }
+};
 
 ReservationCreated new_reservation(const ReserveCommand& cmd) {
   return ReservationCreated{new_reservation_id(), cmd.model, cmd.estimate, 0, cmd.request_id, cmd.dialect,
@@ -240,8 +252,11 @@ ReservationCreated new_reservation(const ReserveCommand& cmd) {
 
 // Admission, then the ReservationCreated written; `reply` runs once: at once for a refusal (or
 // when the log is down and on_error: allow admits without waiting), else once the
-// ReservationCreated is durable. After a version conflict it runs again, same id.
-void reserve(self_ptr self, ReservationCreated created, TimeMs ttl_ms, ReserveAnswer reply) {
+// ReservationCreated is durable — on the journal's thread, right after its commit, when
+// `reply.any_thread` (the admission then does not wait for this actor to take the journal's
+// reply from its mailbox; docs/EVENT_LOG.md §3), else here. After a version conflict it runs
+// again, same id.
+void reserve(self_ptr self, ReservationCreated created, TimeMs ttl_ms, ReplyTo reply) {
   auto& st = self->state;
   const TimeMs now = st.opts.clock();
   created.expires_at = now + ttl_ms;
@@ -258,9 +273,16 @@ void reserve(self_ptr self, ReservationCreated created, TimeMs ttl_ms, ReserveAn
   admitted.provider = st.account.spec.provider;
   admitted.base_url = st.account.spec.base_url;
   admitted.prefix = st.account.spec.prefix;
+  // Durable and admitted: the journal answers the waiting worker itself (it runs the notice
+  // only for an append it wrote; a conflict or a failed write comes back here).
+  DurableNoticePtr notice;
+  if (reply.any_thread && !log_down)
+    notice = std::make_shared<DurableNotice>(DurableNotice{[reply, admitted] { reply(admitted); }});
+  const bool journal_answers = notice != nullptr;
   persist(self, {Event{0, now, st.account.id, created}},
-          [self, reply, id, admitted, answered = log_down](const std::string& err, std::uint64_t) {
+          [self, reply, id, admitted, answered = log_down, journal_answers](const std::string& err, std::uint64_t) {
             if (answered) return;  // admitted below without waiting (allow, log down)
+            if (err.empty() && journal_answers) return;  // the journal ran the notice
             if (err.empty() || self->state.opts.allow_unpersisted) {
               if (!err.empty()) spdlog::warn("journal failed, admitting anyway (on_error: allow): {}", err);
               reply(admitted);
@@ -274,13 +296,16 @@ void reserve(self_ptr self, ReservationCreated created, TimeMs ttl_ms, ReserveAn
           [self, created, ttl_ms, reply, log_down]() mutable {
             if (log_down) return;  // answered already; the reservation stands as written
             reserve(self, std::move(created), ttl_ms, std::move(reply));
-          });
+          },
+          /*lazy=*/false, std::move(notice));
   if (log_down) reply(admitted);  // admitted without waiting (on_error: allow, log down)
 }
 
 caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
   auto rp = self->make_response_promise<ReserveReply>();
-  reserve(self, new_reservation(cmd), cmd.ttl_ms, [rp](ReserveReply r) mutable { rp.deliver(std::move(r)); });
+  // A response promise is delivered on this actor's thread only.
+  reserve(self, new_reservation(cmd), cmd.ttl_ms,
+          ReplyTo{[rp](ReserveReply r) mutable { rp.deliver(std::move(r)); }, false});
   return rp;
 }
 
@@ -297,7 +322,7 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
   return {
       [=](reserve_atom, const ReserveCommand& cmd) { return reserve(self, cmd); },
       [=](reserve_atom, const ReserveCommand& cmd, const ReserveAnswerPtr& answer) {
-        reserve(self, new_reservation(cmd), cmd.ttl_ms, [answer](ReserveReply r) { (*answer)(std::move(r)); });
+        reserve(self, new_reservation(cmd), cmd.ttl_ms, ReplyTo{[answer](ReserveReply r) { (*answer)(std::move(r)); }, true});
       },
       [=](propose_atom, EventPayload& payload) { return propose(self, std::move(payload)); },
       [=](propose_atom, EventPayload& payload, const CommandReplyPromise& promise) {

@@ -28,7 +28,8 @@ using self_ptr = router_actor::stateful_pointer<RouterActorState>;
 using Deliver = std::function<void(RouteGrant)>;
 
 // Who waits for a route's grant. An HTTP worker waits on a promise, which any thread may
-// fulfil: the account that admits the request fulfils it itself (try_target). An actor waits on
+// fulfil: the answer try_target sends with the reservation fulfils it (on the journal's thread
+// once the reservation is durable). An actor waits on
 // a response promise, which only this actor delivers.
 struct Waiter {
   RouteGrantPromise promise;  // an HTTP worker, or null
@@ -129,9 +130,10 @@ RouteGrant log_unavailable(const ReserveReply& r) {
   return refusal(503, "unavailable", r.error, kStorageRetryAfterS);
 }
 
-// Asks targets[i] to reserve. An HTTP worker's promise is answered by the account itself, on
-// its thread (the answer below reads only the immutable decision and messages this actor); a
-// refusal comes back here as retry_atom. An actor's response promise is answered here.
+// Asks targets[i] to reserve. An HTTP worker's promise is answered by the answer below, on the
+// journal's thread right after the commit for an admission, on the account's otherwise (it
+// reads only the immutable decision and messages this actor); a refusal comes back here as
+// retry_atom. An actor's response promise is answered here.
 void try_target(self_ptr self, RouteDecisionPtr d, std::size_t i, const RouteRequest& req, Waiter waiter) {
   if (i >= d->targets.size()) {
     record_refusal(self, req, "", "quota_exhausted");

@@ -199,6 +199,69 @@ TEST_CASE("a failed write answers the batch with the error, holds its events and
   anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
 
+// An append with a DurableNotice (messages/journal_protocol.hpp): the notice runs once its
+// commit is done — the event readable on another connection then — before the append's reply,
+// and never for an append whose write failed, not even when its held events are written later.
+TEST_CASE("a durable notice runs after the commit that wrote its append, before the reply, never for a failed write") {
+  JournalFile f;
+  auto& sys = f.sys;
+  const auto& path = f.path;
+  auto health = std::make_shared<JournalHealth>();
+  auto journal = start_watched(sys, path, health, 3'600'000);  // no retry timer: only appends retry
+  struct Seen {
+    std::mutex m;
+    std::vector<std::string> ran;                   // the notices run, in order
+    std::vector<std::vector<std::string>> logged;   // what another connection read when each ran
+  };
+  auto seen = std::make_shared<Seen>();
+  auto notice = [&, seen](const std::string& name) {
+    return std::make_shared<DurableNotice>(DurableNotice{[seen, name, &path] {
+      auto ids = logged_ids(path);
+      std::lock_guard<std::mutex> lock(seen->m);
+      seen->ran.push_back(name);
+      seen->logged.push_back(std::move(ids));
+    }});
+  };
+  auto append_noticed = [&](EventBatch batch, const std::string& name) {
+    caf::scoped_actor self{sys};
+    AppendResult out = AppendResult::failed("no reply");
+    std::size_t ran_at_reply = 0;
+    self->request(journal, caf::infinite, append_atom::value, std::move(batch), AppendCondition{"acct"}, notice(name))
+        .receive([&](const AppendResult& r) {
+                   out = r;
+                   std::lock_guard<std::mutex> lock(seen->m);
+                   ran_at_reply = seen->ran.size();
+                 },
+                 [&](const caf::error& e) { out.error = to_string(e); });
+    return std::make_pair(out, ran_at_reply);
+  };
+
+  auto [first, ran_before_first_reply] = append_noticed({created("one")}, "one");
+  CHECK(first.last_seq == 1);
+  CHECK(ran_before_first_reply == 1);  // the notice ran before the reply came
+  {
+    std::lock_guard<std::mutex> lock(seen->m);
+    REQUIRE(seen->ran == std::vector<std::string>{"one"});
+    CHECK(seen->logged[0] == std::vector<std::string>{"one"});  // durable when it ran
+  }
+
+  auto other = Database::open({path});
+  other->exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.data LIKE '%fail-me%'"
+              " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+  auto [failed, ran_before_failed_reply] = append_noticed({created("fail-me")}, "failed");
+  CHECK(failed.last_seq == 0);
+  CHECK_FALSE(failed.error.empty());
+  CHECK(ran_before_failed_reply == 1);  // not run: the sender decides what a failed write means
+  other->exec("DROP TRIGGER boom");
+  CHECK(append_sync(sys, journal, {created("two")}).last_seq == 3);  // writes the held event too
+  CHECK(logged_ids(path) == std::vector<std::string>{"one", "fail-me", "two"});
+  {
+    std::lock_guard<std::mutex> lock(seen->m);
+    CHECK(seen->ran == std::vector<std::string>{"one"});  // the held event's notice never runs
+  }
+  anon_send_exit(journal, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE("write lock held by another process: appends fail after busy_timeout, the retry timer writes them when it is released") {
   JournalFile f;
   auto& sys = f.sys;
