@@ -10,6 +10,7 @@
 # over the run. Needs perf (linux-perf) and root or perf_event_paranoid <= 0.
 #   bench/proxy/request_path.sh
 #   RATE=200 QUOTAGUARD_BIN=/path/to/older/quotaguard bench/proxy/request_path.sh
+#   TIMEHIST_OUT=/tmp/th.txt bench/proxy/request_path.sh   # keeps the `perf sched timehist -w` text
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
@@ -32,6 +33,7 @@ perf sched record -o "$work/sched.data" -- sleep 1 >/dev/null 2>&1
 wait "$load" || true
 read -r c1 s1 < <(batches)
 perf sched timehist -i "$work/sched.data" -w 2>/dev/null >"$work/timehist.txt"
+[ -n "${TIMEHIST_OUT:-}" ] && cp "$work/timehist.txt" "$TIMEHIST_OUT"
 echo "load: $(tail -1 "$work/wrk.txt")   (label rps p50 p99 p90 max errors ...)"
 python3 "$(dirname "$0")/request_path.py" "$work/timehist.txt" "$QG_PID_path"
 echo "daemon threads in the recorded second (CPU ms, context switches):"

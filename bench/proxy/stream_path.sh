@@ -9,6 +9,7 @@
 # thread's CPU and context switches in that second. Needs perf and root or perf_event_paranoid <= 0.
 #   bench/proxy/stream_path.sh
 #   RATE=500 QUOTAGUARD_BIN=/path/to/older/quotaguard bench/proxy/stream_path.sh
+#   TIMEHIST_OUT=/tmp/th.txt bench/proxy/stream_path.sh   # keeps the `perf sched timehist -w` text
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
@@ -30,6 +31,7 @@ sleep 2.5
 perf sched record -o "$work/sched.data" -- sleep 1 >/dev/null 2>&1
 wait "$driver" || true
 perf sched timehist -i "$work/sched.data" -w 2>/dev/null >"$work/timehist.txt"
+[ -n "${TIMEHIST_OUT:-}" ] && cp "$work/timehist.txt" "$TIMEHIST_OUT"
 echo "client: $(tr '\n' ' ' <"$work/ttfb.txt")"
 python3 "$(dirname "$0")/stream_path.py" "$work/timehist.txt" "$QG_PID_spath" "$driver" "$(cat "$PEERS_DIR/mock/sse.pid")"
 echo "daemon threads in the recorded second (CPU ms, context switches):"
