@@ -41,13 +41,21 @@ struct AppendResult {
   std::uint64_t last_seq = 0;      // seq of the batch's last event (0 on error)
   std::string error;               // empty on success
   // Conditional appends only: nothing of the batch was written because another node wrote
-  // this account's events after `known_seq` (or an earlier batch of the same epoch conflicted).
+  // this account's events after `known_seq` and the batch cannot be written past them
+  // (quota/shared_append.hpp), or an earlier batch of the same epoch conflicted.
   // The sender re-validates against `current` and retries or refuses.
   bool conflict = false;
+  // Conditional appends only: written, but after events other nodes wrote to the account
+  // since `known_seq` (the batch's reservation events were validated again against the
+  // account as the log has it there). `current` is the account up to and including the batch,
+  // in the log's order: the sender takes it, with its appends still unanswered on top. (Of
+  // an account's reordered batches in one commit only the last answer carries `current`.)
+  bool reordered = false;
   std::uint64_t epoch = 0;          // the account's epoch now: send retries with it
   std::uint64_t known_seq = 0;      // what `current` contains of other nodes' events
   // The account as the log has it now (every node's committed events), on the first conflict
-  // of an epoch; null on the conflicts that follow it in the same epoch.
+  // of an epoch (null on the conflicts that follow it in the same epoch), and on the last
+  // `reordered` answer of the account in a commit.
   std::shared_ptr<const AccountState> current;
 
   static AppendResult written(std::uint64_t last_seq) {

@@ -5,6 +5,7 @@
 #include "messages/event_codec.hpp"
 #include "metrics/quotaguard_metrics.hpp"
 #include "persistence/state_codec.hpp"
+#include "quota/shared_append.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -27,11 +28,13 @@ struct PendingAppend {
   bool conflict = false;        // decided by the commit that holds it (shared logs)
   bool opens_epoch = false;     // the first conflict of its epoch: answered with the state
   DurableNoticePtr notice;      // run once the append is durable, before its reply (or never)
+  bool reordered = false;       // written past others' events (re-validated): answered with the state
 };
 
 // What the journal knows of an account's events written by other nodes (shared logs).
 struct AccountVersion {
   std::uint64_t last_foreign = 0;  // seq of the newest such event
+  std::uint64_t last_unsure = 0;   // ... of a kind no append is exempt from (quota/shared_append.hpp)
   std::uint64_t epoch = 0;         // bumped by each conflict (journal_protocol.hpp)
 };
 
@@ -84,9 +87,12 @@ struct JournalState {
       batch.reserve(held.size() + pending_events);
       for (auto& e : held) batch.push_back(&e);
       epochs_opened.clear();
+      std::unordered_map<std::string, AccountState> at_append;  // re-validated accounts, as the log has them
       for (auto& p : pending) {
-        p.conflict = p.opens_epoch = false;
-        if (p.condition && opts.log->shared()) decide(p);
+        p.conflict = p.opens_epoch = p.reordered = false;
+        for (auto& e : p.events)
+          if (e.ts == 0) e.ts = opts.clock();
+        if (p.condition && opts.log->shared()) decide(p, at_append);
         if (p.conflict) continue;
         for (auto& e : p.events) batch.push_back(&e);
       }
@@ -122,10 +128,22 @@ struct JournalState {
     // commit runs before any reply wakes an actor.
     for (auto& p : pending)
       if (!p.conflict && p.notice) p.notice->run();
+    // Of an account's appends written past others' events, the last one's answer carries the
+    // account (its sender puts what it sent after it on top: the earlier ones among them).
+    std::unordered_map<std::string, const PendingAppend*> last_reordered;
+    for (const auto& p : pending)
+      if (p.reordered) last_reordered[p.condition->account] = &p;
     for (auto& p : pending) {
       if (!p.conflict) {
         for (const auto& e : p.events) apply(opts.state, e);
-        p.promise.deliver(AppendResult::written(opts.state.last_seq));
+        AppendResult r = AppendResult::written(opts.state.last_seq);
+        if (p.reordered && last_reordered[p.condition->account] == &p) {  // the account up to this append, in the log's order
+          r.reordered = true;
+          r.known_seq = versions[p.condition->account].last_foreign;
+          const auto it = opts.state.accounts.find(p.condition->account);
+          r.current = std::make_shared<const AccountState>(it != opts.state.accounts.end() ? it->second : AccountState{});
+        }
+        p.promise.deliver(std::move(r));
         continue;
       }
       // The account's appends after this one in the batch conflict too: its state is final.
@@ -148,20 +166,43 @@ struct JournalState {
     return true;
   }
 
-  // The version check of one conditional append (inside the commit's transaction, after the
-  // fold): a conflict when the sender's epoch is over (an earlier append of the account
-  // conflicted) or another node wrote the account after what the sender validated against.
-  // The first conflict of an epoch opens the next one (in `epochs_opened`, kept only when the
-  // commit succeeds), and the account's later appends in the same commit conflict too: their
-  // sender validated them on top of the refused one.
-  void decide(PendingAppend& p) {
+  // The version check of one conditional append (inside the commit, after the fold): a
+  // conflict when the sender's epoch is over (an earlier append of the account conflicted);
+  // else, when another node wrote the account after what the sender validated against, the
+  // rule of quota/shared_append.hpp: reservation events validated again against the account
+  // as the log has it where they would go (`at_append`: the state folded so far and the
+  // batch's written appends of the account before this one; built when first needed) are
+  // written (`reordered`), anything else conflicts. Events held after a failed write (in
+  // the batch before every pending append, not in the state yet): the plain version check.
+  // The first conflict of an epoch opens the next one (in `epochs_opened`, kept only when
+  // the commit succeeds), and the account's later appends in the same commit conflict too:
+  // their sender validated them on top of the refused one.
+  void decide(PendingAppend& p, std::unordered_map<std::string, AccountState>& at_append) {
     const AppendCondition& c = *p.condition;
     const AccountVersion& v = versions[c.account];
     if (epochs_opened.count(c.account) || c.epoch < v.epoch) {
       p.conflict = true;
       return;
     }
-    if (v.last_foreign <= c.known_seq) return;
+    const ForeignSince since{v.last_foreign > c.known_seq, v.last_unsure > c.known_seq};
+    auto it = at_append.find(c.account);
+    if (!since.any && it == at_append.end()) return;
+    if (since.any && held.empty() && it == at_append.end()) {
+      const auto known = opts.state.accounts.find(c.account);
+      it = at_append.emplace(c.account, known != opts.state.accounts.end() ? known->second : AccountState{}).first;
+      for (const auto& q : pending) {
+        if (&q == &p) break;
+        if (!q.conflict)
+          for (const auto& e : q.events)
+            if (e.account == c.account) apply(it->second, e);
+      }
+    }
+    const SharedVerdict verdict = it != at_append.end() ? shared_append_verdict(it->second, p.events, since)
+                                                         : SharedVerdict::conflict;  // held events: the plain check
+    if (verdict != SharedVerdict::conflict) {
+      p.reordered = verdict == SharedVerdict::write_reordered;
+      return;
+    }
     p.conflict = p.opens_epoch = true;
     epochs_opened[c.account] = v.epoch + 1;
   }
@@ -173,7 +214,10 @@ struct JournalState {
     if (row.seq != opts.state.last_seq + 1) return;  // read already (a retried commit)
     Event e = decode_row(row, nullptr);
     apply(opts.state, e);
-    if (!e.account.empty()) versions[e.account].last_foreign = e.seq;
+    if (!e.account.empty()) {
+      versions[e.account].last_foreign = e.seq;
+      if (foreign_unsure(e.payload)) versions[e.account].last_unsure = e.seq;
+    }
     if (opts.follower) opts.follower(e, opts.state);
   }
 

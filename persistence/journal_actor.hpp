@@ -14,7 +14,9 @@
 // the append holds only if nobody appended since the state's last seq; else what other nodes
 // committed since is folded, handed to `follower`, and the commit decides again) and leaves
 // out — answers with a conflict and the account's current state — those validated against an
-// older version. The other appends of the batch commit as usual.
+// older version, unless quota/shared_append.hpp lets them be written past the other nodes'
+// events (reservation events validated again on the log's account; answered `reordered`,
+// with the account in the log's order). The other appends of the batch commit as usual.
 //
 // It keeps a SystemState in step with the log (apply after commit) and writes a snapshot every
 // `snapshot_every` events. The log may have other writers (other nodes on PostgreSQL, a CLI

@@ -101,8 +101,13 @@ void assign_seqs(const std::vector<Event*>& events, std::uint64_t last, const st
 
 // Guarded attempts (kAppendOrRead, one statement each, no lock held between them) before a
 // commit takes the head's lock: every failed one folded what moved the head, so only another
-// node appending within a round trip of each attempt sends a commit to the lock.
-constexpr int kGuardedAttempts = 4;
+// node appending within a round trip of each attempt sends a commit to the lock. 8: with
+// appends written past others' events (docs/EVENT_LOG.md §7.3) a commit that found the head
+// moved appends again instead of ending in conflicts, and under the other node's steady
+// appends 4 misses in a row were common; the locked path then held the head across 3 round
+// trips and a WAL flush, stalling the other node (bench-cluster 2026-12-07 15:02: about 4 %
+// of two nodes' commits; docs/PERFORMANCE.md).
+constexpr int kGuardedAttempts = 8;
 
 // The rows from a seq on, in seq order (the seq, then the rest of the query, follow).
 constexpr const char* kRowsFrom = "SELECT seq, ts, type, account, version, data, node FROM events WHERE seq >= ";

@@ -4,6 +4,7 @@
 
 #include "quota/account_state.hpp"
 #include "quota/expiry_sweep.hpp"
+#include "quota/shared_append.hpp"
 #include "quota/admission.hpp"
 #include "quota/reservation_ids.hpp"
 #include "quota/account_summary.hpp"
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 #include <utility>
@@ -34,6 +36,10 @@ struct AccountActorState {
   // has not answered yet: a flush waits for them too (flush_appends).
   std::size_t retries_in_flight = 0;
   bool retrying = false;  // inside a conflict's retry: what persist sends now is a retry
+  // The events of each append sent and not answered yet, by the order they were sent (and
+  // applied): an answer `reordered` puts them back on top of the log's state.
+  std::map<std::uint64_t, EventBatch> unanswered;
+  std::uint64_t next_append = 0;
 
   static inline const char* name = "account";
 };
@@ -82,6 +88,21 @@ void on_conflict(self_ptr self, const AppendResult& r) {
   }
 }
 
+// Our append was written after events other nodes wrote to the account since our version
+// (quota/shared_append.hpp): we applied it before them, the log has it after. Our state
+// becomes the log's account up to the append, with our appends still unanswered on top,
+// unless a conflict has moved us to another epoch since we sent it. (Of several such appends
+// in one commit only the last answer carries the account: the others change nothing here.)
+void on_reordered(self_ptr self, const AppendResult& r, std::uint64_t append, std::uint64_t epoch) {
+  auto& st = self->state;
+  if (!r.current || epoch != st.version.epoch || r.known_seq < st.version.known_seq) return;
+  std::vector<const EventBatch*> later;
+  for (auto it = st.unanswered.upper_bound(append); it != st.unanswered.end(); ++it) later.push_back(&it->second);
+  st.account = reordered_state(*r.current, later);
+  st.version.known_seq = r.known_seq;
+  push_summary(self);
+}
+
 // Applies `events` (already validated), persists them; `done` runs after the commit, `retry`
 // instead when another node wrote the account first (shared logs). `lazy`: the append waits
 // for the journal's next commit (settle_atom, journal_protocol.hpp). `notice`: the journal runs
@@ -96,16 +117,23 @@ void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy
   }
   const bool is_retry = self->state.retrying;
   if (is_retry) ++self->state.retries_in_flight;
-  auto on_result = [self, done, retry, is_retry](const AppendResult& r) {
+  const std::uint64_t append = ++self->state.next_append, epoch = self->state.version.epoch;
+  self->state.unanswered.emplace(append, events);
+  auto on_result = [self, done, retry, is_retry, append, epoch](const AppendResult& r) {
     if (is_retry) --self->state.retries_in_flight;
-    if (!r.conflict) return done(r.error, r.last_seq);
+    self->state.unanswered.erase(append);
+    if (!r.conflict) {
+      if (r.reordered) on_reordered(self, r, append, epoch);
+      return done(r.error, r.last_seq);
+    }
     on_conflict(self, r);
     const bool outer = std::exchange(self->state.retrying, true);
     retry();
     self->state.retrying = outer;
   };
-  auto on_error = [self, done, is_retry](const caf::error& err) {
+  auto on_error = [self, done, is_retry, append](const caf::error& err) {
     if (is_retry) --self->state.retries_in_flight;
+    self->state.unanswered.erase(append);
     done(caf::to_string(err), 0);
   };
   if (lazy)

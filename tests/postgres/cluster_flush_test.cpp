@@ -30,7 +30,7 @@ namespace {
 constexpr TimeMs kNow = 1'790'000'000'000;
 
 // The log as node "a" sees it, except that before each of the next `interfere` commits node
-// "b" writes an event of `account` (so the commit's version check finds the account moved).
+// "b" writes an event of `account` that every later append of it conflicts with.
 class InterferedLog : public EventLog {
  public:
   InterferedLog(std::shared_ptr<EventLog> inner, std::shared_ptr<EventLog> other, std::string account)
@@ -49,7 +49,9 @@ class InterferedLog : public EventLog {
     ++commits;
     if (interfere > 0) {
       --interfere;
-      std::vector<Event> foreign{Event{0, kNow, account_, QuotaObserved{}}};
+      // An event of a type this build does not know: nothing of ours is written past it
+      // (quota/shared_append.hpp), so the commit conflicts.
+      std::vector<Event> foreign{Event{0, kNow, account_, UnknownEvent{"ProviderNote", "{}"}}};
       other_->append(foreign);
     }
     return inner_->append_after(known, fold, choose);

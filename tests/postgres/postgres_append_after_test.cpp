@@ -102,9 +102,11 @@ TEST_CASE("append_after: after a read without a lock the append is checked from 
 TEST_CASE("append_after: a head that moves before every checked attempt sends the commit to the lock, which folds the rest and appends") {
   TwoNodes n;
   n.their_append("other", "0");  // seq 1
-  // The other node appends again while we fold each of its rows, 4 times (the checked
-  // attempts): every attempt finds the head moved. Under the lock nobody can append (an
-  // append from `fold` then would wait for our COMMIT: none is made).
+  // The other node appends again while we fold each of its rows, 8 times (the checked
+  // attempts, kGuardedAttempts in postgres_event_log.cpp): every attempt finds the head moved.
+  // Under the lock nobody can append (an append from `fold` then would wait for our COMMIT:
+  // none is made).
+  constexpr int kGuardedAttempts = 8;
   int theirs = 0;
   bool locked_fold = false;
   std::vector<std::uint64_t> folded;
@@ -113,16 +115,16 @@ TEST_CASE("append_after: a head that moves before every checked attempt sends th
       0,
       [&](const EventRow& row) {
         folded.push_back(row.seq);
-        if (theirs < 4) n.their_append("other", std::to_string(++theirs));
+        if (theirs < kGuardedAttempts) n.their_append("other", std::to_string(++theirs));
         else locked_fold = true;
       },
       [&] { return std::vector<Event*>{&mine}; });
   CHECK(r.path == AppendPath::locked);
   CHECK(locked_fold);
-  CHECK(folded == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
-  CHECK(r.last_seq == 6);
-  CHECK(mine.seq == 6);
-  CHECK(n.rows().back() == "6 a acct");
+  CHECK(folded == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9});
+  CHECK(r.last_seq == 10);
+  CHECK(mine.seq == 10);
+  CHECK(n.rows().back() == "10 a acct");
 }
 
 TEST_CASE("append_after: a batch whose appends all conflict already sends no statement, even with the head moved") {

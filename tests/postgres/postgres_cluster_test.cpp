@@ -241,15 +241,75 @@ TEST_CASE("cluster journal: an append validated against an older version of its 
   anon_send_exit(b, caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE("cluster journal: a reservation event other nodes' events overtook is validated again on the log's account: written past them, refused past spent headroom") {
+  // Before this rule (docs/EVENT_LOG.md §7.3) any event of another node after the append's
+  // known_seq made it conflict: the steps marked "was: conflict" failed.
+  const std::string dsn = test::shared_postgres().create_database();
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto a = start_journal(sys, dsn, "a");
+  AccountSpec spec;
+  spec.provider = "openai";
+  spec.limits = {{Metric::requests, 3600, 3}};
+  auto r = append_together(sys, a, {{at("acct", AccountRegistered{spec}), AppendCondition{"acct", 0, 0}},
+                                    {at("acct", reservation("r1")), AppendCondition{"acct", 0, 0}}});
+  REQUIRE(r[1].last_seq == 2);
+  auto b = start_journal(sys, dsn, "b");  // b's view: seqs 1-2
+  r = append_together(sys, b, {{at("acct", reservation("b1")), AppendCondition{"acct", 2, 0}},
+                               {at("acct", ReservationCommitted{"b1", Usage{1, 2, 3}}), AppendCondition{"acct", 2, 0}}});
+  CHECK(r[1].last_seq == 4);
+  // a, which saw nothing of b (known_seq 0), commits r1: b's reservation and commit overtook
+  // it, neither resolved r1 — written after them (was: conflict), answered with the log's
+  // account up to it, in the log's order.
+  r = append_together(sys, a, {{at("acct", ReservationCommitted{"r1", Usage{1, 2, 3}}), AppendCondition{"acct", 0, 0}}});
+  REQUIRE(r[0].error.empty());
+  CHECK_FALSE(r[0].conflict);
+  CHECK(r[0].reordered);
+  CHECK(r[0].last_seq == 5);
+  CHECK(r[0].known_seq == 4);
+  REQUIRE(r[0].current);
+  CHECK(r[0].current->counters.committed == 2);
+  CHECK(r[0].current->reservations.empty());
+  CHECK(r[0].current->windows.at(0).used == 2);
+  // b, at seq 2 still, reserves b2: r1's commit overtook it; 2 used + 1 fits the limit of 3:
+  // written (was: conflict).
+  r = append_together(sys, b, {{at("acct", reservation("b2")), AppendCondition{"acct", 2, 0}}});
+  CHECK_FALSE(r[0].conflict);
+  CHECK(r[0].reordered);
+  CHECK(r[0].last_seq == 6);
+  // a, at seq 4, reserves r2: b2 spent the last of the headroom — a conflict, as before.
+  r = append_together(sys, a, {{at("acct", reservation("r2")), AppendCondition{"acct", 4, 0}}});
+  CHECK(r[0].conflict);
+  CHECK(r[0].epoch == 1);
+  CHECK(r[0].known_seq == 6);
+  REQUIRE(r[0].current);
+  CHECK(r[0].current->reservations.count("b2") == 1);
+  // b expires r1, which a committed after b's view: not open in the log's account — a conflict.
+  r = append_together(sys, b, {{at("acct", ReservationExpired{"r1"}), AppendCondition{"acct", 2, 0}}});
+  CHECK(r[0].conflict);
+  LogCounts log = count_log(dsn);
+  CHECK(log.by_type["ReservationCreated"] == 3);
+  CHECK(log.by_type["ReservationCommitted"] == 2);
+  CHECK(log.by_type["ReservationExpired"] == 0);
+  const auto [rc, text] = test::verify_postgres_log(dsn);
+  CHECK_MESSAGE(rc == 0, text);
+  anon_send_exit(a, caf::exit_reason::user_shutdown);
+  anon_send_exit(b, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE("cluster journal: two journals appending concurrently for one account miss no conflict, whichever commit path each takes") {
   // Neither journal follows the other, so each learns of the other's events only inside its
   // commits: on the fast path (one statement, only if nobody appended since its state's last
   // seq) or, when the head moved, after reading the other's rows (fold, decide again, the
   // append checked from there; the lock after repeated misses). Every append to a
   // round's account is validated against no event of the other node (known_seq 0, epoch 0),
-  // as two nodes that both saw the same headroom: once one node's append of it committed, every
-  // append of the other node must conflict. So each account's events are all one node's. An
-  // unconditional write next to them (each node's own account) keeps the batches non-empty.
+  // as two nodes that both saw the same headroom. Odd rounds append threshold crossings,
+  // which are never written past another node's events: once one node's append committed,
+  // every append of the other node must conflict, so the account's events are all one node's.
+  // Even rounds reserve on an account with a limit of kLimit requests, validated again on the
+  // log's account when the other node's events overtook them: exactly kLimit are written,
+  // whichever nodes write them. An unconditional write next to them (each node's own account)
+  // keeps the batches non-empty.
   const std::string dsn = test::shared_postgres().create_database();
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
@@ -260,11 +320,20 @@ TEST_CASE("cluster journal: two journals appending concurrently for one account 
            shared_commits.with({"locked"}).value();
   };
   const std::uint64_t fast_before = shared_commits.with({"fast"}).value(), slow_before = slow();
-  constexpr int kRounds = 12, kThreadsPerNode = 2, kAppends = 5;
+  constexpr int kRounds = 12, kThreadsPerNode = 2, kAppends = 5, kLimit = 7;
   std::map<std::string, int> acknowledged;  // "account node" -> appends answered written
   std::mutex mutex;
+  AccountSpec limited;
+  limited.provider = "openai";
+  limited.limits = {{Metric::requests, 3600, kLimit}};
   for (int round = 0; round < kRounds; ++round) {
     const std::string account = "acct-" + std::to_string(round);
+    const bool reserving = round % 2 == 0;
+    if (reserving) {  // registered by a third writer: both nodes' appends are validated without it
+      auto log = PostgresEventLog::open(test::postgres_node(dsn, "c"), OpenMode::read_write);
+      std::vector<Event> reg{at(account, AccountRegistered{limited})};
+      log->append(reg);
+    }
     std::vector<std::thread> threads;
     for (int n = 0; n < 2; ++n)
       for (int t = 0; t < kThreadsPerNode; ++t)
@@ -272,8 +341,10 @@ TEST_CASE("cluster journal: two journals appending concurrently for one account 
           const std::string node = n == 0 ? "a" : "b";
           for (int i = 0; i < kAppends; ++i) {
             const std::string id = node + std::to_string(round) + "-" + std::to_string(t) + "-" + std::to_string(i);
+            const Event event = reserving ? at(account, reservation(id))
+                                          : at(account, ThresholdCrossed{"warning", Metric::requests, 60, 80});
             const auto r = append_together(sys, journals[n],
-                {{at(account, reservation(id)), AppendCondition{account, 0, 0}},
+                {{event, AppendCondition{account, 0, 0}},
                  {at("own-" + node, reservation("own-" + id)), AppendCondition{"own-" + node, 0, 0}}});
             std::lock_guard lock(mutex);
             REQUIRE(r.size() == 2);
@@ -289,15 +360,19 @@ TEST_CASE("cluster journal: two journals appending concurrently for one account 
   std::map<std::string, int> rows;                        // "account node" -> round accounts' events
   std::map<std::string, int> own;                         // the same for the own accounts
   auto log = PostgresEventLog::open(storage_of(dsn).postgres, OpenMode::read_only);
+  std::map<std::string, int> created;                     // account -> ReservationCreated
   log->scan({}, [&](const EventRow& row) {
+    if (std::string(row.node) == "c") return true;  // the registrations
     const std::string account(row.account), key = account + " " + std::string(row.node);
     writers[account].insert(std::string(row.node));
     ++(account.rfind("own-", 0) == 0 ? own : rows)[key];
+    if (std::string(row.type) == "ReservationCreated") ++created[account];
     return true;
   });
   for (int round = 0; round < kRounds; ++round) {
     const std::string account = "acct-" + std::to_string(round);
-    CHECK_MESSAGE(writers[account].size() == 1, account);  // never both: no conflict missed
+    if (round % 2 == 0) CHECK_MESSAGE(created[account] == kLimit, account);  // never more: no headroom spent twice
+    else CHECK_MESSAGE(writers[account].size() == 1, account);  // never both: no conflict missed
   }
   CHECK(rows == acknowledged);  // every append answered written is in the log, no other
   CHECK(own == std::map<std::string, int>{{"own-a a", kRounds * kThreadsPerNode * kAppends},
