@@ -1,16 +1,20 @@
 // tests/postgres/postgres_server_test.cpp — the test harness itself: the shared server asks
 // for the password, each create_database() is a separate empty database, and a private
 // server started in a directory is gone (port closed, directory removed) after stop(), and
-// after its process is killed by SIGKILL (the watchdog), unless it was detach()ed.
+// after its process is killed by SIGKILL (the watchdog) — also while `pg_ctl start` is still
+// starting it, and when ctest's timeout kills the test — unless it was detach()ed.
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <libpq-fe.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <cerrno>
 #include <chrono>
@@ -19,6 +23,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 using qg::test::PostgresServer;
 using qg::test::shared_postgres;
@@ -177,4 +182,139 @@ TEST_CASE("postgres test server: a detached server (the ctest fixture's) outlive
   CHECK(PostgresServer::attach(dir) != nullptr);
   qg::test::stop_postgres_in(dir);
   CHECK(PostgresServer::attach(dir) == nullptr);
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// `qg_postgres_fixture hold DIR` (a private server, then waits to be killed) or `ctest` as a
+// child with TMPDIR=`tmp` (where PostgresServer::start makes the cluster directory), output to
+// `log`. Returns its pid (-1: not started).
+pid_t spawn_with_tmpdir(const std::vector<std::string>& argv, const fs::path& tmp, const fs::path& log) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  ::setenv("TMPDIR", tmp.c_str(), 1);
+  const int in = ::open("/dev/null", O_RDONLY);
+  const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (in < 0 || out < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) ::_exit(126);
+  ::execv(args[0], args.data());
+  ::_exit(127);
+}
+
+// The processes whose command line names something under `dir` (initdb, pg_ctl, the postmaster
+// and its children: `postgres -D DIR/qg-pg-cluster-XXXXXX/data`), as "pid: command line".
+std::vector<std::string> processes_under(const fs::path& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos || pid == std::to_string(::getpid())) continue;
+    std::string cmdline;
+    try {  // a process that ends while being read: its file reads as an error
+      std::ifstream in(entry.path() / "cmdline");
+      cmdline.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } catch (const std::exception&) {
+      continue;
+    }
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(dir.string() + "/") != std::string::npos) out.push_back(pid + ": " + cmdline);
+  }
+  return out;
+}
+
+std::vector<std::string> entries_of(const fs::path& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) out.push_back(entry.path().filename().string());
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+// Waits (at most `seconds`) until no process runs from under `tmp` and `tmp` is empty; true then.
+bool nothing_left_under(const fs::path& tmp, int seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (processes_under(tmp).empty() && entries_of(tmp).empty()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// A failing test leaves nothing either: the processes under `tmp` are SIGKILLed by pid.
+void kill_what_is_left(const fs::path& tmp) {
+  for (const auto& line : processes_under(tmp)) ::kill(std::stoi(line), SIGKILL);
+}
+
+// A temporary directory the server's user (postgres, when the tests run as root) can enter.
+fs::path open_to_server_user(const qg::test::TempDir& tmp) {
+  fs::permissions(tmp.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
+  return tmp.path();
+}
+
+}  // namespace
+
+TEST_CASE("postgres test server: a process killed while pg_ctl start is still starting the server leaves no server, no directory") {
+  // Killed at pg_ctl start's launch and a few ms into it (before the server writes
+  // postmaster.pid, or before it is ready): the start runs on, so the watchdog must wait for it.
+  for (const int delay_ms : {0, 5, 20, 60}) {
+    CAPTURE(delay_ms);
+    qg::test::TempDir parent("qg-pg-kill");
+    const fs::path tmp = open_to_server_user(parent);
+    const fs::path log = fs::temp_directory_path() / ("qg-pg-kill-" + std::to_string(::getpid()) + ".log");
+    const fs::path dir = tmp / "state";
+    const pid_t child = spawn_with_tmpdir({QG_POSTGRES_FIXTURE, "hold", dir.string()}, tmp, log);
+    REQUIRE(child > 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!fs::exists(dir / "pg_ctl.log") && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    REQUIRE_MESSAGE(fs::exists(dir / "pg_ctl.log"), qg::test::read_file(log));
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    CHECK(nothing_left_under(tmp, 30));
+    const auto left = processes_under(tmp);
+    CHECK_MESSAGE(left.empty(), joined(left));  // before: the server started after its process died
+    CHECK_MESSAGE(entries_of(tmp).empty(), joined(entries_of(tmp)));
+    kill_what_is_left(tmp);
+    fs::remove(log);
+  }
+}
+
+TEST_CASE("postgres test server: ctest's timeout kill of a test takes its private server along") {
+  qg::test::TempDir parent("qg-pg-ctest");
+  const fs::path tmp = open_to_server_user(parent);
+  const fs::path dir = tmp / "state";
+  qg::test::TempDir ctest_dir("qg-pg-ctest-run");
+  // A test that starts a private server and then runs past its timeout.
+  ctest_dir.write("CTestTestfile.cmake",
+                  "add_test(hold \"" QG_POSTGRES_FIXTURE "\" hold \"" + dir.string() + "\")\n"
+                  "set_tests_properties(hold PROPERTIES TIMEOUT 12)\n");
+  const fs::path log = ctest_dir.path() / "ctest.log";
+  const pid_t ctest = spawn_with_tmpdir({QG_CTEST, "--test-dir", ctest_dir.str(), "--output-on-failure"}, tmp, log);
+  REQUIRE(ctest > 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(12);
+  while (!fs::exists(dir / "server.conf") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const bool started = fs::exists(dir / "server.conf");
+  int status = 0;
+  ::waitpid(ctest, &status, 0);
+  const std::string output = qg::test::read_file(log);
+  REQUIRE_MESSAGE(started, "the test's server did not start before its timeout:\n" << output);
+  CHECK_MESSAGE(output.find("Timeout") != std::string::npos, output);
+  CHECK(nothing_left_under(tmp, 30));
+  const auto left = processes_under(tmp);
+  CHECK_MESSAGE(left.empty(), joined(left));  // before: the server outlived the killed test
+  CHECK_MESSAGE(entries_of(tmp).empty(), joined(entries_of(tmp)));
+  kill_what_is_left(tmp);
 }

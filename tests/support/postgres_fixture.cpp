@@ -5,6 +5,9 @@
 //   start DIR             initdb + pg_ctl start in DIR (anything there before is removed), leave it running
 //   start-if-switched DIR the same when QG_TEST_STORAGE=postgres (`make test-postgres`), else nothing
 //   stop DIR              pg_ctl stop -m immediate and remove DIR
+//   hold DIR              start a private server in DIR (not detached: its watchdog stops it when this
+//                         process ends), print its line, then wait until killed (the harness's own tests,
+//                         tests/postgres/postgres_server_test.cpp, kill it mid-start and by ctest's timeout)
 //   exec DIR CMD ARGS...  runs CMD; when QG_TEST_STORAGE=postgres, with QUOTAGUARD_STORAGE_BACKEND=postgres
 //                         and QUOTAGUARD_POSTGRES_DSN naming a fresh database of DIR's server
 //                         (tests/support/test_storage.hpp is the same switch for DaemonProcess)
@@ -41,10 +44,10 @@ int exec_with_log(const char* dir, char** argv) {
 
 int main(int argc, char** argv) {
   const std::string cmd = argc >= 3 ? argv[1] : "";
-  const bool known = (argc == 3 && (cmd == "start" || cmd == "start-if-switched" || cmd == "stop")) ||
+  const bool known = (argc == 3 && (cmd == "start" || cmd == "start-if-switched" || cmd == "stop" || cmd == "hold")) ||
                      (argc >= 4 && cmd == "exec");
   if (!known) {
-    std::cerr << "usage: qg_postgres_fixture start|start-if-switched|stop DIR\n"
+    std::cerr << "usage: qg_postgres_fixture start|start-if-switched|stop|hold DIR\n"
                  "       qg_postgres_fixture exec DIR CMD [ARGS...]\n";
     return 2;
   }
@@ -52,6 +55,10 @@ int main(int argc, char** argv) {
     if (cmd == "exec") return exec_with_log(argv[2], argv + 3);
     if (cmd == "stop") {
       qg::test::stop_postgres_in(argv[2]);
+    } else if (cmd == "hold") {
+      auto server = qg::test::PostgresServer::start(argv[2]);
+      std::cout << "postgres test server on 127.0.0.1:" << server->port() << " in " << argv[2] << std::endl;
+      for (;;) ::pause();
     } else if (cmd == "start" || switched()) {
       auto server = qg::test::PostgresServer::start(argv[2]);
       server->detach();

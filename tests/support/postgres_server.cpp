@@ -130,50 +130,88 @@ std::string ping(const std::string& dsn) {
   return why;
 }
 
-// The watchdog: a shell in its own session, ignoring the terminal's signals, that blocks on a
-// pipe only this process holds the write end of (O_CLOEXEC: no child inherits it). A line on
-// the pipe (stop() or detach() took over) ends it quietly; end of file (this process died, by
-// any signal, SIGKILL included) makes it stop the server (pg_ctl stop -m immediate, as the
-// server's user) and remove the cluster and the state directory.
-// $1 bin dir, $2 cluster dir, $3 state dir, $4... the runuser prefix (none when not root).
-constexpr const char* kWatchdogScript =
-    "trap '' INT TERM HUP QUIT PIPE\n"
-    "if read -r _; then exit 0; fi\n"
-    "bin=$1 cluster=$2 state=$3; shift 3\n"
-    "if [ -f \"$cluster/data/postmaster.pid\" ]; then\n"
-    "  \"$@\" \"$bin/pg_ctl\" -D \"$cluster/data\" -m immediate -w stop >/dev/null 2>&1\n"
-    "fi\n"
-    "rm -rf \"$cluster\" \"$state\"\n";
+// The watchdog: a shell that runs every command that starts or stops the server (initdb,
+// pg_ctl start, pg_ctl stop for halt()), one verb at a time from a pipe only this process holds
+// the write end of (O_CLOEXEC: no child inherits it), answering each with its exit code on a
+// second pipe. It is nobody's child here: a launcher in its own session starts it in the
+// background and exits, so it is out of this process's process group, terminal and process
+// tree — ctest's timeout kill, which SIGKILLs the test and every descendant it finds, leaves
+// it, and a command it runs, alone (before, the kill took the watchdog along and the server
+// ran on). `leave` ends it quietly (stop() or detach() took over); end of file (this process
+// died, by any signal, SIGKILL included) makes it stop the server (pg_ctl stop -m immediate)
+// and remove the cluster and the state directory — after the command under way, so a
+// `pg_ctl start` still starting the server when the process died is waited for and then
+// stopped (before, the watchdog raced it: a server started after it looked, or a directory
+// refilled after it removed it). Commands run as the server's user (the runuser prefix).
+// $1 bin dir, $2 cluster dir, $3 state dir, $4 superuser, $5... the runuser prefix (none when not root).
+constexpr const char* kWatchdogScript = R"(trap '' INT TERM HUP QUIT PIPE
+bin=$1 cluster=$2 state=$3 user=$4; shift 4
+data=$cluster/data
+while read -r verb; do
+  case $verb in
+    initdb) "$@" "$bin/initdb" -D "$data" -U "$user" --pwfile="$cluster/pwfile" -A scram-sha-256 -E UTF8 \
+              --locale=C --no-sync --no-instructions </dev/null >>"$state/initdb.log" 2>&1 ;;
+    start) "$@" "$bin/pg_ctl" -D "$data" -l "$cluster/server.log" -w -t 60 start </dev/null >>"$state/pg_ctl.log" 2>&1 ;;
+    halt) "$@" "$bin/pg_ctl" -D "$data" -m fast -w stop </dev/null >>"$state/pg_ctl.log" 2>&1 ;;
+    leave) exit 0 ;;
+    *) false ;;
+  esac
+  echo $?
+done
+if [ -f "$data/postmaster.pid" ]; then
+  "$@" "$bin/pg_ctl" -D "$data" -m immediate -w stop </dev/null >/dev/null 2>&1
+fi
+rm -rf "$cluster" "$state"
+)";
 
-// Starts the watchdog for a server in `cluster` with state in `dir`; returns the pipe's write
-// end (-1 when it could not be started: the server then lives only until stop(), as before).
-int start_watchdog(const fs::path& bin, const fs::path& cluster, const fs::path& dir, pid_t& pid) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
-  std::vector<std::string> argv = {"/bin/sh", "-c", kWatchdogScript, "qg-pg-watchdog", bin.string(),
-                                   cluster.string(), dir.string()};
+// Starts the watchdog in the background with the pipes it was given as stdin and stdout
+// (fd 3 keeps the command pipe across the background job's stdin reset), then exits.
+constexpr const char* kLauncherScript =
+    "script=$0; exec 3<&0; /bin/sh -c \"$script\" qg-pg-watchdog \"$@\" <&3 3<&- & exit 0";
+
+// Starts the watchdog for a server in `cluster` with state in `dir`; returns false (and sets
+// nothing) when it could not be started.
+bool start_watchdog(const fs::path& bin, const fs::path& cluster, const fs::path& dir, const std::string& user,
+                    int& commands, int& replies) {
+  int to[2], from[2];
+  if (::pipe2(to, O_CLOEXEC) != 0) return false;
+  if (::pipe2(from, O_CLOEXEC) != 0) {
+    ::close(to[0]);
+    ::close(to[1]);
+    return false;
+  }
+  std::vector<std::string> argv = {"/bin/sh", "-c", kLauncherScript, kWatchdogScript, bin.string(),
+                                   cluster.string(), dir.string(), user};
   for (auto& word : as_server_user()) argv.push_back(std::move(word));
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_adddup2(&actions, to[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, from[1], 1);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // nobody's pipe is held open by it
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);  // out of the test's process group and terminal
-  const int rc = posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+  pid_t launcher = -1;
+  const int rc = posix_spawn(&launcher, args[0], &actions, &attr, args.data(), environ);
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[0]);
-  if (rc != 0) {
-    ::close(fds[1]);
-    return -1;
+  ::close(to[0]);
+  ::close(from[1]);
+  int status = 0;
+  if (rc == 0)
+    while (::waitpid(launcher, &status, 0) < 0 && errno == EINTR) {}
+  if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    ::close(to[1]);
+    ::close(from[0]);
+    return false;
   }
-  return fds[1];
+  commands = to[1];
+  replies = from[0];
+  return true;
 }
 
 fs::path make_temp_dir(const std::string& prefix) {
@@ -233,18 +271,18 @@ std::unique_ptr<PostgresServer> PostgresServer::start(const fs::path& dir) {
   s->dir_ = dir;
   s->cluster_ = make_temp_dir("qg-pg-cluster");
   give_to(s->cluster_, pw);  // mkdtemp made it 0700: the server's user must own it
-  s->watchdog_fd_ = start_watchdog(bin, s->cluster_, dir, s->watchdog_pid_);
+  if (!start_watchdog(bin, s->cluster_, dir, s->user_, s->watchdog_fd_, s->watchdog_reply_fd_)) {
+    fs::remove_all(s->cluster_);
+    throw std::runtime_error("postgres test server: cannot start the watchdog (/bin/sh)");
+  }
   s->password_ = random_hex(24);
   const fs::path pwfile = s->cluster_ / "pwfile";
   std::ofstream(pwfile) << s->password_ << '\n';
   give_to(pwfile, pw);
   const fs::path data = s->cluster_ / "data";
-  const fs::path log = dir / "initdb.log";
-  if (run({(bin / "initdb").string(), "-D", data.string(), "-U", s->user_, "--pwfile=" + pwfile.string(),
-           "-A", "scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
-          log) != 0)
+  if (s->ask("initdb") != 0)
     throw std::runtime_error("postgres test server: initdb failed in " + s->cluster_.string() + ":\n" +
-                             tail_of(log));
+                             tail_of(dir / "initdb.log"));
   fs::remove(pwfile);
 
   std::string last_error;
@@ -260,9 +298,7 @@ std::unique_ptr<PostgresServer> PostgresServer::start(const fs::path& dir) {
     }
     give_to(data / "postgresql.auto.conf", pw);
     const fs::path server_log = s->cluster_ / "server.log";
-    if (run({(bin / "pg_ctl").string(), "-D", data.string(), "-l", server_log.string(), "-w", "-t", "60",
-             "start"},
-            dir / "pg_ctl.log") == 0) {
+    if (s->ask("start") == 0) {
       s->running_ = true;
       std::ofstream(dir / "server.conf") << s->port_ << ' ' << s->user_ << ' ' << s->password_ << ' '
                                          << s->cluster_.string() << '\n';
@@ -296,16 +332,37 @@ PostgresServer::~PostgresServer() {
     } catch (...) {
     }
   }
-  disarm_watchdog();
+  // Still armed: a start that failed half-way (initdb, pg_ctl start); the watchdog, let go
+  // without a word, removes what it made.
+  disarm_watchdog(/*leave=*/false);
 }
 
-void PostgresServer::disarm_watchdog() {
+int PostgresServer::ask(const char* verb) {
+  if (watchdog_fd_ < 0) return -1;
+  const std::string line = std::string(verb) + "\n";
+  if (::write(watchdog_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return -1;
+  std::string reply;
+  char c = 0;
+  for (ssize_t n; (n = ::read(watchdog_reply_fd_, &c, 1)) != 0 && c != '\n';) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    reply += c;
+  }
+  return reply.empty() ? -1 : std::atoi(reply.c_str());
+}
+
+void PostgresServer::disarm_watchdog(bool leave) {
   if (watchdog_fd_ < 0) return;
-  [[maybe_unused]] auto written = ::write(watchdog_fd_, "d\n", 2);
+  if (leave) {
+    [[maybe_unused]] auto written = ::write(watchdog_fd_, "leave\n", 6);
+  }
   ::close(watchdog_fd_);
   watchdog_fd_ = -1;
-  int status = 0;
-  while (::waitpid(watchdog_pid_, &status, 0) < 0 && errno == EINTR) {}
+  char buf[64];  // its end of the reply pipe closes when it has left
+  for (ssize_t n; (n = ::read(watchdog_reply_fd_, buf, sizeof buf)) != 0;)
+    if (n < 0 && errno != EINTR) break;
+  ::close(watchdog_reply_fd_);
+  watchdog_reply_fd_ = -1;
 }
 
 std::string PostgresServer::dsn(const std::string& database) const {
@@ -341,17 +398,12 @@ void PostgresServer::stop() {
 }
 
 void PostgresServer::halt() {
-  const fs::path bin = postgres_bin_dir();
-  if (run({(bin / "pg_ctl").string(), "-D", (cluster_ / "data").string(), "-m", "fast", "-w", "stop"},
-          dir_ / "pg_ctl.log") != 0)
+  if (ask("halt") != 0)
     throw std::runtime_error("postgres test server: pg_ctl stop failed:\n" + tail_of(dir_ / "pg_ctl.log"));
 }
 
 void PostgresServer::resume() {
-  const fs::path bin = postgres_bin_dir();
-  if (run({(bin / "pg_ctl").string(), "-D", (cluster_ / "data").string(), "-l", (cluster_ / "server.log").string(),
-           "-w", "-t", "60", "start"},
-          dir_ / "pg_ctl.log") != 0)
+  if (ask("start") != 0)
     throw std::runtime_error("postgres test server: pg_ctl start failed:\n" + tail_of(dir_ / "pg_ctl.log"));
 }
 

@@ -8,10 +8,12 @@
 // logs, so it may live anywhere, e.g. under a root-only build tree), started with `pg_ctl` on a
 // free 127.0.0.1 port (no Unix socket), password authentication (scram-sha-256) for the
 // superuser `qg_test`, fsync off. A server start() started goes away with the process that
-// started it however that process ends (a signal, SIGKILL included): a watchdog (a shell in its
-// own session, blocked on a pipe only the starting process holds) stops it with `pg_ctl stop -m
-// immediate` and removes its directories when the pipe reaches end of file; stop() and
-// detach() dismiss it. PostgreSQL refuses to run as root, so when the tests run as
+// started it however that process ends (a signal, SIGKILL included, or ctest's timeout kill of
+// the test and its descendants): a watchdog (a shell in its own session, no descendant of the
+// test process, reading a pipe only the starting process holds) runs the commands that start
+// and stop the server (initdb, pg_ctl) and, when the pipe reaches end of file, waits for the
+// command under way (a `pg_ctl start` still starting the server), stops the server with
+// `pg_ctl stop -m immediate` and removes its directories; stop() and detach() dismiss it. PostgreSQL refuses to run as root, so when the tests run as
 // root (CI) initdb/pg_ctl run as the `postgres` user (`runuser -u postgres --`; Debian's
 // postgresql package creates it) and the directory is handed to that user. The binaries are
 // looked up on PATH, then in /usr/lib/postgresql/<newest>/bin; when none is found, or the
@@ -66,7 +68,10 @@ class PostgresServer {
 
  private:
   PostgresServer() = default;
-  void disarm_watchdog();  // tells the watchdog (above) to leave, and reaps it
+  int ask(const char* verb);  // has the watchdog run initdb|start|halt; its exit code (-1: no answer)
+  // Tells the watchdog (above) to leave (`leave`), or lets it go to stop the server and remove
+  // the directories (a failed start), and waits until it has ended.
+  void disarm_watchdog(bool leave = true);
   std::filesystem::path dir_;      // server.conf "port user password cluster_dir", logs
   std::filesystem::path cluster_;  // the data directory's parent, owned by the server's user
   int port_ = 0;
@@ -74,8 +79,8 @@ class PostgresServer {
   std::string password_;
   bool owned_ = true;
   bool running_ = false;
-  int watchdog_fd_ = -1;           // the watchdog's pipe, write end; -1: none
-  pid_t watchdog_pid_ = -1;
+  int watchdog_fd_ = -1;           // the watchdog's command pipe, write end; -1: none
+  int watchdog_reply_fd_ = -1;     // its replies (exit codes), read end
 };
 
 // The test binary's server (see above). Throws std::runtime_error when none can be started.
