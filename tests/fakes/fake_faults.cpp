@@ -4,6 +4,10 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -23,6 +27,30 @@ std::string FaultTable::fault_for(const httplib::Request& req, const std::string
   if (fault.empty())
     if (auto it = by_key_.find(key); it != by_key_.end()) fault = it->second;
   return fault;
+}
+
+void drop_connection(const httplib::Request& req) {
+  // httplib hands a handler no socket: the connection is the one whose peer is the request's.
+  for (int fd = 3; fd < 65536; ++fd) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
+    int port = -1;
+    char addr[INET6_ADDRSTRLEN] = {};
+    if (peer.ss_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(&peer);
+      port = ntohs(in->sin_port);
+      ::inet_ntop(AF_INET, &in->sin_addr, addr, sizeof addr);
+    } else if (peer.ss_family == AF_INET6) {
+      const auto* in = reinterpret_cast<const sockaddr_in6*>(&peer);
+      port = ntohs(in->sin6_port);
+      ::inet_ntop(AF_INET6, &in->sin6_addr, addr, sizeof addr);
+    }
+    if (port == req.remote_port && req.remote_addr == addr) {
+      ::shutdown(fd, SHUT_RDWR);
+      return;
+    }
+  }
 }
 
 void openai_error(httplib::Response& res, int status, const std::string& msg, const std::string& type,

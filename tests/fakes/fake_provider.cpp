@@ -10,7 +10,8 @@
 // shows the last dialect request (method, path with query, anthropic-* headers, body).
 // Per-key quota windows (fake_quota.hpp) with real x-ratelimit-* headers and 429 + Retry-After;
 // fault injection (fake_faults.hpp) by key (--fault KEY=KIND) or header (x-fake-fault), KIND one of
-// 500, 429, 401, hang, reset, malformed, slow, cut; GET /_served (what was served, per key),
+// 500, 429, 401, hang, reset, malformed, slow, cut, drop (--drop-every N: every Nth completion
+// request's connection is closed unanswered, not served); GET /_served (what was served, per key),
 // POST /_reset. Deterministic usage: prompt_tokens = ceil(bytes of message contents / 4),
 // completion_tokens = min(max_tokens, --completion-tokens). Prints
 // "listening on 127.0.0.1:PORT" on stderr once bound (--port 0 picks a free port).
@@ -54,6 +55,7 @@ struct Options {
   int retry_after_s = 7;
   int hang_ms = 10000;
   int threads = 64;
+  int drop_every = 0;  // every Nth completion request gets the drop fault (0 = none)
 };
 
 std::int64_t now_ms() {
@@ -213,9 +215,15 @@ class FakeProvider {
   }
 
   // Counts a fault (slow aside) and returns true when it answered the request (tests/fakes/fake_faults).
-  bool inject_fault(const std::string& fault, const std::string& key, bool stream, httplib::Response& res) {
+  bool inject_fault(const httplib::Request& req, const std::string& fault, const std::string& key, bool stream,
+                    httplib::Response& res) {
     if (fault.empty() || fault == "slow") return false;
     quota_.count(key, &Served::faults);
+    if (fault == "drop") {
+      qg::fake::drop_connection(req);
+      qg::fake::openai_error(res, 500, "fake dropped connection", "server_error", "dropped");  // never arrives
+      return true;
+    }
     return qg::fake::answer_openai_fault(fault, stream, {o_.retry_after_s, o_.hang_ms}, res);
   }
 
@@ -225,14 +233,15 @@ class FakeProvider {
     if (body.is_discarded() || !body.is_object() || !body.contains("model") || !body["model"].is_string())
       return error(res, 400, "fake: body must be a JSON object with a model", "invalid_request_error", "invalid_json");
     bool stream = body.value("stream", false);
-    const std::string fault = faults_.fault_for(req, key);
+    std::string fault = faults_.fault_for(req, key);
+    if (fault.empty() && o_.drop_every > 0 && ++completions_ % o_.drop_every == 0) fault = "drop";
     auto window = quota_.admit(key, now_ms());
     rate_headers(res, window);
     if (window.refused) {
       res.set_header("Retry-After", std::to_string((window.reset_in_ms + 999) / 1000));
       return error(res, 429, "Rate limit reached for requests (fake).", "requests", "rate_limit_exceeded");
     }
-    if (inject_fault(fault, key, stream, res)) return;
+    if (inject_fault(req, fault, key, stream, res)) return;
 
     std::int64_t prompt = kind == "embed" ? (prompt_bytes(body) + 3) / 4 : (prompt_bytes(body) + 3) / 4;
     std::int64_t completion = o_.completion_tokens;
@@ -422,6 +431,7 @@ class FakeProvider {
   std::mutex ports_mutex_;
   std::set<int> stream_ports_;  // remote ports of stream requests: one per upstream connection
   qg::fake::FaultTable faults_;
+  std::atomic<std::int64_t> completions_{0};  // completion requests seen (--drop-every)
 };
 
 }  // namespace
@@ -444,6 +454,7 @@ int main(int argc, char** argv) {
   app.add_option("--retry-after", o.retry_after_s, "Retry-After of the 429 fault");
   app.add_option("--hang-ms", o.hang_ms, "how long the hang fault holds the request");
   app.add_option("--threads", o.threads, "worker threads")->check(CLI::PositiveNumber);
+  app.add_option("--drop-every", o.drop_every, "close every Nth completion request's connection unanswered (0 = none)");
   CLI11_PARSE(app, argc, argv);
 
   sigset_t signals;

@@ -3,7 +3,10 @@
 // acceptance, items 2 and 3):
 //   - shared quota: concurrent clients on all three nodes against accounts with small limits;
 //     the provider serves exactly the limits in total, never more; every 200's reservation is
-//     committed exactly once in the log; every other answer is the normal 429;
+//     committed exactly once in the log; every other answer is the normal 429, or a 502/504
+//     for an upstream that failed the request, whose reservations are all released for that
+//     failure (matched by x-request-id) — made to happen by a provider that closes every 2nd
+//     request's connection unanswered: it still serves exactly the limits;
 //   - a node's death: kill -9 of one node under load; the others keep serving, the dead node's
 //     open reservations expire exactly once (written by the survivors), `replay --verify` over
 //     the whole log is clean, and the node restarts and catches up with the others;
@@ -77,6 +80,8 @@ std::unique_ptr<DaemonProcess> start_node(const std::string& yaml, const std::st
 struct Tally {
   std::map<std::string, int> created, committed, expired, released;
   std::map<std::string, std::string> created_by;  // id -> node
+  std::map<std::string, std::string> request_of;  // id -> the x-request-id of the request that made it
+  std::map<std::string, std::string> release_reason;
   std::uint64_t events = 0;
 };
 
@@ -92,10 +97,14 @@ Tally tally(const std::string& dsn) {
     if (const auto* x = std::get_if<qg::ReservationCreated>(&e.payload)) {
       ++t.created[x->id];
       t.created_by[x->id] = std::string(row.node);
+      t.request_of[x->id] = x->request_id;
     }
     if (const auto* x = std::get_if<qg::ReservationCommitted>(&e.payload)) ++t.committed[x->id];
     if (const auto* x = std::get_if<qg::ReservationExpired>(&e.payload)) ++t.expired[x->id];
-    if (const auto* x = std::get_if<qg::ReservationReleased>(&e.payload)) ++t.released[x->id];
+    if (const auto* x = std::get_if<qg::ReservationReleased>(&e.payload)) {
+      ++t.released[x->id];
+      t.release_reason[x->id] = x->reason;
+    }
     return true;
   });
   for (const auto& [id, n] : t.created) {
@@ -128,63 +137,151 @@ std::map<std::string, nlohmann::json> counters(const DaemonProcess& d) {
   return out;
 }
 
-}  // namespace
+// Three nodes on one database, clients_per_node() clients each for load_time() against two
+// accounts of `limit` requests each on `fake` (`extra`: more of the nodes' config); every node
+// stopped cleanly afterwards.
+struct SharedLimitsRun {
+  std::vector<RequestOutcome> all;
+  std::vector<int> answered_by_node;  // 200s and 429s per node
+  Tally tally;
+  std::int64_t served = -1;           // what the provider served
+  int verify_exit = -1;
+  std::string verify_out;
+};
 
-TEST_CASE("cluster e2e: three nodes, one database, concurrent clients against small limits: the provider serves exactly the limits") {
+SharedLimitsRun run_shared_limits(const FakeProviderProcess& fake, std::int64_t limit, const std::string& extra = "") {
   const std::string dsn = shared_postgres().create_database();
-  FakeProviderProcess fake({});
-  constexpr std::int64_t kLimit = 30;  // per account, two accounts
   std::vector<std::unique_ptr<DaemonProcess>> nodes;
-  for (const char* id : {"n1", "n2", "n3"}) nodes.push_back(start_node(node_config(id, fake.port(), kLimit, "60s"), dsn));
+  for (const char* id : {"n1", "n2", "n3"})
+    nodes.push_back(start_node(node_config(id, fake.port(), limit, "60s") + extra, dsn));
   std::vector<std::unique_ptr<ClientLoad>> loads;
   for (auto& n : nodes) loads.push_back(std::make_unique<ClientLoad>(n->port(), clients_per_node(), 0));
   std::this_thread::sleep_for(load_time());
-  std::vector<RequestOutcome> all;
-  std::vector<int> answered_by_node;  // 200s and 429s per node
+  SharedLimitsRun run;
   for (auto& l : loads) {
     auto o = l->stop();
-    answered_by_node.push_back(static_cast<int>(
+    run.answered_by_node.push_back(static_cast<int>(
         std::count_if(o.begin(), o.end(), [](const RequestOutcome& x) { return x.status == 200 || x.status == 429; })));
-    all.insert(all.end(), o.begin(), o.end());
+    run.all.insert(run.all.end(), o.begin(), o.end());
   }
-  std::map<int, int> statuses;
-  std::set<std::string> ok_reservations;
-  for (const auto& o : all) {
-    ++statuses[o.status];
+  run.served = served_requests(fake.port());
+  for (auto& n : nodes) CHECK(n->stop() == 0);  // a clean stop: every commit is in the log
+  run.tally = tally(dsn);
+  run.verify_exit = verify(dsn, nodes[0]->config_path(), &run.verify_out);
+  return run;
+}
+
+// Every answer and every reservation of a run accounted for, `total` being what the limits allow:
+//  - a 200 is complete and its reservation committed exactly once;
+//  - an answer neither 200 nor 429 is the proxy's 502 or 504 for an upstream that failed its
+//    request: the request (its x-request-id) created reservations, each released for that
+//    failure (`upstream_*`), none committed;
+//  - every reservation is committed (a 200's) or released for an upstream failure of a request
+//    answered 200 (another account served it) or 502/504; none expired;
+//  - the provider served exactly what was committed: `total`.
+// Returns how many reservations were released for an upstream failure.
+int account_for(const SharedLimitsRun& run, std::int64_t total) {
+  const Tally& t = run.tally;
+  const auto count = [](const std::map<std::string, int>& m, const std::string& id) { return m.count(id) ? m.at(id) : 0; };
+  std::map<std::string, int> answer_of;                          // request id -> status
+  std::map<std::string, std::vector<std::string>> reservations;  // request id -> reservation ids
+  for (const auto& o : run.all) {
+    CHECK_MESSAGE(!o.request_id.empty(), "an answer without x-request-id: " << o.status << " " << o.body.substr(0, 200));
+    answer_of[o.request_id] = o.status;
+  }
+  for (const auto& [id, request] : t.request_of) reservations[request].push_back(id);
+  int committed = 0, released_upstream = 0;
+  for (const auto& [id, n] : t.created) {
+    const std::string request = t.request_of.count(id) ? t.request_of.at(id) : "";
+    const int answer = answer_of.count(request) ? answer_of.at(request) : 0;
+    CHECK_MESSAGE(count(t.expired, id) == 0, id << " expired");
+    if (count(t.committed, id) == 1) {
+      ++committed;
+      CHECK_MESSAGE(answer == 200, id << " committed, its request answered " << answer);
+      continue;
+    }
+    const std::string reason = t.release_reason.count(id) ? t.release_reason.at(id) : "";
+    CHECK_MESSAGE((count(t.released, id) == 1 && reason.rfind("upstream_", 0) == 0),
+                  id << " neither committed nor released for an upstream failure (released " << count(t.released, id)
+                     << " \"" << reason << "\")");
+    CHECK_MESSAGE((answer == 200 || answer == 502 || answer == 504), id << " released, its request answered " << answer);
+    ++released_upstream;
+  }
+  for (const auto& o : run.all) {
     if (o.status == 200) {
       CHECK(o.complete);
-      ok_reservations.insert(o.reservation);
+      CHECK_MESSAGE(count(t.committed, o.reservation) == 1,
+                    o.reservation << " answered 200, in the log: created by "
+                                  << (t.created_by.count(o.reservation) ? t.created_by.at(o.reservation) : "-")
+                                  << ", committed " << count(t.committed, o.reservation) << ", expired "
+                                  << count(t.expired, o.reservation) << ", released " << count(t.released, o.reservation));
+    } else if (o.status != 429) {
+      CHECK_MESSAGE((o.status == 502 || o.status == 504), "answer " << o.status << ": " << o.body.substr(0, 300));
+      CHECK_MESSAGE(!reservations[o.request_id].empty(),
+                    "answer " << o.status << " (request " << o.request_id << ") has no reservation in the log");
     }
   }
-  MESSAGE("answers: " << all.size() << ", 200: " << statuses[200] << ", 429: " << statuses[429]);
-  for (const auto& o : all)
-    if (o.status != 200 && o.status != 429)
-      MESSAGE("answer " << o.status << " reservation " << o.reservation << ": " << o.body.substr(0, 300));
-  CHECK(statuses[200] == 2 * kLimit);
-  CHECK(statuses[200] + statuses[429] == static_cast<int>(all.size()));  // nothing but 200 and 429
-  CHECK(served_requests(fake.port()) == 2 * kLimit);  // exactly the limits, never more
+  CHECK(committed == total);
+  CHECK(run.served == total);  // exactly the limits, never more
+  return released_upstream;
+}
 
-  for (auto& n : nodes) CHECK(n->stop() == 0);  // a clean stop: every commit is in the log
-  const Tally t = tally(dsn);
-  CHECK(t.created.size() == static_cast<std::size_t>(2 * kLimit));
-  for (const auto& id : ok_reservations) {
-    auto n = [&](const std::map<std::string, int>& m) { return m.count(id) ? m.at(id) : 0; };
-    CHECK_MESSAGE(n(t.committed) == 1, id << " answered 200, in the log: created by " << (t.created_by.count(id) ? t.created_by.at(id) : "-") << ", committed "
-                                          << n(t.committed) << ", expired " << n(t.expired) << ", released " << n(t.released));
-  }
+}  // namespace
+
+TEST_CASE("cluster e2e: three nodes, one database, concurrent clients against small limits: the provider serves exactly the limits") {
+  FakeProviderProcess fake({});
+  constexpr std::int64_t kLimit = 30;  // per account, two accounts
+  const SharedLimitsRun run = run_shared_limits(fake, kLimit);
+  std::map<int, int> statuses;
+  for (const auto& o : run.all) ++statuses[o.status];
+  MESSAGE("answers: " << run.all.size() << ", 200: " << statuses[200] << ", 429: " << statuses[429]);
+  CHECK(statuses[200] == 2 * kLimit);
+  // Answers other than 200 and 429 only for an upstream failure, accounted for in the log
+  // (the provider on loopback refusing or closing a connection under load: the next test case).
+  const int released = account_for(run, 2 * kLimit);
+  MESSAGE(released << " reservation(s) released for an upstream failure, answers neither 200 nor 429: "
+                   << run.all.size() - statuses[200] - statuses[429]);
   // The limits were shared, not granted per node: every node answered its clients (admitted
   // or refused against what all had spent) and together they admitted exactly the limits.
   // Which nodes admitted is not asserted: the limits go in well under a second, and on a
   // loaded machine one node's clients may spend them before the others' start (2 runs in 11
   // under a parallel build; concurrent admission on two nodes has its own test,
   // postgres_cluster_test.cpp).
-  for (std::size_t i = 0; i < answered_by_node.size(); ++i)
-    CHECK_MESSAGE(answered_by_node[i] > 0, "node n" << i + 1 << " answered none of its clients");
+  for (std::size_t i = 0; i < run.answered_by_node.size(); ++i)
+    CHECK_MESSAGE(run.answered_by_node[i] > 0, "node n" << i + 1 << " answered none of its clients");
   std::set<std::string> nodes_seen;
-  for (const auto& [id, node] : t.created_by) nodes_seen.insert(node);
+  for (const auto& [id, node] : run.tally.created_by) nodes_seen.insert(node);
   MESSAGE("nodes that admitted: " << nodes_seen.size());
-  std::string out;
-  CHECK_MESSAGE(verify(dsn, nodes[0]->config_path(), &out) == 0, out);
+  CHECK_MESSAGE(run.verify_exit == 0, run.verify_out);
+}
+
+TEST_CASE("cluster e2e: a provider that closes some connections unanswered: each failed attempt's reservation is released, never committed, and the provider still serves exactly the limits") {
+  // Every 2nd completion request's connection is closed before any answer: the proxy sees end
+  // of file where the response head should be (connect_error; on a pooled connection it tries
+  // a fresh one first), releases that attempt's reservation and tries the other account; a
+  // request left with no account that can serve gets a 502 "Upstream failed (upstream closed
+  // the connection before the response)". That is the signature of the oddity once seen in the
+  // test above (4 answers neither 200 nor 429, 64 reservations for 60 served); 5-12 such 502s
+  // per run here.
+  FakeProviderProcess fake({"--drop-every", "2"});
+  constexpr std::int64_t kLimit = 30;
+  // Five failures in a row on an account would open its circuit breaker for 10 s, longer than
+  // the load, and leave its limit unspent (likely what one run under the full suite saw: 59
+  // of 60 served, all accounted for); the breaker is not what this case is about.
+  const SharedLimitsRun run = run_shared_limits(fake, kLimit, "router:\n  circuit_breaker: {failures: 1000}\n");
+  std::map<int, int> statuses;
+  for (const auto& o : run.all) ++statuses[o.status];
+  const int released = account_for(run, 2 * kLimit);
+  int shown = 0;
+  for (const auto& o : run.all)
+    if (o.status != 200 && o.status != 429 && shown++ < 3) MESSAGE("answer " << o.status << ": " << o.body.substr(0, 200));
+  MESSAGE("answers: " << run.all.size() << ", 200: " << statuses[200] << ", 429: " << statuses[429] << ", other: "
+                      << run.all.size() - statuses[200] - statuses[429] << "; reservations " << run.tally.created.size()
+                      << ", released for an upstream failure " << released);
+  CHECK(statuses[200] == 2 * kLimit);
+  CHECK(released > 0);  // the provider's drops reached the proxy as failed attempts
+  CHECK(run.tally.created.size() == static_cast<std::size_t>(2 * kLimit + released));
+  CHECK_MESSAGE(run.verify_exit == 0, run.verify_out);
 }
 
 TEST_CASE("cluster e2e: kill -9 of one node under load: the others keep serving, its reservations expire once, the log verifies, it catches up") {

@@ -33,6 +33,7 @@ RequestOutcome send_chat(int port, bool stream, int timeout_ms, const std::strin
   o.reservation = reply.header("x-quotaguard-reservation");
   o.account = reply.header("x-quotaguard-account");
   o.retry_after = reply.header("Retry-After");
+  o.request_id = reply.header("x-request-id");
   o.body = reply.body;
   if (reply.status != 200) return o;
   if (!stream) {

@@ -32,6 +32,7 @@ struct RequestOutcome {
   std::string reservation;    // x-quotaguard-reservation
   std::string account;        // x-quotaguard-account
   std::string retry_after;    // Retry-After
+  std::string request_id;     // x-request-id (the ReservationCreated events of the request carry it)
   std::int64_t completion_tokens = -1;  // from the body's usage, when complete
   std::string body;
 };
