@@ -37,7 +37,7 @@ struct AccountActorState {
   std::size_t retries_in_flight = 0;
   bool retrying = false;  // inside a conflict's retry: what persist sends now is a retry
   // The events of each append sent and not answered yet, by the order they were sent (and
-  // applied): an answer `reordered` puts them back on top of the log's state.
+  // applied), shared logs only: an answer `reordered` puts them back on top of the log's state.
   std::map<std::uint64_t, EventBatch> unanswered;
   std::uint64_t next_append = 0;
 
@@ -118,7 +118,8 @@ void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy
   const bool is_retry = self->state.retrying;
   if (is_retry) ++self->state.retries_in_flight;
   const std::uint64_t append = ++self->state.next_append, epoch = self->state.version.epoch;
-  self->state.unanswered.emplace(append, events);
+  // Only a shared log (a node id; "" on SQLite) answers `reordered`: no copy kept on one node.
+  if (!self->state.opts.node.empty()) self->state.unanswered.emplace(append, events);
   auto on_result = [self, done, retry, is_retry, append, epoch](const AppendResult& r) {
     if (is_retry) --self->state.retries_in_flight;
     self->state.unanswered.erase(append);
