@@ -30,6 +30,18 @@ using qg::test::shared_postgres;
 
 namespace {
 
+// Polls `done` every `interval` until it holds or `timeout` has passed; its last answer.
+template <class Pred>
+bool poll_until(Pred done, std::chrono::steady_clock::duration timeout,
+                std::chrono::steady_clock::duration interval = std::chrono::milliseconds(50)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(interval);
+  }
+  return true;
+}
+
 // The first column of the first row of `sql`, or "error: ..." (connection or query).
 std::string query_one(const std::string& dsn, const std::string& sql) {
   PGconn* c = PQconnectdb(dsn.c_str());
@@ -156,12 +168,9 @@ TEST_CASE("postgres test server: a private server goes away when its process is 
   int status = 0;
   ::waitpid(s.child, &status, 0);
   REQUIRE(WIFSIGNALED(status));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (process_alive(s.postmaster) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  poll_until([&] { return !process_alive(s.postmaster); }, std::chrono::seconds(10));
   CHECK_FALSE(process_alive(s.postmaster));  // before: it ran on until someone stopped it
-  while ((std::filesystem::exists(dir) || std::filesystem::exists(cluster)) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  poll_until([&] { return !std::filesystem::exists(dir) && !std::filesystem::exists(cluster); }, std::chrono::seconds(10));
   CHECK_FALSE(std::filesystem::exists(dir));
   CHECK_FALSE(cluster.empty());
   CHECK_FALSE(std::filesystem::exists(cluster));
@@ -241,12 +250,8 @@ std::string joined(const std::vector<std::string>& lines) {
 
 // Waits (at most `seconds`) until no process runs from under `tmp` and `tmp` is empty; true then.
 bool nothing_left_under(const fs::path& tmp, int seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (processes_under(tmp).empty() && entries_of(tmp).empty()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
+  return poll_until([&] { return processes_under(tmp).empty() && entries_of(tmp).empty(); },
+                    std::chrono::seconds(seconds));
 }
 
 // A failing test leaves nothing either: the processes under `tmp` are SIGKILLed by pid.
@@ -274,9 +279,7 @@ TEST_CASE("postgres test server: a process killed while pg_ctl start is still st
     const fs::path dir = tmp / "state";
     const pid_t child = spawn_with_tmpdir({QG_POSTGRES_FIXTURE, "hold", dir.string()}, tmp, log);
     REQUIRE(child > 0);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!fs::exists(dir / "pg_ctl.log") && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    poll_until([&] { return fs::exists(dir / "pg_ctl.log"); }, std::chrono::seconds(60), std::chrono::microseconds(200));
     REQUIRE_MESSAGE(fs::exists(dir / "pg_ctl.log"), qg::test::read_file(log));
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     ::kill(child, SIGKILL);
@@ -303,10 +306,8 @@ TEST_CASE("postgres test server: ctest's timeout kill of a test takes its privat
   const fs::path log = ctest_dir.path() / "ctest.log";
   const pid_t ctest = spawn_with_tmpdir({QG_CTEST, "--test-dir", ctest_dir.str(), "--output-on-failure"}, tmp, log);
   REQUIRE(ctest > 0);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(12);
-  while (!fs::exists(dir / "server.conf") && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  const bool started = fs::exists(dir / "server.conf");
+  const bool started = poll_until([&] { return fs::exists(dir / "server.conf"); }, std::chrono::seconds(12),
+                                  std::chrono::milliseconds(20));
   int status = 0;
   ::waitpid(ctest, &status, 0);
   const std::string output = qg::test::read_file(log);
