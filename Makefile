@@ -62,7 +62,7 @@ test-postgres: deps build
 #   make bench-idle     a normal request with and without 5,000 idle connections open
 #                       (bench/proxy/idle_connections.sh; IDLE, REQUESTS pass through)
 #   make bench-cluster  one node on SQLite vs one and two nodes on PostgreSQL, 500 req/s and max
-#                       (bench/cluster/compare.sh; ROUNDS, DURATION pass through)
+#                       (bench/cluster/compare.sh; ROUNDS, DURATION, SCENARIOS pass through)
 .PHONY: bench-proxy bench-streams bench-idle bench-cluster
 bench-proxy: build
 	@bench/peers/setup.sh

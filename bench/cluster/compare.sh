@@ -15,10 +15,11 @@
 # fixture's are off): an acknowledged append is on disk, as with SQLite's full. Scenarios: r500
 # (500 req/s, 32 connections) and max (as fast as possible). Rounds interleave the targets so
 # that machine noise hits all of them.
+# SCENARIOS="r500" runs only the 500 req/s one (default: "r500 max").
 #   ROUNDS=2 DURATION=10 bench/cluster/compare.sh
 set -euo pipefail
 source "$(dirname "$0")/pg_bench.sh"
-ROUNDS=${ROUNDS:-2}; DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-2}; DURATION=${DURATION:-10}; SCENARIOS=${SCENARIOS:-r500 max}
 # Threads >= every keep-alive connection the gateways and wrk hold open at once (an httplib
 # thread serves one connection until it closes): 4 nodes x 32 + 32.
 pg_bench_begin cluster 200
@@ -40,7 +41,7 @@ echo "# quotaguard $($qg version 2>/dev/null | head -1); PostgreSQL $(pg_show se
 echo "# columns: round scenario target rps p50_ms p99_ms errors other_cpu_pct"
 raw="$work/raw.txt"; : > "$raw"
 for round in $(seq 1 "$ROUNDS"); do
-  for scenario in r500 max; do
+  for scenario in $SCENARIOS; do
     for target in direct sqlite pg1 pg2; do
       rate=500; [[ $scenario == max ]] && rate=0
       if [[ $target == pg2 ]]; then
@@ -94,4 +95,9 @@ echo "# events written: sqlite $(sqlite3 "$work/sqlite.db" 'select count(*) from
 paths() { curl -fsS "http://127.0.0.1:$1/metrics" | awk '/^quotaguard_journal_shared_commits_total/ {
   sub(/.*path="/, ""); sub(/"}/, ""); printf " %s %s", $1, $2}'; }
 echo "# commits by path: pg1$(paths 9201 || true); pg2a$(paths 9202 || true); pg2b$(paths 9203 || true)"
+# Each node's mean time per commit (quotaguard_journal_append_seconds: the journal's own
+# statement(s), the reads of a commit that found the head moved included), whole run.
+commit_ms() { curl -fsS "http://127.0.0.1:$1/metrics" | awk '/^quotaguard_journal_append_seconds_sum/ {s=$2}
+  /^quotaguard_journal_append_seconds_count/ {c=$2} END {printf "%.3f", c ? s * 1000 / c : 0}'; }
+echo "# commit ms (mean, whole run): sqlite $(commit_ms 9200 || true), pg1 $(commit_ms 9201 || true), pg2a $(commit_ms 9202 || true), pg2b $(commit_ms 9203 || true)"
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -7,6 +7,9 @@
 # off: tests need no durability), so an acknowledged append is on disk, as with SQLite's full.
 # Sets $pgport $pguser $pgpass $pgcluster (its data and server.log) and $admin (the postgres
 # database's DSN); pg_dsn DB names another database, pg_show SETTING prints a setting.
+# PG_SETTINGS="name=value ..." sets more server settings (ALTER SYSTEM, reloaded), e.g.
+# PG_SETTINGS="wal_sync_method=open_datasync"; durability settings stay on.
+# pg_server_start DIR (also request_path.sh's STORAGE=postgres): only the server, as above.
 pg_bench_begin() {
   local name=$1 threads=$2
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -24,11 +27,18 @@ pg_bench_begin() {
   export PEERS_DIR="$work/peers"
   start_fake --threads "$threads"
   fake_pid=${pids[0]}
+  pg_server_start "$pgdir"
+}
+
+pg_server_start() {
+  pgdir=$1
   "$fixture" start "$pgdir" >/dev/null
   read -r pgport pguser pgpass pgcluster < "$pgdir/server.conf"
   admin="$(pg_dsn postgres)"
-  psql -q "$admin" -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" \
-    -c "ALTER SYSTEM SET full_page_writes = on" -c "SELECT pg_reload_conf()" >/dev/null
+  local s sets=(-c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on"
+                -c "ALTER SYSTEM SET full_page_writes = on")
+  for s in ${PG_SETTINGS:-}; do sets+=(-c "ALTER SYSTEM SET ${s%%=*} = '${s#*=}'"); done
+  psql -q "$admin" "${sets[@]}" -c "SELECT pg_reload_conf()" >/dev/null
 }
 
 pg_bench_stop() { "$fixture" stop "$pgdir" >/dev/null 2>&1 || true; bench_cleanup; }

@@ -6,9 +6,13 @@
 # NODES (1 or 2) nodes on one database of a throw-away server (tests/support qg_postgres_fixture;
 # fsync, synchronous_commit and full_page_writes on), RATE req/s in all for DURATION s through
 # bench/peers/bench.sh (two nodes: half each), with log_min_duration_statement = 0 only while
-# wrk runs (every statement logged when it ends, with the time the server spent on it, from
-# parse to the end of its commit: lock waits and the WAL flush included); requests = the
-# ReservationCreated events written.
+# wrk runs (every statement logged when it ends, with the time the server spent on it). A
+# simple-protocol statement (BEGIN, COMMIT, a text query) is timed from parse to the end of its
+# commit; a statement with parameters (extended protocol: the appends, the follower's reads)
+# only to the end of its Execute, lock waits included: its autocommit transaction commits at
+# the Sync message after it, so its commit and WAL flush are NOT in that time (the request
+# path's `pg` hand-offs, bench/proxy/request_path.sh STORAGE=postgres, show them). Requests =
+# the ReservationCreated events written.
 #   RATE=200 DURATION=5 NODES=1 bench/cluster/round_trips.sh          (QUOTAGUARD_BIN: another build)
 set -euo pipefail
 source "$(dirname "$0")/pg_bench.sh"
@@ -47,6 +51,12 @@ tail -c +"$((log_from + 1))" "$server_log" |
   grep -v "ALTER SYSTEM\|pg_reload_conf\|SHOW \|count(\*) FROM events" | cut -c1-110 |
   awk '{d=$1; $1=""; k=substr($0, 2, 96); n[k]++; t[k]+=d} END {for (k in n) printf "%d %.3f %s\n", n[k], t[k], k}' |
   sort -rn > "$work/kinds.txt"
+# The append statements' times one by one: p50, p90, and the share above 0.2 ms (with two nodes,
+# mostly an UPDATE of event_head that waited for the other node's append to commit).
+tail -c +"$((log_from + 1))" "$server_log" |
+  sed -n 's/.*LOG:  duration: \([0-9.]*\) ms  execute [^:]*: WITH head AS.*/\1/p' | sort -n |
+  awk '{v[NR]=$1; if ($1 > 0.2) s++} END {if (!NR) exit; i=int(NR*0.9)+1; if (i > NR) i=NR
+    printf "# append statements, server ms each (Execute only): p50 %.3f, p90 %.3f, above 0.2 ms %.0f %%\n", v[int(NR/2)+1], v[i], 100*s/NR}' > "$work/append_times.txt"
 # append statements (WITH head AS ...): those that appended, and guarded ones that found the
 # head moved (and returned the rows that moved it); per request and per append statement
 commits=$(awk '/WITH head AS/ {n += $1} END {print n + 0}' "$work/kinds.txt")
@@ -58,4 +68,5 @@ awk -v n="$requests" -v k="$commits" '{c=$1; ms=$2; $1=""; $2=""; t+=c; tm+=ms
 # nothing there).
 paths() { curl -fsS "http://127.0.0.1:$1/metrics" | awk '/^quotaguard_journal_shared_commits_total/ {
   sub(/.*path="/, ""); sub(/"}/, ""); printf " %s %s", $1, $2}'; }
+cat "$work/append_times.txt"
 for n in $(seq 1 "$NODES"); do echo "# node$n commits by path (whole run):$(paths $((9210 + n)) || true)"; done

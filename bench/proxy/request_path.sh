@@ -8,8 +8,15 @@
 # route sent → grant → upstream sent → reply → answer sent, p50/p90), each kind of daemon
 # thread's CPU and context switches in that second, and the journal's transactions and events
 # over the run. Needs perf (linux-perf) and root or perf_event_paranoid <= 0.
+# STORAGE=postgres: the daemon on a throw-away PostgreSQL server (tests/support
+# qg_postgres_fixture, fsync, synchronous_commit and full_page_writes on, PG_SETTINGS as in
+# bench/cluster/pg_bench.sh);
+# NODES=2 adds a second node on the same database, driven at the same rate as the first (RATE
+# each), and the path printed is the first node's. The hand-offs then include the server's
+# backend processes (`pg`): the journal's statement wakes one, its reply wakes the journal.
 #   bench/proxy/request_path.sh
 #   RATE=200 QUOTAGUARD_BIN=/path/to/older/quotaguard bench/proxy/request_path.sh
+#   STORAGE=postgres NODES=2 RATE=250 bench/proxy/request_path.sh
 #   TIMEHIST_OUT=/tmp/th.txt bench/proxy/request_path.sh   # keeps the `perf sched timehist -w` text
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -23,20 +30,41 @@ mock_started=0
 if ! curl -fs -m1 "http://127.0.0.1:$JSON_PORT/health" >/dev/null; then
   "$root/bench/peers/mock-upstream.sh" start "$JSON_PORT" >/dev/null; mock_started=1
 fi
-start_qg path "$QG_PORT" "http://127.0.0.1:$JSON_PORT/v1"
-batches() { curl -s "http://127.0.0.1:$QG_PORT/metrics" | awk '/^quotaguard_journal_batch_size_count/ {c=$2} /^quotaguard_journal_batch_size_sum/ {s=$2} END {print c+0, s+0}'; }
-read -r c0 s0 < <(batches)
+STORAGE=${STORAGE:-sqlite}; NODES=${NODES:-1}
+if [[ $STORAGE == postgres ]]; then
+  source "$root/bench/cluster/pg_bench.sh"  # pg_server_start: durable settings, PG_SETTINGS
+  fixture="$build/tests/support/qg_postgres_fixture"
+  trap 'pg_bench_stop' EXIT
+  pg_server_start "$work/pg"
+  psql -q "$admin" -c "CREATE DATABASE qg_path" >/dev/null
+  export QUOTAGUARD_POSTGRES_DSN="$(pg_dsn qg_path)"
+  QG_STORAGE_EXTRA=$'  backend: postgres\n  postgres: {node_id: path}' start_qg path "$QG_PORT" "http://127.0.0.1:$JSON_PORT/v1"
+  if [[ $NODES == 2 ]]; then
+    QG_STORAGE_EXTRA=$'  backend: postgres\n  postgres: {node_id: other}' start_qg other $((QG_PORT + 1)) "http://127.0.0.1:$JSON_PORT/v1"
+  fi
+else
+  start_qg path "$QG_PORT" "http://127.0.0.1:$JSON_PORT/v1"
+fi
+batches() { curl -s "http://127.0.0.1:$QG_PORT/metrics" | awk '/^quotaguard_journal_batch_size_count/ {c=$2}
+  /^quotaguard_journal_batch_size_sum/ {s=$2} /^quotaguard_journal_append_seconds_sum/ {t=$2} END {print c+0, s+0, t+0}'; }
+read -r c0 s0 t0 < <(batches)
 RATE=$RATE DURATION=6 "$root/bench/peers/bench.sh" "http://127.0.0.1:$QG_PORT/v1" quotaguard >"$work/wrk.txt" 2>&1 &
 load=$!
+if [[ $STORAGE == postgres && $NODES == 2 ]]; then
+  RATE=$RATE DURATION=6 "$root/bench/peers/bench.sh" "http://127.0.0.1:$((QG_PORT + 1))/v1" other >"$work/wrk-other.txt" 2>&1 &
+  other_load=$!
+fi
 sleep 2
 perf sched record -o "$work/sched.data" -- sleep 1 >/dev/null 2>&1
 wait "$load" || true
-read -r c1 s1 < <(batches)
+[[ -n ${other_load:-} ]] && { wait "$other_load" || true; }
+read -r c1 s1 t1 < <(batches)
 perf sched timehist -i "$work/sched.data" -w 2>/dev/null >"$work/timehist.txt"
 [ -n "${TIMEHIST_OUT:-}" ] && cp "$work/timehist.txt" "$TIMEHIST_OUT"
 echo "load: $(tail -1 "$work/wrk.txt")   (label rps p50 p99 p90 max errors ...)"
+[[ -n ${other_load:-} ]] && echo "load on the other node: $(tail -1 "$work/wrk-other.txt")"
 python3 "$(dirname "$0")/request_path.py" "$work/timehist.txt" "$QG_PID_path"
 echo "daemon threads in the recorded second (CPU ms, context switches):"
 daemon_threads "$work/sched.data" "$QG_PID_path"
-echo "journal: $((c1 - c0)) transactions for $((s1 - s0)) events over the run"
+echo "journal: $((c1 - c0)) transactions for $((s1 - s0)) events over the run, $(awk -v t="$t0" -v u="$t1" -v n=$((c1 - c0)) 'BEGIN {printf "%.3f", n ? (u - t) * 1000 / n : 0}') ms each (mean, the commit's own time)"
 [ "$mock_started" = 1 ] && "$root/bench/peers/mock-upstream.sh" stop >/dev/null || true

@@ -11,8 +11,9 @@
 #   and each request's route → grant window; print_spans prints their p50/p90. A plain request
 #   takes the upstream's first wake-up as its reply; a stream (`stream`) the last one before its
 #   first byte, and only an upstream call after the grant.
-# handoffs(path, pid, windows): the wake-ups among the daemon's own threads inside each
-#   request's route → grant window: the reservation's thread hand-offs, one chain a request.
+# handoffs(path, pid, windows): the wake-ups among the daemon's own threads (and between them
+#   and a PostgreSQL server process, `pg`) inside each request's route → grant window: the
+#   reservation's thread hand-offs, one chain a request.
 import re
 from collections import Counter, defaultdict
 
@@ -91,6 +92,8 @@ def print_spans(spans, names, what):
 
 
 def kind(comm, tid, worker):
+    if comm == 'postgres':
+        return 'pg'  # a PostgreSQL server process (the journal's backend, on a PostgreSQL log)
     if tid == worker:
         return 'worker'
     if comm == 'caf.multiplexer':
@@ -113,7 +116,9 @@ def handoffs(path, pid, windows, top=6):
         by_worker[tid].append((a, b))
     inside = defaultdict(list)  # (worker, route time) -> [(t, waker, wakee)]
     spans = sorted((a, b, tid) for tid, a, b in windows)
-    among = [(t, w, e) for t, w, e in wakes(path) if w[2] == pid and e[2] == pid]
+    # the daemon's threads, and a PostgreSQL backend the daemon wakes or is woken by
+    among = [(t, w, e) for t, w, e in wakes(path)
+             if (w[2] == pid or w[0] == 'postgres') and (e[2] == pid or e[0] == 'postgres') and pid in (w[2], e[2])]
     k = 0
     for t, waker, wakee in among:
         while k < len(spans) and spans[k][1] < t:
