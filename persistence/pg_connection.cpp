@@ -100,6 +100,7 @@ void PgConnection::open() {
   // Keywords before `dbname` are defaults the DSN's own settings override.
   const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {"5", "quotaguard", options_.dsn.c_str(), nullptr};
+  prepared_.clear();  // a new session knows none
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn_ == nullptr) throw StorageError(error_text("out of memory"));
   if (PQstatus(conn_) != CONNECTION_OK) throw StorageError(error_text(PQerrorMessage(conn_)));
@@ -145,6 +146,28 @@ PgResult PgConnection::exec(const char* sql, const std::vector<std::string>& par
   return check(PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(),
                             nullptr, nullptr, 0),
                sql);
+}
+
+PgResult PgConnection::exec_prepared(const char* name, const char* sql, const std::vector<std::string>& params) {
+  ensure_open();
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p.c_str());
+  const int n = static_cast<int>(values.size());
+  for (int attempt = 0;; ++attempt) {
+    if (prepared_.count(name) == 0) {
+      check(PQprepare(conn_, name, sql, n, nullptr), sql);
+      prepared_.insert(name);
+    }
+    pg_result* r = PQexecPrepared(conn_, name, n, values.data(), nullptr, nullptr, 0);
+    const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    if (attempt == 0 && state != nullptr && std::string_view(state) == "26000") {  // not known there
+      PQclear(r);
+      prepared_.erase(name);
+      continue;
+    }
+    return check(r, sql);
+  }
 }
 
 std::vector<PgResult> PgConnection::exec_all(std::string_view sql) {

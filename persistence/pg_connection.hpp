@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 struct pg_conn;
@@ -71,6 +72,13 @@ class PgConnection {
   std::vector<PgResult> exec_all(std::string_view sql);
   // Runs one statement with text parameters $1, $2, ...
   PgResult exec(const char* sql, const std::vector<std::string>& params);
+  // The same statement prepared on this connection under `name` the first time (one round trip
+  // more, once), then only executed: the server parses, rewrites and plans it once per session,
+  // not at every call (for the statements the journal sends at each commit and follow). A
+  // connection opened again prepares it again; a server that does not know the name (SQLSTATE
+  // 26000: DEALLOCATE ALL, a pooler that handed the session over) gets it prepared once more
+  // and the call repeated. `name` and `sql` must go together for the connection's lifetime.
+  PgResult exec_prepared(const char* name, const char* sql, const std::vector<std::string>& params);
 
   // After LISTEN: waits up to `timeout` for notifications; true when at least one arrived
   // whose payload is not `skip_payload` (all that did are consumed). Throws StorageError when
@@ -94,6 +102,7 @@ class PgConnection {
   std::string where_;
   pg_conn* conn_ = nullptr;
   bool in_transaction_ = false;  // a reconnect now would run the rest outside it: refused
+  std::unordered_set<std::string> prepared_;  // exec_prepared's names, this session
 };
 
 // BEGIN ... COMMIT on one connection; rolls back in the destructor unless committed. With

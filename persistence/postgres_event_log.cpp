@@ -198,7 +198,7 @@ AppendAfterResult PostgresEventLog::append_after(std::uint64_t known, const std:
     std::vector<std::string> params = append_params(events, node_id_);
     params.push_back(std::to_string(from - 1));
     params.push_back(std::to_string(kScanPage));
-    const PgResult r = c->exec(kAppendOrRead, params);
+    const PgResult r = c->exec_prepared("qg_append_or_read", kAppendOrRead, params);
     if (r.rows() == 1 && r.text(0, 7) == "t") {
       const auto last = static_cast<std::uint64_t>(r.int64(0, 0));
       assign_seqs(events, last, node_id_);
@@ -242,6 +242,8 @@ AppendAfterResult PostgresEventLog::append_locked(PgConnection& c, std::uint64_t
 }
 
 void PostgresEventLog::scan(const ScanRange& range, const std::function<bool(const EventRow&)>& fn) {
+  // Prepared (the follower's read runs at every notification of another node's append).
+  const char* name = range.account ? "qg_scan_account" : "qg_scan";
   const char* sql = range.account
       ? "SELECT seq, ts, type, account, version, data, node FROM events"
         " WHERE seq >= $1 AND seq <= $2 AND account = $4 ORDER BY seq LIMIT $3"
@@ -253,7 +255,7 @@ void PostgresEventLog::scan(const ScanRange& range, const std::function<bool(con
                                     std::to_string(kScanPage)};
     if (range.account) params.push_back(*range.account);
     // The connection goes back before the callbacks run: they may use this log too.
-    PgResult page = pool_.acquire()->exec(sql, params);
+    PgResult page = pool_.acquire()->exec_prepared(name, sql, params);
     for (int i = 0; i < page.rows(); ++i) {
       const EventRow row = row_at(page, i);
       if (!fn(row)) return;
