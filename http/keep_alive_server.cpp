@@ -18,6 +18,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qg {
@@ -76,6 +77,7 @@ class ConnectionStream final : public httplib::Stream {
   }
 
   ssize_t read(char* ptr, size_t size) override {
+    if (!flush()) return -1;
     if (buffered() > 0) {
       const size_t n = std::min(size, buffered());
       std::memcpy(ptr, buffer_.data() + offset_, n);
@@ -94,13 +96,27 @@ class ConnectionStream final : public httplib::Stream {
     return static_cast<ssize_t>(given);
   }
 
+  // A response head (httplib writes it alone, then the body or the first chunk) is held and
+  // leaves with the next write, in one segment; see keep_alive_server.hpp for when else.
   ssize_t write(const char* ptr, size_t size) override {
+    const std::string_view data(ptr, size);
+    if (held_.empty() && data.size() <= kMaxHeldHead && data.starts_with("HTTP/1.1 2") && data.ends_with("\r\n\r\n")) {
+      held_.assign(data);
+      return static_cast<ssize_t>(size);
+    }
+    if (!held_.empty()) {
+      held_.append(data);
+      return send_held() ? static_cast<ssize_t>(size) : -1;
+    }
     if (!is_writable()) return -1;
     while (true) {
       const ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
       if (n >= 0 || errno != EINTR) return n;
     }
   }
+
+  // Sends a held head (the response ended without a body, or a read comes first).
+  bool flush() { return held_.empty() || send_held(); }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
     ip = remote_ip_;
@@ -114,8 +130,32 @@ class ConnectionStream final : public httplib::Stream {
 
  private:
   static constexpr size_t kBufferSize = 4096;
+  static constexpr size_t kMaxHeldHead = 16 * 1024;  // larger writes are not a head of ours
 
   size_t buffered() const { return filled_ - offset_; }
+
+  // The held head and what joined it, whole; the hold is over either way.
+  bool send_held() {
+    std::string_view data(held_);
+    bool sent = true;
+    while (!data.empty()) {
+      if (!is_writable()) {
+        sent = false;
+        break;
+      }
+      const ssize_t n = ::send(sock_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        data.remove_prefix(static_cast<size_t>(n));
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else {
+        sent = false;
+        break;
+      }
+    }
+    held_.clear();
+    return sent;
+  }
 
   ssize_t receive(char* ptr, size_t size) const {
     while (true) {
@@ -138,6 +178,7 @@ class ConnectionStream final : public httplib::Stream {
   const int read_timeout_ms_;
   const int write_timeout_ms_;
   std::vector<char> buffer_;
+  std::string held_;  // a response head waiting for its body's (or first chunk's) write
   size_t offset_ = 0;
   size_t filled_ = 0;
   std::string remote_ip_, local_ip_;
@@ -165,6 +206,7 @@ bool KeepAliveServer::process_and_close_socket(socket_t sock) {
     if (!strm.wait_for_request(stop_fd_, keep_alive_ms)) break;
     bool connection_closed = false;
     ret = process_request(strm, left == 1, connection_closed, nullptr);
+    if (!strm.flush()) ret = false;  // a head held for a body that never came
     if (!ret || connection_closed) break;
   }
   ::shutdown(sock, SHUT_RDWR);

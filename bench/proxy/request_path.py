@@ -5,12 +5,13 @@
 # worker waking a CAF worker (the route), a CAF worker waking it (the grant), the worker waking
 # nginx (the upstream call), nginx waking it (the reply), the worker waking wrk (the answer).
 # Prints p50/p90 of each interval over the requests of the capture, then the reservation's
-# thread hand-offs (wake_path.handoffs).
+# thread hand-offs (wake_path.handoffs); with STALL_MS set, the requests slower than that and the
+# journal's sleeps longer than that (wake_path.stalls).
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wake_path import handoffs, print_spans, request_paths, wake_sequences  # noqa: E402
+from wake_path import handoffs, print_spans, request_paths, stalls, wake_sequences  # noqa: E402
 
 NAMES = ['1 request read -> route sent', '2 route + reservation (durable)', '3 grant -> upstream sent',
          '4 upstream (nginx)', '5 upstream reply -> answer sent', 'total']
@@ -26,9 +27,12 @@ def main(path, pid):
             return 'upstream'
         return 'other'
 
-    spans, windows = request_paths(wake_sequences(path, pid, who), NAMES)
+    seq = wake_sequences(path, pid, who)
+    spans, windows = request_paths(seq, NAMES)
     print_spans(spans, NAMES, 'requests')
     handoffs(path, pid, windows)
+    if os.environ.get('STALL_MS'):
+        stalls(path, pid, seq, float(os.environ['STALL_MS']))
 
 
 if __name__ == '__main__':

@@ -14,6 +14,9 @@
 # handoffs(path, pid, windows): the wake-ups among the daemon's own threads (and between them
 #   and a PostgreSQL server process, `pg`) inside each request's route → grant window: the
 #   reservation's thread hand-offs, one chain a request.
+# stalls(path, pid, seq, limit_ms): the requests whose read → answer took over limit_ms, each
+#   with its marks, and every sleep of the journal thread over limit_ms with what woke it (an
+#   interrupt, `swapper`/`<idle>`: its I/O completed) — for a p99 set by a few stalls.
 import re
 from collections import Counter, defaultdict
 
@@ -152,3 +155,42 @@ def handoffs(path, pid, windows, top=6):
         at = [sorted(r[i] for r in rows)[len(rows) // 2] * 1e6 for i in range(len(rows[0]))]
         print('  most common, p50 µs after the route: ' +
               '  '.join(f'{h} {x:.0f}' for h, x in zip(chain.split(), at)))
+
+
+SWITCH = re.compile(r'\s*([\d.]+)\s+\[\d+\]\s+(\S+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$')
+
+
+def stalls(path, pid, seq, limit_ms, top=40):
+    slow, n = [], 0
+    for tid, events in seq.items():
+        # A request: the client's wake-up of the worker, then the worker's of the client, with no
+        # other client wake-up between (a request whose client was awake for its answer is skipped).
+        at_client = [k for k, e in enumerate(events) if e[2] == 'client']
+        for a, b in zip(at_client, at_client[1:]):
+            if events[a][1] == 'in' and events[b][1] == 'out':
+                n += 1
+                if (events[b][0] - events[a][0]) * 1e3 > limit_ms:
+                    slow.append((events[a][0], events[b][0], tid, events[a + 1:b]))
+    print(f"requests over {limit_ms} ms (read -> answer sent): {len(slow)} of {n}; marks in ms after the read "
+          "(out:caf route sent, in:caf grant, out/in:upstream):")
+    for a, b, tid, marks in sorted(slow)[:top]:
+        print(f"  {a:.6f} worker {tid} {(b - a) * 1e3:7.2f} ms  " +
+              ' '.join(f"{w}:{o}+{(x - a) * 1e3:.2f}" for x, w, o in marks))
+    journal, woke = None, {}
+    for t, waker, wakee in wakes(path):
+        if wakee[2] == pid and wakee[0] == 'caf.actor':
+            journal = journal or wakee[1]
+            if wakee[1] == journal:
+                woke[round(t, 6)] = waker[0]
+    print(f"journal thread sleeps over {limit_ms} ms (ended at, length, woken by):")
+    last_wake = sorted(woke)
+    k = 0
+    for line in open(path):
+        m = SWITCH.match(line)
+        if not m or task(m.group(2))[1] != journal or float(m.group(3)) <= limit_ms:
+            continue
+        end = float(m.group(1))
+        while k + 1 < len(last_wake) and last_wake[k + 1] <= end:
+            k += 1
+        by = woke[last_wake[k]] if last_wake and last_wake[k] <= end else '?'
+        print(f"  {end:.6f} {float(m.group(3)):8.2f} ms  {by}")

@@ -1,16 +1,21 @@
 // The daemon's HTTP listener between two requests of a keep-alive connection
 // (http/keep_alive_server.hpp): the connection's thread sleeps until the client sends, pipelined
-// requests are all answered, stop() closes idle connections. HttpServer in process, raw sockets.
+// requests are all answered, stop() closes idle connections, an answer's head leaves with its
+// body (or a stream's first chunk) in one segment. HttpServer in process, raw sockets.
 #include "http/http_server.hpp"
 #include "tests/hostile/hostile_net.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -31,6 +36,14 @@ struct Listener {
     server.with_server([](httplib::Server& s) {
       s.Get(R"(/echo/(\w+))", [](const httplib::Request& req, httplib::Response& res) {
         res.set_content(req.matches[1].str() + " " + std::to_string(::gettid()), "text/plain");
+      });
+      s.Get("/events", [](const httplib::Request&, httplib::Response& res) {
+        res.set_chunked_content_provider("text/event-stream", [](std::size_t, httplib::DataSink& sink) {
+          const std::string event = "data: one\n\n";
+          sink.write(event.data(), event.size());
+          sink.done();
+          return true;
+        });
       });
     });
     std::string error;
@@ -120,4 +133,52 @@ TEST_CASE("keep-alive: stop() closes the connections that wait for a next reques
   char c;
   CHECK(::recv(fd, &c, 1, 0) == 0);  // closed by the server, not timed out
   ::close(fd);
+}
+
+// The data segments this socket has received so far: tcpi_data_segs_in of the kernel's
+// tcp_info (Linux 4.6+), which glibc's <netinet/tcp.h> struct stops short of.
+static std::uint32_t data_segments_in(int fd) {
+  struct {
+    ::tcp_info base;  // glibc's part, up to tcpi_total_retrans
+    std::uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+    std::uint32_t segs_out, segs_in, notsent_bytes, min_rtt, data_segs_in, data_segs_out;
+  } info{};
+  socklen_t len = sizeof info;
+  REQUIRE(::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0);
+  REQUIRE(len >= offsetof(decltype(info), data_segs_out));
+  return info.data_segs_in;
+}
+
+// The data segments the answer to `request` arrived in, on a keep-alive connection that
+// already carried one request (read whole: nothing of it is still in flight).
+static std::uint32_t segments_of_answer(const Listener& l, const std::string& request, RawReply& answer) {
+  const int fd = connect_local(l.server.port());
+  REQUIRE(fd >= 0);
+  REQUIRE(send_all(fd, get("warm")));
+  REQUIRE(read_reply(fd, std::chrono::seconds(10)).status == 200);
+  const std::uint32_t before = data_segments_in(fd);
+  REQUIRE(send_all(fd, request));
+  answer = read_reply(fd, std::chrono::seconds(10));
+  const std::uint32_t segments = data_segments_in(fd) - before;
+  ::close(fd);
+  return segments;
+}
+
+TEST_CASE("keep-alive: a response's head and body leave in one segment") {
+  // httplib writes the head and the body with two writes; with TCP_NODELAY each was its own
+  // segment, and the client woke for the head and again for the body.
+  Listener l;
+  RawReply answer;
+  CHECK(segments_of_answer(l, get("second"), answer) == 1);
+  CHECK(answer.status == 200);
+  CHECK(answer.body.rfind("second ", 0) == 0);
+}
+
+TEST_CASE("keep-alive: a stream's head leaves with its first chunk") {
+  Listener l;
+  RawReply answer;
+  // The head with the first chunk, then the last chunk (was: head, chunk, last chunk).
+  CHECK(segments_of_answer(l, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n", answer) == 2);
+  CHECK(answer.status == 200);
+  CHECK(answer.body == "data: one\n\n");
 }
