@@ -49,7 +49,7 @@ httplib::Server::Handler instrumented(std::shared_ptr<ProxyService> svc, std::st
       write_access_log(access);
     }
     metrics::requests_total()
-        .with({res.get_header_value("x-quotaguard-account"), res.get_header_value("x-quotaguard-model"),
+        .with({std::string(reply_header(res, "x-quotaguard-account")), std::string(reply_header(res, "x-quotaguard-model")),
                std::to_string(res.status)})
         .inc();
     metrics::request_duration_seconds().with({label}).observe(

@@ -84,11 +84,18 @@ class ConnectionStream final : public httplib::Stream {
       offset_ += n;
       return static_cast<ssize_t>(n);
     }
-    if (!is_readable()) return -1;
     offset_ = filled_ = 0;
-    if (size >= kBufferSize) return receive(ptr, size);
-    const ssize_t n = receive(buffer_.data(), kBufferSize);
-    if (n <= 0) return n;
+    const bool direct = size >= kBufferSize;
+    char* into = direct ? ptr : buffer_.data();
+    const size_t room = direct ? size : kBufferSize;
+    // Bytes already there (a request's first read: wait_for_request's poll saw them) are taken
+    // without another poll; an empty socket is waited for with the read timeout, as before.
+    ssize_t n = receive(into, room, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!is_readable()) return -1;
+      n = receive(into, room, 0);
+    }
+    if (direct || n <= 0) return n;
     filled_ = static_cast<size_t>(n);
     const size_t given = std::min(size, filled_);
     std::memcpy(ptr, buffer_.data(), given);
@@ -157,9 +164,9 @@ class ConnectionStream final : public httplib::Stream {
     return sent;
   }
 
-  ssize_t receive(char* ptr, size_t size) const {
+  ssize_t receive(char* ptr, size_t size, int flags) const {
     while (true) {
-      const ssize_t n = ::recv(sock_, ptr, size, 0);
+      const ssize_t n = ::recv(sock_, ptr, size, flags);
       if (n >= 0 || errno != EINTR) return n;
     }
   }

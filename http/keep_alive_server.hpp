@@ -15,14 +15,15 @@
 // differs: the wait is one poll on the socket and on a stop event (wake_waiting), and one
 // buffered stream serves the whole connection, so the bytes of a pipelined request are kept
 // (httplib reads them into a per-request buffer and drops them) and the peer's address is read
-// once. Reads, writes and their timeouts behave as httplib's SocketStream's, but for one thing:
+// once. Reads, writes and their timeouts behave as httplib's SocketStream's, but for two things:
 // httplib writes a response's head with one write and its body (or a stream's first chunk)
 // with the next, and with TCP_NODELAY each write was a segment of its own, so the client woke
 // for the head and again for the body. A 2xx head is now held and leaves with the next write
 // (the body, or a stream's first relayed event: a proxied stream's handler returns only once
 // the upstream sent body bytes, so a stream's head now leaves with its first complete event),
 // or before the connection reads again, or when the request's processing ends (no body) — one
-// segment per answer (docs/PERFORMANCE.md, "seventh pass").
+// segment per answer (docs/PERFORMANCE.md, "seventh pass"). And a read takes bytes already there
+// before it polls (a request's first read: the wait above saw them), one poll fewer a request.
 // HTTPS keeps httplib::SSLServer's own loop. Included only by http_server.cpp and its tests.
 #pragma once
 

@@ -427,7 +427,7 @@ void register_proxy_routes(httplib::Server& server, std::shared_ptr<ProxyBackend
       }
       // quotaguard_requests_total{account, model, status}; model = the one sent upstream.
       metrics::requests_total()
-          .with({res.get_header_value("x-quotaguard-account"), res.get_header_value("x-quotaguard-model"),
+          .with({std::string(reply_header(res, "x-quotaguard-account")), std::string(reply_header(res, "x-quotaguard-model")),
                  std::to_string(res.status)})
           .inc();
       metrics::request_duration_seconds().with({std::string("/v1") + endpoint_path(e)}).observe(

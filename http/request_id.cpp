@@ -1,5 +1,6 @@
 // http/request_id.cpp — see request_id.hpp.
 #include "http/request_id.hpp"
+#include "http/upstream_headers.hpp"
 
 #include <httplib.h>
 
@@ -60,7 +61,7 @@ std::string request_id_from(std::string_view client_value) {
 }
 
 std::string request_id_of(const httplib::Response& res) {
-  return res.get_header_value(kRequestIdHeader);
+  return std::string(reply_header(res, kRequestIdHeader));
 }
 
 }  // namespace qg

@@ -36,11 +36,17 @@ void add_header(httplib::Response& res, const std::string& name, const std::stri
 
 }  // namespace
 
+std::string_view reply_header(const httplib::Response& res, std::string_view name) {
+  for (const auto& [k, v] : res.headers)
+    if (header_name_equals(k, name)) return std::string_view(v.c_str());  // to a NUL, as httplib's
+  return {};
+}
+
 void relay_upstream_headers(httplib::Response& res, const HeaderList& upstream) {
   for (auto it = upstream.begin(); it != upstream.end(); ++it) {
     const auto& [name, value] = *it;
     if (header_name_equals(name, kRequestIdHeader)) {
-      if (value != res.get_header_value(kRequestIdHeader) && !reply_has(res, kUpstreamRequestIdHeader))
+      if (value != reply_header(res, kRequestIdHeader) && !reply_has(res, kUpstreamRequestIdHeader))
         add_header(res, kUpstreamRequestIdHeader, value);
       continue;
     }

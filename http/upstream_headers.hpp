@@ -34,4 +34,10 @@ bool relayed_upstream_header(std::string_view name);
 // Adds the relayed headers of `upstream` to `res` (skipping names `res` already has).
 void relay_upstream_headers(httplib::Response& res, const HeaderList& upstream);
 
+// The first value of header `name` (any case) in `res`, "" when it has none: what
+// Response::get_header_value answers (for values without a NUL byte), by a scan of the reply's
+// few headers instead of a lookup in httplib's map (::tolower per character compared; four
+// lookups a proxied request). Valid until that header is removed from `res`.
+std::string_view reply_header(const httplib::Response& res, std::string_view name);
+
 }  // namespace qg

@@ -168,6 +168,7 @@ AccountSpec spec_from(object o) {
 
 void ObjectWriter::key(std::string_view k) {
   if (out_.size() > 1) out_ += ',';
+  else out_.reserve(256);  // a journal event's JSON (~150-300 bytes) without four regrowths
   append_json_string(out_, k);
   out_ += ':';
 }

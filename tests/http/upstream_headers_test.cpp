@@ -31,3 +31,44 @@ TEST_CASE("upstream headers: the provider's own are relayed, connection and cook
   CHECK_FALSE(res.has_header("set-cookie"));
   CHECK_FALSE(res.has_header("content-length"));
 }
+
+// The relay must build the reply exactly as httplib's own emplace would (its case-insensitive
+// order, repeated names in the order received), names that differ in case only and bytes
+// >= 0x80 included: a faster relay (this one scans instead of looking up) is held to it.
+TEST_CASE("upstream headers: relayed headers sit where httplib's map puts them") {
+  const HeaderList upstream = {{"x-ratelimit-reset-tokens", "360ms"}, {"Vary", "Origin"}, {"openai-model", "m"},
+                               {"X-RateLimit-Limit-Tokens", "100"}, {"vary", "Accept"}, {"x-ratelimit-limit-requests", "5"},
+                               {"\xc3\xa9tag", "e"}, {"a", "1"}, {"Z-Last", "z"}, {"x-ratelimit-limit-tokens", "200"},
+                               {"Server", "nginx"}, {"date", "today"}};
+  httplib::Response relayed, plain;
+  for (auto* r : {&relayed, &plain}) {
+    r->set_header(kRequestIdHeader, "id-1");
+    r->set_header("x-quotaguard-model", "m");
+    r->set_header("X-QuotaGuard-Account", "a1");
+  }
+  relay_upstream_headers(relayed, upstream);
+  // What the relay adds, inserted by httplib's emplace: every value of a name, at its first place.
+  for (std::size_t i = 0; i < upstream.size(); ++i) {
+    bool seen = false;
+    for (std::size_t j = 0; j < i; ++j) seen = seen || header_name_equals(upstream[j].first, upstream[i].first);
+    if (seen) continue;
+    for (std::size_t j = i; j < upstream.size(); ++j)
+      if (header_name_equals(upstream[j].first, upstream[i].first)) plain.headers.emplace(upstream[j].first, upstream[j].second);
+  }
+  std::vector<std::pair<std::string, std::string>> got(relayed.headers.begin(), relayed.headers.end());
+  std::vector<std::pair<std::string, std::string>> want(plain.headers.begin(), plain.headers.end());
+  CHECK(got == want);
+}
+
+TEST_CASE("upstream headers: reply_header answers as get_header_value") {
+  httplib::Response res;
+  res.set_header("X-Quotaguard-Account", "first");
+  res.set_header("x-quotaguard-account", "second");
+  res.set_header("x-quotaguard-model", "gpt");
+  res.set_header(kRequestIdHeader, "id-9");
+  for (const char* name : {"x-quotaguard-account", "X-QUOTAGUARD-ACCOUNT", "x-quotaguard-model", "x-request-id",
+                           "x-quotaguard-reservation", "x-quotaguard-accoun", ""})
+    CHECK_MESSAGE(std::string(reply_header(res, name)) == res.get_header_value(name), name);
+  CHECK(reply_header(res, "x-quotaguard-account") == "first");
+  CHECK(request_id_of(res) == "id-9");
+}
