@@ -115,11 +115,7 @@ class ConnectionStream final : public httplib::Stream {
       held_.append(data);
       return send_held() ? static_cast<ssize_t>(size) : -1;
     }
-    if (!is_writable()) return -1;
-    while (true) {
-      const ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
-      if (n >= 0 || errno != EINTR) return n;
-    }
+    return send_some(ptr, size);
   }
 
   // Sends a held head (the response ended without a body, or a read comes first).
@@ -144,24 +140,23 @@ class ConnectionStream final : public httplib::Stream {
   // The held head and what joined it, whole; the hold is over either way.
   bool send_held() {
     std::string_view data(held_);
-    bool sent = true;
     while (!data.empty()) {
-      if (!is_writable()) {
-        sent = false;
-        break;
-      }
-      const ssize_t n = ::send(sock_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n > 0) {
-        data.remove_prefix(static_cast<size_t>(n));
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else {
-        sent = false;
-        break;
-      }
+      const ssize_t n = send_some(data.data(), data.size());
+      if (n <= 0) break;
+      data.remove_prefix(static_cast<size_t>(n));
     }
     held_.clear();
-    return sent;
+    return data.empty();
+  }
+
+  // One send once the socket is writable within the write timeout (-1 when it is not), as
+  // httplib's SocketStream::write: what it sent, or -1 / 0 from send() (EINTR retried).
+  ssize_t send_some(const char* ptr, size_t size) const {
+    if (!is_writable()) return -1;
+    while (true) {
+      const ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
+      if (n >= 0 || errno != EINTR) return n;
+    }
   }
 
   ssize_t receive(char* ptr, size_t size, int flags) const {

@@ -21,11 +21,16 @@ bool relayed_upstream_header(std::string_view name) {
 
 namespace {
 
-// Whether the reply has header `name`: a scan of its few headers with header_name_equals costs
-// less than a lookup in httplib's case-insensitive map (::tolower per character compared).
+// The reply's first header `name` (any case), or end(): a scan of its few headers with
+// header_name_equals costs less than a lookup in httplib's case-insensitive map (::tolower per
+// character compared).
+httplib::Headers::const_iterator find_reply_header(const httplib::Response& res, std::string_view name) {
+  return std::find_if(res.headers.begin(), res.headers.end(),
+                      [&](const auto& h) { return header_name_equals(h.first, name); });
+}
+
 bool reply_has(const httplib::Response& res, std::string_view name) {
-  return std::any_of(res.headers.begin(), res.headers.end(),
-                     [&](const auto& h) { return header_name_equals(h.first, name); });
+  return find_reply_header(res, name) != res.headers.end();
 }
 
 // httplib's Response::set_header (a header with CR or LF would split the reply: not set), with
@@ -37,9 +42,8 @@ void add_header(httplib::Response& res, const std::string& name, const std::stri
 }  // namespace
 
 std::string_view reply_header(const httplib::Response& res, std::string_view name) {
-  for (const auto& [k, v] : res.headers)
-    if (header_name_equals(k, name)) return std::string_view(v.c_str());  // to a NUL, as httplib's
-  return {};
+  const auto it = find_reply_header(res, name);
+  return it == res.headers.end() ? std::string_view() : std::string_view(it->second.c_str());  // to a NUL, as httplib's
 }
 
 void relay_upstream_headers(httplib::Response& res, const HeaderList& upstream) {

@@ -45,6 +45,14 @@ struct ConninfoOptions {
   }
 };
 
+// libpq's text parameters: pointers into `params`, valid while it lives.
+std::vector<const char*> param_values(const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p.c_str());
+  return values;
+}
+
 }  // namespace
 
 std::string describe_dsn(const std::string& dsn) {
@@ -140,9 +148,7 @@ PgResult PgConnection::exec(std::string_view sql) {
 
 PgResult PgConnection::exec(const char* sql, const std::vector<std::string>& params) {
   ensure_open();
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p.c_str());
+  const std::vector<const char*> values = param_values(params);
   return check(PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(),
                             nullptr, nullptr, 0),
                sql);
@@ -150,9 +156,7 @@ PgResult PgConnection::exec(const char* sql, const std::vector<std::string>& par
 
 PgResult PgConnection::exec_prepared(const char* name, const char* sql, const std::vector<std::string>& params) {
   ensure_open();
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const auto& p : params) values.push_back(p.c_str());
+  const std::vector<const char*> values = param_values(params);
   const int n = static_cast<int>(values.size());
   for (int attempt = 0;; ++attempt) {
     if (prepared_.count(name) == 0) {
