@@ -2,60 +2,27 @@
 #include "http/dialect_request.hpp"
 
 #include "http/json_parsers.hpp"
+#include "http/request_json_values.hpp"
 
 #include <simdjson.h>
 
 #include <algorithm>
-#include <cctype>
 
 namespace qg {
 namespace od = simdjson::ondemand;
 
 namespace {
 
+using request_json::add_value_bytes;
+using request_json::is_null;
+using request_json::read_count;
+using request_json::trim_right;
+
 DialectParseResult fail(std::string message, std::string param = "") {
   DialectParseResult r;
   r.error = std::move(message);
   r.param = std::move(param);
   return r;
-}
-
-std::string_view trim_right(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool is_null(od::value& v) {
-  od::json_type t;
-  return v.type().get(t) == simdjson::SUCCESS && t == od::json_type::null;
-}
-
-// Bytes a value adds to the prompt: a string's length, else its raw JSON size.
-bool value_bytes(od::value v, std::int64_t& out) {
-  od::json_type type;
-  if (v.type().get(type)) return false;
-  std::string_view s;
-  if (type == od::json_type::string) {
-    if (v.get_string().get(s)) return false;
-  } else if (type == od::json_type::array) {
-    od::array a;
-    if (v.get_array().get(a) || a.raw_json().get(s)) return false;
-  } else if (type == od::json_type::object) {
-    od::object o;
-    if (v.get_object().get(o) || o.raw_json().get(s)) return false;
-  } else {
-    return true;
-  }
-  out += static_cast<std::int64_t>(s.size());
-  return true;
-}
-
-// A token count in [0, kMaxRequestTokens] (item 5: it feeds the reservation estimate).
-bool read_count(od::value v, std::int64_t& out) {
-  std::int64_t n;
-  if (v.get_int64().get(n) || n < 0 || n > kMaxRequestTokens) return false;
-  out = n;
-  return true;
 }
 
 // generationConfig.maxOutputTokens (Gemini); other fields skipped.
@@ -128,7 +95,7 @@ DialectParseResult parse_dialect_request(Dialect dialect, std::string_view body)
     } else if ((dialect == Dialect::messages && (k == "messages" || k == "system")) ||
                (dialect == Dialect::responses && (k == "input" || k == "instructions")) ||
                (gemini && (k == "contents" || k == "systemInstruction")) || k == "tools") {
-      if (!value_bytes(v, r.prompt_bytes)) return fail(kBadJson);
+      if (!add_value_bytes(v, r.prompt_bytes)) return fail(kBadJson);
     }
   }
   const char* location = nullptr;

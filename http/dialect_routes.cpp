@@ -17,45 +17,13 @@
 #include "http/dialect_errors.hpp"
 #include "http/dialect_request.hpp"
 #include "http/proxy_call.hpp"
-#include "http/request_id.hpp"
-#include "http/shutdown_flag.hpp"
 #include "http/upstream_headers.hpp"
 #include "messages/wall_clock.hpp"
-#include "metrics/quotaguard_metrics.hpp"
-
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
 
 namespace qg {
 namespace {
-
-using Handler = std::function<void(ProxyService&, const httplib::Request&, httplib::Response&, AccessLogEntry&)>;
-
-// Metrics and graceful shutdown around a handler, as for the chat routes.
-httplib::Server::Handler instrumented(std::shared_ptr<ProxyService> svc, std::string label, Handler h) {
-  return [svc, label = std::move(label), h = std::move(h)](const httplib::Request& req, httplib::Response& res) {
-    InflightRequest inflight;
-    const auto started = std::chrono::steady_clock::now();
-    AccessLogEntry access;
-    access.started = started;
-    access.request_id = request_id_of(res);
-    access.method = req.method;
-    access.path = req.path;
-    h(*svc, req, res, access);
-    if (access.status != -1) {  // -1: a stream took the line over
-      access.status = res.status;
-      write_access_log(access);
-    }
-    metrics::requests_total()
-        .with({std::string(reply_header(res, "x-quotaguard-account")), std::string(reply_header(res, "x-quotaguard-model")),
-               std::to_string(res.status)})
-        .inc();
-    metrics::request_duration_seconds().with({label}).observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  };
-}
 
 // Auth, size bound and parse shared by the POST routes; nullopt when an error was answered.
 std::optional<ProxyCall> prepare(ProxyService& svc, Dialect dialect, const httplib::Request& req,
@@ -214,15 +182,15 @@ void gemini_models(ProxyService& svc, const httplib::Request& req, httplib::Resp
 struct DialectRoutes {
   httplib::Server& server;
   std::shared_ptr<ProxyService> svc;
-  void get(const std::string& pattern, const char* label, Handler h) { server.Get(pattern, instrumented(svc, label, std::move(h))); }
+  void get(const std::string& pattern, const char* label, ProxyHandler h) { server.Get(pattern, instrumented(svc, label, std::move(h))); }
   // Bodies read with the bound, chunked ones too (http/bounded_body.hpp).
-  void post(const std::string& pattern, const char* label, Handler h) {
+  void post(const std::string& pattern, const char* label, ProxyHandler h) {
     post_bounded(server, pattern, svc->options.max_body_bytes, instrumented(svc, label, std::move(h)));
   }
-  void del(const std::string& pattern, const char* label, Handler h) { server.Delete(pattern, instrumented(svc, label, std::move(h))); }
+  void del(const std::string& pattern, const char* label, ProxyHandler h) { server.Delete(pattern, instrumented(svc, label, std::move(h))); }
 };
 
-Handler resource(const char* suffix) {
+ProxyHandler resource(const char* suffix) {
   return [suffix](ProxyService& s, const httplib::Request& req, httplib::Response& res, AccessLogEntry& access) {
     response_resource(s, req, res, access, suffix);
   };

@@ -19,6 +19,7 @@
 
 #include <httplib.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -60,6 +61,15 @@ std::string forwarded_query(const httplib::Request& req);
 // it over (status set to -1) and writes it when the relay ends.
 void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req, httplib::Response& res,
                 AccessLogEntry& access);
+
+// A proxied route's handler: `access` as for proxy_call().
+using ProxyHandler = std::function<void(ProxyService&, const httplib::Request&, httplib::Response&, AccessLogEntry&)>;
+
+// `handler` wrapped with what every proxied route does around it: counted in flight (graceful
+// shutdown waits for it; a stream holds its own), its access line written unless a stream took
+// it over, quotaguard_requests_total{account, model, status} (the model sent upstream) and
+// quotaguard_request_duration_seconds{route = `label`} (http/proxy_routes.cpp).
+httplib::Server::Handler instrumented(std::shared_ptr<ProxyService> svc, std::string label, ProxyHandler handler);
 
 // Registers the messages, responses and gemini routes (http/dialect_routes.cpp).
 void register_dialect_routes(httplib::Server& server, std::shared_ptr<ProxyService> svc);

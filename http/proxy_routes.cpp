@@ -403,6 +403,31 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
   respond_unserved(res, svc, call.dialect, log, nullptr, pr.model);
 }
 
+httplib::Server::Handler instrumented(std::shared_ptr<ProxyService> svc, std::string label, ProxyHandler handler) {
+  return [svc = std::move(svc), label = std::move(label), handler = std::move(handler)](const httplib::Request& req,
+                                                                                       httplib::Response& res) {
+    InflightRequest inflight;  // graceful shutdown waits for it (a stream holds its own)
+    const auto started = std::chrono::steady_clock::now();
+    AccessLogEntry access;
+    access.started = started;
+    access.request_id = request_id_of(res);
+    access.method = req.method;
+    access.path = req.path;
+    handler(*svc, req, res, access);
+    if (access.status != -1) {  // -1: a stream took the line over
+      access.status = res.status;
+      write_access_log(access);
+    }
+    // quotaguard_requests_total{account, model, status}; model = the one sent upstream.
+    metrics::requests_total()
+        .with({std::string(reply_header(res, "x-quotaguard-account")), std::string(reply_header(res, "x-quotaguard-model")),
+               std::to_string(res.status)})
+        .inc();
+    metrics::request_duration_seconds().with({label}).observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  };
+}
+
 void register_proxy_routes(httplib::Server& server, std::shared_ptr<ProxyBackend> backend, ProxyOptions options) {
   UpstreamTimeouts timeouts{options.connect_timeout_ms, options.first_byte_timeout_ms, options.idle_timeout_ms,
                             options.request_timeout_ms, options.max_response_bytes, options.request_timeout_ms};
@@ -412,27 +437,9 @@ void register_proxy_routes(httplib::Server& server, std::shared_ptr<ProxyBackend
                    options.auth ? options.auth : std::make_shared<ClientAuth>(options.api_keys), timeouts,
                    std::move(responses)});
   auto route = [svc](ApiEndpoint e) {
-    return [svc, e](const httplib::Request& req, httplib::Response& res) {
-      InflightRequest inflight;  // graceful shutdown waits for it (a stream holds its own)
-      const auto started = std::chrono::steady_clock::now();
-      AccessLogEntry access;
-      access.started = started;
-      access.request_id = request_id_of(res);
-      access.method = req.method;
-      access.path = req.path;
-      chat_request(*svc, e, req, res, access);
-      if (access.status != -1) {  // -1: a stream took the line over
-        access.status = res.status;
-        write_access_log(access);
-      }
-      // quotaguard_requests_total{account, model, status}; model = the one sent upstream.
-      metrics::requests_total()
-          .with({std::string(reply_header(res, "x-quotaguard-account")), std::string(reply_header(res, "x-quotaguard-model")),
-                 std::to_string(res.status)})
-          .inc();
-      metrics::request_duration_seconds().with({std::string("/v1") + endpoint_path(e)}).observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    };
+    return instrumented(svc, std::string("/v1") + endpoint_path(e),
+                        [e](ProxyService& s, const httplib::Request& req, httplib::Response& res,
+                            AccessLogEntry& access) { chat_request(s, e, req, res, access); });
   };
   // Bodies read with the bound, chunked ones too (http/bounded_body.hpp).
   post_bounded(server, "/v1/chat/completions", options.max_body_bytes, route(ApiEndpoint::chat_completions));

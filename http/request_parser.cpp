@@ -4,17 +4,21 @@
 #include "messages/saturating.hpp"
 
 #include "http/json_parsers.hpp"
+#include "http/request_json_values.hpp"
 
 #include <simdjson.h>
 
 #include <algorithm>
-#include <cctype>
 #include <vector>
 
 namespace qg {
 namespace od = simdjson::ondemand;
 
 namespace {
+
+using request_json::add_value_bytes;
+using request_json::read_count;
+using request_json::trim_right;
 
 constexpr std::size_t kCachedParserBytes = 256 * 1024;
 
@@ -23,33 +27,6 @@ RequestParseResult fail(std::string message, std::string param = "") {
   r.error = std::move(message);
   r.param = std::move(param);
   return r;
-}
-
-std::string_view trim_right(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-// Bytes of a prompt-like value: a string's length, else the raw JSON size of the value.
-bool value_bytes(od::value v, std::int64_t& out) {
-  od::json_type type;
-  if (v.type().get(type)) return false;
-  if (type == od::json_type::string) {
-    std::string_view s;
-    if (v.get_string().get(s)) return false;
-    out += static_cast<std::int64_t>(s.size());
-  } else if (type == od::json_type::array) {
-    od::array a;
-    std::string_view raw;
-    if (v.get_array().get(a) || a.raw_json().get(raw)) return false;
-    out += static_cast<std::int64_t>(raw.size());
-  } else if (type == od::json_type::object) {
-    od::object o;
-    std::string_view raw;
-    if (v.get_object().get(o) || o.raw_json().get(raw)) return false;
-    out += static_cast<std::int64_t>(raw.size());
-  }
-  return true;
 }
 
 // Chat messages: sum of content sizes.
@@ -65,18 +42,12 @@ bool message_bytes(od::value messages, std::int64_t& out) {
       if (key != "content") continue;
       od::value content;
       if (field.value().get(content)) return false;
-      if (!value_bytes(content, out)) return false;
+      if (!add_value_bytes(content, out)) return false;
     }
   }
   return true;
 }
 
-bool read_count(od::value v, std::int64_t& out) {
-  std::int64_t n;
-  if (v.get_int64().get(n) || n < 0) return false;
-  out = n;
-  return true;
-}
 
 // stream_options: decide how to make include_usage true.
 bool plan_usage_splice(od::value v, const char* base, ParsedRequest& r, std::optional<BodySplice>& splice) {
@@ -187,7 +158,7 @@ RequestParseResult parse_request(ApiEndpoint endpoint, std::string_view body) {
       if (!message_bytes(v, r.prompt_bytes)) return fail("'messages' must be an array of message objects.", "messages");
     } else if ((k == "prompt" && endpoint == ApiEndpoint::completions) ||
                (k == "input" && endpoint == ApiEndpoint::embeddings) || k == "tools" || k == "functions") {
-      if (!value_bytes(v, r.prompt_bytes)) return fail(kBadJson);
+      if (!add_value_bytes(v, r.prompt_bytes)) return fail(kBadJson);
     }
   }
   // After the root object nothing but whitespace may follow.
