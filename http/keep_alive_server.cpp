@@ -137,9 +137,23 @@ class ConnectionStream final : public httplib::Stream {
 
   size_t buffered() const { return filled_ - offset_; }
 
-  // The held head and what joined it, whole; the hold is over either way.
+  // The held head and what joined it, whole; the hold is over either way. A head with a
+  // Content-Length and its body are the whole answer: they go in one send without send_some's
+  // poll first (room to write, has the client closed?) — to a client that closed the bytes
+  // are lost either way, and the next wait for a request reads its end of stream; the poll
+  // comes only when the socket takes less than all. A stream's first event keeps the poll
+  // (its later writes depend on it: a stream stops at a client that left).
   bool send_held() {
     std::string_view data(held_);
+    if (const auto head_end = data.find("\r\n\r\n");
+        data.substr(0, head_end).find("\r\nContent-Length:") != std::string_view::npos) {
+      const ssize_t n = send_now(data.data(), data.size());
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        held_.clear();
+        return false;
+      }
+      if (n > 0) data.remove_prefix(static_cast<size_t>(n));
+    }
     while (!data.empty()) {
       const ssize_t n = send_some(data.data(), data.size());
       if (n <= 0) break;
@@ -155,6 +169,14 @@ class ConnectionStream final : public httplib::Stream {
     if (!is_writable()) return -1;
     while (true) {
       const ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
+      if (n >= 0 || errno != EINTR) return n;
+    }
+  }
+
+  // One send that does not wait for room (-1 with EAGAIN when there is none; EINTR retried).
+  ssize_t send_now(const char* ptr, size_t size) const {
+    while (true) {
+      const ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n >= 0 || errno != EINTR) return n;
     }
   }

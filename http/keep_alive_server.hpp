@@ -23,7 +23,9 @@
 // the upstream sent body bytes, so a stream's head now leaves with its first complete event),
 // or before the connection reads again, or when the request's processing ends (no body) — one
 // segment per answer (docs/PERFORMANCE.md, "seventh pass"). And a read takes bytes already there
-// before it polls (a request's first read: the wait above saw them), one poll fewer a request.
+// before it polls (a request's first read: the wait above saw them), one poll fewer a request;
+// an answer with a Content-Length (head and body, held together) is sent without the poll
+// httplib makes before each write, which a stream's events keep ("eighth pass").
 // HTTPS keeps httplib::SSLServer's own loop. Included only by http_server.cpp and its tests.
 #pragma once
 

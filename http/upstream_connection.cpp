@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -234,11 +235,18 @@ UpstreamConnection::Io UpstreamConnection::write_all(std::string_view data, Cloc
     }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
+  request_sent_ = true;
   return Io::ok;
 }
 
 UpstreamConnection::Io UpstreamConnection::read_some(std::string& out, Clock::time_point deadline) {
   char buf[kReadSize];
+  // Right after a request went out its reply is not there yet: wait for it first, not after a
+  // read that finds nothing (one system call a request fewer; the poll returns at once when
+  // the reply did come already).
+  if (std::exchange(request_sent_, false) && !(ssl_ && SSL_pending(static_cast<SSL*>(ssl_)) > 0) &&
+      !wait(POLLIN, deadline))
+    return Io::timeout;
   while (true) {
     if (ssl_) {
       SSL* ssl = static_cast<SSL*>(ssl_);

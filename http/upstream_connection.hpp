@@ -36,7 +36,8 @@ class UpstreamConnection {
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
   Io write_all(std::string_view data, Clock::time_point deadline);
-  // Appends what arrives to `out`, waiting until `deadline` for the first byte.
+  // Appends what arrives to `out`, waiting until `deadline` for the first byte. The first read
+  // after a write waits before it reads (a reply is not there yet).
   Io read_some(std::string& out, Clock::time_point deadline);
   // An idle pooled connection is still usable: the peer has not closed it, nothing stray.
   bool usable_when_idle() const;
@@ -47,6 +48,7 @@ class UpstreamConnection {
   UpstreamConnection() = default;
   bool wait(short events, Clock::time_point deadline) const;
   int fd_ = -1;
+  bool request_sent_ = false;  // written since the last read_some
   void* ssl_ = nullptr;  // SSL*, null for plain http
   std::string origin_;
   std::string error_;

@@ -3,6 +3,7 @@
 // requests are all answered, stop() closes idle connections, an answer's head leaves with its
 // body (or a stream's first chunk) in one segment. HttpServer in process, raw sockets.
 #include "http/http_server.hpp"
+#include "tests/http/open_listener.hpp"
 #include "tests/hostile/hostile_net.hpp"
 
 #include <doctest/doctest.h>
@@ -27,13 +28,9 @@ namespace {
 
 // A listener on a free port whose GET /echo/<word> answers "<word> <thread id>".
 struct Listener {
-  HttpServer server{[] {
-    HttpServerOptions o;
-    o.port = 0;
-    return o;
-  }()};
+  HttpServer server{free_port_options()};
   Listener() {
-    server.with_server([](httplib::Server& s) {
+    open_listener(server, [](httplib::Server& s) {
       s.Get(R"(/echo/(\w+))", [](const httplib::Request& req, httplib::Response& res) {
         res.set_content(req.matches[1].str() + " " + std::to_string(::gettid()), "text/plain");
       });
@@ -46,10 +43,6 @@ struct Listener {
         });
       });
     });
-    std::string error;
-    REQUIRE_MESSAGE(server.bind(error), error);
-    server.start();
-    server.open();
   }
 };
 
