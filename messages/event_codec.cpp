@@ -42,7 +42,7 @@ std::string encode(const QuotaObserved& v) {
 }
 std::string encode(const ReservationCreated& v) {
   ObjectWriter w;
-  w.str("id", v.id).str("model", v.model).raw("estimate", usage_json(v.estimate)).num("expires_at", v.expires_at);
+  w.str("id", v.id).str("model", v.model).usage("estimate", v.estimate).num("expires_at", v.expires_at);
   if (!v.request_id.empty()) w.str("request_id", v.request_id);  // absent in older logs
   if (!v.dialect.empty()) w.str("dialect", v.dialect);
   if (!v.asked.empty()) w.str("asked", v.asked);
@@ -54,12 +54,12 @@ std::string encode(const RouteRefused& v) {
   ObjectWriter w;
   w.str("model", v.model).str("dialect", v.dialect);
   if (!v.client.empty()) w.str("client", v.client);
-  w.raw("estimate", usage_json(v.estimate));
+  w.usage("estimate", v.estimate);
   if (!v.request_id.empty()) w.str("request_id", v.request_id);
   return w.str("error", v.error).done();
 }
 std::string encode(const ReservationCommitted& v) {
-  return ObjectWriter().str("id", v.id).raw("usage", usage_json(v.usage)).boolean("estimated", v.estimated).done();
+  return ObjectWriter().str("id", v.id).usage("usage", v.usage).boolean("estimated", v.estimated).done();
 }
 std::string encode(const ReservationReleased& v) {
   return ObjectWriter().str("id", v.id).str("reason", v.reason).done();

@@ -217,12 +217,17 @@ std::string ObjectWriter::done() {
   return std::move(out_);
 }
 
-std::string usage_json(const Usage& u) {
-  return ObjectWriter()
-      .num("requests", u.requests)
-      .num("input_tokens", u.input_tokens)
-      .num("output_tokens", u.output_tokens)
-      .done();
+ObjectWriter& ObjectWriter::usage(std::string_view k, const Usage& u) {
+  key(k);
+  char buf[24];
+  out_ += "{\"requests\":";
+  out_.append(buf, std::to_chars(buf, buf + sizeof buf, u.requests).ptr);
+  out_ += ",\"input_tokens\":";
+  out_.append(buf, std::to_chars(buf, buf + sizeof buf, u.input_tokens).ptr);
+  out_ += ",\"output_tokens\":";
+  out_.append(buf, std::to_chars(buf, buf + sizeof buf, u.output_tokens).ptr);
+  out_ += '}';
+  return *this;
 }
 
 element parse_document(std::string_view text) {

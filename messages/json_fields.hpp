@@ -56,6 +56,8 @@ class ObjectWriter {
   ObjectWriter& boolean(std::string_view key, bool value);
   ObjectWriter& real(std::string_view key, double value);  // NaN/inf -> null
   ObjectWriter& raw(std::string_view key, std::string_view json);
+  // {"requests":..,"input_tokens":..,"output_tokens":..} under `key`, written in place.
+  ObjectWriter& usage(std::string_view key, const Usage& u);
   std::string done();
 
  private:
@@ -64,7 +66,6 @@ class ObjectWriter {
 };
 
 using qg::append_json_string;  // messages/json_text.hpp
-std::string usage_json(const Usage& u);
 
 // Parses `text` with a thread-local parser into a padded thread-local buffer. The element
 // stays valid until the next parse on this thread. Throws JsonFieldError on bad JSON.

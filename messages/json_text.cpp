@@ -7,6 +7,22 @@
 namespace qg {
 
 void append_json_string(std::string& out, std::string_view s) {
+  // Printable ASCII without a quote or backslash (ids, names, models: nearly every string an
+  // event holds) is its own literal: one scan, one append, no UTF-8 validation. Anything else
+  // takes the general path below, which gives the same bytes for such text.
+  std::size_t plain = 0;
+  while (plain < s.size()) {
+    const auto c = static_cast<unsigned char>(s[plain]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+    ++plain;
+  }
+  if (plain == s.size()) {
+    out.reserve(out.size() + s.size() + 2);
+    out += '"';
+    out.append(s.data(), s.size());
+    out += '"';
+    return;
+  }
   if (!simdjson::validate_utf8(s.data(), s.size())) {
     out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;

@@ -83,6 +83,11 @@ Statement& Statement::bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::bind_static(int index, std::string_view text) {
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  return *this;
+}
+
 bool Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -152,7 +157,11 @@ std::unique_ptr<Database> Database::open(const DatabaseOptions& options) {
   return db;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  begin_ = Statement();
+  commit_ = Statement();
+  sqlite3_close_v2(db_);
+}
 
 std::string Database::error_text(std::string_view what) const {
   return prefix(options_.path) + ": " + std::string(what) + " (" +
@@ -168,6 +177,20 @@ void Database::exec(std::string_view sql) {
     throw StorageError(prefix(options_.path) + ": " + err);
   }
 }
+
+void Database::step_once(Statement& st, std::string_view sql) {
+  if (!st.prepared()) st = Statement(db_, sql);
+  try {
+    st.step();
+  } catch (const StorageError& e) {  // the statement is reset; the message as exec() words it
+    throw StorageError(prefix(options_.path) + ": " + e.what());
+  }
+  st.reset();
+}
+
+void Database::begin_immediate() { step_once(begin_, "BEGIN IMMEDIATE"); }
+
+void Database::commit() { step_once(commit_, "COMMIT"); }
 
 int Database::schema_version() {
   Statement st(db_, "PRAGMA user_version");
@@ -218,14 +241,14 @@ void Database::validate_and_migrate() {
 
 // ---- Transaction ---------------------------------------------------------------------------
 
-Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : db_(db) { db_.begin_immediate(); }
 
 Transaction::~Transaction() {
   if (!done_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 void Transaction::commit() {
-  db_.exec("COMMIT");
+  db_.commit();
   done_ = true;
 }
 

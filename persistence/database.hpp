@@ -56,6 +56,8 @@ class Statement {
 
   Statement& bind(int index, std::int64_t value);   // 1-based
   Statement& bind(int index, std::string_view text);
+  // Binds `text` without SQLite's copy: it must stay valid until reset() (which unbinds it).
+  Statement& bind_static(int index, std::string_view text);
   // Steps once: true when a row is available, false when done. Throws on error.
   bool step();
   void reset();  // also clears bindings
@@ -63,6 +65,7 @@ class Statement {
   std::int64_t column_int(int index) const;         // 0-based
   std::string_view column_text(int index) const;   // valid until the next step/reset
   bool column_is_null(int index) const;
+  bool prepared() const { return stmt_ != nullptr; }
 
  private:
   sqlite3* db_ = nullptr;
@@ -78,6 +81,10 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   void exec(std::string_view sql);  // throws StorageError
+  // BEGIN IMMEDIATE / COMMIT as statements prepared once (Transaction), not parsed per call
+  // as exec() does. Throw StorageError as exec() does.
+  void begin_immediate();
+  void commit();
   Statement prepare(std::string_view sql) { return Statement(db_, sql); }
   sqlite3* handle() const { return db_; }
   const std::string& path() const { return options_.path; }
@@ -92,8 +99,11 @@ class Database {
  private:
   explicit Database(DatabaseOptions options) : options_(std::move(options)) {}
   void validate_and_migrate();
+  void step_once(Statement& st, std::string_view sql);  // prepared on first use
   DatabaseOptions options_;
   sqlite3* db_ = nullptr;
+  Statement begin_;   // "BEGIN IMMEDIATE"
+  Statement commit_;  // "COMMIT"
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back in the destructor unless committed.

@@ -31,9 +31,13 @@ std::uint64_t EventStore::last_seq() {
 void EventStore::insert(std::uint64_t seq, TimeMs ts, std::string_view type,
                         std::string_view account, int version, std::string_view data) {
   if (db_.read_only()) throw StorageError(db_.error_text("opened read-only"));
-  insert_.reset();
-  insert_.bind(1, static_cast<std::int64_t>(seq)).bind(2, ts).bind(3, type).bind(4, account);
-  insert_.bind(5, static_cast<std::int64_t>(version)).bind(6, data);
+  // The texts are bound without SQLite's copies: unbound (reset) before this returns or throws.
+  struct Unbind {
+    Statement& st;
+    ~Unbind() { st.reset(); }
+  } unbind{insert_};
+  insert_.bind(1, static_cast<std::int64_t>(seq)).bind(2, ts).bind_static(3, type).bind_static(4, account);
+  insert_.bind(5, static_cast<std::int64_t>(version)).bind_static(6, data);
   insert_.step();
 }
 

@@ -1,6 +1,7 @@
 // tests/persistence/event_codec_test.cpp — event payload JSON round trips, tolerant decoding,
 // ISO 8601 times and the replay/API event line.
 #include "messages/event_codec.hpp"
+#include "messages/json_text.hpp"
 #include "sample_events.hpp"
 
 #include <doctest/doctest.h>
@@ -127,4 +128,24 @@ TEST_CASE("event_to_json_line has the INTERFACE §5 shape") {
   auto j = nlohmann::json::parse(event_to_json_line(broken));
   CHECK(j["data"]["raw"] == "{not json");
   CHECK(j["type"] == "ReservationExpired");
+}
+
+TEST_CASE("event JSON: usage objects and plain strings written in place give the same bytes") {
+  ReservationCreated created{"r-1", "gpt-4o", Usage{1, 250, 32}, 1790000000000, "req-7f3a", "chat"};
+  CHECK(encode_payload(created) ==
+        R"({"id":"r-1","model":"gpt-4o","estimate":{"requests":1,"input_tokens":250,"output_tokens":32},)"
+        R"("expires_at":1790000000000,"request_id":"req-7f3a","dialect":"chat"})");
+  ReservationCommitted committed{"r-1", Usage{1, -5, 9223372036854775807}, false};
+  CHECK(encode_payload(committed) ==
+        R"({"id":"r-1","usage":{"requests":1,"input_tokens":-5,"output_tokens":9223372036854775807},"estimated":false})");
+  // Every ASCII character alone and between plain text: the same literal as nlohmann writes.
+  for (int c = 0; c < 128; ++c) {
+    CAPTURE(c);
+    const std::string one(1, static_cast<char>(c));
+    CHECK(json_quote(one) == nlohmann::json(one).dump());
+    const std::string mid = "plain " + one + " text";
+    CHECK(json_quote(mid) == nlohmann::json(mid).dump());
+  }
+  CHECK(json_quote("") == "\"\"");
+  CHECK(json_quote("caf\xc3\xa9") == nlohmann::json("caf\xc3\xa9").dump());
 }
