@@ -115,6 +115,7 @@ using settings_atom = caf::atom_constant<caf::atom("settings")>;
 using follow_atom = caf::atom_constant<caf::atom("follow")>;
 using settle_atom = caf::atom_constant<caf::atom("settle")>;
 using serve_atom = caf::atom_constant<caf::atom("serve")>;
+using summary_due_atom = caf::atom_constant<caf::atom("sumdue")>;
 
 // reserve: admit and record a reservation (ReservationCreated); with a ReserveAnswer, the
 //          reply goes to it instead of the sender (answered once the event is durable, as the
@@ -135,6 +136,8 @@ using serve_atom = caf::atom_constant<caf::atom("serve")>;
 // tick:    expire reservations whose TTL passed; the actor schedules it itself.
 // follow:  an event of this account another node committed (several nodes on PostgreSQL: the
 //          journal follows the shared log, docs/EVENT_LOG.md §7.4); applied once, in seq order.
+// summary_due: (from itself) sends the summary a change queued behind the mailbox's messages
+//          (actors/account/account_actor.cpp push_summary).
 // serve:   whether this node holds the account's credential (false: known only from other
 //          nodes' events; its summary says `remote` and the router never picks it).
 using account_actor = caf::typed_actor<
@@ -149,7 +152,8 @@ using account_actor = caf::typed_actor<
     caf::reacts_to<settings_atom, RouterSettings>,
     caf::reacts_to<tick_atom>,
     caf::reacts_to<follow_atom, Event>,
-    caf::reacts_to<serve_atom, bool>>;
+    caf::reacts_to<serve_atom, bool>,
+    caf::reacts_to<summary_due_atom>>;
 
 }  // namespace qg
 

@@ -40,18 +40,39 @@ struct AccountActorState {
   // applied), shared logs only: an answer `reordered` puts them back on top of the log's state.
   std::map<std::uint64_t, EventBatch> unanswered;
   std::uint64_t next_append = 0;
+  // A summary push is queued behind the messages the mailbox held at a change (push_summary).
+  bool summary_queued = false;
 
   static inline const char* name = "account";
 };
 
 using self_ptr = account_actor::stateful_pointer<AccountActorState>;
 
-void push_summary(self_ptr self) {
-  if (!self->state.opts.listener) return;
+void send_summary(self_ptr self) {
   AccountSummary summary = summarize(self->state.account, self->state.opts.clock(), &self->state.breaker);
   summary.remote = self->state.opts.remote;
   caf::anon_send(self->state.opts.listener, summary_atom::value, std::move(summary),
                  caf::actor_cast<account_actor>(self));
+}
+
+// After a change of the account: its summary to the listener (the router). At once when no
+// other message waits in the mailbox; else once, behind the messages waiting now (a
+// summary_due_atom to itself): the changes they bring go in the same summary, and the router
+// updates its view once for them, not once per change. A change reaches the router at the
+// latest once the messages that waited at the change have run.
+void push_summary(self_ptr self) {
+  auto& st = self->state;
+  if (!st.opts.listener || st.summary_queued) return;  // a queued push carries this change too
+  if (self->mailbox().empty()) return send_summary(self);
+  st.summary_queued = true;
+  self->send(self, summary_due_atom::value);
+}
+
+// A batch of one event, moved in (a braced list would copy it).
+EventBatch one_event(Event e) {
+  EventBatch batch;
+  batch.push_back(std::move(e));
+  return batch;
 }
 
 using Done = std::function<void(const std::string& error, std::uint64_t seq)>;
@@ -120,7 +141,13 @@ void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy
   const std::uint64_t append = ++self->state.next_append, epoch = self->state.version.epoch;
   // Only a shared log (a node id; "" on SQLite) answers `reordered`: no copy kept on one node.
   if (!self->state.opts.node.empty()) self->state.unanswered.emplace(append, events);
-  auto on_result = [self, done, retry, is_retry, append, epoch](const AppendResult& r) {
+  auto on_error = [self, done, is_retry, append](const caf::error& err) {
+    if (is_retry) --self->state.retries_in_flight;
+    self->state.unanswered.erase(append);
+    done(caf::to_string(err), 0);
+  };
+  auto on_result = [self, done = std::move(done), retry = std::move(retry), is_retry, append,
+                    epoch](const AppendResult& r) {
     if (is_retry) --self->state.retries_in_flight;
     self->state.unanswered.erase(append);
     if (!r.conflict) {
@@ -132,23 +159,18 @@ void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy
     retry();
     self->state.retrying = outer;
   };
-  auto on_error = [self, done, is_retry, append](const caf::error& err) {
-    if (is_retry) --self->state.retries_in_flight;
-    self->state.unanswered.erase(append);
-    done(caf::to_string(err), 0);
-  };
   if (lazy)
     self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
                   self->state.version, lazy_atom::value)
-        .then(on_result, on_error);
+        .then(std::move(on_result), std::move(on_error));
   else if (notice)
     self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
                   self->state.version, std::move(notice))
-        .then(on_result, on_error);
+        .then(std::move(on_result), std::move(on_error));
   else
     self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
                   self->state.version)
-        .then(on_result, on_error);
+        .then(std::move(on_result), std::move(on_error));
   if (usage_changed) record_threshold_crossings(self);
   push_summary(self);
 }
@@ -199,7 +221,7 @@ void propose(self_ptr self, EventPayload payload, std::function<void(CommandRepl
     spdlog::warn("account {}: rejected {}: {}", self->state.account.id, event_type(payload), check.reason);
     return answer(CommandReply{false, 0, check.reason, ReplyCode::rejected});
   }
-  persist(self, {Event{0, now, self->state.account.id, payload}},
+  persist(self, one_event(Event{0, now, self->state.account.id, payload}),
           [answer](const std::string& err, std::uint64_t seq) {
             answer(err.empty() ? CommandReply{true, seq, "", ReplyCode::done}
                                : CommandReply{false, 0, "event log unavailable: " + err,
@@ -296,30 +318,30 @@ void reserve(self_ptr self, ReservationCreated created, TimeMs ttl_ms, ReplyTo r
   if (a.verdict == Admission::Verdict::journal_unavailable) return reply(log_unavailable(a.reason));
   if (a.probe) begin_probe(st.breaker, now);
   const bool log_down = !a.wait_for_commit;
-  const std::string id = created.id;
-  ReserveReply admitted;
-  admitted.reservation_id = id;
-  admitted.provider = st.account.spec.provider;
-  admitted.base_url = st.account.spec.base_url;
-  admitted.prefix = st.account.spec.prefix;
+  // The admission, shared by the answers below (whichever runs copies it once).
+  auto admitted = std::make_shared<ReserveReply>();
+  admitted->reservation_id = created.id;
+  admitted->provider = st.account.spec.provider;
+  admitted->base_url = st.account.spec.base_url;
+  admitted->prefix = st.account.spec.prefix;
   // Durable and admitted: the journal answers the waiting worker itself (it runs the notice
   // only for an append it wrote; a conflict or a failed write comes back here).
   DurableNoticePtr notice;
   if (reply.any_thread && !log_down)
-    notice = std::make_shared<DurableNotice>(DurableNotice{[reply, admitted] { reply(admitted); }});
+    notice = std::make_shared<DurableNotice>(DurableNotice{[reply, admitted] { reply(*admitted); }});
   const bool journal_answers = notice != nullptr;
-  persist(self, {Event{0, now, st.account.id, created}},
-          [self, reply, id, admitted, answered = log_down, journal_answers](const std::string& err, std::uint64_t) {
+  persist(self, one_event(Event{0, now, st.account.id, created}),
+          [self, reply, admitted, answered = log_down, journal_answers](const std::string& err, std::uint64_t) {
             if (answered) return;  // admitted below without waiting (allow, log down)
             if (err.empty() && journal_answers) return;  // the journal ran the notice
             if (err.empty() || self->state.opts.allow_unpersisted) {
               if (!err.empty()) spdlog::warn("journal failed, admitting anyway (on_error: allow): {}", err);
-              reply(admitted);
+              reply(*admitted);
               return;
             }
             // Refused (on_error: reject). The journal holds the ReservationCreated and writes it
             // once it can; the release behind it keeps memory and log in step, counting nothing.
-            release_unwritten(self, id);
+            release_unwritten(self, admitted->reservation_id);
             reply(log_unavailable(err));
           },
           [self, created, ttl_ms, reply, log_down]() mutable {
@@ -327,7 +349,7 @@ void reserve(self_ptr self, ReservationCreated created, TimeMs ttl_ms, ReplyTo r
             reserve(self, std::move(created), ttl_ms, std::move(reply));
           },
           /*lazy=*/false, std::move(notice));
-  if (log_down) reply(admitted);  // admitted without waiting (on_error: allow, log down)
+  if (log_down) reply(*admitted);  // admitted without waiting (on_error: allow, log down)
 }
 
 caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
@@ -389,6 +411,10 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
       [=](settings_atom, const RouterSettings& s) {
         self->state.opts.settings = s;
         record_threshold_crossings(self);
+      },
+      [=](summary_due_atom) {
+        self->state.summary_queued = false;
+        send_summary(self);
       },
       [=](tick_atom) {
         expire_due(self);

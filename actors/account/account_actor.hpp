@@ -3,9 +3,10 @@
 // The actor is a thin shell around the pure AccountState: it validates each proposal with
 // qg::validate, applies the event, appends it to the journal and answers after the commit.
 // It also owns the account's circuit breaker (quota/circuit_breaker.hpp): upstream
-// outcomes arrive as outcome_atom and may start or end a cooldown. After every change it
+// outcomes arrive as outcome_atom and may start or end a cooldown. After a change it
 // pushes a compact AccountSummary to the `listener` (the router) as
-// (summary_atom, AccountSummary, account_actor).
+// (summary_atom, AccountSummary, account_actor): at once when its mailbox is empty, else one
+// summary behind the messages waiting then (changes in a burst are coalesced).
 #pragma once
 
 #include "messages/account_protocol.hpp"

@@ -8,24 +8,15 @@
 // the test lets go. Answered through the account's mailbox (as before), the admission could not
 // arrive while the worker is held; from the journal it does, and the reservation is then in the
 // log for another connection to read (acknowledged => durable, docs/EVENT_LOG.md §3).
-#include "actors/account/account_actor.hpp"
-#include "persistence/database.hpp"
-#include "persistence/event_store.hpp"
-#include "persistence/journal_actor.hpp"
-#include "persistence/recovery.hpp"
+#include "tests/control/held_worker.hpp"
 #include "tests/support/temp_dir.hpp"
 
-#include <caf/all.hpp>
 #include <doctest/doctest.h>
 
-#include <future>
-
 using namespace qg;
+using test::hold_atom;
 
 namespace {
-
-constexpr TimeMs kNow = 1'790'000'000'000;
-using hold_atom = caf::atom_constant<caf::atom("hold")>;
 
 // Whether the log on `path`, read on a connection of its own, holds reservation `id`.
 bool logged(const std::string& path, const std::string& id) {
@@ -45,51 +36,14 @@ bool logged(const std::string& path, const std::string& id) {
 TEST_CASE("durable answer: an admission reaches the waiting thread from the journal while the account actor cannot run") {
   test::TempDir dir;
   const std::string path = dir.file("answer.db");
-  std::shared_ptr<Database> db = Database::open({path, OpenMode::read_write, Synchronous::full});
-  {
-    AccountSpec spec;
-    spec.provider = "openai";
-    spec.limits = {{Metric::requests, 86'400, 100}};
-    std::vector<Event> registered{Event{0, kNow, "acct", AccountRegistered{spec}}};
-    EventStore(db).append(registered);
-  }
-  caf::actor_system_config cfg;
-  cfg.set("scheduler.policy", caf::atom("sharing"));
-  cfg.set("scheduler.max-threads", std::size_t{1});
+  std::shared_ptr<Database> db = test::log_with_account(path, Synchronous::full, 100);
+  caf::actor_system_config cfg = test::one_worker_config();
   caf::actor_system sys{cfg};
-  JournalOptions jo;
-  jo.log = std::make_shared<EventStore>(db);
-  jo.state = recover(*db).state;
-  const AccountState acct = jo.state.accounts.at("acct");
-  auto journal = spawn_journal(sys, std::move(jo));
-  AccountActorOptions ao;
-  ao.journal = journal;
-  ao.clock = [] { return kNow; };
-  ao.tick_interval_ms = 600'000;
-  auto account = spawn_account(sys, acct, ao);
+  auto [journal, account] = test::spawn_held_account(sys, db);
 
   std::promise<void> gate;
-  auto released = gate.get_future().share();
-  auto holder = sys.spawn([released](caf::event_based_actor*) -> caf::behavior {
-    return {[released](hold_atom) { released.wait(); }};  // holds the one scheduler worker
-  });
-  struct Stop {  // the actors end with the case, a failed REQUIRE included (the system waits for them)
-    std::promise<void>& gate;
-    caf::actor holder;
-    account_actor a;
-    journal_actor j;
-    bool opened = false;
-    void open() {
-      if (!opened) gate.set_value();
-      opened = true;
-    }
-    ~Stop() {
-      open();
-      anon_send_exit(holder, caf::exit_reason::user_shutdown);
-      anon_send_exit(a, caf::exit_reason::user_shutdown);
-      anon_send_exit(j, caf::exit_reason::user_shutdown);
-    }
-  } stop{gate, holder, account, journal};
+  auto holder = test::spawn_holder(sys, gate.get_future().share());
+  test::StopHeld stop{gate, {holder}, account, journal};
 
   {  // the account actor is up (its start ran on the worker)
     caf::scoped_actor self{sys};
