@@ -25,7 +25,7 @@ log:
 $extra
 YAML
   # QG_GLIBC_TUNABLES, when set, is the daemon's GLIBC_TUNABLES alone (not wrk's or the mocks'):
-  # e.g. the packaged glibc.malloc.tcache_count=0 (config/quotaguard.service).
+  # e.g. the packaged glibc.malloc.tcache_max=256 (config/quotaguard.service).
   (cd "$work" && if [[ -n "${QG_GLIBC_TUNABLES+set}" ]]; then export GLIBC_TUNABLES=$QG_GLIBC_TUNABLES; fi
    exec "$qg" serve --config "$work/$name.yaml" 2>"$work/$name.log") &
   local pid=$!

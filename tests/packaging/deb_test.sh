@@ -41,7 +41,7 @@ grep -q 'DynamicUser' "$unit" && fail "the unit still uses DynamicUser"
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
 [ "${exec_start%% *}" = /usr/bin/quotaguard ] || fail "ExecStart is not /usr/bin/quotaguard: $exec_start"
 mapfile -t unit_env < <(sed -n 's/^Environment=//p' "$unit")
-grep -qx 'Environment=GLIBC_TUNABLES=glibc.malloc.tcache_count=0' "$unit" || fail "the unit does not turn off malloc's per-thread cache"
+grep -qx 'Environment=GLIBC_TUNABLES=glibc.malloc.tcache_max=256' "$unit" || fail "the unit does not limit malloc's per-thread cache to small blocks"
 
 health() {  # health PORT -> 0 when /health answers 200 within 20 s
   for _ in $(seq 1 200); do
