@@ -109,6 +109,7 @@ class ConnectionStream final : public httplib::Stream {
     const std::string_view data(ptr, size);
     if (held_.empty() && data.size() <= kMaxHeldHead && data.starts_with("HTTP/1.1 2") && data.ends_with("\r\n\r\n")) {
       held_.assign(data);
+      held_whole_ = data.find("\r\nContent-Length:") != std::string_view::npos;
       return static_cast<ssize_t>(size);
     }
     if (!held_.empty()) {
@@ -145,9 +146,8 @@ class ConnectionStream final : public httplib::Stream {
   // (its later writes depend on it: a stream stops at a client that left).
   bool send_held() {
     std::string_view data(held_);
-    if (const auto head_end = data.find("\r\n\r\n");
-        data.substr(0, head_end).find("\r\nContent-Length:") != std::string_view::npos) {
-      const ssize_t n = send_now(data.data(), data.size());
+    if (held_whole_) {
+      const ssize_t n = send_flags(data.data(), data.size(), MSG_DONTWAIT);
       if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         held_.clear();
         return false;
@@ -167,16 +167,14 @@ class ConnectionStream final : public httplib::Stream {
   // httplib's SocketStream::write: what it sent, or -1 / 0 from send() (EINTR retried).
   ssize_t send_some(const char* ptr, size_t size) const {
     if (!is_writable()) return -1;
-    while (true) {
-      const ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
-      if (n >= 0 || errno != EINTR) return n;
-    }
+    return send_flags(ptr, size, 0);
   }
 
-  // One send that does not wait for room (-1 with EAGAIN when there is none; EINTR retried).
-  ssize_t send_now(const char* ptr, size_t size) const {
+  // One send() with MSG_NOSIGNAL and `flags` (MSG_DONTWAIT: -1 with EAGAIN when there is no
+  // room), EINTR retried.
+  ssize_t send_flags(const char* ptr, size_t size, int flags) const {
     while (true) {
-      const ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+      const ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL | flags);
       if (n >= 0 || errno != EINTR) return n;
     }
   }
@@ -203,6 +201,7 @@ class ConnectionStream final : public httplib::Stream {
   const int write_timeout_ms_;
   std::vector<char> buffer_;
   std::string held_;  // a response head waiting for its body's (or first chunk's) write
+  bool held_whole_ = false;  // the held head names a Content-Length: head and body are the answer
   size_t offset_ = 0;
   size_t filled_ = 0;
   std::string remote_ip_, local_ip_;
