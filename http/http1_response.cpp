@@ -23,6 +23,13 @@ bool has_token(std::string_view list, std::string_view token) {
   return false;
 }
 
+// A space or tab in `s` (string_view::find_first_of calls memchr for every byte).
+bool has_blank(std::string_view s) {
+  for (char c : s)
+    if (c == ' ' || c == '\t') return true;
+  return false;
+}
+
 }  // namespace
 
 std::size_t response_head_end(std::string_view buffer) {
@@ -50,12 +57,12 @@ std::optional<ResponseHead> parse_response_head(std::string_view head) {
   if (std::from_chars(code.data(), code.data() + 3, out.status).ptr != code.data() + 3 || out.status < 100)
     return std::nullopt;
   if (status_line.size() > 12 && status_line[12] != ' ') return std::nullopt;
+  out.headers.reserve(16);  // a provider's reply has 10-20: not five regrowths of the list
   while (!head.empty()) {
     const std::string_view line = next_line();
     if (line.empty()) break;
     const auto colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0 || line.substr(0, colon).find_first_of(" \t") != std::string_view::npos)
-      return std::nullopt;
+    if (colon == std::string_view::npos || colon == 0 || has_blank(line.substr(0, colon))) return std::nullopt;
     out.headers.emplace_back(std::string(line.substr(0, colon)), std::string(trim_space(line.substr(colon + 1))));
   }
   return out;

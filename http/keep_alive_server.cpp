@@ -77,6 +77,16 @@ class ConnectionStream final : public httplib::Stream {
   }
 
   ssize_t read(char* ptr, size_t size) override {
+    // httplib reads a request's head one byte a call (stream_line_reader): from the buffer,
+    // nothing held to send first, that is one load, without read_more's frame.
+    if (size == 1 && offset_ < filled_ && held_.empty()) {
+      *ptr = buffer_[offset_++];
+      return 1;
+    }
+    return read_more(ptr, size);
+  }
+
+  [[gnu::noinline]] ssize_t read_more(char* ptr, size_t size) {
     if (!flush()) return -1;
     if (buffered() > 0) {
       const size_t n = std::min(size, buffered());

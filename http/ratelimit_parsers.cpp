@@ -129,15 +129,6 @@ void parse_google_error(simdjson::dom::element error, TimeMs now, RateLimitSigna
 
 }  // namespace
 
-bool header_name_equals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower_char(x) == ascii_lower_char(y); });
-}
-
-bool header_name_starts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && header_name_equals(s.substr(0, prefix.size()), prefix);
-}
-
 std::optional<std::string_view> find_header(const HeaderList& headers, std::string_view name) {
   for (const auto& [k, v] : headers)
     if (header_name_equals(k, name)) return std::string_view(v);
