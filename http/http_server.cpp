@@ -7,6 +7,7 @@
 #include "http/elastic_thread_pool.hpp"
 #include "http/keep_alive_server.hpp"
 #include "http/openai_errors.hpp"
+#include "http/reply_head.hpp"
 #include "http/request_framing.hpp"
 #include "messages/text_cut.hpp"
 
@@ -183,8 +184,9 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
   };
   svr.set_pre_routing_handler([impl = impl_.get()](const httplib::Request& req,
                                                     httplib::Response& res) {
+    begin_reply(res);  // headers held until the head is written (http/reply_head.hpp)
     // Every response carries x-request-id: the client's, or a new one (request_id.hpp).
-    res.set_header(kRequestIdHeader, request_id_from(req.get_header_value(kRequestIdHeader)));
+    add_reply_header(res, kRequestIdHeader, request_id_from(req.get_header_value(kRequestIdHeader)));
     if (impl->open.load(std::memory_order_acquire)) return impl->front_door(req, res);
     StartupReply reply;
     if (impl->startup_handler) {
@@ -198,6 +200,8 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
     res.set_content(reply.body, reply.content_type.c_str());
     return httplib::Server::HandlerResponse::Handled;
   });
+  // Last before httplib writes the head: the held headers join, the head becomes one line.
+  svr.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) { finish_reply_head(res); });
   svr.set_error_handler(httplib::Server::HandlerWithResponse(
       [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty() || res.status < 400) return httplib::Server::HandlerResponse::Unhandled;

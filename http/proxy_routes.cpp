@@ -32,9 +32,9 @@ namespace qg {
 namespace {
 
 void set_quotaguard_headers(httplib::Response& res, const RouteGrant& g) {
-  res.set_header("x-quotaguard-account", g.account_id);
-  res.set_header("x-quotaguard-model", g.model_upstream);
-  if (!g.reservation_id.empty()) res.set_header("x-quotaguard-reservation", g.reservation_id);
+  add_reply_header(res, "x-quotaguard-account", g.account_id);
+  add_reply_header(res, "x-quotaguard-model", g.model_upstream);
+  if (!g.reservation_id.empty()) add_reply_header(res, "x-quotaguard-reservation", g.reservation_id);
 }
 
 // What went wrong over the attempts of one request, to choose the client's error.

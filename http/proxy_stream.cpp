@@ -5,6 +5,7 @@
 
 #include "http/proxy_routes.hpp"
 #include "http/dialect_errors.hpp"
+#include "http/reply_head.hpp"
 #include "http/sse_relay.hpp"
 #include "messages/token_estimate.hpp"
 #include "messages/live_reservations.hpp"
@@ -160,7 +161,7 @@ void start_stream_response(httplib::Response& res, std::shared_ptr<ProxyBackend>
                            std::shared_ptr<UpstreamStream> upstream, StreamAccounting accounting) {
   auto session = std::make_shared<StreamSession>(std::move(backend),
                                                  std::move(upstream), std::move(accounting));
-  if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-cache");  // or the provider's
+  if (!reply_has_header(res, "Cache-Control")) res.set_header("Cache-Control", "no-cache");  // or the provider's
   res.set_chunked_content_provider(
       "text/event-stream",
       [session](std::size_t, httplib::DataSink& sink) { return session->run(sink); },

@@ -17,6 +17,7 @@
 #pragma once
 
 #include "http/ratelimit_parsers.hpp"
+#include "http/reply_head.hpp"  // reply_header, add_reply_header: the relay adds through them
 
 #include <string_view>
 
@@ -31,13 +32,8 @@ inline constexpr const char* kUpstreamRequestIdHeader = "x-quotaguard-upstream-r
 // True when an upstream response header named `name` (any case) is relayed to the client.
 bool relayed_upstream_header(std::string_view name);
 
-// Adds the relayed headers of `upstream` to `res` (skipping names `res` already has).
+// Adds the relayed headers of `upstream` to `res` (skipping names `res` already has) with
+// add_reply_header: held for the head's write in the daemon's listener (http/reply_head.hpp).
 void relay_upstream_headers(httplib::Response& res, const HeaderList& upstream);
-
-// The first value of header `name` (any case) in `res`, "" when it has none: what
-// Response::get_header_value answers (for values without a NUL byte), by a scan of the reply's
-// few headers instead of a lookup in httplib's map (::tolower per character compared; four
-// lookups a proxied request). Valid until that header is removed from `res`.
-std::string_view reply_header(const httplib::Response& res, std::string_view name);
 
 }  // namespace qg
