@@ -6,7 +6,8 @@
 # front of the peers' nginx mock (:18080, started if not running), sends WARMUP requests, zeroes
 # the counters, sends REQUESTS chat completions over CONNS keep-alive connections (hey), dumps
 # the counters and prints the daemon's instructions per request with the TOP functions by self
-# cost (callgrind_annotate, inclusive of nothing). Only the daemon is counted, all its threads.
+# cost (callgrind_annotate, inclusive of nothing), after the HTTP threads' share and the journal
+# events per request. Only the daemon is counted, all its threads.
 # The profile stays in $OUT (default /tmp/qg-callgrind-<time>.out) for callgrind_annotate.
 #   bench/proxy/instructions.sh
 #   REQUESTS=2000 CONNS=8 QUOTAGUARD_BIN=/path/to/older/quotaguard bench/proxy/instructions.sh
@@ -55,6 +56,17 @@ cp "$dump" "$OUT"
 total=$(awk '/^summary:/ {print $2}' "$OUT")
 echo "quotaguard $(basename "$real_qg") ($(realpath "$real_qg")): $REQUESTS requests over $CONNS connections"
 awk -v t="$total" -v n="$REQUESTS" 'BEGIN {printf "instructions per request: %.0f (total %d)\n", t / n, t}'
+# The HTTP threads' share (the ElasticThreadPool workers: httplib's server and the route, which
+# do not move with the journal's events), and the journal events per request (EventStore::insert
+# calls), which move the rest by ~20k an event with the run's speed (docs/PERFORMANCE.md, ninth pass).
+callgrind_annotate --inclusive=yes --threshold=100 "$OUT" 2>/dev/null |
+  awk -v n="$REQUESTS" '!done && /ElasticThreadPool::spawn\(\)::\{lambda\(\)#1\}> > >::_M_run\(\)/ {
+    gsub(",", "", $1); printf "HTTP threads per request: %.0f\n", $1 / n; done = 1 }'  # reads on: no SIGPIPE
+callgrind_annotate --tree=caller --threshold=100 "$OUT" 2>/dev/null |
+  awk -v n="$REQUESTS" 'done { next }
+    /^ *[0-9,]+ .*< / { if (match($0, /\(([0-9,]+)x\)/)) { c = substr($0, RSTART + 1, RLENGTH - 3); gsub(",", "", c); calls += c } next }
+    /\* +\?\?\?:qg::EventStore::insert\(/ { printf "journal events per request: %.2f\n", calls / n; done = 1; next }
+    { calls = 0 }'
 callgrind_annotate --inclusive=no --threshold=100 "$OUT" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n "1,$((TOP + 2))p"
 echo "profile: $OUT"
 [ "$mock_started" = 1 ] && "$root/bench/peers/mock-upstream.sh" stop >/dev/null || true
