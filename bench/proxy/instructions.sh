@@ -17,7 +17,10 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 qg="$(realpath "${QUOTAGUARD_BIN:-$build/cli/quotaguard}")"
 REQUESTS=${REQUESTS:-2000}; CONNS=${CONNS:-8}; WARMUP=${WARMUP:-200}; TOP=${TOP:-25}
-QG_PORT=${QG_PORT:-9005}; JSON_PORT=${JSON_PORT:-18080}
+# A free port unless told: the listener sets SO_REUSEPORT, so two runs at once on one port would
+# share hey's connections between their daemons, and each count only part of its requests.
+QG_PORT=${QG_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+JSON_PORT=${JSON_PORT:-18080}
 OUT=${OUT:-/tmp/qg-callgrind-$(date -u +%Y%m%d-%H%M%S).out}
 for tool in valgrind callgrind_control callgrind_annotate hey; do
   command -v "$tool" >/dev/null || { echo "bench: $tool not installed" >&2; exit 2; }
