@@ -39,21 +39,21 @@ std::string generate_request_id() {
   hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10xx
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
+  char out[36];  // written in place: one string made, not 36 appends
+  char* p = out;
   auto put = [&](std::uint64_t v, int from_nibble, int count) {
-    for (int i = from_nibble; i < from_nibble + count; ++i) out += kHex[(v >> (60 - 4 * i)) & 0xF];
+    for (int i = from_nibble; i < from_nibble + count; ++i) *p++ = kHex[(v >> (60 - 4 * i)) & 0xF];
   };
   put(hi, 0, 8);
-  out += '-';
+  *p++ = '-';
   put(hi, 8, 4);
-  out += '-';
+  *p++ = '-';
   put(hi, 12, 4);
-  out += '-';
+  *p++ = '-';
   put(lo, 0, 4);
-  out += '-';
+  *p++ = '-';
   put(lo, 4, 12);
-  return out;
+  return std::string(out, sizeof out);
 }
 
 std::string request_id_from(std::string_view client_value) {

@@ -50,6 +50,13 @@ std::optional<double> parse_number(std::string_view text) {
     else return std::nullopt;
   }
   if (!digit || text.size() > 40) return std::nullopt;
+  if (!dot && text[0] != '-' && text.size() <= 15) {
+    // Digits only (a rate-limit count): the integer, exactly as strtod gives it (below 2^53),
+    // without strtod's copy and its locale work (~600 instructions, four a proxied reply).
+    std::int64_t n = 0;
+    for (char c : text) n = n * 10 + (c - '0');
+    return static_cast<double>(n);
+  }
   double v = std::strtod(std::string(text).c_str(), nullptr);  // no exceptions
   // Beyond ~1e15 no rate-limit quantity or timestamp makes sense; refusing it here keeps
   // every later double -> int64 conversion in range.

@@ -26,14 +26,21 @@ bool header_safe(std::string_view s) { return !has_line_break(s, /*nul=*/true); 
 // asked for (the body is relayed and parsed as it comes).
 std::string request_text(const UpstreamTarget& t, const std::string& body, bool stream) {
   const auto host_start = t.scheme_host_port.find("://");
-  const std::string method = t.method.empty() ? "POST" : t.method;
+  const std::string_view method = t.method.empty() ? std::string_view("POST") : std::string_view(t.method);
   const bool with_body = method == "POST";
-  std::string out;
+  std::string out;  // appended in place: no temporary strings
   out.reserve(512 + body.size());
-  out += method + " " + t.path + " HTTP/1.1\r\nHost: " +
-         t.scheme_host_port.substr(host_start == std::string::npos ? 0 : host_start + 3) +
-         "\r\nUser-Agent: quotaguard\r\nAccept-Encoding: identity\r\n";
-  if (with_body) out += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  out += method;
+  out += ' ';
+  out += t.path;
+  out += " HTTP/1.1\r\nHost: ";
+  out += std::string_view(t.scheme_host_port).substr(host_start == std::string::npos ? 0 : host_start + 3);
+  out += "\r\nUser-Agent: quotaguard\r\nAccept-Encoding: identity\r\n";
+  if (with_body) {
+    out += "Content-Type: application/json\r\nContent-Length: ";
+    out += std::to_string(body.size());
+    out += "\r\n";
+  }
   for (const auto& [k, v] : upstream_request_headers(t, stream)) {
     if (!header_safe(k) || !header_safe(v) || k.empty()) continue;  // never split the request
     out += k;

@@ -7,6 +7,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
 using namespace qg;
 using qg::test::load_upstream_fixture;
 
@@ -48,6 +52,23 @@ TEST_CASE("time text: go durations, RFC 3339, HTTP dates, unix times") {
   CHECK_FALSE(parse_http_date_ms("Fri, 10 Foo 2026 06:40:59 GMT").has_value());
   CHECK(parse_unix_time_ms("1775819520") == kCodexReset);
   CHECK(parse_unix_time_ms("1775819520000") == kCodexReset);
+}
+
+TEST_CASE("time text: parse_number gives strtod's value, digits-only counts included") {
+  for (const char* t : {"0", "7", "0042", "4999", "159000", " 360 ", "123456789012345", "999999999999999",
+                        "1000000000000000", "1234567890123456", "12.5", "-3", "-0", ".5", "5.", "00.10"}) {
+    const std::string text(trim_space(t));
+    const double want = std::strtod(text.c_str(), nullptr);
+    const auto got = parse_number(t);
+    if (std::fabs(want) > 1e15) {
+      CHECK_FALSE_MESSAGE(got.has_value(), t);
+      continue;
+    }
+    REQUIRE_MESSAGE(got.has_value(), t);
+    CHECK_MESSAGE(*got == want, t);
+    CHECK_MESSAGE(std::signbit(*got) == std::signbit(want), t);
+  }
+  for (const char* t : {"", " ", "1e5", "0x10", "12ms", "--1", "1.2.3"}) CHECK_FALSE_MESSAGE(parse_number(t).has_value(), t);
 }
 
 TEST_CASE("openai: x-ratelimit headers on a 200") {
