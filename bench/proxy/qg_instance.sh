@@ -2,7 +2,7 @@
 # writes $work/NAME.yaml (one open account of PROVIDER (openai) on UPSTREAM_BASE, journal
 # synchronous: $QG_SYNCHRONOUS, default full; QG_GLIBC_TUNABLES: the daemon's GLIBC_TUNABLES
 # (unset: inherited); more storage lines from $QG_STORAGE_EXTRA, e.g.
-# "  backend: postgres"),
+# "  backend: postgres"; $QG_SERVER_EXTRA likewise under server:, e.g. "  threads: 1"),
 # starts `quotaguard serve` in the background, waits for /ready, sets QG_PID_<NAME>.
 # Needs: $qg (binary), $work (temp dir), array pids (for cleanup).
 # Also: bench_begin NAME (ulimit -n up, $work = a fresh temp dir, pids=(), both cleaned up on
@@ -14,6 +14,7 @@ start_qg() {
 server:
   listen: "127.0.0.1:$port"
   max_connections: ${QG_MAX_CONNECTIONS:-256}
+${QG_SERVER_EXTRA:-}
 storage:
   db_path: "$work/$name.db"
   synchronous: ${QG_SYNCHRONOUS:-full}
