@@ -104,11 +104,6 @@ class DrainTimer {
   std::thread thread_;
 };
 
-// server.threads: 0 — the actor scheduler's workers: one per core, at least 2.
-std::size_t actor_workers_default() {
-  return std::max<std::size_t>(2, std::thread::hardware_concurrency());
-}
-
 // Descriptors the daemon holds besides its connections: the event log, the listener, the
 // actor system's and the Telegram client's sockets, with room to spare.
 constexpr rlim_t kReservedFiles = 64;
@@ -257,11 +252,11 @@ int Daemon::run() {
 
   caf::actor_system_config caf_cfg;
   caf_cfg.set("scheduler.policy", caf::atom("sharing"));
-  // One scheduler worker per core (server.threads: 0); CAF's own default is at least 4, so on
-  // 2 cores twice as many workers as cores woke each other for every actor message
-  // (docs/PERFORMANCE.md, issue 17 third pass).
-  caf_cfg.set("scheduler.max-threads", static_cast<size_t>(cfg.server.threads > 0 ? cfg.server.threads
-                                                                                  : actor_workers_default()));
+  // server.threads, 0 = one worker per two cores (config/config.hpp actor_scheduler_workers);
+  // CAF's own default is at least 4, and spare workers wake each other for every actor message
+  // (docs/PERFORMANCE.md, issue 17 third and tenth passes).
+  caf_cfg.set("scheduler.max-threads",
+              actor_scheduler_workers(cfg.server.threads, std::thread::hardware_concurrency()));
   auto system = std::make_unique<caf::actor_system>(caf_cfg);
 
   HttpServer http(http_options_from_config(cfg.server));

@@ -1,6 +1,7 @@
 // config/config.cpp — enum names and small helpers of config.hpp.
 #include "config/config.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <utility>
@@ -76,6 +77,11 @@ std::vector<std::string> config_secrets(const Config& cfg) {
   add(cfg.telegram.webhook_secret);
   add(cfg.storage.postgres.dsn);  // the whole string; the password alone is registered when the log opens
   return out;
+}
+
+std::size_t actor_scheduler_workers(int configured, unsigned cores) {
+  if (configured > 0) return static_cast<std::size_t>(configured);
+  return std::max<std::size_t>(1, cores / 2);
 }
 
 std::string expand_user_path(std::string_view path) {

@@ -83,6 +83,17 @@ TEST_CASE("defaults: no file gives exactly the INTERFACE §3 defaults") {
   CHECK(c.log.format == qg::LogFormat::text);
 }
 
+TEST_CASE("server.threads: 0 is one actor scheduler worker per two cores, at least one") {
+  CHECK(qg::actor_scheduler_workers(0, 2) == 1);   // the 2-core machines the benchmarks run on
+  CHECK(qg::actor_scheduler_workers(0, 1) == 1);
+  CHECK(qg::actor_scheduler_workers(0, 0) == 1);   // hardware_concurrency() unknown
+  CHECK(qg::actor_scheduler_workers(0, 3) == 1);
+  CHECK(qg::actor_scheduler_workers(0, 4) == 2);
+  CHECK(qg::actor_scheduler_workers(0, 64) == 32);
+  CHECK(qg::actor_scheduler_workers(3, 2) == 3);   // a configured count is taken as it is
+  CHECK(qg::actor_scheduler_workers(1, 64) == 1);
+}
+
 TEST_CASE("an empty file and empty sections also give the defaults") {
   for (const char* text : {"", "# nothing\n", "server:\nstorage: ~\nrouter: {}\naccounts: []\n"}) {
     auto r = load_config_text(text, "config.yaml", with_env({}));
