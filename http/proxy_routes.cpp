@@ -171,12 +171,13 @@ void relay_plain_success(httplib::Response& res, ProxyService& svc, const ProxyC
     Usage usage = estimated ? Usage{1, estimate.input_tokens,
                                     std::min(tokens_from_bytes(info.content_bytes), kMaxUsagePerRequest)}
                             : *info.usage;
-    guard.commit(usage, estimated);
+    guard.commit(usage, estimated, outcome);  // the outcome in the same hand-over
     access.usage = usage;
     access.estimated = estimated;
     if (call.dialect == Dialect::responses) remember_response(svc, info.response_id, g.account_id);
+  } else {
+    svc.backend->report_outcome(g.account_id, outcome);
   }
-  svc.backend->report_outcome(g.account_id, outcome);
   res.status = reply.status;
   set_quotaguard_headers(res, g);
   relay_upstream_headers(res, reply.headers);

@@ -44,6 +44,12 @@ class ReservationGuard {
     if (std::exchange(settled_, true)) return;
     backend_.commit(account_id_, reservation_id_, usage, estimated);
   }
+  // The same, with the upstream call's outcome reported in the same hand-over (one message to
+  // the account: ProxyBackend::commit_reporting).
+  void commit(const Usage& usage, bool estimated, const UpstreamOutcome& outcome) {
+    if (std::exchange(settled_, true)) return backend_.report_outcome(account_id_, outcome);
+    backend_.commit_reporting(account_id_, reservation_id_, usage, estimated, outcome);
+  }
   void release(const std::string& reason) {
     if (std::exchange(settled_, true)) return;
     backend_.release(account_id_, reservation_id_, reason);

@@ -8,6 +8,8 @@
 
 #include "messages/event.hpp"
 #include "messages/journal_protocol.hpp"  // flush_atom
+#include "messages/live_reservations.hpp"
+#include "messages/upstream_outcome.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
@@ -17,12 +19,12 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace qg {
 
 struct AccountState;
-struct UpstreamOutcome;
 struct RouterSettings;
 
 struct ReserveCommand {
@@ -106,6 +108,17 @@ struct CommandReply {
 // (a promise bridge: no scoped_actor per call).
 using CommandReplyPromise = std::shared_ptr<std::promise<CommandReply>>;
 
+// A proxied request's resolution, handed over without waiting (settle_atom): its commit or
+// release and, when the proxy reports them together, the outcome of the upstream call that
+// ended it — one message instead of a settle and an outcome (issue 17, tenth pass).
+struct Settlement {
+  EventPayload resolution;                 // ReservationCommitted or ReservationReleased
+  std::optional<UpstreamOutcome> outcome;  // taken right after the resolution, as outcome_atom
+  // Holds the reservation live (messages/live_reservations.hpp) until the account has taken
+  // the resolution: an expiry sweep never beats a late commit.
+  std::shared_ptr<const LiveReservation> live;
+};
+
 using reserve_atom = caf::atom_constant<caf::atom("reserve")>;
 using propose_atom = caf::atom_constant<caf::atom("propose")>;
 using state_atom = caf::atom_constant<caf::atom("state")>;
@@ -125,7 +138,11 @@ using summary_due_atom = caf::atom_constant<caf::atom("sumdue")>;
 //          with a promise, the answer goes into it (HTTP workers send this directly).
 // settle:  propose for an event no client answer waits for (a proxied request's commit or
 //          release; a passive QuotaObserved comes with its outcome): the same, but its append may wait for the
-//          journal's next commit, at most JournalOptions::lazy_ms (journal_protocol.hpp, "lazy").
+//          journal's next commit, at most JournalOptions::lazy_ms (journal_protocol.hpp, "lazy"),
+//          and nobody is answered. With the Settlement's outcome: that outcome right after it, as
+//          outcome_atom would, and on a log this node alone writes the events of both go to the
+//          journal as one quiet append (journal_protocol.hpp) — the account applies the
+//          resolution before any later command either way (docs/EVENT_LOG.md §3).
 // flush:   answers once every event this actor appended before it is committed (the journal's
 //          flush behind them): the barrier behind "the log shows every request answered"
 //          (proxied commits are sent without waiting, see messages/proxy_backend.hpp).
@@ -145,7 +162,7 @@ using account_actor = caf::typed_actor<
     caf::reacts_to<reserve_atom, ReserveCommand, ReserveAnswerPtr>,
     caf::replies_to<propose_atom, EventPayload>::with<CommandReply>,
     caf::reacts_to<propose_atom, EventPayload, CommandReplyPromise>,
-    caf::reacts_to<settle_atom, EventPayload, CommandReplyPromise>,
+    caf::reacts_to<settle_atom, Settlement>,
     caf::replies_to<outcome_atom, UpstreamOutcome>::with<CommandReply>,
     caf::replies_to<flush_atom>::with<std::uint64_t>,
     caf::replies_to<state_atom>::with<AccountState>,
@@ -162,6 +179,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::ReserveReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::ReserveAnswerPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::CommandReplyPromise)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::Settlement)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::EventPayload)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::Event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qg::AccountState)

@@ -81,6 +81,11 @@ struct AppendResult {
 // never block: it runs between the commit and the replies to the batch's other appends.
 struct DurableNotice {
   std::function<void()> run;
+  // A quiet append's (below) only: run on the journal's thread instead of `run` when the commit
+  // that held the append failed (the error; the events are held and written later as always),
+  // since no reply tells the sender. Quick and non-blocking as `run`; it must not touch the
+  // sender's state (a message to the sender may).
+  std::function<void(const std::string& error)> unwritten;
 };
 using DurableNoticePtr = std::shared_ptr<DurableNotice>;
 
@@ -97,6 +102,8 @@ using journal_poll_atom = caf::atom_constant<caf::atom("jpoll")>;
 // Marks an append as lazy (below); internal: the timer that commits lazy appends left alone.
 using lazy_atom = caf::atom_constant<caf::atom("lazy")>;
 using journal_lazy_atom = caf::atom_constant<caf::atom("jlazy")>;
+// Marks an append as quiet (below): answered to nobody.
+using quiet_atom = caf::atom_constant<caf::atom("quiet")>;
 
 // follow: read other nodes' new events now (shared logs; the first one also starts the
 //         follow timer, JournalOptions::follow_interval_ms).
@@ -109,6 +116,15 @@ using journal_lazy_atom = caf::atom_constant<caf::atom("jlazy")>;
 //         fsyncs instead of adding their own, which the next reservation would wait behind.
 //         With a DurableNoticePtr: the same, and the notice runs on the journal's thread once
 //         the append is durable (above), before its reply.
+//         With lazy_atom, quiet_atom (sent, not requested): a lazy append that is answered to
+//         nobody — no reply after its commit, nor after a failed write (its events are held and
+//         written later like any other's). For events whose sender does nothing with the answer
+//         (a proxied request's commit and the QuotaObserved of its reply) on a log this node
+//         alone writes: unconditional, so never a conflict, which only an answer could tell.
+//         It saves the sender the reply's message and its handling (issue 17, tenth pass).
+//         With a DurableNoticePtr, quiet_atom: the same, not lazy, and the notice is the only
+//         answer — `run` once durable, `unwritten` if the write failed (an admission on a log
+//         this node alone writes: the notice answers the waiting worker either way).
 // flush: commit everything appended before it (returns the last seq written; events still
 //        held after a failed write are not in it: see messages/journal_health.hpp).
 // snapshot: write a snapshot of the state at the current seq now (returns its seq).
@@ -117,6 +133,8 @@ using journal_actor = caf::typed_actor<
     caf::replies_to<append_atom, EventBatch, AppendCondition>::with<AppendResult>,
     caf::replies_to<append_atom, EventBatch, AppendCondition, lazy_atom>::with<AppendResult>,
     caf::replies_to<append_atom, EventBatch, AppendCondition, DurableNoticePtr>::with<AppendResult>,
+    caf::reacts_to<append_atom, EventBatch, lazy_atom, quiet_atom>,
+    caf::reacts_to<append_atom, EventBatch, DurableNoticePtr, quiet_atom>,
     caf::replies_to<flush_atom>::with<std::uint64_t>,
     caf::replies_to<snapshot_atom>::with<std::uint64_t>,
     caf::reacts_to<journal_tick_atom>,

@@ -21,6 +21,8 @@
 //                      the next start: docs/EVENT_LOG.md section 3).
 //   report_outcome     after every upstream response or failure (also on success), with the
 //                      rate-limit signals parsed from it. Feeds cooldowns and QuotaObserved.
+//   commit_reporting   commit, then report_outcome of the same account, in one call: the core
+//                      hands both to the account actor as one message (issue 17, tenth pass).
 //   models             union of the models the accounts serve, for GET /v1/models.
 //   account_target     one account's upstream, no reservation (Responses {id} routes).
 #pragma once
@@ -49,6 +51,11 @@ class ProxyBackend {
   virtual void release(const std::string& account_id, const std::string& reservation_id,
                        const std::string& reason) = 0;
   virtual void report_outcome(const std::string& account_id, const UpstreamOutcome& outcome) = 0;
+  virtual void commit_reporting(const std::string& account_id, const std::string& reservation_id,
+                                const Usage& usage, bool estimated, const UpstreamOutcome& outcome) {
+    commit(account_id, reservation_id, usage, estimated);
+    report_outcome(account_id, outcome);
+  }
   virtual std::vector<std::string> models() = 0;
   // Where account `account_id` is served (base_url, provider, credential), without routing or
   // reserving: for calls that must reach the account that holds a resource (GET/DELETE

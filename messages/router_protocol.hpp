@@ -76,7 +76,8 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 // admitted, retry: internal, sent by a route's reservation answer (on the journal's thread for
 //         an admission, on the account's for a refusal):
 //         `account` admitted (the worker has its grant; the router records the switch and the
-//         admission), or refused (the router tries targets[next]).
+//         admission; sent only when there is one to record: admission_news), or refused (the
+//         router tries targets[next]).
 using router_actor = caf::typed_actor<
     caf::reacts_to<summary_atom, AccountSummary, account_actor>,
     caf::reacts_to<route_atom, RouteRequest, RouteGrantPromise>,

@@ -23,7 +23,8 @@ namespace {
 
 struct PendingAppend {
   EventBatch events;
-  caf::typed_response_promise<AppendResult> promise;
+  // Answered after the commit that holds it; none for a quiet append (journal_protocol.hpp).
+  std::optional<caf::typed_response_promise<AppendResult>> promise;
   std::optional<AppendCondition> condition;
   bool conflict = false;        // decided by the commit that holds it (shared logs)
   bool opens_epoch = false;     // the first conflict of its epoch: answered with the state
@@ -143,7 +144,7 @@ struct JournalState {
           const auto it = opts.state.accounts.find(p.condition->account);
           r.current = std::make_shared<const AccountState>(it != opts.state.accounts.end() ? it->second : AccountState{});
         }
-        p.promise.deliver(std::move(r));
+        if (p.promise) p.promise->deliver(std::move(r));
         continue;
       }
       // The account's appends after this one in the batch conflict too: its state is final.
@@ -157,7 +158,7 @@ struct JournalState {
         r.current = std::make_shared<const AccountState>(it != opts.state.accounts.end() ? it->second : AccountState{});
       }
       metrics::journal_conflicts_total().with({}).inc();
-      p.promise.deliver(std::move(r));
+      if (p.promise) p.promise->deliver(std::move(r));
     }
     pending.clear();
     pending_events = 0;
@@ -276,8 +277,11 @@ struct JournalState {
     opts.health->failing(error, held.size());
     metrics::journal_held_events().with({}).set(static_cast<double>(held.size()));
     metrics::journal_write_failures_total().with({}).inc();
-    for (auto& p : pending)
-      if (!p.conflict) p.promise.deliver(AppendResult::failed(error));
+    for (auto& p : pending) {
+      if (p.conflict) continue;
+      if (p.promise) p.promise->deliver(AppendResult::failed(error));
+      else if (p.notice && p.notice->unwritten) p.notice->unwritten(error);  // a quiet append's only answer
+    }
     pending = std::move(conflicts);
     pending_events = 0;
     for (const auto& p : pending) pending_events += p.events.size();
@@ -327,20 +331,20 @@ void commit_or_retry(journal_self self) {
   self->delayed_send(self, std::chrono::milliseconds(st.opts.retry_ms), journal_retry_atom::value);
 }
 
-// A lazy append (journal_protocol.hpp) starts no commit: it waits for the next one, or for
-// the lazy timer.
-caf::typed_response_promise<AppendResult> enqueue(journal_self self, EventBatch batch,
-                                                  std::optional<AppendCondition> condition,
-                                                  bool lazy = false, DurableNoticePtr notice = nullptr) {
-  auto promise = self->make_response_promise<AppendResult>();
+// Queues an append. A lazy append (journal_protocol.hpp) starts no commit: it waits for the
+// next one, or for the lazy timer. `promise` answers it after its commit; a quiet append has
+// none and is answered to nobody.
+void enqueue(journal_self self, EventBatch batch, std::optional<AppendCondition> condition, bool lazy,
+             DurableNoticePtr notice, std::optional<caf::typed_response_promise<AppendResult>> promise) {
   auto& st = self->state;
   if (batch.empty()) {
     if (notice) notice->run();
-    promise.deliver(AppendResult::written(st.opts.state.last_seq));
-    return promise;
+    if (promise) promise->deliver(AppendResult::written(st.opts.state.last_seq));
+    return;
   }
   st.pending_events += batch.size();
-  st.pending.push_back(PendingAppend{std::move(batch), promise, std::move(condition), false, false, std::move(notice)});
+  st.pending.push_back(PendingAppend{std::move(batch), std::move(promise), std::move(condition), false, false,
+                                     std::move(notice)});
   if (st.pending_events >= st.opts.max_batch) {
     commit_or_retry(self);
   } else if (!lazy && !st.tick_queued) {
@@ -350,6 +354,14 @@ caf::typed_response_promise<AppendResult> enqueue(journal_self self, EventBatch 
     st.lazy_timer = true;
     self->delayed_send(self, std::chrono::milliseconds(st.opts.lazy_ms), journal_lazy_atom::value);
   }
+}
+
+// An append answered after its commit.
+caf::typed_response_promise<AppendResult> answered(journal_self self, EventBatch batch,
+                                                   std::optional<AppendCondition> condition, bool lazy = false,
+                                                   DurableNoticePtr notice = nullptr) {
+  auto promise = self->make_response_promise<AppendResult>();
+  enqueue(self, std::move(batch), std::move(condition), lazy, std::move(notice), promise);
   return promise;
 }
 
@@ -357,16 +369,22 @@ journal_actor::behavior_type journal_behavior(journal_self self, JournalOptions 
   self->state.init(std::move(options));
   return {
       [=](append_atom, EventBatch& batch) {
-        return enqueue(self, std::move(batch), std::nullopt);
+        return answered(self, std::move(batch), std::nullopt);
       },
       [=](append_atom, EventBatch& batch, AppendCondition& condition) {
-        return enqueue(self, std::move(batch), std::move(condition));
+        return answered(self, std::move(batch), std::move(condition));
       },
       [=](append_atom, EventBatch& batch, AppendCondition& condition, lazy_atom) {
-        return enqueue(self, std::move(batch), std::move(condition), true);
+        return answered(self, std::move(batch), std::move(condition), true);
       },
       [=](append_atom, EventBatch& batch, AppendCondition& condition, DurableNoticePtr& notice) {
-        return enqueue(self, std::move(batch), std::move(condition), false, std::move(notice));
+        return answered(self, std::move(batch), std::move(condition), false, std::move(notice));
+      },
+      [=](append_atom, EventBatch& batch, lazy_atom, quiet_atom) {
+        enqueue(self, std::move(batch), std::nullopt, true, nullptr, std::nullopt);
+      },
+      [=](append_atom, EventBatch& batch, DurableNoticePtr& notice, quiet_atom) {
+        enqueue(self, std::move(batch), std::nullopt, false, std::move(notice), std::nullopt);
       },
       [=](journal_follow_atom) {
         auto& st = self->state;

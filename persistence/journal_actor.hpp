@@ -5,9 +5,9 @@
 // commit is running or queued joins the next transaction. After an append message the actor
 // sends itself a commit tick, which lands behind everything already in its mailbox, so a
 // batch is flushed as soon as the mailbox is drained (or at `max_batch` events), never later.
-// Each append is answered only after the transaction holding it has committed; an append that
-// carries a DurableNotice has it run on this thread right then, before its reply (the waiting
-// HTTP worker's grant, not relayed through the sender).
+// Each append is answered only after the transaction holding it has committed (a quiet one is
+// answered to nobody); an append that carries a DurableNotice has it run on this thread right
+// then, before its reply (the waiting HTTP worker's grant, not relayed through the sender).
 //
 // Several nodes (a shared log, docs/EVENT_LOG.md §7.3-7.4): each commit checks each conditional
 // append's account version against every event before the append (EventLog::append_after:

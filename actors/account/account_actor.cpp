@@ -1,14 +1,11 @@
-// actors/account/account_actor.cpp — the account actor: validate -> event -> persist -> apply.
-#include "actors/account/account_actor.hpp"
+// actors/account/account_actor.cpp — the account actor: validate -> event -> persist -> apply
+// (its admissions: account_reserve.cpp; its state: account_actor_state.hpp).
+#include "actors/account/account_actor_state.hpp"
 #include "messages/live_reservations.hpp"
 
-#include "quota/account_state.hpp"
 #include "quota/expiry_sweep.hpp"
 #include "quota/shared_append.hpp"
-#include "quota/admission.hpp"
-#include "quota/reservation_ids.hpp"
 #include "quota/account_summary.hpp"
-#include "quota/circuit_breaker.hpp"
 #include "quota/threshold_alerts.hpp"
 #include "messages/router_protocol.hpp"
 
@@ -16,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -23,30 +21,7 @@
 
 namespace qg {
 
-namespace {
-
-struct AccountActorState {
-  AccountState account;
-  BreakerState breaker;
-  AccountActorOptions opts;
-  // Optimistic concurrency on a shared log (docs/EVENT_LOG.md §7.3): the newest seq of this
-  // account's events by other nodes that `account` contains, and the conflict epoch.
-  AppendCondition version;
-  // Appends sent again after a conflict (and whatever those retries append) that the journal
-  // has not answered yet: a flush waits for them too (flush_appends).
-  std::size_t retries_in_flight = 0;
-  bool retrying = false;  // inside a conflict's retry: what persist sends now is a retry
-  // The events of each append sent and not answered yet, by the order they were sent (and
-  // applied), shared logs only: an answer `reordered` puts them back on top of the log's state.
-  std::map<std::uint64_t, EventBatch> unanswered;
-  std::uint64_t next_append = 0;
-  // A summary push is queued behind the messages the mailbox held at a change (push_summary).
-  bool summary_queued = false;
-
-  static inline const char* name = "account";
-};
-
-using self_ptr = account_actor::stateful_pointer<AccountActorState>;
+namespace account_detail {
 
 void send_summary(self_ptr self) {
   AccountSummary summary = summarize(self->state.account, self->state.opts.clock(), &self->state.breaker);
@@ -63,24 +38,46 @@ void send_summary(self_ptr self) {
 void push_summary(self_ptr self) {
   auto& st = self->state;
   if (!st.opts.listener || st.summary_queued) return;  // a queued push carries this change too
+  if (st.batching) {  // one summary when the message's commands are done (OneAppend)
+    st.summary_wanted = true;
+    return;
+  }
   if (self->mailbox().empty()) return send_summary(self);
   st.summary_queued = true;
   self->send(self, summary_due_atom::value);
 }
 
-// A batch of one event, moved in (a braced list would copy it).
 EventBatch one_event(Event e) {
   EventBatch batch;
   batch.push_back(std::move(e));
   return batch;
 }
 
-using Done = std::function<void(const std::string& error, std::uint64_t seq)>;
-// Runs the command again from the start (validation included) after a version conflict.
-using Retry = std::function<void()>;
+// The quiet events held while a message's commands run (OneAppend), to the journal as one append.
+void send_quiet(self_ptr self) {
+  auto& st = self->state;
+  if (st.quiet.empty()) return;
+  self->send(st.opts.journal, append_atom::value, std::exchange(st.quiet, {}), lazy_atom::value,
+             quiet_atom::value);
+}
 
-void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy = false,
-             DurableNoticePtr notice = nullptr);
+// Runs one message's commands as one: while it lives, quiet appends wait (send_quiet) and summaries
+// are noted; when it ends, the quiet events go to the journal in one append and one summary follows.
+class OneAppend {
+ public:
+  explicit OneAppend(self_ptr self) : self_(self) { self_->state.batching = true; }
+  OneAppend(const OneAppend&) = delete;
+  OneAppend& operator=(const OneAppend&) = delete;
+  ~OneAppend() {
+    auto& st = self_->state;
+    st.batching = false;
+    send_quiet(self_);
+    if (std::exchange(st.summary_wanted, false)) push_summary(self_);
+  }
+
+ private:
+  self_ptr self_;
+};
 
 // Threshold crossings caused by the events just applied: recorded as events of their own.
 void record_threshold_crossings(self_ptr self) {
@@ -124,18 +121,9 @@ void on_reordered(self_ptr self, const AppendResult& r, std::uint64_t append, st
   push_summary(self);
 }
 
-// Applies `events` (already validated), persists them; `done` runs after the commit, `retry`
-// instead when another node wrote the account first (shared logs). `lazy`: the append waits
-// for the journal's next commit (settle_atom, journal_protocol.hpp). `notice`: the journal runs
-// it on its thread once the append is durable, before `done` runs here (journal_protocol.hpp).
-void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy, DurableNoticePtr notice) {
-  bool usage_changed = false;
-  for (auto& e : events) {
-    e.node = self->state.opts.node;  // as the log will have it (the row's node)
-    apply(self->state.account, e);
-    apply(self->state.breaker, e);
-    usage_changed = usage_changed || !std::holds_alternative<ThresholdCrossed>(e.payload);
-  }
+// Sends `events` as an append the journal answers: `done` runs after the commit, `retry` instead
+// when another node wrote the account first (shared logs). `lazy`: see Append.
+void send_answered(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy, DurableNoticePtr notice) {
   const bool is_retry = self->state.retrying;
   if (is_retry) ++self->state.retries_in_flight;
   const std::uint64_t append = ++self->state.next_append, epoch = self->state.version.epoch;
@@ -159,18 +147,44 @@ void persist(self_ptr self, EventBatch events, Done done, Retry retry, bool lazy
     retry();
     self->state.retrying = outer;
   };
+  const auto& journal = self->state.opts.journal;
   if (lazy)
-    self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
-                  self->state.version, lazy_atom::value)
+    self->request(journal, caf::infinite, append_atom::value, std::move(events), self->state.version, lazy_atom::value)
         .then(std::move(on_result), std::move(on_error));
   else if (notice)
-    self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
-                  self->state.version, std::move(notice))
+    self->request(journal, caf::infinite, append_atom::value, std::move(events), self->state.version, std::move(notice))
         .then(std::move(on_result), std::move(on_error));
   else
-    self->request(self->state.opts.journal, caf::infinite, append_atom::value, std::move(events),
-                  self->state.version)
+    self->request(journal, caf::infinite, append_atom::value, std::move(events), self->state.version)
         .then(std::move(on_result), std::move(on_error));
+}
+
+// Applies `events` (already validated), persists them (`mode`: see Append; `done`, `retry`:
+// send_answered). `notice`: the journal runs it on its thread once the append is durable, before
+// `done` runs here (journal_protocol.hpp). The journal gets the account's events in the order
+// they were applied here (quiet ones held by a OneAppend go first).
+void persist(self_ptr self, EventBatch events, Done done, Retry retry, Append mode, DurableNoticePtr notice) {
+  bool usage_changed = false;
+  for (auto& e : events) {
+    e.node = self->state.opts.node;  // as the log will have it (the row's node)
+    apply(self->state.account, e);
+    apply(self->state.breaker, e);
+    usage_changed = usage_changed || !std::holds_alternative<ThresholdCrossed>(e.payload);
+  }
+  const bool one_node = self->state.opts.node.empty();  // no conflicts, nothing answered `reordered`
+  const bool notice_answers = one_node && notice && notice->unwritten;
+  if (notice_answers || (one_node && mode == Append::quiet)) {
+    auto& quiet = self->state.quiet;
+    quiet.insert(quiet.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
+    if (notice_answers)
+      self->send(self->state.opts.journal, append_atom::value, std::exchange(quiet, {}), std::move(notice),
+                 quiet_atom::value);
+    else if (!self->state.batching)
+      send_quiet(self);
+  } else {
+    send_quiet(self);
+    send_answered(self, std::move(events), std::move(done), std::move(retry), mode != Append::now, std::move(notice));
+  }
   if (usage_changed) record_threshold_crossings(self);
   push_summary(self);
 }
@@ -212,8 +226,9 @@ void expire_due(self_ptr self) {
 }
 
 // validate -> persist -> apply; `answer` runs once: at once for a no-op or rejection, else
-// after the journal committed (or failed). `lazy`: see persist.
-void propose(self_ptr self, EventPayload payload, std::function<void(CommandReply)> answer, bool lazy = false) {
+// after the journal committed (or failed); never once persisted quietly (`mode`: see Append).
+void propose(self_ptr self, EventPayload payload, std::function<void(CommandReply)> answer,
+             Append mode = Append::now) {
   const TimeMs now = self->state.opts.clock();
   const auto check = validate(self->state.account, payload, now);
   if (check.verdict == Verdict::noop) return answer(CommandReply{true, 0, check.reason, ReplyCode::noop});
@@ -227,7 +242,7 @@ void propose(self_ptr self, EventPayload payload, std::function<void(CommandRepl
                                : CommandReply{false, 0, "event log unavailable: " + err,
                                               ReplyCode::journal_unavailable});
           },
-          [self, payload, answer, lazy] { propose(self, payload, answer, lazy); }, lazy);
+          [self, payload, answer, mode] { propose(self, payload, answer, mode); }, mode);
 }
 
 // The barrier behind "every resolution sent before is in the log" (a clean stop, GET
@@ -265,99 +280,25 @@ caf::result<CommandReply> propose(self_ptr self, EventPayload payload) {
   return rp;
 }
 
-// The release behind a ReservationCreated the log could not take (on_error: reject): the
-// journal writes both once it can, counting nothing.
-void release_unwritten(self_ptr self, const std::string& id) {
-  const Event release{0, self->state.opts.clock(), self->state.account.id,
-                      ReservationReleased{id, "event log unavailable"}};
-  persist(self, {release}, [](const std::string&, std::uint64_t) {},
-          [self, id] {
-            if (self->state.account.reservations.count(id)) release_unwritten(self, id);
-          });
+// An upstream call's outcome: the windows its headers showed first, as a passive QuotaObserved
+// (quiet, as a settle; validate drops one that is no news), then the circuit breaker. Returns
+// the breaker's event (a cooldown starting or ending) for the caller to propose.
+std::optional<EventPayload> take_outcome(self_ptr self, const UpstreamOutcome& o) {
+  if (!o.signals.windows.empty())
+    propose(self, QuotaObserved{QuotaSource::headers, o.signals.windows}, [](CommandReply) {}, Append::quiet);
+  const BreakerState before = self->state.breaker;
+  auto event = on_outcome(self->state.breaker, o, self->state.opts.clock(), self->state.opts.settings.breaker);
+  if (!event && breaker_view_changed(before, self->state.breaker)) push_summary(self);
+  return event;
 }
 
-ReserveReply refused(std::string why) {
-  ReserveReply r;
-  r.refusal = std::move(why);
-  return r;
-}
-
-ReserveReply log_unavailable(const std::string& error) {
-  ReserveReply r;
-  r.error = "event log unavailable: " + error;
-  return r;
-}
-
-// Where a reservation's reply goes. `any_thread`: it may run on the journal's thread (a
-// ReserveAnswer, messages/account_protocol.hpp), not only on this actor's (a response promise).
-struct ReplyTo {
-  std::function<void(ReserveReply)> fn;
-  bool any_thread = false;
-  void operator()(ReserveReply r) const { fn(std::move(r)); }
-};
-
-ReservationCreated new_reservation(const ReserveCommand& cmd) {
-  return ReservationCreated{new_reservation_id(), cmd.model, cmd.estimate, 0, cmd.request_id, cmd.dialect,
-                            cmd.asked, cmd.client, cmd.pinned};
-}
-
-// Admission, then the ReservationCreated written; `reply` runs once: at once for a refusal (or
-// when the log is down and on_error: allow admits without waiting), else once the
-// ReservationCreated is durable — on the journal's thread, right after its commit, when
-// `reply.any_thread` (the admission then does not wait for this actor to take the journal's
-// reply from its mailbox; docs/EVENT_LOG.md §3), else here. After a version conflict it runs
-// again, same id.
-void reserve(self_ptr self, ReservationCreated created, TimeMs ttl_ms, ReplyTo reply) {
-  auto& st = self->state;
-  const TimeMs now = st.opts.clock();
-  created.expires_at = now + ttl_ms;
-  const Admission a = admit(st.account, st.breaker, st.opts.journal_health.get(),
-                            {st.opts.allow_unpersisted, st.opts.max_held_events, st.opts.settings.breaker},
-                            created, now);
-  if (a.verdict == Admission::Verdict::refuse) return reply(refused(a.reason));
-  if (a.verdict == Admission::Verdict::journal_unavailable) return reply(log_unavailable(a.reason));
-  if (a.probe) begin_probe(st.breaker, now);
-  const bool log_down = !a.wait_for_commit;
-  // The admission, shared by the answers below (whichever runs copies it once).
-  auto admitted = std::make_shared<ReserveReply>();
-  admitted->reservation_id = created.id;
-  admitted->provider = st.account.spec.provider;
-  admitted->base_url = st.account.spec.base_url;
-  admitted->prefix = st.account.spec.prefix;
-  // Durable and admitted: the journal answers the waiting worker itself (it runs the notice
-  // only for an append it wrote; a conflict or a failed write comes back here).
-  DurableNoticePtr notice;
-  if (reply.any_thread && !log_down)
-    notice = std::make_shared<DurableNotice>(DurableNotice{[reply, admitted] { reply(*admitted); }});
-  const bool journal_answers = notice != nullptr;
-  persist(self, one_event(Event{0, now, st.account.id, created}),
-          [self, reply, admitted, answered = log_down, journal_answers](const std::string& err, std::uint64_t) {
-            if (answered) return;  // admitted below without waiting (allow, log down)
-            if (err.empty() && journal_answers) return;  // the journal ran the notice
-            if (err.empty() || self->state.opts.allow_unpersisted) {
-              if (!err.empty()) spdlog::warn("journal failed, admitting anyway (on_error: allow): {}", err);
-              reply(*admitted);
-              return;
-            }
-            // Refused (on_error: reject). The journal holds the ReservationCreated and writes it
-            // once it can; the release behind it keeps memory and log in step, counting nothing.
-            release_unwritten(self, admitted->reservation_id);
-            reply(log_unavailable(err));
-          },
-          [self, created, ttl_ms, reply, log_down]() mutable {
-            if (log_down) return;  // answered already; the reservation stands as written
-            reserve(self, std::move(created), ttl_ms, std::move(reply));
-          },
-          /*lazy=*/false, std::move(notice));
-  if (log_down) reply(*admitted);  // admitted without waiting (on_error: allow, log down)
-}
-
-caf::result<ReserveReply> reserve(self_ptr self, const ReserveCommand& cmd) {
-  auto rp = self->make_response_promise<ReserveReply>();
-  // A response promise is delivered on this actor's thread only.
-  reserve(self, new_reservation(cmd), cmd.ttl_ms,
-          ReplyTo{[rp](ReserveReply r) mutable { rp.deliver(std::move(r)); }, false});
-  return rp;
+// A proxied request's resolution, then the outcome that came with it, as one: on one node's log
+// their events go to the journal in one quiet append, and one summary follows.
+void settle(self_ptr self, Settlement& s) {
+  OneAppend one(self);
+  propose(self, std::move(s.resolution), [](CommandReply) {}, Append::quiet);
+  if (!s.outcome) return;
+  if (auto event = take_outcome(self, *s.outcome)) propose(self, std::move(*event), [](CommandReply) {});
 }
 
 account_actor::behavior_type account_behavior(self_ptr self, AccountState initial,
@@ -373,27 +314,16 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
   return {
       [=](reserve_atom, const ReserveCommand& cmd) { return reserve(self, cmd); },
       [=](reserve_atom, const ReserveCommand& cmd, const ReserveAnswerPtr& answer) {
-        reserve(self, new_reservation(cmd), cmd.ttl_ms, ReplyTo{[answer](ReserveReply r) { (*answer)(std::move(r)); }, true});
+        reserve(self, cmd, answer);
       },
       [=](propose_atom, EventPayload& payload) { return propose(self, std::move(payload)); },
       [=](propose_atom, EventPayload& payload, const CommandReplyPromise& promise) {
         propose(self, std::move(payload), [promise](CommandReply r) { promise->set_value(std::move(r)); });
       },
-      [=](settle_atom, EventPayload& payload, const CommandReplyPromise& promise) {
-        propose(self, std::move(payload), [promise](CommandReply r) { promise->set_value(std::move(r)); }, true);
-      },
+      [=](settle_atom, Settlement& s) { settle(self, s); },
       [=](outcome_atom, const UpstreamOutcome& o) -> caf::result<CommandReply> {
-        // The windows the reply's headers showed: a passive QuotaObserved, first (appended
-        // lazily, as a settle; validate drops one that is no news). One message per reply.
-        if (!o.signals.windows.empty())
-          propose(self, QuotaObserved{QuotaSource::headers, o.signals.windows}, [](CommandReply) {}, /*lazy=*/true);
-        const BreakerState before = self->state.breaker;
-        auto event = on_outcome(self->state.breaker, o, self->state.opts.clock(),
-                                self->state.opts.settings.breaker);
-        if (!event) {
-          if (breaker_view_changed(before, self->state.breaker)) push_summary(self);
-          return CommandReply{true, 0, "", ReplyCode::done};
-        }
+        auto event = take_outcome(self, o);
+        if (!event) return CommandReply{true, 0, "", ReplyCode::done};
         return propose(self, std::move(*event));
       },
       [=](flush_atom) -> caf::result<std::uint64_t> {
@@ -425,10 +355,10 @@ account_actor::behavior_type account_behavior(self_ptr self, AccountState initia
   };
 }
 
-}  // namespace
+}  // namespace account_detail
 
 account_actor spawn_account(caf::actor_system& sys, AccountState initial, AccountActorOptions opts) {
-  return sys.spawn(account_behavior, std::move(initial), std::move(opts));
+  return sys.spawn(account_detail::account_behavior, std::move(initial), std::move(opts));
 }
 
 }  // namespace qg

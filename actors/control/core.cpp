@@ -259,25 +259,15 @@ CommandReply Core::propose(const std::string& account, EventPayload payload) {
   return future.get();
 }
 
-namespace {
-// The promise of a resolution nobody waits for, holding the reservation live until the
-// account actor has answered it (the aliasing shared_ptr owns both).
-struct LiveResolution {
-  explicit LiveResolution(const std::string& id) : live(id) {}
-  std::promise<CommandReply> promise;
-  LiveReservation live;
-};
-}  // namespace
-
-void Core::resolve_async(const std::string& account, EventPayload payload, const std::string& reservation_id) {
+void Core::resolve_async(const std::string& account, EventPayload payload, const std::string& reservation_id,
+                         std::optional<UpstreamOutcome> outcome) {
   auto handle = impl_->directory.handle(account);
   if (!handle) {
     spdlog::warn("account {} is gone: reservation {} stays open until its TTL", account, reservation_id);
     return;
   }
-  auto holder = std::make_shared<LiveResolution>(reservation_id);
-  CommandReplyPromise promise(holder, &holder->promise);
-  caf::anon_send(*handle, settle_atom::value, std::move(payload), std::move(promise));
+  caf::anon_send(*handle, settle_atom::value,
+                 Settlement{std::move(payload), std::move(outcome), std::make_shared<const LiveReservation>(reservation_id)});
 }
 
 void Core::wait_for_log() {

@@ -73,9 +73,12 @@ class Core {
   CommandReply propose(const std::string& account, EventPayload payload);
   // A proxied request's commit or release of `reservation_id`: sent to the account actor, not
   // waited for. The account applies it before any later command; it is durable with the
-  // journal's next commit, at the latest JournalOptions::lazy_ms later (settle_atom). Until the actor has taken it the reservation counts as live (the TTL sweep
-  // skips it, messages/live_reservations.hpp), so a late commit is never beaten by an expiry.
-  void resolve_async(const std::string& account, EventPayload payload, const std::string& reservation_id);
+  // journal's next commit, at the latest JournalOptions::lazy_ms later (settle_atom). Until the
+  // actor has taken it the reservation counts as live (the TTL sweep skips it,
+  // messages/live_reservations.hpp), so a late commit is never beaten by an expiry. With
+  // `outcome`: the upstream call's outcome in the same message, taken right after (as report).
+  void resolve_async(const std::string& account, EventPayload payload, const std::string& reservation_id,
+                     std::optional<UpstreamOutcome> outcome = std::nullopt);
   // Returns once everything the account actors were sent before this call is committed to
   // the log (each actor's appends, then the journal's flush behind them).
   void wait_for_log();

@@ -71,6 +71,11 @@ void CoreProxyBackend::commit(const std::string& account_id, const std::string& 
   core_.resolve_async(account_id, ReservationCommitted{reservation_id, usage, estimated}, reservation_id);
 }
 
+void CoreProxyBackend::commit_reporting(const std::string& account_id, const std::string& reservation_id,
+                                        const Usage& usage, bool estimated, const UpstreamOutcome& outcome) {
+  core_.resolve_async(account_id, ReservationCommitted{reservation_id, usage, estimated}, reservation_id, outcome);
+}
+
 void CoreProxyBackend::release(const std::string& account_id, const std::string& reservation_id,
                                const std::string& reason) {
   core_.resolve_async(account_id, ReservationReleased{reservation_id, reason}, reservation_id);

@@ -25,6 +25,8 @@ class CoreProxyBackend : public ProxyBackend {
   RouteGrant route_and_reserve(const RouteRequest& request) override;
   void commit(const std::string& account_id, const std::string& reservation_id, const Usage& usage,
               bool estimated) override;
+  void commit_reporting(const std::string& account_id, const std::string& reservation_id, const Usage& usage,
+                        bool estimated, const UpstreamOutcome& outcome) override;  // one message
   void release(const std::string& account_id, const std::string& reservation_id,
                const std::string& reason) override;
   void report_outcome(const std::string& account_id, const UpstreamOutcome& outcome) override;

@@ -314,4 +314,8 @@ void note_admitted(RouterRuntime& rt, const RouteDecision& d, const std::string&
   if (d.policy == RoutePolicy::round_robin) rt.round_robin_last[d.route_key] = account;
 }
 
+bool admission_news(const RouteDecision& d, const std::string& account) {
+  return d.policy == RoutePolicy::round_robin || switch_for_admitted(d, account).has_value();
+}
+
 }  // namespace qg

@@ -106,4 +106,9 @@ std::optional<RouteSwitched> switch_for_admitted(const RouteDecision& d, const s
 // Records that `account` admitted the request (round_robin rotation).
 void note_admitted(RouterRuntime& rt, const RouteDecision& d, const std::string& account);
 
+// Whether the router has anything to do once `account` admitted the request: a switch to persist
+// (switch_for_admitted) or a round_robin rotation (note_admitted). Without either, the admission
+// is not sent to the router at all (one message a request less: issue 17, tenth pass).
+bool admission_news(const RouteDecision& d, const std::string& account);
+
 }  // namespace qg

@@ -151,7 +151,7 @@ void try_target(self_ptr self, RouteDecisionPtr d, std::size_t i, const RouteReq
          expires_at](ReserveReply r) {
           if (r.ok()) {
             promise->set_value(grant(*d, account, &r, expires_at));
-            caf::anon_send(router, admitted_atom::value, d, account);
+            if (admission_news(*d, account)) caf::anon_send(router, admitted_atom::value, d, account);
           } else if (!r.error.empty()) {
             promise->set_value(log_unavailable(r));
           } else {

@@ -262,6 +262,51 @@ TEST_CASE("a durable notice runs after the commit that wrote its append, before 
   anon_send_exit(journal, caf::exit_reason::user_shutdown);
 }
 
+// A quiet append (messages/journal_protocol.hpp): answered to nobody. With a notice, the notice
+// is its only answer: `run` once durable, `unwritten` (and never `run`) when its write failed;
+// the events are held and written later as any other's.
+TEST_CASE("a quiet append gets no reply, its notice runs once durable or says unwritten when the write failed") {
+  JournalFile f;
+  auto& sys = f.sys;
+  const auto& path = f.path;
+  auto journal = start_watched(sys, path, std::make_shared<JournalHealth>(), 3'600'000);
+  struct Seen {
+    std::mutex m;
+    std::vector<std::string> said;  // "<name> ran" / "<name> unwritten", in order
+  };
+  auto seen = std::make_shared<Seen>();
+  auto notice = [seen](const std::string& name) {
+    auto say = [seen](std::string what) {
+      std::lock_guard<std::mutex> lock(seen->m);
+      seen->said.push_back(std::move(what));
+    };
+    return std::make_shared<DurableNotice>(
+        DurableNotice{[say, name] { say(name + " ran"); }, [say, name](const std::string&) { say(name + " unwritten"); }});
+  };
+  caf::scoped_actor self{sys};
+  self->send(journal, append_atom::value, EventBatch{created("lazy")}, lazy_atom::value, quiet_atom::value);
+  self->send(journal, append_atom::value, EventBatch{created("one")}, notice("one"), quiet_atom::value);
+  CHECK(ask(sys, journal, flush_atom::value) == 2);
+  CHECK(logged_ids(path) == std::vector<std::string>{"lazy", "one"});
+
+  auto other = Database::open({path});
+  other->exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.data LIKE '%fail-me%'"
+              " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+  self->send(journal, append_atom::value, EventBatch{created("fail-me")}, notice("failed"), quiet_atom::value);
+  ask(sys, journal, flush_atom::value);
+  other->exec("DROP TRIGGER boom");
+  CHECK(append_sync(sys, journal, {created("two")}).last_seq == 4);  // writes the held event too
+  CHECK(logged_ids(path) == std::vector<std::string>{"lazy", "one", "fail-me", "two"});
+  {
+    std::lock_guard<std::mutex> lock(seen->m);
+    CHECK(seen->said == std::vector<std::string>{"one ran", "failed unwritten"});
+  }
+  bool replied = false;  // nothing came back for the three quiet appends
+  self->receive([&](const AppendResult&) { replied = true; }, caf::after(std::chrono::milliseconds(100)) >> [] {});
+  CHECK_FALSE(replied);
+  anon_send_exit(journal, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE("write lock held by another process: appends fail after busy_timeout, the retry timer writes them when it is released") {
   JournalFile f;
   auto& sys = f.sys;

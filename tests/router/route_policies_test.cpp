@@ -319,3 +319,22 @@ TEST_CASE("paced prefers the account whose projected use at its reset is furthes
   CHECK(x["candidates"][1]["windows"][0]["rate_per_hour"].get<double>() > 15.0);
   CHECK(explain_text(explained).find("pace 0.0/h -> 60 at reset") != std::string::npos);
 }
+
+TEST_CASE("an admission is news for the router only with a switch to persist or a round_robin rotation") {
+  RouterWorld w;
+  w.add_account("a", 0, 0, {}, kT0);
+  w.add_account("b", 0, 0, {}, kT0);
+  auto d = decide_now(w, "m", kT0);
+  REQUIRE(d.switched);  // the route's first choice: "initial"
+  CHECK(admission_news(d, d.chosen()));
+  w.apply_event("", *d.switched, kT0);
+  d = decide_now(w, "m", kT0 + 1000);  // sticky now: admitted by its choice, nothing to record
+  REQUIRE_FALSE(d.switched);
+  CHECK_FALSE(admission_news(d, d.chosen()));
+  REQUIRE(d.targets.size() == 2);
+  const std::string other = d.targets[1];
+  CHECK(admission_news(d, other));  // the choice refused (raced): a forced switch
+  w.settings.policy = RoutePolicy::round_robin;
+  d = decide_now(w, "m", kT0 + 2000);
+  CHECK(admission_news(d, d.chosen()));  // the rotation moves on
+}
