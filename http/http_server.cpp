@@ -7,6 +7,7 @@
 #include "http/elastic_thread_pool.hpp"
 #include "http/keep_alive_server.hpp"
 #include "http/openai_errors.hpp"
+#include "http/ratelimit_parsers.hpp"  // header_name_equals
 #include "http/reply_head.hpp"
 #include "http/request_framing.hpp"
 #include "messages/text_cut.hpp"
@@ -21,6 +22,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <stdexcept>
 #include <cstring>
 #include <thread>
@@ -83,10 +85,28 @@ struct HttpServer::Impl {
     res.set_content(f && f->error_body ? f->error_body(status, code, message) : default_error_body(status, code, message),
                     "application/json");
   }
-  // Decides before the body is read; Unhandled lets httplib read it and route.
+  // Every request, before httplib reads its body (see the header's "Front door"): Unhandled
+  // lets httplib read it and route. Until open(), the startup answer.
   httplib::Server::HandlerResponse front_door(const httplib::Request& req, httplib::Response& res) const;
+  // After the framing checks, with the routes live: the body bound (413) and the credential (401).
+  bool admit(const httplib::Request& req, httplib::Response& res, std::uint64_t content_length, bool has_body) const;
+  void startup_reply(const httplib::Request& req, httplib::Response& res) const;
 };
 
+namespace {
+
+// The one rule for bodies nobody reads: the answer says "Connection: close", and the listener
+// ends the connection after it (http/keep_alive_server.hpp), so the unread bytes are never
+// parsed as a next request (request smuggling).
+void end_connection(httplib::Response& res) { res.set_header("Connection", "close"); }
+
+// The methods whose body httplib 0.11 reads before routing (its detail::expect_content); any
+// other method's body stays unread.
+bool httplib_reads_body(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE" || method == "PRI";
+}
+
+}  // namespace
 
 httplib::Server::HandlerResponse HttpServer::Impl::front_door(const httplib::Request& req,
                                                                httplib::Response& res) const {
@@ -96,8 +116,8 @@ httplib::Server::HandlerResponse HttpServer::Impl::front_door(const httplib::Req
   for (const auto& [k, v] : req.headers) headers.emplace_back(k, v);
   const Framing framing = check_framing(headers);
   if (framing.error != FramingError::none) {
-    res.set_header("Connection", "close");
     fail(req, res, 400, "invalid_request", framing_message(framing.error));
+    end_connection(res);  // where the body ends, and the next request starts, is unknown
     return HR::Handled;
   }
   const bool has_body = framing.chunked || framing.content_length > 0;
@@ -107,21 +127,43 @@ httplib::Server::HandlerResponse HttpServer::Impl::front_door(const httplib::Req
     // request object is ours (httplib's const is only the handler signature), so say it.
     const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
   }
+  bool answered = true;
+  if (open.load(std::memory_order_acquire)) answered = !admit(req, res, framing.content_length, has_body);
+  else startup_reply(req, res);
+  // Answered here, or a method whose body httplib never reads: the body stays unread.
+  if (has_body && (answered || !httplib_reads_body(req.method))) end_connection(res);
+  return answered ? HR::Handled : HR::Unhandled;
+}
+
+bool HttpServer::Impl::admit(const httplib::Request& req, httplib::Response& res, std::uint64_t content_length,
+                             bool has_body) const {
   const RouteFamily* family = family_of(req.path);
   const std::size_t bound = body_bound(family);
-  if (framing.content_length > bound) {
-    res.set_header("Connection", "close");
+  if (content_length > bound) {
     fail(req, res, 413, "request_too_large", "Request body exceeds " + std::to_string(bound) + " bytes.");
-    return HR::Handled;
+    return false;
   }
   // Authenticate before a body is read. Bodiless requests go on to their handler, which checks
   // the same credential and counts the refusal in its metrics.
   if (has_body && family && family->admit && !family->admit(req, res)) {
-    res.set_header("Connection", "close");  // the body stays unread
     if (res.body.empty()) fail(req, res, res.status > 0 ? res.status : 401, "unauthorized", "unauthorized");
-    return HR::Handled;
+    return false;
   }
-  return HR::Unhandled;
+  return true;
+}
+
+// Until open() (and again after close()): the startup handler's answer, or 503 "starting".
+void HttpServer::Impl::startup_reply(const httplib::Request& req, httplib::Response& res) const {
+  StartupReply reply;
+  if (startup_handler) {
+    reply = startup_handler(req.path);
+  } else {
+    reply.body = R"({"error":{"message":"QuotaGuard is starting","type":"server_error",)"
+                 R"("code":"starting"}})";
+  }
+  res.status = reply.status;
+  if (reply.status == 503) res.set_header("Retry-After", "1");
+  res.set_content(reply.body, reply.content_type.c_str());
 }
 
 // httplib listens with a backlog of 5: a burst of connections (many clients starting
@@ -187,26 +229,23 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
     begin_reply(res);  // headers held until the head is written (http/reply_head.hpp)
     // Every response carries x-request-id: the client's, or a new one (request_id.hpp).
     add_reply_header(res, kRequestIdHeader, request_id_from(req.get_header_value(kRequestIdHeader)));
-    if (impl->open.load(std::memory_order_acquire)) return impl->front_door(req, res);
-    StartupReply reply;
-    if (impl->startup_handler) {
-      reply = impl->startup_handler(req.path);
-    } else {
-      reply.body = R"({"error":{"message":"QuotaGuard is starting","type":"server_error",)"
-                   R"("code":"starting"}})";
-    }
-    res.status = reply.status;
-    if (reply.status == 503) res.set_header("Retry-After", "1");
-    res.set_content(reply.body, reply.content_type.c_str());
-    return httplib::Server::HandlerResponse::Handled;
+    return impl->front_door(req, res);
   });
   // Last before httplib writes the head: the held headers join, the head becomes one line.
-  svr.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) { finish_reply_head(res); });
+  // Every answer, httplib's own included, passes here: one look at its Connection header says
+  // whether the connection ends after it (http/keep_alive_server.hpp).
+  svr.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    if (header_name_equals(reply_header(res, "Connection"), "close")) end_connection_after_answer();
+    finish_reply_head(res);
+  });
   svr.set_error_handler(httplib::Server::HandlerWithResponse(
       [impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty() || res.status < 400) return httplib::Server::HandlerResponse::Unhandled;
         const auto [code, message] = default_error(req, res.status);
         impl->fail(req, res, res.status, code, message);
+        // httplib's own 400/413/414: a request it could not read whole (request line, headers,
+        // a malformed chunked body), so what follows on the connection is no request.
+        if (res.status == 400 || res.status == 413 || res.status == 414) end_connection(res);
         return httplib::Server::HandlerResponse::Handled;
       }));
   svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res,

@@ -21,6 +21,12 @@
 // request's route family (longest path prefix, see add_route_family) bounds the body by
 // Content-Length (413) and authenticates (401) before a byte of it is read. Every error reply
 // without a body — httplib's own 400/404/413/414 included — gets one in the family's shape.
+// A body nobody reads ends its connection (one rule, end_connection in http_server.cpp): an
+// answer given before the body is read (framing 400, 413, 401, the startup answer), a body on
+// a method httplib does not read one for (GET, HEAD, OPTIONS...) and httplib's own 400/413/414
+// say "Connection: close", and the listener closes after them (keep_alive_server.hpp), so the
+// unread bytes are never parsed as a next request (request smuggling). Bodiless requests keep
+// their connection, before open() too (health probes).
 #pragma once
 
 #include "config/config.hpp"

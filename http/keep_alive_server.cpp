@@ -218,6 +218,30 @@ class ConnectionStream final : public httplib::Stream {
   int remote_port_ = 0, local_port_ = 0;
 };
 
+// Set by end_connection_after_answer() while this thread writes a request's answer.
+thread_local bool answer_ends_connection = false;
+
+// Before closing a connection whose answer said Connection: close while the client may still
+// send (a refused request's body): closing with unread bytes sends a reset, which can reach the
+// client before it read the answer (a client still sending its body sees the send fail first).
+// So, as nginx's lingering close: half-close (the client reads the answer, then the end), and
+// discard what it still sends until it closes too — at most kLingerBytes, kLingerMs, or stop.
+constexpr size_t kLingerBytes = 1 << 20;
+constexpr int kLingerMs = 1000;
+
+void linger(int sock, int stop_fd) {
+  ::shutdown(sock, SHUT_WR);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kLingerMs);
+  std::array<char, 16384> discard{};
+  for (size_t total = 0; total < kLingerBytes;) {
+    std::array<pollfd, 2> fds{pollfd{sock, POLLIN, 0}, pollfd{stop_fd, POLLIN, 0}};
+    if (poll_until(fds.data(), fds.size(), deadline) <= 0 || fds[1].revents != 0) return;
+    const ssize_t n = ::recv(sock, discard.data(), discard.size(), MSG_DONTWAIT);
+    if (n <= 0 && !(n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))) return;
+    if (n > 0) total += static_cast<size_t>(n);
+  }
+}
+
 }  // namespace
 
 KeepAliveServer::KeepAliveServer() : stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
@@ -225,6 +249,8 @@ KeepAliveServer::KeepAliveServer() : stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NON
 }
 
 KeepAliveServer::~KeepAliveServer() { ::close(stop_fd_); }
+
+void end_connection_after_answer() { answer_ends_connection = true; }
 
 void KeepAliveServer::wake_waiting() {
   const std::uint64_t one = 1;
@@ -238,9 +264,16 @@ bool KeepAliveServer::process_and_close_socket(socket_t sock) {
   for (size_t left = keep_alive_max_count_; left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
     if (!strm.wait_for_request(stop_fd_, keep_alive_ms)) break;
     bool connection_closed = false;
+    answer_ends_connection = false;
     ret = process_request(strm, left == 1, connection_closed, nullptr);
     if (!strm.flush()) ret = false;  // a head held for a body that never came
+    // An answer that said Connection: close ends the connection, whatever httplib decided: the
+    // bytes still unread (a refused request's body) are never parsed as a next request.
     if (!ret || connection_closed) break;
+    if (answer_ends_connection) {
+      linger(sock, stop_fd_);  // the request's body may still be coming: see linger()
+      break;
+    }
   }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);

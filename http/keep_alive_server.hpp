@@ -26,12 +26,27 @@
 // before it polls (a request's first read: the wait above saw them), one poll fewer a request;
 // an answer with a Content-Length (head and body, held together) is sent without the poll
 // httplib makes before each write, which a stream's events keep ("eighth pass").
-// HTTPS keeps httplib::SSLServer's own loop. Included only by http_server.cpp and its tests.
+// And an answer that says "Connection: close" ends the connection after it (httplib's loop
+// ends one only for the request's own Connection header): the daemon says it when a request's
+// body stays unread (a refusal before the body, http_server.hpp), and those bytes must never be
+// parsed as a next request (request smuggling). HttpServer's post-routing handler, which every
+// answer passes just before httplib writes its head, decides it once from the answer's own
+// Connection header and says so with end_connection_after_answer() (a flag of the thread, which
+// runs the connection's loop too; a look at the head's bytes cost ~1k instructions a request).
+// Unless the request itself said close, the connection is half-closed first and what the
+// client still sends is discarded (at most 1 MiB, 1 s) — nginx's lingering close: a reset
+// never overtakes the answer.
+// HTTPS keeps httplib::SSLServer's own loop, which does not (http/README.md, "Known gaps").
+// Included only by http_server.cpp and its tests.
 #pragma once
 
 #include <httplib.h>
 
 namespace qg {
+
+// The answer being written on this thread ends its connection (see above). Called from a
+// request's handlers (the post-routing one); a no-op outside KeepAliveServer's loop.
+void end_connection_after_answer();
 
 class KeepAliveServer : public httplib::Server {
  public:

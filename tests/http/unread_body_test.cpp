@@ -1,0 +1,157 @@
+// A request body the daemon's listener answers without reading must never be read as the next
+// request (request smuggling): each case sends, on one connection, a request whose body is
+// itself a complete request (GET /hit), and checks that exactly one answer came back, that the
+// server closed the connection, and that /hit never ran. Covers the front door's refusals
+// (framing, 413, 401), the startup answer before open(), a GET carrying a body (httplib reads
+// bodies of POST/PUT/PATCH/DELETE only) and httplib's own 400 on a malformed chunked body; and
+// that answers which read their whole request keep the connection. HttpServer in process.
+#include "http/http_server.hpp"
+#include "tests/http/open_listener.hpp"
+#include "tests/hostile/hostile_net.hpp"
+
+#include <doctest/doctest.h>
+#include <httplib.h>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <string>
+
+using namespace qg;
+using namespace qg::test;
+
+namespace {
+
+const std::string kHidden = "GET /hit HTTP/1.1\r\nHost: x\r\n\r\n";
+
+// /v1/ bounds bodies to 8 bytes; /v2/ admits only "Authorization: Bearer ok". GET /hit counts.
+struct Listener {
+  HttpServer server{free_port_options()};
+  std::atomic<int> hits{0};
+
+  explicit Listener(bool open = true) {
+    server.add_route_family(RouteFamily{"/v1/", 8, {}, {}});
+    server.add_route_family(RouteFamily{"/v2/", 1024, [](const httplib::Request& req, httplib::Response& res) {
+                                          if (req.get_header_value("Authorization") == "Bearer ok") return true;
+                                          res.status = 401;
+                                          return false;
+                                        }, {}});
+    server.with_server([this](httplib::Server& s) {
+      s.Get("/hit", [this](const httplib::Request&, httplib::Response& res) {
+        ++hits;
+        res.set_content("hit", "text/plain");
+      });
+      for (const char* path : {"/v1/echo", "/v2/echo", "/plain"})
+        s.Post(path, [](const httplib::Request& req, httplib::Response& res) { res.set_content(req.body, "text/plain"); });
+    });
+    std::string error;
+    REQUIRE_MESSAGE(server.bind(error), error);
+    server.start();
+    if (open) server.open();
+  }
+};
+
+struct Received {
+  std::string bytes;
+  bool closed = false;  // the server ended the connection (not our timeout)
+  int answers() const {
+    int n = 0;
+    for (auto at = bytes.find("HTTP/1.1 "); at != std::string::npos; at = bytes.find("HTTP/1.1 ", at + 1)) ++n;
+    return n;
+  }
+};
+
+// Sends `bytes` on a new connection and reads until the server closes it or 1.5 s pass.
+Received exchange(int port, const std::string& bytes) {
+  Received r;
+  const int fd = connect_local(port);
+  REQUIRE(fd >= 0);
+  REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+  timeval tv{0, 100'000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  while (std::chrono::steady_clock::now() < deadline) {
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+      r.closed = true;
+      break;
+    }
+    if (n > 0) r.bytes.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return r;
+}
+
+std::string post(const std::string& path, const std::string& extra_headers, const std::string& body) {
+  return "POST " + path + " HTTP/1.1\r\nHost: x\r\n" + extra_headers + "Content-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+// One answer with `status`, saying Connection: close, then the end of the connection; /hit never ran.
+void check_refused_and_closed(const Listener& l, const Received& r, int status) {
+  INFO("received: " << r.bytes);
+  CHECK(r.bytes.rfind("HTTP/1.1 " + std::to_string(status) + " ", 0) == 0);
+  CHECK(r.answers() == 1);
+  CHECK(r.bytes.find("\r\nConnection: close\r\n") != std::string::npos);
+  CHECK(r.closed);
+  CHECK(l.hits.load() == 0);
+}
+
+}  // namespace
+
+TEST_CASE("unread body: a 413 before the body is read ends the connection, the request in the body never runs") {
+  Listener l;
+  check_refused_and_closed(l, exchange(l.server.port(), post("/v1/echo", "", kHidden)), 413);
+}
+
+TEST_CASE("unread body: a 401 before the body is read ends the connection, the request in the body never runs") {
+  Listener l;
+  check_refused_and_closed(l, exchange(l.server.port(), post("/v2/echo", "Authorization: Bearer wrong\r\n", kHidden)), 401);
+}
+
+TEST_CASE("unread body: ambiguous framing (Content-Length with Transfer-Encoding) ends the connection") {
+  Listener l;
+  check_refused_and_closed(l, exchange(l.server.port(), post("/plain", "Transfer-Encoding: chunked\r\n", kHidden)), 400);
+}
+
+TEST_CASE("unread body: httplib's own 400 on a malformed chunked body ends the connection") {
+  Listener l;
+  const std::string bytes = "POST /plain HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + kHidden;
+  check_refused_and_closed(l, exchange(l.server.port(), bytes), 400);
+}
+
+TEST_CASE("unread body: the startup answer before open() ends a connection whose body it did not read") {
+  Listener l(false);
+  check_refused_and_closed(l, exchange(l.server.port(), post("/v1/echo", "", kHidden)), 503);
+  // Bodiless requests meanwhile (health probes) keep their connection: both pipelined answered.
+  const Received probes = exchange(l.server.port(), kHidden + kHidden);
+  CHECK(probes.answers() == 2);
+  CHECK(probes.bytes.find("Connection: close") == std::string::npos);
+  CHECK(l.hits.load() == 0);  // answered by the startup handler, not the route
+}
+
+TEST_CASE("unread body: a GET with a body is answered, then its connection ends, the body never runs") {
+  Listener l;
+  const std::string bytes = "GET /hit HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(kHidden.size()) +
+                            "\r\n\r\n" + kHidden;
+  const Received r = exchange(l.server.port(), bytes);
+  INFO("received: " << r.bytes);
+  CHECK(r.bytes.rfind("HTTP/1.1 200 ", 0) == 0);
+  CHECK(r.answers() == 1);
+  CHECK(r.closed);
+  CHECK(l.hits.load() == 1);
+}
+
+TEST_CASE("unread body: an answer that read its whole request keeps the connection for the next one") {
+  Listener l;
+  const Received r = exchange(l.server.port(), post("/v1/echo", "", "12345678") + post("/plain", "", kHidden) + kHidden);
+  INFO("received: " << r.bytes);
+  CHECK(r.answers() == 3);
+  CHECK(r.bytes.find("Connection: close") == std::string::npos);
+  CHECK_FALSE(r.closed);
+  CHECK(l.hits.load() == 1);
+}
