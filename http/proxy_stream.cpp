@@ -1,6 +1,5 @@
 // http/proxy_stream.cpp — see proxy_stream.hpp.
 #include "http/proxy_stream.hpp"
-#include "messages/usage_range.hpp"
 #include "http/shutdown_flag.hpp"
 
 #include "http/proxy_routes.hpp"
@@ -53,11 +52,10 @@ struct StreamSession {
         spdlog::warn("proxy: account {} reported usage outside 0..{} in a stream; committing the estimate instead",
                      acc.account_id, kMaxUsagePerRequest);
       if (acc.on_response_id && !relay.response_id().empty()) acc.on_response_id(relay.response_id());
-      backend->commit(acc.account_id, acc.reservation_id, usage, estimated);
       UpstreamOutcome outcome = acc.opened;
       outcome.kind = kind;
       outcome.detail = detail;
-      backend->report_outcome(acc.account_id, outcome);
+      backend->commit_reporting(acc.account_id, acc.reservation_id, usage, estimated, outcome);  // one hand-over
       if (acc.access) {
         acc.access->usage = usage;
         acc.access->estimated = estimated;

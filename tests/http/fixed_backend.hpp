@@ -82,6 +82,15 @@ class FixedBackend : public ProxyBackend {
     std::lock_guard lock(m_);
     outcomes.push_back({account, outcome});
   }
+  // A commit with its outcome in one hand-over (one message to the account in the daemon).
+  void commit_reporting(const std::string& account, const std::string& reservation, const Usage& usage,
+                        bool estimated, const UpstreamOutcome& outcome) override {
+    {
+      std::lock_guard lock(m_);
+      ++settled_together;
+    }
+    ProxyBackend::commit_reporting(account, reservation, usage, estimated, outcome);
+  }
   std::vector<std::string> models() override {
     std::lock_guard lock(m_);
     std::vector<std::string> out;
@@ -94,6 +103,7 @@ class FixedBackend : public ProxyBackend {
   std::vector<Release> releases_copy() { std::lock_guard lock(m_); return releases; }
   std::vector<ReportedOutcome> outcomes_copy() { std::lock_guard lock(m_); return outcomes; }
   std::size_t open_reservations() { std::lock_guard lock(m_); return open_.size(); }
+  int settled_together_count() { std::lock_guard lock(m_); return settled_together; }
 
   std::int64_t refusal_retry_after_s = 0;
   std::vector<RouteRequest> asks;
@@ -101,6 +111,7 @@ class FixedBackend : public ProxyBackend {
   std::vector<Release> releases;
   std::vector<ReportedOutcome> outcomes;
   bool resolved_twice = false;
+  int settled_together = 0;  // commit_reporting calls (each also recorded in commits and outcomes)
 
  private:
   std::mutex m_;

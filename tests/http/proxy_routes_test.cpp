@@ -75,6 +75,7 @@ TEST_CASE("plain chat: relayed, headers set, real usage committed equals what th
   auto outcomes = h.backend().outcomes_copy();
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].outcome.kind == OutcomeKind::success);
+  CHECK(h.backend().settled_together_count() == 1);  // commit and outcome in one hand-over
   CHECK(h.backend().open_reservations() == 0);
 }
 
@@ -111,6 +112,12 @@ TEST_CASE("streamed chat: chunks relayed, injected usage chunk hidden, usage com
   CHECK(served["streams"] == 1);
   CHECK(c.usage.input_tokens == served["prompt_tokens"].get<std::int64_t>());
   CHECK(c.usage.output_tokens == served["completion_tokens"].get<std::int64_t>());
+  // The stream's commit and its outcome reach the account as one hand-over, as a plain answer's.
+  REQUIRE(wait_until([&] { return h.backend().outcomes_copy().size() == 1; }));
+  auto outcomes = h.backend().outcomes_copy();
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].outcome.kind == OutcomeKind::success);
+  CHECK(h.backend().settled_together_count() == 1);
 }
 
 TEST_CASE("streamed chat: a client that asked for usage gets the usage chunk") {
@@ -289,6 +296,7 @@ TEST_CASE("client disconnect mid-stream: upstream cancelled, estimate committed"
   auto outcomes = h.backend().outcomes_copy();
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].outcome.kind == OutcomeKind::cancelled);
+  CHECK(h.backend().settled_together_count() == 1);
   // The fake saw its stream abandoned long before its 50 chunks (2.5 s) were written.
   REQUIRE(wait_until([&] { return served_for(h, "a").value("cancelled", 0) == 1; }, 2000));
   CHECK(served_for(h, "a").value("requests", 0) == 0);
