@@ -6,6 +6,7 @@
 #include "http/tls_certificates.hpp"
 #include "http/elastic_thread_pool.hpp"
 #include "http/keep_alive_server.hpp"
+#include "http/keep_alive_ssl_server.hpp"
 #include "http/openai_errors.hpp"
 #include "http/ratelimit_parsers.hpp"  // header_name_equals
 #include "http/reply_head.hpp"
@@ -57,9 +58,10 @@ struct HttpServer::Impl {
   HttpServerOptions options;
   std::unique_ptr<TlsCertificates> tls;  // set with HTTPS
   std::string tls_error;                  // the first load's failure, reported by bind()
-  std::unique_ptr<httplib::Server> owned;  // httplib::Server or httplib::SSLServer
+  std::unique_ptr<httplib::Server> owned;  // KeepAliveServer or KeepAliveSslServer
   httplib::Server* server_ptr = nullptr;
   KeepAliveServer* plain = nullptr;        // set without TLS (http/keep_alive_server.hpp)
+  KeepAliveSslServer* secure = nullptr;    // set with TLS (http/keep_alive_ssl_server.hpp)
   std::thread thread;
   std::atomic<bool> finished{false};  // the accept loop returned
   std::atomic<bool> open{false};      // routes live (see header)
@@ -192,10 +194,12 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
     impl_->tls = std::make_unique<TlsCertificates>(impl_->options.tls_cert, impl_->options.tls_key);
     impl_->tls->reload(impl_->tls_error);
     TlsCertificates* certs = impl_->tls.get();
-    impl_->owned = std::make_unique<httplib::SSLServer>([certs](SSL_CTX& ctx) {
+    auto secure = std::make_unique<KeepAliveSslServer>([certs](SSL_CTX& ctx) {
       certs->install(&ctx);
       return true;
     });
+    impl_->secure = secure.get();
+    impl_->owned = std::move(secure);
   } else {
     auto plain = std::make_unique<KeepAliveServer>();
     impl_->plain = plain.get();
@@ -344,7 +348,9 @@ void HttpServer::start() {
 
 void HttpServer::stop() {
   if (impl_->server_ptr->is_running() || impl_->thread.joinable()) impl_->server_ptr->stop();
-  if (impl_->plain) impl_->plain->wake_waiting();  // idle keep-alive connections close now
+  // Idle keep-alive connections (and TLS handshakes) end now.
+  if (impl_->plain) impl_->plain->wake_waiting();
+  if (impl_->secure) impl_->secure->wake_waiting();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 

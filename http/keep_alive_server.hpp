@@ -11,9 +11,12 @@
 // This server replaces httplib's per-connection loop (process_and_close_socket, a virtual of
 // httplib::Server that SSLServer overrides the same way) with the same steps: at most
 // keep_alive_max_count requests, the keep-alive timeout, no new request once the server stops,
-// process_request (httplib's, protected) for each request, then shutdown and close. What
-// differs: the wait is one poll on the socket and on a stop event (wake_waiting), and one
-// buffered stream serves the whole connection, so the bytes of a pipelined request are kept
+// process_request (httplib's, protected) for each request, then shutdown and close. The loop
+// (http/connection_loop.hpp) and the connection's stream (http/connection_stream.hpp) are
+// shared with the HTTPS listener (http/keep_alive_ssl_server.hpp), which runs them over a TLS
+// session. What differs from httplib: the wait is one poll on the socket and on a stop event
+// (wake_waiting), and one buffered stream serves the whole connection, so the bytes of a
+// pipelined request are kept
 // (httplib reads them into a per-request buffer and drops them) and the peer's address is read
 // once. Reads, writes and their timeouts behave as httplib's SocketStream's, but for two things:
 // httplib writes a response's head with one write and its body (or a stream's first chunk)
@@ -36,22 +39,18 @@
 // Unless the request itself said close, the connection is half-closed first and what the
 // client still sends is discarded (at most 1 MiB, 1 s) — nginx's lingering close: a reset
 // never overtakes the answer.
-// HTTPS keeps httplib::SSLServer's own loop, which does not (http/README.md, "Known gaps").
 // Included only by http_server.cpp and its tests.
 #pragma once
+
+#include "http/connection_loop.hpp"  // end_connection_after_answer()
 
 #include <httplib.h>
 
 namespace qg {
 
-// The answer being written on this thread ends its connection (see above). Called from a
-// request's handlers (the post-routing one); a no-op outside KeepAliveServer's loop.
-void end_connection_after_answer();
-
 class KeepAliveServer : public httplib::Server {
  public:
-  KeepAliveServer();
-  ~KeepAliveServer() override;
+  KeepAliveServer() = default;
   KeepAliveServer(const KeepAliveServer&) = delete;
   KeepAliveServer& operator=(const KeepAliveServer&) = delete;
 
@@ -62,7 +61,7 @@ class KeepAliveServer : public httplib::Server {
  private:
   bool process_and_close_socket(socket_t sock) override;
 
-  int stop_fd_ = -1;  // eventfd, readable from wake_waiting() on
+  StopEvent stop_;  // raised by wake_waiting()
 };
 
 }  // namespace qg
