@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <ctime>
 
 namespace qg {
 
@@ -36,6 +37,9 @@ class StopEvent {
  private:
   int fd_ = -1;
 };
+
+// httplib's timeouts (seconds and microseconds) in milliseconds, as the loop and streams take them.
+constexpr int timeout_ms(time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 1000); }
 
 struct ConnectionLimits {
   size_t max_requests;  // httplib's keep_alive_max_count

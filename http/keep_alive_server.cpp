@@ -6,16 +6,12 @@
 
 namespace qg {
 
-namespace {
-int to_ms(time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 1000); }
-}  // namespace
-
 void KeepAliveServer::wake_waiting() { stop_.raise(); }
 
 bool KeepAliveServer::process_and_close_socket(socket_t sock) {
-  ConnectionStream<PlainTransport> strm(PlainTransport{sock}, to_ms(read_timeout_sec_, read_timeout_usec_),
-                                        to_ms(write_timeout_sec_, write_timeout_usec_));
-  const ConnectionLimits limits{keep_alive_max_count_, to_ms(keep_alive_timeout_sec_, 0), stop_.fd()};
+  ConnectionStream<PlainTransport> strm(PlainTransport{sock}, timeout_ms(read_timeout_sec_, read_timeout_usec_),
+                                        timeout_ms(write_timeout_sec_, write_timeout_usec_));
+  const ConnectionLimits limits{keep_alive_max_count_, timeout_ms(keep_alive_timeout_sec_, 0), stop_.fd()};
   const ConnectionOutcome out =
       serve_connection(strm, limits, svr_sock_, [this](httplib::Stream& s, bool last, bool& connection_closed) {
         return process_request(s, last, connection_closed, nullptr);

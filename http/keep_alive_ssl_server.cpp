@@ -8,21 +8,17 @@
 
 namespace qg {
 
-namespace {
-int to_ms(time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 1000); }
-}  // namespace
-
 void KeepAliveSslServer::wake_waiting() { stop_.raise(); }
 
 bool KeepAliveSslServer::process_and_close_socket(socket_t sock) {
-  const int read_ms = to_ms(read_timeout_sec_, read_timeout_usec_);
-  const int write_ms = to_ms(write_timeout_sec_, write_timeout_usec_);
+  const int read_ms = timeout_ms(read_timeout_sec_, read_timeout_usec_);
+  const int write_ms = timeout_ms(write_timeout_sec_, write_timeout_usec_);
   bool ok = false;
   if (auto session = TlsSession::accept(ssl_context(), sock, read_ms, stop_.fd())) {
     SSL* ssl = session->ssl();
     ConnectionStream<TlsTransport> strm(TlsTransport(ssl, sock, read_ms, write_ms), read_ms, write_ms);
     const std::function<void(httplib::Request&)> setup = [ssl](httplib::Request& req) { req.ssl = ssl; };
-    const ConnectionLimits limits{keep_alive_max_count_, to_ms(keep_alive_timeout_sec_, 0), stop_.fd()};
+    const ConnectionLimits limits{keep_alive_max_count_, timeout_ms(keep_alive_timeout_sec_, 0), stop_.fd()};
     const ConnectionOutcome out = serve_connection(strm, limits, svr_sock_, [&](httplib::Stream& s, bool last, bool& closed) {
       return process_request(s, last, closed, setup);
     });

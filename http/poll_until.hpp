@@ -1,6 +1,7 @@
 // http/poll_until.hpp — poll(2) until a socket is ready or a deadline passes, resumed after
-// signals: the one wait on sockets of the HTTP layer (http/keep_alive_server.cpp between
-// requests and for reads/writes, http/upstream_connection.cpp for the upstream's socket).
+// signals: the one wait on sockets of the HTTP layer (http/connection_stream.hpp between
+// requests and for reads/writes, http/tls_transport.cpp for TLS, http/upstream_connection.cpp
+// for the upstream's socket).
 #pragma once
 
 #include <poll.h>
