@@ -1,16 +1,22 @@
 // bench/proxy/proxy_layer_server.cpp — the proxy routes alone, for measuring what the HTTP
 // layer (parse, splice, upstream call, relay, usage extraction, rate-limit parsing) costs
-// without the quota core: a backend that grants one account and ignores commits.
+// without the quota core: a backend that grants one account and ignores commits. The routes
+// are served by the daemon's own listener (http/http_server.hpp: its connection loop, front
+// door and held reply heads), so the difference to the daemon is the quota core alone —
+// routing, the reservation's journal round trip and WAL sync, the actors' messages.
 //
 //   proxy_layer_server UPSTREAM_BASE_URL [THREADS]   -> "listening on 127.0.0.1:PORT"
 // Drive it like any target, e.g. with bench/peers/bench.sh (see compare.sh).
 #include "messages/proxy_backend.hpp"
+#include "http/http_server.hpp"
 #include "http/proxy_routes.hpp"
 
 #include <httplib.h>
 
+#include <csignal>
 #include <cstdio>
 #include <string>
+#include <unistd.h>
 
 namespace {
 
@@ -44,13 +50,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s UPSTREAM_BASE_URL [THREADS]\n", argv[0]);
     return 2;
   }
-  int threads = argc > 2 ? std::stoi(argv[2]) : 64;
-  httplib::Server server;
-  server.set_tcp_nodelay(true);
-  server.set_keep_alive_max_count(1000000);
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  qg::register_proxy_routes(server, std::make_shared<OneAccountBackend>(argv[1]), qg::ProxyOptions{});
-  int port = server.bind_to_any_port("127.0.0.1");
-  std::fprintf(stderr, "listening on 127.0.0.1:%d\n", port);
-  server.listen_after_bind();
+  qg::HttpServerOptions options;
+  options.port = 0;
+  options.threads = argc > 2 ? std::stoi(argv[2]) : 64;
+  qg::HttpServer server(options);
+  std::string error;
+  if (!server.bind(error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  server.start();
+  server.with_server([&](httplib::Server& s) {
+    qg::register_proxy_routes(s, std::make_shared<OneAccountBackend>(argv[1]), qg::ProxyOptions{});
+  });
+  server.open();
+  std::fprintf(stderr, "listening on 127.0.0.1:%d\n", server.port());
+  std::signal(SIGPIPE, SIG_IGN);
+  while (true) ::pause();  // until killed
 }
