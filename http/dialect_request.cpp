@@ -116,4 +116,21 @@ bool split_gemini_target(std::string_view tail, std::string& model, std::string&
   return !has_control_character(model);
 }
 
+bool gemini_model_path_ok(std::string_view model) {
+  std::size_t segment = 0;  // where the current segment starts
+  for (std::size_t i = 0; i <= model.size(); ++i) {
+    if (i == model.size() || model[i] == '/') {
+      const std::string_view s = model.substr(segment, i - segment);
+      if (s.empty() || s == "." || s == "..") return false;
+      segment = i + 1;
+      continue;
+    }
+    const char c = model[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '.' || c == '_' || c == '~' || c == '@' || c == ':' || c == '+';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace qg

@@ -42,4 +42,10 @@ DialectParseResult parse_dialect_request(Dialect dialect, std::string_view body)
 // route's check: a 400, not a 404).
 bool split_gemini_target(std::string_view path_tail, std::string& model, std::string& action);
 
+// True when a Gemini URL model (as the listener decoded it) can go into the upstream request
+// line as it is: only letters, digits and `-._~@:+/`, and no empty, `.` or `..` segment. Any
+// other byte ('?', '#', '%', a space, a quote...) or segment would reshape the upstream request
+// (a query, a fragment, another path, a broken request line): the route answers 400.
+bool gemini_model_path_ok(std::string_view model);
+
 }  // namespace qg

@@ -149,6 +149,11 @@ void gemini(ProxyService& svc, const httplib::Request& req, httplib::Response& r
     return send_dialect_error(res, Dialect::gemini, 400,
                               "The model name must be at most " + std::to_string(kMaxModelNameBytes) + " bytes.",
                               "invalid_request_error", "model");
+  if (!gemini_model_path_ok(model))  // it goes into the upstream request line as it is
+    return send_dialect_error(res, Dialect::gemini, 400,
+                              "The model name may only hold letters, digits and - . _ ~ @ : + /, without an empty, "
+                              "'.' or '..' segment.",
+                              "invalid_request_error", "model");
   call->endpoint = action;
   call->model_in_body = false;
   call->request.model = model;

@@ -177,6 +177,12 @@ TEST_CASE("request parsing per dialect") {
   CHECK(action == "streamGenerateContent");
   CHECK_FALSE(split_gemini_target("gemini-2.5-flash", model, action));
   CHECK_FALSE(split_gemini_target(":generateContent", model, action));
+
+  // The Gemini URL model goes into the upstream request line as it is.
+  for (const char* ok : {"gemini-2.5-flash", "pro/gemini-2.5-flash", "a_b~c@1:2+3", "v1.5"})
+    CHECK_MESSAGE(gemini_model_path_ok(ok), ok);
+  for (const char* bad : {"", "a b", "a?b", "a#b", "a%b", "a\"b", "/a", "a/", "a//b", "..", "./a", "a/../b", "\xc3\xa9"})
+    CHECK_MESSAGE(!gemini_model_path_ok(bad), bad);
 }
 
 TEST_CASE("errors in each dialect's shape") {

@@ -1,0 +1,115 @@
+// Edges of the proxied request path a hostile client (or a careless upstream) can reach: the
+// real binary in front of a scripted upstream that records every request it is sent.
+//   - a chunked request body whose chunk data runs past its size (httplib 0.11's chunked
+//     reader takes it as the end of the body): what follows must never run as a next request;
+//   - an upstream error quoting the account's key on the /v1/responses/{id} routes;
+//   - the Gemini URL model: spliced into the upstream request line, so it must never reshape it.
+#include "tests/hostile/hostile_net.hpp"
+#include "tests/support/daemon_process.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <vector>
+
+using namespace qg::test;
+using json = nlohmann::json;
+
+namespace {
+
+const std::string kAdmin = "adm-edges-5b1d";
+const std::string kKey = "ck-edges-client";
+const std::string kOpenAiKey = "sk-edges-openai-secret-91";
+const std::string kGeminiKey = "gk-edges-gemini-secret-37";
+
+const std::string kCompletion =
+    R"({"id":"resp_edges1","object":"response","choices":[{"message":{"content":"hi"}}],)"
+    R"("usage":{"prompt_tokens":3,"completion_tokens":4,"input_tokens":3,"output_tokens":4}})";
+
+// The request line of a request the upstream received.
+std::string request_line(const std::string& request) { return request.substr(0, request.find("\r\n")); }
+
+// The value of `name` in a request the upstream received ("" if absent; name as sent).
+std::string header_of(const std::string& request, const std::string& name) {
+  const auto at = request.find("\r\n" + name + ": ");
+  if (at == std::string::npos) return "";
+  const auto start = at + name.size() + 4;
+  return request.substr(start, request.find("\r\n", start) - start);
+}
+
+struct Fixture {
+  std::mutex m;
+  std::vector<std::string> requests;  // every request the upstream received, in order
+  ScriptedUpstream upstream{[this](const std::string& r, const ScriptedUpstream::Conn& c) {
+    {
+      std::lock_guard lock(m);
+      requests.push_back(r);
+    }
+    const std::string line = request_line(r);
+    // The response routes answer like a provider that quotes the key it was sent.
+    if (line.find("/responses/") != std::string::npos) {
+      const std::string key = header_of(r, "Authorization");
+      return c.write(http_response(401, "application/json",
+                                   R"({"error":{"message":"Incorrect API key provided: )" + key + R"("}})"));
+    }
+    return c.write(http_response(200, "application/json", kCompletion));
+  }};
+  DaemonProcess d;
+  Fixture()
+      : d(DaemonOptions().config(
+            "storage: {db_path: \"./qg.db\"}\n"
+            "server: {admin_token: \"" + kAdmin + "\", api_keys: [\"" + kKey + "\"]}\n"
+            "proxy: {max_attempts: 1}\n"
+            "accounts:\n"
+            "  - {id: o1, provider: openai, base_url: \"" + upstream.base_url() + "\", api_key: \"" + kOpenAiKey + "\"}\n"
+            "  - {id: g1, provider: gemini, base_url: \"http://127.0.0.1:" + std::to_string(upstream.port()) +
+            "/v1beta\", api_key: \"" + kGeminiKey + "\"}\n")) {
+    std::string why;
+    REQUIRE_MESSAGE(d.start(&why), why << d.stderr_text());
+  }
+  std::vector<std::string> received() {
+    std::lock_guard lock(m);
+    return requests;
+  }
+  std::size_t open_reservations() const {
+    const json j = json::parse(d.get("/api/v1/reservations", {{"Authorization", "Bearer " + kAdmin}}).body, nullptr, false);
+    return j.is_object() ? j["reservations"].size() : 999;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the Gemini URL model never reshapes the upstream request line") {
+  Fixture f;
+  const Headers auth{{"x-goog-api-key", kKey}};
+  const std::string body = R"({"contents":[{"parts":[{"text":"hi"}]}]})";
+  SUBCASE("an ordinary model and a <prefix>/<model> go as they are") {
+    CHECK(f.d.post("/v1beta/models/gemini-2.5-flash:generateContent", body, auth).status == 200);
+    CHECK(f.d.post("/v1beta/models/team-a/gemini-2.5-flash:generateContent?x=1", body, auth).status == 200);
+    const auto sent = f.received();
+    REQUIRE(sent.size() == 2);
+    CHECK(request_line(sent[0]) == "POST /v1beta/models/gemini-2.5-flash:generateContent HTTP/1.1");
+    CHECK(request_line(sent[1]) == "POST /v1beta/models/team-a/gemini-2.5-flash:generateContent?x=1 HTTP/1.1");
+  }
+  SUBCASE("a model that would end the path, add a query or a fragment, or a space is refused, nothing sent") {
+    // Decoded by the listener: "gem?x=1 HTTP/1.1", "gem#frag", "a b", "../files", "a//b".
+    for (const std::string model : {"gem%3Fx=1%20HTTP%2F1.1", "gem%23frag", "a%20b", "..%2Ffiles", "a%2F%2E%2E%2Fb",
+                                    "a//b", "%2E", "a%25b", "a\"b"}) {
+      auto r = f.d.post("/v1beta/models/" + model + ":generateContent", body, auth);
+      INFO(model << ": " << r.status << " " << r.body);
+      CHECK(r.status == 400);  // before: 200, the request line "POST /v1beta/models/gem?x=1 HTTP/1.1:generate..."
+      const json j = json::parse(r.body, nullptr, false);
+      REQUIRE(j.is_object());
+      CHECK(j["error"]["status"] == "INVALID_ARGUMENT");
+    }
+    CHECK(f.received().empty());
+    CHECK(f.open_reservations() == 0);
+  }
+}
