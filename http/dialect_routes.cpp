@@ -17,7 +17,6 @@
 #include "http/dialect_errors.hpp"
 #include "http/dialect_request.hpp"
 #include "http/proxy_call.hpp"
-#include "http/upstream_headers.hpp"
 #include "messages/wall_clock.hpp"
 
 #include <algorithm>
@@ -127,10 +126,7 @@ void response_resource(ProxyService& svc, const httplib::Request& req, httplib::
     return send_dialect_error(res, Dialect::responses, 502, "Upstream failed (" + reply.detail + ").", "upstream_error");
   }
   if (req.method == "DELETE" && reply.status >= 200 && reply.status < 300) svc.responses->forget(id);
-  res.status = reply.status;
-  relay_upstream_headers(res, reply.headers);
-  auto ct = find_header(reply.headers, "content-type");
-  res.set_content(std::move(reply.body), ct ? std::string(*ct) : std::string("application/json"));
+  relay_upstream_reply(res, reply);
 }
 
 void gemini(ProxyService& svc, const httplib::Request& req, httplib::Response& res, AccessLogEntry& access) {

@@ -54,6 +54,12 @@ std::optional<std::string> authenticate(const ClientAuth& auth, const httplib::R
 void send_dialect_error(httplib::Response& res, Dialect dialect, int status, std::string_view message,
                         std::string_view code, std::string_view param = {}, std::int64_t retry_after_s = 0);
 
+// A provider's answer relayed to the client (after QuotaGuard's own x-quotaguard-* headers):
+// its status, its headers (http/upstream_headers.hpp) and its body — moved when a 2xx, else
+// with every secret redacted (config/redaction.hpp): some providers quote the key they were
+// sent in an error. Every route relaying an upstream answer goes through it.
+void relay_upstream_reply(httplib::Response& res, UpstreamReply& reply);
+
 // The query string of `req` without `key` (the Gemini client key), "" or "?a=b&...".
 std::string forwarded_query(const httplib::Request& req);
 

@@ -178,11 +178,8 @@ void relay_plain_success(httplib::Response& res, ProxyService& svc, const ProxyC
   } else {
     svc.backend->report_outcome(g.account_id, outcome);
   }
-  res.status = reply.status;
   set_quotaguard_headers(res, g);
-  relay_upstream_headers(res, reply.headers);
-  std::string ct = content_type_of(reply);
-  res.set_content(std::move(reply.body), ct);
+  relay_upstream_reply(res, reply);
 }
 
 // The dialect whose error shape a path's errors take.
@@ -270,6 +267,14 @@ void send_dialect_error(httplib::Response& res, Dialect dialect, int status, std
   res.status = status;
   if (retry_after_s > 0) res.set_header("Retry-After", std::to_string(retry_after_s));
   res.set_content(dialect_error_body(dialect, status, message, code, param), "application/json");
+}
+
+void relay_upstream_reply(httplib::Response& res, UpstreamReply& reply) {
+  res.status = reply.status;
+  relay_upstream_headers(res, reply.headers);
+  std::string ct = content_type_of(reply);
+  if (reply.status >= 200 && reply.status < 300) res.set_content(std::move(reply.body), ct);
+  else res.set_content(redact(reply.body), ct);  // some providers quote the key they were sent
 }
 
 std::string forwarded_query(const httplib::Request& req) {
@@ -393,10 +398,7 @@ void proxy_call(ProxyService& svc, ProxyCall& call, const httplib::Request& req,
       res.status = reply.status == 0 ? 502 : reply.status;
       set_quotaguard_headers(res, g);
       if (reply.status == 0) return send_dialect_error(res, call.dialect, 502, "Upstream failed (" + reply.detail + ").", "upstream_error");
-      relay_upstream_headers(res, reply.headers);
-      // Some providers quote the key they were sent in an error; the client never sees it.
-      res.set_content(redact(reply.body), content_type_of(reply));
-      return;
+      return relay_upstream_reply(res, reply);
     }
     log.add(outcome);
     route.exclude.push_back(g.account_id);

@@ -86,6 +86,27 @@ struct Fixture {
 
 }  // namespace
 
+TEST_CASE("an upstream error quoting the account's key on /v1/responses/{id} never shows the key") {
+  Fixture f;
+  const Headers auth{{"Authorization", "Bearer " + kKey}};
+  auto created = f.d.post("/v1/responses", R"({"model":"gpt-4o-mini","input":"hi"})", auth);
+  REQUIRE(created.status == 200);
+  REQUIRE(json::parse(created.body)["id"] == "resp_edges1");
+
+  for (const std::string path : {"/v1/responses/resp_edges1", "/v1/responses/resp_edges1/input_items"}) {
+    auto r = f.d.get(path, auth);
+    INFO(path << ": " << r.status << " " << r.body);
+    CHECK(r.status == 401);
+    CHECK(r.body.find(kOpenAiKey) == std::string::npos);  // before: the key, verbatim
+    CHECK(r.body.find("Incorrect API key provided") != std::string::npos);
+  }
+  // The upstream was sent the key (it is the one quoting it back).
+  const auto sent = f.received();
+  REQUIRE(sent.size() == 3);
+  CHECK(header_of(sent[1], "Authorization") == "Bearer " + kOpenAiKey);
+  CHECK(f.d.stderr_text().find(kOpenAiKey) == std::string::npos);
+}
+
 TEST_CASE("the Gemini URL model never reshapes the upstream request line") {
   Fixture f;
   const Headers auth{{"x-goog-api-key", kKey}};
