@@ -5,7 +5,10 @@
 // door (http_server.hpp) refuses an oversized Content-Length before reading; routes
 // registered here also read the body through httplib's ContentReader and stop at
 // `max_bytes`: 413 (with Connection: close, the rest stays unread), or 400 when the chunked
-// framing is malformed. The handler then sees the whole body in `req.body` as usual.
+// framing is malformed. The handler then sees the whole body in `req.body` as usual. A chunked
+// request's answer says Connection: close (its connection ends after it): httplib 0.11 takes
+// chunk data that runs past its size as the end of the body, and the bytes after it would be
+// read as the next request.
 #pragma once
 
 #include <cstddef>

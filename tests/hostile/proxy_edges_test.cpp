@@ -84,7 +84,71 @@ struct Fixture {
   }
 };
 
+struct Received {
+  std::string bytes;
+  bool closed = false;  // the server ended the connection (not our timeout)
+  int answers() const {
+    int n = 0;
+    for (auto at = bytes.find("HTTP/1.1 "); at != std::string::npos; at = bytes.find("HTTP/1.1 ", at + 1)) ++n;
+    return n;
+  }
+};
+
+// Sends `bytes` on a new connection and reads until the server closes it or 3 s pass.
+Received exchange(int port, const std::string& bytes) {
+  Received r;
+  const int fd = connect_local(port);
+  REQUIRE(fd >= 0);
+  REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+  timeval tv{0, 100'000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(3000);
+  while (std::chrono::steady_clock::now() < deadline) {
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+      r.closed = true;
+      break;
+    }
+    if (n > 0) r.bytes.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return r;
+}
+
+std::string hex(std::size_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%zx", n);
+  return buf;
+}
+
+const std::string kChat = R"({"model":"gpt-4o-mini","max_tokens":5,"messages":[{"role":"user","content":"hi"}]})";
+
 }  // namespace
+
+TEST_CASE("a chunked body whose chunk runs past its size: what follows never runs as a next request") {
+  Fixture f;
+  // The chunk says kChat.size() bytes; "XX" follows where its CRLF belongs, then a whole request.
+  // httplib 0.11 ends the body at the first line that is not the chunk's CRLF and reports success.
+  const std::string hidden = "GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kKey + "\r\n\r\n";
+  const std::string bytes = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kKey +
+                            "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                            hex(kChat.size()) + "\r\n" + kChat + "XX\r\n" + hidden + "0\r\n\r\n";
+  const Received r = exchange(f.d.port(), bytes);
+  INFO("received: " << r.bytes);
+  CHECK(r.answers() == 1);  // before: 3 (the chat, GET /v1/models from inside the body, a 400)
+  CHECK(r.bytes.find(R"("object":"list")") == std::string::npos);
+  CHECK(r.closed);
+  CHECK(f.open_reservations() == 0);
+
+  // A well-formed chunked body is still served (and its connection may end after the answer).
+  const Received ok = exchange(f.d.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                               kKey + "\r\nTransfer-Encoding: chunked\r\n\r\n" + hex(kChat.size()) +
+                                               "\r\n" + kChat + "\r\n0\r\n\r\n");
+  INFO("received: " << ok.bytes);
+  CHECK(ok.bytes.rfind("HTTP/1.1 200 ", 0) == 0);
+  CHECK(ok.answers() == 1);
+}
 
 TEST_CASE("an upstream error quoting the account's key on /v1/responses/{id} never shows the key") {
   Fixture f;
