@@ -23,10 +23,29 @@ bool has_token(std::string_view list, std::string_view token) {
   return false;
 }
 
-// A space or tab in `s` (string_view::find_first_of calls memchr for every byte).
-bool has_blank(std::string_view s) {
-  for (char c : s)
-    if (c == ' ' || c == '\t') return true;
+// A field name is a token (RFC 9110 §5.1): letters, digits and !#$%&'*+-.^_`|~. Anything else
+// (a blank before the colon, a control character, a byte past ASCII) would reach the client's
+// head as it is, where a lenient client may read "Content-Length\f" as Content-Length.
+bool is_token(std::string_view s) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) continue;
+    switch (c) {
+      case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '.':
+      case '^': case '_': case '`': case '|': case '~': continue;
+      default: return false;
+    }
+  }
+  return true;
+}
+
+// A control character other than HTAB in a field value (RFC 9110 §5.5: NUL, CR, LF invalid; the
+// other controls no valid value holds either).
+bool has_control(std::string_view s) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
+  }
   return false;
 }
 
@@ -62,8 +81,10 @@ std::optional<ResponseHead> parse_response_head(std::string_view head) {
     const std::string_view line = next_line();
     if (line.empty()) break;
     const auto colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0 || has_blank(line.substr(0, colon))) return std::nullopt;
-    out.headers.emplace_back(std::string(line.substr(0, colon)), std::string(trim_space(line.substr(colon + 1))));
+    if (colon == std::string_view::npos || colon == 0 || !is_token(line.substr(0, colon))) return std::nullopt;
+    const std::string_view value = trim_space(line.substr(colon + 1));
+    if (has_control(value)) return std::nullopt;
+    out.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
   }
   return out;
 }

@@ -44,6 +44,11 @@ std::string header_of(const std::string& request, const std::string& name) {
   return request.substr(start, request.find("\r\n", start) - start);
 }
 
+std::string model_of(const std::string& request) {
+  const json body = json::parse(request.substr(request.find("\r\n\r\n") + 4), nullptr, false);
+  return body.is_object() ? body.value("model", "") : "";
+}
+
 struct Fixture {
   std::mutex m;
   std::vector<std::string> requests;  // every request the upstream received, in order
@@ -59,6 +64,17 @@ struct Fixture {
       return c.write(http_response(401, "application/json",
                                    R"({"error":{"message":"Incorrect API key provided: )" + key + R"("}})"));
     }
+    // Chosen by the model asked: heads no provider should send.
+    const std::string model = model_of(r);
+    if (model == "name-with-ctl")  // a framing header's name with a control character after it
+      return c.write(http_response(200, "application/json", kCompletion,
+                                   std::string("Content-Length\x0c: 5\r\nTransfer-Encoding\x0b: chunked\r\n")));
+    if (model == "value-with-ctl")
+      return c.write(http_response(200, "application/json", kCompletion, std::string("x-trace: a\x01b\x7f\r\n")));
+    if (model == "echo-credentials")  // a provider (or a gateway) echoing the request's credentials
+      return c.write(http_response(200, "application/json", kCompletion,
+                                   "X-Api-Key: " + kOpenAiKey + "\r\nAuthorization: " + header_of(r, "Authorization") +
+                                       "\r\nx-goog-api-key: " + kGeminiKey + "\r\nx-provider-note: kept\r\n"));
     return c.write(http_response(200, "application/json", kCompletion));
   }};
   DaemonProcess d;
@@ -197,4 +213,40 @@ TEST_CASE("the Gemini URL model never reshapes the upstream request line") {
     CHECK(f.received().empty());
     CHECK(f.open_reservations() == 0);
   }
+}
+
+// The head of the one answer to a chat asking for `model` (the raw bytes, names as written).
+std::string chat_head(Fixture& f, const std::string& model) {
+  const std::string body = R"({"model":")" + model + R"(","messages":[{"role":"user","content":"hi"}]})";
+  const Received r = exchange(f.d.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                          "Authorization: Bearer " + kKey + "\r\nContent-Length: " +
+                                              std::to_string(body.size()) + "\r\n\r\n" + body);
+  return r.bytes;
+}
+
+bool has_control_in_head(const std::string& answer) {
+  const std::string head = answer.substr(0, answer.find("\r\n\r\n"));
+  for (std::size_t i = 0; i < head.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(head[i]);
+    if (c == '\r' && i + 1 < head.size() && head[i + 1] == '\n') {
+      ++i;
+      continue;
+    }
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
+  }
+  return false;
+}
+
+TEST_CASE("an upstream head with a control character in a header is never relayed into the client's head") {
+  Fixture f;
+  for (const std::string model : {"name-with-ctl", "value-with-ctl"}) {
+    const std::string answer = chat_head(f, model);
+    INFO(model << ": " << answer);
+    // Before: "Content-Length\x0c: 5" and "Transfer-Encoding\x0b: chunked" in the client's head
+    // beside the real Content-Length (a lenient client frames the body by them), "a\x01b\x7f".
+    CHECK_FALSE(has_control_in_head(answer));
+    CHECK(answer.rfind("HTTP/1.1 502 ", 0) == 0);  // a malformed head: the upstream's failure
+    CHECK(answer.find("malformed response head") != std::string::npos);
+  }
+  CHECK(f.open_reservations() == 0);
 }
