@@ -12,7 +12,8 @@ namespace qg {
 bool relayed_upstream_header(std::string_view name) {
   static constexpr std::string_view kDropped[] = {
       "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade",
-      "content-length", "content-type", "content-encoding", "set-cookie"};
+      "content-length", "content-type", "content-encoding", "set-cookie",
+      "authorization", "x-api-key", "x-goog-api-key"};
   if (name.empty()) return false;
   for (auto d : kDropped)
     if (header_name_equals(name, d)) return false;

@@ -10,6 +10,9 @@
 //   - content-type: set with the body; content-encoding: the upstream calls ask for identity
 //     coding (Accept-Encoding: identity), so the body relayed is as received, never encoded;
 //   - set-cookie: a cookie the provider gave QuotaGuard's connection is not the client's;
+//   - authorization, x-api-key, x-goog-api-key: the headers the account's credential goes up
+//     in (http/upstream_call.hpp); a provider or gateway echoing them would hand the client the
+//     account's key;
 //   - x-quotaguard-*: QuotaGuard's own (an upstream QuotaGuard's are not ours);
 //   - any header the reply already has (x-request-id, set before routing: the client's id or
 //     QuotaGuard's, docs/INTERFACE.md). The provider's own `x-request-id` is kept as

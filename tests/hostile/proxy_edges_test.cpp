@@ -250,3 +250,13 @@ TEST_CASE("an upstream head with a control character in a header is never relaye
   }
   CHECK(f.open_reservations() == 0);
 }
+
+TEST_CASE("the request's credential headers, echoed by an upstream, are never relayed") {
+  Fixture f;
+  const std::string answer = chat_head(f, "echo-credentials");
+  INFO(answer);
+  CHECK(answer.rfind("HTTP/1.1 200 ", 0) == 0);
+  CHECK(answer.find(kOpenAiKey) == std::string::npos);  // before: X-Api-Key and Authorization relayed
+  CHECK(answer.find(kGeminiKey) == std::string::npos);
+  CHECK(answer.find("x-provider-note: kept") != std::string::npos);
+}

@@ -12,7 +12,8 @@ TEST_CASE("upstream headers: the provider's own are relayed, connection and cook
                            "x-codex-primary-used-percent", "retry-after", "openai-processing-ms", "x-fake-cliproxy-auth"})
     CHECK_MESSAGE(relayed_upstream_header(kept), kept);
   for (const char* dropped : {"Connection", "keep-alive", "Transfer-Encoding", "content-length", "Content-Type",
-                              "content-encoding", "Set-Cookie", "proxy-authenticate", "X-QuotaGuard-Account", "te", ""})
+                              "content-encoding", "Set-Cookie", "proxy-authenticate", "X-QuotaGuard-Account", "te", "",
+                              "Authorization", "x-api-key", "X-Goog-Api-Key", "proxy-authorization"})
     CHECK_FALSE_MESSAGE(relayed_upstream_header(dropped), dropped);
 
   httplib::Response res;
