@@ -60,7 +60,8 @@ void send_dialect_error(httplib::Response& res, Dialect dialect, int status, std
 // sent in an error. Every route relaying an upstream answer goes through it.
 void relay_upstream_reply(httplib::Response& res, UpstreamReply& reply);
 
-// The query string of `req` without `key` (the Gemini client key), "" or "?a=b&...".
+// The query string of `req` without `key` (the Gemini client key), "" or "?a=b&...": names and
+// values percent-encoded (it goes into the upstream request line).
 std::string forwarded_query(const httplib::Request& req);
 
 // `access` is the request's access-log line (http/access_log.hpp): filled here; a stream takes

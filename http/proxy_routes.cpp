@@ -278,11 +278,18 @@ void relay_upstream_reply(httplib::Response& res, UpstreamReply& reply) {
 }
 
 std::string forwarded_query(const httplib::Request& req) {
-  httplib::Params kept;
-  for (const auto& [k, v] : req.params)
-    if (k != "key") kept.emplace(k, v);
-  if (kept.empty()) return "";
-  return "?" + httplib::detail::params_to_query_str(kept);
+  // Names encoded as the values are: httplib decoded both, and its params_to_query_str encodes
+  // only values — a name holding "\r\n" (sent as %0D%0A) went into the upstream request line
+  // as it was and split the request (headers, a second request, on the account's credential).
+  std::string out;
+  for (const auto& [k, v] : req.params) {
+    if (k == "key") continue;
+    out += out.empty() ? '?' : '&';
+    out += httplib::detail::encode_query_param(k);
+    out += '=';
+    out += httplib::detail::encode_query_param(v);
+  }
+  return out;
 }
 
 const char* access_dialect(Dialect d) {

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <mutex>
@@ -259,4 +260,26 @@ TEST_CASE("the request's credential headers, echoed by an upstream, are never re
   CHECK(answer.find(kOpenAiKey) == std::string::npos);  // before: X-Api-Key and Authorization relayed
   CHECK(answer.find(kGeminiKey) == std::string::npos);
   CHECK(answer.find("x-provider-note: kept") != std::string::npos);
+}
+
+TEST_CASE("a query parameter's name never splits the upstream request (CRLF, space)") {
+  Fixture f;
+  // Decoded by the listener, the name is "a b\r\nX-Injected: yes\r\nFoo": it went into the
+  // upstream request line as it was, its own header line after it.
+  const std::string query = "?a%20b%0D%0AX-Injected:%20yes%0D%0AFoo=1&beta=true";
+  CHECK(f.d.post("/v1beta/models/gemini-2.5-flash:generateContent" + query,
+                 R"({"contents":[{"parts":[{"text":"hi"}]}]})", {{"x-goog-api-key", kKey}})
+            .status == 200);
+  CHECK(f.d.post("/v1/responses" + query, R"({"model":"gpt-4o-mini","input":"hi"})",
+                 {{"Authorization", "Bearer " + kKey}})
+            .status == 200);
+  const auto sent = f.received();
+  REQUIRE(sent.size() == 2);
+  for (const auto& r : sent) {
+    INFO(r);
+    CHECK(r.find("\r\nX-Injected") == std::string::npos);  // before: a header line of its own
+    const std::string line = request_line(r);
+    CHECK(std::count(line.begin(), line.end(), ' ') == 2);
+    CHECK(line.find("?a%20b%0D%0AX-Injected%3A%20yes%0D%0AFoo=1&beta=true HTTP/1.1") != std::string::npos);
+  }
 }
