@@ -18,11 +18,20 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::object;
 
+// What a usage field outside [0, kMaxUsagePerRequest] reads as: a sum of a few such fields can
+// neither overflow (INT64_MAX + 1) nor come back into range (-1,000,000 + 10), so
+// usage_in_range refuses the whole report and the estimate is committed (docs/INTERFACE.md).
+constexpr std::int64_t kOutOfRange = kMaxUsagePerRequest + 1;
+
+bool in_range(std::int64_t v) { return v >= 0 && v <= kMaxUsagePerRequest; }
+
+// A usage field (`fallback` when absent), kOutOfRange when outside the bound.
 std::int64_t int_or(element e, std::string_view key, std::int64_t fallback) {
   std::int64_t v = 0;
   object o;
   if (e.get_object().get(o) != simdjson::SUCCESS) return fallback;
-  return o[key].get_int64().get(v) == simdjson::SUCCESS ? v : fallback;
+  if (o[key].get_int64().get(v) != simdjson::SUCCESS) return fallback;
+  return in_range(v) ? v : kOutOfRange;
 }
 
 bool has_int(element e, std::string_view key) {
@@ -204,13 +213,18 @@ void StreamUsageMeter::on_event(std::string_view name, std::string_view data) {
 }
 
 std::optional<Usage> StreamUsageMeter::final_usage() const {
-  if (!final_) return std::nullopt;
+  if (!final_ || usage_out_of_range()) return std::nullopt;
   return make_usage(input_, output_);
 }
 
+bool StreamUsageMeter::usage_out_of_range() const {
+  return final_ && !usage_in_range(make_usage(input_, output_));
+}
+
 Usage StreamUsageMeter::estimate(std::int64_t reserved_input) const {
-  const std::int64_t output = std::max(output_, tokens_from_bytes(content_bytes_));
-  return make_usage(input_ >= 0 ? input_ : reserved_input, output);
+  // Reported numbers only when within the bound (input_ may be a sum of in-range fields past it).
+  const std::int64_t output = std::max(in_range(output_) ? output_ : -1, tokens_from_bytes(content_bytes_));
+  return make_usage(in_range(input_) ? input_ : reserved_input, output);
 }
 
 }  // namespace qg

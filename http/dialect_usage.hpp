@@ -46,8 +46,12 @@ class StreamUsageMeter {
   // One SSE event: its `event:` name ("" if none) and its joined `data:` payload.
   void on_event(std::string_view name, std::string_view data);
 
-  // The final usage, once the dialect's final usage report arrived.
+  // The final usage, once the dialect's final usage report arrived and when every number in it
+  // is within [0, kMaxUsagePerRequest] (else none: the estimate is committed).
   std::optional<Usage> final_usage() const;
+  // The final usage report arrived with a number outside that bound (a field, or a sum of
+  // fields such as Anthropic's input side).
+  bool usage_out_of_range() const;
   // The usage to commit when there is no final usage: reported input side if any, else
   // `reserved_input`; output from the generated text (or a reported running count if larger).
   Usage estimate(std::int64_t reserved_input) const;

@@ -42,7 +42,9 @@ class SseRelay {
   // The dialect's end of stream arrived (chat: `data: [DONE]`).
   bool saw_done() const { return dialect_ == Dialect::chat ? saw_done_ : meter_.complete(); }
   bool overflowed() const { return overflowed_; }                // an event exceeded the bound
-  bool usage_out_of_range() const { return usage_out_of_range_; }  // a usage report was refused
+  bool usage_out_of_range() const {  // a usage report was refused
+    return dialect_ == Dialect::chat ? usage_out_of_range_ : meter_.usage_out_of_range();
+  }
   std::size_t pending_bytes() const { return pending_.size(); }
   // Usage to commit when usage() is empty (see StreamUsageMeter::estimate).
   Usage estimate(std::int64_t reserved_input) const;

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace qg::test;
@@ -131,6 +132,16 @@ Received exchange(int port, const std::string& bytes) {
   }
   ::close(fd);
   return r;
+}
+
+template <class Pred>
+bool wait_for(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds{5}) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return pred();
 }
 
 std::string hex(std::size_t n) {
@@ -281,5 +292,105 @@ TEST_CASE("a query parameter's name never splits the upstream request (CRLF, spa
     const std::string line = request_line(r);
     CHECK(std::count(line.begin(), line.end(), ' ') == 2);
     CHECK(line.find("?a%20b%0D%0AX-Injected%3A%20yes%0D%0AFoo=1&beta=true HTTP/1.1") != std::string::npos);
+  }
+}
+
+namespace {
+
+// An Anthropic and a Gemini account on one scripted upstream that reports the usage the model
+// asked for names (the Gemini model is in the URL).
+struct UsageFixture {
+  ScriptedUpstream upstream{[](const std::string& r, const ScriptedUpstream::Conn& c) {
+    const std::string line = request_line(r);
+    const std::string model = line.find("/models/") != std::string::npos
+                                  ? line.substr(line.find("/models/") + 8, line.find(':') - line.find("/models/") - 8)
+                                  : model_of(r);
+    const std::string big = "9223372036854775807";  // INT64_MAX: plus any other field, past int64
+    if (model == "stream-huge-output") {
+      const std::string events =
+          "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m1\",\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}\n\n"
+          "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"hello\"}}\n\n"
+          "event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":5000000000}}\n\n"
+          "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+      return c.write(http_response(200, "text/event-stream", events));
+    }
+    std::string usage;
+    if (model == "sum-overflow")
+      usage = R"("usage":{"input_tokens":)" + big + R"(,"cache_creation_input_tokens":1,"output_tokens":5})";
+    else if (model == "negative-input")
+      usage = R"("usage":{"input_tokens":-1000000,"output_tokens":5})";
+    else if (model == "gem-overflow")
+      usage = R"("usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":)" + big + R"(,"thoughtsTokenCount":1})";
+    else
+      usage = R"("usage":{"input_tokens":3,"output_tokens":4})";
+    return c.write(http_response(200, "application/json",
+                                 R"({"id":"msg_1","type":"message","content":[{"type":"text","text":"hi"}],)" + usage + "}"));
+  }};
+  DaemonProcess d;
+  UsageFixture()
+      : d(DaemonOptions().config(
+            "storage: {db_path: \"./qg.db\"}\n"
+            "server: {admin_token: \"" + kAdmin + "\", api_keys: [\"" + kKey + "\"]}\n"
+            "proxy: {max_attempts: 1}\n"
+            "accounts:\n"
+            "  - {id: an1, provider: anthropic, base_url: \"" + upstream.base_url() + "\", api_key: \"sk-ant-edges-1\"}\n"
+            "  - {id: g1, provider: gemini, base_url: \"http://127.0.0.1:" + std::to_string(upstream.port()) +
+            "/v1beta\", api_key: \"" + kGeminiKey + "\"}\n")) {
+    std::string why;
+    REQUIRE_MESSAGE(d.start(&why), why << d.stderr_text());
+  }
+  json admin(const std::string& path) const {
+    return json::parse(d.get(path, {{"Authorization", "Bearer " + kAdmin}}).body, nullptr, false);
+  }
+  // The commit event of the reservation answered with `reservation`, once written (null when
+  // none comes within 5 s: commits are appended after the answer).
+  json committed(const std::string& reservation) const {
+    json found;
+    wait_for([&] {
+      const json all = admin("/api/v1/events?limit=1000");
+      for (const auto& e : all["events"])
+        if (e["type"] == "ReservationCommitted" && e["data"]["id"] == reservation) found = e["data"];
+      return found.is_object();
+    });
+    return found;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("usage an upstream reports outside 0..1e9 in a field (negative, past int64 in a sum) commits the estimate") {
+  UsageFixture f;
+  const Headers anthropic{{"x-api-key", kKey}};
+  SUBCASE("messages, plain") {
+    for (const std::string model : {"sum-overflow", "negative-input"}) {
+      auto r = f.d.post("/v1/messages", R"({"model":")" + model + R"(","max_tokens":7,"messages":[]})", anthropic);
+      REQUIRE(r.status == 200);
+      const json c = f.committed(r.header("x-quotaguard-reservation"));
+      INFO(model << ": " << c.dump());
+      REQUIRE(c.is_object());
+      CHECK(c["estimated"] == true);  // before: input_tokens 0 (-1,000,000 clamped; INT64_MAX + 1 wrapped), not estimated
+      CHECK(c["usage"]["input_tokens"].get<std::int64_t>() > 0);
+    }
+  }
+  SUBCASE("gemini, plain") {
+    auto r = f.d.post("/v1beta/models/gem-overflow:generateContent", R"({"contents":[]})", {{"x-goog-api-key", kKey}});
+    REQUIRE(r.status == 200);
+    const json c = f.committed(r.header("x-quotaguard-reservation"));
+    INFO(c.dump());
+    REQUIRE(c.is_object());
+    CHECK(c["estimated"] == true);  // before: candidates INT64_MAX + thoughts 1 wrapped negative, clamped to 0
+  }
+  SUBCASE("messages, a stream whose final usage is past the bound: settled with the estimate, not left open") {
+    auto r = f.d.post("/v1/messages", R"({"model":"stream-huge-output","max_tokens":7,"stream":true,"messages":[]})",
+                      anthropic);
+    REQUIRE(r.status == 200);
+    // Before: the commit carried output_tokens 5e9, the account refused the event and the
+    // reservation stayed open until its TTL.
+    const json c = f.committed(r.header("x-quotaguard-reservation"));
+    INFO(c.dump());
+    REQUIRE(c.is_object());
+    CHECK(c["estimated"] == true);
+    CHECK(c["usage"]["input_tokens"] == 10);  // what the stream reported in range is kept
+    CHECK(f.admin("/api/v1/reservations")["reservations"].empty());
   }
 }

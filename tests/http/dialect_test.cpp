@@ -143,6 +143,26 @@ TEST_CASE("plain bodies: usage per dialect") {
   CHECK(g.usage->input_tokens == 1311);
   CHECK(g.usage->output_tokens == 53 + 312);
   CHECK_FALSE(read_body_usage(Dialect::gemini, "not json").valid_json);
+
+  // A field outside 0..1e9 refuses the report (the estimate is committed), also inside a sum:
+  // INT64_MAX + 1 must not wrap, -1,000,000 + 10 must not pass, nor be clamped to 0.
+  for (const auto& [dialect, body] : std::vector<std::pair<Dialect, std::string>>{
+           {Dialect::messages, R"({"usage":{"input_tokens":9223372036854775807,"cache_read_input_tokens":1,"output_tokens":2}})"},
+           {Dialect::messages, R"({"usage":{"input_tokens":-1000000,"cache_read_input_tokens":10,"output_tokens":2}})"},
+           {Dialect::messages, R"({"usage":{"input_tokens":600000000,"cache_read_input_tokens":600000000,"output_tokens":2}})"},
+           {Dialect::responses, R"({"usage":{"input_tokens":3,"output_tokens":-4}})"},
+           {Dialect::gemini, R"({"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":9223372036854775807,"thoughtsTokenCount":1}})"}}) {
+    const BodyUsage b = read_body_usage(dialect, body);
+    CHECK_MESSAGE(!b.usage.has_value(), body);
+    CHECK_MESSAGE(b.usage_out_of_range, body);
+  }
+  StreamUsageMeter meter(Dialect::messages);
+  meter.on_event("message_start", R"({"type":"message_start","message":{"usage":{"input_tokens":10,"output_tokens":1}}})");
+  meter.on_event("message_delta", R"({"type":"message_delta","usage":{"output_tokens":5000000000}})");
+  CHECK_FALSE(meter.final_usage().has_value());
+  CHECK(meter.usage_out_of_range());
+  CHECK(meter.estimate(7).input_tokens == 10);
+  CHECK(meter.estimate(7).output_tokens < 1000);
 }
 
 TEST_CASE("request parsing per dialect") {
