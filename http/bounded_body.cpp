@@ -30,12 +30,6 @@ httplib::Server::HandlerWithContentReader bounded(std::size_t max_bytes, BodyHan
                       "application/json");
       return;
     }
-    // httplib 0.11 ends a chunked body at the first line after a chunk's data that is not its
-    // CRLF, and reports success: chunk data longer than its size leaves the rest of the "body"
-    // on the connection, parsed as the next request (request smuggling). What it read cannot
-    // tell the two apart, so a chunked request's connection ends after its answer (the front
-    // door admitted only "Transfer-Encoding: chunked", http/request_framing.hpp).
-    if (req.has_header("Transfer-Encoding")) res.set_header("Connection", "close");
     // The request object is httplib's own (const only in the handler signature).
     const_cast<httplib::Request&>(req).body = std::move(body);
     handler(req, res);

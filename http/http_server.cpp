@@ -134,6 +134,11 @@ httplib::Server::HandlerResponse HttpServer::Impl::front_door(const httplib::Req
   else startup_reply(req, res);
   // Answered here, or a method whose body httplib never reads: the body stays unread.
   if (has_body && (answered || !httplib_reads_body(req.method))) end_connection(res);
+  // httplib 0.11 ends a chunked body at the first line after a chunk's data that is not its
+  // CRLF, and reports success: chunk data longer than its size leaves the rest on the
+  // connection, parsed as the next request. Nothing after the read tells the two apart, so a
+  // chunked request's connection ends after its answer, whichever route (or 404) answers it.
+  else if (framing.chunked) end_connection(res);
   return answered ? HR::Handled : HR::Unhandled;
 }
 

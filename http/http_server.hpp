@@ -25,7 +25,8 @@
 // answer given before the body is read (framing 400, 413, 401, the startup answer), a body on
 // a method httplib does not read one for (GET, HEAD, OPTIONS...) and httplib's own 400/413/414
 // say "Connection: close", and the listener closes after them (keep_alive_server.hpp), so the
-// unread bytes are never parsed as a next request (request smuggling). Bodiless requests keep
+// unread bytes are never parsed as a next request (request smuggling). So does every chunked
+// request: httplib 0.11 ends a chunked body where a chunk's data runs past its size. Bodiless requests keep
 // their connection, before open() too (health probes).
 #pragma once
 

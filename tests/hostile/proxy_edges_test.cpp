@@ -178,6 +178,21 @@ TEST_CASE("a chunked body whose chunk runs past its size: what follows never run
   CHECK(ok.answers() == 1);
 }
 
+TEST_CASE("the same lying chunked body to a path no POST route serves (a 404): what follows never runs either") {
+  Fixture f;
+  const std::string hidden = "GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kKey + "\r\n\r\n";
+  for (const std::string path : {"/no/such/route", "/telegram/webhook"}) {
+    const std::string bytes = "POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kKey +
+                              "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                              hex(kChat.size()) + "\r\n" + kChat + "XX\r\n" + hidden + "0\r\n\r\n";
+    const Received r = exchange(f.d.port(), bytes);
+    INFO(path << " received: " << r.bytes);
+    CHECK(r.answers() == 1);  // before: the 404, then the model list from inside the body, then a 400
+    CHECK(r.bytes.find(R"("object":"list")") == std::string::npos);
+    CHECK(r.closed);
+  }
+}
+
 TEST_CASE("an upstream error quoting the account's key on /v1/responses/{id} never shows the key") {
   Fixture f;
   const Headers auth{{"Authorization", "Bearer " + kKey}};
