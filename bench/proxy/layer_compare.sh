@@ -29,7 +29,9 @@ trap cleanup EXIT
 if ! curl -fs -m1 "http://127.0.0.1:$JSON_PORT/health" >/dev/null; then
   "$peers/mock-upstream.sh" start "$JSON_PORT" "$SSE_PORT" >/dev/null; started_mock=1; fi
 start() {  # NAME UPSTREAM -> sets port, pid
-  "$server" "$2" 64 2>"$work/$1.log" &
+  # QG_GLIBC_TUNABLES (e.g. the packaged glibc.malloc.tcache_max=256) for the layer as for the daemon
+  (if [[ -n "${QG_GLIBC_TUNABLES+set}" ]]; then export GLIBC_TUNABLES=$QG_GLIBC_TUNABLES; fi
+   exec "$server" "$2" 64 2>"$work/$1.log") &
   pid=$!; pids+=("$pid")
   for _ in $(seq 1 100); do grep -q listening "$work/$1.log" && break; sleep 0.05; done
   port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/$1.log")
