@@ -11,6 +11,9 @@ namespace qg {
 namespace {
 
 constexpr std::size_t kMaxChunkLine = 4096;
+// Header lines in an upstream head (providers send 10-40). More is a malformed head: the relay
+// looks each name up among those before it, quadratic in their count.
+constexpr std::size_t kMaxResponseHeaders = 256;
 
 // "a, b ,c" contains `token` (any case)?
 bool has_token(std::string_view list, std::string_view token) {
@@ -80,6 +83,7 @@ std::optional<ResponseHead> parse_response_head(std::string_view head) {
   while (!head.empty()) {
     const std::string_view line = next_line();
     if (line.empty()) break;
+    if (out.headers.size() == kMaxResponseHeaders) return std::nullopt;
     const auto colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0 || !is_token(line.substr(0, colon))) return std::nullopt;
     const std::string_view value = trim_space(line.substr(colon + 1));
@@ -98,7 +102,11 @@ BodyDecoder::BodyDecoder(const ResponseHead& head) {
     done_ = true;
     return;
   }
+  const auto length = find_header(head.headers, "Content-Length");
   if (auto te = find_header(head.headers, "Transfer-Encoding")) {
+    // With a Content-Length too the chunked coding frames the body, and the connection is not
+    // used again (RFC 9112 §6.3: a sender that does so may be desynchronised).
+    if (length) keep_alive_ = false;
     if (!has_token(*te, "chunked")) {  // another coding last: the body ends with the connection
       framing_ = Framing::until_close;
       keep_alive_ = false;
@@ -107,7 +115,13 @@ BodyDecoder::BodyDecoder(const ResponseHead& head) {
     framing_ = Framing::chunked;
     return;
   }
-  if (auto length = find_header(head.headers, "Content-Length")) {
+  if (length) {
+    // Content-Length repeated with another value: where the body ends is unknown (RFC 9112 §6.3).
+    for (const auto& [name, value] : head.headers)
+      if (header_name_equals(name, "Content-Length") && trim_space(value) != trim_space(*length)) {
+        fail("conflicting Content-Length");
+        return;
+      }
     const std::string_view v = trim_space(*length);
     const auto parsed = std::from_chars(v.data(), v.data() + v.size(), remaining_);
     if (v.empty() || parsed.ec != std::errc() || parsed.ptr != v.data() + v.size()) {  // ec: past 64 bits

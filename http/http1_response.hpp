@@ -26,7 +26,8 @@ std::size_t response_head_end(std::string_view buffer);
 
 // Parses a complete head (status line and header lines, blank line included or not).
 // nullopt when the status line or a header line is malformed: a field name that is not a token,
-// a value with a control character other than HTAB (the relay copies both into the client's head).
+// a value with a control character other than HTAB (the relay copies both into the client's head),
+// or more than 256 header lines.
 std::optional<ResponseHead> parse_response_head(std::string_view head);
 
 class BodyDecoder {

@@ -56,6 +56,31 @@ TEST_CASE("malformed heads are refused") {
   CHECK(parse_response_head("HTTP/1.1 204\r\n\r\n").has_value());  // no reason phrase
 }
 
+TEST_CASE("an upstream head of more than 256 header lines is refused") {
+  std::string text = "HTTP/1.1 200 OK\r\n";
+  for (int i = 0; i < 256; ++i) text += "x-h" + std::to_string(i) + ": v\r\n";
+  CHECK(parse_response_head(text + "\r\n").has_value());
+  CHECK_FALSE(parse_response_head(text + "x-one-more: v\r\n\r\n").has_value());
+}
+
+TEST_CASE("framing a desynchronising upstream: Content-Length with chunked, conflicting lengths") {
+  // Both: the chunked coding frames the body and the connection is never reused.
+  BodyDecoder both(head_of("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  CHECK(both.framing() == BodyDecoder::Framing::chunked);
+  CHECK(decode(both, "5\r\nhello\r\n0\r\n\r\n", 3) == "hello");
+  CHECK(both.done());
+  CHECK_FALSE(both.reusable());
+  // Two lengths that differ: where the body ends is unknown.
+  BodyDecoder conflict(head_of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n"));
+  CHECK(conflict.failed());
+  CHECK_FALSE(conflict.reusable());
+  // The same length twice is one length.
+  BodyDecoder same(head_of("HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length:  5\r\n\r\n"));
+  CHECK_FALSE(same.failed());
+  CHECK(decode(same, "hello", 2) == "hello");
+  CHECK(same.reusable());
+}
+
 TEST_CASE("a chunked body fed in any piece size, with extensions and trailers") {
   const std::string raw = "5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n";
   for (std::size_t step : {1, 2, 3, 7, 64}) {
