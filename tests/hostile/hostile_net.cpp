@@ -73,6 +73,36 @@ int connect_local(int port) {
   return fd;
 }
 
+int Received::answers() const {
+  int n = 0;
+  for (auto at = bytes.find("HTTP/1.1 "); at != std::string::npos; at = bytes.find("HTTP/1.1 ", at + 1)) ++n;
+  return n;
+}
+
+Received send_until_closed(int port, std::string_view bytes, std::chrono::milliseconds timeout) {
+  Received r;
+  const int fd = connect_local(port);
+  if (fd < 0) return r;
+  if (::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size())) {
+    ::close(fd);
+    return r;
+  }
+  timeval tv{0, 100'000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+      r.closed = true;
+      break;
+    }
+    if (n > 0) r.bytes.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return r;
+}
+
 RawReply read_reply(int fd, std::chrono::milliseconds timeout) {
   RawReply r;
   const auto deadline = Clock::now() + timeout;

@@ -37,6 +37,16 @@ RawReply raw_request(int port, std::string_view bytes,
 // Reads one response from an open socket.
 RawReply read_reply(int fd, std::chrono::milliseconds timeout);
 
+// What came back on one connection until the server ended it (or the wait ran out): every
+// byte, so a test can count the answers, e.g. of a request hidden in a body.
+struct Received {
+  std::string bytes;
+  bool closed = false;  // the server ended the connection (not our timeout)
+  int answers() const;  // "HTTP/1.1 " status lines among the bytes
+};
+// Sends `bytes` on a new connection and reads until the server closes it or `timeout` passes.
+Received send_until_closed(int port, std::string_view bytes, std::chrono::milliseconds timeout);
+
 // Resident set size of a process in KiB (from /proc), 0 if unknown.
 long rss_kib(pid_t pid);
 

@@ -102,37 +102,8 @@ struct Fixture {
   }
 };
 
-struct Received {
-  std::string bytes;
-  bool closed = false;  // the server ended the connection (not our timeout)
-  int answers() const {
-    int n = 0;
-    for (auto at = bytes.find("HTTP/1.1 "); at != std::string::npos; at = bytes.find("HTTP/1.1 ", at + 1)) ++n;
-    return n;
-  }
-};
-
 // Sends `bytes` on a new connection and reads until the server closes it or 3 s pass.
-Received exchange(int port, const std::string& bytes) {
-  Received r;
-  const int fd = connect_local(port);
-  REQUIRE(fd >= 0);
-  REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
-  timeval tv{0, 100'000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(3000);
-  while (std::chrono::steady_clock::now() < deadline) {
-    char buf[4096];
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
-      r.closed = true;
-      break;
-    }
-    if (n > 0) r.bytes.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return r;
-}
+Received exchange(int port, const std::string& bytes) { return send_until_closed(port, bytes, std::chrono::seconds(3)); }
 
 template <class Pred>
 bool wait_for(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds{5}) {

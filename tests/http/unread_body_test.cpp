@@ -60,16 +60,6 @@ struct Listener {
   }
 };
 
-struct Received {
-  std::string bytes;
-  bool closed = false;  // the server ended the connection (not our timeout)
-  int answers() const {
-    int n = 0;
-    for (auto at = bytes.find("HTTP/1.1 "); at != std::string::npos; at = bytes.find("HTTP/1.1 ", at + 1)) ++n;
-    return n;
-  }
-};
-
 // The TLS records a front proxy would write `bytes` in: the first head, then each hidden request
 // on its own (and what comes between).
 std::vector<std::string> records_of(const std::string& bytes) {
@@ -106,24 +96,7 @@ Received exchange_tls(int port, const std::string& bytes) {
 // Sends `bytes` on a new connection and reads until the server closes it or 1.5 s pass.
 Received exchange(int port, const std::string& bytes, bool tls) {
   if (tls) return exchange_tls(port, bytes);
-  Received r;
-  const int fd = connect_local(port);
-  REQUIRE(fd >= 0);
-  REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
-  timeval tv{0, 100'000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
-  while (std::chrono::steady_clock::now() < deadline) {
-    char buf[4096];
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
-      r.closed = true;
-      break;
-    }
-    if (n > 0) r.bytes.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return r;
+  return send_until_closed(port, bytes, std::chrono::milliseconds(1500));
 }
 
 std::string post(const std::string& path, const std::string& extra_headers, const std::string& body) {
