@@ -428,9 +428,9 @@ httplib::Server::Handler instrumented(std::shared_ptr<ProxyService> svc, std::st
       access.status = res.status;
       write_access_log(access);
     }
-    // quotaguard_requests_total{account, model, status}; model = the one sent upstream.
+    // quotaguard_requests_total{account, model, status}; model = the one sent upstream, bounded.
     metrics::requests_total()
-        .with({std::string(reply_header(res, "x-quotaguard-account")), std::string(reply_header(res, "x-quotaguard-model")),
+        .with({reply_header(res, "x-quotaguard-account"), metrics::model_label(reply_header(res, "x-quotaguard-model")),
                std::to_string(res.status)})
         .inc();
     metrics::request_duration_seconds().with({label}).observe(

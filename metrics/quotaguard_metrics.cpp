@@ -3,13 +3,32 @@
 
 #include "metrics/process_metrics.hpp"
 
+#include <functional>
 #include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
 
 #ifndef QG_VERSION
 #define QG_VERSION "dev"
 #endif
 
 namespace qg::metrics {
+
+std::string_view model_label(std::string_view model) {
+  if (model.empty()) return {};
+  static std::shared_mutex mutex;
+  static std::set<std::string, std::less<>> admitted;  // nodes never move: views stay valid
+  {
+    std::shared_lock lock(mutex);
+    if (auto it = admitted.find(model); it != admitted.end()) return *it;
+    if (admitted.size() >= kMaxModelLabels) return "other";
+  }
+  std::unique_lock lock(mutex);
+  if (auto it = admitted.find(model); it != admitted.end()) return *it;
+  if (admitted.size() >= kMaxModelLabels) return "other";
+  return *admitted.emplace(model).first;
+}
 
 CounterFamily& requests_total() {
   static auto& f = registry().counter("quotaguard_requests_total",

@@ -11,11 +11,25 @@
 
 #include "metrics/registry.hpp"
 
+#include <cstddef>
+#include <string_view>
+
 namespace qg::metrics {
+
+// Model names come from clients (an account with `models: []` serves any name): the first
+// kMaxModelLabels distinct models a process records keep their own `model` label value; any
+// later one is recorded as "other" (the empty model, "no model", is always its own value).
+// The one rule for every per-model label; docs/ADMIN_API.md says so.
+inline constexpr std::size_t kMaxModelLabels = 256;
+// The label value to record for `model`: itself (admitted now or before) or "other". The view
+// stays valid for the process's life. Thread-safe; a known model takes a shared lock and one
+// lookup, no allocation.
+std::string_view model_label(std::string_view model);
 
 // --- Proxy (http/proxy_*) ---------------------------------------------------------------
 // quotaguard_requests_total{account,model,status}: proxied requests by account ("" when none
-// was chosen), model sent upstream ("" when none), and HTTP status returned to the client.
+// was chosen), model sent upstream ("" when none; model_label(): "other" past the bound), and
+// HTTP status returned to the client.
 CounterFamily& requests_total();
 // quotaguard_request_duration_seconds{endpoint}: arrival until the response is ready (plain
 // calls: the whole answer; streams: the moment relaying starts).

@@ -87,6 +87,19 @@ TEST_CASE("label sets beyond the cap share one 'other' child") {
   CHECK(sample_value(fams, "t_capped_total", {{"model", "other"}}) == 2);
 }
 
+TEST_CASE("model labels: the first kMaxModelLabels distinct models keep their own value, later ones are \"other\"") {
+  // Process-wide: names this binary uses nowhere else.
+  CHECK(model_label("").empty());                      // no model is not a model name
+  const std::string_view first = model_label("ml-first");
+  CHECK(first == "ml-first");
+  CHECK(model_label("ml-first").data() == first.data());  // the admitted copy, not a new one
+  for (std::size_t i = 0; i < kMaxModelLabels; ++i) (void)model_label("ml-" + std::to_string(i));
+  CHECK(model_label("ml-one-too-many") == "other");
+  CHECK(model_label("ml-first") == "ml-first");        // admitted before the bound: kept
+  CHECK(model_label("ml-0") == "ml-0");
+  CHECK(model_label("").empty());
+}
+
 TEST_CASE("concurrent increments are all counted") {
   Registry r;
   auto& c = r.counter("t_concurrent_total", "x").with({});
