@@ -160,7 +160,7 @@ struct Decider {
     auto last = runtime.round_robin_last.find(d.route_key);
     if (last != runtime.round_robin_last.end()) {
       auto first_after = std::find_if(order.begin(), order.end(),
-                                      [&](const AccountEval* e) { return account(*e).id > last->second; });
+                                      [&](const AccountEval* e) { return account(*e).id > last->second.account; });
       std::rotate(order.begin(), first_after, order.end());
     }
     return order;
@@ -311,7 +311,18 @@ std::optional<RouteSwitched> switch_for_admitted(const RouteDecision& d, const s
 }
 
 void note_admitted(RouterRuntime& rt, const RouteDecision& d, const std::string& account) {
-  if (d.policy == RoutePolicy::round_robin) rt.round_robin_last[d.route_key] = account;
+  if (d.policy != RoutePolicy::round_robin) return;
+  const std::uint64_t tick = ++rt.round_robin_tick;
+  auto& marks = rt.round_robin_last;
+  if (auto it = marks.find(d.route_key); it != marks.end()) {
+    it->second.account = account;
+    it->second.tick = tick;
+    return;
+  }
+  if (marks.size() >= kMaxRoundRobinRoutes)  // a new key at the bound: forget the least recent
+    marks.erase(std::min_element(marks.begin(), marks.end(),
+                                 [](const auto& x, const auto& y) { return x.second.tick < y.second.tick; }));
+  marks.emplace(d.route_key, RoundRobinMark{account, tick});
 }
 
 bool admission_news(const RouteDecision& d, const std::string& account) {

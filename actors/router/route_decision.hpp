@@ -29,6 +29,7 @@
 #include "messages/dialect.hpp"
 #include "messages/route_request.hpp"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,9 +37,20 @@
 
 namespace qg {
 
+// round_robin's rotation memory is bounded: route keys come from client model names, so past
+// this many keys note_admitted forgets the key admitted least recently (that route's next
+// request starts again from the first account). Same bound as the sticky table (kMaxStickyRoutes).
+inline constexpr std::size_t kMaxRoundRobinRoutes = 4096;
+
+struct RoundRobinMark {
+  std::string account;               // admitted last on this route key
+  std::uint64_t tick = 0;            // RouterRuntime::round_robin_tick at that admission
+};
+
 // Router-owned memory that is not worth persisting.
 struct RouterRuntime {
-  std::map<std::string, std::string> round_robin_last;  // route key -> account last admitted
+  std::map<std::string, RoundRobinMark> round_robin_last;  // route key -> last admission
+  std::uint64_t round_robin_tick = 0;                        // admissions noted so far
 };
 
 struct DecideOptions {
@@ -103,7 +115,8 @@ RouteDecision decide(const RouterView& view, const RouterState& state, const Rou
 // nothing when `account` is already the sticky choice or the policy is round_robin.
 std::optional<RouteSwitched> switch_for_admitted(const RouteDecision& d, const std::string& account);
 
-// Records that `account` admitted the request (round_robin rotation).
+// Records that `account` admitted the request (round_robin rotation; at most
+// kMaxRoundRobinRoutes keys, the least recently admitted forgotten first).
 void note_admitted(RouterRuntime& rt, const RouteDecision& d, const std::string& account);
 
 // Whether the router has anything to do once `account` admitted the request: a switch to persist

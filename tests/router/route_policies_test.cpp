@@ -338,3 +338,22 @@ TEST_CASE("an admission is news for the router only with a switch to persist or 
   d = decide_now(w, "m", kT0 + 2000);
   CHECK(admission_news(d, d.chosen()));  // the rotation moves on
 }
+
+TEST_CASE("round_robin: the rotation memory is bounded by route keys, and a route in use keeps its place") {
+  // Route keys are client model names: every new name used to add an entry for good.
+  RouterWorld w;
+  w.settings.policy = RoutePolicy::round_robin;
+  for (auto id : {"a", "b"}) w.add_account(id, 0, 0, {}, kT0);  // any model
+  constexpr std::size_t kBound = kMaxRoundRobinRoutes;          // 4096
+  std::string last = w.route("m", kT0).account;
+  for (std::size_t i = 0; i < 2 * kBound + 10; ++i) {
+    w.commit(w.route("junk-" + std::to_string(i), kT0), kT0);
+    if (i % 1000 == 999) {  // "m" is used often enough to stay: it keeps rotating
+      const std::string next = w.route("m", kT0).account;
+      CHECK(next != last);
+      last = next;
+    }
+  }
+  CHECK(w.runtime.round_robin_last.size() <= kBound);  // before: 8203
+  CHECK(w.runtime.round_robin_last.count("m") == 1);
+}
