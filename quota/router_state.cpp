@@ -1,18 +1,35 @@
 // quota/router_state.cpp — fold of RouteSwitched and SettingChanged.
 #include "quota/router_state.hpp"
 
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
 namespace qg {
+
+namespace {
+
+// Erases the `n` routes that switched longest ago (ties: the smaller key first).
+void forget_oldest(std::map<std::string, StickyRoute>& sticky, std::size_t n) {
+  using It = std::map<std::string, StickyRoute>::iterator;
+  std::vector<It> order;
+  order.reserve(sticky.size());
+  for (auto it = sticky.begin(); it != sticky.end(); ++it) order.push_back(it);
+  auto older = [](It a, It b) {
+    return a->second.since != b->second.since ? a->second.since < b->second.since : a->first < b->first;
+  };
+  if (n < order.size()) std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(), older);
+  else n = order.size();
+  for (std::size_t i = 0; i < n; ++i) sticky.erase(order[i]);
+}
+
+}  // namespace
 
 void apply(RouterState& s, const Event& e) {
   if (const auto* sw = std::get_if<RouteSwitched>(&e.payload)) {
     s.sticky[sw->route_key] = StickyRoute{sw->to, e.ts};
     s.last_switch_at = e.ts;
-    if (s.sticky.size() > kMaxStickyRoutes) {  // forget the route that switched longest ago
-      auto oldest = s.sticky.begin();
-      for (auto it = s.sticky.begin(); it != s.sticky.end(); ++it)
-        if (it->second.since < oldest->second.since) oldest = it;
-      s.sticky.erase(oldest);
-    }
+    if (s.sticky.size() > kMaxStickyRoutes) forget_oldest(s.sticky, s.sticky.size() - (kMaxStickyRoutes - kStickyTrim));
   } else if (const auto* set = std::get_if<SettingChanged>(&e.payload)) {
     s.settings[set->key] = SettingValue{set->value, set->source, e.ts};
     if (set->source == "config") {

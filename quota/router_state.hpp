@@ -24,10 +24,14 @@ struct SettingValue {
   bool operator==(const SettingValue&) const = default;
 };
 
-// The sticky table is bounded: past this many route keys (models, or model + client key),
-// applying a RouteSwitched forgets the key whose choice is oldest (least recently switched).
+// The sticky table is bounded: route keys (models, or model + client key) come from clients.
+// When a RouteSwitched would make it hold more than kMaxStickyRoutes keys, the fold forgets the
+// kStickyTrim keys whose choices are oldest (least recently switched; ties by key) at once, so
+// a flood of new keys costs one pass over the table per kStickyTrim switches, not one per
+// switch. The table holds kMaxStickyRoutes - kStickyTrim .. kMaxStickyRoutes keys once full.
 // The fold stays pure, so live state and replay agree.
 inline constexpr std::size_t kMaxStickyRoutes = 4096;
+inline constexpr std::size_t kStickyTrim = 512;
 
 struct RouterState {
   std::map<std::string, StickyRoute> sticky;      // route key -> current choice

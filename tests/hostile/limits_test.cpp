@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <limits>
 #include <stdexcept>
 #include <thread>
@@ -241,8 +242,12 @@ TEST_CASE("item 9: the sticky-route table is bounded, forgetting the oldest swit
   RouterState s;
   for (std::size_t i = 0; i < kMaxStickyRoutes + 50; ++i)
     apply(s, Event{i + 1, static_cast<TimeMs>(1000 + i), "", RouteSwitched{"model-" + std::to_string(i), "", "a", "x", {}}});
-  CHECK(s.sticky.size() == kMaxStickyRoutes);
+  // At the 4097th key the table went down to kMaxStickyRoutes - kStickyTrim at once (the 513
+  // oldest forgotten); 49 more came after.
+  CHECK(s.sticky.size() == kMaxStickyRoutes - kStickyTrim + 49);
   CHECK(s.sticky.count("model-0") == 0);
+  CHECK(s.sticky.count("model-" + std::to_string(kStickyTrim)) == 0);
+  CHECK(s.sticky.count("model-" + std::to_string(kStickyTrim + 1)) == 1);
   CHECK(s.sticky.count("model-" + std::to_string(kMaxStickyRoutes + 49)) == 1);
 }
 
@@ -325,4 +330,26 @@ TEST_CASE("item 9: an account keeps at most kMaxObservedWindows observed windows
   const Validation v = validate(s, one_more, 2000);
   CHECK(v.verdict == Verdict::reject);
   CHECK(v.reason.find("at most 32 observed windows") != std::string::npos);
+}
+
+TEST_CASE("item 9: a flood of new route keys at the sticky bound costs about what keys below it cost") {
+  // Every RouteSwitched past the bound used to scan the whole table for the oldest choice:
+  // one client sending new model names made each of its requests cost the router (and replay)
+  // a 4096-entry scan (33 us per apply measured, -O2).
+  RouterState s;
+  const std::string pad(200, 'x');
+  auto switch_to = [&](std::size_t i) {
+    apply(s, Event{i + 1, static_cast<TimeMs>(1000 + i), "", RouteSwitched{"m-" + std::to_string(i) + pad, "", "a", "initial", {}}});
+  };
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  for (std::size_t i = 0; i < kMaxStickyRoutes; ++i) switch_to(i);  // filling: below the bound
+  const auto t1 = clock::now();
+  for (std::size_t i = kMaxStickyRoutes; i < 5 * kMaxStickyRoutes; ++i) switch_to(i);  // at the bound
+  const auto t2 = clock::now();
+  const double below = std::chrono::duration<double>(t1 - t0).count() / kMaxStickyRoutes;
+  const double at = std::chrono::duration<double>(t2 - t1).count() / (4 * kMaxStickyRoutes);
+  MESSAGE("per RouteSwitched: " << below * 1e6 << " us below the bound, " << at * 1e6 << " us at it");
+  CHECK(s.sticky.size() <= kMaxStickyRoutes);
+  CHECK(at < 8 * below);  // before: about 90 times (0.4 us below, 36 us at the bound); after: about 2
 }
