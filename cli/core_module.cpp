@@ -18,6 +18,7 @@
 #include "http/http_server.hpp"
 #include "http/metrics_routes.hpp"
 #include "http/proxy_routes.hpp"
+#include "metrics/quotaguard_metrics.hpp"
 #include "telegram/bot_settings.hpp"
 
 #include <spdlog/spdlog.h>
@@ -37,6 +38,18 @@ const LoadOptions& serve_load_options() { return stored_options(); }
 
 namespace qg {
 namespace {
+
+// The model names the operator wrote (accounts' `models`, fallback chains): they keep their own
+// metrics label whatever clients sent first (metrics::keep_model_labels).
+void keep_configured_model_labels(const Config& c) {
+  std::vector<std::string> names;
+  for (const auto& a : c.accounts) names.insert(names.end(), a.models.begin(), a.models.end());
+  for (const auto& [model, chain] : c.router.fallback_chains) {
+    names.push_back(model);
+    names.insert(names.end(), chain.begin(), chain.end());
+  }
+  metrics::keep_model_labels(names);
+}
 
 class CoreModule : public DaemonModule {
  public:
@@ -75,6 +88,8 @@ class CoreModule : public DaemonModule {
     });
     auto proxy = std::static_pointer_cast<CoreProxyBackend>(core_->proxy_ptr());
     ops->on_reload([proxy](const Config& c) { proxy->refresh(c); });
+    keep_configured_model_labels(ctx.config);
+    ops->on_reload([](const Config& c) { keep_configured_model_labels(c); });
     // HTTPS: a reload (admin API, /qg_reload, SIGHUP) reads the certificate and key again.
     ops->on_reload([http = &ctx.http](const Config& c) {
       if (!http->tls()) return;

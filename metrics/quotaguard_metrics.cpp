@@ -15,19 +15,38 @@
 
 namespace qg::metrics {
 
+namespace {
+struct ModelLabels {
+  std::shared_mutex mutex;
+  std::set<std::string, std::less<>> admitted;  // nodes never move: views stay valid
+  std::size_t from_clients = 0;                 // admitted by model_label(): the bounded ones
+};
+ModelLabels& model_labels() {
+  static ModelLabels m;
+  return m;
+}
+}  // namespace
+
 std::string_view model_label(std::string_view model) {
   if (model.empty()) return {};
-  static std::shared_mutex mutex;
-  static std::set<std::string, std::less<>> admitted;  // nodes never move: views stay valid
+  ModelLabels& m = model_labels();
   {
-    std::shared_lock lock(mutex);
-    if (auto it = admitted.find(model); it != admitted.end()) return *it;
-    if (admitted.size() >= kMaxModelLabels) return "other";
+    std::shared_lock lock(m.mutex);
+    if (auto it = m.admitted.find(model); it != m.admitted.end()) return *it;
+    if (m.from_clients >= kMaxModelLabels) return "other";
   }
-  std::unique_lock lock(mutex);
-  if (auto it = admitted.find(model); it != admitted.end()) return *it;
-  if (admitted.size() >= kMaxModelLabels) return "other";
-  return *admitted.emplace(model).first;
+  std::unique_lock lock(m.mutex);
+  if (auto it = m.admitted.find(model); it != m.admitted.end()) return *it;
+  if (m.from_clients >= kMaxModelLabels) return "other";
+  ++m.from_clients;
+  return *m.admitted.emplace(model).first;
+}
+
+void keep_model_labels(const std::vector<std::string>& models) {
+  ModelLabels& m = model_labels();
+  std::unique_lock lock(m.mutex);
+  for (const auto& model : models)
+    if (!model.empty() && model.find('*') == std::string::npos) m.admitted.emplace(model);
 }
 
 CounterFamily& requests_total() {

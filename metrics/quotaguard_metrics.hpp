@@ -12,7 +12,9 @@
 #include "metrics/registry.hpp"
 
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace qg::metrics {
 
@@ -25,6 +27,10 @@ inline constexpr std::size_t kMaxModelLabels = 256;
 // stays valid for the process's life. Thread-safe; a known model takes a shared lock and one
 // lookup, no allocation.
 std::string_view model_label(std::string_view model);
+// Model names the operator configured (accounts' `models`, fallback chains: exact names, glob
+// patterns skipped) keep their own label value whatever clients sent before them: admitted
+// beside the bound, at start and at each reload. Thread-safe.
+void keep_model_labels(const std::vector<std::string>& models);
 
 // --- Proxy (http/proxy_*) ---------------------------------------------------------------
 // quotaguard_requests_total{account,model,status}: proxied requests by account ("" when none

@@ -258,3 +258,13 @@ TEST_CASE("docs/ADMIN_API.md's metrics table lists exactly the families /metrics
   }
   CHECK(documented.size() >= 25);
 }
+
+TEST_CASE("model labels: a configured model keeps its own value even past the bound, a pattern admits no name") {
+  // Process-wide state: fill the bound with names of this case's own (a no-op once full).
+  for (std::size_t i = 0; i <= kMaxModelLabels; ++i) (void)model_label("kl-" + std::to_string(i));
+  CHECK(model_label("kl-configured") == "other");     // a client's name past the bound
+  keep_model_labels({"kl-configured", "kl-*", ""});
+  CHECK(model_label("kl-configured") == "kl-configured");  // before: "other"
+  CHECK(model_label("kl-other-name") == "other");     // the pattern admitted no name
+  CHECK(model_label("kl-*") == "other");
+}

@@ -3,7 +3,8 @@
 // scripted upstream, sent many distinct model names.
 //   - quotaguard_requests_total{account,model,status}: one series per model before the bound
 //     (metrics::kMaxModelLabels); past it the model label is "other", and the models seen
-//     first (a real one among them) keep their own series with their account label.
+//     first (a real one among them) keep their own series with their account label, and so
+//     does a model the configuration names, whenever it is first sent.
 #include "tests/hostile/hostile_net.hpp"
 #include "tests/support/daemon_process.hpp"
 
@@ -53,7 +54,8 @@ TEST_CASE("distinct model names past the bound share one model=\"other\" series 
       "proxy: {max_attempts: 1}\n"
       "router: {policy: round_robin}\n"
       "accounts:\n"
-      "  - {id: o1, provider: openai, base_url: \"" + upstream.base_url() + "\", api_key: \"sk-card\", models: []}\n"));
+      "  - {id: o1, provider: openai, base_url: \"" + upstream.base_url() + "\", api_key: \"sk-card\", models: []}\n"
+      "  - {id: o2, provider: openai, base_url: \"" + upstream.base_url() + "\", api_key: \"sk-card-2\", models: [gpt-late]}\n"));
   std::string why;
   REQUIRE_MESSAGE(d.start(&why), why << d.stderr_text());
   const Headers auth{{"Authorization", "Bearer " + kKey}};
@@ -67,17 +69,19 @@ TEST_CASE("distinct model names past the bound share one model=\"other\" series 
   const std::string pad(200, 'x');             // long names: each series costs its bytes
   for (int i = 0; i < kDistinct; ++i) REQUIRE(chat("junk-" + std::to_string(i) + "-" + pad).status == 200);
   REQUIRE(chat("gpt-4o-mini").status == 200);
+  REQUIRE(chat("gpt-late").status == 200);     // configured, first sent after the flood
 
   const auto metrics = d.get("/metrics");
   REQUIRE(metrics.status == 200);
   const auto lines = samples(metrics.body, "quotaguard_requests_total");
   std::set<std::string> models;
-  double total = 0, other = 0, mini = 0;
+  double total = 0, other = 0, mini = 0, late = 0;
   for (const auto& l : lines) {
     const std::string model = label_of(l, "model");
     models.insert(model);
     total += value_of(l);
     if (model == "other") other += value_of(l);
+    if (model == "gpt-late") late += value_of(l);
     if (model == "gpt-4o-mini") {
       CHECK(label_of(l, "account") == "o1");
       CHECK(label_of(l, "status") == "200");
@@ -86,9 +90,10 @@ TEST_CASE("distinct model names past the bound share one model=\"other\" series 
   }
   MESSAGE("/metrics " << metrics.body.size() << " bytes, " << lines.size() << " quotaguard_requests_total series, "
                       << models.size() << " model label values");
-  CHECK(total == kDistinct + 2);               // every request counted
+  CHECK(total == kDistinct + 3);               // every request counted
   CHECK(mini == 2);                            // the real model keeps its series
-  CHECK(models.size() <= 256 + 1);             // kMaxModelLabels, then "other" (before: 1001)
+  CHECK(late == 1);                            // a configured model too, first seen past the bound
+  CHECK(models.size() <= 256 + 2);             // kMaxModelLabels, gpt-late, "other" (before: 1001)
   CHECK(other >= kDistinct - 256);
   CHECK(metrics.body.size() < 150'000);        // before: about 290 kB
 }
