@@ -3,8 +3,9 @@
 // `encode_state`/`decode_state` are exact inverses over every field of SystemState: a
 // snapshot decodes to a state equal (operator==) to the one encoded. `state_summary_json` is
 // the human/audit view printed as the final `{"state":{...}}` line of `replay` and used by
-// offline `quotas`. Bump kStateSchemaVersion whenever the encoded shape changes; snapshots of
-// another version are ignored (startup then replays from an older snapshot or from seq 1).
+// offline `quotas`. Bump kStateSchemaVersion whenever the encoded shape (or what a fold puts in
+// it) changes; snapshots of another version are ignored (startup then replays from an older
+// snapshot or from seq 1).
 #pragma once
 
 #include "quota/system_state.hpp"
@@ -17,7 +18,10 @@
 
 namespace qg {
 
-inline constexpr int kStateSchemaVersion = 5;  // 2: AccountState.burn; 3: auth_folders; 4: registered_by; 5: node_file_values
+// 6: the same shape, but the sticky-route table is folded differently past kMaxStickyRoutes
+// (quota/router_state.hpp trims kStickyTrim at once): a version-5 snapshot of a log with more
+// route keys than that would differ from a full replay, so it is not used.
+inline constexpr int kStateSchemaVersion = 6;  // 2: AccountState.burn; 3: auth_folders; 4: registered_by; 5: node_file_values
 
 std::string encode_state(const SystemState& s);
 // nullopt with `*err` set (may be null) when the text is not a valid encoded state.
