@@ -5,6 +5,7 @@
 #include "http/http_server.hpp"
 #include "tests/http/open_listener.hpp"
 #include "tests/hostile/hostile_net.hpp"
+#include "tests/http/thread_sleeps.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -17,7 +18,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <fstream>
 #include <string>
 #include <thread>
 
@@ -52,15 +52,6 @@ bool send_all(int fd, const std::string& bytes) {
   return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
 }
 
-// The thread's voluntary context switches so far: each time it went to sleep.
-long sleeps_of(long tid) {
-  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(24));
-  return -1;
-}
-
 long tid_in(const RawReply& r) { return std::stol(r.body.substr(r.body.find(' ') + 1)); }
 
 }  // namespace
@@ -73,12 +64,8 @@ TEST_CASE("keep-alive: an idle connection's thread sleeps until the client sends
   const RawReply first = read_reply(fd, std::chrono::seconds(10));
   REQUIRE(first.status == 200);
   const long tid = tid_in(first);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the thread is back to waiting
-  const long before = sleeps_of(tid);
-  REQUIRE(before >= 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const long idle_wakeups = sleeps_of(tid) - before;
-  // httplib 0.11's own loop polls 10 ms and sleeps 1 ms: ~50 wake-ups in this time.
+  const long idle_wakeups = wakeups_while_idle(tid);
+  REQUIRE(idle_wakeups >= 0);
   CHECK_MESSAGE(idle_wakeups <= 2, idle_wakeups << " wake-ups while the connection was idle");
   REQUIRE(send_all(fd, get("second")));
   const RawReply second = read_reply(fd, std::chrono::seconds(10));

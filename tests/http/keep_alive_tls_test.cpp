@@ -8,6 +8,7 @@
 #include "tests/http/open_listener.hpp"
 #include "tests/http/tls_peer.hpp"
 #include "tests/hostile/hostile_net.hpp"
+#include "tests/http/thread_sleeps.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -16,7 +17,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,15 +63,6 @@ std::vector<std::string> read_bodies(TlsClient& c, size_t count, std::chrono::mi
   return bodies;
 }
 
-// The thread's voluntary context switches so far: each time it went to sleep.
-long sleeps_of(long tid) {
-  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(24));
-  return -1;
-}
-
 long tid_in(const std::string& body) { return std::stol(body.substr(body.find(' ') + 1)); }
 
 // Reads until the server ends the connection (true) or `wait` passes.
@@ -94,12 +85,8 @@ TEST_CASE("keep-alive over TLS: requests on one connection, its thread asleep wh
   REQUIRE(first.size() == 1);
   CHECK(first[0].rfind("first ", 0) == 0);
   const long tid = tid_in(first[0]);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the thread is back to waiting
-  const long before = sleeps_of(tid);
-  REQUIRE(before >= 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const long idle_wakeups = sleeps_of(tid) - before;
-  // httplib 0.11's SSLServer polls 10 ms and sleeps 1 ms: ~50 wake-ups in this time.
+  const long idle_wakeups = wakeups_while_idle(tid);
+  REQUIRE(idle_wakeups >= 0);
   CHECK_MESSAGE(idle_wakeups <= 2, idle_wakeups << " wake-ups while the connection was idle");
   for (const char* word : {"second", "third"}) {
     REQUIRE(c.send_record(get(word)));
